@@ -1,0 +1,334 @@
+"""The pandas backend: runs a plan of engine operators, carrying every row's provenance polynomial beside
+the data as per-source id arrays. One small translation function per operator."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import singledispatch
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lester_dagster.engine import nodes as n
+from lester_dagster.engine.expressions import evaluate_query
+from lester_dagster.errors import (
+    ExpressionError,
+    SchemaError,
+    TypeClashError,
+    UserFunctionError,
+)
+from lester_dagster.provenance import ColumnLineage, RowProvenance, coerce_keys, key_ids, source_row_ids
+
+Computed = tuple[pd.DataFrame, RowProvenance]
+
+
+@dataclass(frozen=True)
+class SourceData:
+    """The rows of one source used by a run, with their stable ids."""
+
+    name: str
+    key: str | None
+    frame: pd.DataFrame = field(repr=False)
+    ids: np.ndarray = field(repr=False)
+
+    def ids_for(self, keys: Iterable[Any]) -> np.ndarray:
+        """Row ids for key values (for a keyless source, the keys are the content ids themselves)."""
+        if self.key is None:
+            return np.asarray(list(keys), dtype=np.int64)
+        return key_ids(coerce_keys(keys, self.frame[self.key].dtype, self.name))
+
+    def keys_for(self, ids: np.ndarray) -> list[Any]:
+        if self.key is None:
+            return ids.tolist()
+        positions = pd.Index(self.ids).get_indexer(ids)
+        return self.frame[self.key].to_numpy()[positions[positions >= 0]].tolist()
+
+
+@dataclass(frozen=True)
+class Result:
+    """An executed plan: the output frame, each row's provenance, and each column's lineage."""
+
+    frame: pd.DataFrame
+    provenance: RowProvenance
+    lineage: ColumnLineage
+    row_lineage: frozenset[n.SourceColumn]
+    sources: Mapping[str, SourceData] = field(repr=False)
+
+    def rows_from(self, source: str, keys: Iterable[Any]) -> np.ndarray:
+        """Positions of the output rows whose provenance contains any of these source keys."""
+        ids = self._source(source).ids_for(keys)
+        return np.flatnonzero(self.provenance.depends_on(source, ids))
+
+    def source_rows(self, row: int) -> dict[str, list[Any]]:
+        """Which source rows (by key) made output row `row`."""
+        return {s: self.sources[s].keys_for(ids) for s, ids in self.provenance.row(row).items()}
+
+    def cells_from(
+        self, source: str, keys: Iterable[Any], columns: Iterable[str] | None = None
+    ) -> tuple[np.ndarray, list[str]]:
+        """Output rows and columns holding values derived from these source rows (and columns)."""
+        wanted = None if columns is None else set(columns)
+        out_columns = [
+            out
+            for out, lineage in self.lineage.items()
+            if any(sc.source == source and (wanted is None or sc.column in wanted) for sc in lineage)
+        ]
+        return self.rows_from(source, keys), out_columns
+
+    def _source(self, source: str) -> SourceData:
+        if source not in self.sources:
+            raise SchemaError(f"unknown source {source!r}; this result derives from {sorted(self.sources)}.")
+        return self.sources[source]
+
+
+def execute(root: n.Node, sources: Mapping[str, pd.DataFrame] | None = None) -> Result:
+    """Runs the plan under `root`, on the sources' bound data or on the replacement frames given by name."""
+    sources = dict(sources or {})
+    unknown = set(sources) - set(root.sources)
+    if unknown:
+        raise SchemaError(f"no source named {sorted(unknown)} in this plan; its sources are {sorted(root.sources)}.")
+    bound = {name: _bind(node, sources.get(name)) for name, node in root.sources.items()}
+    memo: dict[int, Computed] = {}
+
+    def run(node: n.Node) -> Computed:
+        # plans are DAGs (a table joined with an aggregate of itself): compute every node once
+        if id(node) not in memo:
+            memo[id(node)] = _translate(node, run, bound)
+        return memo[id(node)]
+
+    frame, provenance = run(root)
+    return Result(frame, provenance, dict(root.lineage), root.row_lineage, bound)
+
+
+def _bind(source: n.Source, frame: pd.DataFrame | None) -> SourceData:
+    if frame is None:
+        return SourceData(source.name, source.key, source.data, source.ids)
+    missing = [c for c in source.columns if c not in frame.columns]
+    if missing:
+        raise SchemaError(
+            f"source {source.name!r}: the data lacks column(s) {missing} that the pipeline declares. "
+            f"It has {list(frame.columns)}; supply a table with the declared schema {list(source.columns)}."
+        )
+    frame = frame[list(source.columns)].reset_index(drop=True)
+    return SourceData(source.name, source.key, frame, source_row_ids(frame, source.key, source.name))
+
+
+Run = Callable[[n.Node], Computed]
+
+
+@singledispatch
+def _translate(node: n.Node, run: Run, bound: Mapping[str, SourceData]) -> Computed:
+    raise TypeError(f"the pandas backend cannot run operator {type(node).__name__}")
+
+
+@_translate.register
+def _source(node: n.Source, run: Run, bound: Mapping[str, SourceData]) -> Computed:
+    data = bound[node.name]
+    return data.frame, RowProvenance.of_source(node.name, data.ids)
+
+
+def _filtered(frame: pd.DataFrame, provenance: RowProvenance, mask: np.ndarray) -> Computed:
+    return frame[mask].reset_index(drop=True), provenance.filter(mask)
+
+
+@_translate.register
+def _filter(node: n.Filter, run: Run, bound: Mapping[str, SourceData]) -> Computed:
+    frame, provenance = run(node.parent)
+    if isinstance(node.predicate, n.Query):
+        values = evaluate_query(node.predicate, frame)
+    else:
+        values = apply_udf(node.predicate, frame, "filter")
+    try:
+        mask = pd.array(values, dtype="boolean").fillna(False).to_numpy(dtype=bool)
+    except (TypeError, ValueError) as error:
+        raise ExpressionError(
+            f"filter: the predicate over {list(node.predicate.columns)} must give True/False for each row, "
+            f"got values like {pd.Series(values).head(3).tolist()}."
+        ) from error
+    return _filtered(frame, provenance, mask)
+
+
+@_translate.register
+def _project(node: n.Project, run: Run, bound: Mapping[str, SourceData]) -> Computed:
+    frame, provenance = run(node.parent)
+    if isinstance(node.compute, n.Query):
+        values = evaluate_query(node.compute, frame)
+    else:
+        values = apply_udf(node.compute, frame, f"project {node.target!r}")
+    frame = frame.copy(deep=False)
+    frame[node.target] = values
+    return frame, provenance
+
+
+@_translate.register
+def _select(node: n.Select, run: Run, bound: Mapping[str, SourceData]) -> Computed:
+    frame, provenance = run(node.parent)
+    return frame[list(node.keep)], provenance
+
+
+@_translate.register
+def _rename(node: n.Rename, run: Run, bound: Mapping[str, SourceData]) -> Computed:
+    frame, provenance = run(node.parent)
+    return frame.rename(columns=dict(node.mapping)), provenance
+
+
+_LEFT_ROW, _RIGHT_ROW = "__lester_left_row", "__lester_right_row"
+
+
+@_translate.register
+def _join(node: n.Join, run: Run, bound: Mapping[str, SourceData]) -> Computed:
+    (left, left_prov), (right, right_prov) = run(node.left), run(node.right)
+    try:
+        merged = pd.merge(
+            left.assign(**{_LEFT_ROW: np.arange(len(left))}),
+            right.assign(**{_RIGHT_ROW: np.arange(len(right))}),
+            left_on=list(node.left_on),
+            right_on=list(node.right_on),
+            how=node.how,
+            suffixes=node.suffixes,
+            sort=False,
+        )
+    except ValueError as error:
+        if "merge on" not in str(error):
+            raise
+        raise TypeClashError(
+            f"join on {list(node.left_on)} = {list(node.right_on)}: the key columns have incompatible "
+            f"types ({error}). Cast one side first, e.g. .project(col, [col], lambda s: s.astype(str))."
+        ) from None
+    left_rows = merged.pop(_LEFT_ROW).to_numpy(dtype=np.int64)
+    right_rows = merged.pop(_RIGHT_ROW).fillna(-1).to_numpy(dtype=np.int64)
+    provenance = RowProvenance.product(left_prov.take(left_rows), right_prov.take(right_rows))
+    return merged[list(node.columns)], provenance
+
+
+@_translate.register
+def _union(node: n.Union, run: Run, bound: Mapping[str, SourceData]) -> Computed:
+    computed = [run(p) for p in node.inputs]
+    columns = list(node.columns)
+    frame = pd.concat([f[columns] for f, _ in computed], ignore_index=True)
+    return frame, RowProvenance.concat([p for _, p in computed])
+
+
+def _group_codes(groupby: Any) -> np.ndarray:
+    return groupby.ngroup().fillna(-1).to_numpy(dtype=np.int64)
+
+
+@_translate.register
+def _aggregate(node: n.Aggregate, run: Run, bound: Mapping[str, SourceData]) -> Computed:
+    frame, provenance = run(node.parent)
+    groupby = frame.groupby(list(node.by), sort=True, dropna=True)
+    out = groupby.agg(**{name: spec for name, spec in node.aggregations.items()}).reset_index()
+    return out, provenance.group(_group_codes(groupby), len(out))
+
+
+@_translate.register
+def _explode(node: n.Explode, run: Run, bound: Mapping[str, SourceData]) -> Computed:
+    frame, provenance = run(node.parent)
+    out = frame.explode(node.column)
+    return out.reset_index(drop=True), provenance.take(out.index.to_numpy(dtype=np.int64))
+
+
+@_translate.register
+def _dropna(node: n.DropNA, run: Run, bound: Mapping[str, SourceData]) -> Computed:
+    frame, provenance = run(node.parent)
+    return _filtered(frame, provenance, frame[list(node.subset)].notna().all(axis=1).to_numpy())
+
+
+@_translate.register
+def _fillna(node: n.FillNA, run: Run, bound: Mapping[str, SourceData]) -> Computed:
+    frame, provenance = run(node.parent)
+    return frame.fillna(dict(node.values)), provenance
+
+
+@_translate.register
+def _sort(node: n.Sort, run: Run, bound: Mapping[str, SourceData]) -> Computed:
+    frame, provenance = run(node.parent)
+    out = frame.sort_values(list(node.by), ascending=list(node.ascending), kind="stable")
+    return out.reset_index(drop=True), provenance.take(out.index.to_numpy(dtype=np.int64))
+
+
+@_translate.register
+def _pivot(node: n.Pivot, run: Run, bound: Mapping[str, SourceData]) -> Computed:
+    frame, provenance = run(node.parent)
+    index = list(node.index)
+    groups = frame.groupby(index, sort=True, dropna=True)
+    group_index = groups.size().index
+    cells = frame.groupby([*index, node.pivot_column], sort=True, dropna=True)[node.values].agg(node.aggfunc)
+    if len(cells):
+        wide = cells.unstack(node.pivot_column).reindex(index=group_index, columns=list(node.column_values))
+    else:
+        wide = pd.DataFrame(index=group_index, columns=list(node.column_values), dtype=float)
+    wide.columns = list(node.value_names)
+    out = wide.reset_index()
+    return out, provenance.group(_group_codes(groups), len(out))
+
+
+@_translate.register
+def _unpivot(node: n.Unpivot, run: Run, bound: Mapping[str, SourceData]) -> Computed:
+    frame, provenance = run(node.parent)
+    out = frame.melt(
+        id_vars=list(node.id_vars),
+        value_vars=list(node.value_vars),
+        var_name=node.var_name,
+        value_name=node.value_name,
+    )
+    rows = np.tile(np.arange(len(frame), dtype=np.int64), len(node.value_vars))
+    return out, provenance.take(rows)
+
+
+def apply_udf(udf: n.Udf, frame: pd.DataFrame, operator: str) -> Any:
+    """Calls the function on whole columns when it allows, else once per row over plain values."""
+    args = [frame[c] for c in udf.inputs]
+    if udf.vectorized is not False:
+        try:
+            out = udf.fn(*args)
+        except Exception as error:
+            if udf.vectorized:
+                raise UserFunctionError(
+                    f"{operator}: function {_fn_name(udf)} failed on columns {list(udf.inputs)}: {error!r}. "
+                    "Pass vectorized=False if it works on single values."
+                ) from error
+        else:
+            values = _as_column(out, len(frame))
+            if values is not None:
+                return values
+            if udf.vectorized:
+                raise UserFunctionError(
+                    f"{operator}: function {_fn_name(udf)} returned {type(out).__name__} for "
+                    f"{len(frame)} rows; a vectorized function must return one value per row."
+                )
+    columns = [a.tolist() for a in args]
+    try:
+        return [udf.fn(*values) for values in zip(*columns, strict=True)]
+    except Exception as error:
+        bad = next(v for v in zip(*columns, strict=True) if _fails(udf.fn, v))
+        raise UserFunctionError(
+            f"{operator}: function {_fn_name(udf)} failed on {dict(zip(udf.inputs, bad, strict=True))}: "
+            f"{error!r}."
+        ) from error
+
+
+def _fails(fn: Callable[..., Any], values: tuple[Any, ...]) -> bool:
+    try:
+        fn(*values)
+    except Exception:
+        return True
+    return False
+
+
+def _as_column(out: Any, n_rows: int) -> Any:
+    if isinstance(out, pd.Series):
+        if len(out) != n_rows:
+            return None
+        # a Series on another index is taken by position, as the function saw the rows in order
+        return out if out.index.equals(pd.RangeIndex(n_rows)) else out.to_numpy()
+    if isinstance(out, (np.ndarray, pd.api.extensions.ExtensionArray)) and out.ndim == 1 and len(out) == n_rows:
+        return out
+    return None
+
+
+def _fn_name(udf: n.Udf) -> str:
+    return getattr(udf.fn, "__qualname__", None) or repr(udf.fn)
+

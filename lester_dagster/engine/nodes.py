@@ -1,0 +1,370 @@
+"""Immutable logical operators of the engine. Each one declares, when it is built, its output columns,
+where every output column's values come from (`lineage`), and which source columns decide which of its
+rows exist or how they are grouped (`row_lineage`): column provenance by construction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from lester_dagster.provenance import Lineage, SourceColumn
+from lester_dagster.provenance.columns import union
+
+# dtype kinds we can compare at build time; None means "not known until run time"
+Kind = str | None
+
+
+def kind_of(dtype: Any) -> Kind:
+    if pd.api.types.is_bool_dtype(dtype):
+        return "bool"
+    if pd.api.types.is_numeric_dtype(dtype):
+        return "number"
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "datetime"
+    if pd.api.types.is_string_dtype(dtype):
+        return "string"
+    return None
+
+
+@dataclass(frozen=True, eq=False)
+class Node:
+    """A relation: every operator has output `columns`, their `lineage` and the plan's `row_lineage`."""
+
+    @property
+    def parents(self) -> tuple[Node, ...]:
+        return ()
+
+    if TYPE_CHECKING:  # every concrete node defines it; kept out of the dataclass fields
+        lineage: dict[str, Lineage]  # output column -> the source columns its values derive from
+
+    @cached_property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(self.lineage)
+
+    @cached_property
+    def kinds(self) -> dict[str, Kind]:
+        parent = self.parents[0].kinds if self.parents else {}
+        return {c: parent.get(c) for c in self.columns}
+
+    @cached_property
+    def row_lineage(self) -> Lineage:
+        return union(p.row_lineage for p in self.parents) | self.own_row_lineage
+
+    @property
+    def own_row_lineage(self) -> Lineage:
+        return frozenset()
+
+    @cached_property
+    def sources(self) -> dict[str, Source]:
+        found: dict[str, Source] = {}
+        for parent in self.parents:
+            found.update(parent.sources)
+        return found
+
+    def _lineage_of(self, columns: tuple[str, ...] | list[str], parent: Node | None = None) -> Lineage:
+        parent = parent or self.parents[0]
+        return union(parent.lineage[c] for c in columns)
+
+
+@dataclass(frozen=True, eq=False)
+class Source(Node):
+    """A named input table with a declared key column (None: rows are identified by content)."""
+
+    name: str
+    key: str | None
+    data: pd.DataFrame = field(repr=False)
+    ids: np.ndarray = field(repr=False)
+
+    @cached_property
+    def lineage(self) -> dict[str, Lineage]:
+        return {c: frozenset({SourceColumn(self.name, c)}) for c in self.data.columns}
+
+    @cached_property
+    def kinds(self) -> dict[str, Kind]:
+        return {c: kind_of(t) for c, t in self.data.dtypes.items()}
+
+    @cached_property
+    def sources(self) -> dict[str, Source]:
+        return {self.name: self}
+
+
+@dataclass(frozen=True, eq=False)
+class Unary(Node):
+    parent: Node
+
+    @property
+    def parents(self) -> tuple[Node, ...]:
+        return (self.parent,)
+
+    @cached_property
+    def lineage(self) -> dict[str, Lineage]:
+        return dict(self.parent.lineage)
+
+
+@dataclass(frozen=True, eq=False)
+class Query:
+    """A pandas query string over `columns`, with its `@` parameters passed explicitly."""
+
+    expr: str
+    columns: tuple[str, ...]
+    params: Mapping[str, Any]
+
+
+@dataclass(frozen=True, eq=False)
+class Udf:
+    """A user function called with one argument per input column (Series, or values when row-wise)."""
+
+    fn: Callable[..., Any]
+    inputs: tuple[str, ...]
+    vectorized: bool | None = None  # None: try on whole columns, fall back to row-wise
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.inputs
+
+
+@dataclass(frozen=True, eq=False)
+class Filter(Unary):
+    """Rows for which the predicate holds."""
+
+    predicate: Query | Udf
+
+    @property
+    def own_row_lineage(self) -> Lineage:
+        return self._lineage_of(self.predicate.columns)
+
+
+@dataclass(frozen=True, eq=False)
+class Project(Unary):
+    """Adds or replaces column `target` with a function of declared input columns."""
+
+    target: str
+    compute: Query | Udf
+
+    @cached_property
+    def lineage(self) -> dict[str, Lineage]:
+        out = dict(self.parent.lineage)
+        out[self.target] = self._lineage_of(self.compute.columns)
+        return out
+
+    @cached_property
+    def kinds(self) -> dict[str, Kind]:
+        return {**self.parent.kinds, self.target: None}
+
+
+@dataclass(frozen=True, eq=False)
+class Select(Unary):
+    """Keeps the given columns in the given order."""
+
+    keep: tuple[str, ...]
+
+    @cached_property
+    def lineage(self) -> dict[str, Lineage]:
+        return {c: self.parent.lineage[c] for c in self.keep}
+
+
+@dataclass(frozen=True, eq=False)
+class Rename(Unary):
+    """Renames columns."""
+
+    mapping: Mapping[str, str]
+
+    @cached_property
+    def lineage(self) -> dict[str, Lineage]:
+        return {self.mapping.get(c, c): v for c, v in self.parent.lineage.items()}
+
+    @cached_property
+    def kinds(self) -> dict[str, Kind]:
+        return {self.mapping.get(c, c): k for c, k in self.parent.kinds.items()}
+
+
+@dataclass(frozen=True, eq=False)
+class Join(Node):
+    """Inner or left equi-join; a row's polynomial is the product of its two sides'."""
+
+    left: Node
+    right: Node
+    left_on: tuple[str, ...]
+    right_on: tuple[str, ...]
+    how: str
+    suffixes: tuple[str, str]
+
+    @property
+    def parents(self) -> tuple[Node, ...]:
+        return (self.left, self.right)
+
+    @cached_property
+    def merged_keys(self) -> frozenset[str]:
+        """Key columns named alike on both sides come out once, as pandas.merge does."""
+        return frozenset(l for l, r in zip(self.left_on, self.right_on, strict=True) if l == r)
+
+    @cached_property
+    def output_names(self) -> tuple[dict[str, str], dict[str, str]]:
+        """Output name of every left and right column that survives (pandas' suffix rules)."""
+        overlap = (set(self.left.columns) & set(self.right.columns)) - self.merged_keys
+        left = {c: c + self.suffixes[0] if c in overlap else c for c in self.left.columns}
+        right = {
+            c: c + self.suffixes[1] if c in overlap else c
+            for c in self.right.columns
+            if c not in self.merged_keys
+        }
+        return left, right
+
+    @cached_property
+    def lineage(self) -> dict[str, Lineage]:
+        left_names, right_names = self.output_names
+        out = {new: self.left.lineage[old] for old, new in left_names.items()}
+        for key in self.merged_keys:
+            # equal on matched rows; for left-join misses the value is the left one
+            out[key] = self.left.lineage[key] | self.right.lineage[key]
+        out.update({new: self.right.lineage[old] for old, new in right_names.items()})
+        return out
+
+    @cached_property
+    def kinds(self) -> dict[str, Kind]:
+        left_names, right_names = self.output_names
+        out = {new: self.left.kinds.get(old) for old, new in left_names.items()}
+        out.update({new: self.right.kinds.get(old) for old, new in right_names.items()})
+        return out
+
+    @property
+    def own_row_lineage(self) -> Lineage:
+        return self._lineage_of(self.left_on, self.left) | self._lineage_of(self.right_on, self.right)
+
+
+@dataclass(frozen=True, eq=False)
+class Union(Node):
+    """Union all: the rows of every input, in order; each keeps its own monomial."""
+
+    inputs: tuple[Node, ...]
+
+    @property
+    def parents(self) -> tuple[Node, ...]:
+        return self.inputs
+
+    @cached_property
+    def lineage(self) -> dict[str, Lineage]:
+        return {c: union(p.lineage[c] for p in self.inputs) for c in self.inputs[0].columns}
+
+    @cached_property
+    def kinds(self) -> dict[str, Kind]:
+        return dict(self.inputs[0].kinds)
+
+
+@dataclass(frozen=True, eq=False)
+class Aggregate(Unary):
+    """Group by key columns and aggregate; a group's polynomial is the sum of its members'."""
+
+    by: tuple[str, ...]
+    aggregations: Mapping[str, tuple[str, str | Callable[..., Any]]]
+
+    @cached_property
+    def lineage(self) -> dict[str, Lineage]:
+        out = {c: self.parent.lineage[c] for c in self.by}
+        out.update({name: self.parent.lineage[col] for name, (col, _) in self.aggregations.items()})
+        return out
+
+    @cached_property
+    def kinds(self) -> dict[str, Kind]:
+        return {c: self.parent.kinds.get(c) for c in self.by} | {n: None for n in self.aggregations}
+
+    @property
+    def own_row_lineage(self) -> Lineage:
+        return self._lineage_of(self.by)
+
+
+@dataclass(frozen=True, eq=False)
+class Explode(Unary):
+    """One row per element of a list-valued column."""
+
+    column: str
+
+    @property
+    def own_row_lineage(self) -> Lineage:
+        return self.parent.lineage[self.column]
+
+    @cached_property
+    def kinds(self) -> dict[str, Kind]:
+        return {**self.parent.kinds, self.column: None}
+
+
+@dataclass(frozen=True, eq=False)
+class DropNA(Unary):
+    """Rows with no null in the subset columns."""
+
+    subset: tuple[str, ...]
+
+    @property
+    def own_row_lineage(self) -> Lineage:
+        return self._lineage_of(self.subset)
+
+
+@dataclass(frozen=True, eq=False)
+class FillNA(Unary):
+    """Nulls replaced by a constant per column."""
+
+    values: Mapping[str, Any]
+
+
+@dataclass(frozen=True, eq=False)
+class Sort(Unary):
+    """Rows ordered by columns (stable)."""
+
+    by: tuple[str, ...]
+    ascending: tuple[bool, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Pivot(Unary):
+    """Long to wide: one row per index group, one column per declared value of `columns`."""
+
+    index: tuple[str, ...]
+    pivot_column: str
+    values: str
+    aggfunc: str
+    column_values: tuple[Any, ...]
+
+    @cached_property
+    def value_names(self) -> tuple[str, ...]:
+        return tuple(str(v) for v in self.column_values)
+
+    @cached_property
+    def lineage(self) -> dict[str, Lineage]:
+        out = {c: self.parent.lineage[c] for c in self.index}
+        out.update({name: self.parent.lineage[self.values] for name in self.value_names})
+        return out
+
+    @cached_property
+    def kinds(self) -> dict[str, Kind]:
+        return {c: self.parent.kinds.get(c) for c in self.index} | {n: None for n in self.value_names}
+
+    @property
+    def own_row_lineage(self) -> Lineage:
+        return self._lineage_of((*self.index, self.pivot_column))
+
+
+@dataclass(frozen=True, eq=False)
+class Unpivot(Unary):
+    """Wide to long (melt): one row per input row and value column."""
+
+    id_vars: tuple[str, ...]
+    value_vars: tuple[str, ...]
+    var_name: str
+    value_name: str
+
+    @cached_property
+    def lineage(self) -> dict[str, Lineage]:
+        out = {c: self.parent.lineage[c] for c in self.id_vars}
+        out[self.var_name] = frozenset()  # the names of value_vars: constants, from no source cell
+        out[self.value_name] = self._lineage_of(self.value_vars)
+        return out
+
+    @cached_property
+    def kinds(self) -> dict[str, Kind]:
+        ids = {c: self.parent.kinds.get(c) for c in self.id_vars}
+        return ids | {self.var_name: "string", self.value_name: None}

@@ -1,0 +1,208 @@
+"""Row provenance as provenance polynomials, stored column-wise: per source, the ids of the source rows
+that each output row was made from, in compressed sparse row (CSR) form.
+
+A row's polynomial is the product over sources of the sum of its ids for that source: a join multiplies
+(one id per side), a union keeps each row's own monomial, and an aggregate sums its members' monomials.
+For the tuples we track, the set of source ids per (row, source) is what deletion needs: a row whose
+polynomial is a single monomial disappears when any of its ids goes; a summed row is recomputed from the
+members that remain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+_INT = np.int64
+
+
+def _as_ids(values: Iterable[int] | np.ndarray) -> np.ndarray:
+    return np.asarray(values if isinstance(values, np.ndarray) else list(values), dtype=_INT)
+
+
+@dataclass(frozen=True, eq=False)
+class ProvColumn:
+    """The ids of one source behind each row of a relation.
+
+    `indptr is None` is the dense case, exactly one id per row (sources, filters, inner joins); otherwise
+    row i owns `ids[indptr[i]:indptr[i + 1]]`, which may be empty (left-join misses, union branches) or
+    long (aggregates).
+    """
+
+    ids: np.ndarray
+    indptr: np.ndarray | None = None
+
+    @classmethod
+    def dense(cls, ids: np.ndarray) -> ProvColumn:
+        return cls(np.ascontiguousarray(ids, dtype=_INT))
+
+    @classmethod
+    def empty(cls, n_rows: int) -> ProvColumn:
+        return cls(np.empty(0, dtype=_INT), np.zeros(n_rows + 1, dtype=_INT))
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.ids) if self.indptr is None else len(self.indptr) - 1
+
+    @property
+    def nbytes(self) -> int:
+        return self.ids.nbytes + (0 if self.indptr is None else self.indptr.nbytes)
+
+    def lengths(self) -> np.ndarray:
+        if self.indptr is None:
+            return np.ones(len(self.ids), dtype=_INT)
+        return np.diff(self.indptr)
+
+    def csr(self) -> tuple[np.ndarray, np.ndarray]:
+        if self.indptr is None:
+            return np.arange(len(self.ids) + 1, dtype=_INT), self.ids
+        return self.indptr, self.ids
+
+    def row(self, i: int) -> np.ndarray:
+        if self.indptr is None:
+            return self.ids[i : i + 1]
+        return self.ids[self.indptr[i] : self.indptr[i + 1]]
+
+    def take(self, rows: np.ndarray) -> ProvColumn:
+        """Rows at the given positions; position -1 yields a row with no ids (an outer-join miss)."""
+        rows = np.asarray(rows, dtype=_INT)
+        missing = rows < 0
+        has_missing = bool(missing.any())
+        if self.indptr is None and not has_missing:
+            return ProvColumn(self.ids[rows])
+        indptr, ids = self.csr()
+        safe = np.where(missing, 0, rows)
+        starts = indptr[safe]
+        lengths = np.where(missing, 0, indptr[safe + 1] - starts)
+        new_indptr = np.zeros(len(rows) + 1, dtype=_INT)
+        np.cumsum(lengths, out=new_indptr[1:])
+        gather = np.repeat(starts - new_indptr[:-1], lengths) + np.arange(new_indptr[-1], dtype=_INT)
+        return ProvColumn(ids[gather], new_indptr)
+
+    def merge(self, other: ProvColumn) -> ProvColumn:
+        """Row-wise union of ids: the product of two monomials over the same source (self-joins)."""
+        a_ptr, a_ids = self.csr()
+        b_ptr, b_ids = other.csr()
+        a_len, b_len = np.diff(a_ptr), np.diff(b_ptr)
+        indptr = np.zeros(len(a_len) + 1, dtype=_INT)
+        np.cumsum(a_len + b_len, out=indptr[1:])
+        out = np.empty(indptr[-1], dtype=_INT)
+        # a row's ids from self come first, then those from other
+        a_dst = np.repeat(indptr[:-1] - a_ptr[:-1], a_len) + np.arange(len(a_ids), dtype=_INT)
+        b_dst = np.repeat(indptr[:-1] + a_len - b_ptr[:-1], b_len) + np.arange(len(b_ids), dtype=_INT)
+        out[a_dst] = a_ids
+        out[b_dst] = b_ids
+        return ProvColumn(out, indptr)
+
+    def group(self, codes: np.ndarray, n_groups: int) -> ProvColumn:
+        """Sum the rows of each group: group g owns the ids of every row whose code is g (-1: dropped)."""
+        codes = np.asarray(codes, dtype=_INT)
+        row_len = self.lengths()
+        entry_codes = np.repeat(codes, row_len)
+        keep = entry_codes >= 0
+        entry_codes, ids = entry_codes[keep], self.ids[keep]
+        order = np.argsort(entry_codes, kind="stable")
+        indptr = np.zeros(n_groups + 1, dtype=_INT)
+        np.cumsum(np.bincount(entry_codes, minlength=n_groups), out=indptr[1:])
+        return ProvColumn(ids[order], indptr)
+
+    @staticmethod
+    def concat(parts: Sequence[ProvColumn]) -> ProvColumn:
+        if all(p.indptr is None for p in parts):
+            return ProvColumn(np.concatenate([p.ids for p in parts]) if parts else np.empty(0, _INT))
+        indptrs, ids, offset = [np.zeros(1, dtype=_INT)], [], 0
+        for part in parts:
+            ptr, part_ids = part.csr()
+            indptrs.append(ptr[1:] + offset)
+            ids.append(part_ids)
+            offset += len(part_ids)
+        return ProvColumn(np.concatenate(ids), np.concatenate(indptrs))
+
+    def contains_any(self, ids: Iterable[int] | np.ndarray) -> np.ndarray:
+        """Boolean mask of the rows that have at least one of `ids`."""
+        hits = np.isin(self.ids, _as_ids(ids))
+        if self.indptr is None:
+            return hits
+        counts = np.concatenate([[0], np.cumsum(hits, dtype=_INT)])
+        return (counts[self.indptr[1:]] - counts[self.indptr[:-1]]) > 0
+
+    def all_ids(self) -> np.ndarray:
+        return np.unique(self.ids)
+
+
+class RowProvenance(Mapping[str, ProvColumn]):
+    """Provenance polynomials of every row of one relation: a `ProvColumn` per source it derives from."""
+
+    __slots__ = ("_columns", "_n_rows")
+
+    def __init__(self, columns: Mapping[str, ProvColumn], n_rows: int) -> None:
+        for source, column in columns.items():
+            if column.n_rows != n_rows:
+                raise ValueError(f"provenance of {source!r} has {column.n_rows} rows, expected {n_rows}")
+        self._columns = dict(columns)
+        self._n_rows = n_rows
+
+    @classmethod
+    def of_source(cls, source: str, ids: np.ndarray) -> RowProvenance:
+        return cls({source: ProvColumn.dense(ids)}, len(ids))
+
+    def __getitem__(self, source: str) -> ProvColumn:
+        return self._columns[source]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._columns)
+
+    def __len__(self) -> int:
+        return len(self._columns)
+
+    def __repr__(self) -> str:
+        return f"RowProvenance(sources={list(self._columns)}, n_rows={self._n_rows})"
+
+    @property
+    def n_rows(self) -> int:
+        return self._n_rows
+
+    @property
+    def nbytes(self) -> int:
+        return sum(c.nbytes for c in self._columns.values())
+
+    def take(self, rows: np.ndarray) -> RowProvenance:
+        return RowProvenance({s: c.take(rows) for s, c in self._columns.items()}, len(rows))
+
+    def filter(self, mask: np.ndarray) -> RowProvenance:
+        return self.take(np.flatnonzero(mask))
+
+    def group(self, codes: np.ndarray, n_groups: int) -> RowProvenance:
+        return RowProvenance({s: c.group(codes, n_groups) for s, c in self._columns.items()}, n_groups)
+
+    @staticmethod
+    def product(left: RowProvenance, right: RowProvenance) -> RowProvenance:
+        """Row-wise product of two aligned relations (a join's matched pairs)."""
+        if left.n_rows != right.n_rows:
+            raise ValueError("product of provenances needs the same number of rows")
+        columns = dict(left._columns)
+        for source, column in right._columns.items():
+            columns[source] = columns[source].merge(column) if source in columns else column
+        return RowProvenance(columns, left.n_rows)
+
+    @staticmethod
+    def concat(parts: Sequence[RowProvenance]) -> RowProvenance:
+        """Stack relations (a union): rows keep their own monomials, absent sources contribute nothing."""
+        sources = list(dict.fromkeys(s for p in parts for s in p))
+        columns = {
+            s: ProvColumn.concat([p._columns[s] if s in p else ProvColumn.empty(p.n_rows) for p in parts])
+            for s in sources
+        }
+        return RowProvenance(columns, sum(p.n_rows for p in parts))
+
+    def depends_on(self, source: str, ids: Iterable[int] | np.ndarray) -> np.ndarray:
+        """Mask of the rows whose polynomial mentions any of the given source row ids."""
+        if source not in self._columns:
+            return np.zeros(self._n_rows, dtype=bool)
+        return self._columns[source].contains_any(ids)
+
+    def row(self, i: int) -> dict[str, np.ndarray]:
+        """Which source rows made output row i: source -> ids."""
+        return {s: c.row(i) for s, c in self._columns.items() if len(c.row(i))}
