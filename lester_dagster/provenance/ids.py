@@ -49,15 +49,16 @@ def source_row_ids(frame: pd.DataFrame, key: str | None, source: str) -> np.ndar
             f"source {source!r}: key column {key!r} has {int(keys.isna().sum())} null value(s); "
             "a key must identify every row. Fill or drop them, or pass key=None."
         )
-    duplicated = keys[keys.duplicated()]
-    if len(duplicated):
+    if not pd.Index(keys).is_unique:
+        duplicated = keys[keys.duplicated()]
         examples = ", ".join(map(repr, duplicated.unique()[:5].tolist()))
         raise KeyColumnError(
             f"source {source!r}: key column {key!r} is not unique ({len(duplicated)} duplicate(s), e.g. "
             f"{examples}). Declare a unique key, or pass key=None to identify rows by their content."
         )
     ids = key_ids(keys)
-    if len(np.unique(ids)) != len(ids):
+    # integer keys are their own ids; hashed ones could in theory collide
+    if not pd.api.types.is_integer_dtype(keys.dtype) and not pd.Index(ids).is_unique:
         raise KeyColumnError(f"source {source!r}: two distinct keys of {key!r} hash to the same id.")
     return ids
 
