@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -77,13 +76,23 @@ def best_time(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
 
 
 def peak_rss_mib(variant: str, size: int) -> float:
-    """Peak RSS of a fresh process that generates the data and runs one variant once."""
-    code = (
-        "import sys, resource; sys.path.insert(0, %r); import benchmarks.bench_engine as b; "
-        "from lester_dagster.datasets.running_example import generate; "
-        "c, m = generate(%d, 0); base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; "
-        "b.VARIANTS[%r](c, m); print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024)"
-    ) % (str(ROOT), size, variant)
+    """Peak RSS growth of one run of a variant, in a fresh process that first generates the data.
+
+    Linux's peak mark (VmHWM) is reset after generation through /proc/self/clear_refs, so the figure is
+    the run's own peak above the memory the inputs already hold.
+    """
+    code = f"""
+import sys; sys.path.insert(0, {str(ROOT)!r})
+import benchmarks.bench_engine as b
+from lester_dagster.datasets.running_example import generate
+def status(field):
+    return next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith(field))
+c, m = generate({size}, 0)
+open("/proc/self/clear_refs", "w").write("5")
+base = status("VmRSS:")
+b.VARIANTS[{variant!r}](c, m)
+print((status("VmHWM:") - base) / 1024)
+"""
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return float(out.stdout.strip().splitlines()[-1])
 

@@ -209,3 +209,25 @@ def test_string_keys_hash_to_ids() -> None:
     table = le.from_pandas(pd.DataFrame({"k": ["a", "b"], "v": [1, 2]}), "t", key="k").execute()
     assert table.rows_from("t", ["b"]).tolist() == [1]
     assert table.source_rows(0) == {"t": ["a"]}
+
+
+@pytest.mark.parametrize(
+    ("expr", "params"),
+    [
+        ("words > @n and month != 'mar'", {"n": 2}),
+        ("month in @months", {"months": ["jan", "mar"]}),
+        ("month not in ('jan',) or words >= 7", {}),
+        ("month == ['feb', 'mar']", {}),
+        ("month != ['feb']", {}),
+        ("2 < words <= 7", {}),
+        ("not (words % 2 == 0)", {}),
+        ("-words + 10 > abs(@x)", {"x": -4}),
+        ("email.str.startswith('a') | (words * 2 > 10)", {}),
+        ("`the month` == 'jan'", {}),
+    ],
+)
+def test_query_strings_mean_what_pandas_query_means(expr: str, params: dict[str, Any]) -> None:
+    frame = MAILS.assign(**{"the month": MAILS.month})
+    expected = frame.query(expr, local_dict=params, engine="python").mid.tolist()
+    table = le.from_pandas(frame, "mails", key="mid")
+    assert table.filter(expr, **params).to_pandas().mid.tolist() == expected

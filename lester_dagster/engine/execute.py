@@ -90,16 +90,36 @@ def execute(root: n.Node, sources: Mapping[str, pd.DataFrame] | None = None) -> 
     if unknown:
         raise SchemaError(f"no source named {sorted(unknown)} in this plan; its sources are {sorted(root.sources)}.")
     bound = {name: _bind(node, sources.get(name)) for name, node in root.sources.items()}
+    # Plans are DAGs (a table joined with an aggregate of itself): every node is computed once, and its
+    # result is dropped as soon as its last consumer has it, so intermediates do not pile up in memory.
+    pending = _consumer_counts(root)
     memo: dict[int, Computed] = {}
 
     def run(node: n.Node) -> Computed:
-        # plans are DAGs (a table joined with an aggregate of itself): compute every node once
-        if id(node) not in memo:
-            memo[id(node)] = _translate(node, run, bound)
-        return memo[id(node)]
+        key = id(node)
+        computed = memo[key] if key in memo else _translate(node, run, bound)
+        pending[key] -= 1
+        if pending[key] > 0:
+            memo[key] = computed
+        else:
+            memo.pop(key, None)
+        return computed
 
     frame, provenance = run(root)
     return Result(frame, provenance, dict(root.lineage), root.row_lineage, bound)
+
+
+def _consumer_counts(root: n.Node) -> dict[int, int]:
+    counts: dict[int, int] = {id(root): 1}
+    stack, seen = [root], {id(root)}
+    while stack:
+        node = stack.pop()
+        for parent in node.parents:
+            counts[id(parent)] = counts.get(id(parent), 0) + 1
+            if id(parent) not in seen:
+                seen.add(id(parent))
+                stack.append(parent)
+    return counts
 
 
 def _bind(source: n.Source, frame: pd.DataFrame | None) -> SourceData:
@@ -141,13 +161,20 @@ def _filter(node: n.Filter, run: Run, bound: Mapping[str, SourceData]) -> Comput
     else:
         values = apply_udf(node.predicate, frame, "filter")
     try:
-        mask = pd.array(values, dtype="boolean").fillna(False).to_numpy(dtype=bool)
+        mask = _as_mask(values)
     except (TypeError, ValueError) as error:
         raise ExpressionError(
             f"filter: the predicate over {list(node.predicate.columns)} must give True/False for each row, "
             f"got values like {pd.Series(values).head(3).tolist()}."
         ) from error
     return _filtered(frame, provenance, mask)
+
+
+def _as_mask(values: Any) -> np.ndarray:
+    """Booleans per row; a null counts as False, as in SQL's WHERE."""
+    if getattr(values, "dtype", None) == np.bool_:
+        return np.asarray(values)
+    return pd.array(values, dtype="boolean").fillna(False).to_numpy(dtype=bool)
 
 
 @_translate.register
@@ -197,8 +224,9 @@ def _join(node: n.Join, run: Run, bound: Mapping[str, SourceData]) -> Computed:
             f"join on {list(node.left_on)} = {list(node.right_on)}: the key columns have incompatible "
             f"types ({error}). Cast one side first, e.g. .project(col, [col], lambda s: s.astype(str))."
         ) from None
-    left_rows = merged.pop(_LEFT_ROW).to_numpy(dtype=np.int64)
-    right_rows = merged.pop(_RIGHT_ROW).fillna(-1).to_numpy(dtype=np.int64)
+    left_rows = merged[_LEFT_ROW].to_numpy(dtype=np.int64)
+    right_rows = merged[_RIGHT_ROW]
+    right_rows = (right_rows.fillna(-1) if node.how == "left" else right_rows).to_numpy(dtype=np.int64)
     provenance = RowProvenance.product(left_prov.take(left_rows), right_prov.take(right_rows))
     return merged[list(node.columns)], provenance
 

@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from lester_dagster.engine.nodes import Query, Udf
@@ -24,8 +25,48 @@ _BUILTIN_NAMES = frozenset(
 )
 
 
+class _Vectorise(ast.NodeTransformer):
+    """Rewrites a query's Python AST with the pandas query semantics on whole columns: `and`, `or`,
+    `not` become `&`, `|`, `~`; `x in [..]` and `x == [..]` become `x.isin([..])`; `a < b < c` becomes
+    `(a < b) & (b < c)`."""
+
+    def visit_BoolOp(self, node: ast.BoolOp) -> ast.AST:
+        op = ast.BitAnd() if isinstance(node.op, ast.And) else ast.BitOr()
+        values = [self.visit(v) for v in node.values]
+        out = values[0]
+        for value in values[1:]:
+            out = ast.BinOp(out, op, value)
+        return out
+
+    def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.AST:
+        operand = self.visit(node.operand)
+        return ast.UnaryOp(ast.Invert() if isinstance(node.op, ast.Not) else node.op, operand)
+
+    def visit_Compare(self, node: ast.Compare) -> ast.AST:
+        operands = [self.visit(node.left), *(self.visit(c) for c in node.comparators)]
+        parts = [self._compare(a, op, b) for a, op, b in zip(operands, node.ops, operands[1:], strict=False)]
+        out = parts[0]
+        for part in parts[1:]:
+            out = ast.BinOp(out, ast.BitAnd(), part)
+        return out
+
+    @staticmethod
+    def _compare(left: ast.expr, op: ast.cmpop, right: ast.expr) -> ast.expr:
+        membership = isinstance(op, (ast.In, ast.NotIn)) or (
+            isinstance(op, (ast.Eq, ast.NotEq)) and isinstance(right, (ast.List, ast.Tuple))
+        )
+        if not membership:
+            return ast.Compare(left, [op], [right])
+        isin = ast.Call(ast.Attribute(left, "isin", ast.Load()), [right], [])
+        return ast.UnaryOp(ast.Invert(), isin) if isinstance(op, (ast.NotIn, ast.NotEq)) else isin
+
+
+_FUNCTIONS = {name: getattr(np, name) for name in _BUILTIN_NAMES - {"True", "False", "None"}}
+
+
 def parse_query(operator: str, expr: str, params: Mapping[str, Any], columns: Sequence[str]) -> Query:
-    """A query string (pandas syntax) whose column names and `@` parameters are checked now."""
+    """A query string (pandas syntax) whose column names and `@` parameters are checked now, compiled
+    once into a vectorised expression over the columns it names."""
     if not isinstance(expr, str) or not expr.strip():
         raise ExpressionError(f"{operator}: expected a non-empty expression string, got {expr!r}.")
     quoted: dict[str, str] = {}
@@ -40,7 +81,7 @@ def parse_query(operator: str, expr: str, params: Mapping[str, Any], columns: Se
         tree = ast.parse(python, mode="eval")
     except SyntaxError as error:
         raise ExpressionError(f"{operator}: cannot parse expression {expr!r}: {error.msg}.") from None
-    used: list[str] = []
+    names: dict[str, str] = {}  # name in the compiled expression -> column
     for name in (n for n in ast.walk(tree) if isinstance(n, ast.Name)):
         if name.id.startswith("__lester_param_"):
             param = name.id.removeprefix("__lester_param_")
@@ -57,17 +98,23 @@ def parse_query(operator: str, expr: str, params: Mapping[str, Any], columns: Se
             raise ColumnNotFoundError(
                 operator, column, columns, hint="Refer to Python values as @name and pass them as keyword arguments."
             )
-        if column not in used:
-            used.append(column)
+        names[name.id] = column
     unused = set(params) - {m.group(1) for m in _PARAM.finditer(expr)}
     if unused:
         raise ExpressionError(f"{operator}: parameters {sorted(unused)} are not used by expression {expr!r}.")
-    return Query(expr, tuple(used), dict(params))
+    code = compile(ast.fix_missing_locations(_Vectorise().visit(tree)), f"<{operator}>", "eval")
+    return Query(expr, tuple(dict.fromkeys(names.values())), dict(params), code, names)
 
 
-def evaluate_query(query: Query, frame: pd.DataFrame) -> pd.Series:
+def evaluate_query(query: Query, frame: pd.DataFrame) -> Any:
     """Evaluates on the declared columns only, so the expression cannot read anything else."""
-    return frame[list(query.columns)].eval(query.expr, local_dict=dict(query.params), engine="python")
+    namespace: dict[str, Any] = {f"__lester_param_{k}": v for k, v in query.params.items()}
+    namespace.update(_FUNCTIONS)
+    namespace.update({name: frame[column] for name, column in query.names.items()})
+    try:
+        return eval(query.code, {"__builtins__": {}}, namespace)  # noqa: S307 - compiled from a checked AST
+    except Exception as error:
+        raise ExpressionError(f"cannot evaluate {query.expr!r} on columns {list(query.columns)}: {error!r}") from error
 
 
 def check_udf(

@@ -113,6 +113,8 @@ class Query:
     expr: str
     columns: tuple[str, ...]
     params: Mapping[str, Any]
+    code: Any = field(repr=False, default=None)  # the compiled, vectorised expression
+    names: Mapping[str, str] = field(repr=False, default_factory=dict)  # its variable -> column
 
 
 @dataclass(frozen=True, eq=False)

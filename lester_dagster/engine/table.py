@@ -369,7 +369,8 @@ def from_pandas(frame: pd.DataFrame, name: str, key: str | None = None) -> Table
     if len(set(frame.columns)) != len(frame.columns):
         raise DuplicateColumnError(f"source {name!r}: duplicate column names in {list(frame.columns)}.")
     frame = frame.reset_index(drop=True)
-    frame.columns = [str(c) for c in frame.columns]
+    if not all(isinstance(c, str) for c in frame.columns):
+        frame.columns = [str(c) for c in frame.columns]
     return Table(n.Source(name, key, frame, source_row_ids(frame, key, name)))
 
 
