@@ -16,6 +16,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 import lester_dagster.engine as le
 from lester_dagster.features.text import SentenceEmbedder, WordCounter
+from lester_dagster.pipeline import PipelineSpec
 
 TARGET_COUNTRIES = ("UK", "DE", "FR")
 FIRST_DAY = "2022-01-01"
@@ -98,3 +99,16 @@ def run(data_dir: str | Path, model_path: str | None = None) -> Run:
     fitted = encoder(model_path)
     X = np.asarray(fitted.fit_transform(frame.drop(columns=LABEL)), dtype=np.float64)
     return Run(prepared, X, frame[LABEL].to_numpy(dtype=np.int64), fitted)
+
+
+def prepare_and_label(customers: le.Table, mails: le.Table) -> le.Table:
+    return label(prepare(customers, mails))
+
+
+PIPELINE = PipelineSpec(
+    name="complaints",
+    sources=SOURCES,
+    prepare=prepare_and_label,
+    encoder=encoder,
+    label=LABEL,
+)

@@ -83,8 +83,9 @@ class Result:
         return self.sources[source]
 
 
-def execute(root: n.Node, sources: Mapping[str, pd.DataFrame] | None = None) -> Result:
-    """Runs the plan under `root`, on the sources' bound data or on the replacement frames given by name."""
+def execute(root: n.Node, sources: Mapping[str, pd.DataFrame | SourceData] | None = None) -> Result:
+    """Runs the plan under `root`, on the sources' bound data or on replacement data given by name: a
+    DataFrame with the source's schema, or `SourceData` whose rows are already identified."""
     sources = dict(sources or {})
     unknown = set(sources) - set(root.sources)
     if unknown:
@@ -122,9 +123,11 @@ def _consumer_counts(root: n.Node) -> dict[int, int]:
     return counts
 
 
-def _bind(source: n.Source, frame: pd.DataFrame | None) -> SourceData:
+def _bind(source: n.Source, frame: pd.DataFrame | SourceData | None) -> SourceData:
     if frame is None:
         return SourceData(source.name, source.key, source.data, source.ids)
+    if isinstance(frame, SourceData):
+        return frame
     missing = [c for c in source.columns if c not in frame.columns]
     if missing:
         raise SchemaError(

@@ -10,12 +10,22 @@ members that remain.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 _INT = np.int64
+
+
+def _mix(values: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: a cheap, well-spread 64-bit hash of each value."""
+    with np.errstate(over="ignore"):
+        z = values.astype(np.uint64) + np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return z ^ (z >> np.uint64(31))
 
 
 def _as_ids(values: Iterable[int] | np.ndarray) -> np.ndarray:
@@ -131,6 +141,16 @@ class ProvColumn:
     def all_ids(self) -> np.ndarray:
         return np.unique(self.ids)
 
+    def row_hashes(self, salt: int) -> np.ndarray:
+        """An order-independent hash of each row's ids (0 for a row without ids)."""
+        mixed = _mix(self.ids ^ np.int64(salt))
+        if self.indptr is None:
+            return mixed
+        with np.errstate(over="ignore"):
+            sums = np.concatenate([np.zeros(1, np.uint64), np.cumsum(mixed, dtype=np.uint64)])
+            per_row = sums[self.indptr[1:]] - sums[self.indptr[:-1]]
+        return np.where(np.diff(self.indptr) > 0, _mix(per_row), np.uint64(0))
+
 
 class RowProvenance(Mapping[str, ProvColumn]):
     """Provenance polynomials of every row of one relation: a `ProvColumn` per source it derives from."""
@@ -206,3 +226,15 @@ class RowProvenance(Mapping[str, ProvColumn]):
     def row(self, i: int) -> dict[str, np.ndarray]:
         """Which source rows made output row i: source -> ids."""
         return {s: c.row(i) for s, c in self._columns.items() if len(c.row(i))}
+
+    def row_key(self, i: int) -> tuple[tuple[str, tuple[int, ...]], ...]:
+        """Row i's polynomial as a hashable value: per source, its ids in order."""
+        return tuple((s, tuple(sorted(c.row(i).tolist()))) for s, c in sorted(self._columns.items()) if len(c.row(i)))
+
+    def signatures(self) -> np.ndarray:
+        """A 64-bit hash of each row's polynomial, stable across runs and across deletions of other rows."""
+        out = np.zeros(self._n_rows, dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            for source, column in self._columns.items():
+                out += column.row_hashes(zlib.crc32(source.encode()))
+        return out

@@ -1,0 +1,273 @@
+"""Applies a deletion request to a materialised pipeline without re-running it: the source, the prepared
+table, the feature matrix, the labels and the model are each updated from provenance, stage by stage.
+Everything is computed first and committed at the end, so a failure leaves the previous version whole."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from lester_dagster.engine import SourceData
+from lester_dagster.features.matrix import encode_blocks
+from lester_dagster.ivm.requests import DeletionRequest, RequestError
+from lester_dagster.ivm.table import TableUpdate, maintain
+from lester_dagster.model import evaluate, first_order_update, second_order_update
+from lester_dagster.pipeline import MaterializedPipeline, holdout_mask
+
+Unlearning = Literal["first_order", "second_order"]
+
+
+@dataclass(frozen=True)
+class DeletionReport:
+    """What one request did to one pipeline: rows and cells touched per artifact, and time per stage."""
+
+    request_id: str
+    pipeline: str
+    source: str
+    action: str
+    matched_keys: list[Any]
+    unmatched_keys: list[Any]
+    source_rows: int
+    source_cells: int
+    prepared_mode: str
+    prepared_rows_removed: int
+    prepared_rows_changed: int
+    prepared_rows_added: int
+    prepared_cells: int
+    prepared_columns: list[str]
+    x_rows_removed: int
+    x_rows_reencoded: int
+    x_ranges: list[tuple[int, int]]
+    x_cells: int
+    labels_changed: int
+    model: dict[str, Any]
+    metrics_before: dict[str, float]
+    metrics_after: dict[str, float]
+    version_before: int
+    version_after: int
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def total_seconds(self) -> float:
+        return sum(self.seconds.values())
+
+    @property
+    def changed_anything(self) -> bool:
+        return self.version_after != self.version_before
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class _Stages:
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
+
+
+def apply_deletion(
+    state: MaterializedPipeline,
+    request: DeletionRequest,
+    *,
+    unlearning: Unlearning = "first_order",
+    tau: float | None = None,
+) -> DeletionReport:
+    """Updates every artifact of `state` for `request` by incremental view maintenance.
+
+    Idempotent: keys that no longer exist, and cells that are already blank, change nothing, and a
+    request that changes nothing leaves the version number as it was.
+    """
+    stage = _Stages()
+    with stage("validate"):
+        schemas = {name: (data.key, list(data.frame.columns)) for name, data in state.sources.items()}
+        request.check_against(schemas)
+        data = state.sources[request.source]
+        try:
+            ids = data.ids_for(request.keys)
+        except Exception as error:
+            raise RequestError(f"keys of {request.source!r}: {error}") from error
+        present = np.isin(ids, data.ids)
+
+    with stage("sources"):
+        new_source, changed_ids, cells = _change_source(data, ids[present], request)
+    matched = [k for k, hit in zip(request.keys, present, strict=True) if hit]
+    unmatched = [k for k, hit in zip(request.keys, present, strict=True) if not hit]
+    if len(changed_ids) == 0:
+        return _nothing_to_do(state, request, matched, unmatched, stage.seconds)
+
+    with stage("prepared"):
+        new_sources = {**state.sources, request.source: new_source}
+        update = maintain(
+            state.plan.node, state.prepared, new_sources, request.source, changed_ids,
+            erased=request.action == "erase", columns=request.columns,
+        )
+    with stage("features"):
+        X, patch_rows, reencoded, ranges, x_cells = _maintain_matrix(state, update)
+    with stage("labels"):
+        y = update.result.frame[state.spec.label].to_numpy(dtype=np.int64)
+        origin = update.origin
+        continuing = origin >= 0
+        labels_changed = int((y[continuing] != state.y[origin[continuing]]).sum()) + int((~continuing).sum())
+        is_test = np.empty(len(origin), dtype=bool)
+        is_test[continuing] = state.is_test[origin[continuing]]
+        if (~continuing).any():
+            fresh = update.result.provenance.take(np.flatnonzero(~continuing))
+            is_test[~continuing] = holdout_mask(fresh, state.spec.test_fraction, state.spec.split_seed)
+    with stage("model"):
+        old_rows = np.union1d(update.removed, origin[update.changed & continuing])
+        old_rows = old_rows[~state.is_test[old_rows]]
+        new_rows = np.flatnonzero(update.changed & ~is_test)
+        X_new_rows = X[new_rows] if patch_rows is None else _patched_rows(state.X, patch_rows, new_rows, origin)
+        if unlearning == "second_order":
+            train = np.flatnonzero(~is_test)
+            result = second_order_update(
+                state.model, state.X[old_rows], state.y[old_rows], X_new_rows, y[new_rows],
+                _rows(X, patch_rows, state.X, origin, train), y[train],
+            )
+        else:
+            result = first_order_update(state.model, state.X[old_rows], state.y[old_rows], X_new_rows, y[new_rows], tau)
+    with stage("metrics"):
+        test = np.flatnonzero(is_test)
+        metrics = evaluate(result.model, _rows(X, patch_rows, state.X, origin, test), y[test])
+
+    # commit: nothing above touched `state`
+    metrics_before, version_before = state.metrics, state.version
+    if patch_rows is not None:
+        rows, values = patch_rows
+        for (start, stop), block_values in values:
+            state.X[rows, start:stop] = block_values
+    else:
+        state.X = X
+    state.prepared, state.y, state.is_test = update.result, y, is_test
+    state.model, state.metrics, state.version = result.model, metrics, state.version + 1
+    report = DeletionReport(
+        request_id=request.request_id,
+        pipeline=state.spec.name,
+        source=request.source,
+        action=request.action,
+        matched_keys=matched,
+        unmatched_keys=unmatched,
+        source_rows=len(changed_ids),
+        source_cells=cells,
+        prepared_mode=update.mode,
+        prepared_rows_removed=len(update.removed),
+        prepared_rows_changed=int((update.changed & continuing).sum()),
+        prepared_rows_added=len(update.added),
+        prepared_cells=update.cells_touched(),
+        prepared_columns=list(update.columns),
+        x_rows_removed=len(update.removed),
+        x_rows_reencoded=reencoded,
+        x_ranges=ranges,
+        x_cells=x_cells,
+        labels_changed=labels_changed,
+        model={
+            "method": result.method,
+            "tau": result.tau,
+            "step_norm": result.step_norm,
+            "gradient_norm": result.gradient_norm,
+            "train_rows_old": len(old_rows),
+            "train_rows_new": len(new_rows),
+        },
+        metrics_before=metrics_before,
+        metrics_after=metrics,
+        version_before=version_before,
+        version_after=state.version,
+        seconds=stage.seconds,
+    )
+    state.history.append(report)
+    return report
+
+
+def _change_source(
+    data: SourceData, ids: np.ndarray, request: DeletionRequest
+) -> tuple[SourceData, np.ndarray, int]:
+    """The source's new version, the ids of the rows that really changed, and the cells removed."""
+    rows = np.isin(data.ids, ids)
+    if request.action == "erase":
+        keep = ~rows
+        frame = data.frame[keep].reset_index(drop=True)
+        return SourceData(data.name, data.key, frame, data.ids[keep]), data.ids[rows], int(rows.sum()) * data.frame.shape[1]
+    columns = list(request.columns)
+    filled = data.frame.loc[rows, columns].notna()
+    changed = np.zeros(len(rows), dtype=bool)
+    changed[np.flatnonzero(rows)] = filled.any(axis=1).to_numpy()
+    if not changed.any():  # already blank: applying the request again changes nothing
+        return data, np.empty(0, dtype=np.int64), 0
+    frame = data.frame.copy(deep=False)
+    for column in columns:
+        values = frame[column].copy()
+        values[changed] = None
+        frame[column] = values
+    return SourceData(data.name, data.key, frame, data.ids), data.ids[changed], int(filled.to_numpy().sum())
+
+
+Patch = tuple[np.ndarray, list[tuple[tuple[int, int], np.ndarray]]]
+
+
+def _maintain_matrix(
+    state: MaterializedPipeline, update: TableUpdate
+) -> tuple[np.ndarray | None, Patch | None, int, list[tuple[int, int]], int]:
+    """X's new version, rows re-encoded, the ranges re-encoded in changed rows, and cells written.
+
+    When rows only change in place, a patch (rows, values per block) is returned instead of a new
+    matrix, so a large X is never copied for a few rows. Changed rows get exactly the blocks that read
+    a changed column; rows derived anew are encoded whole.
+    """
+    frame, origin = update.result.frame, update.origin
+    patched = np.flatnonzero(update.changed & (origin >= 0))
+    blocks = state.matrix.blocks_reading(update.columns)
+    ranges = [(b.start, b.stop) for b in blocks]
+    values = encode_blocks(state.encoder, blocks, frame.iloc[patched]) if len(patched) and blocks else []
+    added = update.added
+    cells = len(patched) * sum(b - a for a, b in ranges) + len(added) * state.matrix.n_features
+    if len(update.removed) == 0 and len(added) == 0:
+        return None, (origin[patched], list(zip(ranges, values, strict=True))), len(patched), ranges, cells
+    X = state.X[np.where(origin >= 0, origin, 0)]
+    for (start, stop), block in zip(ranges, values, strict=True):
+        X[patched, start:stop] = block
+    if len(added):
+        features = frame.iloc[added].drop(columns=state.spec.label)
+        X[added] = np.asarray(state.encoder.transform(features), dtype=np.float64)
+    return X, None, len(patched) + len(added), ranges, cells
+
+
+def _patched_rows(X: np.ndarray, patch: Patch, rows: np.ndarray, origin: np.ndarray) -> np.ndarray:
+    """Rows of the patched matrix, without patching the shared one."""
+    out = X[origin[rows]]
+    patch_rows, values = patch
+    if len(patch_rows) == 0:
+        return out
+    order = np.argsort(patch_rows)
+    wanted = origin[rows]
+    position = np.minimum(np.searchsorted(patch_rows[order], wanted), len(order) - 1)
+    hit = np.flatnonzero(patch_rows[order][position] == wanted)
+    for (start, stop), block in values:
+        out[hit, start:stop] = block[order[position[hit]]]
+    return out
+
+
+def _rows(X: np.ndarray | None, patch: Patch | None, old_X: np.ndarray, origin: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    return X[rows] if patch is None else _patched_rows(old_X, patch, rows, origin)
+
+
+def _nothing_to_do(
+    state: MaterializedPipeline, request: DeletionRequest, matched: list[Any], unmatched: list[Any], seconds: dict[str, float]
+) -> DeletionReport:
+    report = DeletionReport(
+        request.request_id, state.spec.name, request.source, request.action, matched, unmatched, 0, 0,
+        "unchanged", 0, 0, 0, 0, [], 0, 0, [], 0, 0, {}, state.metrics, state.metrics, state.version,
+        state.version, seconds,
+    )
+    state.history.append(report)
+    return report
+

@@ -1,0 +1,118 @@
+"""A declarative ML pipeline (sources, data preparation on the engine, an unfitted ColumnTransformer, a
+label column and a model) and its materialised artifacts: the views that deletions keep up to date."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+
+import lester_dagster.engine as le
+from lester_dagster.engine import Result, SourceData
+from lester_dagster.errors import SchemaError
+from lester_dagster.features.matrix import MatrixProvenance
+from lester_dagster.model import ModelConfig, TrainedModel, evaluate, train
+from lester_dagster.provenance import RowProvenance
+
+
+@dataclass(frozen=True)
+class PipelineSpec:
+    """What a rewritten or synthesised pipeline declares; everything else is derived from it.
+
+    `prepare` receives one engine Table per source, by name, and returns the prepared table including
+    the `label` column; `encoder` builds the unfitted ColumnTransformer for the other columns.
+    """
+
+    name: str
+    sources: Mapping[str, str | None]  # source name -> key column (None: rows identified by content)
+    prepare: Callable[..., le.Table]
+    encoder: Callable[[], ColumnTransformer]
+    label: str
+    model: ModelConfig = field(default_factory=ModelConfig)
+    test_fraction: float = 0.2
+    split_seed: int = 0
+
+    def plan(self, frames: Mapping[str, pd.DataFrame]) -> le.Table:
+        missing = [s for s in self.sources if s not in frames]
+        if missing:
+            raise SchemaError(f"pipeline {self.name!r} needs source(s) {missing}; got {sorted(frames)}.")
+        tables = {s: le.from_pandas(frames[s], s, key=key) for s, key in self.sources.items()}
+        table = self.prepare(**tables)
+        if self.label not in table.columns:
+            raise SchemaError(
+                f"pipeline {self.name!r}: the prepared table has no label column {self.label!r}; it has "
+                f"{table.columns}."
+            )
+        return table
+
+
+def holdout_mask(provenance: RowProvenance, fraction: float, seed: int) -> np.ndarray:
+    """Rows held out for evaluation, chosen by a hash of each row's provenance, so a row stays on its
+    side when other rows are deleted."""
+    buckets = (provenance.signatures() ^ np.uint64(seed)) % np.uint64(10_000)
+    return buckets < np.uint64(round(fraction * 10_000))
+
+
+@dataclass
+class MaterializedPipeline:
+    """The artifacts of one pipeline run, kept in sync with the sources by incremental maintenance."""
+
+    spec: PipelineSpec
+    plan: le.Table
+    prepared: Result
+    encoder: ColumnTransformer
+    matrix: MatrixProvenance
+    X: np.ndarray
+    y: np.ndarray
+    is_test: np.ndarray
+    model: TrainedModel
+    metrics: dict[str, float]
+    version: int = 0
+    history: list[Any] = field(default_factory=list)
+
+    @property
+    def sources(self) -> Mapping[str, SourceData]:
+        return self.prepared.sources
+
+    @property
+    def features(self) -> pd.DataFrame:
+        """The prepared columns the encoder reads (all but the label)."""
+        return self.prepared.frame.drop(columns=self.spec.label)
+
+    def train_rows(self) -> np.ndarray:
+        return np.flatnonzero(~self.is_test)
+
+    def evaluate(self) -> dict[str, float]:
+        return evaluate(self.model, self.X[self.is_test], self.y[self.is_test])
+
+    def copy(self) -> MaterializedPipeline:
+        return replace(self, history=list(self.history))
+
+
+def materialize(spec: PipelineSpec, frames: Mapping[str, pd.DataFrame]) -> MaterializedPipeline:
+    """Runs the pipeline from scratch: prepare, fit and apply the encoder, train and evaluate the model."""
+    plan = spec.plan(frames)
+    prepared = plan.execute()
+    encoder = spec.encoder()
+    features = prepared.frame.drop(columns=spec.label)
+    X = np.asarray(encoder.fit_transform(features), dtype=np.float64)
+    y = prepared.frame[spec.label].to_numpy(dtype=np.int64)
+    is_test = holdout_mask(prepared.provenance, spec.test_fraction, spec.split_seed)
+    model = train(X[~is_test], y[~is_test], spec.model)
+    state = MaterializedPipeline(
+        spec, plan, prepared, encoder, MatrixProvenance.of(encoder), X, y, is_test, model, {}
+    )
+    state.metrics = state.evaluate()
+    return state
+
+
+def recompute(state: MaterializedPipeline, frames: Mapping[str, pd.DataFrame | SourceData]) -> tuple[Result, np.ndarray]:
+    """A full re-run of data preparation and encoding on other source data, with the same fitted
+    encoder: what incremental maintenance must agree with."""
+    result = state.plan.execute(frames)
+    features = result.frame.drop(columns=state.spec.label)
+    return result, np.asarray(state.encoder.transform(features), dtype=np.float64)
