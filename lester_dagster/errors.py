@@ -54,3 +54,7 @@ class UserFunctionError(LesterError):
 
 class OperatorArgumentError(LesterError):
     """An operator was called with arguments that cannot work (empty key lists, unknown aggregate, ...)."""
+
+
+class ModelError(LesterError):
+    """A model cannot be trained, used, saved, loaded or updated with the data or arguments given."""

@@ -231,3 +231,10 @@ def test_query_strings_mean_what_pandas_query_means(expr: str, params: dict[str,
     expected = frame.query(expr, local_dict=params, engine="python").mid.tolist()
     table = le.from_pandas(frame, "mails", key="mid")
     assert table.filter(expr, **params).to_pandas().mid.tolist() == expected
+
+
+def test_left_join_with_an_empty_right_side(mails: le.Table, customers: le.Table) -> None:
+    nobody = customers.filter("cid > @n", n=100)
+    result = mails.join(nobody, on="email", how="left").execute()
+    assert len(result.frame) == len(MAILS) and result.frame.cid.isna().all()
+    assert [result.source_rows(i) for i in range(2)] == [{"mails": [10]}, {"mails": [11]}]

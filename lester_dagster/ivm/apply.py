@@ -188,27 +188,36 @@ def apply_deletion(
     return report
 
 
-def _change_source(
-    data: SourceData, ids: np.ndarray, request: DeletionRequest
-) -> tuple[SourceData, np.ndarray, int]:
-    """The source's new version, the ids of the rows that really changed, and the cells removed."""
+def erase_rows(data: SourceData, ids: np.ndarray) -> SourceData:
+    """The source without the rows with these ids."""
+    keep = ~np.isin(data.ids, ids)
+    return SourceData(data.name, data.key, data.frame[keep].reset_index(drop=True), data.ids[keep])
+
+
+def redact_cells(data: SourceData, ids: np.ndarray, columns: tuple[str, ...]) -> SourceData:
+    """The source with `columns` blanked (null) in the rows with these ids; an integer column becomes
+    float, as pandas stores its nulls."""
     rows = np.isin(data.ids, ids)
-    if request.action == "erase":
-        keep = ~rows
-        frame = data.frame[keep].reset_index(drop=True)
-        return SourceData(data.name, data.key, frame, data.ids[keep]), data.ids[rows], int(rows.sum()) * data.frame.shape[1]
-    columns = list(request.columns)
-    filled = data.frame.loc[rows, columns].notna()
-    changed = np.zeros(len(rows), dtype=bool)
-    changed[np.flatnonzero(rows)] = filled.any(axis=1).to_numpy()
-    if not changed.any():  # already blank: applying the request again changes nothing
-        return data, np.empty(0, dtype=np.int64), 0
     frame = data.frame.copy(deep=False)
     for column in columns:
         values = frame[column].copy()
-        values[changed] = None
+        values[rows] = None
         frame[column] = values
-    return SourceData(data.name, data.key, frame, data.ids), data.ids[changed], int(filled.to_numpy().sum())
+    return SourceData(data.name, data.key, frame, data.ids)
+
+
+def _change_source(
+    data: SourceData, ids: np.ndarray, request: DeletionRequest
+) -> tuple[SourceData, np.ndarray, int]:
+    """The source's new version, the ids of the rows that really change, and the cells removed."""
+    rows = np.isin(data.ids, ids)
+    if request.action == "erase":
+        return erase_rows(data, ids), data.ids[rows], int(rows.sum()) * data.frame.shape[1]
+    filled = data.frame.loc[rows, list(request.columns)].notna()
+    changed = data.ids[rows][filled.any(axis=1).to_numpy()]
+    if len(changed) == 0:  # already blank: applying the request again changes nothing
+        return data, changed, 0
+    return redact_cells(data, changed, request.columns), changed, int(filled.to_numpy().sum())
 
 
 Patch = tuple[np.ndarray, list[tuple[tuple[int, int], np.ndarray]]]

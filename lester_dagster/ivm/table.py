@@ -14,7 +14,7 @@ Which rows can change decides how:
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -77,15 +77,20 @@ def maintain(
     monotone = is_monotone(root)
     if erased and monotone:
         return _delete_rows(old, affected, new_sources)
-    if not (redacted & root.row_lineage) and not _has_left_join(root):
-        sub = execute(root, _restricted(old.provenance, affected, new_sources))
-        return _splice(old, affected, sub, new_sources, out_columns, "rederive", keep_new=None)
-    if monotone:
-        wide = dict(new_sources)
-        ids = np.union1d(changed_ids, _ids_of(old.provenance, affected, source))
-        wide[source] = _rows_with_ids(new_sources[source], ids)
-        sub = execute(root, wide)
-        return _splice(old, affected, sub, new_sources, tuple(old.lineage), "rederive-wide", keep_new=(source, changed_ids))
+    try:
+        if not (redacted & root.row_lineage) and not _has_left_join(root):
+            sub = execute(root, _restricted(old.provenance, affected, new_sources))
+            return _splice(old, affected, sub, new_sources, out_columns, "rederive", keep_new=None)
+        if monotone:
+            wide = dict(new_sources)
+            ids = np.union1d(changed_ids, _ids_of(old.provenance, affected, source))
+            wide[source] = _rows_with_ids(new_sources[source], ids)
+            sub = execute(root, wide)
+            return _splice(
+                old, affected, sub, new_sources, tuple(old.lineage), "rederive-wide", keep_new=(source, changed_ids)
+            )
+    except _Unexplained:
+        pass
     return _full(root, old, affected, new_sources)
 
 
@@ -126,6 +131,13 @@ def _restricted(
 
 
 
+class _Unexplained(Exception):
+    """A re-derived row that continues no affected row and copies no unaffected one: re-run instead."""
+
+
+_MAX_SIDE_EFFECT_ROWS = 64  # re-derived rows of unaffected parts we are willing to check one by one
+
+
 def _splice(
     old: Result,
     affected: np.ndarray,
@@ -137,55 +149,70 @@ def _splice(
 ) -> TableUpdate:
     """Puts the re-derived rows `sub` in place of the affected old rows.
 
-    A sub row continues the old row with the same polynomial; after an erase a group's polynomial
-    shrinks, so a sub row whose ids are a subset of one affected old row's continues that row. Sub rows
-    that continue no affected row are either rows of unaffected parts of the table, re-derived as a side
-    effect and dropped, or (`keep_new`: they mention the changed ids) rows that appear with the change.
+    Every sub row must be explained, or the splice is refused (`_Unexplained`): it continues the
+    affected old row with the same polynomial; or, after an erase shrank a group, the one affected
+    row whose polynomial contains its own; or (`keep_new`: it mentions the changed ids) it is a row that
+    appears with the change; or it is a copy of an unaffected old row, re-derived as a side effect.
     """
     affected_rows = np.flatnonzero(affected)
     by_key: dict[tuple, list[int]] = defaultdict(list)
     for i in affected_rows:
         by_key[old.provenance.row_key(int(i))].append(int(i))
     continues = np.full(len(sub.frame), -1, dtype=np.int64)
-    unmatched_sub = []
+    pending = []
     for j in range(len(sub.frame)):
         candidates = by_key.get(sub.provenance.row_key(j))
         if candidates:
             continues[j] = candidates.pop(0)
         else:
-            unmatched_sub.append(j)
-    matched_old = set(continues[continues >= 0].tolist())
-    leftover_old = [int(i) for i in affected_rows if int(i) not in matched_old]
-    if leftover_old and unmatched_sub:
-        _match_shrunk_groups(old.provenance, leftover_old, sub.provenance, unmatched_sub, continues)
-    if keep_new is not None:
+            pending.append(j)
+    new_rows = np.zeros(len(sub.frame), bool)
+    if keep_new is not None and pending:
         source, ids = keep_new
-        new_rows = sub.provenance.depends_on(source, ids) & (continues < 0)
-    else:
-        new_rows = np.zeros(len(sub.frame), bool)
+        mentions = sub.provenance.depends_on(source, ids)
+        new_rows[[j for j in pending if mentions[j]]] = True
+        pending = [j for j in pending if not mentions[j]]
+    leftover_old = [i for rows in by_key.values() for i in rows]
+    if pending and leftover_old:
+        pending = _match_shrunk_groups(old.provenance, leftover_old, sub.provenance, pending, continues)
+    if len(pending) > _MAX_SIDE_EFFECT_ROWS or not all(_copies_unaffected(old, affected, sub, j) for j in pending):
+        raise _Unexplained
     used = continues >= 0
     removed = np.setdiff1d(affected_rows, continues[used])
     return _assemble(old, affected, removed, sub, new_sources, continues, used, new_rows, columns, mode)
 
 
+def _members(provenance: RowProvenance, row: int) -> Counter[tuple[str, int]]:
+    return Counter((s, x) for s, ids in provenance.row(row).items() for x in ids.tolist())
+
+
 def _match_shrunk_groups(
-    old: RowProvenance, leftover_old: list[int], sub: RowProvenance, unmatched_sub: list[int], continues: np.ndarray
-) -> None:
-    owners: dict[tuple[str, int], set[int]] = defaultdict(set)
-    old_sets = {i: {(s, x) for s, ids in old.row(i).items() for x in ids.tolist()} for i in leftover_old}
-    for i, members in old_sets.items():
-        for member in members:
-            owners[member].add(i)
-    for j in unmatched_sub:
-        members = {(s, x) for s, ids in sub.row(j).items() for x in ids.tolist()}
-        if not members:
-            continue
-        candidates = set.intersection(*(owners.get(m, set()) for m in members))
-        candidates = {i for i in candidates if i in old_sets}
-        if len(candidates) == 1:
-            i = candidates.pop()
-            continues[j] = i
-            del old_sets[i]
+    old: RowProvenance, leftover_old: list[int], sub: RowProvenance, pending: list[int], continues: np.ndarray
+) -> list[int]:
+    """Matches sub rows to the one leftover old row whose polynomial contains theirs (as multisets: a
+    row joined with its own group holds its id twice); returns the sub rows still unmatched."""
+    old_members = {i: _members(old, i) for i in leftover_old}
+    unmatched = []
+    for j in pending:
+        members = _members(sub, j)
+        candidates = [i for i, have in old_members.items() if members and all(have[m] >= c for m, c in members.items())]
+        if len(candidates) > 1:
+            raise _Unexplained
+        if candidates:
+            continues[j] = candidates[0]
+            del old_members[candidates[0]]
+        else:
+            unmatched.append(j)
+    return unmatched
+
+
+def _copies_unaffected(old: Result, affected: np.ndarray, sub: Result, row: int) -> bool:
+    key = sub.provenance.row_key(row)
+    if not key:
+        return False
+    source, ids = key[0]
+    candidates = np.flatnonzero(old.provenance.depends_on(source, ids[:1]) & ~affected)
+    return any(old.provenance.row_key(int(i)) == key for i in candidates)
 
 
 def _assemble(

@@ -83,9 +83,11 @@ class ProvColumn:
         if self.indptr is None and not has_missing:
             return ProvColumn(self.ids[rows])
         indptr, ids = self.csr()
-        safe = np.where(missing, 0, rows)
-        starts = indptr[safe]
-        lengths = np.where(missing, 0, indptr[safe + 1] - starts)
+        present = np.flatnonzero(~missing)
+        starts = np.zeros(len(rows), dtype=_INT)
+        lengths = np.zeros(len(rows), dtype=_INT)
+        starts[present] = indptr[rows[present]]
+        lengths[present] = indptr[rows[present] + 1] - starts[present]
         new_indptr = np.zeros(len(rows) + 1, dtype=_INT)
         np.cumsum(lengths, out=new_indptr[1:])
         gather = np.repeat(starts - new_indptr[:-1], lengths) + np.arange(new_indptr[-1], dtype=_INT)
