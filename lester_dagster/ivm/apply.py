@@ -234,9 +234,9 @@ def _maintain_matrix(
     """
     frame, origin = update.result.frame, update.origin
     patched = np.flatnonzero(update.changed & (origin >= 0))
-    blocks = state.matrix.blocks_reading(update.columns)
+    blocks = state.matrix.blocks_reading(update.columns) if len(patched) else []
     ranges = [(b.start, b.stop) for b in blocks]
-    values = encode_blocks(state.encoder, blocks, frame.iloc[patched]) if len(patched) and blocks else []
+    values = encode_blocks(state.encoder, blocks, frame.iloc[patched]) if blocks else []
     added = update.added
     cells = len(patched) * sum(b - a for a, b in ranges) + len(added) * state.matrix.n_features
     if len(update.removed) == 0 and len(added) == 0:
