@@ -3,6 +3,7 @@ label column and a model) and its materialised artifacts: the views that deletio
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -73,6 +74,7 @@ class MaterializedPipeline:
     metrics: dict[str, float]
     version: int = 0
     history: list[Any] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)  # how long materialising each stage took
 
     @property
     def sources(self) -> Mapping[str, SourceData]:
@@ -95,18 +97,27 @@ class MaterializedPipeline:
 
 def materialize(spec: PipelineSpec, frames: Mapping[str, pd.DataFrame]) -> MaterializedPipeline:
     """Runs the pipeline from scratch: prepare, fit and apply the encoder, train and evaluate the model."""
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
     plan = spec.plan(frames)
     prepared = plan.execute()
+    seconds["prepare"] = time.perf_counter() - started
+    started = time.perf_counter()
     encoder = spec.encoder()
     features = prepared.frame.drop(columns=spec.label)
     X = np.asarray(encoder.fit_transform(features), dtype=np.float64)
     y = prepared.frame[spec.label].to_numpy(dtype=np.int64)
+    seconds["encode"] = time.perf_counter() - started
+    started = time.perf_counter()
     is_test = holdout_mask(prepared.provenance, spec.test_fraction, spec.split_seed)
     model = train(X[~is_test], y[~is_test], spec.model)
+    seconds["train"] = time.perf_counter() - started
     state = MaterializedPipeline(
-        spec, plan, prepared, encoder, MatrixProvenance.of(encoder), X, y, is_test, model, {}
+        spec, plan, prepared, encoder, MatrixProvenance.of(encoder), X, y, is_test, model, {}, seconds=seconds
     )
+    started = time.perf_counter()
     state.metrics = state.evaluate()
+    seconds["evaluate"] = time.perf_counter() - started
     return state
 
 
