@@ -1,9 +1,10 @@
-"""Closed-form unlearning updates (Warnecke et al., NDSS 2023): move a trained model toward the one that
+"""Closed-form unlearning updates (Warnecke et al., NDSS 2023) that move a trained model toward the one
 retraining would give after training rows are erased, redacted (new features or labels) or added.
 
-A change replaces rows Z_old by Z_new. With Δ = Σ_{Z_new} ∇ℓ − Σ_{Z_old} ∇ℓ at the current optimum θ*, the
-first-order update is θ* − τΔ and the second-order update is θ* − (1/n) H̄⁻¹Δ, with H̄ the (damped,
-by default Gauss-Newton) Hessian of the mean objective (1/n) Σ ℓ + (wd/2)||θ||² after the change.
+A change replaces rows Z_old by Z_new. Δ = Σ_{Z_new} g_i − Σ_{Z_old} g_i at the current optimum θ*, with g_i a
+row's loss gradient plus its share of the weight decay (see `_change_gradient`). The first-order update is
+θ* − τΔ, the second-order one θ* − (1/n)(H̄ + damping·I)⁻¹Δ, with H̄ the curvature (Gauss-Newton by
+default) of the mean objective (1/n) Σ ℓ + (wd/2)||θ||² over the n training rows after the change.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from lester_dagster.errors import ModelError
 from lester_dagster.model.mlp import (
     HESSIAN_MAX_ROWS,
     PREDICT_BATCH_ROWS,
-    Hessian,
+    HessianKind,
     TrainedModel,
     _check_Xy,
     _to_tensor,
@@ -80,7 +81,7 @@ def first_order_update(
     y_new: np.ndarray,
     tau: float | None = None,
 ) -> UnlearningResult:
-    """θ ← θ − τ(Σ_new ∇ℓ − Σ_old ∇ℓ) on a copy of `model`; the input model is untouched.
+    """θ ← θ − τΔ on a copy of `model`; the input model is untouched.
 
     The default τ = 1/(n_train · curvature) is a gradient step of size 1/L on the mean objective, with L
     its stored largest curvature: it cannot overshoot along the stiffest direction, but it moves little
@@ -102,7 +103,7 @@ def first_order_update(
         tau = 1.0 / (model.n_train * model.curvature)
     elif not (math.isfinite(tau) and tau > 0):
         raise ModelError(f"first_order_update: tau must be a positive finite number, got {tau}.")
-    delta = gradient_sum(model, X_new, y_new) - gradient_sum(model, X_old, y_old)
+    delta = _change_gradient(model, X_old, y_old, X_new, y_new)
     updated = _apply_step(model, tau * delta, n_after)
     return UnlearningResult(
         model=updated,
@@ -124,17 +125,17 @@ def second_order_update(
     train_y: np.ndarray,
     damping: float = 0.1,
     cg_iterations: int = 50,
-    hessian: Hessian = "gauss_newton",
+    hessian: HessianKind = "gauss_newton",
 ) -> UnlearningResult:
-    """θ ← θ − (1/n)(H̄ + damping·I)⁻¹(Σ_new ∇ℓ − Σ_old ∇ℓ) on a copy of `model`.
+    """θ ← θ − (1/n)(H̄ + damping·I)⁻¹Δ on a copy of `model`; the input model is untouched.
 
     (train_X, train_y) is the whole training set AFTER the change (n rows); H̄ is taken on a seeded
     subsample of at most 20,000 of its rows and inverted by conjugate gradient on curvature-vector
-    products. The defaults are what worked on ReLU MLPs: the exact Hessian (hessian="exact") is
-    indefinite at their optima, so CG on it diverges unless damping is large, and with damping near
-    1e-3 even the Gauss-Newton step overshoots, because the quadratic model misses the curvature that
-    ReLU kinks and saturated sigmoids add over a step's length. Raises ModelError, leaving the model
-    untouched, if CG meets non-positive curvature or ends with a residual above 10% of ||Δ||.
+    products. The defaults are what worked on ReLU MLPs: their exact Hessian (hessian="exact") is
+    indefinite at a trained optimum, so CG on it diverges unless damping is large, and with damping
+    near 1e-3 even the Gauss-Newton step overshoots, as the quadratic model misses the curvature that
+    ReLU kinks and saturating sigmoids add over the length of a step. Raises ModelError if CG meets
+    non-positive curvature or ends with a residual above 10% of ||Δ||.
     """
     started = time.perf_counter()
     X_old, y_old = _change_rows(model, X_old, y_old, "second_order_update (X_old, y_old)")
@@ -153,8 +154,9 @@ def second_order_update(
             f"{model.n_train} and the change removes {len(X_old)} and adds {len(X_new)}, so the training set "
             f"after the change has {n_after}. Pass the training set after the change."
         )
-    delta = gradient_sum(model, X_new, y_new) - gradient_sum(model, X_old, y_old)
-    hvp = objective_hvp(model, *subsample(train_X, train_y, HESSIAN_MAX_ROWS, model.config.seed), hessian=hessian)
+    delta = _change_gradient(model, X_old, y_old, X_new, y_new)
+    sample_X, sample_y = subsample(train_X, train_y, HESSIAN_MAX_ROWS, model.config.seed)
+    hvp = objective_hvp(model, sample_X, sample_y, hessian=hessian)
     solution, residual = _conjugate_gradient(lambda v: hvp(v) + damping * v, delta, cg_iterations)
     if solution is None or residual > CG_MAX_RESIDUAL:
         found = "non-positive curvature" if solution is None else f"a relative residual of {residual:.3g}"
@@ -200,6 +202,22 @@ def _conjugate_gradient(
         p = r + (rs_next / rs) * p
         rs = rs_next
     return x, math.sqrt(rs) / b_norm
+
+
+def _change_gradient(
+    model: TrainedModel, X_old: np.ndarray, y_old: np.ndarray, X_new: np.ndarray, y_new: np.ndarray
+) -> torch.Tensor:
+    """Δ = Σ_new g_i − Σ_old g_i with g_i = ∇ℓ_i + wd·θ, a row's share of the mean objective's weight decay.
+
+    n·L̄ = Σ ℓ_i + n·(wd/2)||θ||², so the regulariser's weight grows and shrinks with the row count: after
+    erasing k rows, retraining regularises as if by (n − k)·wd. Leaving that share out biases erasures
+    toward too large a step (about 10% of Δ at wd=1e-2 in our tests); redactions are unaffected.
+    """
+    delta = gradient_sum(model, X_new, y_new) - gradient_sum(model, X_old, y_old)
+    rows_added = len(X_new) - len(X_old)
+    if rows_added and model.config.weight_decay:
+        delta += rows_added * model.config.weight_decay * model.parameters_vector().double()
+    return delta
 
 
 def _change_rows(model: TrainedModel, X: np.ndarray, y: np.ndarray, where: str) -> tuple[np.ndarray, np.ndarray]:
