@@ -16,10 +16,11 @@ from lester_dagster.engine import SourceData
 from lester_dagster.features.matrix import encode_blocks
 from lester_dagster.ivm.requests import DeletionRequest, RequestError
 from lester_dagster.ivm.table import TableUpdate, maintain
-from lester_dagster.model import evaluate, first_order_update, second_order_update
+from lester_dagster.model import first_order_update, scores, second_order_update, torch_threads
 from lester_dagster.pipeline import MaterializedPipeline, holdout_mask
 
 Unlearning = Literal["first_order", "second_order"]
+_CHUNK = 16_384  # rows of X evaluated at a time
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,7 @@ def apply_deletion(
         if (~continuing).any():
             fresh = update.result.provenance.take(np.flatnonzero(~continuing))
             is_test[~continuing] = holdout_mask(fresh, state.spec.test_fraction, state.spec.split_seed)
-    with stage("model"):
+    with stage("model"), torch_threads(1):
         old_rows = np.union1d(update.removed, origin[update.changed & continuing])
         old_rows = old_rows[~state.is_test[old_rows]]
         new_rows = np.flatnonzero(update.changed & ~is_test)
@@ -136,9 +137,12 @@ def apply_deletion(
             )
         else:
             result = first_order_update(state.model, state.X[old_rows], state.y[old_rows], X_new_rows, y[new_rows], tau)
-    with stage("metrics"):
+    with stage("metrics"), torch_threads(1):
+        # chunk by chunk: the held-out rows of a large X are never copied at once
         test = np.flatnonzero(is_test)
-        metrics = evaluate(result.model, _rows(X, patch_rows, state.X, origin, test), y[test])
+        chunks = [test[i : i + _CHUNK] for i in range(0, len(test), _CHUNK)]
+        proba = [result.model.predict_proba(_rows(X, patch_rows, state.X, origin, c)) for c in chunks]
+        metrics = scores(y[test], np.concatenate(proba) if proba else np.empty(0), result.model.config.threshold)
 
     # commit: nothing above touched `state`
     metrics_before, version_before = state.metrics, state.version

@@ -10,6 +10,8 @@ from lester_dagster.model.mlp import (
     load,
     objective_hvp,
     save,
+    scores,
+    torch_threads,
     train,
 )
 from lester_dagster.model.unlearning import (
@@ -31,6 +33,8 @@ __all__ = [
     "load",
     "objective_hvp",
     "save",
+    "scores",
     "second_order_update",
+    "torch_threads",
     "train",
 ]
