@@ -4,11 +4,8 @@ scikit-learn ColumnTransformer. It computes exactly what `messy_pipeline.py` com
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
@@ -80,25 +77,6 @@ def encoder(model_path: str | None = None) -> ColumnTransformer:
 def load_sources(data_dir: str | Path) -> dict[str, le.Table]:
     data_dir = Path(data_dir)
     return {name: le.read_csv(data_dir / f"{name}.csv", name=name, key=key) for name, key in SOURCES.items()}
-
-
-@dataclass(frozen=True)
-class Run:
-    """One run of the pipeline: the prepared table with provenance, the feature matrix and the labels."""
-
-    prepared: le.Result
-    X: np.ndarray
-    y: np.ndarray
-    encoder: ColumnTransformer
-
-
-def run(data_dir: str | Path, model_path: str | None = None) -> Run:
-    sources = load_sources(data_dir)
-    prepared = label(prepare(sources["customers"], sources["mails"])).execute()
-    frame: pd.DataFrame = prepared.frame
-    fitted = encoder(model_path)
-    X = np.asarray(fitted.fit_transform(frame.drop(columns=LABEL)), dtype=np.float64)
-    return Run(prepared, X, frame[LABEL].to_numpy(dtype=np.int64), fitted)
 
 
 def prepare_and_label(customers: le.Table, mails: le.Table) -> le.Table:

@@ -12,6 +12,7 @@ import pytest
 from example_project import declarative_pipeline as declarative
 from example_project import messy_pipeline as messy
 from lester_dagster.datasets.running_example import leaked_mail_ids, write_csvs
+from lester_dagster.pipeline import materialize
 
 
 def lake(tmp_path: Path, n_mails: int, seed: int) -> Path:
@@ -34,7 +35,8 @@ def test_prepared_tables_are_identical(tmp_path: Path, n_mails: int, seed: int) 
 def test_feature_matrix_and_labels_are_identical(tmp_path: Path, seed: int) -> None:
     data = lake(tmp_path, 400, seed)
     rows, messy_X, messy_y = messy.run(data)
-    run = declarative.run(data)
+    frames = {name: pd.read_csv(data / f"{name}.csv") for name in declarative.SOURCES}
+    run = materialize(declarative.PIPELINE, frames)
     pd.testing.assert_frame_equal(
         run.prepared.frame.drop(columns=declarative.LABEL), pd.DataFrame(rows), check_dtype=False
     )
