@@ -92,7 +92,8 @@ class MaterializedPipeline:
         return evaluate(self.model, self.X[self.is_test], self.y[self.is_test])
 
     def copy(self) -> MaterializedPipeline:
-        return replace(self, history=list(self.history))
+        """An independent copy: deletions patch X in place, so the copy gets its own."""
+        return replace(self, X=self.X.copy(), history=list(self.history))
 
 
 def materialize(spec: PipelineSpec, frames: Mapping[str, pd.DataFrame]) -> MaterializedPipeline:
