@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 DATA ?= data
 MAILS ?= 1000
 
-.PHONY: install test demo bench clean
+.PHONY: install test demo bench bench-ivm clean
 
 install: $(STAMP)
 
@@ -25,6 +25,10 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_engine.py
+
+# the 1M-mail point of the IVM benchmark takes about two hours (MiniLM on the CPU): add it with SIZES
+bench-ivm: $(STAMP)
+	$(PY) benchmarks/bench_ivm.py --sizes $(or $(SIZES),1000 10000 100000)
 
 clean:
 	rm -rf $(VENV) $(DATA) .pytest_cache .hypothesis
