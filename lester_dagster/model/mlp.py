@@ -26,18 +26,18 @@ from sklearn import metrics as skm
 from lester_dagster.errors import ModelError
 
 __all__ = [
-    "scores",
-    "torch_threads",
-    "MLP",
-    "ModelConfig",
-    "TrainedModel",
     "estimate_curvature",
     "evaluate",
     "load",
+    "MLP",
+    "ModelConfig",
     "objective_hvp",
     "save",
+    "scores",
     "subsample",
+    "torch_threads",
     "train",
+    "TrainedModel",
 ]
 
 # Rows per forward pass at prediction time: bounds activation memory on 1M-row matrices.
