@@ -85,6 +85,37 @@ class MatrixProvenance:
             )
         return cls(tuple(blocks), _feature_names(encoder, blocks))
 
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "feature_names": list(self.feature_names),
+            "blocks": [
+                {
+                    "transformer": b.transformer,
+                    "inputs": list(b.inputs),
+                    "selector": _json_selector(b.selector),
+                    "start": b.start,
+                    "stop": b.stop,
+                    "column_ranges": [list(r) for r in b.column_ranges],
+                }
+                for b in self.blocks
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> MatrixProvenance:
+        blocks = tuple(
+            Block(
+                b["transformer"],
+                tuple(b["inputs"]),
+                b["selector"],
+                int(b["start"]),
+                int(b["stop"]),
+                tuple((str(c), int(a), int(z)) for c, a, z in b["column_ranges"]),
+            )
+            for b in data["blocks"]
+        )
+        return cls(blocks, tuple(data["feature_names"]))
+
     def column_ranges(self) -> dict[str, list[tuple[int, int]]]:
         """Each prepared column -> the dimension ranges of X it feeds."""
         out: dict[str, list[tuple[int, int]]] = {}
@@ -143,6 +174,14 @@ def encode_blocks(
             )
         out.append(values)
     return out
+
+
+def _json_selector(selector: Any) -> Any:
+    if isinstance(selector, (str, int)):
+        return selector
+    if isinstance(selector, np.integer):
+        return int(selector)
+    return [v.item() if isinstance(v, np.generic) else v for v in list(selector)]
 
 
 def _is_index_selector(selector: Any) -> bool:

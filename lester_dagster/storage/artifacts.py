@@ -1,0 +1,155 @@
+"""On-disk formats of a pipeline's artifacts: tables as Parquet with their row provenance beside them,
+the feature matrix with its row and matrix column provenance, the model as a `state_dict`, and the
+whole materialised pipeline as those parts, so incremental maintenance can resume from disk."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+
+from lester_dagster.engine import Result, SourceData
+from lester_dagster.features.matrix import MatrixProvenance
+from lester_dagster.model import TrainedModel
+from lester_dagster.model import load as load_model
+from lester_dagster.model import save as save_model
+from lester_dagster.pipeline import MaterializedPipeline, PipelineSpec
+from lester_dagster.provenance import ProvColumn, RowProvenance, SourceColumn
+from lester_dagster.storage.versions import StorageError
+
+# ---- row provenance ------------------------------------------------------------------------------------
+
+
+def save_provenance(path: Path, provenance: RowProvenance) -> None:
+    arrays: dict[str, np.ndarray] = {"n_rows": np.array([provenance.n_rows]), "sources": np.array(list(provenance))}
+    for i, column in enumerate(provenance.values()):
+        arrays[f"ids_{i}"] = column.ids
+        # an empty indptr marks the dense form: one id per row
+        arrays[f"indptr_{i}"] = column.indptr if column.indptr is not None else np.empty(0, np.int64)
+    with open(path, "wb") as handle:
+        np.savez(handle, **arrays)
+
+
+def load_provenance(path: Path) -> RowProvenance:
+    with np.load(path, allow_pickle=False) as data:
+        columns = {}
+        for i, source in enumerate(data["sources"].tolist()):
+            indptr = data[f"indptr_{i}"]
+            columns[str(source)] = ProvColumn(data[f"ids_{i}"], indptr if len(indptr) else None)
+        return RowProvenance(columns, int(data["n_rows"][0]))
+
+
+# ---- tables --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredTable:
+    """A prepared table as stored: rows, their provenance and the columns' lineage."""
+
+    frame: pd.DataFrame
+    provenance: RowProvenance
+    lineage: dict[str, frozenset[SourceColumn]]
+    row_lineage: frozenset[SourceColumn]
+
+
+def save_table(folder: Path, frame: pd.DataFrame, provenance: RowProvenance, lineage: Mapping[str, Any],
+               row_lineage: frozenset[SourceColumn]) -> None:
+    frame.to_parquet(folder / "table.parquet", index=False)
+    save_provenance(folder / "provenance.npz", provenance)
+    meta = {
+        "lineage": {c: sorted([s.source, s.column] for s in sources) for c, sources in lineage.items()},
+        "row_lineage": sorted([s.source, s.column] for s in row_lineage),
+        "rows": len(frame),
+    }
+    (folder / "table.json").write_text(json.dumps(meta, indent=1))
+
+
+def load_table(folder: Path) -> StoredTable:
+    meta = json.loads((folder / "table.json").read_text())
+    lineage = {c: frozenset(SourceColumn(*p) for p in pairs) for c, pairs in meta["lineage"].items()}
+    row_lineage = frozenset(SourceColumn(*p) for p in meta["row_lineage"])
+    frame = pd.read_parquet(folder / "table.parquet")
+    return StoredTable(frame, load_provenance(folder / "provenance.npz"), lineage, row_lineage)
+
+
+# ---- sources -------------------------------------------------------------------------------------------
+
+
+def save_sources(folder: Path, sources: Mapping[str, SourceData]) -> None:
+    index = {}
+    for i, (name, data) in enumerate(sources.items()):
+        data.frame.to_parquet(folder / f"source_{i}.parquet", index=False)
+        np.save(folder / f"source_{i}_ids.npy", data.ids)
+        index[name] = {"file": i, "key": data.key}
+    (folder / "sources.json").write_text(json.dumps(index, indent=1))
+
+
+def load_sources(folder: Path) -> dict[str, SourceData]:
+    index = json.loads((folder / "sources.json").read_text())
+    return {
+        name: SourceData(
+            name, entry["key"], pd.read_parquet(folder / f"source_{entry['file']}.parquet"),
+            np.load(folder / f"source_{entry['file']}_ids.npy"),
+        )
+        for name, entry in index.items()
+    }
+
+
+# ---- the feature matrix ----------------------------------------------------------------------------------
+
+
+def save_matrix(folder: Path, X: np.ndarray, y: np.ndarray, is_test: np.ndarray, matrix: MatrixProvenance,
+                encoder: ColumnTransformer) -> None:
+    np.save(folder / "X.npy", X)
+    np.save(folder / "y.npy", y)
+    np.save(folder / "is_test.npy", is_test)
+    (folder / "matrix.json").write_text(json.dumps(matrix.to_dict(), indent=1))
+    # the fitted encoder is our own object from our own store, so a pickle is acceptable here
+    joblib.dump(encoder, folder / "encoder.joblib")
+
+
+def load_matrix(folder: Path, mmap: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, MatrixProvenance, ColumnTransformer]:
+    X = np.load(folder / "X.npy", mmap_mode="r" if mmap else None)
+    matrix = MatrixProvenance.from_dict(json.loads((folder / "matrix.json").read_text()))
+    return X, np.load(folder / "y.npy"), np.load(folder / "is_test.npy"), matrix, joblib.load(folder / "encoder.joblib")
+
+
+# ---- a whole materialised pipeline ----------------------------------------------------------------------
+
+
+def save_state(folder: Path, state: MaterializedPipeline) -> None:
+    """Everything incremental maintenance needs to resume: sources, prepared table, X, model."""
+    for part in ("sources", "prepared", "features", "model"):
+        (folder / part).mkdir()
+    save_sources(folder / "sources", state.sources)
+    prepared = state.prepared
+    save_table(folder / "prepared", prepared.frame, prepared.provenance, prepared.lineage, prepared.row_lineage)
+    save_matrix(folder / "features", state.X, state.y, state.is_test, state.matrix, state.encoder)
+    save_model(state.model, folder / "model" / "model.pt")
+    (folder / "state.json").write_text(
+        json.dumps({"pipeline": state.spec.name, "version": state.version, "metrics": state.metrics,
+                    "seconds": state.seconds}, indent=1, default=float)
+    )
+
+
+def load_state(folder: Path, spec: PipelineSpec) -> MaterializedPipeline:
+    meta = json.loads((folder / "state.json").read_text())
+    if meta["pipeline"] != spec.name:
+        raise StorageError(f"{folder} holds pipeline {meta['pipeline']!r}, not {spec.name!r}.")
+    sources = load_sources(folder / "sources")
+    plan = spec.plan({name: data.frame for name, data in sources.items()})
+    table = load_table(folder / "prepared")
+    prepared = Result(table.frame, table.provenance, table.lineage, table.row_lineage, sources)
+    X, y, is_test, matrix, encoder = load_matrix(folder / "features")
+    model: TrainedModel = load_model(folder / "model" / "model.pt")
+    return MaterializedPipeline(
+        spec, plan, prepared, encoder, matrix, X, y, is_test, model, meta["metrics"],
+        version=int(meta["version"]), seconds=meta.get("seconds", {}),
+    )
