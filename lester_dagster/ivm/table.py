@@ -130,6 +130,14 @@ def _restricted(
     return {name: _rows_with_ids(data, _ids_of(provenance, affected, name)) for name, data in new_sources.items()}
 
 
+def rederive(root: n.Node, result: Result, rows: np.ndarray) -> Result:
+    """Runs the plan on just the source rows in the given rows' polynomials: those rows, recomputed
+    (plus possibly rows of unaffected parts, which callers match by provenance)."""
+    mask = np.zeros(len(result.frame), dtype=bool)
+    mask[rows] = True
+    return execute(root, _restricted(result.provenance, mask, result.sources))
+
+
 
 class _Unexplained(Exception):
     """A re-derived row that continues no affected row and copies no unaffected one: re-run instead."""

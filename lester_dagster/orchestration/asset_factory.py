@@ -1,0 +1,213 @@
+"""Dagster assets from declarative pipelines: one asset per lake source and, per pipeline, a multi-asset
+(prepared table, feature matrix, model) that can be subset. In a run tagged `lester/mode=ivm` the same
+assets apply a deletion request by incremental view maintenance instead of recomputing."""
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import numpy as np
+
+from lester_dagster.engine import SourceData
+from lester_dagster.features.matrix import MatrixProvenance
+from lester_dagster.ivm import DeletionReport, DeletionRequest, apply_deletion
+from lester_dagster.ivm.apply import erase_rows, redact_cells
+from lester_dagster.model import evaluate, train
+from lester_dagster.orchestration import metadata as md
+from lester_dagster.orchestration.io_manager import FeatureMatrix, LesterIOManager, PreparedTable, SourceSnapshot
+from lester_dagster.orchestration.lake import DataLake
+from lester_dagster.orchestration.translator import ARTIFACTS, LesterTranslator
+from lester_dagster.pipeline import MaterializedPipeline, PipelineSpec, holdout_mask
+from lester_dagster.provenance import source_row_ids
+
+MODE_TAG, REQUEST_TAG = "lester/mode", "lester/request"
+IO_MANAGER_KEY = "lester_io"
+
+
+@dataclass(frozen=True)
+class LakeSource:
+    """A source table of the lake: its name, key column and the columns pipelines may rely on."""
+
+    name: str
+    key: str | None
+    columns: tuple[str, ...]
+
+
+def request_of(context: dg.AssetExecutionContext) -> tuple[DeletionRequest, Path] | None:
+    """The deletion request a run applies (from its tags), or None for a normal run."""
+    tags = context.run.tags
+    if tags.get(MODE_TAG) != "ivm":
+        return None
+    path = Path(tags[REQUEST_TAG])
+    return DeletionRequest.from_json(path.read_text()), path
+
+
+def reports_folder(io: LesterIOManager, request_id: str) -> Path:
+    folder = Path(io.base_dir, "_deletion_reports", request_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def build_source_asset(source: LakeSource, translator: LesterTranslator) -> dg.AssetsDefinition:
+    key = translator.get_source_key(source.name)
+
+    @dg.asset(
+        key=key,
+        group_name="lake",
+        io_manager_key=IO_MANAGER_KEY,
+        kinds={"csv", "pandas"},
+        description=f"Source table `{source.name}` of the data lake, keyed by `{source.key}`.",
+        required_resource_keys={"lake", IO_MANAGER_KEY},
+    )
+    def _source(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        lake: DataLake = context.resources.lake
+        io: LesterIOManager = getattr(context.resources, IO_MANAGER_KEY)
+        request = request_of(context)
+        frame = lake.read(source.name, source.columns)
+        data = SourceData(source.name, source.key, frame, source_row_ids(frame, source.key, source.name))
+        extra: dict[str, Any] = {}
+        if request is not None and request[0].source == source.name:
+            data, extra = _apply_to_source(data, request[0])
+            lake.write(source.name, data.frame)  # later full runs read the lake: erased data stays erased
+        return dg.MaterializeResult(value=SourceSnapshot(data), metadata={**md.for_source(data), **extra})
+
+    return _source
+
+
+def _apply_to_source(data: SourceData, request: DeletionRequest) -> tuple[SourceData, dict[str, Any]]:
+    ids = data.ids_for(request.keys)
+    present = ids[np.isin(ids, data.ids)]
+    if request.action == "erase":
+        new = erase_rows(data, present)
+        touched = len(data.frame) - len(new.frame)
+    else:
+        new = redact_cells(data, present, request.columns)
+        touched = int(data.frame.loc[np.isin(data.ids, present), list(request.columns)].notna().to_numpy().sum())
+    return new, {"lester/request": request.request_id, "rows or cells removed": touched}
+
+
+def build_pipeline_assets(
+    spec: PipelineSpec, translator: LesterTranslator | None = None
+) -> dg.AssetsDefinition:
+    """The prepared table, feature matrix and model of one pipeline, as a multi-asset that can be subset."""
+    translator = translator or LesterTranslator()
+    keys = {artifact: translator.get_artifact_key(spec, artifact) for artifact in ARTIFACTS}
+    source_keys = [translator.get_source_key(s) for s in spec.sources]
+    specs = [
+        dg.AssetSpec(
+            keys["prepared"], deps=source_keys, group_name=translator.get_group_name(spec),
+            description=translator.get_description(spec, "prepared"), kinds={"pandas"},
+        ),
+        dg.AssetSpec(
+            keys["features"], deps=[keys["prepared"]], group_name=translator.get_group_name(spec),
+            description=translator.get_description(spec, "features"), kinds={"sklearn"},
+        ),
+        dg.AssetSpec(
+            keys["model"], deps=[keys["features"]], group_name=translator.get_group_name(spec),
+            description=translator.get_description(spec, "model"), kinds={"pytorch"},
+        ),
+    ]
+
+    @dg.multi_asset(
+        name=f"{spec.name}_pipeline",
+        specs=[s.with_io_manager_key(IO_MANAGER_KEY) for s in specs],
+        can_subset=True,
+        required_resource_keys={IO_MANAGER_KEY},
+    )
+    def _pipeline(context: dg.AssetExecutionContext):
+        io: LesterIOManager = getattr(context.resources, IO_MANAGER_KEY)
+        request = request_of(context)
+        if request is not None:
+            yield from _maintain(context, io, spec, translator, keys, *request)
+        else:
+            yield from _materialize(context, io, spec, translator, keys)
+
+    return _pipeline
+
+
+def _materialize(context, io: LesterIOManager, spec: PipelineSpec, translator: LesterTranslator, keys) -> Any:
+    selected = context.selected_asset_keys
+    source_key = translator.get_source_key
+    if keys["prepared"] in selected:
+        frames = {s: io.load(source_key(s)).data.frame for s in spec.sources}
+        result = spec.plan(frames).execute()
+        yield dg.MaterializeResult(
+            asset_key=keys["prepared"], value=PreparedTable(result), metadata=md.for_prepared(result, source_key)
+        )
+    else:
+        result = io.load(keys["prepared"]).result
+    if keys["features"] in selected:
+        encoder = spec.encoder()
+        X = np.asarray(encoder.fit_transform(result.frame.drop(columns=spec.label)), dtype=np.float64)
+        y = result.frame[spec.label].to_numpy(dtype=np.int64)
+        is_test = holdout_mask(result.provenance, spec.test_fraction, spec.split_seed)
+        features = FeatureMatrix(X, y, is_test, MatrixProvenance.of(encoder), encoder)
+        yield dg.MaterializeResult(
+            asset_key=keys["features"], value=features,
+            metadata=md.for_features(X, features.matrix, keys["prepared"], spec.label, y, is_test),
+        )
+    elif keys["model"] in selected:
+        features = io.load(keys["features"])
+    if keys["model"] in selected:
+        model = train(features.X[~features.is_test], features.y[~features.is_test], spec.model)
+        model.metrics = evaluate(model, features.X[features.is_test], features.y[features.is_test])
+        yield dg.MaterializeResult(asset_key=keys["model"], value=model, metadata=md.for_model(model, model.metrics))
+
+
+def load_state(io: LesterIOManager, spec: PipelineSpec, keys) -> MaterializedPipeline:
+    """A pipeline's current artifacts, ready for incremental maintenance."""
+    prepared = io.load(keys["prepared"]).result
+    features = io.load(keys["features"])
+    model = io.load(keys["model"])
+    plan = spec.plan({name: data.frame for name, data in prepared.sources.items()})
+    return MaterializedPipeline(
+        spec, plan, prepared, features.encoder, features.matrix, np.array(features.X), features.y,
+        features.is_test, model, dict(model.metrics),
+    )
+
+
+def _maintain(context, io: LesterIOManager, spec: PipelineSpec, translator: LesterTranslator, keys,
+              request: DeletionRequest, path: Path) -> Any:
+    before = {artifact: io.current_version(key) for artifact, key in keys.items()}
+    state = load_state(io, spec, keys)
+    report = apply_deletion(state, request)
+    context.log.info(
+        f"{spec.name}: {report.prepared_mode}, {report.prepared_rows_removed} rows removed, "
+        f"{report.prepared_rows_changed} changed, {report.x_cells} X cells, {1000 * report.total_seconds:.1f} ms"
+    )
+    state.model.metrics = dict(state.metrics)
+    after = {artifact: (v or 0) + 1 for artifact, v in before.items()}
+    entry = {"pipeline": spec.name, "report": report.to_dict(), "versions_before": before, "versions_after": after}
+    (reports_folder(io, request.request_id) / f"{spec.name}.json").write_text(json.dumps(entry, default=str, indent=1))
+    ivm = {"lester/request": request.request_id, "lester/ivm ms": 1000 * report.total_seconds}
+    prepared, source_key = state.prepared, translator.get_source_key
+    yield dg.MaterializeResult(
+        asset_key=keys["prepared"], value=PreparedTable(prepared),
+        metadata={**md.for_prepared(prepared, source_key), **ivm, "ivm mode": report.prepared_mode},
+    )
+    features = FeatureMatrix(state.X, state.y, state.is_test, state.matrix, state.encoder)
+    yield dg.MaterializeResult(
+        asset_key=keys["features"], value=features,
+        metadata={**md.for_features(state.X, state.matrix, keys["prepared"], spec.label, state.y, state.is_test),
+                  **ivm, "X cells rewritten": report.x_cells},
+    )
+    yield dg.MaterializeResult(
+        asset_key=keys["model"], value=state.model,
+        metadata={**md.for_model(state.model, state.metrics), **ivm, "unlearning": dg.MetadataValue.json(report.model)},
+    )
+
+
+def pipeline_reports(io: LesterIOManager, request_id: str) -> list[dict[str, Any]]:
+    folder = reports_folder(io, request_id)
+    return [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
+
+
+def affected_pipelines(pipelines: Sequence[PipelineSpec], source: str) -> list[PipelineSpec]:
+    """The pipelines that consumed a source: a deletion request fans out to all of them."""
+    return [p for p in pipelines if source in p.sources]
+
+
+__all__ = ["DeletionReport", "LakeSource", "build_pipeline_assets", "build_source_asset", "load_state"]

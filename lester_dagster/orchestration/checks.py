@@ -1,0 +1,106 @@
+"""Asset checks that prove a pipeline's artifacts after every run: no erased key and no redacted value
+remains anywhere, and the incrementally maintained table and X agree with a recomputation of a sample
+of rows from their provenance."""
+
+from typing import Any
+
+import dagster as dg
+import numpy as np
+import pandas as pd
+
+from lester_dagster.orchestration.asset_factory import IO_MANAGER_KEY, load_state
+from lester_dagster.orchestration.io_manager import LesterIOManager
+from lester_dagster.orchestration.translator import ARTIFACTS, LesterTranslator
+from lester_dagster.ivm.table import rederive
+from lester_dagster.pipeline import MaterializedPipeline, PipelineSpec
+from lester_dagster.storage import StorageError
+
+SAMPLE_ROWS = 50
+
+
+def deleted_data_remaining(state: MaterializedPipeline, entries: list[dict[str, Any]]) -> list[str]:
+    """What applied requests should have removed but is still there (empty when all is gone)."""
+    problems = []
+    for entry in entries:
+        source = entry["source"]
+        if source not in state.sources:
+            continue
+        data = state.sources[source]
+        ids = data.ids_for(entry["keys"])
+        if entry["action"] == "erase":
+            if np.isin(ids, data.ids).any():
+                problems.append(f"erased keys of {source} are still in the source snapshot")
+            if source in state.prepared.provenance and np.isin(state.prepared.provenance[source].ids, ids).any():
+                problems.append(f"rows derived from erased {source} keys are still in the prepared table")
+        else:
+            rows = np.isin(data.ids, ids)
+            filled = data.frame.loc[rows, list(entry["columns"])].notna().to_numpy().sum()
+            if filled:
+                problems.append(f"{filled} redacted cells of {source} still hold values")
+    if len(state.X) != len(state.prepared.frame):
+        problems.append(f"X has {len(state.X)} rows but the prepared table {len(state.prepared.frame)}")
+    return problems
+
+
+def recompute_disagreements(state: MaterializedPipeline, sample: int = SAMPLE_ROWS, seed: int = 0) -> list[str]:
+    """Recomputes a sample of rows from their provenance and compares them with the stored artifacts."""
+    n = len(state.prepared.frame)
+    if n == 0:
+        return []
+    rows = np.sort(np.random.default_rng(seed).choice(n, size=min(sample, n), replace=False))
+    fresh = rederive(state.plan.node, state.prepared, rows)
+    index = {fresh.provenance.row_key(j): j for j in range(len(fresh.frame))}
+    problems = []
+    matched_old, matched_new = [], []
+    for i in rows:
+        j = index.get(state.prepared.provenance.row_key(int(i)))
+        if j is None:
+            problems.append(f"row {i} cannot be recomputed from its provenance")
+        else:
+            matched_old.append(int(i))
+            matched_new.append(j)
+    if matched_old:
+        stored = state.prepared.frame.iloc[matched_old].reset_index(drop=True)
+        recomputed = fresh.frame.iloc[matched_new].reset_index(drop=True)
+        try:
+            pd.testing.assert_frame_equal(stored, recomputed, check_dtype=False)
+        except AssertionError as error:
+            problems.append(f"prepared rows differ from a recomputation: {str(error).splitlines()[0]}")
+        X = np.asarray(state.encoder.transform(recomputed.drop(columns=state.spec.label)), dtype=np.float64)
+        diff = float(np.abs(X - state.X[matched_old]).max())
+        if diff > 1e-5:
+            problems.append(f"X rows differ from a re-encoding by up to {diff:.2e}")
+    return problems
+
+
+def build_pipeline_checks(spec: PipelineSpec, translator: LesterTranslator) -> dg.AssetChecksDefinition:
+    keys = {a: translator.get_artifact_key(spec, a) for a in ARTIFACTS}
+    absent = dg.AssetCheckSpec("deleted_data_absent", asset=keys["prepared"], additional_deps=[keys["features"], keys["model"]],
+                               description="No erased key and no redacted value remains in any artifact.")
+    agrees = dg.AssetCheckSpec("agrees_with_recompute", asset=keys["features"], additional_deps=[keys["prepared"]],
+                               description=f"A sample of {SAMPLE_ROWS} rows recomputed from provenance equals the stored table and X.")
+
+    @dg.multi_asset_check(specs=[absent, agrees], can_subset=True, name=f"{spec.name}_checks",
+                          required_resource_keys={IO_MANAGER_KEY})
+    def _checks(context: dg.AssetCheckExecutionContext):
+        io: LesterIOManager = getattr(context.resources, IO_MANAGER_KEY)
+        state = load_state(io, spec, keys)
+        if absent.key in context.selected_asset_check_keys:
+            try:
+                entries = io.load(translator.get_audit_key()).value
+            except StorageError:
+                entries = []
+            problems = deleted_data_remaining(state, entries)
+            yield dg.AssetCheckResult(
+                asset_key=keys["prepared"], check_name=absent.name, passed=not problems,
+                metadata={"requests checked": len(entries), "problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems) or "none")},
+            )
+        if agrees.key in context.selected_asset_check_keys:
+            problems = recompute_disagreements(state)
+            yield dg.AssetCheckResult(
+                asset_key=keys["features"], check_name=agrees.name, passed=not problems,
+                metadata={"rows sampled": min(SAMPLE_ROWS, len(state.prepared.frame)),
+                          "problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems) or "none")},
+            )
+
+    return _checks

@@ -1,0 +1,63 @@
+"""Everything a code location needs for a set of pipelines over one data lake: source assets, pipeline
+multi-assets, the audit log, asset checks, the deletion sensor with its partial-refresh job, and a
+schedule that re-materialises everything regularly."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import dagster as dg
+
+from lester_dagster.orchestration.asset_factory import (
+    IO_MANAGER_KEY,
+    LakeSource,
+    build_pipeline_assets,
+    build_source_asset,
+)
+from lester_dagster.orchestration.audit import build_audit_asset
+from lester_dagster.orchestration.checks import build_pipeline_checks
+from lester_dagster.orchestration.io_manager import LesterIOManager
+from lester_dagster.orchestration.lake import DataLake
+from lester_dagster.orchestration.sensors import build_deletion_sensor
+from lester_dagster.orchestration.translator import ARTIFACTS, LesterTranslator
+from lester_dagster.pipeline import PipelineSpec
+
+DELETION_JOB, REFRESH_JOB = "apply_deletion_requests", "refresh_pipelines"
+
+
+def lester_definitions(
+    pipelines: Sequence[PipelineSpec],
+    sources: Sequence[LakeSource],
+    lake_dir: str = "data",
+    artifacts_dir: str = "artifacts",
+    translator: LesterTranslator | None = None,
+    refresh_cron: str = "0 3 * * *",
+) -> dg.Definitions:
+    """Definitions for `pipelines` reading `sources` from the lake at `lake_dir`."""
+    translator = translator or LesterTranslator()
+    known = {s.name for s in sources}
+    for pipeline in pipelines:
+        missing = [s for s in pipeline.sources if s not in known]
+        if missing:
+            raise ValueError(f"pipeline {pipeline.name!r} reads source(s) {missing} that the lake does not declare.")
+    source_assets = [build_source_asset(s, translator) for s in sources]
+    pipeline_assets = [build_pipeline_assets(p, translator) for p in pipelines]
+    artifact_keys = [translator.get_artifact_key(p, a) for p in pipelines for a in ARTIFACTS]
+    audit = build_audit_asset(artifact_keys, translator)
+    everything = dg.AssetSelection.assets(*source_assets, *pipeline_assets, audit)
+    # in-process: a deletion touches a few rows; starting a process per step would dwarf the update
+    deletions = dg.define_asset_job(DELETION_JOB, selection=everything, executor_def=dg.in_process_executor,
+                                    description="Partial refresh: applies one deletion request by IVM.")
+    refresh = dg.define_asset_job(REFRESH_JOB, selection=everything, executor_def=dg.in_process_executor,
+                                  description="Re-materialises every source, pipeline artifact and the audit log.")
+    return dg.Definitions(
+        assets=[*source_assets, *pipeline_assets, audit],
+        asset_checks=[build_pipeline_checks(p, translator) for p in pipelines],
+        jobs=[deletions, refresh],
+        sensors=[build_deletion_sensor(deletions, sources, pipelines, translator)],
+        schedules=[
+            dg.ScheduleDefinition(name="nightly_refresh", job=refresh, cron_schedule=refresh_cron,
+                                  default_status=dg.DefaultScheduleStatus.RUNNING)
+        ],
+        resources={IO_MANAGER_KEY: LesterIOManager(base_dir=artifacts_dir), "lake": DataLake(root=lake_dir)},
+    )

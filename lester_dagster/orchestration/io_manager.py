@@ -1,0 +1,150 @@
+"""The IO manager for lester assets: every materialisation becomes a new atomic version of the asset's
+folder (tables as Parquet with row provenance beside them, matrices with matrix provenance, models as
+`state_dict`s), and gets metadata that shows its provenance in the Dagster UI."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+
+from lester_dagster.engine import Result, SourceData
+from lester_dagster.features.matrix import MatrixProvenance
+from lester_dagster.model import TrainedModel
+from lester_dagster.model import load as load_model
+from lester_dagster.model import save as save_model
+from lester_dagster.storage import (
+    StorageError,
+    VersionedDirectory,
+    load_matrix,
+    load_sources,
+    load_table,
+    save_matrix,
+    save_sources,
+    save_table,
+)
+
+MANIFEST = "artifact.json"
+
+
+@dataclass(frozen=True)
+class SourceSnapshot:
+    """One source table as the pipelines read it, with its row ids."""
+
+    data: SourceData
+
+
+@dataclass(frozen=True)
+class PreparedTable:
+    """A pipeline's prepared table with provenance, and the source versions it was computed from."""
+
+    result: Result
+
+
+@dataclass(frozen=True)
+class FeatureMatrix:
+    """X with its labels, train/test split, matrix column provenance and the fitted encoder."""
+
+    X: np.ndarray
+    y: np.ndarray
+    is_test: np.ndarray
+    matrix: MatrixProvenance
+    encoder: ColumnTransformer
+
+
+@dataclass(frozen=True)
+class JsonRecord:
+    """Small JSON artifacts: metrics, audit entries."""
+
+    value: Any
+
+
+Artifact = SourceSnapshot | PreparedTable | FeatureMatrix | TrainedModel | JsonRecord
+
+
+class LesterIOManager(dg.ConfigurableIOManager):
+    """Stores lester artifacts under `base_dir`, one versioned folder per asset key."""
+
+    base_dir: str = "artifacts"
+
+    def folder(self, asset_key: dg.AssetKey) -> VersionedDirectory:
+        return VersionedDirectory(Path(self.base_dir, *asset_key.path))
+
+    def current_version(self, asset_key: dg.AssetKey) -> int | None:
+        return self.folder(asset_key).current()
+
+    # ---- Dagster's interface -------------------------------------------------------------------------
+
+    def handle_output(self, context: dg.OutputContext, obj: Artifact) -> None:
+        if obj is None:
+            return
+        version = self.store(context.asset_key, obj)
+        path = self.folder(context.asset_key).path(version)
+        context.add_output_metadata({"lester/version": version, "lester/path": dg.MetadataValue.path(str(path))})
+
+    def load_input(self, context: dg.InputContext) -> Artifact:
+        return self.load(context.asset_key)
+
+    # ---- used by assets that resume from their previous version ----------------------------------------
+
+    def store(self, asset_key: dg.AssetKey, obj: Artifact) -> int:
+        def fill(folder: Path) -> None:
+            kind = _save(folder, obj)
+            (folder / MANIFEST).write_text(json.dumps({"kind": kind, "asset": asset_key.to_user_string()}))
+
+        return self.folder(asset_key).publish(fill)
+
+    def load(self, asset_key: dg.AssetKey, version: int | None = None) -> Artifact:
+        folder = self.folder(asset_key).path(version)
+        kind = json.loads((folder / MANIFEST).read_text())["kind"]
+        return _LOADERS[kind](folder)
+
+
+def _save(folder: Path, obj: Artifact) -> str:
+    if isinstance(obj, SourceSnapshot):
+        save_sources(folder, {obj.data.name: obj.data})
+        return "source"
+    if isinstance(obj, PreparedTable):
+        r = obj.result
+        save_table(folder, r.frame, r.provenance, r.lineage, r.row_lineage)
+        (folder / "sources").mkdir()
+        save_sources(folder / "sources", r.sources)
+        return "prepared"
+    if isinstance(obj, FeatureMatrix):
+        save_matrix(folder, obj.X, obj.y, obj.is_test, obj.matrix, obj.encoder)
+        return "features"
+    if isinstance(obj, TrainedModel):
+        save_model(obj, folder / "model.pt")
+        return "model"
+    if isinstance(obj, JsonRecord):
+        (folder / "record.json").write_text(json.dumps(obj.value, indent=1, default=_json_default))
+        return "json"
+    raise StorageError(f"the lester IO manager cannot store {type(obj).__name__}; return one of {Artifact}.")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (np.ndarray, pd.Index)):
+        return value.tolist()
+    return str(value)
+
+
+def _load_prepared(folder: Path) -> PreparedTable:
+    table = load_table(folder)
+    return PreparedTable(Result(table.frame, table.provenance, table.lineage, table.row_lineage, load_sources(folder / "sources")))
+
+
+_LOADERS = {
+    "source": lambda folder: SourceSnapshot(next(iter(load_sources(folder).values()))),
+    "prepared": _load_prepared,
+    "features": lambda folder: FeatureMatrix(*load_matrix(folder)),
+    "model": lambda folder: load_model(folder / "model.pt"),
+    "json": lambda folder: JsonRecord(json.loads((folder / "record.json").read_text())),
+}

@@ -1,0 +1,68 @@
+"""The deletion sensor: watches the lake's request folder, validates each request, moves malformed ones
+aside with their reason, and launches one partial-refresh (IVM) run per valid request for exactly the
+assets derived from the named source, in every pipeline that consumed it."""
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import dagster as dg
+
+from lester_dagster.ivm import RequestError
+from lester_dagster.orchestration.asset_factory import MODE_TAG, REQUEST_TAG, LakeSource, affected_pipelines
+from lester_dagster.orchestration.lake import DataLake
+from lester_dagster.orchestration.translator import ARTIFACTS, LesterTranslator
+from lester_dagster.pipeline import PipelineSpec
+
+_CURSOR_LIMIT = 1000  # request files remembered in the cursor; run keys dedupe beyond it
+
+
+def build_deletion_sensor(
+    job: Any,  # the partial-refresh asset job (an unresolved asset job definition)
+    sources: Sequence[LakeSource],
+    pipelines: Sequence[PipelineSpec],
+    translator: LesterTranslator,
+    minimum_interval_seconds: int = 5,
+) -> dg.SensorDefinition:
+    schemas = {s.name: (s.key, list(s.columns)) for s in sources}
+
+    @dg.sensor(
+        name="deletion_requests",
+        job=job,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        minimum_interval_seconds=minimum_interval_seconds,
+        required_resource_keys={"lake"},
+        description="Launches an IVM run for each deletion request filed in the lake's requests/ folder.",
+    )
+    def deletion_requests(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
+        lake: DataLake = context.resources.lake
+        seen = json.loads(context.cursor) if context.cursor else []
+        runs, rejected = [], []
+        for path in lake.pending_requests():
+            if path.name in seen:
+                continue
+            try:
+                request = lake.read_request(path, schemas)
+            except RequestError as error:
+                lake.reject(path, str(error))
+                rejected.append(f"{path.name}: {error}")
+                context.log.warning(f"rejected deletion request {path.name}: {error}")
+                continue
+            seen.append(path.name)
+            targets = [translator.get_source_key(request.source), translator.get_audit_key()]
+            for pipeline in affected_pipelines(pipelines, request.source):
+                targets += [translator.get_artifact_key(pipeline, a) for a in ARTIFACTS]
+            runs.append(
+                dg.RunRequest(
+                    run_key=request.request_id,
+                    asset_selection=targets,
+                    tags={MODE_TAG: "ivm", REQUEST_TAG: str(path.resolve()), "lester/request_id": request.request_id},
+                )
+            )
+        cursor = json.dumps(seen[-_CURSOR_LIMIT:])
+        if not runs:
+            reason = "; ".join(rejected) if rejected else "no new deletion requests"
+            return dg.SensorResult(skip_reason=reason, cursor=cursor)
+        return dg.SensorResult(run_requests=runs, cursor=cursor)
+
+    return deletion_requests

@@ -1,0 +1,114 @@
+"""The Dagster integration in-process: materialise a lake and a pipeline under `instance_for_test`, file
+deletion requests, evaluate the sensor, run the partial-refresh job it asks for, and check the lake, the
+artifacts, the audit log, the asset checks and the filed requests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import dagster as dg
+import numpy as np
+import pytest
+
+from example_project.declarative_pipeline import WORD_COUNT_PIPELINE
+from lester_dagster.datasets.running_example import leaked_mail_ids, write_csvs
+from lester_dagster.ivm import DeletionRequest
+from lester_dagster.orchestration import DELETION_JOB, REFRESH_JOB, DataLake, LakeSource, LesterIOManager, lester_definitions
+
+SOURCES = [
+    LakeSource("customers", "customer_id", ("customer_id", "customer_email", "bank", "country", "level")),
+    LakeSource("mails", "mail_id", ("mail_id", "email", "raw_date", "mail_subject", "mail_text")),
+]
+PREPARED = dg.AssetKey(["complaints_word_counts", "prepared"])
+MODEL = dg.AssetKey(["complaints_word_counts", "model"])
+
+
+@pytest.fixture
+def project(tmp_path: Path):
+    write_csvs(tmp_path / "lake", 1200, seed=0)
+    defs = lester_definitions([WORD_COUNT_PIPELINE], SOURCES, str(tmp_path / "lake"), str(tmp_path / "artifacts"))
+    with dg.instance_for_test() as instance:
+        result = defs.resolve_job_def(REFRESH_JOB).execute_in_process(instance=instance)
+        assert result.success
+        yield defs, instance, DataLake(root=str(tmp_path / "lake")), LesterIOManager(base_dir=str(tmp_path / "artifacts"))
+
+
+def sensor_tick(defs: dg.Definitions, instance: dg.DagsterInstance, lake: DataLake, cursor: str | None = None):
+    sensor = defs.resolve_sensor_def("deletion_requests")
+    context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"lake": lake}, definitions=defs)
+    return sensor.evaluate_tick(context)
+
+
+def run_request(defs: dg.Definitions, instance: dg.DagsterInstance, request: dg.RunRequest) -> dg.ExecuteInProcessResult:
+    job = defs.resolve_job_def(DELETION_JOB)
+    return job.execute_in_process(instance=instance, tags=request.tags, asset_selection=request.asset_selection)
+
+
+def test_materialisation_records_lineage(project) -> None:
+    defs, instance, lake, io = project
+    event = instance.get_latest_materialization_event(PREPARED)
+    metadata = event.asset_materialization.metadata
+    lineage = metadata["dagster/column_lineage"].value
+    title = lineage.deps_by_column["title"]
+    assert [(d.asset_key, d.column_name) for d in title] == [(dg.AssetKey(["lake", "mails"]), "mail_subject")]
+    assert "| `title` | `mails.mail_subject` |" in metadata["column lineage"].value
+    assert metadata["dagster/row_count"].value == len(io.load(PREPARED).result.frame)
+    features = instance.get_latest_materialization_event(dg.AssetKey(["complaints_word_counts", "features"]))
+    assert "| `title` | [0, 1) |" in features.asset_materialization.metadata["X dimensions by prepared column"].value
+
+
+def test_a_deletion_request_flows_through_sensor_job_audit_and_checks(project) -> None:
+    defs, instance, lake, io = project
+    mails = lake.read("mails")
+    leaked = [int(m) for m in leaked_mail_ids(mails)]
+    path = lake.submit(DeletionRequest("mails", tuple(leaked), "redact", ("mail_subject",), reason="leak"))
+
+    tick = sensor_tick(defs, instance, lake)
+    assert len(tick.run_requests) == 1
+    request = tick.run_requests[0]
+    assert request.run_key == DeletionRequest.from_json(path.read_text()).request_id
+    assert dg.AssetKey(["lake", "mails"]) in request.asset_selection and MODEL in request.asset_selection
+    assert dg.AssetKey(["lake", "customers"]) not in request.asset_selection
+
+    result = run_request(defs, instance, request)
+    assert result.success
+    # the lake itself changed, so a later full refresh cannot bring the card numbers back
+    assert lake.read("mails").set_index("mail_id").loc[leaked, "mail_subject"].isna().all()
+    assert not lake.pending_requests() and (lake.path / "requests" / "applied" / path.name).exists()
+    audit = io.load(dg.AssetKey(["lester", "audit_log"])).value
+    assert len(audit) == 1 and audit[0]["pipelines"][0]["report"]["prepared_mode"] == "rederive"
+    checks = {e.asset_check_key.name: e.passed for e in result.get_asset_check_evaluations()}
+    assert checks == {"deleted_data_absent": True, "agrees_with_recompute": True}
+
+    # the next tick sees nothing new; a recurring full refresh keeps the data out
+    assert not sensor_tick(defs, instance, lake, tick.cursor).run_requests
+    assert defs.resolve_job_def(REFRESH_JOB).execute_in_process(instance=instance).success
+    prepared = io.load(PREPARED).result
+    assert not prepared.frame.title.str.contains("credit card", na=False).any()
+
+
+def test_malformed_requests_are_moved_aside_with_their_reason(project) -> None:
+    defs, instance, lake, io = project
+    folder = lake.path / "requests"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "bad.json").write_text('{"source": "mails", "keys": [1], "action": "redact", "columns": ["subject"]}')
+    (folder / "broken.json").write_text("{not json")
+    good = lake.submit(DeletionRequest("customers", (1,), "erase"))
+    tick = sensor_tick(defs, instance, lake)
+    assert [r.run_key for r in tick.run_requests] == [DeletionRequest.from_json(good.read_text()).request_id]
+    reasons = {r["file"]: r["reason"] for r in lake.rejected()}
+    assert "has no column(s) ['subject']" in reasons["bad.json"] and "not valid JSON" in reasons["broken.json"]
+    assert sorted(p.name for p in lake.pending_requests()) == [good.name]
+
+
+def test_a_source_with_the_wrong_schema_fails_clearly_and_changes_nothing(project) -> None:
+    defs, instance, lake, io = project
+    mails = lake.read("mails")
+    mails.drop(columns="mail_subject").to_csv(lake.path / "mails.csv", index=False)
+    before = io.current_version(PREPARED)
+    result = defs.resolve_job_def(REFRESH_JOB).execute_in_process(instance=instance, raise_on_error=False)
+    assert not result.success
+    errors = [e.event_specific_data.error.to_string() for e in result.all_events if e.is_step_failure]
+    assert any("missing column(s) ['mail_subject']" in m and "fix the file's header" in m for m in errors)
+    assert io.current_version(PREPARED) == before
