@@ -6,8 +6,10 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 DATA ?= data
 MAILS ?= 1000
+PORT ?= 3000
+DAGSTER_HOME_DIR := $(CURDIR)/.dagster_home
 
-.PHONY: install test demo bench bench-ivm clean
+.PHONY: install test demo dev bench bench-ivm clean
 
 install: $(STAMP)
 
@@ -23,6 +25,13 @@ test: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m example_project.demo --data $(DATA) --mails $(MAILS)
 
+# The example project in the Dagster UI on http://127.0.0.1:$(PORT), with local SQLite storage.
+dev: $(STAMP)
+	@test -f $(DATA)/mails.csv || $(VENV)/bin/lester-dagster generate-data --mails $(MAILS) --out $(DATA)
+	@mkdir -p $(DAGSTER_HOME_DIR)
+	@printf 'telemetry:\n  enabled: false\nnux:\n  enabled: false\n' > $(DAGSTER_HOME_DIR)/dagster.yaml
+	DAGSTER_HOME=$(DAGSTER_HOME_DIR) LESTER_LAKE=$(DATA) $(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(PORT)
+
 bench: $(STAMP)
 	$(PY) benchmarks/bench_engine.py
 
@@ -31,4 +40,4 @@ bench-ivm: $(STAMP)
 	$(PY) benchmarks/bench_ivm.py --sizes $(or $(SIZES),1000 10000 100000)
 
 clean:
-	rm -rf $(VENV) $(DATA) .pytest_cache .hypothesis
+	rm -rf $(VENV) $(DATA) artifacts .dagster_home .pytest_cache .hypothesis

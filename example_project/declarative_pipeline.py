@@ -26,8 +26,11 @@ SOURCES = {"customers": "customer_id", "mails": "mail_id"}
 _vader = SentimentIntensityAnalyzer()
 
 
-def sentiment(text: str) -> float:
-    """VADER compound score of the original text (it reads capitals as emphasis)."""
+def sentiment(text: str | None) -> float:
+    """VADER compound score of the original text (it reads capitals as emphasis); a blank (redacted)
+    text is neutral."""
+    if not isinstance(text, str):
+        return 0.0
     return float(_vader.polarity_scores(text)["compound"])
 
 

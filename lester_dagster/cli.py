@@ -47,11 +47,90 @@ def _run_generate_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _configure_request_deletion(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lake", type=Path, default=Path("data"), help="the data lake folder (default: data)")
+    parser.add_argument("--source", required=True, help="source table, e.g. mails")
+    parser.add_argument("--keys", nargs="+", required=True, help="key values of the rows")
+    parser.add_argument("--action", choices=["erase", "redact"], required=True)
+    parser.add_argument("--columns", nargs="*", default=[], help="columns to redact (with --action redact)")
+    parser.add_argument("--reason", default="", help="why, for the audit log")
+
+
+def _keys(values: Sequence[str]) -> list[int | str]:
+    return [int(v) if v.lstrip("-").isdigit() else v for v in values]
+
+
+def _run_request_deletion(args: argparse.Namespace) -> int:
+    from lester_dagster.ivm import DeletionRequest, RequestError
+    from lester_dagster.orchestration.lake import DataLake
+
+    try:
+        request = DeletionRequest(args.source, tuple(_keys(args.keys)), args.action, tuple(args.columns), args.reason)
+    except RequestError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    path = DataLake(root=str(args.lake)).submit(request)
+    print(f"filed request {request.request_id} ({request.action} {len(request.keys)} key(s) of {request.source}) as {path}")
+    print("the deletion sensor picks it up within seconds while `make dev` (dagster dev) runs")
+    return 0
+
+
+def _configure_impact(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--artifacts", type=Path, default=Path("artifacts"), help="the artifacts folder")
+    parser.add_argument("--pipelines", default="example_project.definitions:PIPELINES",
+                        help="module:attribute holding the pipeline specs (default: the example project)")
+    parser.add_argument("--source", required=True)
+    parser.add_argument("--keys", nargs="+", required=True)
+    parser.add_argument("--columns", nargs="*", default=None, help="only these columns (default: whole rows)")
+
+
+def _run_impact(args: argparse.Namespace) -> int:
+    import importlib
+
+    from lester_dagster.ivm.impact import impact
+    from lester_dagster.orchestration.asset_factory import load_state
+    from lester_dagster.orchestration.io_manager import LesterIOManager
+    from lester_dagster.orchestration.translator import ARTIFACTS, LesterTranslator
+    from lester_dagster.storage import StorageError
+
+    module, _, attribute = args.pipelines.partition(":")
+    pipelines = getattr(importlib.import_module(module), attribute or "PIPELINES")
+    io, translator = LesterIOManager(base_dir=str(args.artifacts)), LesterTranslator()
+    for spec in pipelines:
+        keys = {a: translator.get_artifact_key(spec, a) for a in ARTIFACTS}
+        try:
+            state = load_state(io, spec, keys)
+        except StorageError:
+            print(f"{spec.name}: not materialised yet (no artifacts under {args.artifacts})")
+            continue
+        found = impact(state, args.source, _keys(args.keys), args.columns)
+        if not found.reaches_pipeline:
+            print(f"{spec.name}: holds nothing derived from these rows")
+            continue
+        cells = ", ".join(f"{c} ({n})" for c, n in found.prepared_cells.items())
+        print(f"{spec.name}: {found.prepared_rows} prepared row(s), cells in {cells}; X rows {found.x_rows} on "
+              f"{found.x_ranges}; {found.training_rows} training row(s)"
+              + ("; the columns decide which rows exist, so rows may also appear or vanish" if found.rows_may_change else ""))
+        if found.keys_missing:
+            print(f"  keys not in {args.source}: {found.keys_missing}")
+    return 0
+
+
 COMMANDS: dict[str, Command] = {
     "generate-data": Command(
         help="write the running example's customers.csv and mails.csv",
         configure=_configure_generate_data,
         run=_run_generate_data,
+    ),
+    "request-deletion": Command(
+        help="file a deletion request (erase rows, or redact columns of rows) in the data lake",
+        configure=_configure_request_deletion,
+        run=_run_request_deletion,
+    ),
+    "impact": Command(
+        help="which artifacts of which pipelines hold data derived from some source rows (changes nothing)",
+        configure=_configure_impact,
+        run=_run_impact,
     ),
 }
 

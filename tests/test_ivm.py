@@ -11,10 +11,12 @@ import pandas as pd
 import pytest
 
 import lester_dagster.ivm.apply as apply_module
+from example_project.customer_risk import CUSTOMER_RISK
 from example_project.declarative_pipeline import PIPELINE, WORD_COUNT_PIPELINE
 from lester_dagster.datasets.running_example import CARD_PATTERN, generate, leaked_mail_ids
 from lester_dagster.ivm import DeletionRequest, RequestError, apply_deletion
 from lester_dagster.ivm.evaluation import unlearning_quality
+from lester_dagster.ivm.impact import impact
 from lester_dagster.model import ModelConfig
 from lester_dagster.pipeline import MaterializedPipeline, holdout_mask, materialize, recompute
 
@@ -191,3 +193,29 @@ def test_unlearning_moves_the_model_toward_retraining(seed: int) -> None:
     assert np.sign(first.loss - original.loss) == toward and np.sign(second.loss - original.loss) == toward
     assert abs(second.loss - retrained.loss) < abs(first.loss - retrained.loss)
     assert second.gap < original.gap
+
+
+@pytest.mark.parametrize(("action", "columns"), [("erase", ()), ("redact", ("mail_text",)), ("redact", ("raw_date",))])
+def test_the_aggregating_pipeline_is_maintained_like_a_rerun(action: str, columns: tuple[str, ...]) -> None:
+    """customer_risk sums mails per customer: a deletion in mails recomputes exactly the affected groups."""
+    state = materialize(CUSTOMER_RISK, lake(2000, 6))
+    mails = state.sources["mails"].frame.mail_id.tolist()[5:400:9]
+    report = apply_deletion(state, DeletionRequest("mails", tuple(int(m) for m in mails), action, columns))
+    assert report.changed_anything and report.prepared_rows_changed + report.prepared_rows_removed > 0
+    assert_matches_full_rerun(state)
+
+
+def test_impact_names_rows_cells_and_x_ranges_without_changing_anything() -> None:
+    state = materialize(CHEAP, lake(1500, 2))
+    version, frame = state.version, state.prepared.frame.copy()
+    row = 3
+    mail = int(state.prepared.provenance["mails"].ids[row])
+    found = impact(state, "mails", [mail, 10**9], columns=["mail_subject"])
+    assert found.prepared_rows == 1 and found.prepared_cells == {"title": 1}
+    assert found.x_ranges == [(0, 1)] and found.keys_missing == [10**9] and not found.rows_may_change
+    text = impact(state, "mails", [mail], columns=["mail_text"])
+    assert set(text.prepared_cells) == {"text", "sentiment", "label"} and text.rows_may_change
+    whole = impact(state, "customers", state.sources["customers"].frame.customer_id[:50].tolist())
+    assert whole.x_ranges == [(0, state.matrix.n_features)] and whole.prepared_rows > 0
+    assert state.version == version
+    pd.testing.assert_frame_equal(state.prepared.frame, frame)

@@ -224,3 +224,27 @@ def test_load_detects_files_from_different_saves(
         load(tmp_path / "a")
     with pytest.raises(ModelError, match="not found"):
         load(tmp_path / "missing")
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_scores_equal_scikit_learns(seed: int) -> None:
+    from sklearn import metrics as skm
+
+    from lester_dagster.model import scores
+
+    rng = np.random.default_rng(seed)
+    n = [1, 7, 50, 300, 2000, 64][seed]
+    y = (rng.random(n) < 0.3).astype(np.int64)
+    proba = np.round(rng.random(n), 2)  # rounding makes ties, which AUC must average
+    proba[: n // 5] = 0.0
+    got = scores(y, proba, 0.5)
+    pred = (proba >= 0.5).astype(int)
+    assert got["accuracy"] == pytest.approx(skm.accuracy_score(y, pred))
+    assert got["precision"] == pytest.approx(skm.precision_score(y, pred, zero_division=0))
+    assert got["recall"] == pytest.approx(skm.recall_score(y, pred, zero_division=0))
+    assert got["f1"] == pytest.approx(skm.f1_score(y, pred, zero_division=0))
+    assert got["log_loss"] == pytest.approx(skm.log_loss(y, proba, labels=[0, 1]))
+    if len(set(y)) == 2:
+        assert got["roc_auc"] == pytest.approx(skm.roc_auc_score(y, proba))
+    else:
+        assert np.isnan(got["roc_auc"])

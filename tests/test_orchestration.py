@@ -4,11 +4,9 @@ artifacts, the audit log, the asset checks and the filed requests."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import dagster as dg
-import numpy as np
 import pytest
 
 from example_project.declarative_pipeline import WORD_COUNT_PIPELINE

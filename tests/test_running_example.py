@@ -269,3 +269,17 @@ def test_messy_pipeline_smoke(tmp_path: Path) -> None:
     np.testing.assert_array_equal(onehot.sum(axis=1), 1.0)
     expected_column = [countries.index(r["country"]) for r in rows]
     np.testing.assert_array_equal(onehot.argmax(axis=1), expected_column)
+
+
+def test_cli_request_deletion_files_a_valid_request(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from lester_dagster.ivm import DeletionRequest
+
+    code = main(["request-deletion", "--lake", str(tmp_path), "--source", "mails", "--keys", "7", "9",
+                 "--action", "redact", "--columns", "mail_subject", "--reason", "leak"])
+    assert code == 0
+    (path,) = (tmp_path / "requests").glob("*.json")
+    request = DeletionRequest.from_json(path.read_text())
+    assert request.keys == (7, 9) and request.columns == ("mail_subject",) and request.reason == "leak"
+    assert request.request_id in capsys.readouterr().out
+    assert main(["request-deletion", "--lake", str(tmp_path), "--source", "mails", "--keys", "7", "--action", "redact"]) == 2
+    assert "needs 'columns'" in capsys.readouterr().err

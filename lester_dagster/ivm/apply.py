@@ -119,11 +119,14 @@ def apply_deletion(
         origin = update.origin
         continuing = origin >= 0
         labels_changed = int((y[continuing] != state.y[origin[continuing]]).sum()) + int((~continuing).sum())
+        # a row keeps its side of the train/test split unless its polynomial changed (a group lost
+        # members, a row appeared): then it goes where a full re-run would put it
         is_test = np.empty(len(origin), dtype=bool)
         is_test[continuing] = state.is_test[origin[continuing]]
-        if (~continuing).any():
-            fresh = update.result.provenance.take(np.flatnonzero(~continuing))
-            is_test[~continuing] = holdout_mask(fresh, state.spec.test_fraction, state.spec.split_seed)
+        moved = np.flatnonzero(update.changed | ~continuing)
+        if len(moved):
+            fresh = update.result.provenance.take(moved)
+            is_test[moved] = holdout_mask(fresh, state.spec.test_fraction, state.spec.split_seed)
     with stage("model"), torch_threads(1):
         old_rows = np.union1d(update.removed, origin[update.changed & continuing])
         old_rows = old_rows[~state.is_test[old_rows]]

@@ -13,7 +13,7 @@ import numpy as np
 
 from lester_dagster.engine import SourceData
 from lester_dagster.features.matrix import MatrixProvenance
-from lester_dagster.ivm import DeletionReport, DeletionRequest, apply_deletion
+from lester_dagster.ivm import DeletionRequest, apply_deletion
 from lester_dagster.ivm.apply import erase_rows, redact_cells
 from lester_dagster.model import evaluate, train
 from lester_dagster.orchestration import metadata as md
@@ -60,11 +60,10 @@ def build_source_asset(source: LakeSource, translator: LesterTranslator) -> dg.A
         io_manager_key=IO_MANAGER_KEY,
         kinds={"csv", "pandas"},
         description=f"Source table `{source.name}` of the data lake, keyed by `{source.key}`.",
-        required_resource_keys={"lake", IO_MANAGER_KEY},
+        required_resource_keys={"lake"},
     )
     def _source(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         lake: DataLake = context.resources.lake
-        io: LesterIOManager = getattr(context.resources, IO_MANAGER_KEY)
         request = request_of(context)
         frame = lake.read(source.name, source.columns)
         data = SourceData(source.name, source.key, frame, source_row_ids(frame, source.key, source.name))
@@ -210,4 +209,4 @@ def affected_pipelines(pipelines: Sequence[PipelineSpec], source: str) -> list[P
     return [p for p in pipelines if source in p.sources]
 
 
-__all__ = ["DeletionReport", "LakeSource", "build_pipeline_assets", "build_source_asset", "load_state"]
+__all__ = ["LakeSource", "affected_pipelines", "build_pipeline_assets", "build_source_asset", "load_state"]

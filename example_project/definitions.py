@@ -1,0 +1,26 @@
+"""The example project's Dagster code location: the complaint classifier and the customer-risk model
+over one data lake of customers and mails. `workspace.yaml` at the repo root points here.
+
+The lake and artifact folders default to `data/` and `artifacts/` in the working directory; set
+LESTER_LAKE and LESTER_ARTIFACTS to move them.
+"""
+
+import os
+
+from example_project.customer_risk import CUSTOMER_RISK
+from example_project.declarative_pipeline import PIPELINE
+from lester_dagster.orchestration import LakeSource, lester_definitions
+
+LAKE_SOURCES = [
+    LakeSource("customers", "customer_id", ("customer_id", "customer_email", "bank", "country", "level")),
+    LakeSource("mails", "mail_id", ("mail_id", "email", "raw_date", "mail_subject", "mail_text")),
+]
+
+PIPELINES = [PIPELINE, CUSTOMER_RISK]
+
+defs = lester_definitions(
+    PIPELINES,
+    LAKE_SOURCES,
+    lake_dir=os.environ.get("LESTER_LAKE", "data"),
+    artifacts_dir=os.environ.get("LESTER_ARTIFACTS", "artifacts"),
+)

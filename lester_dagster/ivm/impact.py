@@ -1,0 +1,58 @@
+"""The impact of a deletion before it is applied: which rows, cells and X ranges of a pipeline hold data
+derived from some rows (and columns) of a source. Reads provenance only; changes nothing."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from lester_dagster.pipeline import MaterializedPipeline
+from lester_dagster.provenance import SourceColumn
+
+
+@dataclass(frozen=True)
+class Impact:
+    """What one pipeline holds that derives from the given source rows."""
+
+    pipeline: str
+    source: str
+    keys_found: list[Any]
+    keys_missing: list[Any]
+    prepared_rows: int
+    prepared_cells: dict[str, int] = field(default_factory=dict)
+    rows_may_change: bool = False  # the columns decide which rows exist (filters, join or group keys)
+    x_rows: int = 0
+    x_ranges: list[tuple[int, int]] = field(default_factory=list)
+    training_rows: int = 0
+
+    @property
+    def reaches_pipeline(self) -> bool:
+        return self.prepared_rows > 0 or self.rows_may_change
+
+
+def impact(state: MaterializedPipeline, source: str, keys: Iterable[Any], columns: Sequence[str] | None = None) -> Impact:
+    """Rows of `source` with these keys, whole (columns=None) or only some of their columns."""
+    keys = list(keys)
+    if source not in state.sources:
+        return Impact(state.spec.name, source, [], keys, 0)
+    data = state.sources[source]
+    ids = data.ids_for(keys)
+    present = np.isin(ids, data.ids)
+    rows = state.prepared.provenance.depends_on(source, ids[present])
+    n_rows = int(rows.sum())
+    wanted = None if columns is None else {SourceColumn(source, c) for c in columns}
+    touched = [c for c, lineage in state.prepared.lineage.items() if wanted is None or lineage & wanted]
+    feature_columns = [c for c in touched if c != state.spec.label]
+    return Impact(
+        pipeline=state.spec.name,
+        source=source,
+        keys_found=[k for k, hit in zip(keys, present, strict=True) if hit],
+        keys_missing=[k for k, hit in zip(keys, present, strict=True) if not hit],
+        prepared_rows=n_rows,
+        prepared_cells={c: n_rows for c in touched},
+        rows_may_change=bool(wanted is not None and wanted & state.prepared.row_lineage),
+        x_rows=n_rows,
+        x_ranges=state.matrix.ranges_for(feature_columns) if wanted is not None else [(0, state.matrix.n_features)],
+        training_rows=int((rows & ~state.is_test).sum()),
+    )
