@@ -88,12 +88,36 @@ class MaterializedPipeline:
     def train_rows(self) -> np.ndarray:
         return np.flatnonzero(~self.is_test)
 
-    def evaluate(self) -> dict[str, float]:
-        return evaluate(self.model, self.X[self.is_test], self.y[self.is_test])
-
     def copy(self) -> MaterializedPipeline:
         """An independent copy: deletions patch X in place, so the copy gets its own."""
         return replace(self, X=self.X.copy(), history=list(self.history))
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """The output of the encoding stage: X, labels, split, and the fitted encoder with its provenance."""
+
+    X: np.ndarray
+    y: np.ndarray
+    is_test: np.ndarray
+    encoder: ColumnTransformer
+    matrix: MatrixProvenance
+
+
+def encode(spec: PipelineSpec, prepared: Result) -> Encoded:
+    """Fits the pipeline's encoder on the prepared table and applies it; splits rows by provenance."""
+    encoder = spec.encoder()
+    X = np.asarray(encoder.fit_transform(prepared.frame.drop(columns=spec.label)), dtype=np.float64)
+    y = prepared.frame[spec.label].to_numpy(dtype=np.int64)
+    is_test = holdout_mask(prepared.provenance, spec.test_fraction, spec.split_seed)
+    return Encoded(X, y, is_test, encoder, MatrixProvenance.of(encoder))
+
+
+def fit_model(spec: PipelineSpec, encoded: Encoded) -> TrainedModel:
+    """Trains on the training rows and records the held-out metrics on the model."""
+    model = train(encoded.X[~encoded.is_test], encoded.y[~encoded.is_test], spec.model)
+    model.metrics = evaluate(model, encoded.X[encoded.is_test], encoded.y[encoded.is_test])
+    return model
 
 
 def materialize(spec: PipelineSpec, frames: Mapping[str, pd.DataFrame]) -> MaterializedPipeline:
@@ -104,22 +128,15 @@ def materialize(spec: PipelineSpec, frames: Mapping[str, pd.DataFrame]) -> Mater
     prepared = plan.execute()
     seconds["prepare"] = time.perf_counter() - started
     started = time.perf_counter()
-    encoder = spec.encoder()
-    features = prepared.frame.drop(columns=spec.label)
-    X = np.asarray(encoder.fit_transform(features), dtype=np.float64)
-    y = prepared.frame[spec.label].to_numpy(dtype=np.int64)
+    encoded = encode(spec, prepared)
     seconds["encode"] = time.perf_counter() - started
     started = time.perf_counter()
-    is_test = holdout_mask(prepared.provenance, spec.test_fraction, spec.split_seed)
-    model = train(X[~is_test], y[~is_test], spec.model)
+    model = fit_model(spec, encoded)
     seconds["train"] = time.perf_counter() - started
-    state = MaterializedPipeline(
-        spec, plan, prepared, encoder, MatrixProvenance.of(encoder), X, y, is_test, model, {}, seconds=seconds
+    return MaterializedPipeline(
+        spec, plan, prepared, encoded.encoder, encoded.matrix, encoded.X, encoded.y, encoded.is_test, model,
+        dict(model.metrics), seconds=seconds,
     )
-    started = time.perf_counter()
-    state.metrics = state.evaluate()
-    seconds["evaluate"] = time.perf_counter() - started
-    return state
 
 
 def recompute(state: MaterializedPipeline, frames: Mapping[str, pd.DataFrame | SourceData]) -> tuple[Result, np.ndarray]:

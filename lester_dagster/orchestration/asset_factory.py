@@ -12,15 +12,13 @@ import dagster as dg
 import numpy as np
 
 from lester_dagster.engine import SourceData
-from lester_dagster.features.matrix import MatrixProvenance
 from lester_dagster.ivm import DeletionRequest, apply_deletion
 from lester_dagster.ivm.apply import erase_rows, redact_cells
-from lester_dagster.model import evaluate, train
 from lester_dagster.orchestration import metadata as md
 from lester_dagster.orchestration.io_manager import FeatureMatrix, LesterIOManager, PreparedTable, SourceSnapshot
 from lester_dagster.orchestration.lake import DataLake
 from lester_dagster.orchestration.translator import ARTIFACTS, LesterTranslator
-from lester_dagster.pipeline import MaterializedPipeline, PipelineSpec, holdout_mask
+from lester_dagster.pipeline import Encoded, MaterializedPipeline, PipelineSpec, encode, fit_model
 from lester_dagster.provenance import source_row_ids
 
 MODE_TAG, REQUEST_TAG = "lester/mode", "lester/request"
@@ -139,20 +137,17 @@ def _materialize(context, io: LesterIOManager, spec: PipelineSpec, translator: L
     else:
         result = io.load(keys["prepared"]).result
     if keys["features"] in selected:
-        encoder = spec.encoder()
-        X = np.asarray(encoder.fit_transform(result.frame.drop(columns=spec.label)), dtype=np.float64)
-        y = result.frame[spec.label].to_numpy(dtype=np.int64)
-        is_test = holdout_mask(result.provenance, spec.test_fraction, spec.split_seed)
-        features = FeatureMatrix(X, y, is_test, MatrixProvenance.of(encoder), encoder)
+        encoded = encode(spec, result)
+        features = FeatureMatrix(encoded.X, encoded.y, encoded.is_test, encoded.matrix, encoded.encoder)
         yield dg.MaterializeResult(
             asset_key=keys["features"], value=features,
-            metadata=md.for_features(X, features.matrix, keys["prepared"], spec.label, y, is_test),
+            metadata=md.for_features(encoded.X, encoded.matrix, keys["prepared"], spec.label, encoded.y, encoded.is_test),
         )
     elif keys["model"] in selected:
-        features = io.load(keys["features"])
+        stored = io.load(keys["features"])
+        encoded = Encoded(stored.X, stored.y, stored.is_test, stored.encoder, stored.matrix)
     if keys["model"] in selected:
-        model = train(features.X[~features.is_test], features.y[~features.is_test], spec.model)
-        model.metrics = evaluate(model, features.X[features.is_test], features.y[features.is_test])
+        model = fit_model(spec, encoded)
         yield dg.MaterializeResult(asset_key=keys["model"], value=model, metadata=md.for_model(model, model.metrics))
 
 
