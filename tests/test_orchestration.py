@@ -110,3 +110,26 @@ def test_a_source_with_the_wrong_schema_fails_clearly_and_changes_nothing(projec
     errors = [e.event_specific_data.error.to_string() for e in result.all_events if e.is_step_failure]
     assert any("missing column(s) ['mail_subject']" in m and "fix the file's header" in m for m in errors)
     assert io.current_version(PREPARED) == before
+
+
+def test_the_component_builds_the_same_definitions_from_yaml(tmp_path: Path) -> None:
+    from lester_dagster.orchestration.components import LesterPipelinesComponent
+
+    component = LesterPipelinesComponent.resolve_from_yaml(
+        f"""
+pipelines: ["example_project.declarative_pipeline:WORD_COUNT_PIPELINE"]
+sources:
+  - {{name: customers, key: customer_id, columns: [customer_id, customer_email, bank, country, level]}}
+  - {{name: mails, key: mail_id, columns: [mail_id, email, raw_date, mail_subject, mail_text]}}
+lake_dir: {tmp_path / "lake"}
+artifacts_dir: {tmp_path / "artifacts"}
+"""
+    )
+    defs = dg.build_defs_for_component(component)
+    keys = {key.to_user_string() for key in defs.resolve_all_asset_keys()}
+    assert {"lake/mails", "complaints_word_counts/prepared", "complaints_word_counts/model", "lester/audit_log"} <= keys
+    assert defs.resolve_sensor_def("deletion_requests") is not None
+    with pytest.raises(ValueError, match="not a PipelineSpec"):
+        from lester_dagster.orchestration.components.pipelines import load_pipeline
+
+        load_pipeline("example_project.declarative_pipeline:encoder")

@@ -1,0 +1,58 @@
+"""A Component that declares lester pipelines over a data lake in `defs.yaml`, without Python glue:
+
+    type: lester_dagster.orchestration.components.LesterPipelinesComponent
+    attributes:
+      pipelines: ["example_project.declarative_pipeline:PIPELINE"]
+      sources:
+        - {name: customers, key: customer_id, columns: [customer_id, customer_email, bank, country, level]}
+        - {name: mails, key: mail_id, columns: [mail_id, email, raw_date, mail_subject, mail_text]}
+      lake_dir: "{{ env.LESTER_LAKE or 'data' }}"
+"""
+
+import importlib
+from collections.abc import Sequence
+
+import dagster as dg
+
+from lester_dagster.orchestration.asset_factory import LakeSource
+from lester_dagster.orchestration.definitions import lester_definitions
+from lester_dagster.pipeline import PipelineSpec
+
+
+class LakeSourceModel(dg.Model):
+    """A source table of the lake."""
+
+    name: str
+    key: str | None = None
+    columns: Sequence[str]
+
+
+class LesterPipelinesComponent(dg.Component, dg.Model, dg.Resolvable):
+    """Provenance-tracking ML pipelines (rewritten or synthesised) as Dagster assets, with the deletion
+    sensor, its partial-refresh job, the audit log, asset checks and a refresh schedule."""
+
+    pipelines: Sequence[str]  # "module:attribute" of PipelineSpec objects
+    sources: Sequence[LakeSourceModel]
+    lake_dir: str = "data"
+    artifacts_dir: str = "artifacts"
+    refresh_cron: str = "0 3 * * *"
+
+    def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
+        return lester_definitions(
+            [load_pipeline(p) for p in self.pipelines],
+            [LakeSource(s.name, s.key, tuple(s.columns)) for s in self.sources],
+            lake_dir=self.lake_dir,
+            artifacts_dir=self.artifacts_dir,
+            refresh_cron=self.refresh_cron,
+        )
+
+
+def load_pipeline(reference: str) -> PipelineSpec:
+    """Imports `module:attribute`, which must be a PipelineSpec."""
+    module, _, attribute = reference.partition(":")
+    if not attribute:
+        raise ValueError(f"pipeline reference {reference!r} must look like 'package.module:ATTRIBUTE'.")
+    value = getattr(importlib.import_module(module), attribute, None)
+    if not isinstance(value, PipelineSpec):
+        raise ValueError(f"{reference} is {type(value).__name__}, not a PipelineSpec; point at the pipeline's spec object.")
+    return value
