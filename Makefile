@@ -24,6 +24,9 @@ test: $(STAMP)
 
 demo: $(STAMP)
 	$(PY) -m example_project.demo --data $(DATA) --mails $(MAILS)
+	@mkdir -p $(DAGSTER_HOME_DIR)
+	@printf 'telemetry:\n  enabled: false\nnux:\n  enabled: false\n' > $(DAGSTER_HOME_DIR)/dagster.yaml
+	DAGSTER_HOME=$(DAGSTER_HOME_DIR) LESTER_LAKE=$(DATA) $(PY) -m example_project.dagster_demo
 
 # The example project in the Dagster UI on http://127.0.0.1:$(PORT), with local SQLite storage.
 dev: $(STAMP)

@@ -107,3 +107,12 @@ def test_modes_follow_what_the_change_can_reach() -> None:
     assert mode(ta.groupby("k").agg(t=("v", "sum")), []) == "rederive"
     assert mode(ta.groupby("k").agg(t=("v", "sum")), ["k"]) == "full"
     assert mode(ta.join(tb, on="k", how="left"), ["v"]) == "full"
+
+
+def test_a_redaction_of_columns_the_plan_never_reads_changes_nothing() -> None:
+    a = pd.DataFrame({"a_id": [1, 2, 3], "k": [0, 1, 1], "v": [1.0, 2.0, 3.0], "s": ["x", "y", "z"]})
+    table = le.from_pandas(a, "a", key="a_id").groupby("k").agg(total=("v", "sum"))
+    old = table.execute()
+    new, changed = change(old.sources["a"], [2], ["s"])  # s feeds no output column and decides no row
+    update = maintain(table.node, old, {"a": new}, "a", changed, erased=False, columns=("s",))
+    assert update.mode == "unchanged" and not update.changed.any()

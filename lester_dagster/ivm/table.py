@@ -72,7 +72,8 @@ def maintain(
     affected = old.provenance.depends_on(source, changed_ids)
     redacted = {SourceColumn(source, c) for c in columns}
     out_columns = tuple(c for c, lineage in old.lineage.items() if erased or lineage & redacted)
-    if not affected.any() and (erased or not redacted & root.row_lineage):
+    if (not affected.any() or not (erased or out_columns)) and (erased or not redacted & root.row_lineage):
+        # no row depends on the change, or the redacted columns feed no value and decide no row
         return _unchanged(old, new_sources)
     monotone = is_monotone(root)
     if erased and monotone:
