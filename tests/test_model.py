@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +18,8 @@ from lester_dagster.model import ModelConfig, TrainedModel, evaluate, load, obje
 WEIGHTS = np.array([2.0, -1.5, 1.0, 1.0, -1.0])
 FAST = ModelConfig(hidden=(16,), epochs=40, lr=1e-2, batch_size=64)
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 
 def make_data(n: int, d: int = 20, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """A learnable rule on the first seven columns plus label noise; about a third positives."""
@@ -28,15 +29,6 @@ def make_data(n: int, d: int = 20, seed: int = 0) -> tuple[np.ndarray, np.ndarra
     y = (logit + rng.normal(scale=0.7, size=n) > 0).astype(np.int64)
     return X, y
 
-
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread() -> Iterator[None]:
-    # Tiny models gain nothing from two threads, and on a shared 2-core machine OpenMP's spinning
-    # threads made identical runs 10-30x slower; restore the setting for other test modules.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@ to a convex (logistic) model, and a measured move toward the retrained model for
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +29,8 @@ MLP_CONFIG = ModelConfig(hidden=(16,), epochs=1500, lr=1e-2, weight_decay=1e-2, 
 # would recompute pos_weight from the changed labels, a change of objective the updates do not model.
 CONVEX_CONFIG = ModelConfig(hidden=(), epochs=500, lr=5e-2, weight_decay=0.1, batch_size=None, balance_classes=False)
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 
 def make_data(n: int, d: int = 20, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """A learnable rule on the first seven columns plus label noise; about a third positives."""
@@ -43,15 +44,6 @@ def make_data(n: int, d: int = 20, seed: int = 0) -> tuple[np.ndarray, np.ndarra
 def distance(a: TrainedModel, b: TrainedModel) -> float:
     return float((a.parameters_vector() - b.parameters_vector()).norm())
 
-
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread() -> Iterator[None]:
-    # Tiny models gain nothing from two threads, and on a shared 2-core machine OpenMP's spinning
-    # threads made identical runs 10-30x slower; restore the setting for other test modules.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def test_gradient_sum_is_the_sum_of_per_row_gradients() -> None:

@@ -152,6 +152,13 @@ def _source(node: n.Source, run: Run, bound: Mapping[str, SourceData]) -> Comput
     return data.frame, RowProvenance.of_source(node.name, data.ids)
 
 
+def _evaluate(compute: n.Query | n.Udf, frame: pd.DataFrame, operator: str) -> Any:
+    """A query string's or a user function's values for every row."""
+    if isinstance(compute, n.Query):
+        return evaluate_query(compute, frame)
+    return apply_udf(compute, frame, operator)
+
+
 def _filtered(frame: pd.DataFrame, provenance: RowProvenance, mask: np.ndarray) -> Computed:
     return frame[mask].reset_index(drop=True), provenance.filter(mask)
 
@@ -159,10 +166,7 @@ def _filtered(frame: pd.DataFrame, provenance: RowProvenance, mask: np.ndarray) 
 @_translate.register
 def _filter(node: n.Filter, run: Run, bound: Mapping[str, SourceData]) -> Computed:
     frame, provenance = run(node.parent)
-    if isinstance(node.predicate, n.Query):
-        values = evaluate_query(node.predicate, frame)
-    else:
-        values = apply_udf(node.predicate, frame, "filter")
+    values = _evaluate(node.predicate, frame, "filter")
     try:
         mask = _as_mask(values)
     except (TypeError, ValueError) as error:
@@ -183,10 +187,7 @@ def _as_mask(values: Any) -> np.ndarray:
 @_translate.register
 def _project(node: n.Project, run: Run, bound: Mapping[str, SourceData]) -> Computed:
     frame, provenance = run(node.parent)
-    if isinstance(node.compute, n.Query):
-        values = evaluate_query(node.compute, frame)
-    else:
-        values = apply_udf(node.compute, frame, f"project {node.target!r}")
+    values = _evaluate(node.compute, frame, f"project {node.target!r}")
     frame = frame.copy(deep=False)
     frame[node.target] = values
     return frame, provenance

@@ -1,0 +1,15 @@
+"""Shared fixtures."""
+
+from collections.abc import Iterator
+
+import pytest
+
+from lester_dagster.model import torch_threads
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread() -> Iterator[None]:
+    # Tiny models gain nothing from two threads, and on a shared 2-core machine OpenMP's spinning
+    # threads made identical runs 10-30x slower; the setting is restored for other test modules.
+    with torch_threads(1):
+        yield
