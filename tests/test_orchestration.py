@@ -20,6 +20,7 @@ SOURCES = [
 ]
 PREPARED = dg.AssetKey(["complaints_word_counts", "prepared"])
 MODEL = dg.AssetKey(["complaints_word_counts", "model"])
+EVALUATION = dg.AssetKey(["complaints_word_counts", "evaluation"])
 
 
 @pytest.fixture
@@ -78,12 +79,25 @@ def test_a_deletion_request_flows_through_sensor_job_audit_and_checks(project) -
     assert len(audit) == 1 and audit[0]["pipelines"][0]["report"]["prepared_mode"] == "rederive"
     checks = {e.asset_check_key.name: e.passed for e in result.get_asset_check_evaluations()}
     assert checks == {"deleted_data_absent": True, "agrees_with_recompute": True}
+    # the evaluation is a new materialisation too, with the metrics the unlearned model has
+    evaluation = instance.get_latest_materialization_event(EVALUATION).asset_materialization.metadata
+    assert evaluation["lester/request"].value == request.run_key
+    assert io.load(EVALUATION).value["metrics"] == pytest.approx(io.load(MODEL).metrics, nan_ok=True)
 
     # the next tick sees nothing new; a recurring full refresh keeps the data out
     assert not sensor_tick(defs, instance, lake, tick.cursor).run_requests
     assert defs.resolve_job_def(REFRESH_JOB).execute_in_process(instance=instance).success
     prepared = io.load(PREPARED).result
     assert not prepared.frame.title.str.contains("credit card", na=False).any()
+
+
+def test_the_evaluation_alone_rescores_the_stored_model(project) -> None:
+    defs, instance, lake, io = project
+    stored = io.load(EVALUATION).value
+    job = defs.resolve_job_def(REFRESH_JOB)
+    assert job.execute_in_process(instance=instance, asset_selection=[EVALUATION]).success
+    assert io.load(EVALUATION).value == stored  # the same model on the same held-out rows
+    assert io.current_version(EVALUATION) == 2
 
 
 def test_malformed_requests_are_moved_aside_with_their_reason(project) -> None:

@@ -1,5 +1,5 @@
 """Dagster assets from declarative pipelines: one asset per lake source and, per pipeline, a multi-asset
-(prepared table, feature matrix, model) that can be subset. In a run tagged `lester/mode=ivm` the same
+(prepared table, feature matrix, model, evaluation) that can be subset. In a run tagged `lester/mode=ivm` the same
 assets apply a deletion request by incremental view maintenance instead of recomputing."""
 
 import json
@@ -15,9 +15,12 @@ from lester_dagster.engine import SourceData
 from lester_dagster.ivm import DeletionRequest, apply_deletion
 from lester_dagster.ivm.apply import erase_rows, redact_cells
 from lester_dagster.orchestration import metadata as md
-from lester_dagster.orchestration.io_manager import FeatureMatrix, LesterIOManager, PreparedTable, SourceSnapshot
+from lester_dagster.orchestration.io_manager import (
+    FeatureMatrix, JsonRecord, LesterIOManager, PreparedTable, SourceSnapshot,
+)
 from lester_dagster.orchestration.lake import DataLake
 from lester_dagster.orchestration.translator import ARTIFACTS, LesterTranslator
+from lester_dagster.model import evaluate
 from lester_dagster.pipeline import Encoded, MaterializedPipeline, PipelineSpec, encode, fit_model
 from lester_dagster.provenance import source_row_ids
 
@@ -89,7 +92,7 @@ def _apply_to_source(data: SourceData, request: DeletionRequest) -> tuple[Source
 def build_pipeline_assets(
     spec: PipelineSpec, translator: LesterTranslator | None = None
 ) -> dg.AssetsDefinition:
-    """The prepared table, feature matrix and model of one pipeline, as a multi-asset that can be subset."""
+    """The prepared table, feature matrix, model and its evaluation of one pipeline, as a multi-asset that can be subset."""
     translator = translator or LesterTranslator()
     keys = {artifact: translator.get_artifact_key(spec, artifact) for artifact in ARTIFACTS}
     source_keys = [translator.get_source_key(s) for s in spec.sources]
@@ -105,6 +108,10 @@ def build_pipeline_assets(
         dg.AssetSpec(
             keys["model"], deps=[keys["features"]], group_name=translator.get_group_name(spec),
             description=translator.get_description(spec, "model"), kinds={"pytorch"},
+        ),
+        dg.AssetSpec(
+            keys["evaluation"], deps=[keys["model"], keys["features"]], group_name=translator.get_group_name(spec),
+            description=translator.get_description(spec, "evaluation"), kinds={"json"},
         ),
     ]
 
@@ -149,6 +156,23 @@ def _materialize(context, io: LesterIOManager, spec: PipelineSpec, translator: L
     if keys["model"] in selected:
         model = fit_model(spec, encoded)
         yield dg.MaterializeResult(asset_key=keys["model"], value=model, metadata=md.for_model(model, model.metrics))
+    if keys["evaluation"] in selected:
+        if keys["model"] not in selected:
+            model = io.load(keys["model"])
+            if keys["features"] not in selected:
+                stored = io.load(keys["features"])
+                encoded = Encoded(stored.X, stored.y, stored.is_test, stored.encoder, stored.matrix)
+            model.metrics = evaluate(model, encoded.X[encoded.is_test], encoded.y[encoded.is_test])
+        yield _evaluation(keys, model.metrics, encoded.is_test)
+
+
+def _evaluation(keys, metrics, is_test: np.ndarray, **extra: Any) -> dg.MaterializeResult:
+    """The model's held-out metrics as an asset of their own, so they have a history in the UI."""
+    record = {"metrics": {k: float(v) for k, v in metrics.items()},
+              "test rows": int(is_test.sum()), "training rows": int((~is_test).sum()), **extra}
+    metadata = {f"test {k}": float(v) for k, v in metrics.items() if k != "n" and np.isfinite(v)}
+    return dg.MaterializeResult(asset_key=keys["evaluation"], value=JsonRecord(record),
+                                metadata={**metadata, "test rows": record["test rows"], **extra})
 
 
 def load_state(io: LesterIOManager, spec: PipelineSpec, keys) -> MaterializedPipeline:
@@ -192,6 +216,7 @@ def _maintain(context, io: LesterIOManager, spec: PipelineSpec, translator: Lest
         asset_key=keys["model"], value=state.model,
         metadata={**md.for_model(state.model, state.metrics), **ivm, "unlearning": dg.MetadataValue.json(report.model)},
     )
+    yield _evaluation(keys, state.metrics, state.is_test, **{"lester/request": request.request_id})
 
 
 def pipeline_reports(io: LesterIOManager, request_id: str) -> list[dict[str, Any]]:

@@ -6,11 +6,12 @@ import dagster as dg
 
 from lester_dagster.pipeline import PipelineSpec
 
-ARTIFACTS = ("prepared", "features", "model")
+ARTIFACTS = ("prepared", "features", "model", "evaluation")
 DESCRIPTIONS = {
     "prepared": "The prepared table, with each row's provenance polynomial over the source rows.",
     "features": "The feature matrix X with labels, train/test split and matrix column provenance.",
     "model": "The PyTorch classifier, kept up to date under deletions by unlearning.",
+    "evaluation": "The model's metrics on the held-out rows, refreshed after every deletion.",
 }
 
 
