@@ -99,20 +99,11 @@ def _run_impact(args: argparse.Namespace) -> int:
     for spec in pipelines:
         keys = {a: translator.get_artifact_key(spec, a) for a in ARTIFACTS}
         try:
-            state = load_state(io, spec, keys)
+            state = load_state(io, spec, keys, read_only=True)
         except StorageError:
             print(f"{spec.name}: not materialised yet (no artifacts under {args.artifacts})")
             continue
-        found = impact(state, args.source, _keys(args.keys), args.columns)
-        if not found.reaches_pipeline:
-            print(f"{spec.name}: holds nothing derived from these rows")
-            continue
-        cells = ", ".join(f"{c} ({n})" for c, n in found.prepared_cells.items())
-        print(f"{spec.name}: {found.prepared_rows} prepared row(s), cells in {cells}; X rows {found.x_rows} on "
-              f"{found.x_ranges}; {found.training_rows} training row(s)"
-              + ("; the columns decide which rows exist, so rows may also appear or vanish" if found.rows_may_change else ""))
-        if found.keys_missing:
-            print(f"  keys not in {args.source}: {found.keys_missing}")
+        print(impact(state, args.source, _keys(args.keys), args.columns).summary())
     return 0
 
 

@@ -35,7 +35,10 @@ def project(tmp_path: Path):
 
 def sensor_tick(defs: dg.Definitions, instance: dg.DagsterInstance, lake: DataLake, cursor: str | None = None):
     sensor = defs.resolve_sensor_def("deletion_requests")
-    context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"lake": lake}, definitions=defs)
+    io = defs.resources["lester_io"]
+    context = dg.build_sensor_context(
+        instance=instance, cursor=cursor, resources={"lake": lake, "lester_io": io}, definitions=defs
+    )
     return sensor.evaluate_tick(context)
 
 
@@ -69,6 +72,12 @@ def test_a_deletion_request_flows_through_sensor_job_audit_and_checks(project) -
     assert request.run_key == DeletionRequest.from_json(path.read_text()).request_id
     assert dg.AssetKey(["lake", "mails"]) in request.asset_selection and MODEL in request.asset_selection
     assert dg.AssetKey(["lake", "customers"]) not in request.asset_selection
+    # the run says what it will touch before it changes anything: provenance of the current artifacts
+    before = io.load(PREPARED).result
+    rows = int(before.provenance.depends_on("mails", before.sources["mails"].ids_for(leaked)).sum())
+    assert rows > 0 and request.tags["lester/impact"].startswith(
+        f"complaints_word_counts: {rows} prepared row(s), cells in title ({rows}); X rows {rows} on [(0, 1)]"
+    )
 
     result = run_request(defs, instance, request)
     assert result.success

@@ -30,6 +30,20 @@ class Impact:
     def reaches_pipeline(self) -> bool:
         return self.prepared_rows > 0 or self.rows_may_change
 
+    def summary(self) -> str:
+        """One line for people: the command line, the sensor's run requests and logs."""
+        if not self.reaches_pipeline:
+            text = f"{self.pipeline}: holds nothing derived from these rows"
+        else:
+            cells = ", ".join(f"{c} ({n})" for c, n in self.prepared_cells.items())
+            text = (f"{self.pipeline}: {self.prepared_rows} prepared row(s), cells in {cells}; X rows {self.x_rows} on "
+                    f"{self.x_ranges}; {self.training_rows} training row(s)")
+            if self.rows_may_change:
+                text += "; the columns decide which rows exist, so rows may also appear or vanish"
+        if self.keys_missing:
+            text += f"; keys not in {self.source}: {self.keys_missing}"
+        return text
+
 
 def impact(state: MaterializedPipeline, source: str, keys: Iterable[Any], columns: Sequence[str] | None = None) -> Impact:
     """Rows of `source` with these keys, whole (columns=None) or only some of their columns."""

@@ -175,14 +175,16 @@ def _evaluation(keys, metrics, is_test: np.ndarray, **extra: Any) -> dg.Material
                                 metadata={**metadata, "test rows": record["test rows"], **extra})
 
 
-def load_state(io: LesterIOManager, spec: PipelineSpec, keys) -> MaterializedPipeline:
-    """A pipeline's current artifacts, ready for incremental maintenance."""
+def load_state(io: LesterIOManager, spec: PipelineSpec, keys, read_only: bool = False) -> MaterializedPipeline:
+    """A pipeline's current artifacts, ready for incremental maintenance (`read_only`: X is mapped, not
+    read, for queries of provenance such as impact)."""
     prepared = io.load(keys["prepared"]).result
-    features = io.load(keys["features"])
+    features = io.load(keys["features"], mmap=read_only)
     model = io.load(keys["model"])
     plan = spec.plan({name: data.frame for name, data in prepared.sources.items()})
     return MaterializedPipeline(
-        spec, plan, prepared, features.encoder, features.matrix, np.array(features.X), features.y,
+        spec, plan, prepared, features.encoder, features.matrix,
+        features.X if read_only else np.array(features.X), features.y,
         features.is_test, model, dict(model.metrics),
     )
 

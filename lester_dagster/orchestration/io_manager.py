@@ -100,9 +100,13 @@ class LesterIOManager(dg.ConfigurableIOManager):
 
         return self.folder(asset_key).publish(fill)
 
-    def load(self, asset_key: dg.AssetKey, version: int | None = None) -> Artifact:
+    def load(self, asset_key: dg.AssetKey, version: int | None = None, mmap: bool = False) -> Artifact:
+        """An artifact's current (or given) version; `mmap` maps a feature matrix's X read-only
+        instead of reading it, for readers of provenance that never touch X."""
         folder = self.folder(asset_key).path(version)
         kind = json.loads((folder / MANIFEST).read_text())["kind"]
+        if kind == "features":
+            return FeatureMatrix(*load_matrix(folder, mmap=mmap))
         return _LOADERS[kind](folder)
 
 
@@ -144,7 +148,6 @@ def _load_prepared(folder: Path) -> PreparedTable:
 _LOADERS = {
     "source": lambda folder: SourceSnapshot(next(iter(load_sources(folder).values()))),
     "prepared": _load_prepared,
-    "features": lambda folder: FeatureMatrix(*load_matrix(folder)),
     "model": lambda folder: load_model(folder / "model.pt"),
     "json": lambda folder: JsonRecord(json.loads((folder / "record.json").read_text())),
 }

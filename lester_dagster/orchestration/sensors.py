@@ -8,13 +8,37 @@ from typing import Any
 
 import dagster as dg
 
-from lester_dagster.ivm import RequestError
-from lester_dagster.orchestration.asset_factory import MODE_TAG, REQUEST_TAG, LakeSource, affected_pipelines
+from lester_dagster.ivm import DeletionRequest, RequestError
+from lester_dagster.ivm.impact import impact
+from lester_dagster.orchestration.asset_factory import (
+    IO_MANAGER_KEY, MODE_TAG, REQUEST_TAG, LakeSource, affected_pipelines, load_state,
+)
+from lester_dagster.orchestration.io_manager import LesterIOManager
 from lester_dagster.orchestration.lake import DataLake
 from lester_dagster.orchestration.translator import ARTIFACTS, LesterTranslator
 from lester_dagster.pipeline import PipelineSpec
+from lester_dagster.storage import StorageError
 
 _CURSOR_LIMIT = 1000  # request files remembered in the cursor; run keys dedupe beyond it
+IMPACT_TAG = "lester/impact"
+_TAG_LIMIT = 4000  # characters of impact kept in the run's tag; the log has all of it
+
+
+def impact_summary(io: LesterIOManager, pipelines: Sequence[PipelineSpec], request: DeletionRequest,
+                   translator: LesterTranslator) -> str:
+    """What the request will touch in each affected pipeline, from provenance alone (X is mapped, not
+    read), so the sensor's runs and its dry-run in the UI show it before anything changes."""
+    columns = list(request.columns) if request.action == "redact" else None
+    lines = []
+    for pipeline in pipelines:
+        keys = {a: translator.get_artifact_key(pipeline, a) for a in ARTIFACTS}
+        try:
+            state = load_state(io, pipeline, keys, read_only=True)
+        except StorageError:
+            lines.append(f"{pipeline.name}: not materialised yet")
+            continue
+        lines.append(impact(state, request.source, request.keys, columns).summary())
+    return "\n".join(lines)
 
 
 def build_deletion_sensor(
@@ -31,11 +55,12 @@ def build_deletion_sensor(
         job=job,
         default_status=dg.DefaultSensorStatus.RUNNING,
         minimum_interval_seconds=minimum_interval_seconds,
-        required_resource_keys={"lake"},
+        required_resource_keys={"lake", IO_MANAGER_KEY},
         description="Launches an IVM run for each deletion request filed in the lake's requests/ folder.",
     )
     def deletion_requests(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
         lake: DataLake = context.resources.lake
+        io: LesterIOManager = getattr(context.resources, IO_MANAGER_KEY)
         seen = json.loads(context.cursor) if context.cursor else []
         runs, rejected = [], []
         for path in lake.pending_requests():
@@ -50,13 +75,17 @@ def build_deletion_sensor(
                 continue
             seen.append(path.name)
             targets = [translator.get_source_key(request.source), translator.get_audit_key()]
-            for pipeline in affected_pipelines(pipelines, request.source):
+            affected = affected_pipelines(pipelines, request.source)
+            for pipeline in affected:
                 targets += [translator.get_artifact_key(pipeline, a) for a in ARTIFACTS]
+            summary = impact_summary(io, affected, request, translator)
+            context.log.info(f"deletion request {path.name} ({request.action} in {request.source}):\n{summary}")
             runs.append(
                 dg.RunRequest(
                     run_key=request.request_id,
                     asset_selection=targets,
-                    tags={MODE_TAG: "ivm", REQUEST_TAG: str(path.resolve()), "lester/request_id": request.request_id},
+                    tags={MODE_TAG: "ivm", REQUEST_TAG: str(path.resolve()), "lester/request_id": request.request_id,
+                          IMPACT_TAG: summary[:_TAG_LIMIT]},
                 )
             )
         cursor = json.dumps(seen[-_CURSOR_LIMIT:])
