@@ -9,7 +9,9 @@ MAILS ?= 1000
 PORT ?= 3000
 DAGSTER_HOME_DIR := $(CURDIR)/.dagster_home
 
-.PHONY: install test demo dev bench bench-ivm clean
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: install chromium test demo dev bench bench-ivm clean
 
 install: $(STAMP)
 
@@ -19,7 +21,12 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-test: $(STAMP)
+# the browser test drives Debian's headless chromium
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { echo "installing Debian's chromium for the browser test"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: $(STAMP) chromium
 	$(PY) -m pytest
 
 demo: $(STAMP)

@@ -1,6 +1,7 @@
 """End to end: `dagster dev` on a free loopback port serving the example project; materialise everything
 through the GraphQL API, file a deletion request in the lake, wait for the sensor's partial-refresh run
-to succeed, and check the lake, the artifacts and the audit log. Stops exactly the processes it started."""
+to succeed, and check the lake, the artifacts and the audit log; then look at the UI in a headless
+Chromium. Stops exactly the processes it started."""
 
 import json
 import os
@@ -19,6 +20,7 @@ import pytest
 from lester_dagster.datasets.running_example import leaked_mail_ids, write_csvs
 from lester_dagster.ivm import DeletionRequest
 from lester_dagster.orchestration import DataLake, LesterIOManager
+from tests.browser import Browser, chromium_path
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCATION = {"repositoryLocationName": "example_project", "repositoryName": "__repository__"}
@@ -70,8 +72,9 @@ def _default_signals() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-@pytest.fixture
-def dagster_dev(tmp_path: Path) -> Iterator[tuple[int, Path, Path]]:
+@pytest.fixture(scope="module")
+def dagster_dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path, Path]]:
+    tmp_path = tmp_path_factory.mktemp("dagster_dev")
     lake, artifacts, home = tmp_path / "lake", tmp_path / "artifacts", tmp_path / "dagster_home"
     write_csvs(lake, 400, seed=0)
     home.mkdir()
@@ -113,15 +116,21 @@ def run_status(port: int, run_id: str) -> str:
     return graphql(port, STATUS, {"runId": run_id})["runOrError"]["status"]
 
 
-@pytest.mark.slow
-def test_materialise_and_delete_through_dagster_dev(dagster_dev) -> None:
-    port, lake_dir, artifacts = dagster_dev
+@pytest.fixture(scope="module")
+def materialised(dagster_dev) -> tuple[int, Path, Path]:
+    """Everything materialised once through the GraphQL API, as the UI's "Materialize all" does."""
+    port, _, _ = dagster_dev
     launched = graphql(port, LAUNCH, {"executionParams": {"selector": {**LOCATION, "jobName": "refresh_pipelines"}}})
     assert launched["launchRun"]["__typename"] == "LaunchRunSuccess", launched
     run_id = launched["launchRun"]["run"]["runId"]
     status = wait_for("the materialisation", lambda: (s := run_status(port, run_id)) in ("SUCCESS", "FAILURE") and s, 600, 2)
     assert status == "SUCCESS"
+    return dagster_dev
 
+
+@pytest.mark.slow
+def test_materialise_and_delete_through_dagster_dev(materialised) -> None:
+    port, lake_dir, artifacts = materialised
     lake = DataLake(root=str(lake_dir))
     leaked = [int(m) for m in leaked_mail_ids(lake.read("mails"))]
     request = DeletionRequest("mails", tuple(leaked), "redact", ("mail_subject",), reason="leaked card numbers")
@@ -140,3 +149,42 @@ def test_materialise_and_delete_through_dagster_dev(dagster_dev) -> None:
     assert {p["pipeline"] for p in audit[0]["pipelines"]} == {"complaints", "customer_risk"}
     prepared = io.load(dg.AssetKey(["complaints", "prepared"])).result
     assert not prepared.frame.title.str.contains("credit card", na=False).any()
+
+
+SCREENSHOTS = Path(os.environ.get("LESTER_TEST_ARTIFACTS", ROOT / "test-artifacts"))
+
+
+@pytest.mark.slow
+def test_the_ui_renders_the_asset_graph_and_the_lineage_table(materialised) -> None:
+    """A real browser on the real UI: the asset graph shows both pipelines' assets, and the prepared
+    table's page shows the column lineage as a table (the open-source UI does not draw
+    `dagster/column_lineage`). Screenshots are kept in test-artifacts/ (LESTER_TEST_ARTIFACTS)."""
+    port, _, _ = materialised
+    executable = chromium_path()
+    assert executable, "headless Chromium is needed: `make test` installs Debian's chromium"
+    base = f"http://127.0.0.1:{port}"
+    with Browser(executable) as browser:
+        graph = SCREENSHOTS / "asset_graph.png"
+        browser.goto(f"{base}/asset-groups")
+        browser.wait_for_text("complaints", "customer_risk", "lake", "lester", "Materialize all", screenshot=graph)
+        time.sleep(2)  # the graph's layout settles after its text
+        browser.screenshot(graph)
+
+        group = SCREENSHOTS / "complaints_group.png"
+        browser.goto(f"{base}/locations/example_project/asset-groups/complaints")
+        browser.wait_for_text("prepared", "features", "model", "evaluation", "mails", "customers", screenshot=group)
+        time.sleep(2)
+        browser.screenshot(group)
+
+        page = SCREENSHOTS / "prepared_asset.png"
+        browser.goto(f"{base}/assets/complaints/prepared")
+        text = browser.wait_for_text("derived from mails.mail_subject", "column lineage", screenshot=page)
+        browser.screenshot(page)
+        lineage = SCREENSHOTS / "prepared_lineage_table.png"
+        assert browser.scroll_to("column lineage")
+        time.sleep(1)
+        browser.screenshot(lineage)
+    # the Columns table names each column's origin; the metadata's Markdown table repeats it
+    assert "derived from customers.country" in text and "mails.mail_subject" in text
+    for shot in (graph, group, page, lineage):
+        assert shot.stat().st_size > 10_000

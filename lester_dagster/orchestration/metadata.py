@@ -17,8 +17,11 @@ from lester_dagster.model import TrainedModel
 SourceKey = Callable[[str], dg.AssetKey]
 
 
-def _schema(frame: Any) -> dg.TableSchema:
-    return dg.TableSchema(columns=[dg.TableColumn(str(c), str(t)) for c, t in frame.dtypes.items()])
+def _schema(frame: Any, descriptions: Mapping[str, str] | None = None) -> dg.TableSchema:
+    descriptions = descriptions or {}
+    return dg.TableSchema(
+        columns=[dg.TableColumn(str(c), str(t), description=descriptions.get(str(c))) for c, t in frame.dtypes.items()]
+    )
 
 
 def for_source(data: SourceData) -> dict[str, Any]:
@@ -35,6 +38,10 @@ def for_prepared(result: Result, source_key: SourceKey) -> dict[str, Any]:
         column: [dg.TableColumnDep(asset_key=source_key(s.source), column_name=s.column) for s in sorted(sources)]
         for column, sources in lineage.items()
     }
+    origins = {
+        column: ", ".join(f"{s.source}.{s.column}" for s in sorted(sources)) or "(constant)"
+        for column, sources in lineage.items()
+    }
     rows = ["| column | derived from |", "|---|---|"]
     rows += [
         f"| `{column}` | {', '.join(f'`{s.source}.{s.column}`' for s in sorted(sources)) or '(constant)'} |"
@@ -49,7 +56,8 @@ def for_prepared(result: Result, source_key: SourceKey) -> dict[str, Any]:
         summary.append(f"| `{source}` | {len(column.ids):,} | {int((column.lengths() > 1).sum()):,} |")
     return {
         "dagster/row_count": len(result.frame),
-        "dagster/column_schema": _schema(result.frame),
+        # the Columns table of the asset page shows each column's origin in its description
+        "dagster/column_schema": _schema(result.frame, {c: f"derived from {o}" for c, o in origins.items()}),
         "dagster/column_lineage": dg.TableColumnLineage(deps_by_column=deps),
         "column lineage": dg.MetadataValue.md("\n".join(rows)),
         "row provenance": dg.MetadataValue.md("\n".join(summary)),
