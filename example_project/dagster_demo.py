@@ -38,10 +38,13 @@ def main() -> None:
     print(f"filed {path.relative_to(lake.path)}")
 
     sensor = defs.resolve_sensor_def("deletion_requests")
-    tick = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, resources={"lake": lake}, definitions=defs))
+    context = dg.build_sensor_context(instance=instance, resources={"lake": lake, "lester_io": io}, definitions=defs)
+    tick = sensor.evaluate_tick(context)
     (request,) = tick.run_requests
     print(f"the sensor asks for a run of {len(request.asset_selection)} assets: "
           + ", ".join(k.to_user_string() for k in request.asset_selection))
+    print("what it will touch, from provenance, before anything changes:\n  "
+          + request.tags["lester/impact"].replace("\n", "\n  "))
 
     started = time.perf_counter()
     run = defs.resolve_job_def(DELETION_JOB).execute_in_process(

@@ -5,6 +5,7 @@ folder (tables as Parquet with row provenance beside them, matrices with matrix 
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,9 +85,13 @@ class LesterIOManager(dg.ConfigurableIOManager):
     def handle_output(self, context: dg.OutputContext, obj: Artifact) -> None:
         if obj is None:
             return
+        started = time.perf_counter()
         version = self.store(context.asset_key, obj)
         path = self.folder(context.asset_key).path(version)
-        context.add_output_metadata({"lester/version": version, "lester/path": dg.MetadataValue.path(str(path))})
+        context.add_output_metadata({
+            "lester/version": version, "lester/path": dg.MetadataValue.path(str(path)),
+            "lester/write ms": round(1000 * (time.perf_counter() - started), 2),
+        })
 
     def load_input(self, context: dg.InputContext) -> Artifact:
         return self.load(context.asset_key)
