@@ -32,14 +32,14 @@ test: $(STAMP) chromium
 demo: $(STAMP)
 	$(PY) -m example_project.demo --data $(DATA) --mails $(MAILS)
 	@mkdir -p $(DAGSTER_HOME_DIR)
-	@printf 'telemetry:\n  enabled: false\nnux:\n  enabled: false\n' > $(DAGSTER_HOME_DIR)/dagster.yaml
+	@cp example_project/dagster.yaml $(DAGSTER_HOME_DIR)/dagster.yaml
 	DAGSTER_HOME=$(DAGSTER_HOME_DIR) LESTER_LAKE=$(DATA) $(PY) -m example_project.dagster_demo
 
 # The example project in the Dagster UI on http://127.0.0.1:$(PORT), with local SQLite storage.
 dev: $(STAMP)
 	@test -f $(DATA)/mails.csv || $(VENV)/bin/lester-dagster generate-data --mails $(MAILS) --out $(DATA)
 	@mkdir -p $(DAGSTER_HOME_DIR)
-	@printf 'telemetry:\n  enabled: false\nnux:\n  enabled: false\n' > $(DAGSTER_HOME_DIR)/dagster.yaml
+	@cp example_project/dagster.yaml $(DAGSTER_HOME_DIR)/dagster.yaml
 	DAGSTER_HOME=$(DAGSTER_HOME_DIR) LESTER_LAKE=$(DATA) $(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(PORT)
 
 bench: $(STAMP)

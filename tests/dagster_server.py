@@ -100,9 +100,11 @@ class DagsterDev:
 
 
 @contextmanager
-def dagster_dev(home: Path, env: Mapping[str, str], startup_timeout: float = 240) -> Iterator[DagsterDev]:
+def dagster_dev(home: Path, env: Mapping[str, str], instance_config: str = "",
+                startup_timeout: float = 240) -> Iterator[DagsterDev]:
     home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\nnux:\n  enabled: false\n")
+    # the example project's instance settings: no telemetry, no pop-up, runs dequeued every second
+    (home / "dagster.yaml").write_text((ROOT / "example_project" / "dagster.yaml").read_text() + instance_config)
     port = free_port()
     log = home / "dagster.log"
     dagster = Path(sys.executable).with_name("dagster")

@@ -86,6 +86,11 @@ def test_a_deletion_request_flows_through_sensor_job_audit_and_checks(project) -
     assert not lake.pending_requests() and (lake.path / "requests" / "applied" / path.name).exists()
     audit = io.load(dg.AssetKey(["lester", "audit_log"])).value
     assert len(audit) == 1 and audit[0]["pipelines"][0]["report"]["prepared_mode"] == "rederive"
+    # the versions from before the request held the card numbers: only the new ones are left
+    assert audit[0]["purged_versions"]["complaints_word_counts/prepared"] == [1]
+    for key in (dg.AssetKey(["lake", "mails"]), PREPARED, MODEL, EVALUATION):
+        assert io.folder(key).versions() == [2]
+    assert io.folder(dg.AssetKey(["lake", "customers"])).versions() == [1]
     checks = {e.asset_check_key.name: e.passed for e in result.get_asset_check_evaluations()}
     assert checks == {"deleted_data_absent": True, "agrees_with_recompute": True}
     # the evaluation is a new materialisation too, with the metrics the unlearned model has

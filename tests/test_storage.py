@@ -46,6 +46,17 @@ def test_versions_are_published_atomically(tmp_path: Path) -> None:
     assert not [p for p in os.listdir(store.root) if p.startswith(".staging")]
 
 
+def test_pruning_keeps_the_newest_versions_and_never_the_current_one(tmp_path: Path) -> None:
+    store = VersionedDirectory(tmp_path / "features")
+    for text in ("one", "two", "three", "four"):
+        store.publish(lambda folder, text=text: (folder / "data.txt").write_text(text))
+    assert store.prune(2) == [1, 2] and store.versions() == [3, 4]
+    assert store.prune(1) == [3] and (store.path() / "data.txt").read_text() == "four"
+    assert store.prune(1) == [] and not [p for p in os.listdir(store.root) if p.startswith(".trash")]
+    with pytest.raises(StorageError, match="at least 1"):
+        store.prune(0)
+
+
 def test_a_crash_between_rename_and_pointer_keeps_the_old_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store = VersionedDirectory(tmp_path / "x")
     store.publish(lambda folder: (folder / "v").write_text("1"))

@@ -34,6 +34,9 @@ class Impact:
         """One line for people: the command line, the sensor's run requests and logs."""
         if not self.reaches_pipeline:
             text = f"{self.pipeline}: holds nothing derived from these rows"
+        elif not self.prepared_cells and not self.rows_may_change:
+            text = (f"{self.pipeline}: {self.prepared_rows} prepared row(s) derive from these rows but none of "
+                    "their cells from these columns; nothing changes")
         else:
             cells = ", ".join(f"{c} ({n})" for c, n in self.prepared_cells.items())
             text = (f"{self.pipeline}: {self.prepared_rows} prepared row(s), cells in {cells}; X rows {self.x_rows} on "

@@ -195,7 +195,9 @@ def load_state(io: LesterIOManager, spec: PipelineSpec, keys, read_only: bool = 
 def _maintain(context, io: LesterIOManager, spec: PipelineSpec, translator: LesterTranslator, keys,
               request: DeletionRequest, path: Path) -> Any:
     before = {artifact: io.current_version(key) for artifact, key in keys.items()}
+    started = time.perf_counter()
     state = load_state(io, spec, keys)
+    load_ms = round(1000 * (time.perf_counter() - started), 2)
     report = apply_deletion(state, request)
     context.log.info(
         f"{spec.name}: {report.prepared_mode}, {report.prepared_rows_removed} rows removed, "
@@ -203,9 +205,11 @@ def _maintain(context, io: LesterIOManager, spec: PipelineSpec, translator: Lest
     )
     state.model.metrics = dict(state.metrics)
     after = {artifact: (v or 0) + 1 for artifact, v in before.items()}
-    entry = {"pipeline": spec.name, "report": report.to_dict(), "versions_before": before, "versions_after": after}
+    entry = {"pipeline": spec.name, "report": report.to_dict(), "versions_before": before, "versions_after": after,
+             "assets": {artifact: key.to_user_string() for artifact, key in keys.items()}}
     (reports_folder(io, request.request_id) / f"{spec.name}.json").write_text(json.dumps(entry, default=str, indent=1))
-    ivm = {"lester/request": request.request_id, "lester/ivm ms": 1000 * report.total_seconds}
+    ivm = {"lester/request": request.request_id, "lester/ivm ms": round(1000 * report.total_seconds, 2),
+           "lester/load ms": load_ms}
     prepared, source_key = state.prepared, translator.get_source_key
     yield dg.MaterializeResult(
         asset_key=keys["prepared"], value=PreparedTable(prepared),

@@ -1,6 +1,7 @@
 """The audit log: an append-only asset with one entry per applied deletion request, saying when, what,
 which pipelines it reached, the rows and cells touched per artifact, and the artifact versions before
-and after. Materialising it after a deletion also files the request as applied."""
+and after. Materialising it after a deletion purges the earlier versions of every artifact the request
+touched (they still hold the deleted data) and files the request as applied."""
 
 from datetime import datetime, timezone
 from typing import Any
@@ -60,6 +61,10 @@ def build_audit_asset(deps: list[dg.AssetKey], translator: LesterTranslator) -> 
                 "run_id": context.run.run_id,
                 "pipelines": pipeline_reports(io, req.request_id),
             }
+            # every earlier version of what the request touched still holds the deleted data: purge them
+            touched = [translator.get_source_key(req.source)]
+            touched += [dg.AssetKey.from_user_string(k) for p in entry["pipelines"] for k in p["assets"].values()]
+            entry["purged_versions"] = {k.to_user_string(): io.purge_old_versions(k) for k in touched}
             entries.append(entry)
             metadata = {"entries": len(entries), "latest entry": dg.MetadataValue.md(entry_markdown(entry))}
             lake: DataLake = context.resources.lake

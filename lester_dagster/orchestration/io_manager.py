@@ -73,12 +73,17 @@ class LesterIOManager(dg.ConfigurableIOManager):
     """Stores lester artifacts under `base_dir`, one versioned folder per asset key."""
 
     base_dir: str = "artifacts"
+    keep_versions: int = 3  # per asset; a deletion prunes all older versions, which hold the deleted data
 
     def folder(self, asset_key: dg.AssetKey) -> VersionedDirectory:
         return VersionedDirectory(Path(self.base_dir, *asset_key.path))
 
     def current_version(self, asset_key: dg.AssetKey) -> int | None:
         return self.folder(asset_key).current()
+
+    def purge_old_versions(self, asset_key: dg.AssetKey) -> list[int]:
+        """Removes every version but the current one: after a deletion the old ones still hold the data."""
+        return self.folder(asset_key).prune(1)
 
     # ---- Dagster's interface -------------------------------------------------------------------------
 
@@ -87,6 +92,7 @@ class LesterIOManager(dg.ConfigurableIOManager):
             return
         started = time.perf_counter()
         version = self.store(context.asset_key, obj)
+        self.folder(context.asset_key).prune(self.keep_versions)
         path = self.folder(context.asset_key).path(version)
         context.add_output_metadata({
             "lester/version": version, "lester/path": dg.MetadataValue.path(str(path)),

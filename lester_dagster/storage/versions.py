@@ -1,6 +1,7 @@
 """Versioned, atomic artifact directories: every version of an artifact is written into a fresh folder and
 published by atomically replacing a small pointer file, so a crash mid-write leaves the last good
-version readable, and old versions stay addressable for the audit log."""
+version readable. Old versions stay addressable until pruned: a retention limit prunes the oldest, and
+a deletion prunes every version that still holds the deleted data."""
 
 from __future__ import annotations
 
@@ -64,6 +65,19 @@ class VersionedDirectory:
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
+
+    def prune(self, keep: int) -> list[int]:
+        """Removes all but the newest `keep` versions (never the current one); returns those removed."""
+        if keep < 1:
+            raise StorageError(f"keep must be at least 1 (the current version), got {keep}.")
+        current = self.current()
+        doomed = [v for v in self.versions()[:-keep] if v != current]
+        for version in doomed:
+            # renamed first so a reader never sees a half-deleted version folder
+            trash = self.root / f".trash-v{version:06d}"
+            os.replace(self.root / f"v{version:06d}", trash)
+            shutil.rmtree(trash)
+        return doomed
 
     def publish(self, fill: Callable[[Path], None]) -> int:
         with self.write() as folder:

@@ -1,0 +1,193 @@
+"""From a deletion request landing in the lake to updated artifacts, through Dagster: the sensor's tick, then
+the partial-refresh run, broken into Dagster's overhead and lester's own work (lake update, loading the
+artifacts, IVM, writing the new versions, checks, audit log).
+
+    .venv/bin/python benchmarks/bench_dagster.py [--mails 100000] [--requests 3] [--daemon] [--json out.json]
+
+The example project (both pipelines over one lake) is materialised once into a work folder and reused on
+later runs. Requests alternate between the paper's scenario (the subjects of five customers who leaked
+card numbers are redacted, one source, two pipelines) and a customer's erasure. Each is measured in
+process (sensor tick + `execute_in_process`, as `make demo` runs it) and, with --daemon, through
+`dagster dev`: the daemon's sensor, the run launcher's new process, and the run.
+
+--features word-counts swaps MiniLM for word counts (the first materialisation takes seconds instead of
+about 25 minutes at 100k mails); IVM then has no texts to embed, so the figures are lower bounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--mails", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=3, help="requests measured in process")
+    parser.add_argument("--daemon", action="store_true", help="also measure through dagster dev's daemon")
+    parser.add_argument("--features", choices=("minilm", "word-counts"), default="minilm")
+    parser.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "out" / "dagster")
+    parser.add_argument("--fresh", action="store_true", help="rebuild the work folder")
+    parser.add_argument("--json", type=Path)
+    return parser.parse_args()
+
+
+ARGS = parse_args()
+WORK = ARGS.work / f"mails-{ARGS.mails}-{ARGS.features}"
+if ARGS.fresh and WORK.exists():
+    shutil.rmtree(WORK)
+LAKE, ARTIFACTS, HOME = WORK / "lake", WORK / "artifacts", WORK / "dagster_home"
+ENV = {"LESTER_LAKE": str(LAKE), "LESTER_ARTIFACTS": str(ARTIFACTS), "LESTER_FEATURES": ARGS.features}
+os.environ.update({**ENV, "DAGSTER_HOME": str(HOME)})  # the example project reads these at import
+HOME.mkdir(parents=True, exist_ok=True)
+shutil.copy(ROOT / "example_project" / "dagster.yaml", HOME / "dagster.yaml")
+
+import dagster as dg  # noqa: E402
+
+from example_project.definitions import LAKE_SOURCES, PIPELINES, defs  # noqa: E402
+from lester_dagster.datasets.running_example import write_csvs  # noqa: E402
+from lester_dagster.ivm import DeletionRequest  # noqa: E402
+from lester_dagster.orchestration import DELETION_JOB, REFRESH_JOB, DataLake, LesterIOManager  # noqa: E402
+from lester_dagster.orchestration.asset_factory import load_state  # noqa: E402
+from lester_dagster.orchestration.translator import ARTIFACTS as ARTIFACT_NAMES, LesterTranslator  # noqa: E402
+from benchmarks.bench_ivm import five_leakers  # noqa: E402
+
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+WORK_PARTS = ("lake update", "load artifacts", "IVM", "write versions", "checks", "audit log")
+
+
+def materialise(instance: dg.DagsterInstance) -> float | None:
+    if not (LAKE / "mails.csv").exists():
+        write_csvs(LAKE, ARGS.mails, seed=0)
+    if LesterIOManager(base_dir=str(ARTIFACTS)).current_version(dg.AssetKey(["lester", "audit_log"])) is not None:
+        return None
+    started = time.perf_counter()
+    result = defs.resolve_job_def(REFRESH_JOB).execute_in_process(instance=instance, run_config=QUIET)
+    assert result.success
+    return time.perf_counter() - started
+
+
+def requests(lake: DataLake, io: LesterIOManager, count: int) -> list[DeletionRequest]:
+    """Alternating: five leakers' subjects redacted, one customer erased; new customers each time."""
+    classifier = PIPELINES[0]
+    state = load_state(io, classifier, {a: LesterTranslator().get_artifact_key(classifier, a) for a in ARTIFACT_NAMES},
+                       read_only=True)
+    mails = lake.read("mails")
+    customers = lake.read("customers")
+    out: list[DeletionRequest] = []
+    used: set[str] = set()
+    for i in range(count):
+        if i % 2 == 0:
+            ids, emails = five_leakers(state, mails[~mails.email.isin(used)])
+            used.update(emails)
+            out.append(DeletionRequest("mails", tuple(ids), "redact", ("mail_subject",), reason=f"leak {i}"))
+        else:
+            prepared = set(state.prepared.provenance["customers"].ids.tolist())
+            candidates = customers[customers.customer_id.isin(prepared) & ~customers.customer_email.isin(used)]
+            row = candidates.iloc[i]
+            used.add(row.customer_email)
+            out.append(DeletionRequest("customers", (int(row.customer_id),), "erase", reason=f"erasure {i}"))
+    return out
+
+
+def metadata_values(instance: dg.DagsterInstance, run_id: str) -> list[tuple[str, dict[str, Any]]]:
+    out = []
+    for event in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION):
+        materialization = event.get_dagster_event().step_materialization_data.materialization
+        out.append((materialization.asset_key.to_user_string(), {k: v.value for k, v in materialization.metadata.items()}))
+    return out
+
+
+def breakdown(instance: dg.DagsterInstance, run_id: str) -> dict[str, float]:
+    """Milliseconds of the run by part: lester's work from the metadata its assets record, check and audit
+    steps from the step stats, the rest of the run's wall time is Dagster's."""
+    record = instance.get_run_record_by_id(run_id)
+    steps = {s.step_key: 1000 * (s.end_time - s.start_time) for s in instance.get_run_step_stats(run_id)}
+    parts = dict.fromkeys(WORK_PARTS, 0.0)
+    for key, values in metadata_values(instance, run_id):
+        if key == "lester/audit_log":
+            continue
+        parts["lake update"] += values.get("lester/lake ms", 0.0)
+        parts["load artifacts"] += values.get("lester/load ms", 0.0) if key.endswith("/prepared") else 0.0
+        parts["IVM"] += values.get("lester/ivm ms", 0.0) if key.endswith("/prepared") else 0.0
+        parts["write versions"] += values.get("lester/write ms", 0.0)
+    parts["checks"] = sum(ms for step, ms in steps.items() if step.endswith("_checks"))
+    parts["audit log"] = sum(ms for step, ms in steps.items() if "audit_log" in step)
+    wall = 1000 * (record.end_time - record.start_time)
+    return {"run wall": wall, **parts, "Dagster overhead": wall - sum(parts.values()),
+            "created to started": 1000 * (record.start_time - record.create_timestamp.timestamp())}
+
+
+def in_process(instance: dg.DagsterInstance, lake: DataLake, io: LesterIOManager, request: DeletionRequest) -> dict[str, Any]:
+    lake.submit(request)
+    started = time.perf_counter()
+    context = dg.build_sensor_context(instance=instance, resources={"lake": lake, "lester_io": io}, definitions=defs)
+    tick = defs.resolve_sensor_def("deletion_requests").evaluate_tick(context)
+    sensor_ms = 1000 * (time.perf_counter() - started)
+    (run_request,) = tick.run_requests
+    started = time.perf_counter()
+    result = defs.resolve_job_def(DELETION_JOB).execute_in_process(
+        instance=instance, tags=run_request.tags, asset_selection=run_request.asset_selection, run_config=QUIET
+    )
+    total_ms = sensor_ms + 1000 * (time.perf_counter() - started)
+    assert result.success
+    return {"request": f"{request.action} {request.source} ({len(request.keys)} keys)", "sensor tick": sensor_ms,
+            **breakdown(instance, result.run_id), "request to artifacts": total_ms}
+
+
+def through_daemon(instance: dg.DagsterInstance, lake: DataLake, request: DeletionRequest) -> dict[str, Any]:
+    from tests.dagster_server import dagster_dev, wait_for
+
+    with dagster_dev(HOME, ENV) as dev:
+        time.sleep(5)  # let the daemon's first sensor tick pass with nothing to do
+        landed = time.time()
+        lake.submit(request)
+        run = wait_for("the sensor's run", lambda: dev.finished_run_tagged("lester/request_id", request.request_id), 600, 0.2)
+        assert run["status"] == "SUCCESS", run
+    parts = breakdown(instance, run["runId"])
+    return {"request": f"{request.action} {request.source} ({len(request.keys)} keys)",
+            "landed to run created": 1000 * (run["creationTime"] - landed),
+            "run created to started": 1000 * (run["startTime"] - run["creationTime"]),
+            **{k: v for k, v in parts.items() if k != "created to started"},
+            "request to artifacts": 1000 * (run["endTime"] - landed)}
+
+
+def show(title: str, rows: list[dict[str, Any]]) -> None:
+    print(f"\n{title}")
+    columns = [c for c in rows[0] if c != "request"]
+    print(f"  {'ms':<24}" + "".join(f"{r['request']:>28}" for r in rows))
+    for column in columns:
+        print(f"  {column:<24}" + "".join(f"{r[column]:>28.1f}" for r in rows))
+
+
+def main() -> None:
+    instance = dg.DagsterInstance.get()
+    lake, io = DataLake(root=str(LAKE)), LesterIOManager(base_dir=str(ARTIFACTS))
+    seconds = materialise(instance)
+    mails = sum(1 for _ in open(LAKE / "mails.csv", encoding="utf-8")) - 1
+    print(f"{ARGS.mails:,} mails ({ARGS.features}); pipelines {[p.name for p in PIPELINES]}; "
+          + (f"materialised in {seconds:.1f} s" if seconds else f"artifacts reused from {WORK}"))
+    daemon_runs = 2 if ARGS.daemon else 0
+    todo = requests(lake, io, ARGS.requests + daemon_runs)
+    report: dict[str, Any] = {"mails": ARGS.mails, "features": ARGS.features, "full materialisation s": seconds}
+    report["in process"] = [in_process(instance, lake, io, r) for r in todo[:ARGS.requests]]
+    show("in process: sensor tick + execute_in_process (make demo, the apply_deletion_requests job)", report["in process"])
+    if ARGS.daemon:
+        report["daemon"] = [through_daemon(instance, lake, r) for r in todo[ARGS.requests:]]
+        show("through dagster dev: the daemon's sensor (5 s interval), the queue (1 s), the run worker process, the run", report["daemon"])
+    print(f"\nrows in the lake: {mails:,} mails")
+    if ARGS.json:
+        ARGS.json.write_text(json.dumps(report, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()
