@@ -38,6 +38,15 @@ query Runs($key: String!, $value: String!) {
   }
 }"""
 
+SENSOR_STATE = """
+query Sensor($selector: SensorSelector!) {
+  sensorOrError(sensorSelector: $selector) { __typename ... on Sensor { sensorState { id status } } }
+}"""
+STOP_SENSOR = """
+mutation Stop($id: String) {
+  stopSensor(id: $id) { __typename ... on StopSensorMutationResult { instigationState { status } } }
+}"""
+
 T = TypeVar("T")
 
 
@@ -92,6 +101,11 @@ class DagsterDev:
             f"run {run_id}", lambda: (s := self.run_status(run_id)) in ("SUCCESS", "FAILURE", "CANCELED") and s,
             timeout, 1.0,
         )
+
+    def stop_sensor(self, name: str) -> None:
+        state = self.graphql(SENSOR_STATE, {"selector": {**LOCATION, "sensorName": name}})["sensorOrError"]["sensorState"]
+        stopped = self.graphql(STOP_SENSOR, {"id": state["id"]})["stopSensor"]
+        assert stopped["instigationState"]["status"] == "STOPPED", stopped
 
     def finished_run_tagged(self, key: str, value: str) -> dict[str, Any] | None:
         results = self.graphql(RUNS_WITH_TAG, {"key": key, "value": value})["runsOrError"]["results"]

@@ -58,11 +58,12 @@ SCREENSHOTS = Path(os.environ.get("LESTER_TEST_ARTIFACTS", ROOT / "test-artifact
 
 
 @pytest.mark.slow
-def test_the_ui_renders_the_asset_graph_and_the_lineage_table(materialised) -> None:
-    """A real browser on the real UI: the asset graph shows both pipelines' assets, and the prepared
-    table's page shows the column lineage as a table (the open-source UI does not draw
-    `dagster/column_lineage`). Screenshots are kept in test-artifacts/ (LESTER_TEST_ARTIFACTS)."""
-    dev = materialised[0]
+def test_the_ui_shows_the_asset_graph_lineage_and_a_requests_impact(materialised) -> None:
+    """A real browser on the real UI: the asset graph shows both pipelines' assets, the prepared table's
+    page shows the column lineage as a table (the open-source UI does not draw `dagster/column_lineage`),
+    and the sensor's dry run shows what a pending request would touch. Screenshots are kept in
+    test-artifacts/ (LESTER_TEST_ARTIFACTS)."""
+    dev, lake_dir, artifacts = materialised
     executable = chromium_path()
     assert executable, "headless Chromium is needed: `make test` installs Debian's chromium"
     base = f"http://127.0.0.1:{dev.port}"
@@ -87,7 +88,27 @@ def test_the_ui_renders_the_asset_graph_and_the_lineage_table(materialised) -> N
         assert browser.scroll_to("column lineage")
         time.sleep(1)
         browser.screenshot(lineage)
+
+        # a dry run of the sensor ("Preview tick result") shows a request's impact before anything runs
+        dev.stop_sensor("deletion_requests")
+        prepared = LesterIOManager(base_dir=str(artifacts)).load(dg.AssetKey(["complaints", "prepared"])).result
+        mails = prepared.sources["mails"]
+        in_use = mails.frame.mail_id[mails.ids == prepared.provenance["mails"].ids[0]]
+        DataLake(root=str(lake_dir)).submit(DeletionRequest("mails", (int(in_use.iloc[0]),), "erase", reason="dry run"))
+        preview = SCREENSHOTS / "sensor_dry_run.png"
+        browser.goto(f"{base}/locations/example_project/sensors/deletion_requests")
+        browser.wait_for_text("Preview tick result", screenshot=preview)
+        assert browser.click_text("Preview tick result")
+        browser.wait_for_text("Continue", screenshot=preview)
+        assert browser.click_text("Continue")
+        browser.wait_for_text("1 run request", "Requested runs (1)", screenshot=preview)
+        assert browser.click_text("Preview")
+        dry_run = browser.wait_for_text("lester/impact: complaints: 1 prepared row(s)", "lester/mode: ivm",
+                                        screenshot=preview)
+        time.sleep(1)  # the dialog fades in
+        browser.screenshot(preview)
     # the Columns table names each column's origin; the metadata's Markdown table repeats it
     assert "derived from customers.country" in text and "mails.mail_subject" in text
-    for shot in (graph, group, page, lineage):
+    assert "customer_risk:" in dry_run
+    for shot in (graph, group, page, lineage, preview):
         assert shot.stat().st_size > 10_000
