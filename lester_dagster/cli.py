@@ -107,6 +107,82 @@ def _run_impact(args: argparse.Namespace) -> int:
     return 0
 
 
+def _configure_rewrite(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("script", type=Path, help="the messy pipeline script")
+    parser.add_argument("--data", type=Path, required=True, help="folder with the script's input CSV files")
+    parser.add_argument("--out", type=Path, help="pipeline module to write (default: <script>_declarative.py beside it)")
+    parser.add_argument("--report", type=Path, help="JSON report (default: <out>.report.json beside --out)")
+    llm = parser.add_argument_group("LLM (options win over the environment)")
+    llm.add_argument("--base-url", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1 "
+                     "(env LESTER_LLM_BASE_URL, then OPENAI_BASE_URL)")
+    llm.add_argument("--api-key", help="API key (env LESTER_LLM_API_KEY, then OPENAI_API_KEY)")
+    llm.add_argument("--model", help="model name (env LESTER_LLM_MODEL)")
+    llm.add_argument("--llm-timeout", type=float, default=120.0, help="seconds per LLM request (default: 120)")
+    llm.add_argument("--llm-retries", type=int, default=4,
+                     help="retries on rate limits, server errors and timeouts, with exponential back-off (default: 4)")
+    parser.add_argument("--max-rounds", type=int, default=5, help="rounds of ask, check, run, compare (default: 5)")
+    parser.add_argument("--sample-rows", type=int, default=200,
+                        help="first N rows of each source to verify on (default: 200)")
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds per sandboxed run (default: 300)")
+    parser.add_argument("--memory-mb", type=int, default=4096,
+                        help="data memory per sandboxed run, as RLIMIT_DATA: address space stays unlimited because "
+                        "torch reserves gigabytes of it that it never uses (default: 4096)")
+    parser.add_argument("--tolerance", type=float, default=1e-6,
+                        help="relative and absolute float tolerance (default: 1e-6)")
+    parser.add_argument("--prepare-fn", help="the script's data preparation function (default: found by name and body)")
+    parser.add_argument("--encode-fn", help="the script's feature encoding function")
+    parser.add_argument("--label-fn", help="the script's label function")
+    parser.add_argument("--input", action="append", default=[], metavar="PARAM=FILE.csv",
+                        help="which CSV a parameter of the preparation function reads (default: matched by name)")
+    parser.add_argument("--key", action="append", default=[], metavar="SOURCE=COLUMN",
+                        help="key column of a source; SOURCE= for none (default: a unique *_id column)")
+    parser.add_argument("--name", help="the pipeline's name (default: the script's file name)")
+    parser.add_argument("--keep-unverified", action="store_true",
+                        help="if not verified, write the last candidate to <out>.unverified.py")
+    parser.add_argument("--prompts", type=Path, help="folder of prompt templates (default: the repo's prompts/)")
+    parser.add_argument("--workdir", type=Path, help="keep the sample and every run here (default: a temporary folder)")
+
+
+def _pairs(values: Sequence[str], option: str) -> dict[str, str]:
+    pairs = {}
+    for value in values:
+        name, sep, rest = value.partition("=")
+        if not sep or not name:
+            raise ValueError(f"{option} {value!r}: expected NAME=VALUE")
+        pairs[name] = rest
+    return pairs
+
+
+def _run_rewrite(args: argparse.Namespace) -> int:
+    from lester_dagster.errors import RewriteError
+    from lester_dagster.rewrite import LLMConfig, OpenAIChat, RewriteOptions, rewrite
+    from lester_dagster.rewrite.compare import Tolerance
+    from lester_dagster.rewrite.sandbox import Limits
+
+    try:
+        inputs, keys = _pairs(args.input, "--input"), _pairs(args.key, "--key")
+        for number, option in ((args.max_rounds, "--max-rounds"), (args.sample_rows, "--sample-rows")):
+            if number < 1:
+                raise ValueError(f"{option} must be at least 1, got {number}")
+        config = LLMConfig.resolve(args.base_url, args.api_key, args.model, timeout=args.llm_timeout,
+                                   retries=args.llm_retries)
+        options = RewriteOptions(
+            data=args.data, out=args.out, report=args.report, max_rounds=args.max_rounds,
+            sample_rows=args.sample_rows, limits=Limits(args.timeout, args.memory_mb),
+            tolerance=Tolerance(args.tolerance, args.tolerance),
+            functions={"prepare": args.prepare_fn, "encode": args.encode_fn, "label": args.label_fn},
+            inputs=inputs, keys={k: v or None for k, v in keys.items()}, name=args.name,
+            keep_unverified=args.keep_unverified, prompts=args.prompts, workdir=args.workdir,
+        )
+        report = rewrite(args.script, options, OpenAIChat(config))
+    except (RewriteError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(report.summary())
+    print(f"report: {options.report_path(args.script.resolve())}")
+    return 0 if report.verified else 1
+
+
 COMMANDS: dict[str, Command] = {
     "generate-data": Command(
         help="write the running example's customers.csv and mails.csv",
@@ -122,6 +198,11 @@ COMMANDS: dict[str, Command] = {
         help="which artifacts of which pipelines hold data derived from some source rows (changes nothing)",
         configure=_configure_impact,
         run=_run_impact,
+    ),
+    "rewrite": Command(
+        help="rewrite a messy pipeline script into a declarative PipelineSpec with an LLM, verified on sample data",
+        configure=_configure_rewrite,
+        run=_run_rewrite,
     ),
 }
 

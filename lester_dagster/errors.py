@@ -58,3 +58,35 @@ class OperatorArgumentError(LesterError):
 
 class ModelError(LesterError):
     """A model cannot be trained, used, saved, loaded or updated with the data or arguments given."""
+
+
+class RewriteError(LesterError):
+    """The LLM-assisted rewrite of a messy script cannot start or go on."""
+
+
+class ScriptSplitError(RewriteError):
+    """The messy script's preparation, encoding or label function, or its input files, cannot be found."""
+
+
+class PromptError(RewriteError):
+    """A prompt template is missing, has no version line, or leaves a placeholder unfilled."""
+
+
+class LLMConfigError(RewriteError):
+    """No LLM endpoint, key or model is configured."""
+
+
+class LLMError(RewriteError):
+    """The LLM endpoint failed for good: retries on rate limits, server errors and timeouts ran out, or it
+    refused the request (bad key, unknown model)."""
+
+
+class CodeRejected(RewriteError):
+    """An LLM answer was refused before running: no code, a syntax error, a forbidden import or call, or a
+    missing function. `problems` go back to the LLM as feedback; `refinement` names the prompt that fixes them."""
+
+    def __init__(self, problems: Iterable[str], refinement: str = "retry", part: str | None = None) -> None:
+        self.problems = list(problems)
+        self.refinement = refinement
+        self.part = part
+        super().__init__("; ".join(self.problems))
