@@ -179,15 +179,15 @@ def _evaluation(keys, metrics, is_test: np.ndarray, **extra: Any) -> dg.Material
 
 
 def load_state(io: LesterIOManager, spec: PipelineSpec, keys, read_only: bool = False) -> MaterializedPipeline:
-    """A pipeline's current artifacts, ready for incremental maintenance (`read_only`: X is mapped, not
-    read, for queries of provenance such as impact)."""
+    """A pipeline's current artifacts, ready for incremental maintenance. X is mapped, not read: pages are
+    read as rows are used, and changes stay in memory (copy-on-write) until a new version is written;
+    `read_only` maps it read-only, for queries such as impact and the checks."""
     prepared = io.load(keys["prepared"]).result
-    features = io.load(keys["features"], mmap=read_only)
+    features = io.load(keys["features"], mmap_mode="r" if read_only else "c")
     model = io.load(keys["model"])
     plan = spec.plan({name: data.frame for name, data in prepared.sources.items()})
     return MaterializedPipeline(
-        spec, plan, prepared, features.encoder, features.matrix,
-        features.X if read_only else np.array(features.X), features.y,
+        spec, plan, prepared, features.encoder, features.matrix, features.X, features.y,
         features.is_test, model, dict(model.metrics),
     )
 

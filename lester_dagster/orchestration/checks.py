@@ -84,7 +84,7 @@ def build_pipeline_checks(spec: PipelineSpec, translator: LesterTranslator) -> d
                           required_resource_keys={IO_MANAGER_KEY})
     def _checks(context: dg.AssetCheckExecutionContext):
         io: LesterIOManager = getattr(context.resources, IO_MANAGER_KEY)
-        state = load_state(io, spec, keys)
+        state = load_state(io, spec, keys, read_only=True)  # X is only sampled: mapped, not read
         if absent.key in context.selected_asset_check_keys:
             try:
                 entries = io.load(translator.get_audit_key()).value

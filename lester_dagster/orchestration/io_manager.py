@@ -111,13 +111,13 @@ class LesterIOManager(dg.ConfigurableIOManager):
 
         return self.folder(asset_key).publish(fill)
 
-    def load(self, asset_key: dg.AssetKey, version: int | None = None, mmap: bool = False) -> Artifact:
-        """An artifact's current (or given) version; `mmap` maps a feature matrix's X read-only
-        instead of reading it, for readers of provenance that never touch X."""
+    def load(self, asset_key: dg.AssetKey, version: int | None = None, mmap_mode: str | None = None) -> Artifact:
+        """An artifact's current (or given) version; a feature matrix's X is mapped rather than read
+        with `mmap_mode` "r" (read-only) or "c" (copy-on-write), so only the rows used are read."""
         folder = self.folder(asset_key).path(version)
         kind = json.loads((folder / MANIFEST).read_text())["kind"]
         if kind == "features":
-            return FeatureMatrix(*load_matrix(folder, mmap=mmap))
+            return FeatureMatrix(*load_matrix(folder, mmap_mode=mmap_mode))
         return _LOADERS[kind](folder)
 
 

@@ -115,8 +115,10 @@ def save_matrix(folder: Path, X: np.ndarray, y: np.ndarray, is_test: np.ndarray,
     joblib.dump(encoder, folder / "encoder.joblib")
 
 
-def load_matrix(folder: Path, mmap: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, MatrixProvenance, ColumnTransformer]:
-    X = np.load(folder / "X.npy", mmap_mode="r" if mmap else None)
+def load_matrix(folder: Path, mmap_mode: str | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, MatrixProvenance, ColumnTransformer]:
+    """`mmap_mode` "r" maps X read-only, "c" copy-on-write (pages are read when touched, and writes stay
+    private), None reads it whole."""
+    X = np.load(folder / "X.npy", mmap_mode=mmap_mode)
     matrix = MatrixProvenance.from_dict(json.loads((folder / "matrix.json").read_text()))
     return X, np.load(folder / "y.npy"), np.load(folder / "is_test.npy"), matrix, joblib.load(folder / "encoder.joblib")
 
