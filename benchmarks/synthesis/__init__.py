@@ -1,0 +1,1 @@
+"""A by-target synthesis benchmark in the Auto-Pipeline layout, built from real tables that PyPI packages ship."""
