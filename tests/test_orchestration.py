@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dagster as dg
+import numpy as np
 import pytest
 
 from example_project.declarative_pipeline import WORD_COUNT_PIPELINE
@@ -103,6 +104,24 @@ def test_a_deletion_request_flows_through_sensor_job_audit_and_checks(project) -
     assert defs.resolve_job_def(REFRESH_JOB).execute_in_process(instance=instance).success
     prepared = io.load(PREPARED).result
     assert not prepared.frame.title.str.contains("credit card", na=False).any()
+
+
+def test_a_request_that_changes_nothing_in_a_pipeline_keeps_its_versions(project) -> None:
+    defs, instance, lake, io = project
+    prepared = io.load(PREPARED).result
+    mails = prepared.sources["mails"]
+    unused = mails.frame.mail_id[~np.isin(mails.ids, prepared.provenance["mails"].ids)].iloc[0]
+    lake.submit(DeletionRequest("mails", (int(unused),), "erase", reason="a filtered-out mail"))
+    (request,) = sensor_tick(defs, instance, lake).run_requests
+    assert "holds nothing derived from these rows" in request.tags["lester/impact"]
+    assert run_request(defs, instance, request).success
+    assert io.current_version(dg.AssetKey(["lake", "mails"])) == 2  # the lake itself changed
+    for key in (PREPARED, MODEL, EVALUATION):
+        assert io.folder(key).versions() == [1]
+    event = instance.get_latest_materialization_event(PREPARED).asset_materialization.metadata
+    assert "changes nothing here" in event["lester/unchanged"].value and event["ivm mode"].value == "unchanged"
+    (entry,) = io.load(dg.AssetKey(["lester", "audit_log"])).value
+    assert entry["pipelines"][0]["versions_after"] == entry["pipelines"][0]["versions_before"]
 
 
 def test_the_evaluation_alone_rescores_the_stored_model(project) -> None:

@@ -17,7 +17,7 @@ from lester_dagster.ivm import DeletionRequest, apply_deletion
 from lester_dagster.ivm.apply import erase_rows, redact_cells
 from lester_dagster.orchestration import metadata as md
 from lester_dagster.orchestration.io_manager import (
-    FeatureMatrix, JsonRecord, LesterIOManager, PreparedTable, SourceSnapshot,
+    FeatureMatrix, JsonRecord, LesterIOManager, PreparedTable, SourceSnapshot, Unchanged,
 )
 from lester_dagster.orchestration.lake import DataLake
 from lester_dagster.orchestration.translator import ARTIFACTS, LesterTranslator
@@ -169,12 +169,13 @@ def _materialize(context, io: LesterIOManager, spec: PipelineSpec, translator: L
         yield _evaluation(keys, model.metrics, encoded.is_test)
 
 
-def _evaluation(keys, metrics, is_test: np.ndarray, **extra: Any) -> dg.MaterializeResult:
+def _evaluation(keys, metrics, is_test: np.ndarray, wrap: Any = None, **extra: Any) -> dg.MaterializeResult:
     """The model's held-out metrics as an asset of their own, so they have a history in the UI."""
     record = {"metrics": {k: float(v) for k, v in metrics.items()},
               "test rows": int(is_test.sum()), "training rows": int((~is_test).sum()), **extra}
     metadata = {f"test {k}": float(v) for k, v in metrics.items() if k != "n" and np.isfinite(v)}
-    return dg.MaterializeResult(asset_key=keys["evaluation"], value=JsonRecord(record),
+    value = JsonRecord(record) if wrap is None else wrap(JsonRecord(record))
+    return dg.MaterializeResult(asset_key=keys["evaluation"], value=value,
                                 metadata={**metadata, "test rows": record["test rows"], **extra})
 
 
@@ -204,7 +205,13 @@ def _maintain(context, io: LesterIOManager, spec: PipelineSpec, translator: Lest
         f"{report.prepared_rows_changed} changed, {report.x_cells} X cells, {1000 * report.total_seconds:.1f} ms"
     )
     state.model.metrics = dict(state.metrics)
-    after = {artifact: (v or 0) + 1 for artifact, v in before.items()}
+    # a request that reaches the pipeline's sources but changes nothing in it keeps every version
+    unchanged = report.prepared_mode == "unchanged"
+    after = dict(before) if unchanged else {artifact: (v or 0) + 1 for artifact, v in before.items()}
+
+    def value(artifact: Any) -> Any:
+        return Unchanged(f"request {request.request_id} changes nothing here") if unchanged else artifact
+
     entry = {"pipeline": spec.name, "report": report.to_dict(), "versions_before": before, "versions_after": after,
              "assets": {artifact: key.to_user_string() for artifact, key in keys.items()}}
     (reports_folder(io, request.request_id) / f"{spec.name}.json").write_text(json.dumps(entry, default=str, indent=1))
@@ -212,20 +219,20 @@ def _maintain(context, io: LesterIOManager, spec: PipelineSpec, translator: Lest
            "lester/load ms": load_ms}
     prepared, source_key = state.prepared, translator.get_source_key
     yield dg.MaterializeResult(
-        asset_key=keys["prepared"], value=PreparedTable(prepared),
+        asset_key=keys["prepared"], value=value(PreparedTable(prepared)),
         metadata={**md.for_prepared(prepared, source_key), **ivm, "ivm mode": report.prepared_mode},
     )
     features = FeatureMatrix(state.X, state.y, state.is_test, state.matrix, state.encoder)
     yield dg.MaterializeResult(
-        asset_key=keys["features"], value=features,
+        asset_key=keys["features"], value=value(features),
         metadata={**md.for_features(state.X, state.matrix, keys["prepared"], spec.label, state.y, state.is_test),
                   **ivm, "X cells rewritten": report.x_cells},
     )
     yield dg.MaterializeResult(
-        asset_key=keys["model"], value=state.model,
+        asset_key=keys["model"], value=value(state.model),
         metadata={**md.for_model(state.model, state.metrics), **ivm, "unlearning": dg.MetadataValue.json(report.model)},
     )
-    yield _evaluation(keys, state.metrics, state.is_test, **{"lester/request": request.request_id})
+    yield _evaluation(keys, state.metrics, state.is_test, wrap=value, **{"lester/request": request.request_id})
 
 
 def pipeline_reports(io: LesterIOManager, request_id: str) -> list[dict[str, Any]]:

@@ -66,6 +66,14 @@ class JsonRecord:
     value: Any
 
 
+@dataclass(frozen=True)
+class Unchanged:
+    """What an asset returns when its stored version is still right (a deletion request that reached the
+    pipeline but changed nothing in it): the IO manager writes nothing and names the version kept."""
+
+    reason: str
+
+
 Artifact = SourceSnapshot | PreparedTable | FeatureMatrix | TrainedModel | JsonRecord
 
 
@@ -89,6 +97,10 @@ class LesterIOManager(dg.ConfigurableIOManager):
 
     def handle_output(self, context: dg.OutputContext, obj: Artifact) -> None:
         if obj is None:
+            return
+        if isinstance(obj, Unchanged):
+            context.add_output_metadata({"lester/version": self.current_version(context.asset_key),
+                                         "lester/unchanged": obj.reason, "lester/write ms": 0.0})
             return
         started = time.perf_counter()
         version = self.store(context.asset_key, obj)
