@@ -40,7 +40,9 @@ query Runs($key: String!, $value: String!) {
 
 SENSOR_STATE = """
 query Sensor($selector: SensorSelector!) {
-  sensorOrError(sensorSelector: $selector) { __typename ... on Sensor { sensorState { id status } } }
+  sensorOrError(sensorSelector: $selector) {
+    __typename ... on Sensor { sensorState { id status ticks(limit: 1) { timestamp status } } }
+  }
 }"""
 STOP_SENSOR = """
 mutation Stop($id: String) {
@@ -102,10 +104,20 @@ class DagsterDev:
             timeout, 1.0,
         )
 
-    def stop_sensor(self, name: str) -> None:
-        state = self.graphql(SENSOR_STATE, {"selector": {**LOCATION, "sensorName": name}})["sensorOrError"]["sensorState"]
-        stopped = self.graphql(STOP_SENSOR, {"id": state["id"]})["stopSensor"]
+    def sensor_state(self, name: str) -> dict[str, Any]:
+        return self.graphql(SENSOR_STATE, {"selector": {**LOCATION, "sensorName": name}})["sensorOrError"]["sensorState"]
+
+    def stop_sensor(self, name: str, quiet_seconds: float = 8.0) -> None:
+        """Stops a sensor and waits until the daemon has not ticked it for `quiet_seconds` (a tick that
+        started before the stop still runs to its end)."""
+        stopped = self.graphql(STOP_SENSOR, {"id": self.sensor_state(name)["id"]})["stopSensor"]
         assert stopped["instigationState"]["status"] == "STOPPED", stopped
+
+        def quiet() -> bool:
+            ticks = self.sensor_state(name)["ticks"]
+            return not ticks or time.time() - ticks[0]["timestamp"] > quiet_seconds
+
+        wait_for(f"sensor {name} to stop ticking", quiet, timeout=60, every=1.0)
 
     def finished_run_tagged(self, key: str, value: str) -> dict[str, Any] | None:
         results = self.graphql(RUNS_WITH_TAG, {"key": key, "value": value})["runsOrError"]["results"]
