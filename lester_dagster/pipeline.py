@@ -21,16 +21,30 @@ from lester_dagster.provenance import RowProvenance
 
 
 @dataclass(frozen=True)
-class PipelineSpec:
-    """What a rewritten or synthesised pipeline declares; everything else is derived from it.
+class TablePipeline:
+    """A pipeline that ends in a table (a synthesised pipeline, a report): `prepare` receives one engine
+    Table per source, by name, and returns the output table, which deletions keep up to date."""
+
+    name: str
+    sources: Mapping[str, str | None]  # source name -> key column (None: rows identified by content)
+    prepare: Callable[..., le.Table]
+
+    def plan(self, frames: Mapping[str, pd.DataFrame]) -> le.Table:
+        missing = [s for s in self.sources if s not in frames]
+        if missing:
+            raise SchemaError(f"pipeline {self.name!r} needs source(s) {missing}; got {sorted(frames)}.")
+        tables = {s: le.from_pandas(frames[s], s, key=key) for s, key in self.sources.items()}
+        return self.prepare(**tables)
+
+
+@dataclass(frozen=True)
+class PipelineSpec(TablePipeline):
+    """What a rewritten or synthesised ML pipeline declares; everything else is derived from it.
 
     `prepare` receives one engine Table per source, by name, and returns the prepared table including
     the `label` column; `encoder` builds the unfitted ColumnTransformer for the other columns.
     """
 
-    name: str
-    sources: Mapping[str, str | None]  # source name -> key column (None: rows identified by content)
-    prepare: Callable[..., le.Table]
     encoder: Callable[[], ColumnTransformer]
     label: str
     model: ModelConfig = field(default_factory=ModelConfig)
@@ -38,11 +52,7 @@ class PipelineSpec:
     split_seed: int = 0
 
     def plan(self, frames: Mapping[str, pd.DataFrame]) -> le.Table:
-        missing = [s for s in self.sources if s not in frames]
-        if missing:
-            raise SchemaError(f"pipeline {self.name!r} needs source(s) {missing}; got {sorted(frames)}.")
-        tables = {s: le.from_pandas(frames[s], s, key=key) for s, key in self.sources.items()}
-        table = self.prepare(**tables)
+        table = super().plan(frames)
         if self.label not in table.columns:
             raise SchemaError(
                 f"pipeline {self.name!r}: the prepared table has no label column {self.label!r}; it has "

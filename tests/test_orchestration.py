@@ -22,6 +22,7 @@ SOURCES = [
 PREPARED = dg.AssetKey(["complaints_word_counts", "prepared"])
 MODEL = dg.AssetKey(["complaints_word_counts", "model"])
 EVALUATION = dg.AssetKey(["complaints_word_counts", "evaluation"])
+FEATURES = dg.AssetKey(["complaints_word_counts", "features"])
 
 
 @pytest.fixture
@@ -114,14 +115,18 @@ def test_a_request_that_changes_nothing_in_a_pipeline_keeps_its_versions(project
     lake.submit(DeletionRequest("mails", (int(unused),), "erase", reason="a filtered-out mail"))
     (request,) = sensor_tick(defs, instance, lake).run_requests
     assert "holds nothing derived from these rows" in request.tags["lester/impact"]
-    assert run_request(defs, instance, request).success
-    assert io.current_version(dg.AssetKey(["lake", "mails"])) == 2  # the lake itself changed
-    for key in (PREPARED, MODEL, EVALUATION):
+    result = run_request(defs, instance, request)
+    assert result.success and all(c.passed for c in result.get_asset_check_evaluations())
+    # the lake and the prepared table's snapshot of it changed; X, the model and its evaluation did not
+    assert io.current_version(dg.AssetKey(["lake", "mails"])) == 2
+    assert io.folder(PREPARED).versions() == [2] and unused not in io.load(PREPARED).result.sources["mails"].frame.mail_id.values
+    for key in (FEATURES, MODEL, EVALUATION):
         assert io.folder(key).versions() == [1]
-    event = instance.get_latest_materialization_event(PREPARED).asset_materialization.metadata
-    assert "changes nothing here" in event["lester/unchanged"].value and event["ivm mode"].value == "unchanged"
+    event = instance.get_latest_materialization_event(MODEL).asset_materialization.metadata
+    assert "changes nothing here" in event["lester/unchanged"].value
     (entry,) = io.load(dg.AssetKey(["lester", "audit_log"])).value
-    assert entry["pipelines"][0]["versions_after"] == entry["pipelines"][0]["versions_before"]
+    versions = entry["pipelines"][0]
+    assert versions["versions_after"] == {**versions["versions_before"], "prepared": 2}
 
 
 def test_the_evaluation_alone_rescores_the_stored_model(project) -> None:

@@ -5,14 +5,15 @@ Everything is computed first and committed at the end, so a failure leaves the p
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 
-from lester_dagster.engine import SourceData
+import lester_dagster.engine as le
+from lester_dagster.engine import Result, SourceData
 from lester_dagster.features.matrix import encode_blocks
 from lester_dagster.ivm.requests import DeletionRequest, RequestError
 from lester_dagster.ivm.table import TableUpdate, maintain
@@ -89,27 +90,14 @@ def apply_deletion(
     request that changes nothing leaves the version number as it was.
     """
     stage = _Stages()
-    with stage("validate"):
-        schemas = {name: (data.key, list(data.frame.columns)) for name, data in state.sources.items()}
-        request.check_against(schemas)
-        data = state.sources[request.source]
-        try:
-            ids = data.ids_for(request.keys)
-        except Exception as error:
-            raise RequestError(f"keys of {request.source!r}: {error}") from error
-        present = np.isin(ids, data.ids)
-
-    with stage("sources"):
-        new_source, changed_ids, cells = _change_source(data, ids[present], request)
-    matched = [k for k, hit in zip(request.keys, present, strict=True) if hit]
-    unmatched = [k for k, hit in zip(request.keys, present, strict=True) if not hit]
-    if len(changed_ids) == 0:
-        return _nothing_to_do(state, request, matched, unmatched, stage.seconds)
+    change = _change_sources(state.sources, request, stage)
+    if len(change.ids) == 0:
+        return _nothing_to_do(state, request, change.matched, change.unmatched, stage.seconds)
+    matched, unmatched, changed_ids, cells = change.matched, change.unmatched, change.ids, change.cells
 
     with stage("prepared"):
-        new_sources = {**state.sources, request.source: new_source}
         update = maintain(
-            state.plan.node, state.prepared, new_sources, request.source, changed_ids,
+            state.plan.node, state.prepared, change.sources, request.source, changed_ids,
             erased=request.action == "erase", columns=request.columns,
         )
     with stage("features"):
@@ -193,6 +181,62 @@ def apply_deletion(
     )
     state.history.append(report)
     return report
+
+
+@dataclass(frozen=True)
+class _SourceChange:
+    sources: dict[str, SourceData]  # every source, the requested one in its new version
+    ids: np.ndarray  # ids of the rows that really change
+    cells: int
+    matched: list[Any]
+    unmatched: list[Any]
+
+
+def _change_sources(sources: Mapping[str, SourceData], request: DeletionRequest, stage: _Stages) -> _SourceChange:
+    """Validates the request against the sources and applies it to the one it names."""
+    with stage("validate"):
+        request.check_against({name: (data.key, list(data.frame.columns)) for name, data in sources.items()})
+        data = sources[request.source]
+        try:
+            ids = data.ids_for(request.keys)
+        except Exception as error:
+            raise RequestError(f"keys of {request.source!r}: {error}") from error
+        present = np.isin(ids, data.ids)
+    with stage("sources"):
+        new_source, changed_ids, cells = _change_source(data, ids[present], request)
+    return _SourceChange(
+        {**sources, request.source: new_source}, changed_ids, cells,
+        [k for k, hit in zip(request.keys, present, strict=True) if hit],
+        [k for k, hit in zip(request.keys, present, strict=True) if not hit],
+    )
+
+
+def apply_to_table(name: str, plan: le.Table, result: Result, request: DeletionRequest) -> tuple[Result, DeletionReport]:
+    """A pipeline that ends in a table (no features, no model): its new version for `request`, by the
+    same incremental maintenance, and what changed. `result` is not modified."""
+    stage = _Stages()
+    change = _change_sources(result.sources, request, stage)
+    update = None
+    if len(change.ids):
+        with stage("prepared"):
+            update = maintain(plan.node, result, change.sources, request.source, change.ids,
+                              erased=request.action == "erase", columns=request.columns)
+    new = result if update is None else update.result
+    continuing = np.ones(0, dtype=bool) if update is None else update.origin >= 0
+    report = DeletionReport(
+        request_id=request.request_id, pipeline=name, source=request.source, action=request.action,
+        matched_keys=change.matched, unmatched_keys=change.unmatched, source_rows=len(change.ids),
+        source_cells=change.cells, prepared_mode="unchanged" if update is None else update.mode,
+        prepared_rows_removed=0 if update is None else len(update.removed),
+        prepared_rows_changed=0 if update is None else int((update.changed & continuing).sum()),
+        prepared_rows_added=0 if update is None else len(update.added),
+        prepared_cells=0 if update is None else update.cells_touched(),
+        prepared_columns=[] if update is None else list(update.columns),
+        x_rows_removed=0, x_rows_reencoded=0, x_ranges=[], x_cells=0, labels_changed=0, model={},
+        metrics_before={}, metrics_after={}, version_before=0, version_after=0 if update is None else 1,
+        seconds=stage.seconds,
+    )
+    return new, report
 
 
 def erase_rows(data: SourceData, ids: np.ndarray) -> SourceData:

@@ -205,9 +205,11 @@ def _maintain(context, io: LesterIOManager, spec: PipelineSpec, translator: Lest
         f"{report.prepared_rows_changed} changed, {report.x_cells} X cells, {1000 * report.total_seconds:.1f} ms"
     )
     state.model.metrics = dict(state.metrics)
-    # a request that reaches the pipeline's sources but changes nothing in it keeps every version
+    # a request that changes no prepared row keeps X, the model and the evaluation as they are; the
+    # prepared table is written whenever its sources changed, since it keeps a snapshot of them
     unchanged = report.prepared_mode == "unchanged"
-    after = dict(before) if unchanged else {artifact: (v or 0) + 1 for artifact, v in before.items()}
+    after = {artifact: (v or 0) + 1 if not unchanged or (artifact == "prepared" and report.source_rows) else v
+             for artifact, v in before.items()}
 
     def value(artifact: Any) -> Any:
         return Unchanged(f"request {request.request_id} changes nothing here") if unchanged else artifact
@@ -219,7 +221,8 @@ def _maintain(context, io: LesterIOManager, spec: PipelineSpec, translator: Lest
            "lester/load ms": load_ms}
     prepared, source_key = state.prepared, translator.get_source_key
     yield dg.MaterializeResult(
-        asset_key=keys["prepared"], value=value(PreparedTable(prepared)),
+        asset_key=keys["prepared"],
+        value=PreparedTable(prepared) if after["prepared"] != before["prepared"] else value(PreparedTable(prepared)),
         metadata={**md.for_prepared(prepared, source_key), **ivm, "ivm mode": report.prepared_mode},
     )
     features = FeatureMatrix(state.X, state.y, state.is_test, state.matrix, state.encoder)
