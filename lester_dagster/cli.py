@@ -87,23 +87,17 @@ def _configure_impact(parser: argparse.ArgumentParser) -> None:
 def _run_impact(args: argparse.Namespace) -> int:
     import importlib
 
-    from lester_dagster.ivm.impact import impact
-    from lester_dagster.orchestration.asset_factory import load_state
     from lester_dagster.orchestration.io_manager import LesterIOManager
-    from lester_dagster.orchestration.translator import ARTIFACTS, LesterTranslator
-    from lester_dagster.storage import StorageError
+    from lester_dagster.orchestration.sensors import pipeline_impact
+    from lester_dagster.orchestration.translator import LesterTranslator
 
     module, _, attribute = args.pipelines.partition(":")
     pipelines = getattr(importlib.import_module(module), attribute or "PIPELINES")
     io, translator = LesterIOManager(base_dir=str(args.artifacts)), LesterTranslator()
     for spec in pipelines:
-        keys = {a: translator.get_artifact_key(spec, a) for a in ARTIFACTS}
-        try:
-            state = load_state(io, spec, keys, read_only=True)
-        except StorageError:
-            print(f"{spec.name}: not materialised yet (no artifacts under {args.artifacts})")
-            continue
-        print(impact(state, args.source, _keys(args.keys), args.columns).summary())
+        found = pipeline_impact(io, spec, translator, args.source, _keys(args.keys), args.columns)
+        print(f"{spec.name}: not materialised yet (no artifacts under {args.artifacts})" if found is None
+              else found.summary())
     return 0
 
 

@@ -2,11 +2,12 @@
 derived from some rows (and columns) of a source. Reads provenance only; changes nothing."""
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
+from lester_dagster.engine import Result
 from lester_dagster.pipeline import MaterializedPipeline
 from lester_dagster.provenance import SourceColumn
 
@@ -39,8 +40,9 @@ class Impact:
                     "their cells from these columns; nothing changes")
         else:
             cells = ", ".join(f"{c} ({n})" for c, n in self.prepared_cells.items())
-            text = (f"{self.pipeline}: {self.prepared_rows} prepared row(s), cells in {cells}; X rows {self.x_rows} on "
-                    f"{self.x_ranges}; {self.training_rows} training row(s)")
+            text = f"{self.pipeline}: {self.prepared_rows} prepared row(s), cells in {cells}"
+            if self.x_rows:
+                text += f"; X rows {self.x_rows} on {self.x_ranges}; {self.training_rows} training row(s)"
             if self.rows_may_change:
                 text += "; the columns decide which rows exist, so rows may also appear or vanish"
         if self.keys_missing:
@@ -50,26 +52,37 @@ class Impact:
 
 def impact(state: MaterializedPipeline, source: str, keys: Iterable[Any], columns: Sequence[str] | None = None) -> Impact:
     """Rows of `source` with these keys, whole (columns=None) or only some of their columns."""
+    found = table_impact(state.spec.name, state.prepared, source, keys, columns)
+    if found.prepared_rows == 0:
+        return found
+    rows = state.prepared.provenance.depends_on(source, state.sources[source].ids_for(found.keys_found))
+    feature_columns = [c for c in found.prepared_cells if c != state.spec.label]
+    return replace(
+        found,
+        x_rows=found.prepared_rows,
+        x_ranges=state.matrix.ranges_for(feature_columns) if columns is not None else [(0, state.matrix.n_features)],
+        training_rows=int((rows & ~state.is_test).sum()),
+    )
+
+
+def table_impact(pipeline: str, table: Result, source: str, keys: Iterable[Any],
+                 columns: Sequence[str] | None = None) -> Impact:
+    """The same for a pipeline's table alone (a pipeline that ends in a table)."""
     keys = list(keys)
-    if source not in state.sources:
-        return Impact(state.spec.name, source, [], keys, 0)
-    data = state.sources[source]
+    if source not in table.sources:
+        return Impact(pipeline, source, [], keys, 0)
+    data = table.sources[source]
     ids = data.ids_for(keys)
     present = np.isin(ids, data.ids)
-    rows = state.prepared.provenance.depends_on(source, ids[present])
-    n_rows = int(rows.sum())
+    n_rows = int(table.provenance.depends_on(source, ids[present]).sum())
     wanted = None if columns is None else {SourceColumn(source, c) for c in columns}
-    touched = [c for c, lineage in state.prepared.lineage.items() if wanted is None or lineage & wanted]
-    feature_columns = [c for c in touched if c != state.spec.label]
+    touched = [c for c, lineage in table.lineage.items() if wanted is None or lineage & wanted]
     return Impact(
-        pipeline=state.spec.name,
+        pipeline=pipeline,
         source=source,
         keys_found=[k for k, hit in zip(keys, present, strict=True) if hit],
         keys_missing=[k for k, hit in zip(keys, present, strict=True) if not hit],
         prepared_rows=n_rows,
         prepared_cells={c: n_rows for c in touched},
-        rows_may_change=bool(wanted is not None and wanted & state.prepared.row_lineage),
-        x_rows=n_rows,
-        x_ranges=state.matrix.ranges_for(feature_columns) if wanted is not None else [(0, state.matrix.n_features)],
-        training_rows=int((rows & ~state.is_test).sum()),
+        rows_may_change=bool(wanted is not None and wanted & table.row_lineage),
     )

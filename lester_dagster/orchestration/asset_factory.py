@@ -14,7 +14,7 @@ import numpy as np
 
 from lester_dagster.engine import SourceData
 from lester_dagster.ivm import DeletionRequest, apply_deletion
-from lester_dagster.ivm.apply import erase_rows, redact_cells
+from lester_dagster.ivm.apply import apply_to_table, erase_rows, redact_cells
 from lester_dagster.orchestration import metadata as md
 from lester_dagster.orchestration.io_manager import (
     FeatureMatrix, JsonRecord, LesterIOManager, PreparedTable, SourceSnapshot, Unchanged,
@@ -22,7 +22,7 @@ from lester_dagster.orchestration.io_manager import (
 from lester_dagster.orchestration.lake import DataLake
 from lester_dagster.orchestration.translator import ARTIFACTS, LesterTranslator
 from lester_dagster.model import evaluate
-from lester_dagster.pipeline import Encoded, MaterializedPipeline, PipelineSpec, encode, fit_model
+from lester_dagster.pipeline import Encoded, MaterializedPipeline, PipelineSpec, TablePipeline, encode, fit_model
 from lester_dagster.provenance import source_row_ids
 
 MODE_TAG, REQUEST_TAG = "lester/mode", "lester/request"
@@ -44,6 +44,8 @@ def request_of(context: dg.AssetExecutionContext) -> tuple[DeletionRequest, Path
     if tags.get(MODE_TAG) != "ivm":
         return None
     path = Path(tags[REQUEST_TAG])
+    if not path.exists():  # the audit log step of this run may have filed it as applied already
+        path = path.parent / "applied" / path.name
     return DeletionRequest.from_json(path.read_text()), path
 
 
@@ -238,14 +240,64 @@ def _maintain(context, io: LesterIOManager, spec: PipelineSpec, translator: Lest
     yield _evaluation(keys, state.metrics, state.is_test, wrap=value, **{"lester/request": request.request_id})
 
 
+def build_table_asset(spec: TablePipeline, translator: LesterTranslator | None = None) -> dg.AssetsDefinition:
+    """The output table of a pipeline that ends in a table (a synthesised one), kept up to date under
+    deletions by the same incremental maintenance."""
+    translator = translator or LesterTranslator()
+    key = translator.get_artifact_key(spec, "output")
+
+    @dg.asset(
+        key=key,
+        deps=[translator.get_source_key(s) for s in spec.sources],
+        group_name=translator.get_group_name(spec),
+        description=translator.get_description(spec, "output"),
+        kinds={"pandas"},
+        io_manager_key=IO_MANAGER_KEY,
+        required_resource_keys={IO_MANAGER_KEY},
+    )
+    def _output(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        io: LesterIOManager = getattr(context.resources, IO_MANAGER_KEY)
+        request = request_of(context)
+        if request is not None:
+            return _maintain_table(io, spec, translator, key, request[0])
+        frames = {s: io.load(translator.get_source_key(s)).data.frame for s in spec.sources}
+        result = spec.plan(frames).execute()
+        return dg.MaterializeResult(value=PreparedTable(result), metadata=md.for_prepared(result, translator.get_source_key))
+
+    return _output
+
+
+def _maintain_table(io: LesterIOManager, spec: TablePipeline, translator: LesterTranslator, key: dg.AssetKey,
+                    request: DeletionRequest) -> dg.MaterializeResult:
+    before = io.current_version(key)
+    started = time.perf_counter()
+    old = io.load(key).result
+    plan = spec.plan({name: data.frame for name, data in old.sources.items()})
+    load_ms = round(1000 * (time.perf_counter() - started), 2)
+    new, report = apply_to_table(spec.name, plan, old, request)
+    # the table keeps a snapshot of its sources: it is rewritten whenever they changed
+    after = before if report.source_rows == 0 else (before or 0) + 1
+    entry = {"pipeline": spec.name, "report": report.to_dict(), "versions_before": {"output": before},
+             "versions_after": {"output": after}, "assets": {"output": key.to_user_string()}}
+    (reports_folder(io, request.request_id) / f"{spec.name}.json").write_text(json.dumps(entry, default=str, indent=1))
+    value = PreparedTable(new) if after != before else Unchanged(f"request {request.request_id} changes nothing here")
+    return dg.MaterializeResult(value=value, metadata={
+        **md.for_prepared(new, translator.get_source_key), "lester/request": request.request_id,
+        "lester/ivm ms": round(1000 * report.total_seconds, 2), "lester/load ms": load_ms,
+        "ivm mode": report.prepared_mode,
+    })
+
+
 def pipeline_reports(io: LesterIOManager, request_id: str) -> list[dict[str, Any]]:
     folder = reports_folder(io, request_id)
     return [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
 
 
-def affected_pipelines(pipelines: Sequence[PipelineSpec], source: str) -> list[PipelineSpec]:
+def affected_pipelines(pipelines: Sequence[TablePipeline], source: str) -> list[TablePipeline]:
     """The pipelines that consumed a source: a deletion request fans out to all of them."""
     return [p for p in pipelines if source in p.sources]
 
 
-__all__ = ["LakeSource", "affected_pipelines", "build_pipeline_assets", "build_source_asset", "load_state"]
+__all__ = [
+    "LakeSource", "affected_pipelines", "build_pipeline_assets", "build_source_asset", "build_table_asset", "load_state",
+]

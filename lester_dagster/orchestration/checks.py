@@ -13,42 +13,45 @@ from lester_dagster.orchestration.asset_factory import IO_MANAGER_KEY, load_stat
 from lester_dagster.orchestration.io_manager import LesterIOManager
 from lester_dagster.orchestration.translator import ARTIFACTS, LesterTranslator
 from lester_dagster.ivm.table import rederive
-from lester_dagster.pipeline import MaterializedPipeline, PipelineSpec
+import lester_dagster.engine as le
+from lester_dagster.engine import Result
+from lester_dagster.pipeline import MaterializedPipeline, PipelineSpec, TablePipeline
 from lester_dagster.storage import StorageError
 
 SAMPLE_ROWS = 50
 
 
-def deleted_data_remaining(state: MaterializedPipeline, entries: list[dict[str, Any]]) -> list[str]:
-    """What applied requests should have removed but is still there (empty when all is gone)."""
+def deleted_data_remaining(table: Result, entries: list[dict[str, Any]], X_rows: int | None = None) -> list[str]:
+    """What applied requests should have removed from a pipeline's table (and the source snapshots it
+    keeps) but is still there; empty when all is gone. `X_rows`: the feature matrix's row count."""
     problems = []
     for entry in entries:
         source = entry["source"]
-        if source not in state.sources:
+        if source not in table.sources:
             continue
-        data = state.sources[source]
+        data = table.sources[source]
         ids = data.ids_for(entry["keys"])
         if entry["action"] == "erase":
             if np.isin(ids, data.ids).any():
                 problems.append(f"erased keys of {source} are still in the source snapshot")
-            if source in state.prepared.provenance and np.isin(state.prepared.provenance[source].ids, ids).any():
-                problems.append(f"rows derived from erased {source} keys are still in the prepared table")
+            if source in table.provenance and np.isin(table.provenance[source].ids, ids).any():
+                problems.append(f"rows derived from erased {source} keys are still in the table")
         else:
             rows = np.isin(data.ids, ids)
             filled = data.frame.loc[rows, list(entry["columns"])].notna().to_numpy().sum()
             if filled:
                 problems.append(f"{filled} redacted cells of {source} still hold values")
-    if len(state.X) != len(state.prepared.frame):
-        problems.append(f"X has {len(state.X)} rows but the prepared table {len(state.prepared.frame)}")
+    if X_rows is not None and X_rows != len(table.frame):
+        problems.append(f"X has {X_rows} rows but the prepared table {len(table.frame)}")
     return problems
 
 
-def recompute_disagreements(state: MaterializedPipeline, sample: int = SAMPLE_ROWS, seed: int = 0,
-                            focus: np.ndarray | None = None) -> list[str]:
-    """Recomputes a sample of rows from their provenance and compares them with the stored artifacts.
-    Half the sample comes from `focus` (the rows the latest request changed) when given, the rest at
-    random."""
-    n = len(state.prepared.frame)
+def recompute_disagreements(plan: le.Table, table: Result, state: MaterializedPipeline | None = None,
+                            sample: int = SAMPLE_ROWS, seed: int = 0, focus: np.ndarray | None = None) -> list[str]:
+    """Recomputes a sample of a table's rows from their provenance and compares them with the stored
+    table, and with X when `state` (an ML pipeline's artifacts) is given. Half the sample comes from
+    `focus` (the rows the latest request changed) when given, the rest at random."""
+    n = len(table.frame)
     if n == 0:
         return []
     rng = np.random.default_rng(seed)
@@ -56,24 +59,26 @@ def recompute_disagreements(state: MaterializedPipeline, sample: int = SAMPLE_RO
     picked = rng.choice(focus, size=min(sample // 2, len(focus)), replace=False) if len(focus) else focus
     others = np.setdiff1d(np.arange(n), picked)
     rows = np.sort(np.concatenate([picked, rng.choice(others, size=min(sample - len(picked), len(others)), replace=False)]))
-    fresh = rederive(state.plan.node, state.prepared, rows)
+    fresh = rederive(plan.node, table, rows)
     index = {fresh.provenance.row_key(j): j for j in range(len(fresh.frame))}
     problems = []
     matched_old, matched_new = [], []
     for i in rows:
-        j = index.get(state.prepared.provenance.row_key(int(i)))
+        j = index.get(table.provenance.row_key(int(i)))
         if j is None:
             problems.append(f"row {i} cannot be recomputed from its provenance")
         else:
             matched_old.append(int(i))
             matched_new.append(j)
     if matched_old:
-        stored = state.prepared.frame.iloc[matched_old].reset_index(drop=True)
+        stored = table.frame.iloc[matched_old].reset_index(drop=True)
         recomputed = fresh.frame.iloc[matched_new].reset_index(drop=True)
         try:
             pd.testing.assert_frame_equal(stored, recomputed, check_dtype=False)
         except AssertionError as error:
-            problems.append(f"prepared rows differ from a recomputation: {str(error).splitlines()[0]}")
+            problems.append(f"rows differ from a recomputation: {str(error).splitlines()[0]}")
+        if state is None:
+            return problems
         X = np.asarray(state.encoder.transform(recomputed.drop(columns=state.spec.label)), dtype=np.float64)
         diff = float(np.abs(X - state.X[matched_old]).max())
         if diff > 1e-5:
@@ -81,12 +86,26 @@ def recompute_disagreements(state: MaterializedPipeline, sample: int = SAMPLE_RO
     return problems
 
 
-def _rows_of(state: MaterializedPipeline, request: tuple[DeletionRequest, Any] | None) -> np.ndarray | None:
-    """The prepared rows derived from the rows a request named (those a redaction changed)."""
-    if request is None or request[0].source not in state.sources:
+def _rows_of(table: Result, request: tuple[DeletionRequest, Any] | None) -> np.ndarray | None:
+    """The rows of a table derived from the rows a request named (those a redaction changed)."""
+    if request is None or request[0].source not in table.sources:
         return None
-    ids = state.sources[request[0].source].ids_for(request[0].keys)
-    return state.prepared.provenance.depends_on(request[0].source, ids)
+    ids = table.sources[request[0].source].ids_for(request[0].keys)
+    return table.provenance.depends_on(request[0].source, ids)
+
+
+def _audit_entries(io: LesterIOManager, translator: LesterTranslator) -> list[dict[str, Any]]:
+    try:
+        return io.load(translator.get_audit_key()).value
+    except StorageError:
+        return []
+
+
+def _result(key: dg.AssetKey, name: str, problems: list[str], **metadata: Any) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        asset_key=key, check_name=name, passed=not problems,
+        metadata={**metadata, "problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems) or "none")},
+    )
 
 
 def build_pipeline_checks(spec: PipelineSpec, translator: LesterTranslator) -> dg.AssetChecksDefinition:
@@ -103,21 +122,38 @@ def build_pipeline_checks(spec: PipelineSpec, translator: LesterTranslator) -> d
         io: LesterIOManager = getattr(context.resources, IO_MANAGER_KEY)
         state = load_state(io, spec, keys, read_only=True)  # X is only sampled: mapped, not read
         if absent.key in context.selected_asset_check_keys:
-            try:
-                entries = io.load(translator.get_audit_key()).value
-            except StorageError:
-                entries = []
-            problems = deleted_data_remaining(state, entries)
-            yield dg.AssetCheckResult(
-                asset_key=keys["prepared"], check_name=absent.name, passed=not problems,
-                metadata={"requests checked": len(entries), "problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems) or "none")},
-            )
+            entries = _audit_entries(io, translator)
+            problems = deleted_data_remaining(state.prepared, entries, X_rows=len(state.X))
+            yield _result(keys["prepared"], absent.name, problems, **{"requests checked": len(entries)})
         if agrees.key in context.selected_asset_check_keys:
-            problems = recompute_disagreements(state, focus=_rows_of(state, request_of(context)))
-            yield dg.AssetCheckResult(
-                asset_key=keys["features"], check_name=agrees.name, passed=not problems,
-                metadata={"rows sampled": min(SAMPLE_ROWS, len(state.prepared.frame)),
-                          "problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems) or "none")},
-            )
+            focus = _rows_of(state.prepared, request_of(context))
+            problems = recompute_disagreements(state.plan, state.prepared, state, focus=focus)
+            yield _result(keys["features"], agrees.name, problems,
+                          **{"rows sampled": min(SAMPLE_ROWS, len(state.prepared.frame))})
+
+    return _checks
+
+
+def build_table_checks(spec: TablePipeline, translator: LesterTranslator) -> dg.AssetChecksDefinition:
+    """The same two checks on a pipeline that ends in a table."""
+    key = translator.get_artifact_key(spec, "output")
+    absent = dg.AssetCheckSpec("deleted_data_absent", asset=key,
+                               description="No erased key and no redacted value remains in the table.")
+    agrees = dg.AssetCheckSpec("agrees_with_recompute", asset=key,
+                               description=f"A sample of {SAMPLE_ROWS} rows recomputed from provenance equals the table.")
+
+    @dg.multi_asset_check(specs=[absent, agrees], can_subset=True, name=f"{spec.name}_checks",
+                          required_resource_keys={IO_MANAGER_KEY})
+    def _checks(context: dg.AssetCheckExecutionContext):
+        io: LesterIOManager = getattr(context.resources, IO_MANAGER_KEY)
+        table = io.load(key).result
+        if absent.key in context.selected_asset_check_keys:
+            entries = _audit_entries(io, translator)
+            yield _result(key, absent.name, deleted_data_remaining(table, entries),
+                          **{"requests checked": len(entries)})
+        if agrees.key in context.selected_asset_check_keys:
+            plan = spec.plan({name: data.frame for name, data in table.sources.items()})
+            problems = recompute_disagreements(plan, table, focus=_rows_of(table, request_of(context)))
+            yield _result(key, agrees.name, problems, **{"rows sampled": min(SAMPLE_ROWS, len(table.frame))})
 
     return _checks

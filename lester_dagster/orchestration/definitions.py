@@ -13,27 +13,29 @@ from lester_dagster.orchestration.asset_factory import (
     LakeSource,
     build_pipeline_assets,
     build_source_asset,
+    build_table_asset,
 )
 from lester_dagster.orchestration.audit import build_audit_asset
-from lester_dagster.orchestration.checks import build_pipeline_checks
+from lester_dagster.orchestration.checks import build_pipeline_checks, build_table_checks
 from lester_dagster.orchestration.io_manager import LesterIOManager
 from lester_dagster.orchestration.lake import DataLake
 from lester_dagster.orchestration.sensors import build_deletion_sensor
-from lester_dagster.orchestration.translator import ARTIFACTS, LesterTranslator
-from lester_dagster.pipeline import PipelineSpec
+from lester_dagster.orchestration.translator import LesterTranslator, artifacts_of
+from lester_dagster.pipeline import PipelineSpec, TablePipeline
 
 DELETION_JOB, REFRESH_JOB = "apply_deletion_requests", "refresh_pipelines"
 
 
 def lester_definitions(
-    pipelines: Sequence[PipelineSpec],
+    pipelines: Sequence[TablePipeline],
     sources: Sequence[LakeSource],
     lake_dir: str = "data",
     artifacts_dir: str = "artifacts",
     translator: LesterTranslator | None = None,
     refresh_cron: str = "0 3 * * *",
 ) -> dg.Definitions:
-    """Definitions for `pipelines` reading `sources` from the lake at `lake_dir`."""
+    """Definitions for `pipelines` (ML pipelines, or pipelines that end in a table such as synthesised
+    ones) reading `sources` from the lake at `lake_dir`."""
     translator = translator or LesterTranslator()
     known = {s.name for s in sources}
     for pipeline in pipelines:
@@ -41,8 +43,11 @@ def lester_definitions(
         if missing:
             raise ValueError(f"pipeline {pipeline.name!r} reads source(s) {missing} that the lake does not declare.")
     source_assets = [build_source_asset(s, translator) for s in sources]
-    pipeline_assets = [build_pipeline_assets(p, translator) for p in pipelines]
-    artifact_keys = [translator.get_artifact_key(p, a) for p in pipelines for a in ARTIFACTS]
+    pipeline_assets = [
+        build_pipeline_assets(p, translator) if isinstance(p, PipelineSpec) else build_table_asset(p, translator)
+        for p in pipelines
+    ]
+    artifact_keys = [translator.get_artifact_key(p, a) for p in pipelines for a in artifacts_of(p)]
     audit = build_audit_asset(artifact_keys, translator)
     everything = dg.AssetSelection.assets(*source_assets, *pipeline_assets, audit)
     # in-process: a deletion touches a few rows; starting a process per step would dwarf the update
@@ -52,7 +57,10 @@ def lester_definitions(
                                   description="Re-materialises every source, pipeline artifact and the audit log.")
     return dg.Definitions(
         assets=[*source_assets, *pipeline_assets, audit],
-        asset_checks=[build_pipeline_checks(p, translator) for p in pipelines],
+        asset_checks=[
+            build_pipeline_checks(p, translator) if isinstance(p, PipelineSpec) else build_table_checks(p, translator)
+            for p in pipelines
+        ],
         jobs=[deletions, refresh],
         sensors=[build_deletion_sensor(deletions, sources, pipelines, translator)],
         schedules=[

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dagster as dg
 import pandas as pd
+import pyarrow.parquet as pq
 
 from lester_dagster.errors import SchemaError
 from lester_dagster.ivm import DeletionRequest, RequestError
@@ -51,6 +52,13 @@ class DataLake(dg.ConfigurableResource):
                 )
             frame = frame[list(columns)]
         return frame
+
+    def columns(self, name: str) -> list[str]:
+        """A source table's column names, from its header alone."""
+        path = self.source_file(name)
+        if path.suffix == ".parquet":
+            return [str(c) for c in pq.read_schema(path).names]
+        return [str(c) for c in pd.read_csv(path, nrows=0).columns]
 
     def write(self, name: str, frame: pd.DataFrame) -> Path:
         """Replaces a source table atomically, in the format it already has."""

@@ -9,14 +9,14 @@ from typing import Any
 import dagster as dg
 
 from lester_dagster.ivm import DeletionRequest, RequestError
-from lester_dagster.ivm.impact import impact
+from lester_dagster.ivm.impact import Impact, impact, table_impact
 from lester_dagster.orchestration.asset_factory import (
     IO_MANAGER_KEY, MODE_TAG, REQUEST_TAG, LakeSource, affected_pipelines, load_state,
 )
 from lester_dagster.orchestration.io_manager import LesterIOManager
 from lester_dagster.orchestration.lake import DataLake
-from lester_dagster.orchestration.translator import ARTIFACTS, LesterTranslator
-from lester_dagster.pipeline import PipelineSpec
+from lester_dagster.orchestration.translator import LesterTranslator, artifacts_of
+from lester_dagster.pipeline import PipelineSpec, TablePipeline
 from lester_dagster.storage import StorageError
 
 _CURSOR_LIMIT = 1000  # request files remembered in the cursor; run keys dedupe beyond it
@@ -24,27 +24,34 @@ IMPACT_TAG = "lester/impact"
 _TAG_LIMIT = 4000  # characters of impact kept in the run's tag; the log has all of it
 
 
-def impact_summary(io: LesterIOManager, pipelines: Sequence[PipelineSpec], request: DeletionRequest,
+def impact_summary(io: LesterIOManager, pipelines: Sequence[TablePipeline], request: DeletionRequest,
                    translator: LesterTranslator) -> str:
     """What the request will touch in each affected pipeline, from provenance alone (X is mapped, not
     read), so the sensor's runs and its dry-run in the UI show it before anything changes."""
     columns = list(request.columns) if request.action == "redact" else None
     lines = []
     for pipeline in pipelines:
-        keys = {a: translator.get_artifact_key(pipeline, a) for a in ARTIFACTS}
-        try:
-            state = load_state(io, pipeline, keys, read_only=True)
-        except StorageError:
-            lines.append(f"{pipeline.name}: not materialised yet")
-            continue
-        lines.append(impact(state, request.source, request.keys, columns).summary())
+        found = pipeline_impact(io, pipeline, translator, request.source, request.keys, columns)
+        lines.append(f"{pipeline.name}: not materialised yet" if found is None else found.summary())
     return "\n".join(lines)
+
+
+def pipeline_impact(io: LesterIOManager, pipeline: TablePipeline, translator: LesterTranslator, source: str,
+                    keys: Sequence[Any], columns: Sequence[str] | None) -> Impact | None:
+    """What one pipeline's stored artifacts hold derived from these source rows (None: not materialised)."""
+    artifact_keys = {a: translator.get_artifact_key(pipeline, a) for a in artifacts_of(pipeline)}
+    try:
+        if isinstance(pipeline, PipelineSpec):
+            return impact(load_state(io, pipeline, artifact_keys, read_only=True), source, keys, columns)
+        return table_impact(pipeline.name, io.load(artifact_keys["output"]).result, source, keys, columns)
+    except StorageError:
+        return None
 
 
 def build_deletion_sensor(
     job: Any,  # the partial-refresh asset job (an unresolved asset job definition)
     sources: Sequence[LakeSource],
-    pipelines: Sequence[PipelineSpec],
+    pipelines: Sequence[TablePipeline],
     translator: LesterTranslator,
     minimum_interval_seconds: int = 5,
 ) -> dg.SensorDefinition:
@@ -77,7 +84,7 @@ def build_deletion_sensor(
             targets = [translator.get_source_key(request.source), translator.get_audit_key()]
             affected = affected_pipelines(pipelines, request.source)
             for pipeline in affected:
-                targets += [translator.get_artifact_key(pipeline, a) for a in ARTIFACTS]
+                targets += [translator.get_artifact_key(pipeline, a) for a in artifacts_of(pipeline)]
             summary = impact_summary(io, affected, request, translator)
             context.log.info(f"deletion request {path.name} ({request.action} in {request.source}):\n{summary}")
             runs.append(
