@@ -177,6 +177,42 @@ def _run_rewrite(args: argparse.Namespace) -> int:
     return 0 if report.verified else 1
 
 
+def _configure_synthesize(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--input", action="append", type=Path, required=True, metavar="CSV",
+                        help="an input table (repeat for several); it enters the pipeline named after its file")
+    parser.add_argument("--target", type=Path, required=True, metavar="CSV",
+                        help="a table that shows what the output should look like")
+    parser.add_argument("--top-k", type=int, default=5, help="pipelines to return, best first (default: 5)")
+    parser.add_argument("--out", type=Path, help="write the best pipeline spec (JSON) here")
+    parser.add_argument("--all", action="store_true", help="with --out: write all ranked specs as a JSON list")
+    parser.add_argument("--time-limit", type=float, default=30.0, help="seconds of search (default: 30)")
+
+
+def _run_synthesize(args: argparse.Namespace) -> int:
+    from lester_dagster.synthesis.commands import run_synthesize
+
+    return run_synthesize(args.input, args.target, args.top_k, args.out, args.all, args.time_limit)
+
+
+def _configure_synthesis_bench(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("suite", type=Path, help="folder with one subfolder per case (training_<k>.csv, "
+                        "test_<k>.csv, target.csv, optional meta.json)")
+    parser.add_argument("--top-k", type=int, default=10, help="pipelines returned per case (default: 10)")
+    parser.add_argument("--json", type=Path, help="write the report here")
+    parser.add_argument("--time-limit", type=float, default=30.0, help="seconds of search per case (default: 30)")
+    parser.add_argument("--baselines", action="store_true",
+                        help="also run greedy single-step top-1 and the search without constraints")
+    parser.add_argument("--only", nargs="*", default=[], help="run only these cases")
+    parser.add_argument("--quiet", action="store_true", help="no line per case")
+
+
+def _run_synthesis_bench(args: argparse.Namespace) -> int:
+    from lester_dagster.synthesis.commands import run_synthesis_bench
+
+    return run_synthesis_bench(args.suite, args.top_k, args.json, args.time_limit, args.baselines, args.only,
+                               args.quiet)
+
+
 COMMANDS: dict[str, Command] = {
     "generate-data": Command(
         help="write the running example's customers.csv and mails.csv",
@@ -192,6 +228,21 @@ COMMANDS: dict[str, Command] = {
         help="which artifacts of which pipelines hold data derived from some source rows (changes nothing)",
         configure=_configure_impact,
         run=_run_impact,
+    ),
+    "rewrite": Command(
+        help="rewrite a messy pipeline script into a declarative PipelineSpec with an LLM, verified on sample data",
+        configure=_configure_rewrite,
+        run=_run_rewrite,
+    ),
+    "synthesize": Command(
+        help="synthesise the pipeline that turns input tables into a table like the target (Auto-Pipeline)",
+        configure=_configure_synthesize,
+        run=_run_synthesize,
+    ),
+    "synthesis-bench": Command(
+        help="run by-target synthesis on every case of a suite and report accuracy, MRR and latency",
+        configure=_configure_synthesis_bench,
+        run=_run_synthesis_bench,
     ),
     "rewrite": Command(
         help="rewrite a messy pipeline script into a declarative PipelineSpec with an LLM, verified on sample data",

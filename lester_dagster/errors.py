@@ -90,3 +90,26 @@ class CodeRejected(RewriteError):
         self.refinement = refinement
         self.part = part
         super().__init__("; ".join(self.problems))
+
+
+class SynthesisError(LesterError):
+    """By-target pipeline synthesis cannot start or finds nothing."""
+
+
+class SynthesisInputError(SynthesisError):
+    """An input or target table is unreadable, empty, or gives synthesis nothing to map."""
+
+
+class SpecError(SynthesisError):
+    """A synthesised pipeline spec is malformed: unknown operator, missing field, unknown table."""
+
+
+class NoPipelineFound(SynthesisError):
+    """The search ended (depth or time limit) without a pipeline that satisfies the target's constraints.
+    `tried` summarises what was explored, `near_misses` the closest candidates."""
+
+    def __init__(self, message: str, tried: Iterable[str] = (), near_misses: Iterable[str] = ()) -> None:
+        self.tried, self.near_misses = list(tried), list(near_misses)
+        details = "".join(f"\n  tried: {t}" for t in self.tried)
+        details += "".join(f"\n  closest: {m}" for m in self.near_misses)
+        super().__init__(message + details)

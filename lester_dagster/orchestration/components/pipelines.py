@@ -7,6 +7,7 @@
         - {name: customers, key: customer_id, columns: [customer_id, customer_email, bank, country, level]}
         - {name: mails, key: mail_id, columns: [mail_id, email, raw_date, mail_subject, mail_text]}
       lake_dir: "{{ env.LESTER_LAKE or 'data' }}"
+      synthesized_dir: synthesized/   # optional: every spec written by `lester-dagster synthesize`
 """
 
 import importlib
@@ -16,7 +17,8 @@ import dagster as dg
 
 from lester_dagster.orchestration.asset_factory import LakeSource
 from lester_dagster.orchestration.definitions import lester_definitions
-from lester_dagster.pipeline import PipelineSpec
+from lester_dagster.orchestration.synthesized import lake_sources_for, synthesized_pipelines
+from lester_dagster.pipeline import TablePipeline
 
 
 class LakeSourceModel(dg.Model):
@@ -31,28 +33,37 @@ class LesterPipelinesComponent(dg.Component, dg.Model, dg.Resolvable):
     """Provenance-tracking ML pipelines (rewritten or synthesised) as Dagster assets, with the deletion
     sensor, its partial-refresh job, the audit log, asset checks and a refresh schedule."""
 
-    pipelines: Sequence[str]  # "module:attribute" of PipelineSpec objects
-    sources: Sequence[LakeSourceModel]
+    pipelines: Sequence[str] = ()  # "module:attribute" of PipelineSpec (or TablePipeline) objects
+    sources: Sequence[LakeSourceModel] = ()
     lake_dir: str = "data"
     artifacts_dir: str = "artifacts"
     refresh_cron: str = "0 3 * * *"
+    # a folder of synthesised pipeline specs (*.json); their inputs are lake sources (declared above, or
+    # taken from the lake's files: then identified by content)
+    synthesized_dir: str | None = None
 
     def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
+        pipelines = [load_pipeline(p) for p in self.pipelines]
+        sources = [LakeSource(s.name, s.key, tuple(s.columns)) for s in self.sources]
+        if self.synthesized_dir is not None:
+            synthesized = synthesized_pipelines(self.synthesized_dir, {s.name: s.key for s in sources})
+            pipelines += synthesized
+            sources = lake_sources_for(synthesized, self.lake_dir, sources)
         return lester_definitions(
-            [load_pipeline(p) for p in self.pipelines],
-            [LakeSource(s.name, s.key, tuple(s.columns)) for s in self.sources],
+            pipelines,
+            sources,
             lake_dir=self.lake_dir,
             artifacts_dir=self.artifacts_dir,
             refresh_cron=self.refresh_cron,
         )
 
 
-def load_pipeline(reference: str) -> PipelineSpec:
-    """Imports `module:attribute`, which must be a PipelineSpec."""
+def load_pipeline(reference: str) -> TablePipeline:
+    """Imports `module:attribute`, which must be a PipelineSpec (or a TablePipeline)."""
     module, _, attribute = reference.partition(":")
     if not attribute:
         raise ValueError(f"pipeline reference {reference!r} must look like 'package.module:ATTRIBUTE'.")
     value = getattr(importlib.import_module(module), attribute, None)
-    if not isinstance(value, PipelineSpec):
+    if not isinstance(value, TablePipeline):
         raise ValueError(f"{reference} is {type(value).__name__}, not a PipelineSpec; point at the pipeline's spec object.")
     return value

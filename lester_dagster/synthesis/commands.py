@@ -1,0 +1,92 @@
+"""What the `synthesize` and `synthesis-bench` subcommands of `lester-dagster` do; lester_dagster/cli.py
+declares their arguments and calls these."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from lester_dagster.errors import LesterError, NoPipelineFound
+from lester_dagster.synthesis.bench import (
+    CaseResult,
+    format_report,
+    run_suite,
+    save_report,
+)
+from lester_dagster.synthesis.cases import read_table
+from lester_dagster.synthesis.search import SearchConfig, synthesize
+
+
+def input_names(paths: Sequence[Path]) -> list[str]:
+    """Pipeline names for input files: their stems as identifiers, made unique."""
+    names: list[str] = []
+    for path in paths:
+        name = re.sub(r"\W+", "_", path.stem).strip("_") or "table"
+        base, number = name, 2
+        while name in names:
+            name, number = f"{base}_{number}", number + 1
+        names.append(name)
+    return names
+
+
+def run_synthesize(
+    inputs: Sequence[Path], target: Path, top_k: int, out: Path | None, write_all: bool, time_limit: float
+) -> int:
+    if top_k < 1 or time_limit <= 0:
+        print("error: --top-k must be at least 1 and --time-limit positive", file=sys.stderr)
+        return 2
+    try:
+        frames = {name: read_table(path) for name, path in zip(input_names(inputs), inputs, strict=True)}
+        wanted = read_table(target)
+        result = synthesize(frames, wanted, SearchConfig(top_k=top_k, time_limit=time_limit))
+    except NoPipelineFound as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except LesterError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"inputs: {', '.join(f'{n} ({len(f)} rows)' for n, f in frames.items())}; "
+          f"target: {len(wanted)} rows, columns {list(wanted.columns)}")
+    print(f"{len(result.pipelines)} pipeline(s) in {result.seconds:.2f} s ({result.explored} partial pipelines "
+          f"explored{', time limit reached' if result.timed_out else ''})")
+    for pipeline in result.pipelines:
+        print()
+        print(pipeline.describe())
+    if out is not None:
+        specs = result.specs() if write_all else [result.best]
+        payload = [s.to_dict() for s in specs] if write_all else specs[0].to_dict()
+        out.write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")
+        print(f"\nwrote {f'all {len(specs)} specs' if write_all else 'the best spec'} to {out}")
+    return 0
+
+
+def run_synthesis_bench(
+    suite: Path,
+    top_k: int,
+    report_path: Path | None,
+    time_limit: float,
+    baselines: bool,
+    only: Sequence[str] = (),
+    quiet: bool = False,
+) -> int:
+    def progress(method: str, result: CaseResult) -> None:
+        if quiet:
+            return
+        verdict = f"rank {result.rank}" if result.solved else "unsolved"
+        note = f"  ({result.error[:80]})" if result.error and not result.solved else ""
+        print(f"{method:<15} {result.case:<48} {verdict:<9} {result.seconds:6.2f} s{note}", flush=True)
+
+    try:
+        report = run_suite(suite, top_k, time_limit, baselines, only, progress)
+    except LesterError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print()
+    print(format_report(report))
+    if report_path is not None:
+        save_report(report, report_path)
+        print(f"\nreport: {report_path}")
+    return 0

@@ -1,0 +1,189 @@
+"""Implicit constraints of the target: keys (unique column combinations), functional dependencies with a
+left-hand side of at most two columns, and columns that are clearly not keys. Discovered on (a sample
+of) the target, then checked on a candidate output through a column mapping (Auto-Pipeline 2.2, 3.3)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+
+MAX_ROWS = 5000  # rows of the target (and of a candidate) the constraints are computed on
+MAX_FDS = 40
+MAX_LHS_COLUMNS = 14  # columns considered on an FD's left-hand side (lowest cardinality first)
+TOLERANCE = 0.98  # share of a key's (or an FD's) values that must be consistent on a candidate
+
+
+@dataclass(frozen=True)
+class FD:
+    """`lhs` determines `rhs`."""
+
+    lhs: tuple[str, ...]
+    rhs: str
+    support: int = 0  # rows that share their lhs value with another row
+
+    def __str__(self) -> str:
+        return f"{', '.join(self.lhs)} -> {self.rhs}"
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """What the target's output must look like, structurally."""
+
+    columns: tuple[str, ...]
+    rows: int
+    keys: tuple[tuple[str, ...], ...] = ()
+    primary: tuple[str, ...] | None = None
+    fds: tuple[FD, ...] = ()
+    nonkeys: tuple[str, ...] = ()  # single columns with many repeated values in the target
+
+    @property
+    def total(self) -> int:
+        return len(self.keys) + len(self.fds) + len(self.nonkeys)
+
+    def describe(self) -> list[str]:
+        lines = [f"key {{{', '.join(k)}}}" + (" (primary)" if k == self.primary else "") for k in self.keys]
+        lines += [f"FD {fd}" for fd in self.fds]
+        lines += [f"not a key: {c}" for c in self.nonkeys]
+        return lines
+
+
+@dataclass(frozen=True)
+class ConstraintReport:
+    """Which of the target's constraints a candidate output satisfies under a column mapping."""
+
+    satisfied: int
+    total: int
+    primary_ok: bool
+    violations: tuple[str, ...] = field(default=())
+
+    @property
+    def share(self) -> float:
+        return self.satisfied / self.total if self.total else 1.0
+
+
+def _codes(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    return {c: pd.factorize(frame[c], use_na_sentinel=False)[0].astype(np.int64) for c in frame.columns}
+
+
+def _combined(codes: Sequence[np.ndarray]) -> np.ndarray:
+    out = codes[0]
+    for more in codes[1:]:
+        out = out * (int(more.max()) + 1 if len(more) else 1) + more
+    return out
+
+
+def _distinct(values: np.ndarray) -> int:
+    return len(np.unique(values)) if len(values) else 0
+
+
+def _sample(frame: pd.DataFrame, rows: int = MAX_ROWS) -> pd.DataFrame:
+    return frame if len(frame) <= rows else frame.sample(rows, random_state=0)
+
+
+def _is_float(frame: pd.DataFrame, column: str) -> bool:
+    values = frame[column].dropna()
+    if not pd.api.types.is_float_dtype(values.dtype) or not len(values):
+        return False
+    return not bool(np.all(np.mod(values.to_numpy(), 1) == 0))
+
+
+def discover(frame: pd.DataFrame, max_lhs: int = 2) -> Constraints:
+    """Keys (minimal, up to three columns), FDs (lhs up to `max_lhs` columns, minimal, supported by
+    repeated lhs values so near-unique columns cannot explode them) and non-key columns of a table."""
+    frame = _sample(frame)
+    n, columns = len(frame), [str(c) for c in frame.columns]
+    codes = _codes(frame)
+    distinct = {c: _distinct(codes[c]) for c in columns}
+    no_nulls = {c for c in columns if not frame[c].isna().any()}
+    keys: list[tuple[str, ...]] = [(c,) for c in columns if distinct[c] == n and c in no_nulls and n > 1]
+    if n > 2:
+        repeated = [c for c in columns if distinct[c] < n and c in no_nulls]
+        repeated.sort(key=lambda c: distinct[c])
+        for size in (2, 3):
+            if size == 3 and (keys or len(repeated) > 12):
+                break
+            for combo in combinations(repeated[:MAX_LHS_COLUMNS], size):
+                if any(set(k) <= set(combo) for k in keys):
+                    continue
+                if sum(distinct[c] > 0.5 * n for c in combo) >= 2:
+                    continue  # two near-unique columns are unique together by chance, not by design
+                if _distinct(_combined([codes[c] for c in combo])) == n:
+                    keys.append(tuple(sorted(combo, key=columns.index)))
+    # measures with fractional values are unique by chance, not by design: they make no key
+    keys = [k for k in keys if not any(_is_float(frame, c) for c in k)]
+    primary = min(keys, key=lambda k: (len(k), sum(columns.index(c) for c in k)), default=None)
+    fds: list[FD] = []
+    if n > 2:
+        lhs_columns = [c for c in columns if 1 < distinct[c] <= 0.8 * n]
+        lhs_columns.sort(key=lambda c: distinct[c])
+        lhs_columns = lhs_columns[:MAX_LHS_COLUMNS]
+        found: dict[str, list[tuple[str, ...]]] = {c: [] for c in columns}
+        for size in range(1, max_lhs + 1):
+            for lhs in combinations(lhs_columns, size):
+                if any(set(k) <= set(lhs) for k in keys):
+                    continue
+                lhs_codes = _combined([codes[c] for c in lhs])
+                groups = _distinct(lhs_codes)
+                if groups > 0.8 * n:
+                    continue
+                support = n - groups
+                for rhs in columns:
+                    if rhs in lhs or distinct[rhs] <= 1:
+                        continue
+                    if any(set(smaller) <= set(lhs) for smaller in found[rhs]):
+                        continue
+                    if _distinct(_combined([lhs_codes, codes[rhs]])) == groups:
+                        found[rhs].append(lhs)
+                        fds.append(FD(tuple(sorted(lhs, key=columns.index)), rhs, support))
+        fds.sort(key=lambda fd: (-fd.support, len(fd.lhs)))
+        fds = fds[:MAX_FDS]
+    nonkeys = tuple(c for c in columns if n >= 6 and distinct[c] <= 0.7 * n and (c,) not in keys)
+    return Constraints(tuple(columns), n, tuple(keys), primary, tuple(fds), nonkeys)
+
+
+def check(constraints: Constraints, frame: pd.DataFrame, pairs: Mapping[str, str]) -> ConstraintReport:
+    """The target's constraints on a candidate output; `pairs` maps target columns to its columns.
+    A constraint over an unmapped column counts as violated."""
+    frame = _sample(frame)
+    n = len(frame)
+    cache: dict[tuple[str, ...], int] = {}
+    codes: dict[str, np.ndarray] = {}
+
+    def distinct(cols: tuple[str, ...]) -> int | None:
+        if any(c not in pairs for c in cols):
+            return None
+        mapped = tuple(pairs[c] for c in cols)
+        if mapped not in cache:
+            for c in mapped:
+                if c not in codes:
+                    codes[c] = pd.factorize(frame[c], use_na_sentinel=False)[0].astype(np.int64)
+            cache[mapped] = _distinct(_combined([codes[c] for c in mapped])) if n else 0
+        return cache[mapped]
+
+    satisfied, violations, primary_ok = 0, [], True
+    for key in constraints.keys:
+        count = distinct(key)
+        nulls = count is not None and any(frame[pairs[c]].isna().any() for c in key)
+        # a few duplicates are the other rows' chance, not another granularity
+        if count is not None and count >= TOLERANCE * n and not nulls:
+            satisfied += 1
+        else:
+            violations.append(f"key {{{', '.join(key)}}}")
+            primary_ok = primary_ok and key != constraints.primary
+    for fd in constraints.fds:
+        lhs, both = distinct(fd.lhs), distinct((*fd.lhs, fd.rhs))
+        if lhs is not None and both is not None and lhs >= TOLERANCE * both:
+            satisfied += 1
+        else:
+            violations.append(f"FD {fd}")
+    for column in constraints.nonkeys:
+        count = distinct((column,))
+        if count is not None and (count < n or n <= 1):
+            satisfied += 1
+        else:
+            violations.append(f"not a key: {column}")
+    return ConstraintReport(satisfied, constraints.total, primary_ok, tuple(violations))

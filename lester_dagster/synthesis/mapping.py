@@ -1,0 +1,183 @@
+"""Column mapping from a candidate output to the target (standard schema matching, as in Auto-Pipeline
+section 3.3): value overlap (Jaccard, containment), character-class pattern distance, numeric range and
+distribution overlap, with column names as a lesser signal. The target was made from other rows, so
+values need not be equal: patterns and ranges carry the match where value sets differ."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping as MappingType
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from lester_dagster.synthesis.profile import ColumnProfile
+
+THRESHOLD = 0.45  # a target column is mapped when its best candidate column scores at least this
+_SUFFIX = re.compile(r"(_x|_y)$")
+_TOKEN = re.compile(r"[a-z]+|[0-9]+")
+
+
+def _tokens(name: str) -> frozenset[str]:
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", _SUFFIX.sub("", name))
+    return frozenset(_TOKEN.findall(spaced.lower()))
+
+
+@lru_cache(maxsize=65536)
+def name_similarity(a: str, b: str) -> float:
+    """1 for the same name (ignoring case, separators and merge suffixes), token overlap otherwise."""
+    left, right = _tokens(a), _tokens(b)
+    if not left or not right:
+        return 1.0 if a == b else 0.0
+    if left == right:
+        return 1.0
+    return 0.8 * len(left & right) / len(left | right)
+
+
+@lru_cache(maxsize=65536)
+def _edit_distance(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def pattern_similarity(t: ColumnProfile, c: ColumnProfile) -> float:
+    """1 - the minimum relative pattern edit distance (MRPE), averaged over the target's patterns by share."""
+    if not t.patterns or not c.patterns:
+        return 0.0
+    overlap = sum(min(share, c.patterns.get(p, 0.0)) for p, share in t.patterns.items())
+    if overlap >= 0.9:
+        return overlap
+    total = 0.0
+    for p, share in t.patterns.items():
+        best = min(_edit_distance(p[:24], q[:24]) / max(1, len(p[:24]) + len(q[:24])) for q in c.patterns)
+        total += share * (1.0 - best)
+    return max(overlap, total / sum(t.patterns.values()))
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> tuple[float, float]:
+    if not a or not b:
+        return 0.0, 0.0
+    common = len(a & b)
+    return common / len(a | b), common / min(len(a), len(b))
+
+
+def numeric_similarity(t: ColumnProfile, c: ColumnProfile) -> float:
+    if not t.quantiles or not c.quantiles:
+        return 0.5 if not t.quantiles and not c.quantiles else 0.0
+    lo, hi = min(t.lo, c.lo), max(t.hi, c.hi)
+    span = hi - lo
+    if span <= 0:
+        return 1.0
+    overlap = max(0.0, min(t.hi, c.hi) - max(t.lo, c.lo)) / span
+    closeness = 1.0 - float(np.mean(np.abs(np.subtract(t.quantiles, c.quantiles)))) / span
+    score = 0.35 * overlap + 0.65 * closeness
+    a, b = t.distinct_numbers, c.distinct_numbers
+    common = len(np.intersect1d(np.round(a, 6), np.round(b, 6), assume_unique=False)) if len(a) and len(b) else 0
+    overlap_values = max(common / (len(a) + len(b) - common), common / min(len(a), len(b))) if common else 0.0
+    if t.integral and c.integral and (t.distinct <= 50 or c.distinct <= 50):
+        # few distinct integers (codes, counts): the values themselves recur across row samples
+        score = 0.5 * score + 0.5 * overlap_values
+    else:
+        score = max(score, overlap_values)
+    if t.integral and not c.integral:
+        score *= 0.6
+    elif c.integral and not t.integral and c.distinct > 2:
+        score *= 0.8
+    return score
+
+
+def string_similarity(t: ColumnProfile, c: ColumnProfile) -> float:
+    jaccard, containment = _jaccard(t.values, c.values)
+    values = max(jaccard, 0.9 * containment)
+    patterns = pattern_similarity(t, c)
+    lengths = min(t.length, c.length) / max(t.length, c.length) if max(t.length, c.length) > 0 else 1.0
+    shape = patterns * (0.6 + 0.4 * lengths)
+    ut, uc = t.uniqueness, c.uniqueness
+    cardinality = min(ut, uc) / max(ut, uc) if max(ut, uc) > 0 else 1.0
+    if max(ut, uc) <= 0.5:
+        # categorical on both sides: the same column over other rows shares most of its values
+        return 0.6 * values + 0.4 * shape
+    if values == 0.0 and min(t.distinct, c.distinct) <= 30 and max(t.distinct, c.distinct) <= 60:
+        # two small categorical domains without a shared value are different columns, whatever their shape
+        shape *= 0.5
+    return max(values, 0.8 * shape * (0.75 + 0.25 * cardinality))
+
+
+def value_similarity(t: ColumnProfile, c: ColumnProfile) -> float:
+    kinds = {t.kind, c.kind}
+    if kinds == {"number"}:
+        score = numeric_similarity(t, c)
+    elif kinds == {"bool"}:
+        score = max(_jaccard(t.values, c.values)[0], 0.8)
+    elif kinds <= {"string", "datetime", "other"}:
+        score = string_similarity(t, c)
+    elif kinds == {"number", "bool"}:
+        score = 0.5 * numeric_similarity(t, c) if t.distinct <= 2 and c.distinct <= 2 else 0.0
+    else:
+        return 0.0
+    if t.nulls == 0 and c.null_share > 0.02:
+        score *= 0.8
+    elif t.null_share > 0.05 and c.nulls == 0:
+        score *= 0.9
+    return score
+
+
+def similarity(t: ColumnProfile, c: ColumnProfile) -> float:
+    """How likely candidate column `c` is target column `t`, in [0, 1]."""
+    values = value_similarity(t, c)
+    if values < 0.3:
+        return 0.8 * values
+    return min(1.0, 0.8 * values + 0.2 * name_similarity(t.name, c.name))
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """A one-to-one mapping of target columns onto candidate columns with the score of each pair."""
+
+    pairs: MappingType[str, str]  # target column -> candidate column (mapped ones only)
+    scores: MappingType[str, float]  # target column -> score of its best assignment (0 if none)
+
+    @property
+    def covered(self) -> int:
+        return len(self.pairs)
+
+    @property
+    def mean_score(self) -> float:
+        return float(np.mean(list(self.scores.values()))) if self.scores else 0.0
+
+    def log_likelihood(self) -> float:
+        return float(sum(np.log(max(s, 1e-3)) for s in self.scores.values()))
+
+
+def map_columns(
+    target: MappingType[str, ColumnProfile],
+    candidate: MappingType[str, ColumnProfile],
+    threshold: float = THRESHOLD,
+    cache: dict[tuple[str, int], tuple[ColumnProfile, float]] | None = None,
+) -> ColumnMapping:
+    """The best one-to-one assignment of target columns to candidate columns (Hungarian method)."""
+    t_names, c_names = list(target), list(candidate)
+    if not t_names or not c_names:
+        return ColumnMapping({}, {t: 0.0 for t in t_names})
+    scores = np.zeros((len(t_names), len(c_names)))
+    for i, t in enumerate(t_names):
+        for j, c in enumerate(c_names):
+            profile = candidate[c]
+            key = (t, id(profile))
+            if cache is not None and key in cache and cache[key][0] is profile:
+                scores[i, j] = cache[key][1]
+                continue
+            scores[i, j] = similarity(target[t], profile)
+            if cache is not None:
+                cache[key] = (profile, scores[i, j])
+    rows, cols = linear_sum_assignment(scores, maximize=True)
+    assigned = {t_names[i]: (c_names[j], float(scores[i, j])) for i, j in zip(rows, cols, strict=True)}
+    pairs = {t: c for t, (c, s) in assigned.items() if s >= threshold}
+    return ColumnMapping(pairs, {t: assigned.get(t, ("", 0.0))[1] for t in t_names})

@@ -1,0 +1,212 @@
+"""Column profiles: the statistics every other part of the search reads (kind, cardinality, value sets,
+character-class patterns, numeric ranges). Each statistic is computed on first use and kept, and a
+`Tab` profiles each of its columns once, so a table visited by many candidate steps is profiled once.
+
+Strings that all read as numbers are profiled as numbers, because that is what they become in a CSV
+dump: a derived "01".."12" month column compares with a target's month column of integers."""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+MAX_VALUES = 3000  # distinct values kept per column for overlap measures
+PATTERN_SAMPLE = 120  # distinct values whose patterns are computed
+QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
+
+_CLASSES = str.maketrans(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+    "A" * 26 + "a" * 26 + "0" * 10,
+)
+_RUNS = re.compile(r"(.)\1+")
+_NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
+
+
+def pattern(text: str) -> str:
+    """Character-class pattern: A for upper case, a for lower case, 0 for digits, the rest kept."""
+    return text.translate(_CLASSES)
+
+
+def compressed_pattern(text: str) -> str:
+    """The pattern with runs of a class collapsed: 'John Doe' -> 'Aa Aa'."""
+    return _RUNS.sub(r"\1", pattern(text))
+
+
+def kind_of(values: pd.Series) -> str:
+    dtype = values.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "bool"
+    if pd.api.types.is_numeric_dtype(dtype):
+        return "number"
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "datetime"
+    if pd.api.types.is_string_dtype(dtype) or dtype == object:
+        return "string"
+    return "other"
+
+
+def number_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else f"{value:.6g}"
+
+
+class ColumnProfile:
+    """What the search knows about one column; statistics are computed lazily."""
+
+    def __init__(self, name: str, values: pd.Series) -> None:
+        self.name = name
+        self.rows = len(values)
+        kind = kind_of(values)
+        self._numbers: np.ndarray | None = None
+        if kind == "number":
+            self._numbers = values.to_numpy(dtype=float, na_value=np.nan)
+        elif kind == "bool":
+            self._objects = values.dropna().astype(str).to_numpy(dtype=object)
+        else:
+            objects = values.dropna().to_numpy(dtype=object)
+            if kind == "string" and len(objects) and not isinstance(objects[0], (list, dict, tuple)):
+                texts = np.asarray([str(v) for v in objects], dtype=object)
+                distinct = pd.unique(texts)
+                if len(distinct) and all(_NUMBER.match(t) for t in distinct[:MAX_VALUES]):
+                    kind = "number"
+                    self._numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+                objects = texts
+            self._objects = objects
+        self.kind = kind
+        if self._numbers is not None:
+            self._finite = self._numbers[np.isfinite(self._numbers)]
+            self.nulls = int(np.isnan(self._numbers).sum())
+        else:
+            self.nulls = self.rows - len(self._objects)
+
+    def __repr__(self) -> str:
+        return f"ColumnProfile({self.name!r}, {self.kind}, rows={self.rows}, distinct={self.distinct})"
+
+    @cached_property
+    def _distinct_values(self) -> np.ndarray:
+        if self._numbers is not None:
+            return np.unique(self._finite)
+        return pd.unique(self._objects)
+
+    @property
+    def distinct_numbers(self) -> np.ndarray:
+        """Sorted distinct finite numbers (empty for non-numeric columns)."""
+        return self._distinct_values if self._numbers is not None else np.array([])
+
+    @cached_property
+    def distinct(self) -> int:
+        return len(self._distinct_values)
+
+    @cached_property
+    def values(self) -> frozenset[str]:
+        """Distinct values as normalised text (capped)."""
+        head = self._distinct_values[:MAX_VALUES]
+        if self._numbers is not None:
+            return frozenset(number_text(v) for v in head)
+        return frozenset(str(v).strip() for v in head)
+
+    @cached_property
+    def patterns(self) -> dict[str, float]:
+        """Compressed pattern -> share of distinct values having it (the 12 most common)."""
+        head = self._distinct_values[: PATTERN_SAMPLE if self._numbers is None else 40]
+        if not len(head):
+            return {}
+        texts = [number_text(v) for v in head] if self._numbers is not None else [str(v) for v in head]
+        counts: dict[str, int] = {}
+        for text in texts:
+            p = compressed_pattern(text)
+            counts[p] = counts.get(p, 0) + 1
+        top = sorted(counts.items(), key=lambda x: -x[1])[:12]
+        return {p: c / len(texts) for p, c in top}
+
+    @cached_property
+    def length(self) -> float:
+        head = self._distinct_values[:PATTERN_SAMPLE]
+        if not len(head):
+            return 0.0
+        texts = [number_text(v) for v in head] if self._numbers is not None else [str(v) for v in head]
+        return float(np.mean([len(t) for t in texts]))
+
+    @cached_property
+    def integral(self) -> bool:
+        return self._numbers is not None and len(self._finite) > 0 and bool(np.all(np.mod(self._finite, 1) == 0))
+
+    @cached_property
+    def _range(self) -> tuple[float, float, tuple[float, ...]]:
+        if self._numbers is None or not len(self._finite):
+            return 0.0, 0.0, ()
+        quantiles = tuple(float(q) for q in np.quantile(self._finite, QUANTILES))
+        return float(self._finite.min()), float(self._finite.max()), quantiles
+
+    @property
+    def lo(self) -> float:
+        return self._range[0]
+
+    @property
+    def hi(self) -> float:
+        return self._range[1]
+
+    @property
+    def quantiles(self) -> tuple[float, ...]:
+        return self._range[2]
+
+    @property
+    def null_share(self) -> float:
+        return self.nulls / self.rows if self.rows else 0.0
+
+    @property
+    def unique(self) -> bool:
+        """Every row has its own non-null value."""
+        return self.rows > 0 and self.nulls == 0 and self.distinct == self.rows
+
+    @property
+    def uniqueness(self) -> float:
+        non_null = self.rows - self.nulls
+        return self.distinct / non_null if non_null else 0.0
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in ("number", "bool")
+
+
+def profile_column(name: str, values: pd.Series) -> ColumnProfile:
+    return ColumnProfile(name, values)
+
+
+class Tab:
+    """A frame with lazily computed, cached column profiles and a row-order-insensitive fingerprint."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self._profiles: dict[str, ColumnProfile] = {}
+        self.cache: dict[str, object] = {}  # per-table results of the search (its mapping onto the target)
+
+    @property
+    def columns(self) -> list[str]:
+        return [str(c) for c in self.frame.columns]
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def profile(self, column: str) -> ColumnProfile:
+        found = self._profiles.get(column)
+        if found is None:
+            found = self._profiles[column] = profile_column(column, self.frame[column])
+        return found
+
+    def profiles(self) -> dict[str, ColumnProfile]:
+        return {c: self.profile(c) for c in self.columns}
+
+    @cached_property
+    def fingerprint(self) -> int:
+        """Equal for frames with the same columns and the same multiset of rows."""
+        if self.frame.shape[1] == 0:
+            return hash((len(self.frame),))
+        ordered = self.frame[sorted(self.columns)]
+        try:
+            rows = pd.util.hash_pandas_object(ordered, index=False).to_numpy(dtype=np.uint64)
+        except TypeError:
+            rows = pd.util.hash_pandas_object(ordered.astype(str), index=False).to_numpy(dtype=np.uint64)
+        return hash((tuple(sorted(self.columns)), len(self.frame), int(rows.sum(dtype=np.uint64))))

@@ -1,0 +1,565 @@
+"""Auto-Pipeline-Search: beam search over partial pipelines (Algorithm 1 of the paper). Each round adds
+one step to every pipeline in the beam with the operators' top predicted parameters (AddOneStep), keeps
+a diverse top-K (best joint probability, most target constraints satisfied, most target columns
+mapped: GetPromisingTopK), and sets aside the pipelines whose output satisfies every constraint
+(VerifyCands). Near misses are fine-tuned (a group-by for a missing key, a group-by joined back for a
+missing FD, string transforms for unmapped columns), and the verified pipelines are ranked by a
+`Ranker`, joint probability by default (GetFinalTopK)."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Protocol, runtime_checkable
+
+import pandas as pd
+
+from lester_dagster.errors import LesterError, NoPipelineFound, SynthesisInputError
+from lester_dagster.synthesis import operators as ops
+from lester_dagster.synthesis.constraints import (
+    ConstraintReport,
+    Constraints,
+    check,
+    discover,
+)
+from lester_dagster.synthesis.mapping import ColumnMapping, similarity
+from lester_dagster.synthesis.predict import PREDICTORS, REPAIRS, Context, Proposal
+from lester_dagster.synthesis.profile import Tab
+from lester_dagster.synthesis.spec import SynthesisSpec
+
+# ---- configuration -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """Knobs of the search. `use_constraints=False` and `greedy=True` give the paper's baselines."""
+
+    top_k: int = 5
+    beam_width: int = 9
+    max_depth: int = 6
+    extra_depth: int = 1  # rounds to go on after the first verified pipeline, to find alternatives
+    time_limit: float = 30.0
+    min_constraint_share: float = 0.75  # of the target's keys/FDs/non-keys a verified candidate satisfies
+    use_constraints: bool = True
+    greedy: bool = False  # keep only the single most probable step each round (Auto-Suggest baseline)
+    fine_tune: bool = True
+    fill_unverified: bool = True  # pad the ranking with the closest unverified candidates
+    max_rows: int = 20000  # larger inputs are sampled for the search
+    operators: tuple[str, ...] = tuple(PREDICTORS)
+
+
+# ---- candidates and rankers --------------------------------------------------------------------------
+
+
+@dataclass
+class State:
+    """A partial pipeline: its steps, the tables not yet consumed, and how its last table fares."""
+
+    steps: tuple[ops.Step, ...]
+    probabilities: tuple[float, ...]
+    live: dict[str, Tab]
+    last: str
+    origins: dict[str, frozenset[str]]  # live table -> the inputs it derives from
+    mapping: ColumnMapping | None = None
+    report: ConstraintReport | None = None
+
+    @property
+    def log_probability(self) -> float:
+        return float(sum(math.log(max(p, 1e-9)) for p in self.probabilities))
+
+    @property
+    def output(self) -> Tab:
+        return self.live[self.last]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A complete pipeline with everything a ranker may look at."""
+
+    spec: SynthesisSpec
+    step_probabilities: tuple[float, ...]
+    mapping: ColumnMapping
+    report: ConstraintReport
+    rows: int
+    target_rows: int
+    unused_inputs: int
+    verified: bool
+    null_mismatch: float = 0.0  # how far the mapped columns' null shares are from the target's, in z-scores
+
+
+    @property
+    def log_probability(self) -> float:
+        return float(sum(math.log(max(p, 1e-9)) for p in self.step_probabilities))
+
+    def features(self) -> dict[str, float]:
+        """Numeric features for a learned ranker."""
+        return {
+            "steps": float(len(self.step_probabilities)),
+            "log_probability": self.log_probability,
+            "mapping_mean": self.mapping.mean_score,
+            "mapping_log_likelihood": self.mapping.log_likelihood(),
+            "constraint_share": self.report.share,
+            "primary_key_ok": float(self.report.primary_ok),
+            "row_ratio_log": math.log(max(self.rows, 1) / max(self.target_rows, 1)),
+            "unused_inputs": float(self.unused_inputs),
+            "null_mismatch": self.null_mismatch,
+            "verified": float(self.verified),
+            **{f"op_{s.op}": float(sum(1 for x in self.spec.steps if x.op == s.op)) for s in self.spec.steps},
+        }
+
+
+@runtime_checkable
+class Ranker(Protocol):
+    """Scores complete candidates; higher is better. A learned ranker implements the same method."""
+
+    def score(self, candidate: Candidate) -> float: ...
+
+
+class JointProbabilityRanker:
+    """log P(steps) + log P(target's columns | output): the joint probability of the operators'
+    predicted parameters times the likelihood of the column mapping, with small penalties for
+    constraints left unsatisfied, inputs left unused and an output of an implausible size."""
+
+    def score(self, candidate: Candidate) -> float:
+        ratio = abs(math.log(max(candidate.rows, 1) / max(candidate.target_rows, 1)))
+        return (
+            candidate.log_probability
+            + candidate.mapping.log_likelihood()
+            + 2.0 * math.log(max(candidate.report.share, 0.05))
+            - 1.5 * candidate.unused_inputs
+            - 0.15 * max(0.0, ratio - math.log(2.0))
+            - candidate.null_mismatch
+        )
+
+
+@dataclass(frozen=True)
+class RankedPipeline:
+    rank: int
+    spec: SynthesisSpec
+    score: float
+    probability: float  # joint probability of the steps
+    verified: bool
+    mapping: Mapping[str, str]
+    violations: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        flag = "" if self.verified else f"  [unverified: {'; '.join(self.violations[:3])}]"
+        return f"#{self.rank}  p={self.probability:.3g}  score={self.score:.2f}{flag}\n{self.spec.describe()}"
+
+
+@dataclass
+class SynthesisResult:
+    pipelines: list[RankedPipeline]
+    seconds: float
+    explored: int
+    depth: int
+    constraints: Constraints
+    timed_out: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def best(self) -> SynthesisSpec:
+        return self.pipelines[0].spec
+
+    def specs(self) -> list[SynthesisSpec]:
+        return [p.spec for p in self.pipelines]
+
+
+# ---- the search --------------------------------------------------------------------------------------
+
+
+class _Search:
+    def __init__(self, inputs: Mapping[str, pd.DataFrame], target: pd.DataFrame, config: SearchConfig,
+                 ranker: Ranker) -> None:
+        self.config, self.ranker = config, ranker
+        self.started = time.perf_counter()
+        self.inputs = {name: _sample(frame, config.max_rows) for name, frame in inputs.items()}
+        constraints = discover(target) if config.use_constraints else Constraints(tuple(map(str, target.columns)), len(target))
+        self.ctx = Context(target, constraints)
+        self.explored, self.depth, self.timed_out = 0, 0, False
+        self.seen: dict[int, int] = {}
+        self.expanded: set[int] = set()  # states every operator has been tried on
+        self.tried: dict[str, int] = {}
+
+    def out_of_time(self) -> bool:
+        if time.perf_counter() - self.started > self.config.time_limit:
+            self.timed_out = True
+        return self.timed_out
+
+    # -- AddOneStep
+
+    def extend(self, state: State, operators: Sequence[str]) -> list[State]:
+        if set(operators) >= set(self.config.operators):
+            self.expanded.add(id(state))
+        children = []
+        for operator in operators:
+            if self.out_of_time():
+                break
+            try:
+                proposals = list(PREDICTORS[operator](state.live, self.ctx))
+            except (TypeError, ValueError, KeyError, IndexError, ZeroDivisionError, AttributeError):
+                continue
+            for proposal in proposals:
+                child = self.apply(state, proposal)
+                if child is not None:
+                    children.append(child)
+        return children
+
+    def apply(self, state: State, proposal: Proposal) -> State | None:
+        env = {name: tab.frame for name, tab in state.live.items()}
+        try:
+            for step in proposal.steps:
+                env[step.out] = step.run(env)
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError, LesterError):
+            return None
+        self.tried[proposal.operator] = self.tried.get(proposal.operator, 0) + 1
+        self.explored += 1
+        final = proposal.steps[-1].out
+        frame = env[final]
+        if frame.shape[1] == 0 or len(frame) == 0 or frame.columns.duplicated().any():
+            return None
+        consumed = {name for step in proposal.steps for name in step.inputs if name in state.live}
+        origins = frozenset().union(*(state.origins[name] for name in consumed)) if consumed else frozenset()
+        produced = Tab(frame)
+        produced.cache["made_by"] = proposal.operator
+        if len(proposal.steps) == 1 and isinstance(proposal.steps[0], (ops._Derive, ops.FillNA, ops.Select, ops.Rename)):
+            # same rows: the columns the step leaves alone keep their profiles
+            step, parent = proposal.steps[0], state.live[proposal.steps[0].inputs[0]]
+            touched = {getattr(step, "target", None), *getattr(step, "subset", ())}
+            if isinstance(step, ops.FillNA) and not step.subset:
+                touched = set(parent.columns)
+            renamed = dict(getattr(step, "mapping", ()))
+            for column in parent.columns:
+                if column not in touched and column not in renamed and column in produced.columns:
+                    produced._profiles[column] = parent.profile(column)
+        for name in consumed:  # a step that changes nothing is no step
+            if len(consumed) == 1 and state.live[name].fingerprint == produced.fingerprint:
+                return None
+        live = {name: tab for name, tab in state.live.items() if name not in consumed}
+        live[final] = produced
+        child = State(
+            steps=state.steps + proposal.steps,
+            probabilities=state.probabilities + (proposal.probability,) + (1.0,) * (len(proposal.steps) - 1),
+            live=live,
+            last=final,
+            origins={**{n: o for n, o in state.origins.items() if n in live}, final: origins},
+        )
+        key = hash((frozenset((n, t.fingerprint) for n, t in live.items() if n != final), produced.fingerprint))
+        if self.seen.get(key, 0) >= 2:  # the same tables reached another way: keep two such paths at most
+            return None
+        self.seen[key] = self.seen.get(key, 0) + 1
+        self.evaluate(child)
+        return child
+
+    # -- VerifyCands
+
+    def evaluate(self, state: State) -> None:
+        state.mapping = self.ctx.mapping(state.output)
+        state.report = check(self.ctx.constraints, state.output.frame, state.mapping.pairs)
+
+    def verified(self, state: State) -> bool:
+        assert state.mapping is not None and state.report is not None
+        if state.mapping.covered < len(self.ctx.columns):
+            return False
+        if not self.config.use_constraints:
+            return True
+        return state.report.primary_ok and state.report.share >= self.config.min_constraint_share
+
+    # -- GetPromisingTopK (diversity-based)
+
+    def promising(self, states: list[State]) -> list[State]:
+        width = 1 if self.config.greedy else self.config.beam_width
+        if self.config.greedy or not self.config.use_constraints:
+            return sorted(states, key=lambda s: -s.log_probability)[:width]
+        groups = [
+            sorted(states, key=lambda s: -s.log_probability),
+            sorted(states, key=lambda s: (-s.report.satisfied, -s.log_probability)),  # type: ignore[union-attr]
+            sorted(states, key=lambda s: (-s.mapping.covered, -s.mapping.mean_score, -s.log_probability)),  # type: ignore[union-attr]
+        ]
+        chosen: dict[int, State] = {}
+        position = 0
+        while len(chosen) < min(width, len(states)):
+            for group in groups:
+                if position < len(group) and len(chosen) < width:
+                    chosen.setdefault(id(group[position]), group[position])
+            position += 1
+        return list(chosen.values())
+
+    # -- Algorithm 1 (with the fine-tuning of Algorithm 2)
+
+    def run(self) -> SynthesisResult:
+        start = State((), (), {n: Tab(f) for n, f in self.inputs.items()}, next(iter(self.inputs)),
+                      {n: frozenset({n}) for n in self.inputs})
+        if len(self.inputs) == 1:
+            self.evaluate(start)
+        beam, candidates, found_at = [start], [], None
+        if len(self.inputs) == 1 and self.verified(start):
+            candidates.append(start)
+            found_at = 0
+        near: list[State] = [start] if start.mapping is not None else []
+        for depth in range(1, self.config.max_depth + 1):
+            if self.out_of_time() or not beam:
+                break
+            self.depth = depth
+            children = [c for state in beam for c in self.extend(state, self.config.operators)]
+            if not children:
+                break
+            for child in children:
+                if self.verified(child):
+                    candidates.append(child)
+            near.extend(children)
+            if any(self.verified(c) for c in children) and found_at is None:
+                found_at = depth
+            if self.config.greedy:
+                beam = self.promising(children)
+                if candidates:
+                    break
+                continue
+            beam = self.promising(children)
+            if found_at is not None and (depth >= found_at + self.config.extra_depth or self.confident(candidates)):
+                break
+        if self.config.fine_tune and self.config.use_constraints and not self.config.greedy:
+            candidates.extend(self.fine_tune(near, candidates))
+        return self.rank(candidates, near)
+
+    def confident(self, verified: list[State]) -> bool:
+        """The best verified pipeline fits so well that longer ones are not worth a round."""
+        best = max((self.candidate(s, True) for s in verified), key=self.ranker.score, default=None)
+        return (best is not None and best.report.share == 1.0 and best.mapping.mean_score >= 0.85
+                and best.null_mismatch == 0.0 and best.unused_inputs == 0)
+
+    def fine_tune(self, near: list[State], candidates: list[State]) -> list[State]:
+        """Salvages near misses: pipelines whose outputs map most target columns or miss a constraint."""
+        columns = len(self.ctx.columns)
+        pool = [s for s in near if s.mapping is not None and s.mapping.covered >= columns - 2 and not self.verified(s)
+                and id(s) not in self.expanded]
+        pool.sort(key=lambda s: (-s.mapping.covered, -s.report.share, -s.log_probability))  # type: ignore[union-attr]
+        found = []
+        for state in pool[: self.config.beam_width]:
+            if self.out_of_time():
+                break
+            for child in self.extend(state, [op for op in REPAIRS if op in self.config.operators]):
+                if self.verified(child):
+                    found.append(child)
+                elif child.mapping is not None and child.mapping.covered > state.mapping.covered:  # type: ignore[union-attr]
+                    # one more repair (e.g. two string columns to derive)
+                    for grandchild in self.extend(child, ["string", "fillna", "dropna"]):
+                        if self.verified(grandchild):
+                            found.append(grandchild)
+        return found
+
+    # -- GetFinalTopK
+
+    def candidate(self, state: State, verified: bool) -> Candidate:
+        assert state.mapping is not None and state.report is not None
+        columns = [state.mapping.pairs[t] for t in self.ctx.columns if t in state.mapping.pairs]
+        renames = {c: t for t, c in state.mapping.pairs.items() if c != t}
+        spec = canonical(SynthesisSpec(tuple(self.inputs), state.steps, state.last, tuple(columns), renames))
+        used = state.origins.get(state.last, frozenset())
+        return Candidate(spec, state.probabilities, state.mapping, state.report, len(state.output),
+                         len(self.ctx.target), len(self.inputs) - len(used), verified,
+                         self.null_mismatch(state))
+
+    def null_mismatch(self, state: State) -> float:
+        """Nulls are kept by the other rows too. A target column without nulls mapped to a column that
+        has some (or the reverse) is unlikely by chance: minus the log-likelihood of seeing no null in
+        n rows at the other side's null rate; else the z-score beyond 2. Each column's term is capped."""
+        assert state.mapping is not None
+        total = 0.0
+        for target, column in state.mapping.pairs.items():
+            t, c = self.ctx.profiles[target], state.output.profile(column)
+            if t.null_share == c.null_share or not t.rows or not c.rows:
+                continue
+            if t.nulls == 0:
+                penalty = -t.rows * math.log(1.0 - min(c.null_share, 0.999))
+            elif c.nulls == 0:
+                penalty = -c.rows * math.log(1.0 - min(t.null_share, 0.999))
+            else:
+                share = max(t.null_share, c.null_share)
+                z = abs(t.null_share - c.null_share) / math.sqrt(share * (1 - share) / t.rows)
+                penalty = max(0.0, z - 2.0)
+            total += min(6.0, penalty)
+        return total
+
+    def rank(self, verified: list[State], near: list[State]) -> SynthesisResult:
+        states = list(verified)
+        pool = [self.candidate(s, True) for s in verified]
+        if self.config.fill_unverified and len(pool) < self.config.top_k:
+            covered = [s for s in near if s.mapping is not None and s.mapping.covered == len(self.ctx.columns)
+                       and not any(s is v for v in verified)]
+            states += covered
+            pool += [self.candidate(s, False) for s in covered]
+        fingerprints = [(c, _projected_fingerprint(s, c.spec)) for s, c in zip(states, pool, strict=True)]
+        if not pool:
+            raise self.failure(near)
+        scored = sorted(((self.ranker.score(c), c) for c in pool), key=lambda x: (not x[1].verified, -x[0]))
+        pipelines: list[RankedPipeline] = []
+        seen: set[str] = set()
+        outputs = {id(c): fp for c, fp in fingerprints}
+        for score, cand in scored:
+            # pipelines that give the same output the same way are one answer; keep the best of them
+            shape = "|".join(f"{s.op}:{getattr(s, 'how', '')}" for s in cand.spec.steps)
+            text = f"{outputs.get(id(cand))}|{shape}"
+            if text in seen:
+                continue
+            seen.add(text)
+            if not _runs_on_engine(cand.spec, self.inputs):
+                continue
+            meta = {"score": round(score, 4), "probability": float(math.exp(cand.log_probability)),
+                    "verified": cand.verified}
+            pipelines.append(RankedPipeline(len(pipelines) + 1, replace(cand.spec, meta=meta), score,
+                                            math.exp(cand.log_probability), cand.verified, dict(cand.mapping.pairs),
+                                            cand.report.violations))
+            if len(pipelines) >= self.config.top_k:
+                break
+        if not pipelines:
+            raise self.failure(near)
+        seconds = time.perf_counter() - self.started
+        return SynthesisResult(pipelines, seconds, self.explored, self.depth, self.ctx.constraints, self.timed_out)
+
+    def failure(self, near: list[State]) -> NoPipelineFound:
+        limit = f"time limit of {self.config.time_limit:g} s reached" if self.timed_out else f"depth {self.depth} reached"
+        tried = [f"{count} {op} step(s)" for op, count in sorted(self.tried.items())] or ["no operator applied"]
+        tried.append(f"target constraints: {', '.join(self.ctx.constraints.describe()[:6]) or 'none'}")
+        best = sorted((s for s in near if s.mapping is not None), key=lambda s: (-s.mapping.covered, -s.log_probability))[:3]  # type: ignore[union-attr]
+        misses = []
+        for state in best:
+            unmapped = [t for t in self.ctx.columns if t not in state.mapping.pairs]  # type: ignore[union-attr]
+            steps = "; ".join(s.describe() for s in state.steps) or "(the input as it is)"
+            misses.append(f"{steps} -> maps {state.mapping.covered}/{len(self.ctx.columns)} target columns, "  # type: ignore[union-attr]
+                          f"missing {unmapped}")
+        return NoPipelineFound(
+            f"no pipeline maps every target column {self.ctx.columns} and satisfies its constraints ({limit}, "
+            f"{self.explored} partial pipelines explored). Check that the target can be made from these inputs "
+            "with join, union, groupby, pivot, unpivot, split, substring, concatenate, dropna and fillna, or "
+            "raise --time-limit.",
+            tried,
+            misses,
+        )
+
+
+def _projected_fingerprint(state: State, spec: SynthesisSpec) -> int:
+    frame = state.output.frame[list(spec.columns)] if spec.columns else state.output.frame
+    return Tab(frame.set_axis([f"c{i:04d}" for i in range(frame.shape[1])], axis=1)).fingerprint
+
+
+def _sample(frame: pd.DataFrame, rows: int) -> pd.DataFrame:
+    return frame if len(frame) <= rows else frame.sample(rows, random_state=0).reset_index(drop=True)
+
+
+def _runs_on_engine(spec: SynthesisSpec, inputs: Mapping[str, pd.DataFrame]) -> bool:
+    """The engine builds and runs the spec on the training inputs (so it has provenance there too)."""
+    try:
+        spec.build({name: _engine_source(name, frame) for name, frame in inputs.items()}).execute()
+    except (LesterError, ValueError, TypeError, KeyError):
+        return False
+    return True
+
+
+def _engine_source(name: str, frame: pd.DataFrame):
+    import lester_dagster.engine as le
+
+    return le.from_pandas(frame, name)
+
+
+def canonical(spec: SynthesisSpec) -> SynthesisSpec:
+    """Renames intermediate tables s1, s2, ... in step order."""
+    names = {step.out: f"s{i}" for i, step in enumerate(spec.steps, start=1)}
+
+    def rename(value: str) -> str:
+        return names.get(value, value)
+
+    steps = []
+    for step in spec.steps:
+        changes: dict[str, object] = {"out": rename(step.out)}
+        for attr in ("left", "right", "table"):
+            if hasattr(step, attr):
+                changes[attr] = rename(getattr(step, attr))
+        if isinstance(step, ops.Union):
+            changes["tables"] = tuple(rename(t) for t in step.tables)
+        steps.append(replace(step, **changes))
+    return SynthesisSpec(spec.inputs, tuple(steps), rename(spec.output), spec.columns, dict(spec.renames), spec.meta)
+
+
+# ---- entry point -------------------------------------------------------------------------------------
+
+
+def synthesize(
+    inputs: Mapping[str, pd.DataFrame],
+    target: pd.DataFrame,
+    config: SearchConfig | None = None,
+    ranker: Ranker | None = None,
+) -> SynthesisResult:
+    """Pipelines that turn `inputs` into tables that look like `target`, best first.
+
+    Raises SynthesisInputError for unusable tables and NoPipelineFound when nothing fits the target.
+    """
+    config = config or SearchConfig()
+    if not inputs:
+        raise SynthesisInputError("synthesis needs at least one input table.")
+    for name, frame in {**inputs, "target": target}.items():
+        if not isinstance(frame, pd.DataFrame) or frame.shape[1] == 0 or len(frame) == 0:
+            raise SynthesisInputError(f"table {name!r} is empty; synthesis needs tables with columns and rows.")
+    target = target.reset_index(drop=True)
+    target.columns = [str(c) for c in target.columns]
+    search = _Search({n: f.reset_index(drop=True) for n, f in inputs.items()}, target, config,
+                     ranker or JointProbabilityRanker())
+    _check_mappable(search)
+    return search.run()
+
+
+def _check_mappable(search: _Search) -> None:
+    """A target none of whose columns resembles anything in the inputs cannot be synthesised: a column
+    is plausible when it is numeric, shares a name or values with an input column, appears inside
+    input values (a split or substring), or has an input column's patterns while its own values are
+    mostly distinct (names and ids differ between row samples; categories do not)."""
+    ctx = search.ctx
+    tabs = [Tab(frame) for frame in search.inputs.values()]
+    names = {c.lower() for tab in tabs for c in tab.columns}
+    texts = [" | ".join(map(str, tab.frame[c].dropna().astype(str).head(2000)))
+             for tab in tabs for c in tab.columns if tab.profile(c).kind == "string"]
+    for column in ctx.columns:
+        profile = ctx.profiles[column]
+        if profile.numeric or column.lower() in names:
+            return
+        for tab in tabs:
+            for c in tab.columns:
+                other = tab.profile(c)
+                if profile.values & other.values:
+                    return
+                if profile.uniqueness > 0.5 and similarity(profile, other) >= ctx.threshold:
+                    return
+        sample = [v for v in sorted(profile.values)[:20] if len(v) >= 2]
+        if sample and any(sum(v in text for v in sample) >= 0.5 * len(sample) for text in texts):
+            return
+    raise SynthesisInputError(
+        f"no target column {ctx.columns} can be mapped to the inputs: no shared names, values or value patterns. "
+        "Check that the target belongs to these inputs."
+    )
+
+
+def summarise(result: SynthesisResult) -> str:
+    limit = ", time limit reached" if result.timed_out else ""
+    head = (f"{len(result.pipelines)} pipeline(s) in {result.seconds:.2f} s ({result.explored} partial "
+            f"pipelines explored, depth {result.depth}{limit})")
+    lines = [head]
+    for pipeline in result.pipelines:
+        lines.append(pipeline.describe())
+    return "\n".join(lines)
+
+
+__all__ = [
+    "Candidate",
+    "JointProbabilityRanker",
+    "RankedPipeline",
+    "Ranker",
+    "SearchConfig",
+    "State",
+    "SynthesisResult",
+    "canonical",
+    "summarise",
+    "synthesize",
+]
+

@@ -1,0 +1,117 @@
+"""Target constraints and column mapping: keys and FDs discovered on tables whose structure is known,
+checked on candidates through a mapping, and the mapping picking the right columns from values,
+patterns and ranges when the candidate holds other rows than the target."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from lester_dagster.synthesis.constraints import FD, check, discover
+from lester_dagster.synthesis.mapping import map_columns, name_similarity, similarity
+from lester_dagster.synthesis.profile import Tab, compressed_pattern, pattern
+
+RNG = np.random.default_rng(3)
+
+
+def _titanic(n: int, rng: np.random.Generator) -> pd.DataFrame:
+    """Passengers with the average survival of their sex joined back on (the paper's figure 3)."""
+    frame = pd.DataFrame(
+        {
+            "passenger": rng.choice(np.arange(1000, 9000), n, replace=False),
+            "sex": rng.choice(["male", "female"], n),
+            "fare_class": rng.choice([1, 2, 3], n),
+            "survived": rng.integers(0, 2, n),
+            "fare": np.round(rng.gamma(2.0, 15.0, n), 2),
+        }
+    )
+    return frame.merge(frame.groupby("sex")["survived"].mean().rename("avg_survived").reset_index(), on="sex")
+
+
+def test_keys_and_fds_of_a_known_table() -> None:
+    table = _titanic(200, RNG)
+    found = discover(table)
+    assert found.primary == ("passenger",)
+    assert ("passenger",) in found.keys
+    assert FD(("sex",), "avg_survived") in {FD(fd.lhs, fd.rhs) for fd in found.fds}
+    # a measure determines nothing and the class does not determine survival
+    assert not any(fd.lhs == ("fare_class",) and fd.rhs == "survived" for fd in found.fds)
+    assert "sex" in found.nonkeys and "passenger" not in found.nonkeys
+
+
+def test_composite_key_and_bounded_lhs() -> None:
+    table = pd.DataFrame(
+        {
+            "store": np.repeat(["a", "b", "c", "d"], 6),
+            "month": np.tile(["jan", "feb", "mar", "apr", "may", "jun"], 4),
+            "region": np.repeat(["north", "north", "south", "south"], 6),
+            "sales": RNG.normal(100, 10, 24).round(2),
+        }
+    )
+    found = discover(table)
+    assert found.primary == ("store", "month")
+    assert FD(("store",), "region") in {FD(fd.lhs, fd.rhs) for fd in found.fds}
+    assert all(len(fd.lhs) <= 2 for fd in found.fds)
+    # sales is unique by chance: it is a key but never the primary one, and it determines no FD
+    assert not any("sales" in fd.lhs for fd in found.fds)
+
+
+def test_random_columns_do_not_explode_the_fds() -> None:
+    wide = pd.DataFrame({f"c{i}": RNG.integers(0, 1000, 400) for i in range(30)})
+    found = discover(wide)
+    assert len(found.fds) <= 40
+    assert all(len(k) <= 3 for k in found.keys)
+
+
+def test_constraints_checked_through_a_mapping() -> None:
+    target = _titanic(150, RNG)
+    constraints = discover(target)
+    other_rows = _titanic(160, np.random.default_rng(11)).rename(columns={"avg_survived": "mean_surv"})
+    pairs = {c: c for c in target.columns if c != "avg_survived"} | {"avg_survived": "mean_surv"}
+    report = check(constraints, other_rows, pairs)
+    assert report.primary_ok and report.share == 1.0
+    # without the join back, the FD sex -> avg_survived cannot hold
+    broken = other_rows.assign(mean_surv=other_rows["survived"])
+    report = check(constraints, broken, pairs)
+    assert any("sex -> avg_survived" in v for v in report.violations)
+    # without a group-by, the key of a grouped target is violated
+    grouped = target.groupby("sex").agg(n=("passenger", "count")).reset_index()
+    report = check(discover(grouped), target.assign(n=1), {"sex": "sex", "n": "n"})
+    assert not report.primary_ok
+
+
+def test_mapping_picks_the_right_columns_from_other_rows() -> None:
+    target = _titanic(150, RNG)
+    candidate = _titanic(170, np.random.default_rng(5))
+    candidate = candidate.rename(columns={"fare": "ticket_price", "passenger": "pid"})
+    candidate["total_fare"] = candidate["fare_class"] * 1000.0 + candidate["ticket_price"] * 50
+    target_tab, cand_tab = Tab(target), Tab(candidate)
+    mapping = map_columns(target_tab.profiles(), cand_tab.profiles())
+    assert mapping.pairs["fare"] == "ticket_price"  # by range, though the name differs
+    assert mapping.pairs["passenger"] == "pid"
+    assert mapping.pairs["sex"] == "sex" and mapping.pairs["avg_survived"] == "avg_survived"
+    assert mapping.covered == len(target.columns)
+
+
+def test_similarity_signals() -> None:
+    names = pd.Series(["Ada Smith", "Ben Jones", "Cleo Brown", "Dan Lopez"])
+    other_names = pd.Series(["Eve Davis", "Finn Miller", "Gia Wilson"])
+    cities = pd.Series(["Austin", "Boston", "Denver", "Miami"])
+    tab = Tab(pd.DataFrame({"n": names, "c": cities}))
+    other = Tab(pd.DataFrame({"n": other_names.tolist() + ["Hal Garcia"], "c": cities.iloc[::-1].tolist()}))
+    # patterns carry names across disjoint values; values carry the categorical column
+    assert similarity(tab.profile("n"), other.profile("n")) > similarity(tab.profile("n"), other.profile("c"))
+    assert similarity(tab.profile("c"), other.profile("c")) > 0.9
+    means = Tab(pd.DataFrame({"x": [2.5, 3.1, 4.8]}))
+    sums = Tab(pd.DataFrame({"x": [250.0, 310.0, 480.0]}))
+    close = Tab(pd.DataFrame({"x": [2.7, 3.0, 4.4]}))
+    assert similarity(means.profile("x"), close.profile("x")) > 0.7 > similarity(means.profile("x"), sums.profile("x"))
+    assert pattern("John Doe") == "Aaaa Aaa" and compressed_pattern("John Doe") == "Aa Aa"
+    assert name_similarity("name_x", "Name") == 1.0 and name_similarity("mean_fare", "fare") > 0.3
+
+
+def test_strings_that_read_as_numbers_profile_as_numbers() -> None:
+    months = Tab(pd.DataFrame({"m": ["01", "02", "04", "07", "09", "11", "12"]}))
+    assert months.profile("m").kind == "number" and months.profile("m").integral
+    target = Tab(pd.DataFrame({"month": [1, 3, 4, 6, 8, 10, 12]}))
+    assert similarity(target.profile("month"), months.profile("m")) > 0.45  # maps (THRESHOLD)
