@@ -11,7 +11,7 @@ DAGSTER_HOME_DIR := $(CURDIR)/.dagster_home
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install chromium test demo dev bench bench-ivm clean
+.PHONY: install chromium test demo dev bench bench-ivm bench-dagster bench-synthesis clean
 
 install: $(STAMP)
 
@@ -48,6 +48,17 @@ bench: $(STAMP)
 # the 1M-mail point of the IVM benchmark takes about two hours (MiniLM on the CPU): add it with SIZES
 bench-ivm: $(STAMP)
 	$(PY) benchmarks/bench_ivm.py --sizes $(or $(SIZES),1000 10000 100000)
+
+# request to artifacts through Dagster at 100k mails (the first run materialises for ~16 minutes)
+bench-dagster: $(STAMP)
+	$(PY) benchmarks/bench_dagster.py --mails $(or $(MAILS_BENCH),100000) --daemon
+
+# by-target synthesis on the 129-case suite (built offline from the dev extra's datasets into benchmarks/synthesis/suite)
+bench-synthesis: $(STAMP)
+	@test -d benchmarks/synthesis/suite || $(PY) benchmarks/synthesis/build_suite.py --out benchmarks/synthesis/suite
+	@mkdir -p benchmarks/out
+	$(VENV)/bin/lester-dagster synthesis-bench benchmarks/synthesis/suite --top-k 10 --time-limit 20 --baselines \
+		--json benchmarks/out/synthesis_report.json
 
 clean:
 	rm -rf $(VENV) $(DATA) artifacts .dagster_home .pytest_cache .hypothesis
