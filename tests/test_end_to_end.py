@@ -49,7 +49,7 @@ def test_materialise_and_delete_through_dagster_dev(materialised) -> None:
     io = LesterIOManager(base_dir=str(artifacts))
     audit = io.load(dg.AssetKey(["lester", "audit_log"])).value
     assert [e["request_id"] for e in audit] == [request.request_id]
-    assert {p["pipeline"] for p in audit[0]["pipelines"]} == {"complaints", "customer_risk"}
+    assert {p["pipeline"] for p in audit[0]["pipelines"]} == {"complaints", "customer_risk", "mails_per_bank"}
     prepared = io.load(dg.AssetKey(["complaints", "prepared"])).result
     assert not prepared.frame.title.str.contains("credit card", na=False).any()
 
