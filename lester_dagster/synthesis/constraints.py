@@ -91,6 +91,16 @@ def _is_float(frame: pd.DataFrame, column: str) -> bool:
     return not bool(np.all(np.mod(values.to_numpy(), 1) == 0))
 
 
+def _collisions(codes: Mapping[str, np.ndarray], combo: Sequence[str]) -> float:
+    """Expected pairs of rows equal on every column of `combo` if the columns were independent."""
+    n = len(codes[combo[0]])
+    repeat = 1.0
+    for column in combo:
+        shares = np.bincount(codes[column]) / max(n, 1)
+        repeat *= float(np.sum(shares**2))
+    return n * (n - 1) / 2 * repeat
+
+
 def discover(frame: pd.DataFrame, max_lhs: int = 2) -> Constraints:
     """Keys (minimal, up to three columns), FDs (lhs up to `max_lhs` columns, minimal, supported by
     repeated lhs values so near-unique columns cannot explode them) and non-key columns of a table."""
@@ -109,8 +119,11 @@ def discover(frame: pd.DataFrame, max_lhs: int = 2) -> Constraints:
             for combo in combinations(repeated[:MAX_LHS_COLUMNS], size):
                 if any(set(k) <= set(combo) for k in keys):
                     continue
-                if sum(distinct[c] > 0.5 * n for c in combo) >= 2:
-                    continue  # two near-unique columns are unique together by chance, not by design
+                if n >= 10 and sum(distinct[c] > 0.5 * n for c in combo) >= 2 and _collisions(codes, combo) < 2.0:
+                    # two near-unique columns are unique together by chance, not by design, unless
+                    # independent columns would collide a few times (in a handful of rows every
+                    # grouping column is near-unique, so there the test tells nothing)
+                    continue
                 if _distinct(_combined([codes[c] for c in combo])) == n:
                     keys.append(tuple(sorted(combo, key=columns.index)))
     # measures with fractional values are unique by chance, not by design: they make no key

@@ -16,6 +16,7 @@ from scipy.optimize import linear_sum_assignment
 from lester_dagster.synthesis.profile import ColumnProfile
 
 THRESHOLD = 0.45  # a target column is mapped when its best candidate column scores at least this
+FEW = 5  # numeric columns with fewer values than this are compared leniently
 _SUFFIX = re.compile(r"(_x|_y)$")
 _TOKEN = re.compile(r"[a-z]+|[0-9]+")
 
@@ -58,7 +59,8 @@ def pattern_similarity(t: ColumnProfile, c: ColumnProfile) -> float:
     for p, share in t.patterns.items():
         best = min(_edit_distance(p[:24], q[:24]) / max(1, len(p[:24]) + len(q[:24])) for q in c.patterns)
         total += share * (1.0 - best)
-    return max(overlap, total / sum(t.patterns.values()))
+    # the nearest patterns alone favour a column with many shapes; how much of each shape both have counts too
+    return max(overlap, 0.5 * overlap + 0.5 * total / sum(t.patterns.values()))
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> tuple[float, float]:
@@ -66,6 +68,11 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> tuple[float, float]:
         return 0.0, 0.0
     common = len(a & b)
     return common / len(a | b), common / min(len(a), len(b))
+
+
+def _dense(p: ColumnProfile) -> bool:
+    """Integers that fill much of their range (codes, small counts, years), unlike a few large measures."""
+    return p.distinct >= 3 and p.hi - p.lo + 1 <= 4 * p.distinct
 
 
 def numeric_similarity(t: ColumnProfile, c: ColumnProfile) -> float:
@@ -80,16 +87,25 @@ def numeric_similarity(t: ColumnProfile, c: ColumnProfile) -> float:
     score = 0.35 * overlap + 0.65 * closeness
     a, b = t.distinct_numbers, c.distinct_numbers
     common = len(np.intersect1d(np.round(a, 6), np.round(b, 6), assume_unique=False)) if len(a) and len(b) else 0
-    overlap_values = max(common / (len(a) + len(b) - common), common / min(len(a), len(b))) if common else 0.0
-    if t.integral and c.integral and (t.distinct <= 50 or c.distinct <= 50):
-        # few distinct integers (codes, counts): the values themselves recur across row samples
-        score = 0.5 * score + 0.5 * overlap_values
+    jaccard = common / (len(a) + len(b) - common) if common else 0.0
+    if t.integral and c.integral and (t.distinct <= 50 or c.distinct <= 50) and (_dense(t) or _dense(c)):
+        # few distinct integers (codes, counts): the values themselves recur across row samples. Jaccard,
+        # not containment: a handful of small codes is contained in any spread of counts
+        score = 0.5 * score + 0.5 * jaccard
+    elif common and min(len(a), len(b)) >= FEW:
+        score = max(score, jaccard, common / min(len(a), len(b)))
     else:
-        score = max(score, overlap_values)
+        score = max(score, jaccard)
+    if (t.distinct == 1) != (c.distinct == 1) and max(t.distinct, c.distinct) > 2:
+        score *= 0.3  # a constant is not a column that varies
     if t.integral and not c.integral:
         score *= 0.6
     elif c.integral and not t.integral and c.distinct > 2:
         score *= 0.8
+    seen = min(t.finite, c.finite)
+    if seen < FEW:
+        # a handful of values says little about a distribution: lean to a neutral score
+        score = (seen * score + (FEW - seen) * 0.5) / FEW
     return score
 
 
@@ -104,7 +120,7 @@ def string_similarity(t: ColumnProfile, c: ColumnProfile) -> float:
     if max(ut, uc) <= 0.5:
         # categorical on both sides: the same column over other rows shares most of its values
         return 0.6 * values + 0.4 * shape
-    if values == 0.0 and min(t.distinct, c.distinct) <= 30 and max(t.distinct, c.distinct) <= 60:
+    if values == 0.0 and t.recurs and min(t.distinct, c.distinct) <= 30 and max(t.distinct, c.distinct) <= 60:
         # two small categorical domains without a shared value are different columns, whatever their shape
         shape *= 0.5
     return max(values, 0.8 * shape * (0.75 + 0.25 * cardinality))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import combinations
 from typing import Any
 
@@ -49,13 +49,24 @@ PRIOR = {
     "groupby_join": 0.35,
 }
 TOP_PARAMETERS = 3  # parameterisations kept per operator and table (the paper's top-k per operator)
+RUNNERS_UP = 3  # alternative aggregations offered where a column's best function is not clear
 NUMERIC_AGGS = ("sum", "mean", "count", "min", "max", "median", "nunique")
+COMMON_AGGS = ("sum", "mean", "count", "min", "max")
+CROWDED = 10  # numeric columns beyond which a table is aggregated with the common functions only
 TEXT_AGGS = ("count", "nunique", "first", "min", "max")
 DELIMITERS = (" ", ",", "-", "/", "_", ":", ";", "|", ".", "@")
 STRING_SAMPLE = 600
-_AGG_WORDS = {"mean": ("mean", "avg", "average"), "sum": ("sum", "total"), "count": ("count", "num", "cnt"),
-              "min": ("min", "minimum"), "max": ("max", "maximum"), "median": ("median",), "std": ("std",),
-              "nunique": ("nunique", "unique", "distinct")}
+_AGG_WORDS = {
+    "mean": ("mean", "avg", "average"),
+    "sum": ("sum", "total", "tot"),
+    "count": ("count", "num", "cnt", "n", "number"),
+    "nunique": ("nunique", "unique", "distinct", "n", "num", "number"),
+    "min": ("min", "minimum", "lowest", "least", "smallest", "earliest", "oldest", "shortest", "low", "worst"),
+    "max": ("max", "maximum", "highest", "most", "largest", "latest", "newest", "longest", "peak", "top", "best",
+            "hottest", "strongest", "high", "busiest"),
+    "median": ("median",),
+    "std": ("std",),
+}
 
 
 @dataclass(frozen=True)
@@ -70,14 +81,22 @@ class Proposal:
 class Context:
     """The target, its constraints and the caches the predictors share during one synthesis."""
 
-    def __init__(self, target: pd.DataFrame, constraints: Constraints, threshold: float = THRESHOLD) -> None:
+    def __init__(self, target: pd.DataFrame, constraints: Constraints, threshold: float = THRESHOLD,
+                 inputs: Mapping[str, pd.DataFrame] | None = None) -> None:
         self.target = Tab(target)
         self.profiles = self.target.profiles()
+        if inputs is not None:
+            _mark_recurring(self.profiles, [Tab(frame) for frame in inputs.values()])
         self.constraints = constraints
         self.threshold = threshold
         self.similarity_cache: dict[tuple[str, int], tuple[ColumnProfile, float]] = {}
         self.columns = list(self.profiles)
         self.has_nulls = any(p.nulls for p in self.profiles.values())
+        # target column names as the values a pivot spreads would read in a profile ('2006', '-0.0446416')
+        self.names_as_values = {_as_value(c): c for c in self.columns}
+        self._cells: dict[tuple[str, ...], ColumnProfile] = {}
+        self.aggregates: dict[object, list[tuple[list[tuple[str, str, str]], list[float], tuple[ops.Split, ...]]]] = {}
+        self.spread_parts: dict[object, tuple[ColumnProfile, list[tuple[ops.Step, tuple[Any, ...]]]]] = {}
         self._counter = 0
 
     def name(self) -> str:
@@ -92,12 +111,43 @@ class Context:
             )
         return found  # type: ignore[return-value]
 
+    def cells(self, names: set[str]) -> ColumnProfile:
+        """The values of these target columns as one column (a pivot's cells)."""
+        key = tuple(sorted(names))
+        found = self._cells.get(key)
+        if found is None:
+            values = pd.concat([self.target.frame[t] for t in key], ignore_index=True)
+            found = self._cells[key] = profile_column(CELLS, values)
+        return found
+
     def unmapped(self, tab: Tab) -> list[str]:
         mapping = self.mapping(tab)
         return [c for c in self.columns if c not in mapping.pairs]
 
 
 Predictor = Callable[[Mapping[str, Tab], Context], Iterator[Proposal]]
+
+
+def _mark_recurring(profiles: Mapping[str, ColumnProfile], inputs: Sequence[Tab]) -> None:
+    """A target string column recurs when an input column shares its values or holds them inside its
+    own (a part to cut out); one that does not (people's names, labels made by concatenation) is not
+    expected to share values with a candidate column either."""
+    columns = [(tab, c) for tab in inputs for c in tab.columns if tab.profile(c).kind == "string"]
+    for profile in profiles.values():
+        if profile.kind != "string":
+            continue
+        if any(profile.values & tab.profile(c).values for tab, c in columns):
+            continue
+        sample = [v for v in sorted(profile.values)[:20] if len(v) >= 2]
+        texts = (" | ".join(map(str, tab.frame[c].dropna().astype(str).head(2000))) for tab, c in columns)
+        profile.recurs = bool(sample) and any(sum(v in text for v in sample) >= 0.5 * len(sample) for text in texts)
+
+
+def _as_value(name: str) -> str:
+    try:
+        return number_text(float(name))
+    except ValueError:
+        return name.strip()
 
 
 def _best(proposals: Sequence[Proposal], k: int = TOP_PARAMETERS) -> list[Proposal]:
@@ -127,9 +177,12 @@ def _key_pairs(left: Tab, right: Tab) -> list[tuple[float, str, str, float, floa
                 continue
             contained_left, contained_right = common / len(pa.values), common / len(pb.values)
             overlap = max(contained_left, contained_right)
-            if overlap < 0.2:
-                continue
             keyness = max(pa.uniqueness, pb.uniqueness)
+            # two samples of the same keys (hours, ids) share a small share of them, but many
+            same_key = common >= 10 and min(pa.uniqueness, pb.uniqueness) > 0.9 and name_similarity(a, b) == 1.0
+            if overlap < 0.2 and not same_key:
+                continue
+            overlap = max(overlap, 0.5) if same_key else overlap
             score = overlap * (0.4 + 0.6 * keyness) * (0.6 + 0.4 * name_similarity(a, b))
             found.append((score, a, b, contained_left, pb.uniqueness))
     found.sort(key=lambda x: -x[0])
@@ -244,38 +297,58 @@ def name_tokens(name: str) -> set[str]:
     return {w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words}  # flights ~ flight
 
 
+def _names_column(tokens: set[str], own: set[str]) -> bool:
+    """Every word of the column's name is a word of the target's, or starts one ('dest' ~ 'destinations')."""
+    return bool(own) and all(
+        any(t == w or (len(w) >= 3 and len(t) > len(w) and t.startswith(w)) for t in tokens) for w in own
+    )
+
+
 def _agg_bonus(target: str, column: str, func: str) -> float:
     """Names that say which column and function made a target column: 'mean_x' from X with mean."""
     tokens, own = name_tokens(target), name_tokens(column)
     bonus = 0.1 if tokens & set(_AGG_WORDS.get(func, ())) else 0.0
-    if own and (own <= tokens or target == column):
+    if target == column or _names_column(tokens, own):
         bonus += 0.15
     return bonus
 
 
-def choose_aggregates(
-    grouped: Any, tab: Tab, by: Sequence[str], wanted: Sequence[str], ctx: Context
-) -> list[tuple[list[tuple[str, str, str]], list[float]]]:
-    """Named aggregations of this table whose results match the wanted target columns: the best
-    one-to-one assignment of (column, function) pairs, and the best with one function for all columns
-    (as `groupby(...)[cols].mean()` gives) when it fits nearly as well. Each comes with its match scores."""
-    candidates: list[tuple[str, str, ColumnProfile]] = []
+@dataclass(frozen=True)
+class _Aggregate:
+    column: str
+    func: str
+    profile: ColumnProfile
+    key: int  # a hash of the values, group by group
+    step: ops.Split | None = None  # the step that derives `column` first, if the table lacks it
+
+
+def _aggregate_candidates(grouped: Any, tab: Tab, by: Sequence[str], wanted: Sequence[str],
+                          profiles: Mapping[str, ColumnProfile]) -> list[_Aggregate]:
+    """Every (column, function) the wanted target columns could come from, computed on the groups. Two
+    that give the same values are one candidate (counts of gap-free columns, a max of a constant), so
+    that two target columns cannot both take it: the first by name likeness and prior stays."""
     columns = [c for c in tab.columns if c not in by]
-    kinds = {ctx.profiles[t].kind for t in wanted}
+    kinds = {profiles[t].kind for t in wanted}
     numbers = [c for c in columns if tab.profile(c).kind == "number"]
     texts = [c for c in columns if tab.profile(c).kind in ("string", "bool")]
-    named = {c for c in columns if any(name_similarity(t, c) > 0.5 for t in wanted)}
     plan: dict[str, list[str]] = {}
+    # on wide tables the rarer functions are tried on columns the target's names point at only
+    crowded = len(numbers) > CROWDED
+    named = {c for c in columns if any(_agg_bonus(t, c, "") for t in wanted)}
     if "number" in kinds or "bool" in kinds:
-        crowded = len(numbers) * len(NUMERIC_AGGS) > 64
         for func in NUMERIC_AGGS:
-            chosen = [c for c in numbers if not crowded or func in ("sum", "mean", "count") or c in named]
-            if func in ("count", "nunique"):
-                chosen += texts
-            plan[func] = chosen
+            if func == "count":
+                plan[func] = [*numbers, *texts]
+            elif func == "nunique":
+                plan[func] = [*(c for c in numbers if tab.profile(c).integral), *texts]
+            elif crowded and func not in COMMON_AGGS:
+                plan[func] = [c for c in numbers if c in named]
+            else:
+                plan[func] = list(numbers)
     if kinds & {"string", "bool"}:
         for func in ("first", "min", "max"):
             plan[func] = [*plan.get(func, []), *texts]
+    found: list[_Aggregate] = []
     for func, cols in plan.items():
         if not cols:
             continue
@@ -284,64 +357,139 @@ def choose_aggregates(
         except (TypeError, ValueError):
             continue
         for column in cols:
-            candidates.append((column, func, profile_column(column, table[column])))
+            values = table[column]
+            found.append(_Aggregate(column, func, profile_column(column, values), _values_key(values)))
+    if any(profiles[t].kind == "number" and profiles[t].integral for t in wanted):
+        found += _derived_counts(grouped, tab, by, texts)
+    order = {c: i for i, c in enumerate(columns)}
+    found.sort(key=lambda a: (a.column not in named, a.step is not None, -AGG_PRIOR.get(a.func, 0.3),
+                              order.get(a.column, len(order))))
+    unique: dict[object, _Aggregate] = {}
+    for aggregate in found:
+        unique.setdefault(aggregate.key, aggregate)
+    return list(unique.values())
+
+
+def _derived_counts(grouped: Any, tab: Tab, by: Sequence[str], texts: Sequence[str]) -> list[_Aggregate]:
+    """Distinct counts of a part of a string column per group (makes, the first word of car names): a
+    column derived only to be counted never shows in the target."""
+    found = []
+    keys = [tab.frame[c] for c in by]
+    for column in texts:
+        profile = tab.profile(column)
+        if profile.kind != "string" or profile.uniqueness < 0.2:
+            continue
+        sample = pd.Series(list(profile._distinct_values[:STRING_SAMPLE])).astype(str)
+        for delimiter in DELIMITERS[:6]:
+            if float(sample.str.contains(delimiter, regex=False).mean()) < 0.8:
+                continue
+            for part in (0, -1):
+                step = ops.Split("", "", f"{column}_{'first' if part == 0 else 'last'}", column, delimiter, part)
+                if step.target in tab.columns:
+                    continue
+                parts = step.function()(tab.frame[column])
+                if parts.nunique() >= 0.8 * profile.distinct:
+                    continue  # the part tells the values apart about as well as the whole
+                values = parts.groupby(keys, sort=True, dropna=True).nunique()
+                found.append(_Aggregate(step.target, "nunique", profile_column(step.target, values),
+                                        _values_key(values), step))
+    return found
+
+
+def _values_key(values: pd.Series) -> int:
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        return hash(np.round(values.to_numpy(dtype=float, na_value=np.nan), 9).tobytes())
+    return hash(tuple(map(str, values.tolist())))
+
+
+def choose_aggregates(
+    grouped: Any, tab: Tab, by: Sequence[str], wanted: Sequence[str], ctx: Context,
+    profiles: Mapping[str, ColumnProfile] | None = None,
+) -> list[tuple[list[tuple[str, str, str]], list[float], tuple[ops.Split, ...]]]:
+    """Named aggregations of this table whose results match the wanted target columns: the best
+    one-to-one assignment of (column, function) pairs, the runners-up where a column's best and second
+    best fit about alike (sum and mean, max and mean often do), and the best with one function for all
+    columns (as `groupby(...)[cols].mean()` gives). Each comes with its match scores. `profiles` are
+    what the wanted columns should look like (the target's columns by default)."""
+    profiles = profiles or ctx.profiles
+    key = (tab.fingerprint, tuple(by), tuple(wanted), id(profiles.get(CELLS)))
+    found = ctx.aggregates.get(key)
+    if found is None:
+        found = ctx.aggregates[key] = _choose_aggregates(grouped, tab, by, wanted, ctx, profiles)
+    return found
+
+
+def _choose_aggregates(
+    grouped: Any, tab: Tab, by: Sequence[str], wanted: Sequence[str], ctx: Context,
+    profiles: Mapping[str, ColumnProfile],
+) -> list[tuple[list[tuple[str, str, str]], list[float], tuple[ops.Split, ...]]]:
+    candidates = _aggregate_candidates(grouped, tab, by, wanted, profiles)
     if not candidates or not wanted:
         return []
     scores = np.zeros((len(wanted), len(candidates)))
     for i, target in enumerate(wanted):
-        tprofile = ctx.profiles[target]
-        for j, (column, func, profile) in enumerate(candidates):
-            fit = similarity(tprofile, profile)
+        tprofile = profiles[target]
+        for j, aggregate in enumerate(candidates):
+            fit = similarity(tprofile, aggregate.profile)
             if fit >= 0.3:
-                fit = min(1.0, fit + _agg_bonus(target, column, func))
-            scores[i, j] = fit * AGG_PRIOR.get(func, 0.3) ** 0.5
-            if func in ("count", "size") and tab.profile(column).nulls:
-                scores[i, j] *= 0.9  # counting rows is done on a column without gaps
+                fit = min(1.0, fit + _agg_bonus(target, aggregate.column, aggregate.func))
+            scores[i, j] = fit * AGG_PRIOR.get(aggregate.func, 0.3) ** 0.5
+            if aggregate.step is not None:
+                scores[i, j] *= PRIOR["split"] ** 0.5
+            elif aggregate.func in ("count", "size") and tab.profile(aggregate.column).nulls:
+                scores[i, j] *= 0.85  # counting rows is done on a column without gaps
+            elif (aggregate.func == "nunique" and tab.profile(aggregate.column).kind == "number"
+                  and not tab.profile(aggregate.column).integral):
+                scores[i, j] *= 0.7  # distinct values are counted of ids and categories, not of measures
 
-    def assign(allowed: np.ndarray) -> tuple[list[tuple[str, str, str]], list[float], float]:
+    def assign(allowed: np.ndarray) -> tuple[list[tuple[str, str, str]], list[float], float, tuple[ops.Split, ...]]:
         masked = np.where(allowed[None, :], scores, 0.0)
         rows, cols = linear_sum_assignment(masked, maximize=True)
-        chosen, fits, total = [], [], 0.0
+        chosen, fits, total, derive = [], [], 0.0, []
         for i, j in sorted(zip(rows, cols, strict=True)):
-            if masked[i, j] < ctx.threshold * 0.8:
+            if masked[i, j] < ctx.threshold * 0.6:
                 continue
-            column, func, _ = candidates[j]
+            column, func = candidates[j].column, candidates[j].func
             target = wanted[i]
             name = target if target not in by and target not in {n for n, _, _ in chosen} else f"{column}_{func}"
             chosen.append((name, column, func))
             fits.append(float(masked[i, j]))
             total += masked[i, j]
-        return chosen, fits, total
+            if candidates[j].step is not None:
+                derive.append(candidates[j].step)
+        return chosen, fits, total, tuple(derive)
 
-    options = []
+    options: list[tuple[list[tuple[str, str, str]], list[float], float, tuple[ops.Split, ...]]] = []
     everything = np.ones(len(candidates), dtype=bool)
     best = assign(everything)
     if best[0]:
-        options.append(best[:2])
-        # the runner-up for the least certain column: sum and mean, or max and mean, often fit alike
+        options.append(best)
+        # runners-up, closest first: the second, third, ... best candidate of one target column at a time
         chosen = {(c, f) for _, c, f in best[0]}
-        margins = []
+        alternatives = []
         for i in range(len(wanted)):
             row = sorted(range(len(candidates)), key=lambda j: -scores[i, j])
-            top = [j for j in row if (candidates[j][0], candidates[j][1]) in chosen][:1]
-            other = [j for j in row if (candidates[j][0], candidates[j][1]) not in chosen][:1]
-            if top and other and scores[i, other[0]] >= ctx.threshold:
-                margins.append((scores[i, top[0]] - scores[i, other[0]], top[0]))
-        if margins:
-            _, banned = min(margins)
+            if (candidates[row[0]].column, candidates[row[0]].func) not in chosen:
+                continue
+            floor = max(ctx.threshold * 0.6, 0.8 * scores[i, row[0]])
+            for k in range(1, min(len(row), RUNNERS_UP + 1)):
+                if scores[i, row[k]] < floor:
+                    break
+                alternatives.append((scores[i, row[0]] - scores[i, row[k]], row[:k]))
+        for _, banned in sorted(alternatives, key=lambda x: x[0])[:RUNNERS_UP]:
             alternative = everything.copy()
             alternative[banned] = False
             second = assign(alternative)
-            if second[0] and len(second[0]) == len(best[0]):
-                options.append(second[:2])
-    funcs = {f for _, f, _ in candidates}
-    uniform = [assign(np.array([f == func for _, f, _ in candidates])) for func in sorted(funcs)]
+            if second[0] and len(second[0]) == len(best[0]) and all(second[0] != o[0] for o in options):
+                options.append(second)
+    funcs = {a.func for a in candidates}
+    uniform = [assign(np.array([a.func == func for a in candidates])) for func in sorted(funcs)]
     uniform = [u for u in uniform if u[0] and len(u[0]) >= len(best[0])]
     if uniform:
         top = max(uniform, key=lambda u: u[2])
         if all(top[0] != o[0] for o in options) and top[2] >= 0.9 * best[2]:
-            options.append(top[:2])
-    return options
+            options.append(top)
+    return [(chosen, fits, derive) for chosen, fits, _, derive in options]
 
 
 def propose_groupby(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
@@ -350,66 +498,170 @@ def propose_groupby(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
         if len(tab) < 2 or len(tab.columns) < 2:
             continue
         proposals = []
-        for by_score, by in _group_candidates(tab, ctx):
+        # target columns named after the values of a column here come from a pivot, not from aggregates:
+        # a group-by before that pivot keeps the column to spread and makes the cells it spreads
+        spread, spreader = _spread_names(tab, ctx)
+        groupings = _group_candidates(tab, ctx)
+        if spreader is not None:
+            groupings += [(0.8 * score, (*by, spreader)) for score, by in groupings if spreader not in by]
+        for by_score, by in groupings:
             grouped = tab.frame.groupby(list(by), sort=True, dropna=True)
             if grouped.ngroups >= 0.95 * len(tab) or grouped.ngroups == 0:
                 continue  # (almost) nothing to aggregate: no one groups like that
             mapping = ctx.mapping(tab)
             covered = {t for t, c in mapping.pairs.items() if c in by}
-            wanted = [t for t in ctx.columns if t not in covered]
-            options = choose_aggregates(grouped, tab, by, wanted, ctx)
+            wanted = [t for t in ctx.columns if t not in covered and t not in spread]
+            profiles = dict(ctx.profiles)
+            if spreader in by:
+                wanted.append(CELLS)
+                profiles[CELLS] = ctx.cells(spread)
+            options = choose_aggregates(grouped, tab, by, wanted, ctx, profiles)
             if not options:
                 other = next(c for c in tab.columns if c not in by)
-                options = [([("size", other, "size")], [0.3])]
+                options = [([("size", other, "size")], [0.3], ())]
             again = 0.3 if tab.cache.get("made_by") in ("groupby", "pivot") else 1.0  # groupby of a groupby
-            for aggs, scores in options:
+            for aggs, scores, derive in options:
                 fit = float(np.mean(scores)) * (len(scores) / max(1, len(wanted))) ** 0.3
-                step = ops.GroupBy(ctx.name(), name, tuple(by), tuple(aggs))
-                proposals.append(Proposal((step,), PRIOR["groupby"] * by_score * fit * again, "groupby"))
-        yield from _best(proposals)
+                before = _chain(derive, name, ctx)
+                step = ops.GroupBy(ctx.name(), before[-1].out if before else name, tuple(by), tuple(aggs))
+                proposals.append(Proposal((*before, step), PRIOR["groupby"] * by_score * fit * again, "groupby"))
+        yield from _best(proposals, TOP_PARAMETERS + 2)
+
+
+CELLS = "value"  # the name of the aggregate a later pivot spreads
+
+
+def _chain(steps: Sequence[ops.Step], table: str, ctx: Context) -> list[ops.Step]:
+    """Steps that each read the table the one before made, the first reading `table`."""
+    chained: list[ops.Step] = []
+    for step in steps:
+        chained.append(replace(step, out=ctx.name(), table=chained[-1].out if chained else table))
+    return chained
+
+
+def _spread_names(tab: Tab, ctx: Context) -> tuple[set[str], str | None]:
+    """Target columns (two or more) named after the values of one column of this table, and the column."""
+    best: tuple[set[str], str | None] = (set(), None)
+    for column in tab.columns:
+        if tab.profile(column).distinct <= 200:
+            names = _pivoted(tab.profile(column), ctx) - set(ctx.mapping(tab).pairs)
+            if len(names) >= 2 and len(names) > len(best[0]):
+                best = (names, column)
+    return best
 
 
 # ---- pivot and unpivot -------------------------------------------------------------------------------
 
 
 def propose_pivot(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
-    target_names = set(ctx.columns)
     for name in sorted(live):
         tab = live[name]
         proposals = []
-        for column in tab.columns:
-            profile = tab.profile(column)
-            if not _joinable(profile) or profile.distinct > 200:
+        spread = [(column, (), tab) for column in tab.columns]
+        if not any(len(_pivoted(tab.profile(c), ctx)) >= 2 for c in tab.columns):
+            # the target's column names are values of no column: maybe of a part of one (the year of a date)
+            spread += _derived_spread(name, tab, ctx)
+        for column, before, source in spread:
+            profile = source.profile(column)
+            if profile.distinct > 200:
                 continue
-            pivoted = target_names & profile.values
+            pivoted = _pivoted(profile, ctx)
             if len(pivoted) < 2 and not (pivoted and profile.distinct == 1):
                 continue
             rest = [t for t in ctx.columns if t not in pivoted]
-            mapping = ctx.mapping(tab)
+            mapping = ctx.mapping(source)
             index = tuple(dict.fromkeys(mapping.pairs[t] for t in rest if t in mapping.pairs and mapping.pairs[t] != column))
             if not index or len(index) < len(rest):
-                guesses = [c for _, by in _group_candidates(tab, ctx) for c in by if c != column]
+                guesses = [c for _, by in _group_candidates(source, ctx) for c in by if c != column]
                 index = index or tuple(dict.fromkeys(guesses[:1]))
             if not index:
                 continue
             share = len(pivoted) / max(1, len(profile.values))
-            for values, funcs in _pivot_values(tab, ctx, pivoted, {*index, column}):
-                vprofile = tab.profile(values)
+            table = before[-1].out if before else name
+            for values, funcs in _pivot_values(source, ctx, pivoted, {*index, column}):
+                vprofile = source.profile(values)
                 for func in funcs:
-                    step = ops.Pivot(ctx.name(), name, index, column, values, func)
+                    step = ops.Pivot(ctx.name(), table, index, column, values, func)
                     try:
-                        out = Tab(step.run({name: tab.frame}))
+                        out = step.run({table: source.frame})
                     except (TypeError, ValueError, KeyError):
                         continue
-                    fits = [similarity(ctx.profiles[t], out.profile(t)) for t in pivoted if t in out.columns]
-                    fit = float(np.mean(fits)) if fits else 0.0
+                    fit = _pivot_fit(out, pivoted, ctx)
                     if fit < ctx.threshold:
                         continue
                     bonus = {"mean": 1.0, "first": 0.95, "sum": 0.9, "count": 0.9}.get(func, 0.8)
                     if func == "count" and vprofile.nulls:
                         bonus *= 0.85  # counting rows is done on a column without gaps
-                    proposals.append(Proposal((step,), PRIOR["pivot"] * share * fit * bonus, "pivot"))
-        yield from _best(proposals)
+                    derived = PRIOR["split"] if before else 1.0
+                    proposals.append(Proposal((*before, step), PRIOR["pivot"] * share * fit * bonus * derived, "pivot"))
+        yield from _best(proposals, TOP_PARAMETERS + 2)
+
+
+def _pivoted(profile: ColumnProfile, ctx: Context) -> set[str]:
+    """The target columns named after values of this column."""
+    return {ctx.names_as_values[v] for v in profile.values if v in ctx.names_as_values}
+
+
+def _pivot_fit(out: pd.DataFrame, pivoted: set[str], ctx: Context) -> float:
+    """How alike the pivoted cells are to the target's; cells left empty may be filled with 0 next, as
+    `pivot_table(...).fillna(0)` does, when the target has no gaps there."""
+    tab = Tab(out)
+    names = [t for t in pivoted if t in out.columns]
+    if not names:
+        return 0.0
+    fit = float(np.mean([similarity(ctx.profiles[t], tab.profile(t)) for t in names]))
+    gaps = any(tab.profile(t).nulls for t in names) and not any(ctx.profiles[t].nulls for t in names)
+    if gaps and all(pd.api.types.is_numeric_dtype(out[t].dtype) for t in names):
+        filled = Tab(out[names].fillna(0))
+        fit = max(fit, 0.9 * float(np.mean([similarity(ctx.profiles[t], filled.profile(t)) for t in names])))
+    return fit
+
+
+def _derived_spread(name: str, tab: Tab, ctx: Context) -> list[tuple[str, tuple[ops.Step, ...], Tab]]:
+    """Parts of string columns (split at a delimiter, or a fixed slice) whose values name two or more
+    target columns: a pivot spreads them, so the target never shows the part as a column of its own."""
+    wanted = frozenset(v for v, t in ctx.names_as_values.items() if t not in ctx.mapping(tab).pairs)
+    if len(wanted) < 2:
+        return []
+    lengths = [len(ctx.names_as_values[v]) for v in wanted]
+    widths = {w for w in lengths if lengths.count(w) >= 2}  # spread names of one part have one width
+    found, seen = [], set()
+    for column in tab.columns:
+        profile = tab.profile(column)
+        if profile.kind != "string" or profile.distinct < 2:
+            continue
+        key = (id(profile), wanted)
+        if key not in ctx.spread_parts:
+            parts = []
+            for step in _string_parts(ctx, name, tab, column, f"{column}_part", widths):
+                derived = step.function()(pd.Series(list(profile._distinct_values[:STRING_SAMPLE])))
+                if len({_as_value(str(v)) for v in derived.dropna()} & wanted) >= 2:
+                    parts.append((step, tuple(derived.tolist())))
+            ctx.spread_parts[key] = (profile, parts)  # the profile is kept so that its id stays its own
+        for step, derived in ctx.spread_parts[key][1]:
+            if (column, derived) in seen:
+                continue  # a split and a slice that cut the same part are one
+            seen.add((column, derived))
+            step = replace(step, out=ctx.name(), table=name)
+            found.append((step.target, (step,), Tab(step.run({name: tab.frame}))))
+    return found[:3]
+
+
+def _string_parts(ctx: Context, name: str, tab: Tab, column: str, target: str,
+                  widths: set[int]) -> Iterator[ops.Split | ops.Substring]:
+    """Split parts (at delimiters most values contain) and slices of the given widths of a column."""
+    values = pd.Series(list(tab.profile(column)._distinct_values[:STRING_SAMPLE])).astype(str)
+    for delimiter in DELIMITERS:
+        if float(values.str.contains(delimiter, regex=False).mean()) < 0.5:
+            continue
+        parts = int(values.str.count(re.escape(delimiter)).max()) + 1
+        for part in [*range(min(parts, 4)), -1]:
+            yield ops.Split(ctx.name(), name, target, column, delimiter, part)
+    longest = int(values.str.len().max()) if len(values) else 0
+    for width in sorted(widths):
+        if 1 <= width < longest:
+            for start in range(0, min(longest - width, 10) + 1):
+                yield ops.Substring(ctx.name(), name, target, column, start, start + width)
 
 
 def _pivot_values(tab: Tab, ctx: Context, pivoted: set[str], used: set[str]) -> list[tuple[str, tuple[str, ...]]]:
@@ -437,8 +689,14 @@ def propose_unpivot(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
             if vprofile.kind != "string":
                 continue
             value_vars = tuple(c for c in tab.columns if c in vprofile.values)
+            var_name, whole = variable, 1.0
             if len(value_vars) < 2:
-                continue
+                # the target shows a part of the melted names ('petal' of petalLength): a split or slice
+                # of the variable column comes next, so the variable keeps pandas' default name
+                value_vars = _named_by_parts(tab, vprofile)
+                var_name, whole = "variable", 0.7
+                if len(value_vars) < 2 or "variable" in tab.columns:
+                    continue
             mapping = ctx.mapping(tab)
             mapped = set(mapping.pairs.values())
             id_vars = tuple(c for c in tab.columns if c not in value_vars and (c in mapped or c in ctx.columns))
@@ -447,14 +705,26 @@ def propose_unpivot(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
             melted = tab.frame.melt(id_vars=list(id_vars), value_vars=list(value_vars))
             melted_profile = profile_column("value", melted["value"])
             others = [t for t in ctx.columns if t != variable and t not in id_vars]
-            ranked = sorted(others, key=lambda t: -similarity(ctx.profiles[t], melted_profile))
-            value_name = ranked[0] if ranked else "value"
-            if value_name in id_vars or value_name == variable:
+            fits = {t: similarity(ctx.profiles[t], melted_profile) for t in others}
+            value_name = max(others, key=lambda t: fits[t]) if others else "value"
+            if value_name in id_vars or value_name == variable or fits.get(value_name, 0.0) < ctx.threshold:
                 value_name = "value"
             share = len(value_vars) / max(1, len(vprofile.values))
-            step = ops.Unpivot(ctx.name(), name, id_vars, value_vars, variable, value_name)
-            proposals.append(Proposal((step,), PRIOR["unpivot"] * (0.5 + 0.5 * share), "unpivot"))
+            step = ops.Unpivot(ctx.name(), name, id_vars, value_vars, var_name, value_name)
+            proposals.append(Proposal((step,), PRIOR["unpivot"] * (0.5 + 0.5 * min(share, 1.0)) * whole, "unpivot"))
         yield from _best(proposals)
+
+
+def _named_by_parts(tab: Tab, variable: ColumnProfile) -> tuple[str, ...]:
+    """Columns whose names contain a value of the target's column, when most of its values are found so."""
+    parts = [v.lower() for v in variable.values if len(v) >= 3 and not v.isdigit()]
+    if len(parts) < 2 or variable.distinct > 30:
+        return ()
+    named = {c: [p for p in parts if p in c.lower()] for c in tab.columns}
+    found = {p for ps in named.values() for p in ps}
+    if len(found) < max(2, 0.5 * len(parts)):
+        return ()
+    return tuple(c for c, ps in named.items() if ps and tab.profile(c).numeric)
 
 
 # ---- string operators --------------------------------------------------------------------------------
@@ -520,11 +790,21 @@ def propose_string_ops(live: Mapping[str, Tab], ctx: Context) -> Iterator[Propos
                         fit = _fit(ctx, target, sub.function()(sample[column]))
                         if fit >= ctx.threshold:
                             proposals.append(Proposal((sub,), PRIOR["substring"] * fit * 0.8, "substring"))
-            for columns, separators, prefix, suffix in _concat_programs(ctx, target, tab, pieces):
-                step = ops.Concatenate(ctx.name(), name, target, columns, separators, prefix, suffix)
-                fit = _fit(ctx, target, step.function()(*(sample[c] for c in columns)))
+            for sources, separators, prefix, suffix in _concat_programs(ctx, target, name, tab, pieces):
+                before: list[ops.Step] = []
+                frame = sample
+                for part in sources:
+                    if part.step is not None and part.column not in frame.columns:
+                        derive = replace(part.step, out=ctx.name(), table=before[-1].out if before else name)
+                        frame = derive.run({derive.table: frame})
+                        before.append(derive)
+                columns = tuple(part.column for part in sources)
+                step = ops.Concatenate(ctx.name(), before[-1].out if before else name, target, columns, separators,
+                                       prefix, suffix)
+                fit = _fit(ctx, target, step.function()(*(frame[c] for c in columns)))
                 if fit >= ctx.threshold:
-                    proposals.append(Proposal((step,), PRIOR["concatenate"] * fit, "concatenate"))
+                    derived = PRIOR["split"] ** len(before)
+                    proposals.append(Proposal((*before, step), PRIOR["concatenate"] * fit * derived, "concatenate"))
             yield from _best(proposals, 2)
 
 
@@ -540,9 +820,39 @@ def _common_end(values: Sequence[str], suffix: bool) -> str:
     return literal if all((v.endswith if suffix else v.startswith)(literal) for v in values) else ""
 
 
-def _concat_programs(ctx: Context, target: str, tab: Tab, pieces: Sequence[str]) -> list[tuple[tuple[str, ...], tuple[str, ...], str, str]]:
+@dataclass(frozen=True)
+class _Part:
+    """Where one part of a concatenation comes from: a column, or one that `step` derives first."""
+
+    column: str
+    profile: ColumnProfile
+    step: ops.Split | ops.Substring | None = None
+
+
+def _derived_parts(ctx: Context, name: str, tab: Tab, widths: set[int]) -> list[_Part]:
+    """Parts of string columns a label may be made of (the make, first word of a car's name; the
+    two-digit year of a date): split parts and slices, profiled on the distinct values."""
+    key = ("parts", tuple(sorted(widths)))
+    found = tab.cache.get(key)
+    if found is None:
+        found = []
+        for column in tab.columns:
+            profile = tab.profile(column)
+            if profile.kind != "string" or profile.distinct < 2:
+                continue
+            distinct = pd.Series(list(profile._distinct_values[:STRING_SAMPLE]))
+            for step in _string_parts(ctx, name, tab, column, f"{column}_part", widths):
+                values = step.function()(distinct)
+                found.append(_Part(step.target, profile_column(step.target, values), step))
+        tab.cache[key] = found
+    return found  # type: ignore[return-value]
+
+
+def _concat_programs(
+    ctx: Context, target: str, name: str, tab: Tab, pieces: Sequence[str]
+) -> list[tuple[tuple[_Part, ...], tuple[str, ...], str, str]]:
     """Concatenations that could write the target column: split its values at separators that all of
-    them contain, and find the columns whose values look like the parts."""
+    them contain, and find the columns (or parts of columns) whose values look like the parts."""
     values = [str(v) for v in ctx.target.frame[target].dropna().astype(str).unique()[:200]]
     if len(values) < 2:
         return []
@@ -553,39 +863,43 @@ def _concat_programs(ctx: Context, target: str, tab: Tab, pieces: Sequence[str])
         for literal in set(_LITERAL.findall(value)):
             counts[literal] = counts.get(literal, 0) + 1
     separators = [sep for sep, n in sorted(counts.items(), key=lambda x: -x[1])[:5] if n >= 0.9 * len(values)]
-    profiles = {c: tab.profile(c) for c in pieces}
+    columns = [_Part(c, tab.profile(c)) for c in pieces]
 
-    def best(parts: list[str], exclude: set[str]) -> tuple[float, str] | None:
+    def best(parts: list[str], exclude: set[str], k: int = 1) -> list[tuple[float, _Part]]:
         part = profile_column("part", pd.Series(parts))
-        scored = [(similarity(part, p), c) for c, p in profiles.items() if c not in exclude]
-        scored = [x for x in scored if x[0] >= ctx.threshold]
-        return max(scored) if scored else None
+        # a part that recurs but no column holds as it is may be cut from one (the make of a car's name)
+        lengths = {len(v) for v in parts}
+        derived = [d for d in _derived_parts(ctx, name, tab, lengths if len(lengths) == 1 else set())
+                   if d.column not in exclude and len(part.values & d.profile.values) >= 0.3 * len(part.values)]
+        part.recurs = bool(derived) or any(part.values & p.profile.values for p in columns)
+        scored = [(similarity(part, p.profile), p) for p in columns if p.column not in exclude]
+        scored += [(0.9 * similarity(part, d.profile), d) for d in derived]
+        scored = sorted((x for x in scored if x[0] >= ctx.threshold), key=lambda x: -x[0])
+        unique: dict[str, tuple[float, _Part]] = {}
+        for score, p in scored:
+            unique.setdefault(str(p.profile.values), (score, p))  # a split and a slice cutting alike are one
+        return list(unique.values())[:k]
 
-    programs: list[tuple[float, tuple[str, ...], tuple[str, ...]]] = []
+    programs: list[tuple[float, tuple[_Part, ...], tuple[str, ...]]] = []
     for separator in separators:
         for last in (False, True):
             split = [v.rsplit(separator, 1) if last else v.split(separator, 1) for v in values]
             if any(len(x) != 2 for x in split):
                 continue
-            left = best([x[0] for x in split], set())
-            if left is None:
-                continue
-            right = best([x[1] for x in split], {left[1]})
-            if right is not None:
-                programs.append((left[0] * right[0], (left[1], right[1]), (separator,)))
-            for second in separators:  # a third column after a second separator
-                rest = [x[1].split(second, 1) for x in split]
-                if any(len(x) != 2 for x in rest):
-                    continue
-                middle = best([x[0] for x in rest], {left[1]})
-                if middle is None:
-                    continue
-                tail = best([x[1] for x in rest], {left[1], middle[1]})
-                if tail is not None:
-                    programs.append((left[0] * middle[0] * tail[0], (left[1], middle[1], tail[1]), (separator, second)))
+            for left in best([x[0] for x in split], set(), 2):
+                for right in best([x[1] for x in split], {left[1].column}, 2):
+                    programs.append((left[0] * right[0], (left[1], right[1]), (separator,)))
+                for second in separators:  # a third column after a second separator
+                    rest = [x[1].split(second, 1) for x in split]
+                    if any(len(x) != 2 for x in rest):
+                        continue
+                    for middle in best([x[0] for x in rest], {left[1].column}):
+                        for tail in best([x[1] for x in rest], {left[1].column, middle[1].column}):
+                            programs.append((left[0] * middle[0] * tail[0], (left[1], middle[1], tail[1]),
+                                             (separator, second)))
     programs.sort(key=lambda x: -x[0])
-    unique = list(dict.fromkeys((columns, seps) for _, columns, seps in programs))[:3]
-    return [(columns, seps, prefix, suffix) for columns, seps in unique]
+    unique = list(dict.fromkeys((parts, seps) for _, parts, seps in programs))[:3]
+    return [(parts, seps, prefix, suffix) for parts, seps in unique]
 
 
 # ---- nulls -------------------------------------------------------------------------------------------
@@ -615,7 +929,9 @@ def propose_fillna(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
         tab = live[name]
         mapping = ctx.mapping(tab)
         proposals = []
-        for t, c in mapping.pairs.items():
+        # a column named like a target column is that column, even if its gaps keep it from mapping yet
+        pairs = {**{t: t for t in ctx.columns if t in tab.columns}, **mapping.pairs}
+        for t, c in pairs.items():
             profile, tprofile = tab.profile(c), ctx.profiles[t]
             if not profile.nulls or tprofile.null_share >= profile.null_share:
                 continue
@@ -633,7 +949,9 @@ def propose_fillna(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
                 if len(candidates) >= 3:
                     break
             if profile.kind == "number":
-                candidates.setdefault(0, 0.5)
+                # 0 is the usual fill (no flights, no rain), more so where the target shows it often
+                zeros = float((ctx.target.frame[t] == 0).mean()) if pd.api.types.is_numeric_dtype(ctx.target.frame[t].dtype) else 0.0
+                candidates[0] = max(candidates.get(0, 0.0), 0.5 + 0.45 * min(1.0, zeros / max(profile.null_share, 1e-9)))
             numeric_dtype = pd.api.types.is_numeric_dtype(tab.frame[c].dtype)
             for value, strength in candidates.items():
                 if isinstance(value, (int, float, np.number)) != numeric_dtype:
@@ -683,6 +1001,8 @@ def propose_groupby_join(live: Mapping[str, Tab], ctx: Context) -> Iterator[Prop
             options = choose_aggregates(grouped, tab, by, [fd.rhs], ctx)
             if not options:
                 continue
+            if options[0][2]:
+                continue  # a part derived to be counted is not joined back
             (agg_name, column, func), fit = options[0][0][0], options[0][1][0]
             out_name = agg_name if agg_name not in tab.columns else f"{column}_{func}"
             group = ops.GroupBy(ctx.name(), name, by, ((out_name, column, func),))

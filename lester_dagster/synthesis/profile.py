@@ -58,6 +58,9 @@ class ColumnProfile:
     def __init__(self, name: str, values: pd.Series) -> None:
         self.name = name
         self.rows = len(values)
+        # whether the column's values recur in other samples (categories do, names of people do not);
+        # set for a target's columns by the search, which sees the inputs
+        self.recurs = True
         kind = kind_of(values)
         self._numbers: np.ndarray | None = None
         if kind == "number":
@@ -151,6 +154,11 @@ class ColumnProfile:
     @property
     def quantiles(self) -> tuple[float, ...]:
         return self._range[2]
+
+    @property
+    def finite(self) -> int:
+        """How many finite numbers the column holds (0 for non-numeric columns)."""
+        return len(self._finite) if self._numbers is not None else 0
 
     @property
     def null_share(self) -> float:

@@ -24,12 +24,16 @@ from lester_dagster.synthesis.constraints import (
     check,
     discover,
 )
+from lester_dagster.synthesis.evidence import category_mismatch, null_mismatch, row_surprise
 from lester_dagster.synthesis.mapping import ColumnMapping, similarity
-from lester_dagster.synthesis.predict import PREDICTORS, REPAIRS, Context, Proposal
+from lester_dagster.synthesis.predict import PREDICTORS, PRIOR, REPAIRS, Context, Proposal
 from lester_dagster.synthesis.profile import Tab
 from lester_dagster.synthesis.spec import SynthesisSpec
 
 # ---- configuration -----------------------------------------------------------------------------------
+
+VARIANTS_OF = 4  # best verified pipelines tried again with a dropna before they aggregate
+DROPNA_COLUMNS = 4  # columns with gaps a dropna variant drops on, fewest gaps first
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,8 @@ class Candidate:
     target_rows: int
     unused_inputs: int
     verified: bool
-    null_mismatch: float = 0.0  # how far the mapped columns' null shares are from the target's, in z-scores
+    null_mismatch: float = 0.0  # how unlikely the mapped columns' nulls are next to the target's (evidence.py)
+    category_mismatch: float = 0.0  # how unlikely the categorical columns' value sets are (evidence.py)
 
 
     @property
@@ -105,6 +110,8 @@ class Candidate:
             "row_ratio_log": math.log(max(self.rows, 1) / max(self.target_rows, 1)),
             "unused_inputs": float(self.unused_inputs),
             "null_mismatch": self.null_mismatch,
+            "category_mismatch": self.category_mismatch,
+            "row_surprise": row_surprise(self.rows, self.target_rows),
             "verified": float(self.verified),
             **{f"op_{s.op}": float(sum(1 for x in self.spec.steps if x.op == s.op)) for s in self.spec.steps},
         }
@@ -118,19 +125,20 @@ class Ranker(Protocol):
 
 
 class JointProbabilityRanker:
-    """log P(steps) + log P(target's columns | output): the joint probability of the operators'
-    predicted parameters times the likelihood of the column mapping, with small penalties for
-    constraints left unsatisfied, inputs left unused and an output of an implausible size."""
+    """log P(steps) + log P(target | output): the joint probability of the operators' predicted
+    parameters times the likelihood of the column mapping and of the output's size, nulls and
+    categories next to the target's, with penalties for constraints left unsatisfied and inputs left
+    unused."""
 
     def score(self, candidate: Candidate) -> float:
-        ratio = abs(math.log(max(candidate.rows, 1) / max(candidate.target_rows, 1)))
         return (
             candidate.log_probability
             + candidate.mapping.log_likelihood()
             + 2.0 * math.log(max(candidate.report.share, 0.05))
             - 1.5 * candidate.unused_inputs
-            - 0.15 * max(0.0, ratio - math.log(2.0))
+            - row_surprise(candidate.rows, candidate.target_rows)
             - candidate.null_mismatch
+            - candidate.category_mismatch
         )
 
 
@@ -177,7 +185,7 @@ class _Search:
         self.started = time.perf_counter()
         self.inputs = {name: _sample(frame, config.max_rows) for name, frame in inputs.items()}
         constraints = discover(target) if config.use_constraints else Constraints(tuple(map(str, target.columns)), len(target))
-        self.ctx = Context(target, constraints)
+        self.ctx = Context(target, constraints, inputs=self.inputs)
         self.explored, self.depth, self.timed_out = 0, 0, False
         self.seen: dict[int, int] = {}
         self.expanded: set[int] = set()  # states every operator has been tried on
@@ -208,6 +216,11 @@ class _Search:
         return children
 
     def apply(self, state: State, proposal: Proposal) -> State | None:
+        first = proposal.steps[0]
+        if isinstance(first, ops._Derive) and any(
+            isinstance(s, ops._Derive) and s.target == first.target for s in state.steps
+        ) and first.target in state.live[first.table].columns:
+            return None  # deriving a derived column again: the pipeline with the second step alone is better
         env = {name: tab.frame for name, tab in state.live.items()}
         try:
             for step in proposal.steps:
@@ -322,13 +335,51 @@ class _Search:
                 break
         if self.config.fine_tune and self.config.use_constraints and not self.config.greedy:
             candidates.extend(self.fine_tune(near, candidates))
+            candidates.extend(self.dropna_variants(candidates))
         return self.rank(candidates, near)
+
+    def dropna_variants(self, verified: list[State]) -> list[State]:
+        """Rows with a gap dropped before the pipeline aggregates them: the training half rarely tells a
+        count or mean of all rows from one of the complete rows, so the best pipelines come again with
+        a dropna on an input, or on the table the first group-by or pivot reads."""
+        scored = sorted(verified, key=lambda s: -self.ranker.score(self.candidate(s, True)))
+        found: list[State] = []
+        for state in scored[:VARIANTS_OF]:
+            if self.out_of_time() or any(isinstance(step, ops.DropNA) for step in state.steps):
+                continue
+            for steps, position in _with_dropna(state.steps, self.inputs):
+                p = state.probabilities
+                child = self.replay(steps, (*p[:position], PRIOR["dropna"] * 0.5, *p[position:]), state)
+                if child is not None and self.verified(child):
+                    found.append(child)
+        return found
+
+    def replay(self, steps: tuple[ops.Step, ...], probabilities: tuple[float, ...], like: State) -> State | None:
+        """The state a pipeline of these steps reaches from the inputs (None if it fails or gives the
+        output `like` already has)."""
+        env: dict[str, pd.DataFrame] = dict(self.inputs)
+        origins = {name: frozenset({name}) for name in self.inputs}
+        try:
+            for step in steps:
+                env[step.out] = step.run(env)
+                origins[step.out] = frozenset().union(*(origins[t] for t in step.inputs))
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError, LesterError):
+            return None
+        last = steps[-1].out
+        output = Tab(env[last])
+        if len(output) == 0 or output.fingerprint == like.output.fingerprint:
+            return None
+        state = State(steps, probabilities, {last: output}, last, {last: origins[last]})
+        self.explored += 1
+        self.evaluate(state)
+        return state
 
     def confident(self, verified: list[State]) -> bool:
         """The best verified pipeline fits so well that longer ones are not worth a round."""
         best = max((self.candidate(s, True) for s in verified), key=self.ranker.score, default=None)
         return (best is not None and best.report.share == 1.0 and best.mapping.mean_score >= 0.85
-                and best.null_mismatch == 0.0 and best.unused_inputs == 0)
+                and best.null_mismatch == 0.0 and best.category_mismatch == 0.0 and best.unused_inputs == 0
+                and row_surprise(best.rows, best.target_rows) == 0.0)
 
     def fine_tune(self, near: list[State], candidates: list[State]) -> list[State]:
         """Salvages near misses: pipelines whose outputs map most target columns or miss a constraint."""
@@ -358,30 +409,11 @@ class _Search:
         renames = {c: t for t, c in state.mapping.pairs.items() if c != t}
         spec = canonical(SynthesisSpec(tuple(self.inputs), state.steps, state.last, tuple(columns), renames))
         used = state.origins.get(state.last, frozenset())
+        pairs = state.mapping.pairs
         return Candidate(spec, state.probabilities, state.mapping, state.report, len(state.output),
                          len(self.ctx.target), len(self.inputs) - len(used), verified,
-                         self.null_mismatch(state))
-
-    def null_mismatch(self, state: State) -> float:
-        """Nulls are kept by the other rows too. A target column without nulls mapped to a column that
-        has some (or the reverse) is unlikely by chance: minus the log-likelihood of seeing no null in
-        n rows at the other side's null rate; else the z-score beyond 2. Each column's term is capped."""
-        assert state.mapping is not None
-        total = 0.0
-        for target, column in state.mapping.pairs.items():
-            t, c = self.ctx.profiles[target], state.output.profile(column)
-            if t.null_share == c.null_share or not t.rows or not c.rows:
-                continue
-            if t.nulls == 0:
-                penalty = -t.rows * math.log(1.0 - min(c.null_share, 0.999))
-            elif c.nulls == 0:
-                penalty = -c.rows * math.log(1.0 - min(t.null_share, 0.999))
-            else:
-                share = max(t.null_share, c.null_share)
-                z = abs(t.null_share - c.null_share) / math.sqrt(share * (1 - share) / t.rows)
-                penalty = max(0.0, z - 2.0)
-            total += min(6.0, penalty)
-        return total
+                         null_mismatch(self.ctx.profiles, state.output, pairs),
+                         category_mismatch(self.ctx.profiles, self.ctx.target.frame, state.output, pairs))
 
     def rank(self, verified: list[State], near: list[State]) -> SynthesisResult:
         states = list(verified)
@@ -400,7 +432,9 @@ class _Search:
         outputs = {id(c): fp for c, fp in fingerprints}
         for score, cand in scored:
             # pipelines that give the same output the same way are one answer; keep the best of them
-            shape = "|".join(f"{s.op}:{getattr(s, 'how', '')}" for s in cand.spec.steps)
+            # (a split and a slice that cut the same part are the same way)
+            shape = "|".join(f"{'derive' if isinstance(s, ops._Derive) else s.op}:{getattr(s, 'how', '')}"
+                             for s in cand.spec.steps)
             text = f"{outputs.get(id(cand))}|{shape}"
             if text in seen:
                 continue
@@ -438,6 +472,48 @@ class _Search:
             tried,
             misses,
         )
+
+
+def _with_dropna(steps: tuple[ops.Step, ...], inputs: Mapping[str, pd.DataFrame]) -> list[tuple[tuple[ops.Step, ...], int]]:
+    """The pipeline with a dropna inserted: on each input with gaps (once per column with gaps, at most
+    a few, and once for all columns), and on the table the first group-by or pivot reads."""
+    env: dict[str, pd.DataFrame] = dict(inputs)
+    points: list[tuple[int, str]] = [(0, name) for name in inputs if any(s for s in steps if name in s.inputs)]
+    for number, step in enumerate(steps):
+        if isinstance(step, (ops.GroupBy, ops.Pivot)):
+            if step.inputs[0] not in inputs:
+                points.append((number, step.inputs[0]))
+            break
+    variants = []
+    for position, table in points:
+        try:
+            for step in steps[:position]:
+                env[step.out] = step.run(env)
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError, LesterError):
+            continue
+        frame = env.get(table)
+        if frame is None:
+            continue
+        gaps = frame.isna().sum()
+        columns = [str(c) for c in gaps[gaps > 0].sort_values().index[:DROPNA_COLUMNS]]
+        subsets = [(c,) for c in columns] + ([()] if len(columns) > 1 else [])
+        for subset in subsets:
+            name = f"d{position}_{table}_{len(variants)}"
+            drop = ops.DropNA(name, table, subset)
+            rest = tuple(_reading(step, table, name) for step in steps[position:])
+            variants.append(((*steps[:position], drop, *rest), position))
+    return variants
+
+
+def _reading(step: ops.Step, old: str, new: str) -> ops.Step:
+    """The step reading table `new` where it read `old`."""
+    changes: dict[str, object] = {}
+    for attr in ("left", "right", "table"):
+        if getattr(step, attr, None) == old:
+            changes[attr] = new
+    if isinstance(step, ops.Union) and old in step.tables:
+        changes["tables"] = tuple(new if t == old else t for t in step.tables)
+    return replace(step, **changes) if changes else step
 
 
 def _projected_fingerprint(state: State, spec: SynthesisSpec) -> int:
@@ -529,7 +605,7 @@ def _check_mappable(search: _Search) -> None:
                 other = tab.profile(c)
                 if profile.values & other.values:
                     return
-                if profile.uniqueness > 0.5 and similarity(profile, other) >= ctx.threshold:
+                if profile.uniqueness > 0.5 and profile.distinct >= 5 and similarity(profile, other) >= ctx.threshold:
                     return
         sample = [v for v in sorted(profile.values)[:20] if len(v) >= 2]
         if sample and any(sum(v in text for v in sample) >= 0.5 * len(sample) for text in texts):
