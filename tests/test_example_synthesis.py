@@ -39,6 +39,7 @@ def test_synthesis_returns_the_report_pipeline_and_the_shipped_spec_is_it() -> N
     expected = report(held_out_customers, held_out_mails).reset_index()
     tables = {"customers": held_out_customers, "mails": held_out_mails}
     solving = [r for r, spec in enumerate(result.specs(), 1) if frames_match(run_on_engine(spec, tables), expected)]
-    assert solving, "\n\n".join(spec.describe() for spec in result.specs())
+    # it comes first: the aggregates are told apart by how they agree with the report bank by bank
+    assert solving and solving[0] <= 2, "\n\n".join(spec.describe() for spec in result.specs())
     shipped = SynthesisSpec.load(EXAMPLE / "mails_per_bank.json")
     assert frames_match(run_on_engine(shipped, tables), expected), shipped.describe()

@@ -137,6 +137,13 @@ MULTI: dict[str, tuple[list[tuple[pd.DataFrame, bool]], Callable[..., pd.DataFra
             id_vars=["species"], var_name="measure", value_name="longest"
         ),
     ),
+    "named_aggregates_then_melt": (
+        # the target's `stat` column holds names of aggregates, not values of any input
+        [(ORDERS, True)],
+        lambda t: t.assign(month=t["order_date"].str[:7]).groupby("month").agg(
+            revenue=("amount", "sum"), largest=("amount", "max")
+        ).reset_index().melt(id_vars=["month"], var_name="stat"),
+    ),
     "dropna_join_substring_select": (
         [(ORDERS, True), (CUSTOMERS, False)],
         lambda o, c: o.dropna(subset=["status"]).merge(c, on="customer_id").assign(

@@ -109,9 +109,11 @@ def discover(frame: pd.DataFrame, max_lhs: int = 2) -> Constraints:
     codes = _codes(frame)
     distinct = {c: _distinct(codes[c]) for c in columns}
     no_nulls = {c for c in columns if not frame[c].isna().any()}
-    keys: list[tuple[str, ...]] = [(c,) for c in columns if distinct[c] == n and c in no_nulls and n > 1]
+    # measures with fractional values are unique by chance, not by design: they make no key
+    floats = {c for c in columns if _is_float(frame, c)}
+    keys: list[tuple[str, ...]] = [(c,) for c in columns if distinct[c] == n and c in no_nulls and n > 1 and c not in floats]
     if n > 2:
-        repeated = [c for c in columns if distinct[c] < n and c in no_nulls]
+        repeated = [c for c in columns if distinct[c] < n and c in no_nulls and c not in floats]
         repeated.sort(key=lambda c: distinct[c])
         for size in (2, 3):
             if size == 3 and (keys or len(repeated) > 12):
@@ -126,12 +128,11 @@ def discover(frame: pd.DataFrame, max_lhs: int = 2) -> Constraints:
                     continue
                 if _distinct(_combined([codes[c] for c in combo])) == n:
                     keys.append(tuple(sorted(combo, key=columns.index)))
-    # measures with fractional values are unique by chance, not by design: they make no key
-    keys = [k for k in keys if not any(_is_float(frame, c) for c in k)]
     primary = min(keys, key=lambda k: (len(k), sum(columns.index(c) for c in k)), default=None)
     fds: list[FD] = []
     if n > 2:
-        lhs_columns = [c for c in columns if 1 < distinct[c] <= 0.8 * n]
+        # a measure with fractional values determines nothing, whatever a few repeated values suggest
+        lhs_columns = [c for c in columns if 1 < distinct[c] <= 0.8 * n and not _is_float(frame, c)]
         lhs_columns.sort(key=lambda c: distinct[c])
         lhs_columns = lhs_columns[:MAX_LHS_COLUMNS]
         found: dict[str, list[tuple[str, ...]]] = {c: [] for c in columns}

@@ -17,6 +17,8 @@ CAP = 6.0  # per column (or per null pattern)
 ROW_Z_FREE = 1.2  # row counts of two halves differ by this many standard errors by chance
 CATEGORICAL = 30  # distinct values up to which a column's value set is compared
 SIGNIFICANCE = 0.25
+MADE = 2.5  # per category of the target that no input has and the candidate lacks
+FILLED = 0.34  # share of a column's categories, at most, that a pipeline makes up (fill values)
 
 
 def _p_one_sided(count: int, rows: int, other_rows: int) -> float:
@@ -81,6 +83,12 @@ def category_mismatch(
         ours = output.frame[column].dropna().astype(str).str.strip().value_counts()
         theirs = target_frame[name].dropna().astype(str).str.strip().value_counts()
         n, m = int(ours.sum()), int(theirs.sum())
+        # a category no input has ('unknown' filled in beside the input's categories) is missing by
+        # design, not by chance; a column whose values are all made (a part cut out) is compared below
+        made = len(t.foreign - set(ours.index)) if len(t.foreign) <= FILLED * t.distinct else 0
+        if made:
+            total += min(CAP, MADE * made)
+            continue
         # the most lopsided value, its p-value multiplied by the number of values tested (Bonferroni)
         ps = [_p_one_sided(int(k), m, n) for v, k in theirs.items() if v not in ours.index]
         ps += [_p_one_sided(int(k), n, m) for v, k in ours.items() if v not in theirs.index]

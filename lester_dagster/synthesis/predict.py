@@ -18,6 +18,7 @@ import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
 from lester_dagster.synthesis import operators as ops
+from lester_dagster.synthesis.alignment import Aligner, row_keys
 from lester_dagster.synthesis.constraints import Constraints
 from lester_dagster.synthesis.mapping import (
     THRESHOLD,
@@ -49,6 +50,8 @@ PRIOR = {
     "groupby_join": 0.35,
 }
 TOP_PARAMETERS = 3  # parameterisations kept per operator and table (the paper's top-k per operator)
+KEY_PAIRS = 6  # single-column join keys considered per pair of tables
+MIXED = 0.6  # per extra function among columns aggregated under their own names
 RUNNERS_UP = 3  # alternative aggregations offered where a column's best function is not clear
 NUMERIC_AGGS = ("sum", "mean", "count", "min", "max", "median", "nunique")
 COMMON_AGGS = ("sum", "mean", "count", "min", "max")
@@ -94,6 +97,8 @@ class Context:
         self.has_nulls = any(p.nulls for p in self.profiles.values())
         # target column names as the values a pivot spreads would read in a profile ('2006', '-0.0446416')
         self.names_as_values = {_as_value(c): c for c in self.columns}
+        self.melted = _melted_names(self.target.frame, self.profiles) if inputs is not None else None
+        self.aligner = Aligner(self.target.frame, constraints.primary or ())
         self._cells: dict[tuple[str, ...], ColumnProfile] = {}
         self.aggregates: dict[object, list[tuple[list[tuple[str, str, str]], list[float], tuple[ops.Split, ...]]]] = {}
         self.spread_parts: dict[object, tuple[ColumnProfile, list[tuple[ops.Step, tuple[Any, ...]]]]] = {}
@@ -133,9 +138,11 @@ def _mark_recurring(profiles: Mapping[str, ColumnProfile], inputs: Sequence[Tab]
     own (a part to cut out); one that does not (people's names, labels made by concatenation) is not
     expected to share values with a candidate column either."""
     columns = [(tab, c) for tab in inputs for c in tab.columns if tab.profile(c).kind == "string"]
+    known = frozenset().union(*(tab.profile(c).values for tab, c in columns)) if columns else frozenset()
     for profile in profiles.values():
         if profile.kind != "string":
             continue
+        profile.foreign = profile.values - known
         if any(profile.values & tab.profile(c).values for tab, c in columns):
             continue
         sample = [v for v in sorted(profile.values)[:20] if len(v) >= 2]
@@ -166,11 +173,11 @@ def _key_pairs(left: Tab, right: Tab) -> list[tuple[float, str, str, float, floa
     found = []
     for a in left.columns:
         pa = left.profile(a)
-        if not _joinable(pa) or pa.distinct < 1:
-            continue
+        if not _joinable(pa) or pa.distinct < 2:
+            continue  # a constant joins every row to every row
         for b in right.columns:
             pb = right.profile(b)
-            if not _joinable(pb) or pb.kind != pa.kind:
+            if not _joinable(pb) or pb.kind != pa.kind or pb.distinct < 2:
                 continue
             common = len(pa.values & pb.values)
             if common == 0 or (common < 2 and min(pa.distinct, pb.distinct) > 1):
@@ -183,10 +190,11 @@ def _key_pairs(left: Tab, right: Tab) -> list[tuple[float, str, str, float, floa
             if overlap < 0.2 and not same_key:
                 continue
             overlap = max(overlap, 0.5) if same_key else overlap
-            score = overlap * (0.4 + 0.6 * keyness) * (0.6 + 0.4 * name_similarity(a, b))
+            # a key unique on one side (a lookup) is how tables join; many-to-many joins are rare
+            score = overlap * (0.2 + 0.8 * keyness**2) * (0.4 + 0.6 * name_similarity(a, b))
             found.append((score, a, b, contained_left, pb.uniqueness))
     found.sort(key=lambda x: -x[0])
-    return found[:4]
+    return found[:KEY_PAIRS]
 
 
 def _tuples(frame: pd.DataFrame, columns: Sequence[str]) -> set[tuple[Any, ...]]:
@@ -319,6 +327,7 @@ class _Aggregate:
     func: str
     profile: ColumnProfile
     key: int  # a hash of the values, group by group
+    values: pd.Series  # group by group, in the order of the groups
     step: ops.Split | None = None  # the step that derives `column` first, if the table lacks it
 
 
@@ -358,7 +367,7 @@ def _aggregate_candidates(grouped: Any, tab: Tab, by: Sequence[str], wanted: Seq
             continue
         for column in cols:
             values = table[column]
-            found.append(_Aggregate(column, func, profile_column(column, values), _values_key(values)))
+            found.append(_Aggregate(column, func, profile_column(column, values), _values_key(values), values))
     if any(profiles[t].kind == "number" and profiles[t].integral for t in wanted):
         found += _derived_counts(grouped, tab, by, texts)
     order = {c: i for i, c in enumerate(columns)}
@@ -368,6 +377,32 @@ def _aggregate_candidates(grouped: Any, tab: Tab, by: Sequence[str], wanted: Seq
     for aggregate in found:
         unique.setdefault(aggregate.key, aggregate)
     return list(unique.values())
+
+
+def _group_positions(grouped: Any, tab: Tab, by: Sequence[str], ctx: Context) -> np.ndarray | None:
+    """For each group, the target row with the same key (or -1), when the target's primary key maps
+    onto the grouping columns; else None."""
+    key = ctx.aligner.key
+    pairs = ctx.mapping(tab).pairs
+    if not key or any(pairs.get(k) not in by for k in key):
+        return None
+    groups = grouped.size().index.to_frame(index=False)
+    groups.columns = list(by)
+    return ctx.aligner.positions(row_keys(groups, [pairs[k] for k in key]))
+
+
+def _agreements(target: str, candidates: Sequence[_Aggregate], positions: np.ndarray | None,
+                ctx: Context) -> list[float]:
+    """A factor per candidate from how well it agrees group by group with the target's column, when the
+    target has the same groups: 1 for the best agreeing candidate, down to 0.5 for one that does not
+    agree at all. Relative, so that groupings the target's key does not reach lose nothing by it."""
+    if positions is None or target not in ctx.target.frame.columns:
+        return [1.0] * len(candidates)
+    found = [ctx.aligner.agreement(target, a.values, positions) for a in candidates]
+    best = max((a for a in found if a is not None), default=None)
+    if not best:
+        return [1.0] * len(candidates)
+    return [0.75 if a is None else 0.5 + 0.5 * a / best for a in found]
 
 
 def _derived_counts(grouped: Any, tab: Tab, by: Sequence[str], texts: Sequence[str]) -> list[_Aggregate]:
@@ -392,7 +427,7 @@ def _derived_counts(grouped: Any, tab: Tab, by: Sequence[str], texts: Sequence[s
                     continue  # the part tells the values apart about as well as the whole
                 values = parts.groupby(keys, sort=True, dropna=True).nunique()
                 found.append(_Aggregate(step.target, "nunique", profile_column(step.target, values),
-                                        _values_key(values), step))
+                                        _values_key(values), values, step))
     return found
 
 
@@ -426,16 +461,21 @@ def _choose_aggregates(
     candidates = _aggregate_candidates(grouped, tab, by, wanted, profiles)
     if not candidates or not wanted:
         return []
+    positions = _group_positions(grouped, tab, by, ctx)
     scores = np.zeros((len(wanted), len(candidates)))
     for i, target in enumerate(wanted):
         tprofile = profiles[target]
+        agreements = _agreements(target, candidates, positions, ctx)
         for j, aggregate in enumerate(candidates):
             fit = similarity(tprofile, aggregate.profile)
             if fit >= 0.3:
                 fit = min(1.0, fit + _agg_bonus(target, aggregate.column, aggregate.func))
+            fit *= agreements[j]
+            if target in AGG_PRIOR and aggregate.func != target:
+                fit *= 0.5  # a column named 'mean' or 'max' is what `.agg(['mean', 'max'])` names
             scores[i, j] = fit * AGG_PRIOR.get(aggregate.func, 0.3) ** 0.5
             if aggregate.step is not None:
-                scores[i, j] *= PRIOR["split"] ** 0.5
+                scores[i, j] *= 0.9  # the split it needs costs its prior in the proposal
             elif aggregate.func in ("count", "size") and tab.profile(aggregate.column).nulls:
                 scores[i, j] *= 0.85  # counting rows is done on a column without gaps
             elif (aggregate.func == "nunique" and tab.profile(aggregate.column).kind == "number"
@@ -504,6 +544,8 @@ def propose_groupby(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
         groupings = _group_candidates(tab, ctx)
         if spreader is not None:
             groupings += [(0.8 * score, (*by, spreader)) for score, by in groupings if spreader not in by]
+        elif ctx.melted is not None:
+            groupings += _melted_groupings(tab, ctx)
         for by_score, by in groupings:
             grouped = tab.frame.groupby(list(by), sort=True, dropna=True)
             if grouped.ngroups >= 0.95 * len(tab) or grouped.ngroups == 0:
@@ -512,6 +554,12 @@ def propose_groupby(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
             covered = {t for t, c in mapping.pairs.items() if c in by}
             wanted = [t for t in ctx.columns if t not in covered and t not in spread]
             profiles = dict(ctx.profiles)
+            if ctx.melted is not None and spreader is None:
+                # the target is long: aggregates named like its variable's values, to be melted next
+                (variable, value), parts = ctx.melted
+                if variable in wanted and value in wanted:
+                    wanted = [t for t in wanted if t not in (variable, value)] + list(parts)
+                    profiles.update(parts)
             if spreader in by:
                 wanted.append(CELLS)
                 profiles[CELLS] = ctx.cells(spread)
@@ -522,13 +570,55 @@ def propose_groupby(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
             again = 0.3 if tab.cache.get("made_by") in ("groupby", "pivot") else 1.0  # groupby of a groupby
             for aggs, scores, derive in options:
                 fit = float(np.mean(scores)) * (len(scores) / max(1, len(wanted))) ** 0.3
+                if len(aggs) > 1 and all(out == column for out, column, _ in aggs):
+                    # columns aggregated under their own names are `df.groupby(...)[columns].max()`: one
+                    # function for all of them
+                    fit *= MIXED ** (len({func for _, _, func in aggs}) - 1)
                 before = _chain(derive, name, ctx)
                 step = ops.GroupBy(ctx.name(), before[-1].out if before else name, tuple(by), tuple(aggs))
-                proposals.append(Proposal((*before, step), PRIOR["groupby"] * by_score * fit * again, "groupby"))
+                derived = PRIOR["split"] ** len(before)
+                proposals.append(Proposal((*before, step), PRIOR["groupby"] * by_score * fit * again * derived, "groupby"))
         yield from _best(proposals, TOP_PARAMETERS + 2)
 
 
 CELLS = "value"  # the name of the aggregate a later pivot spreads
+MELTED = 8  # distinct names, at most, of aggregates that a melt turns into a target's variable column
+
+
+def _melted_groupings(tab: Tab, ctx: Context) -> list[tuple[float, tuple[str, ...]]]:
+    """The target's key without its melted variable, mapped here: what a group-by before the melt groups
+    by."""
+    assert ctx.melted is not None
+    (variable, _), _ = ctx.melted
+    pairs = ctx.mapping(tab).pairs
+    found = []
+    for key in ctx.constraints.keys:
+        rest = [k for k in key if k != variable]
+        if variable in key and rest and all(k in pairs for k in rest):
+            found.append((0.9 * float(np.mean([ctx.mapping(tab).scores[k] for k in rest])) ** 0.5,
+                          tuple(pairs[k] for k in rest)))
+    return found
+
+
+def _melted_names(target: pd.DataFrame, profiles: Mapping[str, ColumnProfile]
+                  ) -> tuple[tuple[str, str], dict[str, ColumnProfile]] | None:
+    """A long target made by melting aggregates (`.agg(rain=..., hottest=...)` then `.melt()`): a text
+    column whose few values are mostly in no input, as names of columns, beside one numeric column. The
+    names, each with the profile of the numbers beside it, are what a group-by before the melt makes."""
+    numeric = [t for t, p in profiles.items() if p.kind == "number"]
+    if len(numeric) > 1:
+        numeric = [t for t in numeric if t == "value"]
+    if len(numeric) != 1:
+        return None
+    value = numeric[0]
+    for variable, profile in profiles.items():
+        # ('rain' may be a weather too: half the names made up is enough)
+        if (profile.kind == "string" and 2 <= profile.distinct <= MELTED and profile.nulls == 0
+                and len(profile.foreign) >= 0.5 * profile.distinct):
+            names = target[variable].astype(str).str.strip()
+            parts = {name: profile_column(name, target.loc[names == name, value]) for name in sorted(profile.values)}
+            return (variable, value), parts
+    return None
 
 
 def _chain(steps: Sequence[ops.Step], table: str, ctx: Context) -> list[ops.Step]:
@@ -593,8 +683,26 @@ def propose_pivot(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
                     if func == "count" and vprofile.nulls:
                         bonus *= 0.85  # counting rows is done on a column without gaps
                     derived = PRIOR["split"] if before else 1.0
-                    proposals.append(Proposal((*before, step), PRIOR["pivot"] * share * fit * bonus * derived, "pivot"))
+                    probability = PRIOR["pivot"] * share * fit * bonus * derived
+                    proposals.append(Proposal((*before, step), probability, "pivot"))
+                    if _zero_filled(out, pivoted, source.frame[values], func, ctx):
+                        # the target's cells hold 0s this pivot cannot make: `.fillna(0)` followed it
+                        cells = tuple(c for c in out.columns if c not in index)
+                        fill = ops.FillNA(ctx.name(), step.out, 0, cells)
+                        proposals.append(Proposal((*before, step, fill), probability * PRIOR["fillna"] ** 0.5, "pivot"))
         yield from _best(proposals, TOP_PARAMETERS + 2)
+
+
+def _zero_filled(out: pd.DataFrame, pivoted: set[str], values: pd.Series, func: str, ctx: Context) -> bool:
+    """The target's pivoted cells have 0s and no gaps, and this pivot leaves gaps or makes no 0 itself
+    (counting rows never gives 0, nor does aggregating values that are never 0)."""
+    cells = pd.concat([ctx.target.frame[t] for t in pivoted], ignore_index=True)
+    if not pd.api.types.is_numeric_dtype(cells.dtype) or cells.isna().any() or not (cells == 0).any():
+        return False
+    names = [t for t in pivoted if t in out.columns]
+    gaps = bool(out[names].isna().to_numpy().any())
+    zeros = func not in ("count", "size", "nunique") and pd.api.types.is_numeric_dtype(values.dtype) and bool((values == 0).any())
+    return gaps or not zeros
 
 
 def _pivoted(profile: ColumnProfile, ctx: Context) -> set[str]:
@@ -860,9 +968,12 @@ def _concat_programs(
     values = [v[len(prefix): len(v) - len(suffix)] for v in values]
     counts: dict[str, int] = {}
     for value in values:
-        for literal in set(_LITERAL.findall(value)):
+        # a separator may be part of a run of punctuation: ' - ' in 'Inc. - UA'
+        found = {run[i:j] for run in _LITERAL.findall(value) for i in range(len(run)) for j in range(i + 1, len(run) + 1)}
+        for literal in found:
             counts[literal] = counts.get(literal, 0) + 1
-    separators = [sep for sep, n in sorted(counts.items(), key=lambda x: -x[1])[:5] if n >= 0.9 * len(values)]
+    common = [sep for sep, n in counts.items() if n >= 0.9 * len(values)]
+    separators = sorted(common, key=lambda sep: (-counts[sep], -len(sep)))[:5]
     columns = [_Part(c, tab.profile(c)) for c in pieces]
 
     def best(parts: list[str], exclude: set[str], k: int = 1) -> list[tuple[float, _Part]]:
@@ -980,7 +1091,23 @@ def propose_fillna(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
                 elif len(same_kind) > 1:
                     proposals.append(Proposal((ops.FillNA(ctx.name(), name, value, same_kind),),
                                               PRIOR["fillna"] * strength * 0.8, "fillna"))
+        proposals += _fill_spread_names(name, tab, ctx)
         yield from _best(proposals)
+
+
+def _fill_spread_names(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
+    """A column a pivot spreads into target columns may have its gaps filled first: a target column
+    named like no value of it, beside those that are ('unknown' beside 'female' and 'male'), names the
+    fill value."""
+    spread, spreader = _spread_names(tab, ctx)
+    if spreader is None or not tab.profile(spreader).nulls or tab.profile(spreader).kind != "string":
+        return []
+    mapped = set(ctx.mapping(tab).pairs)
+    names = [t for t in ctx.columns if t not in spread and t not in mapped and t not in tab.columns
+             and ctx.profiles[t].kind == "number" and not t.replace(".", "").isdigit()]
+    # a fill that makes the one missing name is likelier than a fill the target merely allows
+    return [Proposal((ops.FillNA(ctx.name(), name, value, (spreader,)),), 0.7, "fillna")
+            for value in names[:2]]
 
 
 # ---- group-by joined back (the titanic pattern: an aggregate as a feature of every row) ----------------

@@ -61,6 +61,8 @@ class ColumnProfile:
         # whether the column's values recur in other samples (categories do, names of people do not);
         # set for a target's columns by the search, which sees the inputs
         self.recurs = True
+        # values no input has: made by the pipeline (a fill value), so a right candidate has them too
+        self.foreign: frozenset[str] = frozenset()
         kind = kind_of(values)
         self._numbers: np.ndarray | None = None
         if kind == "number":

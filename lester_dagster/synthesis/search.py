@@ -24,6 +24,7 @@ from lester_dagster.synthesis.constraints import (
     check,
     discover,
 )
+from lester_dagster.synthesis.alignment import output_agreement
 from lester_dagster.synthesis.evidence import category_mismatch, null_mismatch, row_surprise
 from lester_dagster.synthesis.mapping import ColumnMapping, similarity
 from lester_dagster.synthesis.predict import PREDICTORS, PRIOR, REPAIRS, Context, Proposal
@@ -32,8 +33,14 @@ from lester_dagster.synthesis.spec import SynthesisSpec
 
 # ---- configuration -----------------------------------------------------------------------------------
 
-VARIANTS_OF = 4  # best verified pipelines tried again with a dropna before they aggregate
+VARIANTS_OF = 4  # best verified pipelines tried again with a dropna or fillna before they aggregate
 DROPNA_COLUMNS = 4  # columns with gaps a dropna variant drops on, fewest gaps first
+TOP_AGAIN = 2  # aggregations chosen again after gaps are handled
+FILL_COLUMNS = 2  # numeric columns with gaps a fillna variant fills with 0, most gaps first
+AGREEMENT = 1.0  # weight of the row-aligned evidence in the joint probability ranker
+MULTI_TABLE = ("join", "union")  # operators whose proposals read two or more live tables
+CHANCE_AGREEMENT = 0.5  # agreement below this tells nothing
+JOIN_ESTIMATE = 0.3  # the probability of a join yet to come, as the beam estimates it
 
 
 @dataclass(frozen=True)
@@ -68,10 +75,18 @@ class State:
     origins: dict[str, frozenset[str]]  # live table -> the inputs it derives from
     mapping: ColumnMapping | None = None
     report: ConstraintReport | None = None
+    key: int = 0  # the tables it leaves: states with the same key are the same state reached another way
 
     @property
     def log_probability(self) -> float:
         return float(sum(math.log(max(p, 1e-9)) for p in self.probabilities))
+
+    @property
+    def outlook(self) -> float:
+        """log P of the whole pipeline this state may grow into, estimated: its steps so far, and a join
+        for each table still apart from the others (the output reads all inputs). States that have
+        joined their tables and states that have not are compared fairly so."""
+        return self.log_probability + (len(self.live) - 1) * math.log(JOIN_ESTIMATE)
 
     @property
     def output(self) -> Tab:
@@ -92,11 +107,18 @@ class Candidate:
     verified: bool
     null_mismatch: float = 0.0  # how unlikely the mapped columns' nulls are next to the target's (evidence.py)
     category_mismatch: float = 0.0  # how unlikely the categorical columns' value sets are (evidence.py)
+    agreement: Mapping[str, float] = field(default_factory=dict)  # row-aligned fit per column (alignment.py)
 
 
     @property
     def log_probability(self) -> float:
         return float(sum(math.log(max(p, 1e-9)) for p in self.step_probabilities))
+
+    @property
+    def row_agreement(self) -> float:
+        """How much better than chance the columns agree with the target row by row, summed. Only
+        evidence for a candidate: a right one's groups may be too small to agree well."""
+        return float(sum(max(0.0, a - CHANCE_AGREEMENT) for a in self.agreement.values()))
 
     def features(self) -> dict[str, float]:
         """Numeric features for a learned ranker."""
@@ -112,6 +134,7 @@ class Candidate:
             "null_mismatch": self.null_mismatch,
             "category_mismatch": self.category_mismatch,
             "row_surprise": row_surprise(self.rows, self.target_rows),
+            "row_agreement": self.row_agreement,
             "verified": float(self.verified),
             **{f"op_{s.op}": float(sum(1 for x in self.spec.steps if x.op == s.op)) for s in self.spec.steps},
         }
@@ -139,6 +162,7 @@ class JointProbabilityRanker:
             - row_surprise(candidate.rows, candidate.target_rows)
             - candidate.null_mismatch
             - candidate.category_mismatch
+            + AGREEMENT * candidate.row_agreement
         )
 
 
@@ -190,6 +214,8 @@ class _Search:
         self.seen: dict[int, int] = {}
         self.expanded: set[int] = set()  # states every operator has been tried on
         self.tried: dict[str, int] = {}
+        self.proposed: dict[object, list[Proposal]] = {}  # (operator, tables) -> proposals
+        self.made: dict[int, Tab | None] = {}  # id(proposal) -> the table it makes
 
     def out_of_time(self) -> bool:
         if time.perf_counter() - self.started > self.config.time_limit:
@@ -205,15 +231,29 @@ class _Search:
         for operator in operators:
             if self.out_of_time():
                 break
-            try:
-                proposals = list(PREDICTORS[operator](state.live, self.ctx))
-            except (TypeError, ValueError, KeyError, IndexError, ZeroDivisionError, AttributeError):
-                continue
-            for proposal in proposals:
+            for proposal in self.proposals(operator, state):
                 child = self.apply(state, proposal)
                 if child is not None:
                     children.append(child)
         return children
+
+    def proposals(self, operator: str, state: State) -> list[Proposal]:
+        """The operator's proposals for the state's tables. A table left as it is stays live in many
+        states of the beam: its proposals (and what they make) are worked out once."""
+        if operator in MULTI_TABLE:
+            groups = [state.live]
+        else:
+            groups = [{name: tab} for name, tab in sorted(state.live.items())]
+        found: list[Proposal] = []
+        for live in groups:
+            key = (operator, frozenset((n, t.fingerprint, t.cache.get("made_by")) for n, t in live.items()))
+            if key not in self.proposed:
+                try:
+                    self.proposed[key] = list(PREDICTORS[operator](live, self.ctx))
+                except (TypeError, ValueError, KeyError, IndexError, ZeroDivisionError, AttributeError):
+                    self.proposed[key] = []
+            found.extend(self.proposed[key])
+        return found
 
     def apply(self, state: State, proposal: Proposal) -> State | None:
         first = proposal.steps[0]
@@ -221,32 +261,16 @@ class _Search:
             isinstance(s, ops._Derive) and s.target == first.target for s in state.steps
         ) and first.target in state.live[first.table].columns:
             return None  # deriving a derived column again: the pipeline with the second step alone is better
-        env = {name: tab.frame for name, tab in state.live.items()}
-        try:
-            for step in proposal.steps:
-                env[step.out] = step.run(env)
-        except (TypeError, ValueError, KeyError, IndexError, AttributeError, LesterError):
+        produced = self.made.get(id(proposal), False)
+        if produced is False:
+            produced = self.made[id(proposal)] = self.make(state, proposal)
+        if produced is None:
             return None
         self.tried[proposal.operator] = self.tried.get(proposal.operator, 0) + 1
         self.explored += 1
         final = proposal.steps[-1].out
-        frame = env[final]
-        if frame.shape[1] == 0 or len(frame) == 0 or frame.columns.duplicated().any():
-            return None
         consumed = {name for step in proposal.steps for name in step.inputs if name in state.live}
         origins = frozenset().union(*(state.origins[name] for name in consumed)) if consumed else frozenset()
-        produced = Tab(frame)
-        produced.cache["made_by"] = proposal.operator
-        if len(proposal.steps) == 1 and isinstance(proposal.steps[0], (ops._Derive, ops.FillNA, ops.Select, ops.Rename)):
-            # same rows: the columns the step leaves alone keep their profiles
-            step, parent = proposal.steps[0], state.live[proposal.steps[0].inputs[0]]
-            touched = {getattr(step, "target", None), *getattr(step, "subset", ())}
-            if isinstance(step, ops.FillNA) and not step.subset:
-                touched = set(parent.columns)
-            renamed = dict(getattr(step, "mapping", ()))
-            for column in parent.columns:
-                if column not in touched and column not in renamed and column in produced.columns:
-                    produced._profiles[column] = parent.profile(column)
         for name in consumed:  # a step that changes nothing is no step
             if len(consumed) == 1 and state.live[name].fingerprint == produced.fingerprint:
                 return None
@@ -263,14 +287,44 @@ class _Search:
         if self.seen.get(key, 0) >= 2:  # the same tables reached another way: keep two such paths at most
             return None
         self.seen[key] = self.seen.get(key, 0) + 1
+        child.key = key
         self.evaluate(child)
         return child
+
+    def make(self, state: State, proposal: Proposal) -> Tab | None:
+        """The table the proposal's steps make from the state's tables (None if they fail or make
+        nothing usable)."""
+        env = {name: tab.frame for name, tab in state.live.items()}
+        try:
+            for step in proposal.steps:
+                env[step.out] = step.run(env)
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError, LesterError):
+            return None
+        frame = env[proposal.steps[-1].out]
+        if frame.shape[1] == 0 or len(frame) == 0 or frame.columns.duplicated().any():
+            return None
+        produced = Tab(frame)
+        produced.cache["made_by"] = proposal.operator
+        if len(proposal.steps) == 1 and isinstance(proposal.steps[0], (ops._Derive, ops.FillNA, ops.Select, ops.Rename)):
+            # same rows: the columns the step leaves alone keep their profiles
+            step, parent = proposal.steps[0], state.live[proposal.steps[0].inputs[0]]
+            touched = {getattr(step, "target", None), *getattr(step, "subset", ())}
+            if isinstance(step, ops.FillNA) and not step.subset:
+                touched = set(parent.columns)
+            renamed = dict(getattr(step, "mapping", ()))
+            for column in parent.columns:
+                if column not in touched and column not in renamed and column in produced.columns:
+                    produced._profiles[column] = parent.profile(column)
+        return produced
 
     # -- VerifyCands
 
     def evaluate(self, state: State) -> None:
         state.mapping = self.ctx.mapping(state.output)
-        state.report = check(self.ctx.constraints, state.output.frame, state.mapping.pairs)
+        report = state.output.cache.get("report")
+        if report is None:
+            report = state.output.cache["report"] = check(self.ctx.constraints, state.output.frame, state.mapping.pairs)
+        state.report = report  # type: ignore[assignment]
 
     def verified(self, state: State) -> bool:
         assert state.mapping is not None and state.report is not None
@@ -284,12 +338,18 @@ class _Search:
 
     def promising(self, states: list[State]) -> list[State]:
         width = 1 if self.config.greedy else self.config.beam_width
+        # one state per set of tables: a second path to the same tables would take a place in the beam
+        # from a different state, and grows the same pipelines
+        best: dict[int, State] = {}
+        for state in sorted(states, key=lambda s: -s.outlook):
+            best.setdefault(state.key or id(state), state)
+        states = list(best.values())
         if self.config.greedy or not self.config.use_constraints:
-            return sorted(states, key=lambda s: -s.log_probability)[:width]
+            return sorted(states, key=lambda s: -s.outlook)[:width]
         groups = [
-            sorted(states, key=lambda s: -s.log_probability),
-            sorted(states, key=lambda s: (-s.report.satisfied, -s.log_probability)),  # type: ignore[union-attr]
-            sorted(states, key=lambda s: (-s.mapping.covered, -s.mapping.mean_score, -s.log_probability)),  # type: ignore[union-attr]
+            sorted(states, key=lambda s: -s.outlook),
+            sorted(states, key=lambda s: (-s.report.satisfied, -s.outlook)),  # type: ignore[union-attr]
+            sorted(states, key=lambda s: (-s.mapping.covered, -s.mapping.mean_score, -s.outlook)),  # type: ignore[union-attr]
         ]
         chosen: dict[int, State] = {}
         position = 0
@@ -335,23 +395,58 @@ class _Search:
                 break
         if self.config.fine_tune and self.config.use_constraints and not self.config.greedy:
             candidates.extend(self.fine_tune(near, candidates))
-            candidates.extend(self.dropna_variants(candidates))
+            candidates.extend(self.gap_variants(candidates))
         return self.rank(candidates, near)
 
-    def dropna_variants(self, verified: list[State]) -> list[State]:
-        """Rows with a gap dropped before the pipeline aggregates them: the training half rarely tells a
-        count or mean of all rows from one of the complete rows, so the best pipelines come again with
-        a dropna on an input, or on the table the first group-by or pivot reads."""
+    def gap_variants(self, verified: list[State]) -> list[State]:
+        """Gaps dropped or filled before the pipeline aggregates: the training half rarely tells a count
+        or mean of all rows from one of the complete rows, so the best pipelines come again with a
+        dropna on an input or on the table the first group-by or pivot reads, or with the aggregated
+        column's gaps filled with 0."""
         scored = sorted(verified, key=lambda s: -self.ranker.score(self.candidate(s, True)))
         found: list[State] = []
         for state in scored[:VARIANTS_OF]:
-            if self.out_of_time() or any(isinstance(step, ops.DropNA) for step in state.steps):
+            if self.out_of_time():
+                break
+            if self.gaps_the_target_lacks(state) and id(state) not in self.expanded:
+                # gaps the target does not have, left at the end: fill or drop them there
+                found.extend(c for c in self.extend(state, ["fillna", "dropna"]) if self.verified(c))
+            if self.out_of_time() or any(isinstance(step, (ops.DropNA, ops.FillNA)) for step in state.steps[:1]):
                 continue
-            for steps, position in _with_dropna(state.steps, self.inputs):
+            for steps, position, probability in _with_gap_steps(state.steps, self.inputs):
                 p = state.probabilities
-                child = self.replay(steps, (*p[:position], PRIOR["dropna"] * 0.5, *p[position:]), state)
+                child = self.replay(steps, (*p[:position], probability, *p[position:]), state)
                 if child is not None and self.verified(child):
                     found.append(child)
+                last = state.steps[-1]
+                if position == len(state.steps) - 1 and isinstance(last, (ops.GroupBy, ops.Pivot)):
+                    # the aggregates chosen on the rows as they were may not be the ones now
+                    found.extend(self.aggregate_again(steps[: position + 1], (*p[:position], probability), state))
+        return found
+
+    def gaps_the_target_lacks(self, state: State) -> bool:
+        assert state.mapping is not None
+        return any(state.output.profile(c).nulls and not self.ctx.profiles[t].nulls for t, c in state.mapping.pairs.items())
+
+    def aggregate_again(self, prefix: tuple[ops.Step, ...], probabilities: tuple[float, ...], like: State) -> list[State]:
+        env: dict[str, pd.DataFrame] = dict(self.inputs)
+        try:
+            for step in prefix:
+                env[step.out] = step.run(env)
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError, LesterError):
+            return []
+        operator = "groupby" if isinstance(like.steps[-1], ops.GroupBy) else "pivot"
+        try:
+            proposals = list(PREDICTORS[operator]({prefix[-1].out: Tab(env[prefix[-1].out])}, self.ctx))
+        except (TypeError, ValueError, KeyError, IndexError, ZeroDivisionError, AttributeError):
+            return []
+        found = []
+        for proposal in proposals[:TOP_AGAIN]:
+            steps = (*prefix, *proposal.steps)
+            chances = (*probabilities, proposal.probability, *(1.0,) * (len(proposal.steps) - 1))
+            child = self.replay(steps, chances, like)
+            if child is not None and self.verified(child):
+                found.append(child)
         return found
 
     def replay(self, steps: tuple[ops.Step, ...], probabilities: tuple[float, ...], like: State) -> State | None:
@@ -413,9 +508,22 @@ class _Search:
         return Candidate(spec, state.probabilities, state.mapping, state.report, len(state.output),
                          len(self.ctx.target), len(self.inputs) - len(used), verified,
                          null_mismatch(self.ctx.profiles, state.output, pairs),
-                         category_mismatch(self.ctx.profiles, self.ctx.target.frame, state.output, pairs))
+                         category_mismatch(self.ctx.profiles, self.ctx.target.frame, state.output, pairs),
+                         self.agreement(state))
+
+    def agreement(self, state: State) -> dict[str, float]:
+        found = state.output.cache.get("agreement")
+        if found is None:
+            assert state.mapping is not None
+            found = state.output.cache["agreement"] = output_agreement(self.ctx.aligner, state.output.frame,
+                                                                       state.mapping.pairs)
+        return found  # type: ignore[return-value]
 
     def rank(self, verified: list[State], near: list[State]) -> SynthesisResult:
+        # a step whose table never reaches the output is no part of the pipeline: the pipeline without
+        # it is a candidate of its own
+        verified = [s for s in verified if _all_steps_used(s)]
+        near = [s for s in near if _all_steps_used(s)]
         states = list(verified)
         pool = [self.candidate(s, True) for s in verified]
         if self.config.fill_unverified and len(pool) < self.config.top_k:
@@ -431,11 +539,12 @@ class _Search:
         seen: set[str] = set()
         outputs = {id(c): fp for c, fp in fingerprints}
         for score, cand in scored:
-            # pipelines that give the same output the same way are one answer; keep the best of them
-            # (a split and a slice that cut the same part are the same way)
-            shape = "|".join(f"{'derive' if isinstance(s, ops._Derive) else s.op}:{getattr(s, 'how', '')}"
-                             for s in cand.spec.steps)
-            text = f"{outputs.get(id(cand))}|{shape}"
+            # pipelines that give the same output are one answer (a pivot, or a group-by and a pivot; a split
+            # or a slice cutting the same part); keep the best of them. Joins that differ in how they treat
+            # unmatched rows, and pipelines that differ in a fill, stay apart: other rows may have gaps
+            hows = "|".join(s.how for s in cand.spec.steps if isinstance(s, ops.Join))
+            fills = sum(isinstance(s, ops.FillNA) for s in cand.spec.steps)
+            text = f"{outputs.get(id(cand))}|{hows}|{fills}"
             if text in seen:
                 continue
             seen.add(text)
@@ -474,18 +583,32 @@ class _Search:
         )
 
 
-def _with_dropna(steps: tuple[ops.Step, ...], inputs: Mapping[str, pd.DataFrame]) -> list[tuple[tuple[ops.Step, ...], int]]:
-    """The pipeline with a dropna inserted: on each input with gaps (once per column with gaps, at most
-    a few, and once for all columns), and on the table the first group-by or pivot reads."""
-    env: dict[str, pd.DataFrame] = dict(inputs)
-    points: list[tuple[int, str]] = [(0, name) for name in inputs if any(s for s in steps if name in s.inputs)]
+def _all_steps_used(state: State) -> bool:
+    needed = {state.last}
+    for step in reversed(state.steps):
+        if step.out not in needed:
+            return False
+        needed.update(step.inputs)
+    return True
+
+
+def _with_gap_steps(steps: tuple[ops.Step, ...], inputs: Mapping[str, pd.DataFrame]
+                    ) -> list[tuple[tuple[ops.Step, ...], int, float]]:
+    """The pipeline with one step for gaps inserted, and that step's probability: a dropna on each input
+    with gaps (once per column with gaps, at most a few, and once for all columns) and on the table
+    the first group-by or pivot reads; a fill with 0 of each column with gaps that step aggregates."""
+    points: list[tuple[int, str]] = [(0, name) for name in inputs if any(name in s.inputs for s in steps)]
+    aggregated: tuple[str, ...] = ()
+    aggregation: tuple[int, str] | None = None
     for number, step in enumerate(steps):
         if isinstance(step, (ops.GroupBy, ops.Pivot)):
-            if step.inputs[0] not in inputs:
-                points.append((number, step.inputs[0]))
+            aggregation = (number, step.inputs[0])
+            points.append(aggregation)
+            aggregated = tuple(c for _, c, _ in step.aggs) if isinstance(step, ops.GroupBy) else (step.values,)
             break
     variants = []
-    for position, table in points:
+    for position, table in dict.fromkeys(points):
+        env: dict[str, pd.DataFrame] = dict(inputs)
         try:
             for step in steps[:position]:
                 env[step.out] = step.run(env)
@@ -496,12 +619,23 @@ def _with_dropna(steps: tuple[ops.Step, ...], inputs: Mapping[str, pd.DataFrame]
             continue
         gaps = frame.isna().sum()
         columns = [str(c) for c in gaps[gaps > 0].sort_values().index[:DROPNA_COLUMNS]]
-        subsets = [(c,) for c in columns] + ([()] if len(columns) > 1 else [])
-        for subset in subsets:
-            name = f"d{position}_{table}_{len(variants)}"
-            drop = ops.DropNA(name, table, subset)
-            rest = tuple(_reading(step, table, name) for step in steps[position:])
-            variants.append(((*steps[:position], drop, *rest), position))
+        # gaps of the column a group-by or pivot aggregates are handled as often as not; others less
+        inserted: list[tuple[ops.Step, float]] = [
+            (ops.DropNA("", table, (c,)), PRIOR["dropna"] * (1.0 if c in aggregated else 0.5)) for c in columns
+        ]
+        if len(columns) > 1:
+            inserted.append((ops.DropNA("", table, ()), PRIOR["dropna"] * 0.5))
+        if (position, table) == aggregation:
+            # the aggregated columns, and the numeric columns most often empty (gusts, delays)
+            numeric = [str(c) for c in gaps[gaps > 0].sort_values(ascending=False).index
+                       if pd.api.types.is_numeric_dtype(frame[c])]
+            for column in dict.fromkeys([*(c for c in aggregated if c in numeric), *numeric[:FILL_COLUMNS]]):
+                inserted.append((ops.FillNA("", table, 0, (column,)), PRIOR["fillna"] * (1.0 if column in aggregated else 0.5)))
+        for step, probability in inserted:
+            name = f"g{position}_{len(variants)}"
+            step = replace(step, out=name)
+            rest = tuple(_reading(later, table, name) for later in steps[position:])
+            variants.append(((*steps[:position], step, *rest), position, probability))
     return variants
 
 

@@ -1,0 +1,92 @@
+"""Row-aligned evidence: when the target has a key and a candidate output has the columns it maps to,
+the two tables hold rows for many of the same keys (the same carriers, months, species), and an
+aggregate of other rows of a group is close to the target's for that group. So a right column agrees
+with the target's row by row, not only in distribution: correlation for numbers, equality for text."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from lester_dagster.synthesis.profile import number_text
+
+MIN_ROWS = 5  # matched keys needed before agreement says anything
+
+
+def key_text(values: pd.Series) -> list[str]:
+    """Key values as comparable text: 2013 and '2013' and 2013.0 alike."""
+    out = []
+    for value in values.tolist():
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            out.append("\x00")
+        elif isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
+            out.append(number_text(float(value)))
+        else:
+            text = str(value).strip()
+            try:
+                out.append(number_text(float(text)))
+            except ValueError:
+                out.append(text)
+    return out
+
+
+def row_keys(frame: pd.DataFrame, columns: Sequence[str]) -> list[tuple[str, ...]]:
+    parts = [key_text(frame[c]) for c in columns]
+    return list(zip(*parts, strict=True)) if parts else []
+
+
+class Aligner:
+    """The target's rows by key, to match candidate rows (or groups) against."""
+
+    def __init__(self, target: pd.DataFrame, key: Sequence[str]) -> None:
+        self.target, self.key = target, tuple(key)
+        self.position = {k: i for i, k in enumerate(row_keys(target, key))} if key else {}
+
+    def positions(self, keys: Sequence[tuple[str, ...]]) -> np.ndarray:
+        """For each candidate key, the target row with that key, or -1."""
+        return np.array([self.position.get(k, -1) for k in keys], dtype=np.int64)
+
+    def agreement(self, column: str, values: pd.Series, positions: np.ndarray) -> float | None:
+        """How well `values` (one per candidate row) agree with the target's `column` on matched keys,
+        in [0, 1]; None when too few keys match or the values are not comparable."""
+        matched = positions >= 0
+        if matched.sum() < MIN_ROWS:
+            return None
+        theirs = self.target[column].to_numpy()[positions[matched]]
+        ours = values.to_numpy()[matched]
+        if pd.api.types.is_numeric_dtype(self.target[column].dtype) and pd.api.types.is_numeric_dtype(values.dtype):
+            a, b = np.asarray(theirs, dtype=float), np.asarray(ours, dtype=float)
+            both = np.isfinite(a) & np.isfinite(b)
+            if both.sum() < MIN_ROWS or np.std(a[both]) == 0 or np.std(b[both]) == 0:
+                return None
+            # a gap where the target has a number disagrees with it (a fill or a drop was left out)
+            present = both.sum() / max(1, np.isfinite(a).sum())
+            return float(max(0.0, _rank_correlation(a[both], b[both])) * present)
+        a_text = [None if pd.isna(v) else str(v).strip() for v in theirs]
+        b_text = [None if pd.isna(v) else str(v).strip() for v in ours]
+        return float(np.mean([x == y for x, y in zip(a_text, b_text, strict=True)]))
+
+
+def _rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
+    ra = pd.Series(a).rank().to_numpy()
+    rb = pd.Series(b).rank().to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):  # ranks all tied: no correlation to speak of
+        found = np.corrcoef(ra, rb)[0, 1]
+    return float(found) if np.isfinite(found) else 0.0
+
+
+def output_agreement(aligner: Aligner, output: pd.DataFrame, pairs: Mapping[str, str]) -> dict[str, float]:
+    """Agreement of each mapped non-key target column with its output column, on rows matched by key."""
+    if not aligner.key or any(k not in pairs for k in aligner.key):
+        return {}
+    positions = aligner.positions(row_keys(output, [pairs[k] for k in aligner.key]))
+    found = {}
+    for target, column in pairs.items():
+        if target in aligner.key:
+            continue
+        score = aligner.agreement(target, output[column], positions)
+        if score is not None:
+            found[target] = score
+    return found
