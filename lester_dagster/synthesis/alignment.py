@@ -63,7 +63,13 @@ class Aligner:
                 return None
             # a gap where the target has a number disagrees with it (a fill or a drop was left out)
             present = both.sum() / max(1, np.isfinite(a).sum())
-            return float(max(0.0, _rank_correlation(a[both], b[both])) * present)
+            # other rows of the same groups give values of the same size, not only in the same order (a
+            # count and the largest minute both grow with a group's size)
+            x, y = a[both], b[both]
+            scale = np.abs(x) + np.abs(y)
+            gap = np.divide(np.abs(x - y), scale, out=np.zeros_like(scale), where=scale > 0)
+            closeness = 1.0 - float(np.median(gap))
+            return float(max(0.0, _rank_correlation(x, y)) * present * closeness)
         a_text = [None if pd.isna(v) else str(v).strip() for v in theirs]
         b_text = [None if pd.isna(v) else str(v).strip() for v in ours]
         return float(np.mean([x == y for x, y in zip(a_text, b_text, strict=True)]))

@@ -101,6 +101,9 @@ def _collisions(codes: Mapping[str, np.ndarray], combo: Sequence[str]) -> float:
     return n * (n - 1) / 2 * repeat
 
 
+CHANCE_COLLISIONS = 3.0  # expected repeats below which numeric columns unique together tell nothing
+
+
 def discover(frame: pd.DataFrame, max_lhs: int = 2) -> Constraints:
     """Keys (minimal, up to three columns), FDs (lhs up to `max_lhs` columns, minimal, supported by
     repeated lhs values so near-unique columns cannot explode them) and non-key columns of a table."""
@@ -111,6 +114,7 @@ def discover(frame: pd.DataFrame, max_lhs: int = 2) -> Constraints:
     no_nulls = {c for c in columns if not frame[c].isna().any()}
     # measures with fractional values are unique by chance, not by design: they make no key
     floats = {c for c in columns if _is_float(frame, c)}
+    numeric = {c for c in columns if pd.api.types.is_numeric_dtype(frame[c].dtype)}
     keys: list[tuple[str, ...]] = [(c,) for c in columns if distinct[c] == n and c in no_nulls and n > 1 and c not in floats]
     if n > 2:
         repeated = [c for c in columns if distinct[c] < n and c in no_nulls and c not in floats]
@@ -125,6 +129,10 @@ def discover(frame: pd.DataFrame, max_lhs: int = 2) -> Constraints:
                     # two near-unique columns are unique together by chance, not by design, unless
                     # independent columns would collide a few times (in a handful of rows every
                     # grouping column is near-unique, so there the test tells nothing)
+                    continue
+                if all(c in numeric for c in combo) and _collisions(codes, combo) < CHANCE_COLLISIONS:
+                    # numbers (counts in a few rows) that independent columns would not surely repeat
+                    # either (P(no repeat) ~ exp(-expected repeats) > 5%): unique together by chance
                     continue
                 if _distinct(_combined([codes[c] for c in combo])) == n:
                     keys.append(tuple(sorted(combo, key=columns.index)))

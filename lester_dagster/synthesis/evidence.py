@@ -6,15 +6,17 @@ the candidate looks like the target), capped so one column cannot outweigh the r
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
+from lester_dagster.synthesis import operators as ops
 from lester_dagster.synthesis.profile import ColumnProfile, Tab
 
 CAP = 6.0  # per column (or per null pattern)
 ROW_Z_FREE = 1.2  # row counts of two halves differ by this many standard errors by chance
+COUNT_Z_FREE = 2.0  # counted rows of two halves differ by this many standard errors by chance
 CATEGORICAL = 30  # distinct values up to which a column's value set is compared
 SIGNIFICANCE = 0.25
 MADE = 2.5  # per category of the target that no input has and the candidate lacks
@@ -95,3 +97,41 @@ def category_mismatch(
         if ps:
             total += min(CAP, _surprise(min(1.0, min(ps) * len(theirs.index.union(ours.index)))))
     return total
+
+
+def count_surprise(steps: Sequence[ops.Step], output: pd.DataFrame, target: pd.DataFrame,
+                   pairs: Mapping[str, str], sample_rows: int) -> float:
+    """How unlikely the rows a candidate counts are next to the rows the target counts. Both count the
+    rows that pass the same filters in samples of the same size (`sample_rows`, the largest input): a
+    binomial share p of them each, so the totals differ by about sqrt(2 n p (1 - p)). A pipeline that
+    counts every row where the target's counts leave some out (a dropna before counting) shows here,
+    even when the counts of single groups look alike. Minus the log-likelihood of the z-score beyond a
+    free band."""
+    position = max((i for i, s in enumerate(steps) if isinstance(s, (ops.GroupBy, ops.Pivot))), default=None)
+    if position is None:
+        return 0.0
+    step = steps[position]
+    if isinstance(step, ops.GroupBy):
+        counted = {name for name, _, func in step.aggs if func in ("count", "size")}
+    elif step.aggfunc in ("count", "size"):
+        counted = {str(c) for c in output.columns if c not in step.index}
+    else:
+        counted = set()
+    for later in steps[position + 1:]:
+        if isinstance(later, (ops.Join, ops.Union, ops.Unpivot)):
+            return 0.0  # rows counted no longer add up to the output's totals
+        if isinstance(later, ops.Rename):
+            names = dict(later.mapping)
+            counted = {names.get(c, c) for c in counted}
+    columns = [(t, c) for t, c in pairs.items() if c in counted and c in output.columns and t in target.columns]
+    if not columns or not all(pd.api.types.is_numeric_dtype(target[t].dtype) for t, _ in columns):
+        return 0.0
+    ours = float(sum(pd.to_numeric(output[c], errors="coerce").fillna(0).sum() for _, c in columns))
+    theirs = float(sum(target[t].fillna(0).sum() for t, _ in columns))
+    n = max(ours, theirs, float(sample_rows), 1.0)
+    share = (ours + theirs) / (2 * n)
+    variance = 2 * n * share * (1 - share)
+    if variance <= 0:
+        return 0.0
+    z = abs(ours - theirs) / math.sqrt(variance)
+    return min(8.0, max(0.0, (z * z - COUNT_Z_FREE**2) / 2))  # -log of the normal density, beyond the band

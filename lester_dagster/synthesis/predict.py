@@ -302,7 +302,14 @@ AGG_PRIOR = {"mean": 1.0, "sum": 0.95, "count": 0.85, "max": 0.8, "min": 0.8, "n
 
 def name_tokens(name: str) -> set[str]:
     words = re.findall(r"[a-z]+|[0-9]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", str(name)).lower())
-    return {w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words}  # flights ~ flight
+    return {_singular(w) for w in words}
+
+
+def _singular(word: str) -> str:
+    """flights ~ flight, cities ~ city."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
 def _names_column(tokens: set[str], own: set[str]) -> bool:
@@ -481,6 +488,8 @@ def _choose_aggregates(
             elif (aggregate.func == "nunique" and tab.profile(aggregate.column).kind == "number"
                   and not tab.profile(aggregate.column).integral):
                 scores[i, j] *= 0.7  # distinct values are counted of ids and categories, not of measures
+            elif aggregate.func == "nunique" and tab.profile(aggregate.column).uniqueness > 0.95:
+                scores[i, j] *= 0.85  # distinct values of a column that hardly repeats are a count of rows
 
     def assign(allowed: np.ndarray) -> tuple[list[tuple[str, str, str]], list[float], float, tuple[ops.Split, ...]]:
         masked = np.where(allowed[None, :], scores, 0.0)
@@ -680,6 +689,8 @@ def propose_pivot(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
                     if fit < ctx.threshold:
                         continue
                     bonus = {"mean": 1.0, "first": 0.95, "sum": 0.9, "count": 0.9}.get(func, 0.8)
+                    if func == "first" and _rows_per_cell(source.frame, index, column) > 1.2:
+                        bonus = 0.3  # `df.pivot` spreads one row per cell; the first of many is rarely meant
                     if func == "count" and vprofile.nulls:
                         bonus *= 0.85  # counting rows is done on a column without gaps
                     derived = PRIOR["split"] if before else 1.0
@@ -691,6 +702,11 @@ def propose_pivot(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
                         fill = ops.FillNA(ctx.name(), step.out, 0, cells)
                         proposals.append(Proposal((*before, step, fill), probability * PRIOR["fillna"] ** 0.5, "pivot"))
         yield from _best(proposals, TOP_PARAMETERS + 2)
+
+
+def _rows_per_cell(frame: pd.DataFrame, index: Sequence[str], column: str) -> float:
+    cells = frame.groupby([*index, column], sort=False, dropna=True).ngroups
+    return len(frame) / max(1, cells)
 
 
 def _zero_filled(out: pd.DataFrame, pivoted: set[str], values: pd.Series, func: str, ctx: Context) -> bool:

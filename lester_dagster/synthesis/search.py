@@ -25,7 +25,7 @@ from lester_dagster.synthesis.constraints import (
     discover,
 )
 from lester_dagster.synthesis.alignment import output_agreement
-from lester_dagster.synthesis.evidence import category_mismatch, null_mismatch, row_surprise
+from lester_dagster.synthesis.evidence import category_mismatch, count_surprise, null_mismatch, row_surprise
 from lester_dagster.synthesis.mapping import ColumnMapping, similarity
 from lester_dagster.synthesis.predict import PREDICTORS, PRIOR, REPAIRS, Context, Proposal
 from lester_dagster.synthesis.profile import Tab
@@ -34,6 +34,8 @@ from lester_dagster.synthesis.spec import SynthesisSpec
 # ---- configuration -----------------------------------------------------------------------------------
 
 VARIANTS_OF = 4  # best verified pipelines tried again with a dropna or fillna before they aggregate
+AGAIN_PER_STATE = 2  # gap steps after which a pipeline's aggregates are chosen again
+COUNT_VARIANTS_OF = 2  # further pipelines tried so that count more rows than the target does
 DROPNA_COLUMNS = 4  # columns with gaps a dropna variant drops on, fewest gaps first
 TOP_AGAIN = 2  # aggregations chosen again after gaps are handled
 FILL_COLUMNS = 2  # numeric columns with gaps a fillna variant fills with 0, most gaps first
@@ -108,6 +110,7 @@ class Candidate:
     null_mismatch: float = 0.0  # how unlikely the mapped columns' nulls are next to the target's (evidence.py)
     category_mismatch: float = 0.0  # how unlikely the categorical columns' value sets are (evidence.py)
     agreement: Mapping[str, float] = field(default_factory=dict)  # row-aligned fit per column (alignment.py)
+    count_surprise: float = 0.0  # how unlikely the rows it counts are next to the target's (evidence.py)
 
 
     @property
@@ -135,6 +138,7 @@ class Candidate:
             "category_mismatch": self.category_mismatch,
             "row_surprise": row_surprise(self.rows, self.target_rows),
             "row_agreement": self.row_agreement,
+            "count_surprise": self.count_surprise,
             "verified": float(self.verified),
             **{f"op_{s.op}": float(sum(1 for x in self.spec.steps if x.op == s.op)) for s in self.spec.steps},
         }
@@ -163,6 +167,7 @@ class JointProbabilityRanker:
             - candidate.null_mismatch
             - candidate.category_mismatch
             + AGREEMENT * candidate.row_agreement
+            - candidate.count_surprise
         )
 
 
@@ -403,9 +408,14 @@ class _Search:
         or mean of all rows from one of the complete rows, so the best pipelines come again with a
         dropna on an input or on the table the first group-by or pivot reads, or with the aggregated
         column's gaps filled with 0."""
-        scored = sorted(verified, key=lambda s: -self.ranker.score(self.candidate(s, True)))
+        candidates = {id(s): self.candidate(s, True) for s in verified}
+        scored = sorted(verified, key=lambda s: -self.ranker.score(candidates[id(s)]))
+        # and those that count more rows than the target does: a dropna before counting is missing
+        # (the best of them as they would score with the right rows)
+        miscounted = sorted((s for s in scored[VARIANTS_OF:] if candidates[id(s)].count_surprise > 0),
+                            key=lambda s: -self.ranker.score(candidates[id(s)]) - candidates[id(s)].count_surprise)
         found: list[State] = []
-        for state in scored[:VARIANTS_OF]:
+        for state in scored[:VARIANTS_OF] + miscounted[:COUNT_VARIANTS_OF]:
             if self.out_of_time():
                 break
             if self.gaps_the_target_lacks(state) and id(state) not in self.expanded:
@@ -413,14 +423,20 @@ class _Search:
                 found.extend(c for c in self.extend(state, ["fillna", "dropna"]) if self.verified(c))
             if self.out_of_time() or any(isinstance(step, (ops.DropNA, ops.FillNA)) for step in state.steps[:1]):
                 continue
-            for steps, position, probability in _with_gap_steps(state.steps, self.inputs):
-                p = state.probabilities
+            p = state.probabilities
+            variants = _with_gap_steps(state.steps, self.inputs)
+            for steps, position, probability in variants:
                 child = self.replay(steps, (*p[:position], probability, *p[position:]), state)
                 if child is not None and self.verified(child):
                     found.append(child)
-                last = state.steps[-1]
-                if position == len(state.steps) - 1 and isinstance(last, (ops.GroupBy, ops.Pivot)):
-                    # the aggregates chosen on the rows as they were may not be the ones now
+            if state.steps and isinstance(state.steps[-1], (ops.GroupBy, ops.Pivot)):
+                # the aggregates chosen on the rows as they were may not be the ones now: chosen again
+                # after the likeliest gap steps right before the aggregation (choosing costs time)
+                last = len(state.steps) - 1
+                again = sorted((v for v in variants if v[1] == last), key=lambda v: -v[2])[:AGAIN_PER_STATE]
+                for steps, position, probability in again:
+                    if self.out_of_time():
+                        break
                     found.extend(self.aggregate_again(steps[: position + 1], (*p[:position], probability), state))
         return found
 
@@ -509,7 +525,9 @@ class _Search:
                          len(self.ctx.target), len(self.inputs) - len(used), verified,
                          null_mismatch(self.ctx.profiles, state.output, pairs),
                          category_mismatch(self.ctx.profiles, self.ctx.target.frame, state.output, pairs),
-                         self.agreement(state))
+                         self.agreement(state),
+                         count_surprise(state.steps, state.output.frame, self.ctx.target.frame, pairs,
+                                        max((len(self.inputs[n]) for n in used), default=0)))
 
     def agreement(self, state: State) -> dict[str, float]:
         found = state.output.cache.get("agreement")

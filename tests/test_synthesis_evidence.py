@@ -1,0 +1,73 @@
+"""Evidence the ranker weighs beside the column mapping: counted rows, row-aligned agreement, keys that
+hold by chance, and names that say which aggregate made a column."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from lester_dagster.synthesis import operators as ops
+from lester_dagster.synthesis.alignment import Aligner, output_agreement
+from lester_dagster.synthesis.constraints import discover
+from lester_dagster.synthesis.evidence import count_surprise
+from lester_dagster.synthesis.predict import name_tokens
+
+RNG = np.random.default_rng(3)
+
+
+def _flights(n: int) -> pd.DataFrame:
+    delay = RNG.normal(10, 30, n)
+    delay[RNG.random(n) < 0.08] = np.nan  # cancelled: no arrival delay
+    return pd.DataFrame({"flight": np.arange(n), "origin": RNG.choice(["EWR", "JFK", "LGA"], n), "delay": delay})
+
+
+def _counts(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.groupby("origin").agg(n=("flight", "count")).reset_index()
+
+
+def test_counting_every_row_where_the_target_counts_completed_ones_is_surprising() -> None:
+    train, test = _flights(2000), _flights(2000)
+    target = _counts(test.dropna())  # the analyst counted completed flights
+    step = (ops.GroupBy("s1", "flights", ("origin",), (("n", "flight", "count"),)),)
+    pairs = {"origin": "origin", "n": "n"}
+    everything = count_surprise(step, _counts(train), target, pairs, len(train))
+    completed = count_surprise(step, _counts(train.dropna()), target, pairs, len(train))
+    assert everything > 4.0  # 2000 rows against about 1840: far beyond sampling noise
+    assert completed == 0.0  # other rows, the same filter: within the noise
+
+
+def test_count_surprise_ignores_pipelines_that_count_nothing() -> None:
+    train = _flights(500)
+    means = train.groupby("origin").agg(d=("delay", "mean")).reset_index()
+    step = (ops.GroupBy("s1", "flights", ("origin",), (("d", "delay", "mean"),)),)
+    assert count_surprise(step, means, means, {"origin": "origin", "d": "d"}, len(train)) == 0.0
+
+
+def test_agreement_prefers_values_of_the_same_size_not_only_the_same_order() -> None:
+    groups = [f"g{i}" for i in range(12)]
+    sizes = RNG.integers(20, 200, len(groups))
+    target = pd.DataFrame({"group": groups, "n": sizes})
+    aligner = Aligner(target, ("group",))
+    count = pd.DataFrame({"group": groups, "n": sizes + RNG.integers(-5, 6, len(groups))})
+    largest = pd.DataFrame({"group": groups, "n": np.sqrt(sizes)})  # grows with size, other scale
+    pairs = {"group": "group", "n": "n"}
+    assert output_agreement(aligner, count, pairs)["n"] > 0.8
+    assert output_agreement(aligner, largest, pairs)["n"] < 0.7 * output_agreement(aligner, count, pairs)["n"]
+
+
+def test_numbers_unique_together_in_a_few_rows_make_no_key() -> None:
+    # deaths per day and gender: six days, counts that happen not to repeat as pairs
+    target = pd.DataFrame({"day": [f"1992-05-0{i}" for i in range(1, 7)],
+                           "Female": [0.0, 1.0, 2.0, 1.0, 1.0, 0.0], "Male": [5.0, 12.0, 3.0, 2.0, 3.0, 1.0]})
+    keys = discover(target).keys
+    assert ("day",) in keys and ("Female", "Male") not in keys
+    # with many rows the same test keeps numeric keys that are keys by design (year, month)
+    calendar = pd.DataFrame([(y, m, float(RNG.normal())) for y in range(2010, 2014) for m in range(1, 13)],
+                            columns=["year", "month", "rain"])
+    assert ("year", "month") in discover(calendar).keys
+
+
+def test_plural_names_are_read_as_singular() -> None:
+    assert name_tokens("n_cities") == {"n", "city"}
+    assert name_tokens("flights") == {"flight"}
+    assert name_tokens("address") == {"address"}
