@@ -186,12 +186,17 @@ def _configure_synthesize(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, help="write the best pipeline spec (JSON) here")
     parser.add_argument("--all", action="store_true", help="with --out: write all ranked specs as a JSON list")
     parser.add_argument("--time-limit", type=float, default=30.0, help="seconds of search (default: 30)")
+    parser.add_argument("--target-rows", type=int, metavar="N",
+                        help="the target was made from about N rows of the largest input (a quarter's "
+                        "mails out of all of them): that input is sampled to N rows for the search, so "
+                        "that counts and sums come out on the target's scale (default: as many as given)")
 
 
 def _run_synthesize(args: argparse.Namespace) -> int:
     from lester_dagster.synthesis.commands import run_synthesize
 
-    return run_synthesize(args.input, args.target, args.top_k, args.out, args.all, args.time_limit)
+    return run_synthesize(args.input, args.target, args.top_k, args.out, args.all, args.time_limit,
+                          args.target_rows)
 
 
 def _configure_synthesis_bench(parser: argparse.ArgumentParser) -> None:

@@ -43,3 +43,24 @@ def test_synthesis_returns_the_report_pipeline_and_the_shipped_spec_is_it() -> N
     assert solving and solving[0] <= 2, "\n\n".join(spec.describe() for spec in result.specs())
     shipped = SynthesisSpec.load(EXAMPLE / "mails_per_bank.json")
     assert frames_match(run_on_engine(shipped, tables), expected), shipped.describe()
+
+
+def test_a_report_from_fewer_rows_than_the_lake_is_synthesised_with_target_rows(tmp_path: Path, capsys) -> None:
+    """The README's command: the lake holds many more mails than the 1,000 the report was made from, so
+    its counts are on another scale; `--target-rows 1000` samples the mails to the report's size and the
+    report's pipeline comes first. A bad value is refused with what it means."""
+    from lester_dagster.cli import main
+
+    customers, mails = generate(20000, seed=0)
+    customers.to_csv(tmp_path / "customers.csv", index=False)
+    mails.to_csv(tmp_path / "mails.csv", index=False)
+    out = tmp_path / "spec.json"
+    command = ["synthesize", "--input", str(tmp_path / "customers.csv"), "--input", str(tmp_path / "mails.csv"),
+               "--target", str(EXAMPLE / "targets" / "mails_per_bank.csv"), "--top-k", "3", "--out", str(out)]
+    assert main([*command, "--target-rows", "0"]) == 2
+    assert "--target-rows must be at least 1" in capsys.readouterr().err
+    assert main([*command, "--target-rows", "1000"]) == 0
+    held_out_customers, held_out_mails = generate(2000, seed=3)
+    tables = {"customers": held_out_customers, "mails": held_out_mails}
+    expected = report(held_out_customers, held_out_mails).reset_index()
+    assert frames_match(run_on_engine(SynthesisSpec.load(out), tables), expected), capsys.readouterr().out

@@ -33,15 +33,21 @@ def input_names(paths: Sequence[Path]) -> list[str]:
 
 
 def run_synthesize(
-    inputs: Sequence[Path], target: Path, top_k: int, out: Path | None, write_all: bool, time_limit: float
+    inputs: Sequence[Path], target: Path, top_k: int, out: Path | None, write_all: bool, time_limit: float,
+    target_rows: int | None = None,
 ) -> int:
     if top_k < 1 or time_limit <= 0:
         print("error: --top-k must be at least 1 and --time-limit positive", file=sys.stderr)
         return 2
+    if target_rows is not None and target_rows < 1:
+        print("error: --target-rows must be at least 1 (the rows of the largest input the target was made "
+              "from)", file=sys.stderr)
+        return 2
     try:
         frames = {name: read_table(path) for name, path in zip(input_names(inputs), inputs, strict=True)}
         wanted = read_table(target)
-        result = synthesize(frames, wanted, SearchConfig(top_k=top_k, time_limit=time_limit))
+        result = synthesize(frames, wanted, SearchConfig(top_k=top_k, time_limit=time_limit,
+                                                           target_sample_rows=target_rows))
     except NoPipelineFound as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

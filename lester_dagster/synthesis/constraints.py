@@ -4,6 +4,8 @@ of) the target, then checked on a candidate output through a column mapping (Aut
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -136,7 +138,16 @@ def discover(frame: pd.DataFrame, max_lhs: int = 2) -> Constraints:
                     continue
                 if _distinct(_combined([codes[c] for c in combo])) == n:
                     keys.append(tuple(sorted(combo, key=columns.index)))
-    primary = min(keys, key=lambda k: (len(k), sum(columns.index(c) for c in k)), default=None)
+    # the primary key is the one furthest left: a group-by's keys come first in its output, and a
+    # measure that happens to be unique (the latest date of each group) comes after them
+    primary = min(keys, key=lambda k: (max(columns.index(c) for c in k), len(k)), default=None)
+    # other keys of several columns must be more than luck: columns drawn independently would repeat
+    # a few times in this many rows ({country, latest date} is unique in 36 groups by chance)
+    # a few times in this many rows ({country, latest date} is unique in 36 groups by chance). Many
+    # pairs are tried, so the bar is P(no repeat) = exp(-expected repeats) below 5% over all of them
+    tried = max(1, len(columns) * (len(columns) - 1) // 2)
+    bar = max(CHANCE_COLLISIONS, math.log(tried / 0.05))
+    keys = [k for k in keys if k == primary or len(k) == 1 or _collisions(codes, k) >= bar]
     fds: list[FD] = []
     if n > 2:
         # a measure with fractional values determines nothing, whatever a few repeated values suggest

@@ -16,6 +16,7 @@ from lester_dagster.synthesis.profile import ColumnProfile, Tab
 
 CAP = 6.0  # per column (or per null pattern)
 ROW_Z_FREE = 1.2  # row counts of two halves differ by this many standard errors by chance
+SAME_SIZE = (0.67, 1.5)  # ratios of counted rows beyond which the samples differ in size, not in filters
 COUNT_Z_FREE = 2.0  # counted rows of two halves differ by this many standard errors by chance
 CATEGORICAL = 30  # distinct values up to which a column's value set is compared
 SIGNIFICANCE = 0.25
@@ -128,6 +129,8 @@ def count_surprise(steps: Sequence[ops.Step], output: pd.DataFrame, target: pd.D
         return 0.0
     ours = float(sum(pd.to_numeric(output[c], errors="coerce").fillna(0).sum() for _, c in columns))
     theirs = float(sum(target[t].fillna(0).sum() for t, _ in columns))
+    if not SAME_SIZE[0] <= ours / max(theirs, 1.0) <= SAME_SIZE[1]:
+        return 0.0  # the target was made from a sample of another size: its totals say nothing here
     n = max(ours, theirs, float(sample_rows), 1.0)
     share = (ours + theirs) / (2 * n)
     variance = 2 * n * share * (1 - share)

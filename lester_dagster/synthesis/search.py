@@ -60,6 +60,9 @@ class SearchConfig:
     fine_tune: bool = True
     fill_unverified: bool = True  # pad the ranking with the closest unverified candidates
     max_rows: int = 20000  # larger inputs are sampled for the search
+    # the target was made from about this many rows of the largest input (last quarter's 1,000 mails):
+    # that input is sampled to as many, so that counts and sums come out on the target's scale
+    target_sample_rows: int | None = None
     operators: tuple[str, ...] = tuple(PREDICTORS)
 
 
@@ -213,6 +216,9 @@ class _Search:
         self.config, self.ranker = config, ranker
         self.started = time.perf_counter()
         self.inputs = {name: _sample(frame, config.max_rows) for name, frame in inputs.items()}
+        if config.target_sample_rows:
+            largest = max(inputs, key=lambda name: len(inputs[name]))
+            self.inputs[largest] = _sample(inputs[largest], min(config.target_sample_rows, config.max_rows))
         constraints = discover(target) if config.use_constraints else Constraints(tuple(map(str, target.columns)), len(target))
         self.ctx = Context(target, constraints, inputs=self.inputs)
         self.explored, self.depth, self.timed_out = 0, 0, False
