@@ -116,6 +116,13 @@ CASES: dict[str, tuple[list[tuple[pd.DataFrame, bool]], Callable[..., pd.DataFra
     "dropna": ([(ORDERS, True)], lambda t: t.dropna(subset=["status"])),
     "fillna": ([(ORDERS, True)], lambda t: t.fillna({"status": "unknown"})),
 }
+def _daily(rng: np.random.Generator, mean: float) -> pd.DataFrame:
+    days = pd.date_range("2023-01-01", periods=240, freq="D").strftime("%Y-%m-%d")
+    return pd.DataFrame({"date": days, "temp": np.round(mean + 8 * rng.standard_normal(len(days)), 1)})
+
+
+SEATTLE, SF = _daily(RNG, 11.0), _daily(RNG, 16.0)
+
 MULTI: dict[str, tuple[list[tuple[pd.DataFrame, bool]], Callable[..., pd.DataFrame | pd.Series]]] = {
     "join_then_groupby": (
         [(ORDERS, True), (CUSTOMERS, False)],
@@ -143,6 +150,13 @@ MULTI: dict[str, tuple[list[tuple[pd.DataFrame, bool]], Callable[..., pd.DataFra
         lambda t: t.assign(month=t["order_date"].str[:7]).groupby("month").agg(
             revenue=("amount", "sum"), largest=("amount", "max")
         ).reset_index().melt(id_vars=["month"], var_name="stat"),
+    ),
+    "same_schema_joined_side_by_side": (
+        # two tables of one schema, kept apart in the target (temp_seattle, temp_sf): a join, not a union
+        [(SEATTLE, True), (SF, True)],
+        lambda a, b: a.merge(b, on="date", suffixes=("_seattle", "_sf")).assign(
+            month=lambda x: x["date"].str[:7]
+        ).groupby("month")[["temp_seattle", "temp_sf"]].mean().reset_index(),
     ),
     "dropna_join_substring_select": (
         [(ORDERS, True), (CUSTOMERS, False)],

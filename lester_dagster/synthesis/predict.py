@@ -230,7 +230,9 @@ def propose_join(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
                 unique = max(len(left_tuples) / max(1, len(a)), len(right_tuples) / max(1, len(b)))
                 keys.append((overlap * (0.4 + 0.6 * unique), shared, shared))
         proposals = []
+        apart = 1.0 / PRIOR["join"] if _kept_apart(a, b, ctx) else 1.0
         for score, left_on, right_on in keys:
+            score = min(1.0, score * apart)
             left_unique = _tuples_unique(a, left_on)
             right_unique = _tuples_unique(b, right_on)
             # the fact table (non-unique key) goes on the left, as in fact.merge(dimension)
@@ -259,7 +261,25 @@ def propose_union(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
         groups.setdefault(frozenset(live[name].columns), []).append(name)
     for members in groups.values():
         if len(members) >= 2:
-            yield Proposal((ops.Union(ctx.name(), tuple(members)),), PRIOR["union"], "union")
+            # a target that keeps the tables' measure apart (temp_seattle, temp_sf) joined them instead
+            apart = KEPT_APART if _kept_apart(live[members[0]], live[members[1]], ctx) else 1.0
+            yield Proposal((ops.Union(ctx.name(), tuple(members)),), PRIOR["union"] * apart, "union")
+
+
+KEPT_APART = 0.3  # a union's chance where the target names a shared column once per table
+
+
+def _kept_apart(a: Tab, b: Tab, ctx: Context) -> bool:
+    """The target has a column both tables share under two names or more that add a part to it
+    (temp_seattle and temp_sf for temp, as `merge(..., suffixes=...)` names them), and not the column
+    itself: the tables were joined side by side, not stacked."""
+    for column in set(a.columns) & set(b.columns):
+        if column in ctx.columns:
+            continue
+        named = [t for t in ctx.columns if t.startswith(f"{column}_") or t.endswith(f"_{column}")]
+        if len(named) >= 2:
+            return True
+    return False
 
 
 # ---- group-by ----------------------------------------------------------------------------------------
@@ -317,6 +337,21 @@ def _names_column(tokens: set[str], own: set[str]) -> bool:
     return bool(own) and all(
         any(t == w or (len(w) >= 3 and len(t) > len(w) and t.startswith(w)) for t in tokens) for w in own
     )
+
+
+def _unnamed_functions(aggs: Sequence[tuple[str, str, str]]) -> float:
+    """One column aggregated two ways (`lo=('temp', 'min'), hi=('temp', 'max')`) names the functions in
+    its outputs; outputs that do not (`temp_seattle`, `temp_sf` from one `temp`) came from two columns."""
+    by_column: dict[str, list[tuple[str, str]]] = {}
+    for out, column, func in aggs:
+        by_column.setdefault(column, []).append((out, func))
+    factor = 1.0
+    for uses in by_column.values():
+        if len({func for _, func in uses}) > 1 and not all(
+            name_tokens(out) & set(_AGG_WORDS.get(func, ())) for out, func in uses
+        ):
+            factor *= MIXED
+    return factor
 
 
 def _agg_bonus(target: str, column: str, func: str) -> float:
@@ -583,6 +618,7 @@ def propose_groupby(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
                     # columns aggregated under their own names are `df.groupby(...)[columns].max()`: one
                     # function for all of them
                     fit *= MIXED ** (len({func for _, _, func in aggs}) - 1)
+                fit *= _unnamed_functions(aggs)
                 before = _chain(derive, name, ctx)
                 step = ops.GroupBy(ctx.name(), before[-1].out if before else name, tuple(by), tuple(aggs))
                 derived = PRIOR["split"] ** len(before)
