@@ -5,7 +5,6 @@ of) the target, then checked on a candidate output through a column mapping (Aut
 from __future__ import annotations
 
 import math
-
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -142,7 +141,6 @@ def discover(frame: pd.DataFrame, max_lhs: int = 2) -> Constraints:
     # measure that happens to be unique (the latest date of each group) comes after them
     primary = min(keys, key=lambda k: (max(columns.index(c) for c in k), len(k)), default=None)
     # other keys of several columns must be more than luck: columns drawn independently would repeat
-    # a few times in this many rows ({country, latest date} is unique in 36 groups by chance)
     # a few times in this many rows ({country, latest date} is unique in 36 groups by chance). Many
     # pairs are tried, so the bar is P(no repeat) = exp(-expected repeats) below 5% over all of them
     tried = max(1, len(columns) * (len(columns) - 1) // 2)
@@ -151,7 +149,7 @@ def discover(frame: pd.DataFrame, max_lhs: int = 2) -> Constraints:
     fds: list[FD] = []
     if n > 2:
         # a measure with fractional values determines nothing, whatever a few repeated values suggest
-        lhs_columns = [c for c in columns if 1 < distinct[c] <= 0.8 * n and not _is_float(frame, c)]
+        lhs_columns = [c for c in columns if 1 < distinct[c] <= 0.8 * n and c not in floats]
         lhs_columns.sort(key=lambda c: distinct[c])
         lhs_columns = lhs_columns[:MAX_LHS_COLUMNS]
         found: dict[str, list[tuple[str, ...]]] = {c: [] for c in columns}

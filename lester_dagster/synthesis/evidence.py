@@ -47,8 +47,7 @@ def row_surprise(rows: int, target_rows: int) -> float:
 def null_mismatch(target: Mapping[str, ColumnProfile], output: Tab, pairs: Mapping[str, str]) -> float:
     """Nulls are kept by the other rows too. A target column without nulls mapped to a column with some
     (or the reverse) is unlikely by chance, once there are a few; else the z-score of the null shares
-    beyond 2. Columns whose
-    nulls sit in the same rows (a row missing all its measurements) count once."""
+    beyond 2. Columns whose nulls sit in the same rows (a row missing all its measurements) count once."""
     terms: dict[object, float] = {}
     for name, column in pairs.items():
         t, c = target[name], output.profile(column)

@@ -635,13 +635,13 @@ def _melted_groupings(tab: Tab, ctx: Context) -> list[tuple[float, tuple[str, ..
     by."""
     assert ctx.melted is not None
     (variable, _), _ = ctx.melted
-    pairs = ctx.mapping(tab).pairs
+    mapping = ctx.mapping(tab)
     found = []
     for key in ctx.constraints.keys:
         rest = [k for k in key if k != variable]
-        if variable in key and rest and all(k in pairs for k in rest):
-            found.append((0.9 * float(np.mean([ctx.mapping(tab).scores[k] for k in rest])) ** 0.5,
-                          tuple(pairs[k] for k in rest)))
+        if variable in key and rest and all(k in mapping.pairs for k in rest):
+            found.append((0.9 * float(np.mean([mapping.scores[k] for k in rest])) ** 0.5,
+                          tuple(mapping.pairs[k] for k in rest)))
     return found
 
 
@@ -820,7 +820,7 @@ def _string_parts(ctx: Context, name: str, tab: Tab, column: str, target: str,
     longest = int(values.str.len().max()) if len(values) else 0
     for width in sorted(widths):
         if 1 <= width < longest:
-            for start in range(0, min(longest - width, 10) + 1):
+            for start in range(min(longest - width, 10) + 1):
                 yield ops.Substring(ctx.name(), name, target, column, start, start + width)
 
 

@@ -18,16 +18,27 @@ import pandas as pd
 
 from lester_dagster.errors import LesterError, NoPipelineFound, SynthesisInputError
 from lester_dagster.synthesis import operators as ops
+from lester_dagster.synthesis.alignment import output_agreement
 from lester_dagster.synthesis.constraints import (
     ConstraintReport,
     Constraints,
     check,
     discover,
 )
-from lester_dagster.synthesis.alignment import output_agreement
-from lester_dagster.synthesis.evidence import category_mismatch, count_surprise, null_mismatch, row_surprise
+from lester_dagster.synthesis.evidence import (
+    category_mismatch,
+    count_surprise,
+    null_mismatch,
+    row_surprise,
+)
 from lester_dagster.synthesis.mapping import ColumnMapping, similarity
-from lester_dagster.synthesis.predict import PREDICTORS, PRIOR, REPAIRS, Context, Proposal
+from lester_dagster.synthesis.predict import (
+    PREDICTORS,
+    PRIOR,
+    REPAIRS,
+    Context,
+    Proposal,
+)
 from lester_dagster.synthesis.profile import Tab
 from lester_dagster.synthesis.spec import SynthesisSpec
 
@@ -43,6 +54,9 @@ AGREEMENT = 1.0  # weight of the row-aligned evidence in the joint probability r
 MULTI_TABLE = ("join", "union")  # operators whose proposals read two or more live tables
 CHANCE_AGREEMENT = 0.5  # agreement below this tells nothing
 JOIN_ESTIMATE = 0.3  # the probability of a join yet to come, as the beam estimates it
+# what a step that cannot run on the tables given, or a predictor that finds nothing to go on, raises
+STEP_ERRORS = (TypeError, ValueError, KeyError, IndexError, AttributeError, LesterError)
+PREDICT_ERRORS = (TypeError, ValueError, KeyError, IndexError, ZeroDivisionError, AttributeError)
 
 
 @dataclass(frozen=True)
@@ -81,6 +95,8 @@ class State:
     mapping: ColumnMapping | None = None
     report: ConstraintReport | None = None
     key: int = 0  # the tables it leaves: states with the same key are the same state reached another way
+    # its candidate (verified or not), once worked out: the beam, the variants and the ranking all ask
+    candidates: dict[bool, Candidate] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def log_probability(self) -> float:
@@ -259,10 +275,7 @@ class _Search:
         for live in groups:
             key = (operator, frozenset((n, t.fingerprint, t.cache.get("made_by")) for n, t in live.items()))
             if key not in self.proposed:
-                try:
-                    self.proposed[key] = list(PREDICTORS[operator](live, self.ctx))
-                except (TypeError, ValueError, KeyError, IndexError, ZeroDivisionError, AttributeError):
-                    self.proposed[key] = []
+                self.proposed[key] = _propose(operator, live, self.ctx)
             found.extend(self.proposed[key])
         return found
 
@@ -305,11 +318,8 @@ class _Search:
     def make(self, state: State, proposal: Proposal) -> Tab | None:
         """The table the proposal's steps make from the state's tables (None if they fail or make
         nothing usable)."""
-        env = {name: tab.frame for name, tab in state.live.items()}
-        try:
-            for step in proposal.steps:
-                env[step.out] = step.run(env)
-        except (TypeError, ValueError, KeyError, IndexError, AttributeError, LesterError):
+        env = _run(proposal.steps, {name: tab.frame for name, tab in state.live.items()})
+        if env is None:
             return None
         frame = env[proposal.steps[-1].out]
         if frame.shape[1] == 0 or len(frame) == 0 or frame.columns.duplicated().any():
@@ -451,19 +461,12 @@ class _Search:
         return any(state.output.profile(c).nulls and not self.ctx.profiles[t].nulls for t, c in state.mapping.pairs.items())
 
     def aggregate_again(self, prefix: tuple[ops.Step, ...], probabilities: tuple[float, ...], like: State) -> list[State]:
-        env: dict[str, pd.DataFrame] = dict(self.inputs)
-        try:
-            for step in prefix:
-                env[step.out] = step.run(env)
-        except (TypeError, ValueError, KeyError, IndexError, AttributeError, LesterError):
+        env = _run(prefix, self.inputs)
+        if env is None:
             return []
         operator = "groupby" if isinstance(like.steps[-1], ops.GroupBy) else "pivot"
-        try:
-            proposals = list(PREDICTORS[operator]({prefix[-1].out: Tab(env[prefix[-1].out])}, self.ctx))
-        except (TypeError, ValueError, KeyError, IndexError, ZeroDivisionError, AttributeError):
-            return []
         found = []
-        for proposal in proposals[:TOP_AGAIN]:
+        for proposal in _propose(operator, {prefix[-1].out: Tab(env[prefix[-1].out])}, self.ctx)[:TOP_AGAIN]:
             steps = (*prefix, *proposal.steps)
             chances = (*probabilities, proposal.probability, *(1.0,) * (len(proposal.steps) - 1))
             child = self.replay(steps, chances, like)
@@ -474,14 +477,12 @@ class _Search:
     def replay(self, steps: tuple[ops.Step, ...], probabilities: tuple[float, ...], like: State) -> State | None:
         """The state a pipeline of these steps reaches from the inputs (None if it fails or gives the
         output `like` already has)."""
-        env: dict[str, pd.DataFrame] = dict(self.inputs)
-        origins = {name: frozenset({name}) for name in self.inputs}
-        try:
-            for step in steps:
-                env[step.out] = step.run(env)
-                origins[step.out] = frozenset().union(*(origins[t] for t in step.inputs))
-        except (TypeError, ValueError, KeyError, IndexError, AttributeError, LesterError):
+        env = _run(steps, self.inputs)
+        if env is None:
             return None
+        origins = {name: frozenset({name}) for name in self.inputs}
+        for step in steps:
+            origins[step.out] = frozenset().union(*(origins[t] for t in step.inputs))
         last = steps[-1].out
         output = Tab(env[last])
         if len(output) == 0 or output.fingerprint == like.output.fingerprint:
@@ -521,6 +522,12 @@ class _Search:
     # -- GetFinalTopK
 
     def candidate(self, state: State, verified: bool) -> Candidate:
+        found = state.candidates.get(verified)
+        if found is None:
+            found = state.candidates[verified] = self._candidate(state, verified)
+        return found
+
+    def _candidate(self, state: State, verified: bool) -> Candidate:
         assert state.mapping is not None and state.report is not None
         columns = [state.mapping.pairs[t] for t in self.ctx.columns if t in state.mapping.pairs]
         renames = {c: t for t, c in state.mapping.pairs.items() if c != t}
@@ -607,6 +614,25 @@ class _Search:
         )
 
 
+def _run(steps: Sequence[ops.Step], tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame] | None:
+    """The tables with each step's output added, or None if a step cannot run on them."""
+    env = dict(tables)
+    try:
+        for step in steps:
+            env[step.out] = step.run(env)
+    except STEP_ERRORS:
+        return None
+    return env
+
+
+def _propose(operator: str, live: Mapping[str, Tab], ctx: Context) -> list[Proposal]:
+    """The operator's proposals for these tables; none when its predictor finds nothing to go on."""
+    try:
+        return list(PREDICTORS[operator](live, ctx))
+    except PREDICT_ERRORS:
+        return []
+
+
 def _all_steps_used(state: State) -> bool:
     needed = {state.last}
     for step in reversed(state.steps):
@@ -632,13 +658,8 @@ def _with_gap_steps(steps: tuple[ops.Step, ...], inputs: Mapping[str, pd.DataFra
             break
     variants = []
     for position, table in dict.fromkeys(points):
-        env: dict[str, pd.DataFrame] = dict(inputs)
-        try:
-            for step in steps[:position]:
-                env[step.out] = step.run(env)
-        except (TypeError, ValueError, KeyError, IndexError, AttributeError, LesterError):
-            continue
-        frame = env.get(table)
+        env = _run(steps[:position], inputs)
+        frame = env.get(table) if env is not None else None
         if frame is None:
             continue
         gaps = frame.isna().sum()
