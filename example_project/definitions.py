@@ -16,7 +16,9 @@ from lester_dagster.orchestration.synthesized import synthesized_pipelines
 
 LAKE_SOURCES = [
     LakeSource("customers", "customer_id", ("customer_id", "customer_email", "bank", "country", "level")),
-    LakeSource("mails", "mail_id", ("mail_id", "email", "raw_date", "mail_subject", "mail_text")),
+    # a mail's sender refers to a customer: erasing a customer erases their mails too
+    LakeSource("mails", "mail_id", ("mail_id", "email", "raw_date", "mail_subject", "mail_text"),
+               references={"email": "customers.customer_email"}),
 ]
 
 # specs written by `lester-dagster synthesize` (the report of mails per bank and country)

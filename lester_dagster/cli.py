@@ -50,29 +50,199 @@ def _run_generate_data(args: argparse.Namespace) -> int:
 def _configure_request_deletion(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lake", type=Path, default=Path("data"), help="the data lake folder (default: data)")
     parser.add_argument("--source", required=True, help="source table, e.g. mails")
-    parser.add_argument("--keys", nargs="+", required=True, help="key values of the rows")
+    rows = parser.add_mutually_exclusive_group(required=True)
+    rows.add_argument("--keys", nargs="+", help="key values of the rows (read as the key column's type: "
+                      "000123 stays 000123 in a text key column)")
+    rows.add_argument("--where", metavar="COLUMN=VALUE", action="append",
+                      help="find the rows by another column instead, e.g. customer_email=someone@example.com "
+                      "(repeat for more values of the same column)")
     parser.add_argument("--action", choices=["erase", "redact"], required=True)
     parser.add_argument("--columns", nargs="*", default=[], help="columns to redact (with --action redact)")
     parser.add_argument("--reason", default="", help="why, for the audit log")
-
-
-def _keys(values: Sequence[str]) -> list[int | str]:
-    return [int(v) if v.lstrip("-").isdigit() else v for v in values]
+    parser.add_argument("--no-cascade", action="store_true",
+                        help="do not follow the lake's references (by default erasing a customer erases their mails)")
 
 
 def _run_request_deletion(args: argparse.Namespace) -> int:
-    from lester_dagster.ivm import DeletionRequest, RequestError
+    from lester_dagster.ivm.requests import FiledRequest, RequestError
     from lester_dagster.orchestration.lake import DataLake
 
+    lake = DataLake(root=str(args.lake))
+    body: dict[str, object] = {"source": args.source, "action": args.action, "reason": args.reason}
+    if args.keys:
+        body["keys"] = list(args.keys)  # as typed: the journal coerces them to the key column's type
+    else:
+        pairs = [w.partition("=") for w in args.where]
+        columns = {column for column, _, _ in pairs}
+        if len(columns) != 1 or any(not sep for _, sep, _ in pairs):
+            print("error: --where takes COLUMN=VALUE, all for one column", file=sys.stderr)
+            return 2
+        body["where"] = {columns.pop(): [value for _, _, value in pairs]}
+    if args.columns:
+        body["columns"] = list(args.columns)
+    if args.no_cascade:
+        body["cascade"] = False
     try:
-        request = DeletionRequest(args.source, tuple(_keys(args.keys)), args.action, tuple(args.columns), args.reason)
+        request = FiledRequest.from_dict(body)
+        _check_against_lake(lake, request)
     except RequestError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    path = DataLake(root=str(args.lake)).submit(request)
-    print(f"filed request {request.request_id} ({request.action} {len(request.keys)} key(s) of {request.source}) as {path}")
-    print("the deletion sensor picks it up within seconds while `make dev` (dagster dev) runs")
+    path = lake.submit(request)
+    print(f"filed {path} ({request.action} in {request.source})")
+    print("the deletion sensor takes it in within seconds while `make dev` (dagster dev) runs; "
+          "`lester-dagster requests` shows its id and state")
     return 0
+
+
+def _check_against_lake(lake: object, request: object) -> None:
+    """What can be checked without the pipelines: the source exists and has the columns named."""
+    from lester_dagster.errors import SchemaError
+    from lester_dagster.ivm.requests import RequestError
+
+    try:
+        columns = lake.columns(request.source)  # type: ignore[attr-defined]
+    except SchemaError:
+        known = sorted(p.stem for p in lake.path.glob("*") if p.suffix in (".csv", ".parquet"))  # type: ignore[attr-defined]
+        raise RequestError(f"the lake has no source {request.source!r}; its sources are {known}.") from None  # type: ignore[attr-defined]
+    named = list(request.columns) + [c for c, _ in request.where]  # type: ignore[attr-defined]
+    unknown = [c for c in named if c not in columns]
+    if unknown:
+        raise RequestError(f"source {request.source!r} has no column(s) {unknown}; its columns are {columns}.")  # type: ignore[attr-defined]
+
+
+def _configure_requests(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lake", type=Path, default=Path("data"), help="the data lake folder (default: data)")
+    parser.add_argument("--state", choices=["validated", "applying", "applied", "rejected", "failed"],
+                        help="only requests in this state")
+    parser.add_argument("--retry", metavar="REQUEST_ID", help="put a failed request back in the queue")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _run_requests(args: argparse.Namespace) -> int:
+    import json
+
+    from lester_dagster.ivm.journal import Journal, JournalError
+
+    journal = Journal(args.lake / ".lester" / "journal.sqlite")
+    if not journal.path.exists():
+        print(f"no deletion journal in {args.lake} yet: no request has been taken in", file=sys.stderr)
+        return 0
+    if args.retry:
+        try:
+            entry = journal.retry(args.retry)
+        except JournalError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        print(f"{entry.request_id} is queued again; the sensor relaunches it within seconds")
+        return 0
+    entries = journal.entries([args.state] if args.state else None)
+    if args.json:
+        print(json.dumps([{"request_id": e.request_id, "seq": e.seq, "state": e.state, "filed_at": e.filed_at,
+                           "applied_at": e.applied_at, "attempts": e.attempts, "verified": e.verified,
+                           "does": e.summary, "rejection": e.rejection, "last_error": e.last_error} for e in entries],
+                         indent=1))
+        return 0
+    for e in entries:
+        note = e.rejection or e.last_error or e.summary
+        print(f"{e.request_id:<18} {e.state:<9} filed {e.filed_at[:19]}  {note}")
+    return 0
+
+
+def _configure_verify_erasure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lake", type=Path, default=Path("data"), help="the data lake folder (default: data)")
+    parser.add_argument("--artifacts", type=Path, default=Path("artifacts"), help="the artifacts folder")
+    parser.add_argument("--dagster-home", type=Path, help="also scan this Dagster instance's storage and logs "
+                        "(default: $DAGSTER_HOME when set)")
+    parser.add_argument("--request", nargs="*", default=None, metavar="REQUEST_ID",
+                        help="check these requests (default: every applied request)")
+    parser.add_argument("--value", nargs="*", default=[], help="values that must appear nowhere (an e-mail address, "
+                        "a card number): the journal does not keep them, so an auditor brings them")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def _run_verify_erasure(args: argparse.Namespace) -> int:
+    import json
+    import os
+
+    from lester_dagster.ivm.journal import APPLIED, Journal
+    from lester_dagster.proof import ErasureTarget, ScanError, scan_for_erased_data
+
+    journal = Journal(args.lake / ".lester" / "journal.sqlite")
+    entries = journal.entries([APPLIED]) if journal.path.exists() else []
+    if args.request is not None:
+        entries = [e for e in entries if e.request_id in set(args.request)]
+    erased: dict[str, list[object]] = {}
+    for entry in entries:
+        for effect in entry.effects:
+            if effect.action == "erase":
+                erased.setdefault(effect.source, []).extend(effect.keys)
+    keys = _key_columns(args.lake)
+    stores = {"lake": args.lake, "artifacts": args.artifacts}
+    home = args.dagster_home or (Path(os.environ["DAGSTER_HOME"]) if os.environ.get("DAGSTER_HOME") else None)
+    if home is not None and home.is_dir():
+        stores["dagster"] = home
+    try:
+        report = scan_for_erased_data({k: v for k, v in stores.items() if v.is_dir()},
+                                      ErasureTarget({s: k for s, k in erased.items() if s in keys}, keys, {}, args.value),
+                                      exclude=[journal.path])
+    except ScanError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=1))
+    else:
+        print(f"scanned {report.files_scanned} files ({report.bytes_scanned / 2**20:.1f} MB) in "
+              f"{', '.join(stores)} for {len(entries)} applied request(s) and {len(args.value)} value(s)")
+        for f in report.findings:
+            print(f"  FOUND {f.store}:{f.path}: {f.what}")
+        for p in report.leftovers:
+            print(f"  LEFTOVER {p}")
+        for p, why in report.skipped:
+            print(f"  SKIPPED {p}: {why}")
+        print("clean: nothing erased was found" if report.clean else "NOT clean")
+    return 0 if report.clean else 1
+
+
+def _key_columns(lake: Path) -> dict[str, str | None]:
+    """Key column of each lake source, as the code location declared them when it last took in requests."""
+    from lester_dagster.ivm.journal import Journal
+
+    journal = Journal(lake / ".lester" / "journal.sqlite")
+    return {name: schema.key for name, schema in journal.schemas().items()} if journal.path.exists() else {}
+
+
+def _configure_verify_audit(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lake", type=Path, default=Path("data"), help="the data lake folder (default: data)")
+    parser.add_argument("--dagster-home", type=Path, help="compare with the heads the audit_log asset recorded in this "
+                        "Dagster instance (default: $DAGSTER_HOME when set)")
+
+
+def _run_verify_audit(args: argparse.Namespace) -> int:
+    import os
+
+    from lester_dagster.ivm.journal import Journal
+
+    journal = Journal(args.lake / ".lester" / "journal.sqlite")
+    if not journal.path.exists():
+        print(f"no deletion journal in {args.lake}: nothing to verify")
+        return 0
+    pinned: list[tuple[int, str]] = []
+    home = args.dagster_home or (Path(os.environ["DAGSTER_HOME"]) if os.environ.get("DAGSTER_HOME") else None)
+    if home is not None and home.is_dir():
+        import dagster as dg
+
+        from lester_dagster.orchestration.audit import _pinned
+
+        with dg.DagsterInstance.from_config(str(home)) as instance:
+            pinned = _pinned(instance, dg.AssetKey(["lester", "audit_log"]))
+    count, head = journal.audit_head()
+    problems = journal.verify_audit(pinned)
+    print(f"{count} audit entries, head {head[:16]}; compared with {len(pinned)} head(s) recorded in Dagster")
+    for problem in problems:
+        print(f"  PROBLEM {problem}")
+    print("intact" if not problems else "NOT intact")
+    return 0 if not problems else 1
 
 
 def _configure_impact(parser: argparse.ArgumentParser) -> None:
@@ -95,7 +265,7 @@ def _run_impact(args: argparse.Namespace) -> int:
     pipelines = getattr(importlib.import_module(module), attribute or "PIPELINES")
     io, translator = LesterIOManager(base_dir=str(args.artifacts)), LesterTranslator()
     for spec in pipelines:
-        found = pipeline_impact(io, spec, translator, args.source, _keys(args.keys), args.columns)
+        found = pipeline_impact(io, spec, translator, args.source, args.keys, args.columns)
         print(f"{spec.name}: not materialised yet (no artifacts under {args.artifacts})" if found is None
               else found.summary())
     return 0
@@ -229,6 +399,21 @@ COMMANDS: dict[str, Command] = {
         configure=_configure_request_deletion,
         run=_run_request_deletion,
     ),
+    "requests": Command(
+        help="list the deletion journal: every request's id, state and what it does (or why it was rejected)",
+        configure=_configure_requests,
+        run=_run_requests,
+    ),
+    "verify-erasure": Command(
+        help="scan the lake, every artifact version and Dagster's storage for what applied requests erased",
+        configure=_configure_verify_erasure,
+        run=_run_verify_erasure,
+    ),
+    "verify-audit": Command(
+        help="check that the audit log's hash chain is intact and still holds what Dagster recorded",
+        configure=_configure_verify_audit,
+        run=_run_verify_audit,
+    ),
     "impact": Command(
         help="which artifacts of which pipelines hold data derived from some source rows (changes nothing)",
         configure=_configure_impact,
@@ -248,11 +433,6 @@ COMMANDS: dict[str, Command] = {
         help="run by-target synthesis on every case of a suite and report accuracy, MRR and latency",
         configure=_configure_synthesis_bench,
         run=_run_synthesis_bench,
-    ),
-    "rewrite": Command(
-        help="rewrite a messy pipeline script into a declarative PipelineSpec with an LLM, verified on sample data",
-        configure=_configure_rewrite,
-        run=_run_rewrite,
     ),
 }
 

@@ -62,4 +62,6 @@ def test_a_project_declares_a_pipeline_in_yaml_only(tmp_path: Path) -> None:
     assert assets["complaints_word_counts/prepared"]["dependency_keys"] == ["lake/customers", "lake/mails"]
     assert {s["name"] for s in found["sensors"]} == {"deletion_requests"}
     assert {s["name"] for s in found["schedules"]} == {"nightly_refresh"}
-    assert {c["name"] for c in found["asset_checks"]} == {"deleted_data_absent", "agrees_with_recompute"}
+    assert {c["name"] for c in found["asset_checks"]} == {
+        "deleted_data_absent", "agrees_with_recompute", "model_reflects_requests", "erasure_holds", "requests_valid",
+        "audit_chain_intact", "erasure_proven"}

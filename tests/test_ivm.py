@@ -154,7 +154,7 @@ def test_a_failed_update_leaves_the_previous_version_whole(monkeypatch: pytest.M
 
     monkeypatch.setattr(apply_module, "first_order_update", broken)
     with pytest.raises(RuntimeError, match="disk full"):
-        apply_deletion(state, DeletionRequest("mails", leaked, "redact", ("mail_subject",)))
+        apply_deletion(state, DeletionRequest("mails", leaked, "redact", ("mail_subject",)), unlearning="first_order")
     assert state.version == snapshot[0] and state.prepared is snapshot[1] and state.model is snapshot[4]
     np.testing.assert_array_equal(state.X, snapshot[2])
     np.testing.assert_array_equal(state.y, snapshot[3])

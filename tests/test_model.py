@@ -13,7 +13,8 @@ import torch
 from sklearn.metrics import log_loss
 
 from lester_dagster.errors import ModelError
-from lester_dagster.model import ModelConfig, TrainedModel, evaluate, load, objective_hvp, save, train
+from lester_dagster.model import ModelConfig, TrainedModel, evaluate, load, objective_hvp, save, subsample_rows, train
+from lester_dagster.model.mlp import subsample
 
 WEIGHTS = np.array([2.0, -1.5, 1.0, 1.0, -1.0])
 FAST = ModelConfig(hidden=(16,), epochs=40, lr=1e-2, batch_size=64)
@@ -240,3 +241,14 @@ def test_scores_equal_scikit_learns(seed: int) -> None:
         assert got["roc_auc"] == pytest.approx(skm.roc_auc_score(y, proba))
     else:
         assert np.isnan(got["roc_auc"])
+
+
+def test_subsample_rows_are_the_rows_subsample_keeps(data: tuple[np.ndarray, ...]) -> None:
+    """Callers with a large X gather only these rows; they must be the ones subsample() would pick."""
+    X, y = data[0], data[1]
+    rows = subsample_rows(len(X), 50, seed=3)
+    sub_X, sub_y = subsample(X, y, 50, seed=3)
+    assert len(rows) == 50 and np.all(np.diff(rows) > 0)
+    np.testing.assert_array_equal(X[rows], sub_X)
+    np.testing.assert_array_equal(y[rows], sub_y)
+    np.testing.assert_array_equal(subsample_rows(len(X), len(X) + 1, seed=3), np.arange(len(X)))

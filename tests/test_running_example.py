@@ -272,14 +272,21 @@ def test_messy_pipeline_smoke(tmp_path: Path) -> None:
 
 
 def test_cli_request_deletion_files_a_valid_request(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from lester_dagster.ivm import DeletionRequest
+    from lester_dagster.ivm.requests import FiledRequest
 
-    code = main(["request-deletion", "--lake", str(tmp_path), "--source", "mails", "--keys", "7", "9",
+    write_csvs(tmp_path, 50, seed=0)
+    code = main(["request-deletion", "--lake", str(tmp_path), "--source", "mails", "--keys", "7", "000123",
                  "--action", "redact", "--columns", "mail_subject", "--reason", "leak"])
     assert code == 0
     (path,) = (tmp_path / "requests").glob("*.json")
-    request = DeletionRequest.from_json(path.read_text())
-    assert request.keys == (7, 9) and request.columns == ("mail_subject",) and request.reason == "leak"
-    assert request.request_id in capsys.readouterr().out
+    request = FiledRequest.parse(path.read_bytes())
+    # keys are filed as typed: the journal coerces them to the key column's type, never by their look
+    assert request.keys == ("7", "000123") and request.columns == ("mail_subject",) and request.reason == "leak"
+    assert "filed" in capsys.readouterr().out
     assert main(["request-deletion", "--lake", str(tmp_path), "--source", "mails", "--keys", "7", "--action", "redact"]) == 2
     assert "needs 'columns'" in capsys.readouterr().err
+    assert main(["request-deletion", "--lake", str(tmp_path), "--source", "mailz", "--keys", "7", "--action", "erase"]) == 2
+    assert "the lake has no source 'mailz'; its sources are ['customers', 'mails']" in capsys.readouterr().err
+    assert main(["request-deletion", "--lake", str(tmp_path), "--source", "customers", "--where",
+                 "customer_email=someone@example.com", "--action", "erase"]) == 0
+    assert len(list((tmp_path / "requests").glob("*.json"))) == 2

@@ -65,11 +65,14 @@ def test_a_crash_between_rename_and_pointer_keeps_the_old_version(tmp_path: Path
     def die(*args: object) -> None:
         raise KeyboardInterrupt  # the process is killed after the folder rename
 
-    monkeypatch.setattr(versions, "_write_atomically", die)
+    monkeypatch.setattr(versions, "write_atomically", die)
     with pytest.raises(KeyboardInterrupt):
         store.publish(lambda folder: (folder / "v").write_text("2"))
     monkeypatch.undo()
     assert store.current() == 1 and (store.path() / "v").read_text() == "1"
+    # the orphan version the crash left is a leftover, removed before the next write
+    assert [p.name for p in store.leftovers()] == ["v000002"]
+    store.clean_leftovers()
     store.publish(lambda folder: (folder / "v").write_text("3"))
     assert (store.path() / "v").read_text() == "3"
 

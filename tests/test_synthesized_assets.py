@@ -16,6 +16,7 @@ from lester_dagster.ivm import DeletionRequest
 from lester_dagster.orchestration import DELETION_JOB, REFRESH_JOB, DataLake, LesterIOManager
 from lester_dagster.orchestration.components import LesterPipelinesComponent
 from lester_dagster.orchestration.synthesized import lake_sources_for, synthesized_pipelines
+from tests.lester_project import file_request, run, tick
 from lester_dagster.synthesis.operators import GroupBy, Join
 from lester_dagster.synthesis.spec import SynthesisSpec
 
@@ -81,20 +82,16 @@ def test_a_deletion_reaches_the_synthesised_pipeline_too(project) -> None:
     mails = lake.read("mails")
     customers = lake.read("customers")
     customer = customers[customers.customer_email.isin(mails.email)].iloc[0]
-    lake.submit(DeletionRequest("customers", (int(customer.customer_id),), "erase", reason="GDPR"))
-    context = dg.build_sensor_context(instance=instance, definitions=defs,
-                                      resources={"lake": lake, "lester_io": defs.resources["lester_io"]})
-    (request,) = defs.resolve_sensor_def("deletion_requests").evaluate_tick(context).run_requests
+    file_request(lake, DeletionRequest("customers", (int(customer.customer_id),), "erase", reason="GDPR"))
+    (request,) = tick(defs, instance, lake, io).run_requests
     assert OUTPUT in request.asset_selection and "mails_per_bank: " in request.tags["lester/impact"]
-    result = defs.resolve_job_def(DELETION_JOB).execute_in_process(
-        instance=instance, tags=request.tags, asset_selection=request.asset_selection
-    )
+    result = run(defs, instance, request)
     assert result.success
     checks = {(e.asset_key.to_user_string(), e.check_name): e.passed for e in result.get_asset_check_evaluations()}
     assert checks[("mails_per_bank/output", "deleted_data_absent")] and checks[("mails_per_bank/output", "agrees_with_recompute")]
     # incremental maintenance equals the spec re-run on the changed lake
     same_rows(io.load(OUTPUT).result.frame, recomputed(lake))
-    (entry,) = io.load(dg.AssetKey(["lester", "audit_log"])).value
+    (entry,) = lake.journal.audit_entries()
     reports = {p["pipeline"]: p for p in entry["pipelines"]}
     assert set(reports) == {"mails_per_bank", "complaints_word_counts"}
     assert reports["mails_per_bank"]["versions_after"] == {"output": 2}

@@ -5,7 +5,7 @@ Everything is computed first and committed at the end, so a failure leaves the p
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -14,13 +14,28 @@ import numpy as np
 
 import lester_dagster.engine as le
 from lester_dagster.engine import Result, SourceData
+from lester_dagster.errors import ModelError
 from lester_dagster.features.matrix import encode_blocks
 from lester_dagster.ivm.requests import DeletionRequest, RequestError
 from lester_dagster.ivm.table import TableUpdate, maintain
-from lester_dagster.model import first_order_update, scores, second_order_update, torch_threads
+from lester_dagster.model import (
+    CURVATURE_ROWS,
+    MEMBERSHIP_HELDOUT_ROWS,
+    RETRAIN_BUDGET,
+    choose_unlearning,
+    first_order_update,
+    membership_signal,
+    retrain_cost,
+    retrain_update,
+    scores,
+    second_order_update,
+    subsample_rows,
+    torch_threads,
+)
 from lester_dagster.pipeline import MaterializedPipeline, holdout_mask
 
-Unlearning = Literal["first_order", "second_order"]
+# "auto": an exact retrain while model.unlearning.RETRAIN_BUDGET allows it, else the second-order step.
+Unlearning = Literal["auto", "retrain", "first_order", "second_order"]
 _CHUNK = 16_384  # rows of X evaluated at a time
 
 
@@ -81,10 +96,15 @@ def apply_deletion(
     state: MaterializedPipeline,
     request: DeletionRequest,
     *,
-    unlearning: Unlearning = "first_order",
+    unlearning: Unlearning = "auto",
     tau: float | None = None,
 ) -> DeletionReport:
     """Updates every artifact of `state` for `request` by incremental view maintenance.
+
+    `unlearning` picks the model update: "auto" retrains exactly while that is cheap
+    (lester_dagster.model.choose_unlearning) and takes the second-order step otherwise; "retrain",
+    "first_order" (with `tau`) and "second_order" force one. The report's `model` entry says which ran, its
+    guarantee, and the membership signal of the erased or changed training rows before and after.
 
     Idempotent: keys that no longer exist, and cells that are already blank, change nothing, and a
     request that changes nothing leaves the version number as it was.
@@ -116,18 +136,46 @@ def apply_deletion(
             fresh = update.result.provenance.take(moved)
             is_test[moved] = holdout_mask(fresh, state.spec.test_fraction, state.spec.split_seed)
     with stage("model"), torch_threads(1):
+        if unlearning not in ("auto", "retrain", "first_order", "second_order"):
+            raise ModelError(
+                f"apply_deletion: unknown unlearning {unlearning!r}. Use 'auto' (exact retrain when cheap), "
+                "'retrain', 'first_order' or 'second_order'."
+            )
         old_rows = np.union1d(update.removed, origin[update.changed & continuing])
         old_rows = old_rows[~state.is_test[old_rows]]
         new_rows = np.flatnonzero(update.changed & ~is_test)
+        X_old_rows, y_old_rows = state.X[old_rows], state.y[old_rows]
         X_new_rows = X[new_rows] if patch_rows is None else _patched_rows(state.X, patch_rows, new_rows, origin)
-        if unlearning == "second_order":
-            train = np.flatnonzero(~is_test)
+        train = np.flatnonzero(~is_test)
+        cost = retrain_cost(state.model.config, state.model.input_dim, len(train))
+        method = unlearning
+        if unlearning == "auto":
+            # no training row changed: the model already is the retrained one, and a retrain would only add
+            # float noise (an empty first-order update returns it as it is, method "unchanged", exact)
+            changed_training = len(old_rows) > 0 or len(new_rows) > 0
+            method = choose_unlearning(state.model, len(train)) if changed_training else "first_order"
+        if method == "retrain":
+            result = retrain_update(state.model, _rows(X, patch_rows, state.X, origin, train), y[train])
+        elif method == "second_order":
+            # only the rows the curvature is estimated on: a large X is never gathered whole
+            sample = train[subsample_rows(len(train), CURVATURE_ROWS, state.model.config.seed)]
             result = second_order_update(
-                state.model, state.X[old_rows], state.y[old_rows], X_new_rows, y[new_rows],
-                _rows(X, patch_rows, state.X, origin, train), y[train],
+                state.model, X_old_rows, y_old_rows, X_new_rows, y[new_rows],
+                _rows(X, patch_rows, state.X, origin, sample), y[sample], train_rows=len(train),
             )
         else:
-            result = first_order_update(state.model, state.X[old_rows], state.y[old_rows], X_new_rows, y[new_rows], tau)
+            result = first_order_update(state.model, X_old_rows, y_old_rows, X_new_rows, y[new_rows], tau)
+        # The membership signal before and after (mean loss on the removed or changed training rows, in
+        # their old version, over that on held-out rows) for the audit entry; a held-out sample keeps it at
+        # a few milliseconds on any X.
+        held_out = np.flatnonzero(is_test)
+        held_out = held_out[subsample_rows(len(held_out), MEMBERSHIP_HELDOUT_ROWS, state.model.config.seed)]
+        membership: dict[str, float | None] = {"membership_before": None, "membership_after": None}
+        if len(old_rows) and len(held_out):
+            X_held, y_held = _rows(X, patch_rows, state.X, origin, held_out), y[held_out]
+            for key, scored in (("membership_before", state.model), ("membership_after", result.model)):
+                value = membership_signal(scored, X_old_rows, y_old_rows, X_held, y_held)
+                membership[key] = float(value) if np.isfinite(value) else None  # the audit log is strict JSON
     with stage("metrics"), torch_threads(1):
         # chunk by chunk: the held-out rows of a large X are never copied at once
         test = np.flatnonzero(is_test)
@@ -167,11 +215,18 @@ def apply_deletion(
         labels_changed=labels_changed,
         model={
             "method": result.method,
+            "requested": unlearning,
+            "exact": result.exact,
+            "guarantee": result.guarantee,
+            "retrain_cost": cost,
+            "retrain_budget": RETRAIN_BUDGET,
             "tau": result.tau,
             "step_norm": result.step_norm,
             "gradient_norm": result.gradient_norm,
             "train_rows_old": len(old_rows),
             "train_rows_new": len(new_rows),
+            **membership,
+            "membership_heldout_rows": len(held_out),
         },
         metrics_before=metrics_before,
         metrics_after=metrics,
@@ -331,3 +386,27 @@ def _nothing_to_do(
     state.history.append(report)
     return report
 
+
+
+def reflect(data: SourceData, effects: Sequence[DeletionRequest]) -> tuple[SourceData, int, int]:
+    """A source with the effects of deletion requests on it applied (rows erased, cells blanked), and how
+    many rows and cells that removed: what every read of the lake goes through, so erased data stays
+    erased even when an old copy of a table comes back. Applying it again changes nothing."""
+    erase = [data.ids_for(e.keys) for e in effects if e.source == data.name and e.action == "erase"]
+    rows_removed = cells = 0
+    if erase:
+        gone = np.isin(data.ids, np.concatenate(erase))
+        rows_removed = int(gone.sum())
+        if rows_removed:
+            data = erase_rows(data, data.ids[gone])
+    by_columns: dict[tuple[str, ...], list[np.ndarray]] = {}
+    for e in effects:
+        if e.source == data.name and e.action == "redact":
+            by_columns.setdefault(e.columns, []).append(data.ids_for(e.keys))
+    for columns, ids in by_columns.items():
+        rows = np.isin(data.ids, np.concatenate(ids))
+        filled = data.frame.loc[rows, list(columns)].notna()
+        if filled.to_numpy().any():
+            cells += int(filled.to_numpy().sum())
+            data = redact_cells(data, data.ids[rows][filled.any(axis=1).to_numpy()], columns)
+    return data, rows_removed, cells

@@ -45,8 +45,8 @@ class Impact:
                 text += f"; X rows {self.x_rows} on {self.x_ranges}; {self.training_rows} training row(s)"
             if self.rows_may_change:
                 text += "; the columns decide which rows exist, so rows may also appear or vanish"
-        if self.keys_missing:
-            text += f"; keys not in {self.source}: {self.keys_missing}"
+        if self.keys_missing:  # counted, never listed: summaries reach logs and run tags
+            text += f"; {len(self.keys_missing)} key(s) not in {self.source}"
         return text
 
 

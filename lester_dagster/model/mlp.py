@@ -35,6 +35,7 @@ __all__ = [
     "save",
     "scores",
     "subsample",
+    "subsample_rows",
     "torch_threads",
     "train",
     "TrainedModel",
@@ -471,8 +472,16 @@ def subsample(X: np.ndarray, y: np.ndarray, max_rows: int, seed: int) -> tuple[n
     """At most `max_rows` rows of (X, y), chosen without replacement by `seed`, in their original order."""
     if len(X) <= max_rows:
         return X, y
-    rows = np.sort(np.random.default_rng(seed).choice(len(X), size=max_rows, replace=False))
+    rows = subsample_rows(len(X), max_rows, seed)
     return X[rows], y[rows]
+
+
+def subsample_rows(n_rows: int, max_rows: int, seed: int) -> np.ndarray:
+    """The positions `subsample` keeps out of `n_rows`: a caller holding a large matrix can gather just
+    these rows instead of passing (and first copying) all of them."""
+    if n_rows <= max_rows:
+        return np.arange(n_rows)
+    return np.sort(np.random.default_rng(seed).choice(n_rows, size=max_rows, replace=False))
 
 
 def _weighted_bce(logits: torch.Tensor, y: torch.Tensor, pos_weight: float, reduction: str) -> torch.Tensor:

@@ -8,10 +8,12 @@ from collections.abc import Sequence
 
 import dagster as dg
 
+from lester_dagster.ivm.resolve import check_references
 from lester_dagster.orchestration.asset_factory import (
     IO_MANAGER_KEY,
     LakeSource,
     build_pipeline_assets,
+    build_requests_asset,
     build_source_asset,
     build_table_asset,
 )
@@ -37,26 +39,33 @@ def lester_definitions(
     """Definitions for `pipelines` (ML pipelines, or pipelines that end in a table such as synthesised
     ones) reading `sources` from the lake at `lake_dir`."""
     translator = translator or LesterTranslator()
+    check_references({s.name: s.schema() for s in sources})
     known = {s.name for s in sources}
     for pipeline in pipelines:
         missing = [s for s in pipeline.sources if s not in known]
         if missing:
             raise ValueError(f"pipeline {pipeline.name!r} reads source(s) {missing} that the lake does not declare.")
+    requests = build_requests_asset(sources, translator)
     source_assets = [build_source_asset(s, translator) for s in sources]
     pipeline_assets = [
         build_pipeline_assets(p, translator) if isinstance(p, PipelineSpec) else build_table_asset(p, translator)
         for p in pipelines
     ]
     artifact_keys = [translator.get_artifact_key(p, a) for p in pipelines for a in artifacts_of(p)]
-    audit = build_audit_asset(artifact_keys, translator)
-    everything = dg.AssetSelection.assets(*source_assets, *pipeline_assets, audit)
-    # in-process: a deletion touches a few rows; starting a process per step would dwarf the update
+    source_keys = [translator.get_source_key(s.name) for s in sources]
+    audit = build_audit_asset([*source_keys, *artifact_keys], pipelines, sources, translator)
+    everything = dg.AssetSelection.assets(requests, *source_assets, *pipeline_assets, audit)
+    # in-process: a deletion touches a few rows; starting a process per step would dwarf the update. It
+    # also lets a later run tell a dead run worker from a live one (the journal records its process).
     deletions = dg.define_asset_job(DELETION_JOB, selection=everything, executor_def=dg.in_process_executor,
-                                    description="Partial refresh: applies one deletion request by IVM.")
+                                    description="Partial refresh: applies pending deletion requests by IVM, proves "
+                                                "and audits them.")
     refresh = dg.define_asset_job(REFRESH_JOB, selection=everything, executor_def=dg.in_process_executor,
                                   description="Re-materialises every source, pipeline artifact and the audit log.")
     return dg.Definitions(
-        assets=[*source_assets, *pipeline_assets, audit],
+        assets=[requests, *source_assets, *pipeline_assets, audit],
+        # "Materialize all" in the UI runs in one process too (see above)
+        executor=dg.in_process_executor,
         asset_checks=[
             build_pipeline_checks(p, translator) if isinstance(p, PipelineSpec) else build_table_checks(p, translator)
             for p in pipelines

@@ -5,6 +5,7 @@ folder (tables as Parquet with row provenance beside them, matrices with matrix 
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from lester_dagster.model import load as load_model
 from lester_dagster.model import save as save_model
 from lester_dagster.storage import (
     StorageError,
+    Transaction,
     VersionedDirectory,
     load_matrix,
     load_sources,
@@ -31,7 +33,10 @@ from lester_dagster.storage import (
     save_table,
 )
 
+from lester_dagster.storage.versions import POINTER
+
 MANIFEST = "artifact.json"
+CONTROL = "_lester"  # transaction logs and deletion reports, beside the artifacts
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,16 @@ class Unchanged:
     reason: str
 
 
+@dataclass(frozen=True)
+class Committed:
+    """What an asset returns when it committed its version itself, in a transaction with other artifacts
+    (a pipeline's four artifacts move together): the IO manager only records the version."""
+
+    version: int | None
+    reflects_through: int
+    new: bool  # False: the version was kept (it already held no data the requests remove)
+
+
 Artifact = SourceSnapshot | PreparedTable | FeatureMatrix | TrainedModel | JsonRecord
 
 
@@ -83,20 +98,69 @@ class LesterIOManager(dg.ConfigurableIOManager):
     base_dir: str = "artifacts"
     keep_versions: int = 3  # per asset; a deletion prunes all older versions, which hold the deleted data
 
+    @property
+    def control(self) -> Path:
+        return Path(self.base_dir, CONTROL)
+
+    @property
+    def txn_dir(self) -> Path:
+        return self.control / "txn"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.control / "reports"
+
     def folder(self, asset_key: dg.AssetKey) -> VersionedDirectory:
         return VersionedDirectory(Path(self.base_dir, *asset_key.path))
 
     def current_version(self, asset_key: dg.AssetKey) -> int | None:
         return self.folder(asset_key).current()
 
+    def reflects_through(self, asset_key: dg.AssetKey) -> int:
+        return self.folder(asset_key).reflects_through()
+
     def purge_old_versions(self, asset_key: dg.AssetKey) -> list[int]:
         """Removes every version but the current one: after a deletion the old ones still hold the data."""
         return self.folder(asset_key).prune(1)
+
+    def stores(self) -> list[VersionedDirectory]:
+        """Every artifact's versioned folder under base_dir."""
+        base = Path(self.base_dir)
+        found = []
+        for folder, subfolders, files in os.walk(base):
+            here = Path(folder)
+            if here == self.control:
+                subfolders[:] = []
+                continue
+            if POINTER in files or any(d.startswith("v") and d[1:].isdigit() for d in subfolders):
+                found.append(VersionedDirectory(here))
+                subfolders[:] = []  # versions hold no artifacts of their own
+        return found
+
+    def clean_leftovers(self) -> list[Path]:
+        """Removes what crashed writes left (staging and trash folders, unfinished versions); call with the
+        lake's lock held, after `recover`."""
+        return [p for store in self.stores() for p in store.clean_leftovers()]
+
+    def stage(self, txn: Transaction, asset_key: dg.AssetKey, obj: Artifact, reflects_through: int,
+              base: Any = ..., **note: Any) -> int:
+        """Stages a new version of an artifact in a transaction; returns its number."""
+
+        def fill(folder: Path) -> None:
+            kind = _save(folder, obj)
+            (folder / MANIFEST).write_text(json.dumps({"kind": kind, "asset": asset_key.to_user_string()}))
+
+        kwargs = {} if base is ... else {"base": base}
+        return txn.new_version(self.folder(asset_key), fill, reflects_through, **kwargs, **note)
 
     # ---- Dagster's interface -------------------------------------------------------------------------
 
     def handle_output(self, context: dg.OutputContext, obj: Artifact) -> None:
         if obj is None:
+            return
+        if isinstance(obj, Committed):
+            context.add_output_metadata({"lester/version": obj.version, "lester/reflects requests through": obj.reflects_through,
+                                         **({} if obj.new else {"lester/unchanged": "the stored version already reflects every request"})})
             return
         if isinstance(obj, Unchanged):
             context.add_output_metadata({"lester/version": self.current_version(context.asset_key),

@@ -38,3 +38,6 @@ class LesterTranslator:
 
     def get_audit_key(self) -> dg.AssetKey:
         return dg.AssetKey(["lester", "audit_log"])
+
+    def get_requests_key(self) -> dg.AssetKey:
+        return dg.AssetKey(["lester", "requests"])

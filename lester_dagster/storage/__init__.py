@@ -1,33 +1,24 @@
-"""Artifact storage without Dagster: versioned atomic folders, and the on-disk formats of tables with
-provenance, feature matrices, models and whole materialised pipelines."""
+"""Artifact storage without Dagster: versioned atomic folders, multi-artifact transactions, the lake's
+writer lock, and the on-disk formats of tables with provenance, feature matrices, models and whole
+materialised pipelines. Names load on first use (the formats need the model stack, the lock does not)."""
 
-from lester_dagster.storage.artifacts import (
-    StoredTable,
-    load_matrix,
-    load_provenance,
-    load_sources,
-    load_state,
-    load_table,
-    save_matrix,
-    save_provenance,
-    save_sources,
-    save_state,
-    save_table,
-)
-from lester_dagster.storage.versions import StorageError, VersionedDirectory
+from __future__ import annotations
 
-__all__ = [
-    "StorageError",
-    "StoredTable",
-    "VersionedDirectory",
-    "load_matrix",
-    "load_provenance",
-    "load_sources",
-    "load_state",
-    "load_table",
-    "save_matrix",
-    "save_provenance",
-    "save_sources",
-    "save_state",
-    "save_table",
-]
+from lester_dagster._lazy import exports
+
+_ARTIFACTS = "lester_dagster.storage.artifacts"
+_EXPORTS = {
+    **{name: _ARTIFACTS for name in (
+        "StoredTable", "load_matrix", "load_provenance", "load_sources", "load_state", "load_table", "save_matrix",
+        "save_provenance", "save_sources", "save_state", "save_table", "trust")},
+    "LockTimeout": "lester_dagster.storage.lock",
+    "WriterLock": "lester_dagster.storage.lock",
+    "Transaction": "lester_dagster.storage.transaction",
+    "recover": "lester_dagster.storage.transaction",
+    "StaleVersionError": "lester_dagster.storage.versions",
+    "StorageError": "lester_dagster.storage.versions",
+    "VersionedDirectory": "lester_dagster.storage.versions",
+}
+__all__ = sorted(_EXPORTS)
+
+__getattr__ = exports("lester_dagster.storage", _EXPORTS)

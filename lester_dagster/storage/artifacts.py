@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
@@ -102,6 +101,55 @@ def load_sources(folder: Path) -> dict[str, SourceData]:
     }
 
 
+# ---- the fitted encoder, without pickle ----------------------------------------------------------------
+
+ENCODER_FILE = "encoder.skops"
+# Types an encoder file may hold beyond scikit-learn's own: loading instantiates only these, so a crafted
+# file cannot run code (a pickle would run whatever it names). Register your own transformers with `trust`.
+TRUSTED_TYPES: set[str] = {
+    "lester_dagster.features.text.SentenceEmbedder",
+    "lester_dagster.features.text.WordCounter",
+}
+
+
+def trust(*types: type | str) -> None:
+    """Allows encoders to hold these (custom transformer) types; call it where the pipeline is defined."""
+    TRUSTED_TYPES.update(t if isinstance(t, str) else f"{t.__module__}.{t.__qualname__}" for t in types)
+
+
+def save_encoder(encoder: ColumnTransformer, path: Path) -> None:
+    """Stores a fitted encoder with skops; refuses, before anything is written, one that holds types a
+    later load would not trust (so the mistake shows at materialisation, not at the next deletion)."""
+    import skops.io as sio
+
+    data = sio.dumps(encoder)
+    untrusted = sorted(set(sio.get_untrusted_types(data=data)) - TRUSTED_TYPES)
+    if untrusted:
+        raise StorageError(
+            f"the encoder holds type(s) {untrusted} that lester does not load from disk unless trusted. If they are "
+            "your own transformers, call lester_dagster.storage.trust(YourTransformer) where the pipeline is defined."
+        )
+    path.write_bytes(data)
+
+
+def load_encoder(path: Path) -> ColumnTransformer:
+    import skops.io as sio
+
+    if not path.exists() and path.with_name("encoder.joblib").exists():
+        raise StorageError(
+            f"{path.parent} holds its encoder as a pickle (written by an older lester), which is never loaded: a "
+            "crafted pickle runs code. Materialise the pipeline again to store it safely."
+        )
+    data = path.read_bytes()
+    untrusted = sorted(set(sio.get_untrusted_types(data=data)) - TRUSTED_TYPES)
+    if untrusted:
+        raise StorageError(
+            f"{path} holds type(s) {untrusted} that are not trusted, so it was not loaded. If the file is yours, "
+            "trust them with lester_dagster.storage.trust(...); if not, someone changed the artifact."
+        )
+    return sio.loads(data, trusted=sorted(TRUSTED_TYPES))
+
+
 # ---- the feature matrix ----------------------------------------------------------------------------------
 
 
@@ -111,8 +159,7 @@ def save_matrix(folder: Path, X: np.ndarray, y: np.ndarray, is_test: np.ndarray,
     np.save(folder / "y.npy", y)
     np.save(folder / "is_test.npy", is_test)
     (folder / "matrix.json").write_text(json.dumps(matrix.to_dict(), indent=1))
-    # the fitted encoder is our own object from our own store, so a pickle is acceptable here
-    joblib.dump(encoder, folder / "encoder.joblib")
+    save_encoder(encoder, folder / ENCODER_FILE)
 
 
 def load_matrix(folder: Path, mmap_mode: str | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, MatrixProvenance, ColumnTransformer]:
@@ -120,7 +167,7 @@ def load_matrix(folder: Path, mmap_mode: str | None = None) -> tuple[np.ndarray,
     private), None reads it whole."""
     X = np.load(folder / "X.npy", mmap_mode=mmap_mode)
     matrix = MatrixProvenance.from_dict(json.loads((folder / "matrix.json").read_text()))
-    return X, np.load(folder / "y.npy"), np.load(folder / "is_test.npy"), matrix, joblib.load(folder / "encoder.joblib")
+    return X, np.load(folder / "y.npy"), np.load(folder / "is_test.npy"), matrix, load_encoder(folder / ENCODER_FILE)
 
 
 # ---- a whole materialised pipeline ----------------------------------------------------------------------

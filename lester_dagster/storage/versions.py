@@ -1,7 +1,9 @@
 """Versioned, atomic artifact directories: every version of an artifact is written into a fresh folder and
 published by atomically replacing a small pointer file, so a crash mid-write leaves the last good
-version readable. Old versions stay addressable until pruned: a retention limit prunes the oldest, and
-a deletion prunes every version that still holds the deleted data."""
+version readable. The pointer also records which deletion requests the version reflects (a journal
+watermark), so a run that finds an artifact behind the journal knows exactly what it still lacks. Old
+versions stay addressable until pruned: a retention limit prunes the oldest, and a deletion prunes
+every version that still holds the deleted data."""
 
 from __future__ import annotations
 
@@ -12,32 +14,50 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from lester_dagster.errors import LesterError
+from lester_dagster.faults import crash_point
 
-_POINTER = "CURRENT"
+POINTER = "CURRENT"
+_STAGING, _TRASH = ".staging-", ".trash-"
 
 
 class StorageError(LesterError):
     """An artifact or version that does not exist, or a store that cannot be written."""
 
 
+class StaleVersionError(StorageError):
+    """A commit whose base moved: another writer published a version after this one was read."""
+
+
 class VersionedDirectory:
-    """The versions of one artifact under `root`: `v000001/`, `v000002/`, ... and `CURRENT` naming one."""
+    """The versions of one artifact under `root`: `v000001/`, `v000002/`, ... and `CURRENT` naming one.
+
+    `CURRENT` is JSON: the version, and `reflects_through`, the highest journal sequence number whose
+    deletion request the version reflects (0 before any).
+    """
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
 
+    def pointer(self) -> dict[str, Any]:
+        try:
+            return json.loads((self.root / POINTER).read_text())
+        except FileNotFoundError:
+            return {}
+
     def current(self) -> int | None:
-        pointer = self.root / _POINTER
-        if not pointer.exists():
-            return None
-        return int(json.loads(pointer.read_text())["version"])
+        version = self.pointer().get("version")
+        return None if version is None else int(version)
+
+    def reflects_through(self) -> int:
+        return int(self.pointer().get("reflects_through", 0))
 
     def versions(self) -> list[int]:
         if not self.root.exists():
             return []
-        return sorted(int(p.name[1:]) for p in self.root.iterdir() if p.is_dir() and p.name.startswith("v"))
+        return sorted(int(p.name[1:]) for p in self.root.iterdir() if _is_version(p))
 
     def path(self, version: int | None = None) -> Path:
         """The folder of a version (default: the current one)."""
@@ -49,22 +69,54 @@ class VersionedDirectory:
             raise StorageError(f"version {version} of {self.root} does not exist; versions are {self.versions()}.")
         return path
 
-    @contextmanager
-    def write(self) -> Iterator[Path]:
-        """Yields an empty folder to fill; on success it becomes the next version and the current one.
-        On an exception the partial folder is removed and the current version is untouched."""
+    def stage(self, fill: Callable[[Path], None]) -> Path:
+        """A new hidden folder filled by `fill` and flushed to disk, not yet a version; removed if `fill` fails."""
         self.root.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.root))
+        staging = Path(tempfile.mkdtemp(prefix=_STAGING, dir=self.root))
         try:
-            yield staging
-            version = max(self.versions(), default=0) + 1
-            final = self.root / f"v{version:06d}"
-            os.replace(staging, final)  # a folder rename within one file system is atomic
-            _fsync_dir(self.root)
-            _write_atomically(self.root / _POINTER, json.dumps({"version": version}))
+            fill(staging)
+            _fsync_tree(staging)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
+        return staging
+
+    def next_version(self) -> int:
+        return max(self.versions(), default=0) + 1
+
+    @contextmanager
+    def write(self, reflects_through: int | None = None, expected: int | None | object = ...) -> Iterator[Path]:
+        """Yields an empty folder to fill; on success it becomes the next version and the current one.
+        On an exception the partial folder is removed and the current version is untouched. With
+        `expected`, the commit fails (StaleVersionError) unless the current version is still that one.
+        Callers that can race hold the lake's WriterLock; a crash between the folder's rename and the
+        pointer leaves an orphan version newer than CURRENT, which `clean_leftovers` removes."""
+        staging = self.stage(lambda folder: None)
+        try:
+            yield staging
+            _fsync_tree(staging)
+            self._check_base(expected)
+            version = self.next_version()
+            os.replace(staging, self.root / f"v{version:06d}")
+            _fsync_dir(self.root)
+            if reflects_through is None:
+                reflects_through = self.reflects_through()
+            write_atomically(self.root / POINTER, json.dumps({"version": version, "reflects_through": reflects_through}))
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+
+    def publish(self, fill: Callable[[Path], None], reflects_through: int | None = None) -> int:
+        with self.write(reflects_through) as folder:
+            fill(folder)
+        return int(self.current() or 0)
+
+    def _check_base(self, expected: int | None | object) -> None:
+        if expected is not ... and self.current() != expected:
+            raise StaleVersionError(
+                f"{self.root} moved from version {expected} to {self.current()} while this commit was being "
+                "prepared; it must be redone on the new version."
+            )
 
     def prune(self, keep: int) -> list[int]:
         """Removes all but the newest `keep` versions (never the current one); returns those removed."""
@@ -74,18 +126,41 @@ class VersionedDirectory:
         doomed = [v for v in self.versions()[:-keep] if v != current]
         for version in doomed:
             # renamed first so a reader never sees a half-deleted version folder
-            trash = self.root / f".trash-v{version:06d}"
+            trash = self.root / f"{_TRASH}v{version:06d}"
             os.replace(self.root / f"v{version:06d}", trash)
+            crash_point("purge:after-rename")
             shutil.rmtree(trash)
         return doomed
 
-    def publish(self, fill: Callable[[Path], None]) -> int:
-        with self.write() as folder:
-            fill(folder)
-        return int(self.current() or 0)
+    def leftovers(self) -> list[Path]:
+        """What crashes leave behind: staging and trash folders, temp files of the pointer, and versions
+        newer than the current one (staged by a commit that never completed)."""
+        if not self.root.exists():
+            return []
+        current = self.current() or 0
+        found = []
+        for p in self.root.iterdir():
+            if p.name.startswith((_STAGING, _TRASH, f".{POINTER}.")) or (_is_version(p) and int(p.name[1:]) > current):
+                found.append(p)
+        return sorted(found)
+
+    def clean_leftovers(self) -> list[Path]:
+        found = self.leftovers()
+        for path in found:
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink(missing_ok=True)
+        return found
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def _is_version(path: Path) -> bool:
+    return path.name.startswith("v") and path.name[1:].isdigit() and path.is_dir()
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replaces `path` with `text` so that readers see the old or the new content, never a part, and the
+    new content survives a power cut once this returns."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w") as handle:
@@ -97,6 +172,17 @@ def _write_atomically(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _fsync_tree(root: Path) -> None:
+    for folder, _, files in os.walk(root):
+        for name in files:
+            fd = os.open(os.path.join(folder, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        _fsync_dir(Path(folder))
 
 
 def _fsync_dir(path: Path) -> None:

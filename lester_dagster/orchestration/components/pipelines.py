@@ -5,7 +5,10 @@
       pipelines: ["example_project.declarative_pipeline:PIPELINE"]
       sources:
         - {name: customers, key: customer_id, columns: [customer_id, customer_email, bank, country, level]}
-        - {name: mails, key: mail_id, columns: [mail_id, email, raw_date, mail_subject, mail_text]}
+        - name: mails
+          key: mail_id
+          columns: [mail_id, email, raw_date, mail_subject, mail_text]
+          references: {email: customers.customer_email}   # erasing a customer erases their mails
       lake_dir: "{{ env.LESTER_LAKE or 'data' }}"
       synthesized_dir: synthesized/   # optional: every spec written by `lester-dagster synthesize`
 """
@@ -27,6 +30,8 @@ class LakeSourceModel(dg.Model):
     name: str
     key: str | None = None
     columns: Sequence[str]
+    # column -> "source.column" it refers to: an erasure follows it to every referring row
+    references: dict[str, str] = {}
 
 
 class LesterPipelinesComponent(dg.Component, dg.Model, dg.Resolvable):
@@ -44,7 +49,7 @@ class LesterPipelinesComponent(dg.Component, dg.Model, dg.Resolvable):
 
     def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
         pipelines = [load_pipeline(p) for p in self.pipelines]
-        sources = [LakeSource(s.name, s.key, tuple(s.columns)) for s in self.sources]
+        sources = [LakeSource(s.name, s.key, tuple(s.columns), dict(s.references)) for s in self.sources]
         if self.synthesized_dir is not None:
             synthesized = synthesized_pipelines(self.synthesized_dir, {s.name: s.key for s in sources})
             pipelines += synthesized
