@@ -143,6 +143,8 @@ def _run_requests(args: argparse.Namespace) -> int:
                            "does": e.summary, "rejection": e.rejection, "last_error": e.last_error} for e in entries],
                          indent=1))
         return 0
+    if not entries:
+        print("no requests" + (f" in state {args.state}" if args.state else " yet"))
     for e in entries:
         note = e.rejection or e.last_error or e.summary
         print(f"{e.request_id:<18} {e.state:<9} filed {e.filed_at[:19]}  {note}")

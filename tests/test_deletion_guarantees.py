@@ -414,6 +414,17 @@ def test_request_files_are_settled_before_they_are_read(lester: Lester) -> None:
     assert len(p.tick().run_requests) == 1
 
 
+def test_the_run_takes_in_exactly_the_files_its_sensor_chose(lester: Lester) -> None:
+    p = lester
+    mail = int(p.lake.read("mails").mail_id.iloc[0])
+    p.lake.submit(DeletionRequest("mails", (mail,), "erase"))  # just written: settled for an eager sensor only
+    eager = DataLake(root=str(p.lake.path), settle_seconds=0)
+    (request,) = tick(p.defs, p.instance, eager, p.io).run_requests
+    p.lake.submit(DeletionRequest("mails", (mail + 1,), "erase"))  # filed after the tick: not this run's
+    assert run(p.defs, p.instance, request).success
+    assert [e.state for e in p.lake.journal.entries()] == ["applied"] and len(p.lake.filings()) == 1
+
+
 # ---- the audit log and stored artifacts ---------------------------------------------------------------------
 
 
