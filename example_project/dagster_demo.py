@@ -63,7 +63,7 @@ def main() -> None:
             print(f"  {pipeline['pipeline']:<14} {report['prepared_mode']:<10} rows changed {report['prepared_rows_changed']}, "
                   f"removed {report['prepared_rows_removed']}, X cells {report['x_cells']}, IVM "
                   f"{1000 * sum(report['seconds'].values()):.1f} ms; versions {pipeline['versions_before']} -> "
-                  f"{pipeline['versions_after']}; model: {report['model'].get('guarantee', report['model'].get('method'))}")
+                  f"{pipeline['versions_after']}" + (f"; model: {report['model']['guarantee']}" if report["model"] else ""))
     for check in run.get_asset_check_evaluations():
         print(f"  check {check.asset_check_key.asset_key.to_user_string()}:{check.asset_check_key.name}: "
               f"{'passed' if check.passed else 'FAILED'}")
