@@ -11,7 +11,7 @@ DAGSTER_HOME_DIR := $(CURDIR)/.dagster_home
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install chromium test demo dev bench bench-ivm bench-dagster bench-synthesis clean
+.PHONY: install chromium postgres test demo dev bench bench-ivm bench-dagster bench-synthesis clean
 
 install: $(STAMP)
 
@@ -26,7 +26,12 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { echo "installing Debian's chromium for the browser test"; \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: $(STAMP) chromium
+# the database-source test starts a throwaway server from Debian's postgresql binaries
+postgres:
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { echo "installing Debian's postgresql for the database test"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+
+test: $(STAMP) chromium postgres
 	$(PY) -m pytest
 
 demo: $(STAMP)
@@ -37,7 +42,7 @@ demo: $(STAMP)
 
 # The example project in the Dagster UI on http://127.0.0.1:$(PORT), with local SQLite storage.
 dev: $(STAMP)
-	@test -f $(DATA)/mails.csv || $(VENV)/bin/lester-dagster generate-data --mails $(MAILS) --out $(DATA)
+	@test -e $(DATA)/mails || test -e $(DATA)/mails.csv || $(VENV)/bin/lester-dagster generate-data --mails $(MAILS) --out $(DATA)
 	@mkdir -p $(DAGSTER_HOME_DIR)
 	@cp example_project/dagster.yaml $(DAGSTER_HOME_DIR)/dagster.yaml
 	DAGSTER_HOME=$(DAGSTER_HOME_DIR) LESTER_LAKE=$(DATA) $(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(PORT)

@@ -6,6 +6,7 @@ incremental view maintenance, and checks the result against a full re-run."""
 from __future__ import annotations
 
 import argparse
+import tempfile
 import time
 from pathlib import Path
 
@@ -13,9 +14,10 @@ import numpy as np
 import pandas as pd
 
 from example_project import declarative_pipeline, messy_pipeline
-from lester_dagster.datasets.running_example import leaked_mail_ids, write_csvs
+from lester_dagster.datasets.running_example import leaked_mail_ids, write_lake
 from lester_dagster.features.text import load_model
 from lester_dagster.ivm import DeletionReport, DeletionRequest, apply_deletion
+from lester_dagster.orchestration.lake import DataLake
 from lester_dagster.pipeline import MaterializedPipeline, materialize, recompute
 
 
@@ -26,18 +28,24 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     data = Path(args.data)
 
-    if not (data / "mails.csv").exists():
-        paths = write_csvs(data, args.mails)
-        print(f"generated {args.mails} mails into {data}/ ({', '.join(p.name for p in paths.values())})")
+    lake = DataLake(root=str(data))
+    if not {"customers", "mails"} <= set(lake.sources()):
+        paths = write_lake(data, args.mails)
+        print(f"generated {args.mails} mails into {data}/ as Delta tables ({', '.join(p.name for p in paths.values())})")
     else:
         print(f"using the existing data lake in {data}/")
+    frames = {name: lake.read(name) for name in declarative_pipeline.SOURCES}
 
     load_model()  # once, so neither pipeline's time includes loading the embedding model
+    # the messy script reads CSV exports, as data scientists' scripts do; they go to a temporary folder
+    # outside the lake (a copy in the lake would be one more place an erasure has to reach)
+    with tempfile.TemporaryDirectory() as exports:
+        for name, frame in frames.items():
+            frame.to_csv(Path(exports) / f"{name}.csv", index=False)
+        start = time.perf_counter()
+        rows, messy_X, messy_y = messy_pipeline.run(Path(exports))
+        messy_seconds = time.perf_counter() - start
     start = time.perf_counter()
-    rows, messy_X, messy_y = messy_pipeline.run(data)
-    messy_seconds = time.perf_counter() - start
-    start = time.perf_counter()
-    frames = {name: pd.read_csv(data / f"{name}.csv") for name in declarative_pipeline.SOURCES}
     run = materialize(declarative_pipeline.PIPELINE, frames)  # prepare, encode, train and evaluate
     declarative_seconds = time.perf_counter() - start
 
@@ -62,8 +70,7 @@ def main(argv: list[str] | None = None) -> None:
         origin = result.source_rows(i)
         print(f"  row {i}: mail {origin['mails']} x customer {origin['customers']}: {prepared.title[i][:50]!r}")
 
-    mails = pd.read_csv(data / "mails.csv")
-    leaked = leaked_mail_ids(mails)
+    leaked = leaked_mail_ids(frames["mails"])
     rows_hit, columns_hit = result.cells_from("mails", leaked, columns=["mail_subject"])
     print(f"\n{len(leaked)} mails leak a credit card number in mail_subject; {len(rows_hit)} of them "
           f"{'reaches' if len(rows_hit) == 1 else 'reach'} the prepared table, in column(s) {columns_hit}:")

@@ -26,21 +26,22 @@ def _configure_generate_data(parser: argparse.ArgumentParser) -> None:
         "--out", type=Path, required=True, help="directory for customers.csv and mails.csv"
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    parser.add_argument("--format", choices=["delta", "csv", "parquet"], default="delta",
+                        help="Delta tables customers/ and mails/ (default), or CSV / Parquet files")
 
 
 def _run_generate_data(args: argparse.Namespace) -> int:
     # Imported here so `--help` and other commands stay fast (pandas, numpy).
-    import pandas as pd
-
-    from lester_dagster.datasets.running_example import leaked_mail_ids, write_csvs
+    from lester_dagster.datasets.running_example import leaked_mail_ids, write_lake
+    from lester_dagster.orchestration.lake import DataLake
 
     if args.mails < 0:
         print(f"error: --mails must be >= 0, got {args.mails}", file=sys.stderr)
         return 2
-    paths = write_csvs(args.out, args.mails, seed=args.seed)
-    # Re-read what was written so the report describes the files, not memory.
-    customers = pd.read_csv(paths["customers"])
-    mails = pd.read_csv(paths["mails"], keep_default_na=False)
+    paths = write_lake(args.out, args.mails, seed=args.seed, format=args.format)
+    # Re-read what was written so the report describes the tables, not memory.
+    lake = DataLake(root=str(args.out))
+    customers, mails = lake.read("customers"), lake.read("mails")
     print(f"wrote {len(customers)} customers to {paths['customers']}")
     print(f"wrote {len(mails)} mails to {paths['mails']}")
     print(f"{len(leaked_mail_ids(mails))} mail subjects carry a leaked credit card number")
@@ -48,7 +49,9 @@ def _run_generate_data(args: argparse.Namespace) -> int:
 
 
 def _configure_request_deletion(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--lake", type=Path, default=Path("data"), help="the data lake folder (default: data)")
+    parser.add_argument("--lake", default="data", help="the data lake: a folder (default: data), or an "
+                        "object-store URI with --state-dir")
+    parser.add_argument("--state-dir", default="", help="the local folder of a lake on an object store")
     parser.add_argument("--source", required=True, help="source table, e.g. mails")
     rows = parser.add_mutually_exclusive_group(required=True)
     rows.add_argument("--keys", nargs="+", help="key values of the rows (read as the key column's type: "
@@ -67,7 +70,7 @@ def _run_request_deletion(args: argparse.Namespace) -> int:
     from lester_dagster.ivm.requests import FiledRequest, RequestError
     from lester_dagster.orchestration.lake import DataLake
 
-    lake = DataLake(root=str(args.lake))
+    lake = DataLake(root=str(args.lake), state_dir=args.state_dir)
     body: dict[str, object] = {"source": args.source, "action": args.action, "reason": args.reason}
     if args.keys:
         body["keys"] = list(args.keys)  # as typed: the journal coerces them to the key column's type
@@ -103,7 +106,7 @@ def _check_against_lake(lake: object, request: object) -> None:
     try:
         columns = lake.columns(request.source)  # type: ignore[attr-defined]
     except SchemaError:
-        known = sorted(p.stem for p in lake.path.glob("*") if p.suffix in (".csv", ".parquet"))  # type: ignore[attr-defined]
+        known = lake.sources()  # type: ignore[attr-defined]
         raise RequestError(f"the lake has no source {request.source!r}; its sources are {known}.") from None  # type: ignore[attr-defined]
     named = list(request.columns) + [c for c, _ in request.where]  # type: ignore[attr-defined]
     unknown = [c for c in named if c not in columns]
@@ -112,7 +115,8 @@ def _check_against_lake(lake: object, request: object) -> None:
 
 
 def _configure_requests(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--lake", type=Path, default=Path("data"), help="the data lake folder (default: data)")
+    parser.add_argument("--lake", type=Path, default=Path("data"), help="the lake's local folder (its state folder "
+                        "for a lake on an object store)")
     parser.add_argument("--state", choices=["validated", "applying", "applied", "rejected", "failed"],
                         help="only requests in this state")
     parser.add_argument("--retry", metavar="REQUEST_ID", help="put a failed request back in the queue")
@@ -152,8 +156,10 @@ def _run_requests(args: argparse.Namespace) -> int:
 
 
 def _configure_verify_erasure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--lake", type=Path, default=Path("data"), help="the data lake folder (default: data)")
-    parser.add_argument("--artifacts", type=Path, default=Path("artifacts"), help="the artifacts folder")
+    parser.add_argument("--lake", default="data", help="the data lake: a folder, or an object-store URI with --state-dir")
+    parser.add_argument("--state-dir", default="", help="the local folder of a lake on an object store (its journal)")
+    parser.add_argument("--artifacts", default="artifacts", help="the artifacts: a folder, or an object-store URI")
+    parser.add_argument("--cache-dir", default="", help="the local cache of artifacts on an object store")
     parser.add_argument("--dagster-home", type=Path, help="also scan this Dagster instance's storage and logs "
                         "(default: $DAGSTER_HOME when set)")
     parser.add_argument("--request", nargs="*", default=None, metavar="REQUEST_ID",
@@ -166,11 +172,17 @@ def _configure_verify_erasure(parser: argparse.ArgumentParser) -> None:
 def _run_verify_erasure(args: argparse.Namespace) -> int:
     import json
     import os
+    from types import SimpleNamespace
 
-    from lester_dagster.ivm.journal import APPLIED, Journal
+    from lester_dagster.ivm.journal import APPLIED
+    from lester_dagster.orchestration.audit import _stores
+    from lester_dagster.orchestration.io_manager import LesterIOManager
+    from lester_dagster.orchestration.lake import DataLake
     from lester_dagster.proof import ErasureTarget, ScanError, scan_for_erased_data
 
-    journal = Journal(args.lake / ".lester" / "journal.sqlite")
+    lake = DataLake(root=str(args.lake), state_dir=args.state_dir)
+    io = LesterIOManager(base_dir=str(args.artifacts), cache_dir=args.cache_dir)
+    journal = lake.journal
     entries = journal.entries([APPLIED]) if journal.path.exists() else []
     if args.request is not None:
         entries = [e for e in entries if e.request_id in set(args.request)]
@@ -179,15 +191,13 @@ def _run_verify_erasure(args: argparse.Namespace) -> int:
         for effect in entry.effects:
             if effect.action == "erase":
                 erased.setdefault(effect.source, []).extend(effect.keys)
-    keys = _key_columns(args.lake)
-    stores = {"lake": args.lake, "artifacts": args.artifacts}
+    keys = {name: schema.key for name, schema in journal.schemas().items()} if journal.path.exists() else {}
     home = args.dagster_home or (Path(os.environ["DAGSTER_HOME"]) if os.environ.get("DAGSTER_HOME") else None)
-    if home is not None and home.is_dir():
-        stores["dagster"] = home
+    instance = SimpleNamespace(root_directory=str(home) if home is not None else None)
     try:
-        report = scan_for_erased_data({k: v for k, v in stores.items() if v.is_dir()},
-                                      ErasureTarget({s: k for s, k in erased.items() if s in keys}, keys, {}, args.value),
-                                      exclude=[journal.path])
+        with _stores(SimpleNamespace(instance=instance), lake, io, sorted(erased)) as stores:
+            report = scan_for_erased_data(stores, ErasureTarget({s: k for s, k in erased.items() if s in keys}, keys,
+                                                                {}, args.value), exclude=[journal.path])
     except ScanError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -195,7 +205,7 @@ def _run_verify_erasure(args: argparse.Namespace) -> int:
         print(json.dumps(report.to_dict(), indent=1))
     else:
         print(f"scanned {report.files_scanned} files ({report.bytes_scanned / 2**20:.1f} MB) in "
-              f"{', '.join(stores)} for {len(entries)} applied request(s) and {len(args.value)} value(s)")
+              f"{', '.join(report.files_by_store)} for {len(entries)} applied request(s) and {len(args.value)} value(s)")
         for f in report.findings:
             print(f"  FOUND {f.store}:{f.path}: {f.what}")
         for p in report.leftovers:
@@ -206,16 +216,9 @@ def _run_verify_erasure(args: argparse.Namespace) -> int:
     return 0 if report.clean else 1
 
 
-def _key_columns(lake: Path) -> dict[str, str | None]:
-    """Key column of each lake source, as the code location declared them when it last took in requests."""
-    from lester_dagster.ivm.journal import Journal
-
-    journal = Journal(lake / ".lester" / "journal.sqlite")
-    return {name: schema.key for name, schema in journal.schemas().items()} if journal.path.exists() else {}
-
-
 def _configure_verify_audit(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--lake", type=Path, default=Path("data"), help="the data lake folder (default: data)")
+    parser.add_argument("--lake", type=Path, default=Path("data"), help="the lake's local folder (its state folder "
+                        "for a lake on an object store)")
     parser.add_argument("--dagster-home", type=Path, help="compare with the heads the audit_log asset recorded in this "
                         "Dagster instance (default: $DAGSTER_HOME when set)")
 

@@ -13,3 +13,12 @@ def one_torch_thread() -> Iterator[None]:
     # threads made identical runs 10-30x slower; the setting is restored for other test modules.
     with torch_threads(1):
         yield
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """An S3-compatible server (moto) for the whole session, with the environment pointing at it."""
+    from tests.object_store import s3_server
+
+    with s3_server() as url:
+        yield url

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +16,10 @@ import dagster as dg
 
 from example_project.customer_risk import CUSTOMER_RISK
 from example_project.declarative_pipeline import WORD_COUNT_PIPELINE
-from lester_dagster.datasets.running_example import write_csvs
+from lester_dagster.datasets.running_example import write_lake
 from lester_dagster.orchestration import DELETION_JOB, REFRESH_JOB, DataLake, LakeSource, LesterIOManager, lester_definitions
 from lester_dagster.pipeline import TablePipeline
+from tests.object_store import BUCKET
 
 SOURCES = [
     LakeSource("customers", "customer_id", ("customer_id", "customer_email", "bank", "country", "level")),
@@ -34,18 +37,51 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 def project(root: Path, mails: int = 1200, seed: int = 0, pipelines: list[TablePipeline] | None = None,
-            write: bool = True) -> tuple[dg.Definitions, DataLake, LesterIOManager]:
-    """The project under `root`; `write` generates its lake (and records which pipelines it has, so a
-    worker process opening it with write=False builds the same definitions)."""
+            write: bool = True, lake_format: str = "delta",
+            store: str = "local") -> tuple[dg.Definitions, DataLake, LesterIOManager]:
+    """The project under `root`; `write` generates its lake (Delta tables unless `lake_format` says CSV or
+    Parquet) and records its pipelines and store in `root/project.json`, so a worker process opening it
+    with write=False builds the same definitions. With `store="s3"` the lake's tables and the artifacts
+    live in the S3-compatible test server (tests.object_store), under a prefix of their own; the journal,
+    requests and caches stay in `root`."""
     config = root / "project.json"
     if write:
-        write_csvs(root / "lake", mails, seed=seed)
-        config.write_text(json.dumps([p.name for p in pipelines or [WORD_COUNT_PIPELINE]]))
-    if pipelines is None:
-        names = json.loads(config.read_text()) if config.exists() else [WORD_COUNT_PIPELINE.name]
-        pipelines = [KNOWN[n] for n in names]
-    defs = lester_definitions(pipelines, SOURCES, str(root / "lake"), str(root / "artifacts"))
-    return defs, DataLake(root=str(root / "lake")), LesterIOManager(base_dir=str(root / "artifacts"))
+        settings = {"pipelines": [p.name for p in pipelines or [WORD_COUNT_PIPELINE]], "store": store,
+                    "prefix": f"{root.name}-{uuid.uuid4().hex[:8]}"}
+        root.mkdir(parents=True, exist_ok=True)
+        config.write_text(json.dumps(settings))
+        write_lake(_locations(root, settings)[0], mails, seed=seed, format=lake_format)
+    settings = json.loads(config.read_text()) if config.exists() else {"pipelines": [WORD_COUNT_PIPELINE.name]}
+    pipelines = pipelines or [KNOWN[n] for n in settings["pipelines"]]
+    lake_root, artifacts = _locations(root, settings)
+    if settings.get("store") == "s3":
+        lake = DataLake(root=lake_root, state_dir=str(root / "state"))
+        io = LesterIOManager(base_dir=artifacts, cache_dir=str(root / "cache"))
+    else:
+        lake, io = DataLake(root=lake_root), LesterIOManager(base_dir=artifacts)
+    defs = lester_definitions(pipelines, SOURCES, lake=lake, io_manager=io)
+    return defs, lake, io
+
+
+def _locations(root: Path, settings: dict[str, Any]) -> tuple[str, str]:
+    if settings.get("store") == "s3":
+        base = f"s3://{BUCKET}/{settings['prefix']}"
+        return f"{base}/lake", f"{base}/artifacts"
+    return str(root / "lake"), str(root / "artifacts")
+
+
+def copy_project(source: Path, target: Path) -> None:
+    """A copy of a project to change freely: its folder, and its objects under a new prefix."""
+    shutil.copytree(source, target, symlinks=True)
+    settings = json.loads((target / "project.json").read_text())
+    if settings.get("store") == "s3":
+        from upath import UPath
+
+        fs = UPath(f"s3://{BUCKET}").fs
+        prefix = f"{target.name}-{uuid.uuid4().hex[:8]}"
+        fs.copy(f"{BUCKET}/{settings['prefix']}/", f"{BUCKET}/{prefix}/", recursive=True)
+        settings["prefix"] = prefix
+        (target / "project.json").write_text(json.dumps(settings))
 
 
 def refresh(defs: dg.Definitions, instance: dg.DagsterInstance, **kwargs: Any) -> dg.ExecuteInProcessResult:

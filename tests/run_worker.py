@@ -45,8 +45,16 @@ def start(root: Path, home: Path, job: str, request: dg.RunRequest | None = None
         args.append(str(path))
     import os
 
-    return subprocess.Popen(args, cwd=Path(__file__).resolve().parents[1], env={**os.environ, **(env or {})},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = root / f"worker-{len(list(root.glob('worker-*.log')))}.log"
+    process = subprocess.Popen(args, cwd=Path(__file__).resolve().parents[1], env={**os.environ, **(env or {})},
+                               stdout=subprocess.DEVNULL, stderr=open(log, "wb"))
+    process.log = log  # type: ignore[attr-defined]  # what the worker printed, for a failing test's message
+    return process
+
+
+def output(process: subprocess.Popen) -> str:
+    """The end of what a worker printed (its errors)."""
+    return process.log.read_text(errors="replace")[-4000:]  # type: ignore[attr-defined]
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ from lester_dagster.provenance import source_row_ids
 from lester_dagster.storage import StorageError
 from lester_dagster.storage.transaction import pending
 from tests import run_worker
-from tests.lester_project import SOURCES, apply_pending, file_request, project, refresh, run, settle, tick
+from tests.lester_project import SOURCES, apply_pending, copy_project, file_request, project, refresh, run, settle, tick
 
 PIPELINES = [WORD_COUNT_PIPELINE, CUSTOMER_RISK]
 
@@ -61,10 +61,14 @@ class Lester:
         return apply_pending(self.defs, self.instance, self.lake, self.io)
 
 
-@pytest.fixture(scope="module")
-def materialised(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("materialised")
-    defs, _, _ = project(root, mails=1200, pipelines=PIPELINES)
+@pytest.fixture(scope="module", params=["local", "s3"])
+def materialised(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project materialised once per store: a local disk, and an S3-compatible server (the lake's
+    Delta tables and the artifacts there; the journal and requests in a local state folder)."""
+    if request.param == "s3":
+        request.getfixturevalue("s3_endpoint")
+    root = tmp_path_factory.mktemp(f"materialised-{request.param}")
+    defs, _, _ = project(root, mails=1200, pipelines=PIPELINES, store=request.param)
     (root / "dagster").mkdir()
     with dg.DagsterInstance.local_temp(tempdir=str(root / "dagster")) as instance:
         assert refresh(defs, instance).success
@@ -74,7 +78,7 @@ def materialised(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def lester(materialised: Path, tmp_path: Path):
     root = tmp_path / "project"
-    shutil.copytree(materialised, root, symlinks=True)
+    copy_project(materialised, root)
     defs, lake, io = project(root, write=False)
     with dg.DagsterInstance.local_temp(tempdir=str(root / "dagster")) as instance:
         yield Lester(root, defs, lake, io, instance)
@@ -127,10 +131,19 @@ def assert_holds(p: Lester, values: tuple[str, ...] = ()) -> None:
         if e.action == "erase":
             erased.setdefault(e.source, []).extend(e.keys)
     if erased or values:
-        scan = scan_for_erased_data({"lake": p.lake.path, "artifacts": Path(p.io.base_dir)},
-                                    ErasureTarget(erased, {s.name: s.key for s in SOURCES}, {}, values),
-                                    exclude=[p.lake.control / "journal.sqlite"])
+        with local_stores(p, [s.name for s in SOURCES]) as stores:
+            scan = scan_for_erased_data(stores, ErasureTarget(erased, {s.name: s.key for s in SOURCES}, {}, values),
+                                        exclude=[p.lake.control / "journal.sqlite"])
         assert scan.clean, scan.to_dict()
+
+
+def local_stores(p: Lester, sources: list[str]):
+    """The lake and the artifacts as local folders (copied down from the object store when they live there)."""
+    from types import SimpleNamespace
+
+    from lester_dagster.orchestration.audit import _stores
+
+    return _stores(SimpleNamespace(instance=None), p.lake, p.io, sources)
 
 
 # ---- a customer's erasure ----------------------------------------------------------------------------------
@@ -182,7 +195,7 @@ def test_two_deletion_runs_at_once_both_hold(lester: Lester) -> None:
     assert first.run_key != second.run_key
     workers = [run_worker.start(p.root, p.home, "deletion", r) for r in (first, second)]
     codes = [w.wait(timeout=600) for w in workers]
-    assert codes == [0, 0], [w.stderr.read().decode()[-3000:] for w in workers]
+    assert codes == [0, 0], [run_worker.output(w) for w in workers]
     p.apply_pending()  # nothing left to do, or whatever one run left to the other
     assert len(p.lake.journal.entries(["applied"])) == 2
     assert_holds(p, values=(email,))
@@ -197,7 +210,7 @@ def test_a_refresh_overlapping_a_deletion_publishes_nothing_erased(lester: Leste
         faults.PAUSE: "refresh:before-commit", faults.PAUSE_DIR: str(pause)})
     deadline = time.monotonic() + 300
     while not (pause / "paused").exists():
-        assert refreshing.poll() is None, refreshing.stderr.read().decode()[-3000:]
+        assert refreshing.poll() is None, run_worker.output(refreshing)
         assert time.monotonic() < deadline, "the refresh never reached its commit"
         time.sleep(0.1)
     customer, email, own = customer_with_mails(p.lake)
@@ -205,7 +218,7 @@ def test_a_refresh_overlapping_a_deletion_publishes_nothing_erased(lester: Leste
     (request,) = p.tick().run_requests
     assert run(p.defs, p.instance, request).success
     (pause / "resume").write_text("")
-    assert refreshing.wait(timeout=600) == 0, refreshing.stderr.read().decode()[-3000:]
+    assert refreshing.wait(timeout=600) == 0, run_worker.output(refreshing)
     assert_holds(p, values=(email,))
     # and the next deletion still runs by IVM on what the refresh published (no shape mismatch)
     leaked = [int(m) for m in leaked_mail_ids(p.lake.read("mails"))]
@@ -221,12 +234,12 @@ def test_a_refresh_overlapping_a_deletion_publishes_nothing_erased(lester: Leste
 def trace(materialised: Path, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     """Every crash point a deletion run passes, in order (from a run that does not crash)."""
     root = tmp_path_factory.mktemp("trace") / "project"
-    shutil.copytree(materialised, root, symlinks=True)
+    copy_project(materialised, root)
     p = _open(root)
     request = _erasure(p)
     log = root / "trace.txt"
     worker = run_worker.start(root, root / "dagster", "deletion", request, env={faults.TRACE: str(log)})
-    assert worker.wait(timeout=600) == 0, worker.stderr.read().decode()[-3000:]
+    assert worker.wait(timeout=600) == 0, run_worker.output(worker)
     return log.read_text().split()
 
 
@@ -248,11 +261,11 @@ def test_a_kill_at_every_commit_point_recovers(point: str, materialised: Path, t
     assert occurrences, f"a deletion run never passes {point}"
     for case, occurrence in enumerate(dict.fromkeys([occurrences[0], occurrences[-1]])):
         root = tmp_path / f"case{case}"
-        shutil.copytree(materialised, root, symlinks=True)
+        copy_project(materialised, root)
         p = _open(root)
         _, email, _ = customer_with_mails(p.lake)
         worker = run_worker.start(root, p.home, "deletion", _erasure(p), env={faults.CRASH: occurrence})
-        assert worker.wait(timeout=600) == 137, f"{occurrence}: {worker.stderr.read().decode()[-3000:]}"
+        assert worker.wait(timeout=600) == 137, f"{occurrence}: {run_worker.output(worker)}"
         results = p.apply_pending()  # the sensor finds the dead run and relaunches its requests
         assert results and all(r.success for r in results), occurrence
         assert_holds(p, values=(email,))
@@ -294,7 +307,7 @@ def test_a_failed_run_is_relaunched_and_a_refiled_request_is_applied_again(leste
 def test_a_reused_file_name_is_a_new_request(lester: Lester) -> None:
     p = lester
     first, second = (customer_with_mails(p.lake, 3)[0], )[0], None
-    folder = p.lake.path / "requests"
+    folder = p.lake.local / "requests"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "erase.json").write_text(json.dumps({"source": "customers", "keys": [first], "action": "erase"}))
     settle(folder / "erase.json")
@@ -334,7 +347,7 @@ def test_a_run_whose_check_fails_does_not_file_its_request_as_applied(lester: Le
 
 def test_poison_request_files_are_rejected_one_by_one_and_never_block_a_good_one(lester: Lester, tmp_path: Path) -> None:
     p = lester
-    folder = p.lake.path / "requests"
+    folder = p.lake.local / "requests"
     folder.mkdir(parents=True, exist_ok=True)
     customer, email, own = customer_with_mails(p.lake)
     secret = tmp_path / "outside.json"
@@ -418,7 +431,7 @@ def test_the_run_takes_in_exactly_the_files_its_sensor_chose(lester: Lester) -> 
     p = lester
     mail = int(p.lake.read("mails").mail_id.iloc[0])
     p.lake.submit(DeletionRequest("mails", (mail,), "erase"))  # just written: settled for an eager sensor only
-    eager = DataLake(root=str(p.lake.path), settle_seconds=0)
+    eager = DataLake(**{**{f: getattr(p.lake, f) for f in DataLake.model_fields}, "settle_seconds": 0})
     (request,) = tick(p.defs, p.instance, eager, p.io).run_requests
     p.lake.submit(DeletionRequest("mails", (mail + 1,), "erase"))  # filed after the tick: not this run's
     assert run(p.defs, p.instance, request).success
@@ -502,22 +515,26 @@ def test_the_cli_lists_requests_and_proves_an_erasure(lester: Lester, capsys: py
 
     p = lester
     customer, email, own = customer_with_mails(p.lake)
-    lake, artifacts, home = str(p.lake.path), str(p.io.base_dir), str(p.home)
-    assert main(["request-deletion", "--lake", lake, "--source", "customers", "--where", f"customer_email={email}",
+    home, state = str(p.home), str(p.lake.local)
+    lake = ["--lake", p.lake.root, "--state-dir", p.lake.state_dir]
+    artifacts = ["--artifacts", p.io.base_dir, "--cache-dir", p.io.cache_dir]
+    assert main(["request-deletion", *lake, "--source", "customers", "--where", f"customer_email={email}",
                  "--action", "erase", "--reason", "GDPR"]) == 0
-    settle(next((p.lake.path / "requests").glob("*.json")))
+    settle(next((p.lake.local / "requests").glob("*.json")))
     assert all(r.success for r in p.apply_pending())
     capsys.readouterr()
-    assert main(["requests", "--lake", lake]) == 0
+    assert main(["requests", "--lake", state]) == 0
     (entry,) = p.lake.journal.entries()
     listing = capsys.readouterr().out
     assert entry.request_id in listing and "applied" in listing and email not in listing
-    assert main(["verify-erasure", "--lake", lake, "--artifacts", artifacts, "--dagster-home", home, "--value", email]) == 0
+    assert main(["verify-erasure", *lake, *artifacts, "--dagster-home", home, "--value", email]) == 0
     assert "clean" in capsys.readouterr().out
     # a copy left where nobody looks is found, and named without the value
-    (Path(artifacts) / "notes.txt").write_text(f"customer {email} asked to be forgotten")
-    assert main(["verify-erasure", "--lake", lake, "--artifacts", artifacts, "--value", email]) == 1
+    from upath import UPath
+
+    (UPath(p.io.base_dir) / "notes.txt").write_text(f"customer {email} asked to be forgotten")
+    assert main(["verify-erasure", *lake, *artifacts, "--value", email]) == 1
     report = capsys.readouterr().out
     assert "FOUND artifacts:notes.txt" in report and email not in report
-    assert main(["verify-audit", "--lake", lake, "--dagster-home", home]) == 0
+    assert main(["verify-audit", "--lake", state, "--dagster-home", home]) == 0
     assert "1 audit entries" in capsys.readouterr().out

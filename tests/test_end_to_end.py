@@ -11,7 +11,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from lester_dagster.datasets.running_example import leaked_mail_ids, write_csvs
+from lester_dagster.datasets.running_example import leaked_mail_ids, write_lake
 from lester_dagster.ivm import DeletionRequest
 from lester_dagster.orchestration import DataLake, LesterIOManager
 from lester_dagster import faults
@@ -29,7 +29,7 @@ CRASH = "txn:after-first-pointer#2"  # in a deletion run: a pipeline's commit, h
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DagsterDev, Path, Path]]:
     tmp_path = tmp_path_factory.mktemp("dagster_dev")
     lake, artifacts = tmp_path / "lake", tmp_path / "artifacts"
-    write_csvs(lake, 400, seed=0)
+    write_lake(lake, 400, seed=0)
     # the first run worker that passes CRASH once the test arms it dies there as kill -9 would kill it
     env = {"LESTER_LAKE": str(lake), "LESTER_ARTIFACTS": str(artifacts), faults.CRASH: CRASH,
            faults.ARMED: str(tmp_path / "armed"), faults.ONCE: str(tmp_path / "crashed")}

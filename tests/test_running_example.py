@@ -188,15 +188,20 @@ def test_card_pattern_finds_lowercased_titles() -> None:
     assert not CARD_PATTERN.search("my credit card is 4111 1111")
 
 
-def test_cli_generate_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("form", ["delta", "csv"])
+def test_cli_generate_data(form: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from lester_dagster.orchestration.lake import DataLake
+
     out = tmp_path / "data"
-    assert main(["generate-data", "--mails", "1000", "--out", str(out), "--seed", "2"]) == 0
-    customers = _read(out / "customers.csv")
-    mails = _read(out / "mails.csv")
+    assert main(["generate-data", "--mails", "1000", "--out", str(out), "--seed", "2", "--format", form]) == 0
+    where = {"delta": ("customers", "mails"), "csv": ("customers.csv", "mails.csv")}[form]
+    assert all((out / name).exists() for name in where)
+    lake = DataLake(root=str(out))
+    customers, mails = lake.read("customers"), lake.read("mails")
     assert (len(customers), len(mails)) == (100, 1000)
     printed = capsys.readouterr().out
-    assert f"100 customers to {out / 'customers.csv'}" in printed
-    assert f"1000 mails to {out / 'mails.csv'}" in printed
+    assert f"100 customers to {out / where[0]}" in printed
+    assert f"1000 mails to {out / where[1]}" in printed
     n_leaked = len(leaked_mail_ids(mails))
     assert f"{n_leaked} mail subjects carry a leaked credit card number" in printed
     _, expected = generate(1000, seed=2)

@@ -4,6 +4,7 @@ e-mails, with credit card numbers leaked into a few German customers' subjects."
 from __future__ import annotations
 
 import re
+from typing import Any
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ __all__ = [
     "generate",
     "leaked_mail_ids",
     "write_csvs",
+    "write_lake",
 ]
 
 # IGNORECASE so the same pattern finds the leak in the raw subject and in the
@@ -357,4 +359,34 @@ def write_csvs(out_dir: str | Path, n_mails: int, seed: int = 0) -> dict[str, Pa
     paths = {"customers": out / "customers.csv", "mails": out / "mails.csv"}
     customers.to_csv(paths["customers"], index=False)
     mails.to_csv(paths["mails"], index=False)
+    return paths
+
+
+LAKE_FORMATS = ("delta", "csv", "parquet")
+
+
+def write_lake(out_dir: str | Path, n_mails: int, seed: int = 0, format: str = "delta") -> dict[str, Path]:
+    """Generate the data set into a data lake: Delta tables `customers/` and `mails/` (the default), or
+    CSV / Parquet files."""
+    if format not in LAKE_FORMATS:
+        raise ValueError(f"lake format must be one of {LAKE_FORMATS}, got {format!r}.")
+    if format == "csv":
+        return write_csvs(out_dir, n_mails, seed)
+    customers, mails = generate(n_mails, seed)
+    remote = "://" in str(out_dir)
+    if remote and format != "delta":
+        raise ValueError(f"a lake on an object store ({out_dir}) holds Delta tables; use format='delta'.")
+    out = Path(out_dir) if not remote else None
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+    paths: dict[str, Any] = {}
+    for name, frame in (("customers", customers), ("mails", mails)):
+        if format == "parquet":
+            paths[name] = out / f"{name}.parquet"  # type: ignore[operator]
+            frame.to_parquet(paths[name], index=False)
+        else:
+            from lester_dagster.storage.tables import write_delta
+
+            paths[name] = out / name if out is not None else f"{str(out_dir).rstrip('/')}/{name}"
+            write_delta(str(paths[name]), frame)
     return paths

@@ -20,6 +20,8 @@ from lester_dagster.ivm import DeletionReport, DeletionRequest, apply_deletion
 from lester_dagster.ivm.apply import apply_to_table, reflect
 from lester_dagster.ivm.journal import OPEN, Entry
 from lester_dagster.ivm.resolve import SourceSchema
+from lester_dagster.ivm.tombstones import pending
+from lester_dagster.storage.tables import DeltaSource, FileSource
 from lester_dagster.model import TrainedModel, evaluate
 from lester_dagster.orchestration import metadata as md
 from lester_dagster.orchestration.intake import give_up_on_stuck, take_in
@@ -53,6 +55,9 @@ class LakeSource:
     key: str | None
     columns: tuple[str, ...]
     references: Mapping[str, str] = field(default_factory=dict)
+    # where it lives when not in the lake's folder: a Delta table URI, or a database URL (a PostgreSQL
+    # table of the source's name; "#table" names another), e.g. "postgresql+psycopg://lester@db/crm"
+    location: str | None = None
 
     def schema(self) -> SourceSchema:
         references = {}
@@ -189,7 +194,7 @@ def build_source_asset(source: LakeSource, translator: LesterTranslator) -> dg.A
             txn = w.transaction()
             try:
                 if rows or cells:
-                    txn.replace_file(lake.stage(source.name, clean.frame), lake.source_file(source.name))
+                    _change_lake(lake, source, txn, data, clean, [e for _, e in effects])
                 store = io.folder(key)
                 current, new = store.current(), True
                 if is_ivm(context) and current is not None:
@@ -221,6 +226,24 @@ def build_source_asset(source: LakeSource, translator: LesterTranslator) -> dg.A
         )
 
     return _source
+
+
+def _change_lake(lake: DataLake, source: LakeSource, txn: Transaction, data: SourceData, clean: SourceData,
+                 effects: Sequence[DeletionRequest]) -> None:
+    """Applies to the lake's table what it does not reflect yet, in the table's own way: a file is
+    rewritten by the step's transaction, a Delta or SQL table commits a transaction of its own first
+    (a crash after it only leaves the snapshot behind, which the retried step catches up)."""
+    table = lake.table(source.name)
+    if isinstance(table, FileSource):
+        txn.replace_file(table.stage(clean.frame), table.path)
+    elif source.key is None:
+        if not isinstance(table, DeltaSource):
+            raise StorageError(f"source {source.name!r} has no key column, so its rows cannot be deleted in place in "
+                               "a database; declare its key.")
+        table.overwrite(clean.frame)
+    else:
+        todo = pending(data, effects)
+        table.apply(source.key, todo.erase, todo.redact)
 
 
 def _source_check(name: str, lake: DataLake, source: LakeSource, snapshot: SourceData,

@@ -7,7 +7,9 @@ request as applied. Each step is idempotent, so a run after a crash at any point
 
 import hashlib
 import json
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,7 @@ from lester_dagster.orchestration.translator import LesterTranslator, artifacts_
 from lester_dagster.orchestration.writer import Writer, writing
 from lester_dagster.pipeline import TablePipeline
 from lester_dagster.proof import ErasureTarget, ScanReport, scan_for_erased_data
+from lester_dagster.storage.tables import DeltaSource
 
 HEAD, COUNT = "lester/audit head", "lester/audit entries"
 
@@ -96,9 +99,16 @@ def _prove(context: Any, w: Writer, ready: Sequence[Entry], pipelines: Sequence[
     touched = {translator.get_source_key(s) for e in ready for s in e.sources}
     touched |= {translator.get_artifact_key(p, a) for e in ready for p in affected_pipelines(pipelines, e.sources)
                 for a in artifacts_of(p)}
-    purged = {k.to_user_string(): io.purge_old_versions(k) for k in sorted(touched, key=lambda k: k.to_user_string())}
-    scan = scan_for_erased_data(_stores(context, lake, io), _target(ready, sources, w),
-                                exclude=[lake.control / "journal.sqlite", lake.control / "journal.sqlite-journal"])
+    purged: dict[str, Any] = {k.to_user_string(): io.purge_old_versions(k) for k in sorted(touched, key=lambda k: k.to_user_string())}
+    # the lake's own history (a Delta table's removed files and old log entries) held the data too
+    for source in sorted({s for e in ready for s in e.sources}):
+        purge = lake.table(source).purge()
+        purged[f"lake table {source}"] = {"files removed": purge.files_removed,
+                                          "log entries removed": purge.log_entries_removed}
+    touched_sources = sorted({s for e in ready for s in e.sources})
+    with _stores(context, lake, io, touched_sources) as stores:
+        scan = scan_for_erased_data(stores, _target(ready, sources, w),
+                                    exclude=[lake.control / "journal.sqlite", lake.control / "journal.sqlite-journal"])
     for entry in ready:
         record = _audit_entry(entry, io, purged, scan, context.run.run_id, pipelines)
         w.journal.append_audit(entry.request_id, record)
@@ -108,12 +118,37 @@ def _prove(context: Any, w: Writer, ready: Sequence[Entry], pipelines: Sequence[
     return scan
 
 
-def _stores(context: Any, lake: DataLake, io: LesterIOManager) -> dict[str, Path]:
-    stores = {"lake": lake.path, "artifacts": Path(io.base_dir)}
-    root = getattr(context.instance, "root_directory", None)
-    if root and Path(root).is_dir():  # SQLite storage and compute logs of this Dagster instance
-        stores["dagster"] = Path(root)
-    return stores
+@contextmanager
+def _stores(context: Any, lake: DataLake, io: LesterIOManager, sources: Sequence[str]) -> Iterator[dict[str, Path]]:
+    """Every store to scan, as local folders: what lives on an object store is copied down for the scan
+    (the touched lake tables, the whole artifact store) and the copy removed after."""
+    stores: dict[str, Path] = {}
+    with tempfile.TemporaryDirectory(prefix="lester-scan-") as mirror:
+        if lake.remote:
+            from upath import UPath
+
+            for source in sources:
+                table = lake.table(source)
+                if isinstance(table, DeltaSource):
+                    remote = UPath(table.uri)
+                    remote.fs.invalidate_cache(remote.path)  # other processes wrote since: no stale listing
+                    remote.fs.get(remote.path.rstrip("/") + "/", f"{mirror}/lake/{source}/", recursive=True)
+            stores["lake"], stores["state"] = Path(mirror, "lake"), lake.local
+        else:
+            stores["lake"] = lake.path
+        if io.remote:
+            from upath import UPath
+
+            remote = UPath(io.base_dir)
+            remote.fs.invalidate_cache(remote.path)
+            remote.fs.get(remote.path.rstrip("/") + "/", f"{mirror}/artifacts/", recursive=True)
+            stores["artifacts"], stores["artifact cache"] = Path(mirror, "artifacts"), io.local
+        else:
+            stores["artifacts"] = Path(io.base_dir)
+        root = getattr(context.instance, "root_directory", None)
+        if root and Path(root).is_dir():  # SQLite storage and compute logs of this Dagster instance
+            stores["dagster"] = Path(root)
+        yield {name: path for name, path in stores.items() if path.is_dir()}
 
 
 def _target(ready: Sequence[Entry], sources: Sequence[LakeSource], w: Writer) -> ErasureTarget:
@@ -133,7 +168,7 @@ def _target(ready: Sequence[Entry], sources: Sequence[LakeSource], w: Writer) ->
                          values=values)
 
 
-def _audit_entry(entry: Entry, io: LesterIOManager, purged: dict[str, list[int]], scan: ScanReport, run_id: str,
+def _audit_entry(entry: Entry, io: LesterIOManager, purged: dict[str, Any], scan: ScanReport, run_id: str,
                  pipelines: Sequence[TablePipeline]) -> dict[str, Any]:
     reports = []
     for pipeline in affected_pipelines(pipelines, entry.sources):

@@ -35,9 +35,12 @@ def lester_definitions(
     artifacts_dir: str = "artifacts",
     translator: LesterTranslator | None = None,
     refresh_cron: str = "0 3 * * *",
+    lake: DataLake | None = None,
+    io_manager: LesterIOManager | None = None,
 ) -> dg.Definitions:
     """Definitions for `pipelines` (ML pipelines, or pipelines that end in a table such as synthesised
-    ones) reading `sources` from the lake at `lake_dir`."""
+    ones) reading `sources` from the lake at `lake_dir` (a local folder, or an object-store URI; pass `lake`
+    and `io_manager` to set everything else: a local state folder, storage options, a cache)."""
     translator = translator or LesterTranslator()
     check_references({s.name: s.schema() for s in sources})
     known = {s.name for s in sources}
@@ -76,5 +79,18 @@ def lester_definitions(
             dg.ScheduleDefinition(name="nightly_refresh", job=refresh, cron_schedule=refresh_cron,
                                   default_status=dg.DefaultScheduleStatus.RUNNING)
         ],
-        resources={IO_MANAGER_KEY: LesterIOManager(base_dir=artifacts_dir), "lake": DataLake(root=lake_dir)},
+        resources={
+            IO_MANAGER_KEY: io_manager or LesterIOManager(base_dir=artifacts_dir),
+            "lake": _with_locations(lake or DataLake(root=lake_dir), sources),
+        },
     )
+
+
+def _with_locations(lake: DataLake, sources: Sequence[LakeSource]) -> DataLake:
+    """The lake resource, told where the sources that do not live in its folder are (a database table)."""
+    located = {s.name: s.location for s in sources if s.location}
+    if not located:
+        return lake
+    # built anew rather than copied: Dagster re-creates a resource from the fields it was constructed with
+    fields = {name: getattr(lake, name) for name in type(lake).model_fields}
+    return type(lake)(**{**fields, "tables": {**lake.tables, **located}})

@@ -4,6 +4,7 @@ folder (tables as Parquet with row provenance beside them, matrices with matrix 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -33,7 +34,7 @@ from lester_dagster.storage import (
     save_table,
 )
 
-from lester_dagster.storage.versions import POINTER
+from lester_dagster.storage.versions import POINTER, is_remote, versioned
 
 MANIFEST = "artifact.json"
 CONTROL = "_lester"  # transaction logs and deletion reports, beside the artifacts
@@ -95,12 +96,27 @@ Artifact = SourceSnapshot | PreparedTable | FeatureMatrix | TrainedModel | JsonR
 class LesterIOManager(dg.ConfigurableIOManager):
     """Stores lester artifacts under `base_dir`, one versioned folder per asset key."""
 
-    base_dir: str = "artifacts"
+    base_dir: str = "artifacts"  # a local folder, or an object-store URI (s3://bucket/artifacts, gs://, az://)
     keep_versions: int = 3  # per asset; a deletion prunes all older versions, which hold the deleted data
+    # for an object store: the local folder of cached versions, transaction logs and reports (default:
+    # .lester-cache/<digest of base_dir>). Cached versions are purged with the versions they copy.
+    cache_dir: str = ""
+
+    @property
+    def remote(self) -> bool:
+        return is_remote(self.base_dir)
+
+    @property
+    def local(self) -> Path:
+        if not self.remote:
+            return Path(self.base_dir)
+        if self.cache_dir:
+            return Path(self.cache_dir)
+        return Path(".lester-cache", hashlib.sha256(self.base_dir.encode()).hexdigest()[:12])
 
     @property
     def control(self) -> Path:
-        return Path(self.base_dir, CONTROL)
+        return self.local / CONTROL
 
     @property
     def txn_dir(self) -> Path:
@@ -111,6 +127,8 @@ class LesterIOManager(dg.ConfigurableIOManager):
         return self.control / "reports"
 
     def folder(self, asset_key: dg.AssetKey) -> VersionedDirectory:
+        if self.remote:
+            return versioned("/".join([self.base_dir.rstrip("/"), *asset_key.path]), self.local.joinpath(*asset_key.path))
         return VersionedDirectory(Path(self.base_dir, *asset_key.path))
 
     def current_version(self, asset_key: dg.AssetKey) -> int | None:
@@ -125,6 +143,15 @@ class LesterIOManager(dg.ConfigurableIOManager):
 
     def stores(self) -> list[VersionedDirectory]:
         """Every artifact's versioned folder under base_dir."""
+        if self.remote:
+            from upath import UPath
+
+            root = UPath(self.base_dir)
+            root.fs.invalidate_cache(root.path)  # other processes write here too: no stale listing
+            pointers = [p for p in root.fs.find(root.path) if p.endswith("/" + POINTER)]
+            prefix = root.path.rstrip("/") + "/"
+            keys = [p[len(prefix):-len(POINTER) - 1].split("/") for p in pointers if p.startswith(prefix)]
+            return [self.folder(dg.AssetKey(k)) for k in keys if k and k[0] != CONTROL]
         base = Path(self.base_dir)
         found = []
         for folder, subfolders, files in os.walk(base):

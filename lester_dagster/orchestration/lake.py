@@ -8,7 +8,6 @@ import json
 import os
 import secrets
 import stat
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,17 +16,18 @@ from pathlib import Path
 
 import dagster as dg
 import pandas as pd
-import pyarrow.parquet as pq
 
 from lester_dagster.errors import SchemaError
 from lester_dagster.ivm import DeletionRequest
 from lester_dagster.ivm.journal import Entry, Journal
 from lester_dagster.ivm.requests import MAX_REQUEST_BYTES, FiledRequest
 from lester_dagster.storage.lock import WriterLock
+from lester_dagster.storage.tables import DeltaSource, FileSource, SourceTable, SqlSource
 from lester_dagster.storage.versions import write_atomically
 
 PENDING, ACCEPTED, REJECTED = "requests", "requests/accepted", "requests/rejected"
 CONTROL = ".lester"
+_SQL_SCHEMES = ("postgresql", "postgres", "sqlite", "mysql", "mssql", "oracle")
 
 
 @dataclass(frozen=True)
@@ -48,20 +48,43 @@ class Filing:
 
 
 class DataLake(dg.ConfigurableResource):
-    """A folder of source tables (`<name>.csv` or `<name>.parquet`), deletion requests and the journal."""
+    """The lake's source tables (Delta tables `<name>/`, or `<name>.csv` / `<name>.parquet` files, in `root`;
+    or anywhere `tables` says, a database among them), its deletion requests and its journal."""
 
     root: str = "data"
     # a request file modified less than this long ago may still be being written (files written by
     # `lester-dagster request-deletion` appear whole, by rename; an editor or a copy may not)
     settle_seconds: float = 1.0
+    # source name -> where it lives when not in `root`: a Delta table URI (s3://bucket/lake/mails), or a
+    # database URL (postgresql+psycopg://user@host/db) whose table has the source's name ("#table" names another)
+    tables: dict[str, str] = {}
+    # for object stores: passed to delta-rs (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ...); never logged
+    storage_options: dict[str, str] = {}
+    # where the journal, the writer lock and the requests folder live: `root` for a lake on a local disk;
+    # a lake on an object store needs a local folder here (SQLite and flock need a real file system)
+    state_dir: str = ""
 
     @property
     def path(self) -> Path:
         return Path(self.root)
 
     @property
+    def remote(self) -> bool:
+        return "://" in self.root and not self.root.startswith("file://")
+
+    @property
+    def local(self) -> Path:
+        """The local folder of requests and of the lake's control files."""
+        if self.state_dir:
+            return Path(self.state_dir)
+        if self.remote:
+            raise SchemaError(f"the lake {self.root} is on an object store: give it a local `state_dir` for its "
+                              "journal, writer lock and requests folder.")
+        return self.path
+
+    @property
     def control(self) -> Path:
-        return self.path / CONTROL
+        return self.local / CONTROL
 
     @property
     def journal(self) -> Journal:
@@ -71,65 +94,49 @@ class DataLake(dg.ConfigurableResource):
     def lock(self) -> WriterLock:
         return WriterLock(self.control / "writer.lock")
 
-    def source_file(self, name: str) -> Path:
+    def table(self, name: str) -> SourceTable:
+        """Where a source lives and how to change it."""
+        if name in self.tables:
+            location = self.tables[name]
+            if location.split(":", 1)[0].split("+", 1)[0] in _SQL_SCHEMES:
+                url, _, table = location.partition("#")
+                return SqlSource(name, url, table or name)
+            return DeltaSource(name, location, self.storage_options)
+        delta = DeltaSource(name, f"{self.root.rstrip('/')}/{name}", self.storage_options)
+        if (not self.remote and (self.path / name / "_delta_log").is_dir()) or (self.remote and delta.exists()):
+            return delta
         for suffix in (".parquet", ".csv"):
             candidate = self.path / f"{name}{suffix}"
             if candidate.exists():
-                return candidate
+                return FileSource(name, candidate)
         raise SchemaError(
-            f"source {name!r} is not in the data lake {self.path.resolve()}: expected {name}.csv or {name}.parquet. "
-            "Generate the example lake with `lester-dagster generate-data --mails 1000 --out data`."
+            f"source {name!r} is not in the data lake {self.root}: expected a Delta table {name}/ (or {name}.csv, "
+            f"{name}.parquet), or a location for it in the lake's `tables`. Generate the example lake with "
+            "`lester-dagster generate-data --mails 1000 --out data`."
         )
 
     def read(self, name: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
         """A source table; with `columns`, checked to have them (extra columns are dropped)."""
-        path = self.source_file(name)
-        frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
-        if columns is not None:
-            missing = [c for c in columns if c not in frame.columns]
-            if missing:
-                raise SchemaError(
-                    f"{path}: missing column(s) {missing}; it has {list(frame.columns)}. The pipelines expect "
-                    f"{list(columns)}: fix the file's header (nothing was changed)."
-                )
-            frame = frame[list(columns)]
-        return frame
+        return self.table(name).read(columns)
 
     def columns(self, name: str) -> list[str]:
-        """A source table's column names, from its header alone."""
-        path = self.source_file(name)
-        if path.suffix == ".parquet":
-            return [str(c) for c in pq.read_schema(path).names]
-        return [str(c) for c in pd.read_csv(path, nrows=0).columns]
+        """A source table's column names, from its schema alone."""
+        return self.table(name).columns()
 
-    def stage(self, name: str, frame: pd.DataFrame) -> Path:
-        """A source table's new content, written and flushed beside the file it will replace (in the same
-        format); a transaction moves it into place."""
-        path = self.source_file(name)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        os.close(fd)
-        try:
-            if path.suffix == ".parquet":
-                frame.to_parquet(tmp, index=False)
-            else:
-                frame.to_csv(tmp, index=False)
-            with open(tmp, "rb+") as handle:
-                os.fsync(handle.fileno())
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return Path(tmp)
-
-    def write(self, name: str, frame: pd.DataFrame) -> Path:
-        """Replaces a source table atomically, in the format it already has."""
-        staged = self.stage(name, frame)
-        path = self.source_file(name)
-        os.replace(staged, path)
-        return path
+    def sources(self) -> list[str]:
+        """The sources the lake folder holds (tables elsewhere are named in `tables`)."""
+        found = set(self.tables)
+        if not self.remote and self.path.is_dir():
+            for entry in self.path.iterdir():
+                if entry.is_dir() and (entry / "_delta_log").is_dir():
+                    found.add(entry.name)
+                elif entry.suffix in (".csv", ".parquet") and not entry.name.startswith("."):
+                    found.add(entry.stem)
+        return sorted(found)
 
     def leftovers(self) -> list[Path]:
-        """Temp files of interrupted writes beside the source tables (they may hold erased rows)."""
-        if not self.path.exists():
+        """Temp files of interrupted writes beside CSV and Parquet sources (they may hold erased rows)."""
+        if self.remote or not self.path.exists():
             return []
         return sorted(p for p in self.path.iterdir() if p.is_file() and p.name.startswith(".")
                       and (".csv." in p.name or ".parquet." in p.name))
@@ -139,7 +146,7 @@ class DataLake(dg.ConfigurableResource):
     def filings(self) -> list[Filing]:
         """Request files waiting in `requests/` (`*.json`, any case), oldest first; hidden files are
         writes in progress and are left alone."""
-        folder = self.path / PENDING
+        folder = self.local / PENDING
         if not folder.is_dir():
             return []
         out = []
@@ -157,7 +164,7 @@ class DataLake(dg.ConfigurableResource):
         except OSError as error:
             return Filing(path, _identity(path.name, b"", 0, 0), b"", True, f"cannot read it ({error.strerror})")
         at = info.st_mtime_ns
-        settled = time.time() - info.st_mtime >= self.settle_seconds
+        settled = self.settle_seconds <= 0 or time.time() - info.st_mtime >= self.settle_seconds
         identity = _identity(path.name, b"", info.st_ino, info.st_mtime_ns)
         if stat.S_ISLNK(info.st_mode):
             return Filing(path, identity, b"", True, "it is a symbolic link; put the request itself in requests/", at)
@@ -183,7 +190,7 @@ class DataLake(dg.ConfigurableResource):
             body = request.to_dict()
         else:
             body = dict(request)
-        folder = self.path / PENDING
+        folder = self.local / PENDING
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{_stamp()}-{secrets.token_hex(4)}.json"
         tmp = folder / f".{path.name}.tmp"
@@ -194,7 +201,7 @@ class DataLake(dg.ConfigurableResource):
     def receipt(self, filing: Filing, entry: Entry) -> Path:
         """Files an accepted request: a receipt with its id replaces the file (the journal keeps the
         request; the file would keep a subject's e-mail address in the lake for good)."""
-        folder = self.path / ACCEPTED
+        folder = self.local / ACCEPTED
         folder.mkdir(parents=True, exist_ok=True)
         receipt = folder / f"{_stamp()}-{filing.path.name}.receipt.json"
         write_atomically(receipt, json.dumps({"file": filing.path.name, "request_id": entry.request_id,
@@ -204,7 +211,7 @@ class DataLake(dg.ConfigurableResource):
 
     def reject(self, filing: Filing, reason: str) -> Path:
         """Moves a request aside with its reason beside it; it is never silently dropped."""
-        folder = self.path / REJECTED
+        folder = self.local / REJECTED
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"{_stamp()}-{filing.path.name}"
         write_atomically(folder / f"{target.name}.reason.json",
@@ -217,11 +224,11 @@ class DataLake(dg.ConfigurableResource):
         return target
 
     def rejected(self) -> list[dict[str, str]]:
-        folder = self.path / REJECTED
+        folder = self.local / REJECTED
         return [json.loads(p.read_text()) for p in sorted(folder.glob("*.reason.json"))] if folder.exists() else []
 
     def receipts(self) -> list[dict[str, object]]:
-        folder = self.path / ACCEPTED
+        folder = self.local / ACCEPTED
         return [json.loads(p.read_text()) for p in sorted(folder.glob("*.receipt.json"))] if folder.exists() else []
 
 

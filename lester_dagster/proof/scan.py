@@ -454,6 +454,10 @@ class _Scan:
                 if not in_leftover and (_is_leftover(name, True, siblings) or uncommitted):
                     self.leftovers.append(f"{store}:{self.needles.mask(rel)}")
             dirnames[:] = kept
+            if not rel_folder:
+                for name in kept:  # a Delta table of the lake: its current version is checked like a file
+                    if self.checks_source(name) and os.path.isdir(os.path.join(folder, name, "_delta_log")):
+                        self.lake_delta(store, name, os.path.join(folder, name), name)
             files = []
             for name in sorted(filenames):
                 path, rel = os.path.join(folder, name), rel_folder + name
@@ -831,18 +835,38 @@ class _Scan:
         except (OSError, ValueError, KeyError, zipfile.BadZipFile, KeyColumnError) as error:
             self.skip(store, rel, f"provenance cannot be checked ({_why(error)})")
 
+    def lake_delta(self, store: str, rel: str, path: str, source: str) -> None:
+        """The current version of a Delta table; its data files and log are scanned as files too."""
+        try:
+            from deltalake import DeltaTable
+
+            table = DeltaTable(path)
+            names = [f.name for f in table.schema().fields]
+            self.lake_frame(store, rel, source, names,
+                            lambda wanted: table.to_pyarrow_table(columns=wanted).to_pandas())
+        except Exception as error:  # an unreadable table is reported, never passed
+            self.skip(store, rel, f"lake table {source} cannot be checked: {_why(error)}")
+
     def lake_file(self, store: str, rel: str, path: str, source: str) -> None:
-        key = self.target.key_columns[source]
-        redacted_keys, columns = self.target.redacted.get(source, ((), ()))
         try:
             is_csv = path.endswith(".csv")
             names = list(pd.read_csv(path, nrows=0).columns) if is_csv else pq.read_schema(path).names
+            # read as the lake reads it, so keys compare as the column's own type
+            self.lake_frame(store, rel, source, names, lambda wanted: pd.read_csv(path, usecols=wanted) if is_csv
+                            else pd.read_parquet(path, columns=wanted))
+        except (OSError, ValueError, pa.ArrowException, pd.errors.ParserError) as error:
+            self.skip(store, rel, f"lake table {source} cannot be checked: {_why(error)}")
+
+    def lake_frame(self, store: str, rel: str, source: str, names: list[str],
+                   read: Callable[[list[str]], pd.DataFrame]) -> None:
+        key = self.target.key_columns[source]
+        redacted_keys, columns = self.target.redacted.get(source, ((), ()))
+        try:
             if key is not None and key not in names:
-                raise _Unverifiable(f"its key column {key!r} is not in the file")
+                raise _Unverifiable(f"its key column {key!r} is not in the table")
             # a keyless source's row ids hash whole rows, so it needs every column
             wanted = names if key is None else [key, *(c for c in columns if c in names and c != key)]
-            # read as the lake reads it, so keys compare as the column's own type
-            frame = pd.read_csv(path, usecols=wanted) if is_csv else pd.read_parquet(path, columns=wanted)
+            frame = read(wanted)
             erased = self.target.erased_keys.get(source)
             if key is None:
                 ids = source_row_ids(frame, None, source)

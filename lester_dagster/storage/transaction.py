@@ -20,6 +20,7 @@ from lester_dagster.faults import crash_point
 from lester_dagster.storage.lock import WriterLock
 from lester_dagster.storage.versions import (
     POINTER,
+    RemoteVersionedDirectory,
     StaleVersionError,
     StorageError,
     VersionedDirectory,
@@ -39,6 +40,7 @@ class Transaction:
     _bases: list[tuple[VersionedDirectory, Any]] = field(default_factory=list)
     _staged: list[Path] = field(default_factory=list)
     _versions: dict[str, int] = field(default_factory=dict)
+    _uploads: list[tuple[RemoteVersionedDirectory, Path, int]] = field(default_factory=list)
 
     def new_version(self, store: VersionedDirectory, fill: Callable[[Path], None], reflects_through: int,
                     base: Any = _ANY, **note: Any) -> int:
@@ -49,8 +51,11 @@ class Transaction:
             base = _ANY
         version = max(store.next_version(), self._versions.get(str(store.root), 0) + 1)
         self._versions[str(store.root)] = version
-        final = store.root / f"v{version:06d}"
-        self.ops.append({"op": "rename", "from": str(staging), "to": str(final)})
+        if isinstance(store, RemoteVersionedDirectory):
+            # written whole under its final name before the redo log; invisible until its pointer names it
+            self._uploads.append((store, staging, version))
+        else:
+            self.ops.append({"op": "rename", "from": str(staging), "to": str(store.root / f"v{version:06d}")})
         self._pointer(store, {"version": version, "reflects_through": reflects_through, **note}, base)
         return version
 
@@ -75,7 +80,8 @@ class Transaction:
     def _pointer(self, store: VersionedDirectory, content: dict[str, Any], base: Any) -> None:
         if base is not _ANY and base is not ...:
             self._bases.append((store, base))
-        self.ops.append({"op": "pointer", "path": str(store.root / POINTER), "content": content})
+        where = "uri" if isinstance(store, RemoteVersionedDirectory) else "path"
+        self.ops.append({"op": "pointer", where: str(store.root / POINTER), "content": content})
 
     def commit(self) -> None:
         if not self.ops:
@@ -88,6 +94,8 @@ class Transaction:
                         f"{store.root} moved from version {base} to {store.current()} while this commit was being "
                         "prepared; the step must be redone on the new version."
                     )
+            for store, staging, version in self._uploads:
+                store.upload(staging, version)
             self.log_dir.mkdir(parents=True, exist_ok=True)
             log = self.log_dir / f"{uuid.uuid4().hex}.json"
             write_atomically(log, json.dumps(self.ops))
@@ -95,7 +103,7 @@ class Transaction:
             _apply(self.ops)
             crash_point("txn:before-forget")
             log.unlink()
-        self.ops, self._staged, self._bases = [], [], []
+        self.ops, self._staged, self._bases, self._uploads = [], [], [], []
 
     def abort(self) -> None:
         """Removes what was staged; nothing was committed."""
@@ -104,7 +112,7 @@ class Transaction:
                 shutil.rmtree(path, ignore_errors=True)
             else:
                 path.unlink(missing_ok=True)
-        self.ops, self._staged, self._bases = [], [], []
+        self.ops, self._staged, self._bases, self._uploads = [], [], [], []
 
 
 def _apply(ops: list[dict[str, Any]]) -> None:
@@ -117,7 +125,13 @@ def _apply(ops: list[dict[str, Any]]) -> None:
             elif not target.exists():
                 raise StorageError(f"redo log names {source}, which is gone, and {target}, which never appeared.")
         elif op["op"] == "pointer":
-            write_atomically(Path(op["path"]), json.dumps(op["content"]))
+            if "uri" in op:  # one PUT replaces an object whole
+                from upath import UPath
+
+                target = UPath(op["uri"])
+                target.fs.pipe_file(target.path, json.dumps(op["content"]).encode())
+            else:
+                write_atomically(Path(op["path"]), json.dumps(op["content"]))
             pointers += 1
             if pointers == 1:
                 crash_point("txn:after-first-pointer")

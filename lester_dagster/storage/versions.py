@@ -191,3 +191,130 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+class RemoteVersionedDirectory(VersionedDirectory):
+    """The same versions on an object store (S3, GCS, Azure through fsspec). A version is written whole
+    under its final name and becomes current only when the pointer (one object, replaced in one PUT)
+    names it, so readers never see a part. Versions never change once written, so reads go through a
+    local cache; purging a version removes the cached copy too."""
+
+    def __init__(self, root: Any, cache: str | os.PathLike[str]) -> None:
+        self.root = root  # a UPath
+        self.cache = Path(cache)
+
+    def pointer(self) -> dict[str, Any]:
+        # another process may have replaced it: never trust fsspec's cached listing or ETag
+        path = f"{self.root.path}/{POINTER}"
+        self.root.fs.invalidate_cache(path)
+        try:
+            return json.loads(self.root.fs.cat_file(path))
+        except FileNotFoundError:
+            return {}
+
+    def write_pointer(self, content: dict[str, Any]) -> None:
+        self.root.fs.pipe_file(f"{self.root.path}/{POINTER}", json.dumps(content).encode())
+
+    def versions(self) -> list[int]:
+        try:
+            names = [str(p).rstrip("/").rsplit("/", 1)[-1]
+                     for p in self.root.fs.ls(self.root.path, detail=False, refresh=True)]
+        except FileNotFoundError:
+            return []
+        return sorted(int(n[1:]) for n in names if n[:1] == "v" and n[1:].isdigit())
+
+    def path(self, version: int | None = None) -> Path:
+        """A local copy of a version (default: the current one), fetched on first use."""
+        version = self.current() if version is None else version
+        if version is None:
+            raise StorageError(f"no version of {self.root} has been written yet; materialise it first.")
+        local = self.cache / f"v{version:06d}"
+        if not local.is_dir():
+            if version not in self.versions():
+                raise StorageError(f"version {version} of {self.root} does not exist; versions are {self.versions()}.")
+            self.cache.mkdir(parents=True, exist_ok=True)
+            fetched = Path(tempfile.mkdtemp(prefix=_STAGING, dir=self.cache))
+            self.root.fs.invalidate_cache(f"{self.root.path}/v{version:06d}")
+            self.root.fs.get(f"{self.root.path}/v{version:06d}/", str(fetched) + "/", recursive=True)
+            os.replace(fetched, local)
+        return local
+
+    def stage(self, fill: Callable[[Path], None]) -> Path:
+        self.cache.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=_STAGING, dir=self.cache))
+        try:
+            fill(staging)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return staging
+
+    def upload(self, staging: Path, version: int) -> None:
+        """Writes a staged version under its final name (not current until the pointer names it) and keeps
+        the staged folder as its cached copy."""
+        self.root.fs.put(str(staging) + "/", f"{self.root.path}/v{version:06d}/", recursive=True)
+        local = self.cache / f"v{version:06d}"
+        shutil.rmtree(local, ignore_errors=True)
+        os.replace(staging, local)
+
+    @contextmanager
+    def write(self, reflects_through: int | None = None, expected: int | None | object = ...) -> Iterator[Path]:
+        staging = self.stage(lambda folder: None)
+        try:
+            yield staging
+            self._check_base(expected)
+            version = self.next_version()
+            self.upload(staging, version)
+            if reflects_through is None:
+                reflects_through = self.reflects_through()
+            self.write_pointer({"version": version, "reflects_through": reflects_through})
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+
+    def prune(self, keep: int) -> list[int]:
+        if keep < 1:
+            raise StorageError(f"keep must be at least 1 (the current version), got {keep}.")
+        current = self.current()
+        doomed = [v for v in self.versions()[:-keep] if v != current]
+        for version in doomed:
+            self.root.fs.rm(f"{self.root.path}/v{version:06d}", recursive=True)
+            crash_point("purge:after-rename")
+            shutil.rmtree(self.cache / f"v{version:06d}", ignore_errors=True)
+        return doomed
+
+    def leftovers(self) -> list[Path]:
+        """Versions uploaded but never made current, and cached copies that are not (or no longer) copies
+        of a version: a purge that died between the object store and the cache leaves one."""
+        current = self.current() or 0
+        versions = self.versions()
+        found: list[Any] = [self.root / f"v{v:06d}" for v in versions if v > current]
+        if self.cache.is_dir():
+            found += [p for p in self.cache.iterdir() if p.name.startswith((_STAGING, _TRASH))
+                      or (_is_version(p) and (int(p.name[1:]) > current or int(p.name[1:]) not in versions))]
+        return found
+
+    def clean_leftovers(self) -> list[Path]:
+        found = self.leftovers()
+        for path in found:
+            if isinstance(path, Path) and not hasattr(path, "fs"):
+                shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+            else:
+                self.root.fs.rm(path.path, recursive=True)
+        return found
+
+
+def is_remote(location: str | os.PathLike[str]) -> bool:
+    text = str(location)
+    return "://" in text and not text.startswith("file://")
+
+
+def versioned(location: Any, cache: str | os.PathLike[str] | None = None) -> VersionedDirectory:
+    """The versioned folder at a local path or an object-store URI (which needs a local cache)."""
+    if not is_remote(location):
+        return VersionedDirectory(location)
+    from upath import UPath
+
+    if cache is None:
+        raise StorageError(f"{location} is on an object store: give a local cache folder for its versions.")
+    return RemoteVersionedDirectory(UPath(str(location)), cache)

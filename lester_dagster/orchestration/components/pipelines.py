@@ -32,6 +32,8 @@ class LakeSourceModel(dg.Model):
     columns: Sequence[str]
     # column -> "source.column" it refers to: an erasure follows it to every referring row
     references: dict[str, str] = {}
+    # where it lives when not in lake_dir: a Delta table URI or a database URL
+    location: str | None = None
 
 
 class LesterPipelinesComponent(dg.Component, dg.Model, dg.Resolvable):
@@ -49,7 +51,7 @@ class LesterPipelinesComponent(dg.Component, dg.Model, dg.Resolvable):
 
     def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
         pipelines = [load_pipeline(p) for p in self.pipelines]
-        sources = [LakeSource(s.name, s.key, tuple(s.columns), dict(s.references)) for s in self.sources]
+        sources = [LakeSource(s.name, s.key, tuple(s.columns), dict(s.references), s.location) for s in self.sources]
         if self.synthesized_dir is not None:
             synthesized = synthesized_pipelines(self.synthesized_dir, {s.name: s.key for s in sources})
             pipelines += synthesized
