@@ -371,7 +371,7 @@ def _run_synthesize(args: argparse.Namespace) -> int:
     from lester_dagster.synthesis.commands import run_synthesize
 
     return run_synthesize(args.input, args.target, args.top_k, args.out, args.all, args.time_limit,
-                          args.target_rows)
+                          args.target_rows, args.allow_unverified)
 
 
 def _configure_synthesis_bench(parser: argparse.ArgumentParser) -> None:
@@ -379,18 +379,26 @@ def _configure_synthesis_bench(parser: argparse.ArgumentParser) -> None:
                         "test_<k>.csv, target.csv, optional meta.json)")
     parser.add_argument("--top-k", type=int, default=10, help="pipelines returned per case (default: 10)")
     parser.add_argument("--json", type=Path, help="write the report here")
+    parser.add_argument("--allow-unverified", action="store_true",
+                        help="with --out: write the closest pipeline even when none reproduces the target "
+                        "(the command still exits 1)")
     parser.add_argument("--time-limit", type=float, default=30.0, help="seconds of search per case (default: 30)")
     parser.add_argument("--baselines", action="store_true",
                         help="also run greedy single-step top-1 and the search without constraints")
     parser.add_argument("--only", nargs="*", default=[], help="run only these cases")
-    parser.add_argument("--quiet", action="store_true", help="no line per case")
+    parser.add_argument("--quiet", action="store_true",
+                        help="no line per case and no list of unsolved cases (use it on the test part)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="cases run in this many processes, one per core at most (default: 1)")
+    parser.add_argument("--ranker", choices=["learned", "joint"], default="learned",
+                        help="final ranking: the shipped learned model (default) or the hand-set joint probability")
 
 
 def _run_synthesis_bench(args: argparse.Namespace) -> int:
     from lester_dagster.synthesis.commands import run_synthesis_bench
 
     return run_synthesis_bench(args.suite, args.top_k, args.json, args.time_limit, args.baselines, args.only,
-                               args.quiet)
+                               args.quiet, args.workers, args.ranker)
 
 
 COMMANDS: dict[str, Command] = {

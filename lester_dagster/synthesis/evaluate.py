@@ -19,13 +19,18 @@ ATOL = 1e-9
 
 
 def _numeric(values: pd.Series) -> np.ndarray | None:
-    if pd.api.types.is_bool_dtype(values.dtype):
-        return values.astype(float).to_numpy()
-    if pd.api.types.is_numeric_dtype(values.dtype):
-        return values.to_numpy(dtype=float)
-    converted = pd.to_numeric(values, errors="coerce")
-    if converted.isna().sum() == values.isna().sum():
-        return converted.to_numpy(dtype=float)
+    """The values as floats, or None when they are not all numbers, or are integers too large for a
+    float (they compare as text then: a float would round them)."""
+    try:
+        if pd.api.types.is_bool_dtype(values.dtype):
+            return values.astype(float).to_numpy()
+        if pd.api.types.is_numeric_dtype(values.dtype):
+            return values.to_numpy(dtype=float, na_value=np.nan)
+        converted = pd.to_numeric(values, errors="coerce")
+        if converted.isna().sum() == values.isna().sum():
+            return converted.to_numpy(dtype=float, na_value=np.nan)
+    except (OverflowError, TypeError, ValueError):
+        return None
     return None
 
 
@@ -97,14 +102,18 @@ def run_on_engine(spec: SynthesisSpec, tables: Mapping[str, pd.DataFrame]) -> pd
 
 
 def judge(specs: list[SynthesisSpec], case: Case, rtol: float = RTOL) -> Verdict:
-    """Which of the ranked specs, run on the case's test tables, reproduces its target first."""
+    """Which of the ranked specs, run on the case's test tables, reproduces its target first. A spec
+    that fails to run, or whose output cannot even be compared, is a non-match: one bad candidate must
+    not end a benchmark run."""
     errors = []
     for rank, spec in enumerate(specs, start=1):
         try:
             output = run_on_engine(spec, case.test)
-        except (LesterError, ValueError, TypeError, KeyError) as error:
-            errors.append(f"#{rank}: {type(error).__name__}: {error}")
+            matched = frames_match(output, case.target, rtol)
+        except Exception as error:  # noqa: BLE001 - any failure of a candidate is that candidate's miss
+            kind = "" if isinstance(error, LesterError) else " (unexpected)"
+            errors.append(f"#{rank}: {type(error).__name__}{kind}: {str(error)[:200]}")
             continue
-        if frames_match(output, case.target, rtol):
+        if matched:
             return Verdict(True, rank, tuple(errors))
     return Verdict(False, 0, tuple(errors))

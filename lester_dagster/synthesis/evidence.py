@@ -137,3 +137,35 @@ def count_surprise(steps: Sequence[ops.Step], output: pd.DataFrame, target: pd.D
         return 0.0
     z = abs(ours - theirs) / math.sqrt(variance)
     return min(8.0, max(0.0, (z * z - COUNT_Z_FREE**2) / 2))  # -log of the normal density, beyond the band
+
+
+def name_agreement(pairs: Mapping[str, str]) -> float:
+    """How alike the names of the mapped columns are, on average. The hidden pipeline named the target's
+    columns, mostly after the columns they came from (`carrier`, `arr_delay`, `arr_delay_mean`); values of
+    other rows may differ, the names do not. Beyond the paper: its mapping reads values only."""
+    from lester_dagster.synthesis.mapping import name_similarity
+
+    if not pairs:
+        return 0.0
+    return float(np.mean([name_similarity(t, c) for t, c in pairs.items()]))
+
+
+def type_agreement(target: Mapping[str, ColumnProfile], output: Tab, pairs: Mapping[str, str]) -> float:
+    """Share of mapped columns of the target's kind (number, text, bool): a count is no label."""
+    if not pairs:
+        return 1.0
+    return float(np.mean([target[t].kind == output.profile(c).kind for t, c in pairs.items()]))
+
+
+def text_sums(steps: Sequence[ops.Step], output: pd.DataFrame) -> int:
+    """Aggregates that add or average text: pandas concatenates strings for `sum`, so the pipeline runs,
+    but no analyst means it."""
+    found = 0
+    for step in steps:
+        if isinstance(step, ops.GroupBy):
+            for name, _, func in step.aggs:
+                if func in ("sum", "mean", "median", "std") and name in output.columns and not (
+                    pd.api.types.is_numeric_dtype(output[name].dtype)
+                ):
+                    found += 1
+    return found

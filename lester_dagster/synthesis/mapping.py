@@ -145,12 +145,33 @@ def value_similarity(t: ColumnProfile, c: ColumnProfile) -> float:
     return score
 
 
-def similarity(t: ColumnProfile, c: ColumnProfile) -> float:
-    """How likely candidate column `c` is target column `t`, in [0, 1]."""
+SAME_NAME = 0.6  # a column of the target's name and kind, whatever its values: at least this likely
+
+
+def similarity(t: ColumnProfile, c: ColumnProfile, given: frozenset[str] | None = None) -> float:
+    """How likely candidate column `c` is target column `t`, in [0, 1]. The target was made from other
+    rows (other months, other countries): values may not overlap at all, while a column of the same name
+    and kind is still that column. Names are evidence beside values (beyond the paper's value mapping),
+    but only names the inputs gave (`given`): the search names what it derives after the target."""
     values = value_similarity(t, c)
+    named = name_similarity(t.name, c.name)
     if values < 0.3:
-        return 0.8 * values
-    return min(1.0, 0.8 * values + 0.2 * name_similarity(t.name, c.name))
+        score = 0.8 * values
+    else:
+        score = min(1.0, 0.8 * values + 0.2 * named)
+    if named == 1.0 and given is not None and c.name in given and _same_kind(t, c):
+        # still ordered by values: aggregates of one column all bear its name
+        score = max(score, SAME_NAME + 0.2 * values)
+    return score
+
+
+def _same_kind(t: ColumnProfile, c: ColumnProfile) -> bool:
+    if t.kind != c.kind:
+        return False
+    if t.kind == "number":
+        # integers stay integers (a year, a count); a mean of them is fractional
+        return t.integral == c.integral or t.distinct <= 2 or c.distinct <= 2
+    return True
 
 
 @dataclass(frozen=True)
@@ -177,6 +198,7 @@ def map_columns(
     candidate: MappingType[str, ColumnProfile],
     threshold: float = THRESHOLD,
     cache: dict[tuple[str, int], tuple[ColumnProfile, float]] | None = None,
+    given: frozenset[str] | None = None,
 ) -> ColumnMapping:
     """The best one-to-one assignment of target columns to candidate columns (Hungarian method)."""
     t_names, c_names = list(target), list(candidate)
@@ -190,7 +212,7 @@ def map_columns(
             if cache is not None and key in cache and cache[key][0] is profile:
                 scores[i, j] = cache[key][1]
                 continue
-            scores[i, j] = similarity(target[t], profile)
+            scores[i, j] = similarity(target[t], profile, given)
             if cache is not None:
                 cache[key] = (profile, scores[i, j])
     rows, cols = linear_sum_assignment(scores, maximize=True)

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
+import keyword
+
 import numpy as np
 import pandas as pd
 
@@ -31,7 +33,10 @@ class SplitPart:
         self.delimiter, self.part = delimiter, part
 
     def __call__(self, values: pd.Series) -> pd.Series:
-        return values.astype("str").str.split(self.delimiter, regex=False).str[self.part]
+        pieces = _text(values).str.split(self.delimiter, regex=False)
+        if pieces.isna().all():  # gaps only: pandas cannot index lists it never made
+            return pd.Series(np.nan, index=values.index, dtype="str")
+        return pieces.str[self.part]
 
     def __repr__(self) -> str:
         return f"SplitPart({self.delimiter!r}, {self.part})"
@@ -44,7 +49,7 @@ class Slice:
         self.start, self.end = start, end
 
     def __call__(self, values: pd.Series) -> pd.Series:
-        return values.astype("str").str.slice(self.start, self.end)
+        return _text(values).str.slice(self.start, self.end)
 
     def __repr__(self) -> str:
         return f"Slice({self.start}, {self.end})"
@@ -75,7 +80,16 @@ def _as_text(values: pd.Series) -> pd.Series:
         finite = values.dropna()
         if len(finite) and np.all(np.mod(finite.to_numpy(), 1) == 0):
             return values.astype("Int64").astype("str")
-    return values.astype("str")
+    return _text(values)
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """The values as strings, gaps kept. A column of gaps only (part of the rows, as the engine's row-wise
+    check runs a function on) stays float under astype('str'): it is text of gaps all the same."""
+    texts = values.astype("str")
+    if not pd.api.types.is_string_dtype(texts.dtype):
+        return pd.Series(np.nan, index=values.index, dtype="str")
+    return texts
 
 
 # ---- steps -------------------------------------------------------------------------------------------
@@ -147,6 +161,14 @@ def _list(values: tuple[str, ...]) -> str:
     return "[" + ", ".join(map(repr, values)) + "]"
 
 
+def _keywords(pairs: list[tuple[str, str]]) -> str:
+    """`name=value` arguments, or `**{'name': value}` when a name is no Python identifier ('mean radius',
+    'class', '2013'): printed pipelines must run as they read."""
+    if all(name.isidentifier() and not keyword.iskeyword(name) for name, _ in pairs):
+        return ", ".join(f"{name}={value}" for name, value in pairs)
+    return "**{" + ", ".join(f"{name!r}: {value}" for name, value in pairs) + "}"
+
+
 @dataclass(frozen=True)
 class Join(Step):
     """Inner or left equi-join (pandas merge)."""
@@ -199,7 +221,9 @@ class Union(Step):
         return first.union(*(r.select(first.columns) for r in rest))
 
     def describe(self) -> str:
-        return f"{self.out} = pd.concat([{', '.join(self.tables)}], ignore_index=True)"
+        first, *rest = self.tables
+        parts = [first, *(f"{t}[{first}.columns]" for t in rest)]
+        return f"{self.out} = pd.concat([{', '.join(parts)}], ignore_index=True)"
 
 
 @dataclass(frozen=True)
@@ -223,7 +247,7 @@ class GroupBy(Step):
         return _get(tables, self.table).groupby(self.by).agg(**{name: (c, f) for name, c, f in self.aggs})
 
     def describe(self) -> str:
-        aggs = ", ".join(f"{name}=({column!r}, {func!r})" for name, column, func in self.aggs)
+        aggs = _keywords([(name, f"({column!r}, {func!r})") for name, column, func in self.aggs])
         return f"{self.out} = {self.table}.groupby({_list(self.by)}).agg({aggs}).reset_index()"
 
 
@@ -262,8 +286,10 @@ class Pivot(Step):
         return _get(tables, self.table).pivot(self.index, self.columns, self.values, self.aggfunc)
 
     def describe(self) -> str:
-        return (f"{self.out} = {self.table}.pivot_table(index={_list(self.index)}, columns={self.columns!r}, "
-                f"values={self.values!r}, aggfunc={self.aggfunc!r}).reset_index()")
+        # pivot_table drops empty columns and names columns by value; this spells out what `run` does
+        return (f"{self.out} = {self.table}.groupby({_list((*self.index, self.columns))})[{self.values!r}]"
+                f".agg({self.aggfunc!r}).unstack({self.columns!r}).rename(columns=str)"
+                f".rename_axis(columns=None).reset_index()")
 
 
 @dataclass(frozen=True)
@@ -337,8 +363,8 @@ class Split(_Derive):
         return SplitPart(self.delimiter, self.part)
 
     def describe(self) -> str:
-        return (f"{self.out} = {self.table}.assign({self.target}={self.table}[{self.column!r}]"
-                f".str.split({self.delimiter!r}).str[{self.part}])")
+        value = f"{self.table}[{self.column!r}].astype('str').str.split({self.delimiter!r}, regex=False).str[{self.part}]"
+        return f"{self.out} = {self.table}.assign({_keywords([(self.target, value)])})"
 
 
 @dataclass(frozen=True)
@@ -358,8 +384,8 @@ class Substring(_Derive):
         return Slice(self.start, self.end)
 
     def describe(self) -> str:
-        bounds = f"{'' if self.start is None else self.start}:{'' if self.end is None else self.end}"
-        return f"{self.out} = {self.table}.assign({self.target}={self.table}[{self.column!r}].str[{bounds}])"
+        value = f"{self.table}[{self.column!r}].astype('str').str.slice({self.start}, {self.end})"
+        return f"{self.out} = {self.table}.assign({_keywords([(self.target, value)])})"
 
 
 @dataclass(frozen=True)
@@ -389,12 +415,12 @@ class Concatenate(_Derive):
     def describe(self) -> str:
         parts = [repr(self.prefix)] if self.prefix else []
         for i, column in enumerate(self.columns):
-            if i:
+            if i and self.separators[i - 1]:
                 parts.append(repr(self.separators[i - 1]))
-            parts.append(f"{self.table}[{column!r}].astype(str)")
+            parts.append(f"as_text({self.table}[{column!r}])")
         if self.suffix:
             parts.append(repr(self.suffix))
-        return f"{self.out} = {self.table}.assign({self.target}={' + '.join(parts)})"
+        return f"{self.out} = {self.table}.assign({_keywords([(self.target, ' + '.join(parts))])})"
 
 
 @dataclass(frozen=True)
@@ -419,7 +445,7 @@ class DropNA(Step):
 
     def describe(self) -> str:
         subset = f"subset={_list(self.subset)}" if self.subset else ""
-        return f"{self.out} = {self.table}.dropna({subset})"
+        return f"{self.out} = {self.table}.dropna({subset}).reset_index(drop=True)"
 
 
 @dataclass(frozen=True)

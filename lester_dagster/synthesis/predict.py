@@ -54,10 +54,11 @@ KEY_PAIRS = 6  # single-column join keys considered per pair of tables
 MIXED = 0.6  # per extra function among columns aggregated under their own names
 RUNNERS_UP = 3  # alternative aggregations offered where a column's best function is not clear
 NUMERIC_AGGS = ("sum", "mean", "count", "min", "max", "median", "nunique")
-COMMON_AGGS = ("sum", "mean", "count", "min", "max")
+COMMON_AGGS = ("sum", "mean", "count", "min", "max", "median")
 CROWDED = 10  # numeric columns beyond which a table is aggregated with the common functions only
 TEXT_AGGS = ("count", "nunique", "first", "min", "max")
 DELIMITERS = (" ", ",", "-", "/", "_", ":", ";", "|", ".", "@")
+RUN_DELIMITERS = 3  # delimiters of two or three characters (' (', ', ', ' - ') found in a column's values
 STRING_SAMPLE = 600
 _AGG_WORDS = {
     "mean": ("mean", "avg", "average"),
@@ -88,6 +89,8 @@ class Context:
                  inputs: Mapping[str, pd.DataFrame] | None = None) -> None:
         self.target = Tab(target)
         self.profiles = self.target.profiles()
+        # column names the inputs gave: a candidate column of a target column's name is evidence only then
+        self.given = frozenset(str(c) for f in (inputs or {}).values() for c in f.columns)
         if inputs is not None:
             _mark_recurring(self.profiles, [Tab(frame) for frame in inputs.values()])
         self.constraints = constraints
@@ -98,6 +101,7 @@ class Context:
         # target column names as the values a pivot spreads would read in a profile ('2006', '-0.0446416')
         self.names_as_values = {_as_value(c): c for c in self.columns}
         self.melted = _melted_names(self.target.frame, self.profiles) if inputs is not None else None
+        self.embedded = _embedded_numbers(self.profiles, [Tab(f) for f in inputs.values()]) if inputs is not None else set()
         self.aligner = Aligner(self.target.frame, constraints.primary or ())
         self._cells: dict[tuple[str, ...], ColumnProfile] = {}
         self.aggregates: dict[object, list[tuple[list[tuple[str, str, str]], list[float], tuple[ops.Split, ...]]]] = {}
@@ -112,7 +116,7 @@ class Context:
         found = tab.cache.get("mapping")
         if found is None:
             found = tab.cache["mapping"] = map_columns(
-                self.profiles, tab.profiles(), self.threshold, self.similarity_cache
+                self.profiles, tab.profiles(), self.threshold, self.similarity_cache, self.given
             )
         return found  # type: ignore[return-value]
 
@@ -148,6 +152,40 @@ def _mark_recurring(profiles: Mapping[str, ColumnProfile], inputs: Sequence[Tab]
         sample = [v for v in sorted(profile.values)[:20] if len(v) >= 2]
         texts = (" | ".join(map(str, tab.frame[c].dropna().astype(str).head(2000))) for tab, c in columns)
         profile.recurs = bool(sample) and any(sum(v in text for v in sample) >= 0.5 * len(sample) for text in texts)
+
+
+def delimiters_of(values: pd.Series, share: float = 0.5) -> list[str]:
+    """Delimiters most of these values hold: the usual single characters, and runs of two or three
+    punctuation characters (' (', ', ', ' - ') that recur in them."""
+    texts = values.dropna().astype(str).head(STRING_SAMPLE)
+    if not len(texts):
+        return []
+    found = [d for d in DELIMITERS if float(texts.str.contains(d, regex=False).mean()) >= share]
+    counts: dict[str, int] = {}
+    for text in texts.tolist():
+        for run in set(_LITERAL.findall(text)):
+            if 2 <= len(run) <= 3:
+                counts[run] = counts.get(run, 0) + 1
+    runs = sorted((r for r, n in counts.items() if n >= share * len(texts)), key=lambda r: -counts[r])
+    return found + runs[:RUN_DELIMITERS]
+
+
+def _embedded_numbers(profiles: Mapping[str, ColumnProfile], inputs: Sequence[Tab]) -> set[str]:
+    """Target integer columns whose values are parts of input strings ('2' of '2:Med', '1973' of a
+    date): a split or slice may make them, whether or not they are a key."""
+    texts = [" | ".join(map(str, tab.frame[c].dropna().astype(str).head(2000)))
+             for tab in inputs for c in tab.columns if tab.profile(c).kind == "string"]
+    if not texts:
+        return set()
+    found = set()
+    for name, profile in profiles.items():
+        if profile.kind != "number" or not profile.integral or profile.distinct > 200:
+            continue
+        sample = sorted(profile.values)[:20]
+        patterns = [re.compile(rf"(^|[^0-9A-Za-z]){re.escape(v)}([^0-9A-Za-z]|$)") for v in sample]
+        if sample and any(sum(bool(p.search(text)) for p in patterns) >= 0.5 * len(sample) for text in texts):
+            found.add(name)
+    return found
 
 
 def _as_value(name: str) -> str:
@@ -231,6 +269,7 @@ def propose_join(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
                 keys.append((overlap * (0.4 + 0.6 * unique), shared, shared))
         proposals = []
         apart = 1.0 / PRIOR["join"] if _kept_apart(a, b, ctx) else 1.0
+        proposals += _double_lookups(x, y, a, b, pairs, ctx)
         for score, left_on, right_on in keys:
             score = min(1.0, score * apart)
             left_unique = _tuples_unique(a, left_on)
@@ -244,6 +283,70 @@ def propose_join(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
                 step = ops.Join(ctx.name(), left, right, lk, rk, how)
                 proposals.append(Proposal((step,), PRIOR["join"] * score * p_how, "join"))
         yield from _best(proposals, 2 * TOP_PARAMETERS)
+    yield from _chain_joins(live, ctx)
+
+
+def _double_lookups(x: str, y: str, a: Tab, b: Tab, pairs: Sequence[tuple[float, str, str, float, float]],
+                    ctx: Context) -> list[Proposal]:
+    """A lookup joined twice to a fact table through two of its columns (airports as origin and as
+    destination): two joins of one table, which the beam (a table is used once) cannot reach step by step."""
+    found = []
+    for fact, lookup, fact_tab, lookup_tab, flipped in ((x, y, a, b, False), (y, x, b, a, True)):
+        by_key: dict[str, list[tuple[float, str]]] = {}
+        for score, left, right, _, _ in pairs:
+            fact_column, lookup_column = (right, left) if flipped else (left, right)
+            if lookup_tab.profile(lookup_column).uniqueness >= 0.98 and fact_tab.profile(fact_column).uniqueness < 0.9:
+                by_key.setdefault(lookup_column, []).append((score, fact_column))
+        for key, uses in by_key.items():
+            if len(uses) < 2:
+                continue
+            (s1, first), (s2, second) = sorted(uses, key=lambda u: -u[0])[:2]
+            one = ops.Join(ctx.name(), fact, lookup, (first,), (key,), "inner")
+            two = ops.Join(ctx.name(), one.out, lookup, (second,), (key,), "inner")
+            found.append(Proposal((one, two), PRIOR["join"] ** 2 * math.sqrt(s1 * s2) * 0.7, "join"))
+    return found
+
+
+CHAIN = 3  # tables, at least, that one chain of joins on their shared key columns joins at once
+
+
+def _chain_joins(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
+    """Three or more tables with the same key columns (one measure per table: life expectancy, population,
+    GDP per country and year) joined on them in one go. Stacked they would make one column of three
+    measures; the beam, one join at a time, would spend its width on the pairs."""
+    names = sorted(live)
+    if len(names) < CHAIN:
+        return
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for name in names:
+        for other in names:
+            if other <= name:
+                continue
+            shared = tuple(c for c in live[name].columns if c in live[other].columns
+                           and _joinable(live[name].profile(c)))
+            if shared and set(live[name].columns) != set(live[other].columns):
+                groups.setdefault(shared, [])
+                for member in (name, other):
+                    if member not in groups[shared]:
+                        groups[shared].append(member)
+    for shared, members in groups.items():
+        members = [m for m in members if all(c in live[m].columns for c in shared)]
+        if len(members) < CHAIN:
+            continue
+        overlap = min(
+            len(_tuples(live[members[0]].frame, shared) & _tuples(live[m].frame, shared))
+            / max(1, min(len(_tuples(live[members[0]].frame, shared)), len(_tuples(live[m].frame, shared))))
+            for m in members[1:]
+        )
+        if overlap < 0.5:
+            continue
+        steps: list[ops.Step] = []
+        current = members[0]
+        for member in members[1:]:
+            step = ops.Join(ctx.name(), current, member, shared, shared, "inner")
+            steps.append(step)
+            current = step.out
+        yield Proposal(tuple(steps), PRIOR["join"] ** (len(steps) - 1) * overlap * 0.7, "join")
 
 
 def _tuples_unique(tab: Tab, columns: Sequence[str]) -> float:
@@ -332,6 +435,11 @@ def _singular(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
+def name_key(name: str) -> str:
+    """A column name without case, separators and merge suffixes ('Sepal.Length' ~ 'sepal_length')."""
+    return "".join(re.findall(r"[a-z0-9]+", re.sub(r"(_x|_y)$", "", str(name)).lower()))
+
+
 def _names_column(tokens: set[str], own: set[str]) -> bool:
     """Every word of the column's name is a word of the target's, or starts one ('dest' ~ 'destinations')."""
     return bool(own) and all(
@@ -380,7 +488,10 @@ def _aggregate_candidates(grouped: Any, tab: Tab, by: Sequence[str], wanted: Seq
     that two target columns cannot both take it: the first by name likeness and prior stays."""
     columns = [c for c in tab.columns if c not in by]
     kinds = {profiles[t].kind for t in wanted}
+    # digit strings ('01') profile as numbers, but pandas would concatenate them for a sum: arithmetic
+    # aggregates read numeric dtypes only
     numbers = [c for c in columns if tab.profile(c).kind == "number"]
+    arithmetic = [c for c in numbers if pd.api.types.is_numeric_dtype(tab.frame[c].dtype)]
     texts = [c for c in columns if tab.profile(c).kind in ("string", "bool")]
     plan: dict[str, list[str]] = {}
     # on wide tables the rarer functions are tried on columns the target's names point at only
@@ -393,7 +504,9 @@ def _aggregate_candidates(grouped: Any, tab: Tab, by: Sequence[str], wanted: Seq
             elif func == "nunique":
                 plan[func] = [*(c for c in numbers if tab.profile(c).integral), *texts]
             elif crowded and func not in COMMON_AGGS:
-                plan[func] = [c for c in numbers if c in named]
+                plan[func] = [c for c in arithmetic if c in named]
+            elif func in ("sum", "mean", "median"):
+                plan[func] = list(arithmetic)
             else:
                 plan[func] = list(numbers)
     if kinds & {"string", "bool"}:
@@ -415,9 +528,13 @@ def _aggregate_candidates(grouped: Any, tab: Tab, by: Sequence[str], wanted: Seq
     order = {c: i for i, c in enumerate(columns)}
     found.sort(key=lambda a: (a.column not in named, a.step is not None, -AGG_PRIOR.get(a.func, 0.3),
                               order.get(a.column, len(order))))
+    # `groupby(k).count()` names each count after its column: the same counts under several target
+    # columns, each named after one input column, stay apart
+    wanted_names = {name_key(t) for t in wanted}
     unique: dict[object, _Aggregate] = {}
     for aggregate in found:
-        unique.setdefault(aggregate.key, aggregate)
+        own = name_key(aggregate.column) if name_key(aggregate.column) in wanted_names else None
+        unique.setdefault((aggregate.key, own), aggregate)
     return list(unique.values())
 
 
@@ -509,7 +626,7 @@ def _choose_aggregates(
         tprofile = profiles[target]
         agreements = _agreements(target, candidates, positions, ctx)
         for j, aggregate in enumerate(candidates):
-            fit = similarity(tprofile, aggregate.profile)
+            fit = similarity(tprofile, aggregate.profile, ctx.given)
             if fit >= 0.3:
                 fit = min(1.0, fit + _agg_bonus(target, aggregate.column, aggregate.func))
             fit *= agreements[j]
@@ -811,9 +928,7 @@ def _string_parts(ctx: Context, name: str, tab: Tab, column: str, target: str,
                   widths: set[int]) -> Iterator[ops.Split | ops.Substring]:
     """Split parts (at delimiters most values contain) and slices of the given widths of a column."""
     values = pd.Series(list(tab.profile(column)._distinct_values[:STRING_SAMPLE])).astype(str)
-    for delimiter in DELIMITERS:
-        if float(values.str.contains(delimiter, regex=False).mean()) < 0.5:
-            continue
+    for delimiter in delimiters_of(values):
         parts = int(values.str.count(re.escape(delimiter)).max()) + 1
         for part in [*range(min(parts, 4)), -1]:
             yield ops.Split(ctx.name(), name, target, column, delimiter, part)
@@ -898,7 +1013,8 @@ def _string_targets(tab: Tab, ctx: Context) -> list[str]:
     keyed = {c for key in ctx.constraints.keys if len(key) <= 3 for c in key}
     return [
         t for t in ctx.columns
-        if (ctx.profiles[t].kind == "string" or (ctx.profiles[t].integral and t in keyed and ctx.profiles[t].length <= 8))
+        if (ctx.profiles[t].kind == "string"
+            or (ctx.profiles[t].integral and (t in keyed or t in ctx.embedded) and ctx.profiles[t].length <= 8))
         and (t not in mapping.pairs or mapping.scores[t] < 0.6)
     ]
 
@@ -923,10 +1039,7 @@ def propose_string_ops(live: Mapping[str, Tab], ctx: Context) -> Iterator[Propos
                 values = sample[column].dropna().astype(str)
                 if not len(values):
                     continue
-                for delimiter in DELIMITERS:
-                    share = float(values.str.contains(delimiter, regex=False).mean())
-                    if share < 0.5:
-                        continue
+                for delimiter in delimiters_of(values):
                     parts = int(values.str.count(re.escape(delimiter)).max()) + 1
                     for part in [*range(min(parts, 4)), -1]:
                         split = ops.Split(ctx.name(), name, target, column, delimiter, part)
@@ -1028,7 +1141,7 @@ def _concat_programs(
     separators = sorted(common, key=lambda sep: (-counts[sep], -len(sep)))[:5]
     columns = [_Part(c, tab.profile(c)) for c in pieces]
 
-    def best(parts: list[str], exclude: set[str], k: int = 1) -> list[tuple[float, _Part]]:
+    def best(parts: list[str], exclude: set[str], k: int = 1, bar: float | None = None) -> list[tuple[float, _Part]]:
         part = profile_column("part", pd.Series(parts))
         # a part that recurs but no column holds as it is may be cut from one (the make of a car's name)
         lengths = {len(v) for v in parts}
@@ -1037,7 +1150,7 @@ def _concat_programs(
         part.recurs = bool(derived) or any(part.values & p.profile.values for p in columns)
         scored = [(similarity(part, p.profile), p) for p in columns if p.column not in exclude]
         scored += [(0.9 * similarity(part, d.profile), d) for d in derived]
-        scored = sorted((x for x in scored if x[0] >= ctx.threshold), key=lambda x: -x[0])
+        scored = sorted((x for x in scored if x[0] >= (ctx.threshold if bar is None else bar)), key=lambda x: -x[0])
         unique: dict[str, tuple[float, _Part]] = {}
         for score, p in scored:
             unique.setdefault(str(p.profile.values), (score, p))  # a split and a slice cutting alike are one
@@ -1060,9 +1173,32 @@ def _concat_programs(
                         for tail in best([x[1] for x in rest], {left[1].column, middle[1].column}):
                             programs.append((left[0] * middle[0] * tail[0], (left[1], middle[1], tail[1]),
                                              (separator, second)))
+    if not programs:
+        # written without a separator ('A' + 'L' = 'AL'): cut every value at one position, from the start
+        # or from the end, and look for the columns each side comes from
+        shortest = min(len(v) for v in values)
+        for cut in [*range(1, min(shortest, 4)), *range(-1, -min(shortest, 4), -1)]:
+            pairs = [(v[:cut], v[cut:]) for v in values]
+            if any(not a or not b for a, b in pairs):
+                continue
+            # one side found by its values may vouch for the other, found by its shape only (wool 'A' in
+            # the target, 'B' in the other rows: a one-letter category all the same)
+            for right in best([b for _, b in pairs], set()):
+                bar = SHAPE_ONLY if right[0] >= VOUCHES else None
+                for left in best([a for a, _ in pairs], {right[1].column}, bar=bar):
+                    programs.append((NO_SEPARATOR * left[0] * right[0], (left[1], right[1]), ("",)))
+            for left in best([a for a, _ in pairs], set()):
+                bar = SHAPE_ONLY if left[0] >= VOUCHES else None
+                for right in best([b for _, b in pairs], {left[1].column}, bar=bar):
+                    programs.append((NO_SEPARATOR * left[0] * right[0], (left[1], right[1]), ("",)))
     programs.sort(key=lambda x: -x[0])
     unique = list(dict.fromkeys((parts, seps) for _, parts, seps in programs))[:3]
     return [(parts, seps, prefix, suffix) for parts, seps in unique]
+
+
+NO_SEPARATOR = 0.8  # labels glued without a separator are rarer than those with one
+VOUCHES = 0.8  # a part matched this well by values lets the other part match by its shape
+SHAPE_ONLY = 0.3  # the bar for that other part
 
 
 # ---- nulls -------------------------------------------------------------------------------------------
@@ -1190,6 +1326,52 @@ def propose_groupby_join(live: Mapping[str, Tab], ctx: Context) -> Iterator[Prop
         yield from _best(proposals, 2)
 
 
+# ---- one table at two granularities, joined (per carrier and month beside per carrier) --------------------
+
+
+def propose_two_granularities(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
+    """A target keyed by several columns, with columns that a part of the key determines (an FD from a
+    proper subset of the key): the table grouped by the whole key for the other columns, grouped by the
+    part for those, and the two joined on the part. Each is an aggregate of the same source."""
+    key = ctx.constraints.primary
+    if not key or len(key) < 2:
+        return
+    for name in sorted(live):
+        tab = live[name]
+        if tab.cache.get("made_by") in ("groupby", "pivot", "granularities"):
+            continue
+        mapping = ctx.mapping(tab)
+        if any(k not in mapping.pairs for k in key):
+            continue
+        proposals = []
+        for size in range(1, len(key)):
+            for part in combinations(key, size):
+                coarse = [fd.rhs for fd in ctx.constraints.fds if set(fd.lhs) == set(part) and fd.rhs not in key]
+                fine = [t for t in ctx.columns if t not in key and t not in coarse]
+                if not coarse or not fine:
+                    continue
+                by_fine = tuple(mapping.pairs[k] for k in key)
+                by_coarse = tuple(mapping.pairs[k] for k in part)
+                fine_options = choose_aggregates(tab.frame.groupby(list(by_fine), sort=True, dropna=True), tab,
+                                                 by_fine, fine, ctx)
+                coarse_options = choose_aggregates(tab.frame.groupby(list(by_coarse), sort=True, dropna=True), tab,
+                                                   by_coarse, coarse, ctx)
+                if not fine_options or not coarse_options or fine_options[0][2] or coarse_options[0][2]:
+                    continue
+                (fine_aggs, fine_fit, _), (coarse_aggs, coarse_fit, _) = fine_options[0], coarse_options[0]
+                if len(fine_aggs) < len(fine) or len(coarse_aggs) < len(coarse):
+                    continue
+                taken = {n for n, _, _ in fine_aggs}
+                coarse_aggs = [(n if n not in taken else f"{n}_all", c, f) for n, c, f in coarse_aggs]
+                first = ops.GroupBy(ctx.name(), name, by_fine, tuple(fine_aggs))
+                second = ops.GroupBy(ctx.name(), name, by_coarse, tuple(coarse_aggs))
+                join = ops.Join(ctx.name(), first.out, second.out, by_coarse, by_coarse, "inner")
+                fit = float(np.mean([*fine_fit, *coarse_fit]))
+                proposals.append(Proposal((first, second, join), PRIOR["groupby"] ** 2 * PRIOR["join"] * fit,
+                                          "granularities"))
+        yield from _best(proposals, 2)
+
+
 PREDICTORS: dict[str, Predictor] = {
     "join": propose_join,
     "union": propose_union,
@@ -1200,6 +1382,7 @@ PREDICTORS: dict[str, Predictor] = {
     "dropna": propose_dropna,
     "fillna": propose_fillna,
     "groupby_join": propose_groupby_join,
+    "granularities": propose_two_granularities,
 }
 # what the fine-tuning step may add to a candidate that nearly satisfies the target
-REPAIRS = ("groupby", "groupby_join", "string", "dropna", "fillna")
+REPAIRS = ("groupby", "groupby_join", "granularities", "string", "dropna", "fillna")

@@ -28,8 +28,11 @@ from lester_dagster.synthesis.constraints import (
 from lester_dagster.synthesis.evidence import (
     category_mismatch,
     count_surprise,
+    name_agreement,
     null_mismatch,
     row_surprise,
+    text_sums,
+    type_agreement,
 )
 from lester_dagster.synthesis.mapping import ColumnMapping, similarity
 from lester_dagster.synthesis.predict import (
@@ -130,7 +133,9 @@ class Candidate:
     category_mismatch: float = 0.0  # how unlikely the categorical columns' value sets are (evidence.py)
     agreement: Mapping[str, float] = field(default_factory=dict)  # row-aligned fit per column (alignment.py)
     count_surprise: float = 0.0  # how unlikely the rows it counts are next to the target's (evidence.py)
-
+    name_agreement: float = 0.0  # mean name likeness of the mapped columns (the target's names as evidence)
+    type_agreement: float = 1.0  # share of mapped columns whose kind (number, text, ...) is the target's
+    text_sums: int = 0  # text columns summed or averaged (pandas concatenates strings): rarely meant
 
     @property
     def log_probability(self) -> float:
@@ -143,9 +148,13 @@ class Candidate:
         return float(sum(max(0.0, a - CHANCE_AGREEMENT) for a in self.agreement.values()))
 
     def features(self) -> dict[str, float]:
-        """Numeric features for a learned ranker."""
+        """Numeric features for a learned ranker (ranker.FEATURES names the ones a model reads)."""
         return {
-            "steps": float(len(self.step_probabilities)),
+            "steps": float(len(self.spec.steps)),
+            "name_agreement": self.name_agreement,
+            "type_agreement": self.type_agreement,
+            "text_sums": float(self.text_sums),
+            "mapping_min": float(min(self.mapping.scores.values(), default=0.0)),
             "log_probability": self.log_probability,
             "mapping_mean": self.mapping.mean_score,
             "mapping_log_likelihood": self.mapping.log_likelihood(),
@@ -159,7 +168,7 @@ class Candidate:
             "row_agreement": self.row_agreement,
             "count_surprise": self.count_surprise,
             "verified": float(self.verified),
-            **{f"op_{s.op}": float(sum(1 for x in self.spec.steps if x.op == s.op)) for s in self.spec.steps},
+            **{f"op_{op}": float(sum(1 for x in self.spec.steps if x.op == op)) for op in ops.STEPS},
         }
 
 
@@ -199,9 +208,13 @@ class RankedPipeline:
     verified: bool
     mapping: Mapping[str, str]
     violations: tuple[str, ...] = ()
+    unexplained: tuple[str, ...] = ()  # target columns its output does not map (a closest, partial pipeline)
 
     def describe(self) -> str:
-        flag = "" if self.verified else f"  [unverified: {'; '.join(self.violations[:3])}]"
+        problems = [*self.violations[:3]]
+        if self.unexplained:
+            problems.insert(0, f"cannot explain target column(s) {list(self.unexplained)}")
+        flag = "" if self.verified else f"  [unverified: {'; '.join(problems)}]"
         return f"#{self.rank}  p={self.probability:.3g}  score={self.score:.2f}{flag}\n{self.spec.describe()}"
 
 
@@ -233,11 +246,13 @@ class _Search:
         self.started = time.perf_counter()
         self.inputs = {name: _sample(frame, config.max_rows) for name, frame in inputs.items()}
         if config.target_sample_rows:
-            largest = max(inputs, key=lambda name: len(inputs[name]))
+            # the largest input, by the rows of its file when it was sampled as it was read
+            largest = max(inputs, key=lambda name: inputs[name].attrs.get("rows_in_file", len(inputs[name])))
             self.inputs[largest] = _sample(inputs[largest], min(config.target_sample_rows, config.max_rows))
         constraints = discover(target) if config.use_constraints else Constraints(tuple(map(str, target.columns)), len(target))
         self.ctx = Context(target, constraints, inputs=self.inputs)
         self.explored, self.depth, self.timed_out = 0, 0, False
+        self.mapped_ever: dict[str, float] = {}  # target column -> best mapping score any explored table gave
         self.seen: dict[int, int] = {}
         self.expanded: set[int] = set()  # states every operator has been tried on
         self.tried: dict[str, int] = {}
@@ -342,6 +357,8 @@ class _Search:
 
     def evaluate(self, state: State) -> None:
         state.mapping = self.ctx.mapping(state.output)
+        for column in state.mapping.pairs:
+            self.mapped_ever[column] = max(self.mapped_ever.get(column, 0.0), state.mapping.scores[column])
         report = state.output.cache.get("report")
         if report is None:
             report = state.output.cache["report"] = check(self.ctx.constraints, state.output.frame, state.mapping.pairs)
@@ -540,7 +557,9 @@ class _Search:
                          category_mismatch(self.ctx.profiles, self.ctx.target.frame, state.output, pairs),
                          self.agreement(state),
                          count_surprise(state.steps, state.output.frame, self.ctx.target.frame, pairs,
-                                        max((len(self.inputs[n]) for n in used), default=0)))
+                                        max((len(self.inputs[n]) for n in used), default=0)),
+                         name_agreement(pairs), type_agreement(self.ctx.profiles, state.output, pairs),
+                         text_sums(state.steps, state.output.frame))
 
     def agreement(self, state: State) -> dict[str, float]:
         found = state.output.cache.get("agreement")
@@ -593,7 +612,7 @@ class _Search:
         seconds = time.perf_counter() - self.started
         return SynthesisResult(pipelines, seconds, self.explored, self.depth, self.ctx.constraints, self.timed_out)
 
-    def failure(self, near: list[State]) -> NoPipelineFound:
+    def failure(self, near: list[State]) -> TargetNotProduced:
         limit = f"time limit of {self.config.time_limit:g} s reached" if self.timed_out else f"depth {self.depth} reached"
         tried = [f"{count} {op} step(s)" for op, count in sorted(self.tried.items())] or ["no operator applied"]
         tried.append(f"target constraints: {', '.join(self.ctx.constraints.describe()[:6]) or 'none'}")
@@ -604,14 +623,40 @@ class _Search:
             steps = "; ".join(s.describe() for s in state.steps) or "(the input as it is)"
             misses.append(f"{steps} -> maps {state.mapping.covered}/{len(self.ctx.columns)} target columns, "  # type: ignore[union-attr]
                           f"missing {unmapped}")
-        return NoPipelineFound(
-            f"no pipeline maps every target column {self.ctx.columns} and satisfies its constraints ({limit}, "
-            f"{self.explored} partial pipelines explored). Check that the target can be made from these inputs "
-            "with join, union, groupby, pivot, unpivot, split, substring, concatenate, dropna and fillna, or "
-            "raise --time-limit.",
+        never = tuple(t for t in self.ctx.columns if t not in self.mapped_ever)
+        closest = self.closest(best[0]) if best and best[0].mapping is not None and best[0].mapping.covered else None
+        what = (f"no pipeline produced a column like target column(s) {list(never)}" if never else
+                f"no pipeline maps every target column {self.ctx.columns} and satisfies its constraints")
+        return TargetNotProduced(
+            f"{what} ({limit}, {self.explored} partial pipelines explored). Check that the target can be made "
+            "from these inputs with join, union, groupby, pivot, unpivot, split, substring, concatenate, dropna "
+            "and fillna, or raise --time-limit.",
             tried,
             misses,
+            never_mapped=never,
+            closest=closest,
         )
+
+    def closest(self, state: State) -> RankedPipeline:
+        """The state's pipeline as an unverified answer: its output cut to the target columns it maps."""
+        assert state.mapping is not None and state.report is not None
+        pairs = state.mapping.pairs
+        columns = [pairs[t] for t in self.ctx.columns if t in pairs]
+        renames = {c: t for t, c in pairs.items() if c != t}
+        spec = canonical(SynthesisSpec(tuple(self.inputs), state.steps, state.last, tuple(columns), renames))
+        unexplained = tuple(t for t in self.ctx.columns if t not in pairs)
+        return RankedPipeline(1, spec, 0.0, math.exp(state.log_probability), False, dict(pairs),
+                              state.report.violations, unexplained)
+
+
+class TargetNotProduced(NoPipelineFound):
+    """No pipeline reproduces the target. `never_mapped` names the target columns that no explored table
+    had a column like; `closest` is the pipeline that maps the most target columns (unverified), if any."""
+
+    def __init__(self, message: str, tried: list[str], near_misses: list[str], never_mapped: tuple[str, ...] = (),
+                 closest: RankedPipeline | None = None) -> None:
+        super().__init__(message, tried, near_misses)
+        self.never_mapped, self.closest = never_mapped, closest
 
 
 def _run(steps: Sequence[ops.Step], tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame] | None:
@@ -760,9 +805,16 @@ def synthesize(
     target = target.reset_index(drop=True)
     target.columns = [str(c) for c in target.columns]
     search = _Search({n: f.reset_index(drop=True) for n, f in inputs.items()}, target, config,
-                     ranker or JointProbabilityRanker())
+                     ranker or default_ranker())
     _check_mappable(search)
     return search.run()
+
+
+def default_ranker() -> Ranker:
+    """The learned ranker the package ships (ranker.py), or the joint probability when it ships none."""
+    from lester_dagster.synthesis.ranker import learned_ranker
+
+    return learned_ranker() or JointProbabilityRanker()
 
 
 def _check_mappable(search: _Search) -> None:

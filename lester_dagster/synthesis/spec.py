@@ -5,6 +5,7 @@ synthesised pipeline runs with row and column provenance like any hand-written o
 from __future__ import annotations
 
 import json
+import keyword
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +15,7 @@ import pandas as pd
 
 import lester_dagster.engine as le
 from lester_dagster.errors import SpecError
-from lester_dagster.synthesis.operators import Frames, Step, Tables
+from lester_dagster.synthesis.operators import Concatenate, Frames, Step, Tables
 
 SPEC_VERSION = 1
 
@@ -109,6 +110,26 @@ class SynthesisSpec:
             lines.append(f"out = {final}")
         return "\n".join(lines)
 
+    def to_python(self, function: str = "pipeline") -> str:
+        """The pipeline as a Python program of plain pandas: a function of the input tables that returns
+        the output (what `run_pandas` computes). Runs as printed (`exec` it, then call `pipeline`)."""
+        lines = ["import pandas as pd", ""]
+        if any(isinstance(step, Concatenate) for step in self.steps):
+            lines += [*_AS_TEXT.splitlines(), ""]
+        odd = [name for name in self.inputs if not name.isidentifier() or keyword.iskeyword(name)]
+        if odd:
+            raise SpecError(f"spec: input names {odd} are no Python identifiers; name inputs like table_1 to print them.")
+        lines.append(f"def {function}({', '.join(self.inputs)}):")
+        body = [step.describe() for step in self.steps]
+        final = self.output
+        if self.columns:
+            final += f"[{list(self.columns)!r}]"
+        renames = {k: v for k, v in self.renames.items() if k != v}
+        if renames:
+            final += f".rename(columns={renames!r})"
+        lines += [f"    {line}" for line in body] + [f"    return {final}", ""]
+        return "\n".join(lines)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "version": SPEC_VERSION,
@@ -176,6 +197,16 @@ def load_all(path: str | Path) -> list[SynthesisSpec]:
     except (OSError, json.JSONDecodeError) as error:
         raise SpecError(f"cannot read spec {path}: {error}.") from None
     return [SynthesisSpec.from_dict(d) for d in (data if isinstance(data, list) else [data])]
+
+
+# the text of a column as `Concatenate` reads it (operators.JoinStrings), for printed programs
+_AS_TEXT = '''def as_text(values):
+    """Text of a column as a CSV shows it: integers that a gap turned into floats print without '.0'."""
+    if pd.api.types.is_float_dtype(values.dtype):
+        finite = values.dropna()
+        if len(finite) and (finite % 1 == 0).all():
+            return values.astype("Int64").astype("str")
+    return values.astype("str")'''
 
 
 def _json_default(value: Any) -> Any:

@@ -1,0 +1,9 @@
+"""Every registered case of both parts: the development cases (cases.py) and the held-out test cases
+(cases_heldout.py). Importing this module registers them all in `CASES`."""
+
+from __future__ import annotations
+
+from benchmarks.synthesis import cases, cases_heldout  # noqa: F401 - importing registers the cases
+from benchmarks.synthesis.registry import CASES
+
+__all__ = ["CASES"]

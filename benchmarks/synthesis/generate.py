@@ -1,0 +1,224 @@
+"""Self-generated synthesis cases for training: random pipelines of 1 to 10 steps over the training pool's
+real tables (parts.training_pool: development tables only), split as the suite splits, with the target
+made from the first half. The pipelines are built from the synthesiser's own step types with parameters
+drawn the way analysts pick them (low-cardinality group keys, numeric measures, delimiters most values
+hold, a lookup cut out along a functional dependency), so the search can be run on them and its
+candidates labelled right or wrong by running them on the held-out half."""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from benchmarks.synthesis.sources import load_source
+from lester_dagster.synthesis import operators as ops
+from lester_dagster.synthesis.cases import normalise
+from lester_dagster.synthesis.spec import SynthesisSpec
+
+MAX_ROWS = 1200  # a source is sampled to this many rows before it is split
+FUNCS = ("mean", "sum", "count", "max", "min", "median", "nunique")
+DELIMITERS = (" ", "-", "/", ":", ",", "_", ".", " (")
+SEPARATORS = (" ", "-", "/", ", ", "_", "")
+
+
+@dataclass(frozen=True)
+class GeneratedCase:
+    name: str
+    source: str
+    spec: SynthesisSpec
+    training: dict[str, pd.DataFrame]
+    test: dict[str, pd.DataFrame]
+    target: pd.DataFrame
+
+
+def _halves(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    half = len(frame) // 2
+    return normalise(frame.iloc[half:].reset_index(drop=True)), normalise(frame.iloc[:half].reset_index(drop=True))
+
+
+def _categorical(frame: pd.DataFrame, low: int = 2, high: int = 40) -> list[str]:
+    found = []
+    for column in frame.columns:
+        values = frame[column]
+        distinct = values.nunique()
+        if not low <= distinct <= min(high, max(low, len(frame) // 3)):
+            continue
+        if pd.api.types.is_float_dtype(values.dtype) and not (values.dropna() % 1 == 0).all():
+            continue
+        found.append(str(column))
+    return found
+
+
+def _numeric(frame: pd.DataFrame) -> list[str]:
+    return [str(c) for c in frame.columns
+            if pd.api.types.is_numeric_dtype(frame[c].dtype) and not pd.api.types.is_bool_dtype(frame[c].dtype)
+            and frame[c].nunique() > 2]
+
+
+def _texts(frame: pd.DataFrame) -> list[str]:
+    return [str(c) for c in frame.columns
+            if (pd.api.types.is_string_dtype(frame[c].dtype) or frame[c].dtype == object) and frame[c].nunique() > 1]
+
+
+def _pick(rng: np.random.Generator, items: list[Any], k: int = 1) -> list[Any]:
+    if not items:
+        return []
+    k = min(k, len(items))
+    return [items[i] for i in sorted(rng.choice(len(items), size=k, replace=False))]
+
+
+class _Builder:
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.rng, self.steps, self.counter = rng, [], 0
+
+    def name(self) -> str:
+        self.counter += 1
+        return f"s{self.counter}"
+
+    def add(self, step: ops.Step, env: dict[str, pd.DataFrame]) -> str | None:
+        try:
+            env[step.out] = step.run(env)
+        except Exception:  # noqa: BLE001 - a random step that does not fit its table is drawn again
+            return None
+        if len(env[step.out]) < 2 or env[step.out].shape[1] == 0 or env[step.out].columns.duplicated().any():
+            return None
+        self.steps.append(step)
+        return step.out
+
+
+def _single_step(b: _Builder, env: dict[str, pd.DataFrame], table: str, aggregated: bool) -> tuple[str | None, bool]:
+    """One random single-table step on `table`; the name of its output and whether it aggregated."""
+    frame, rng = env[table], b.rng
+    if aggregated:
+        kinds = ["fillna", "unpivot", "groupby"]
+        weights = [0.3, 0.4, 0.3]
+    else:
+        kinds = ["groupby", "pivot", "unpivot", "split", "substring", "concatenate", "dropna", "fillna"]
+        weights = [0.3, 0.12, 0.08, 0.1, 0.08, 0.08, 0.12, 0.12]
+    kind = kinds[rng.choice(len(kinds), p=np.array(weights) / sum(weights))]
+    categorical, numeric, texts = _categorical(frame), _numeric(frame), _texts(frame)
+    if kind == "groupby" and categorical:
+        by = _pick(rng, categorical, 1 if rng.random() < 0.7 else 2)
+        measures = [c for c in numeric if c not in by] or [c for c in frame.columns if c not in by]
+        aggs, used = [], set()
+        for column in _pick(rng, measures, int(rng.integers(1, 4))):
+            func = FUNCS[rng.choice(len(FUNCS), p=[0.3, 0.2, 0.15, 0.12, 0.1, 0.05, 0.08])]
+            style = rng.integers(0, 3)
+            out = column if style == 0 else (f"{func}_{column}" if style == 1 else f"{column}_{func}")
+            if out in used or out in by:
+                out = f"{column}_{func}"
+            used.add(out)
+            aggs.append((out, column, func))
+        return b.add(ops.GroupBy(b.name(), table, tuple(by), tuple(aggs)), env), True
+    if kind == "pivot" and len(categorical) >= 2 and numeric:
+        index, columns = _pick(rng, categorical, 2)
+        spread = [c for c in categorical if frame[c].nunique() <= 8 and c != index]
+        if spread:
+            columns = spread[int(rng.integers(len(spread)))]
+        values = _pick(rng, [c for c in numeric if c not in (index, columns)], 1)
+        if values and columns != index:
+            func = ("mean", "sum", "count", "max", "min")[int(rng.integers(5))]
+            return b.add(ops.Pivot(b.name(), table, (index,), columns, values[0], func), env), True
+    if kind == "unpivot" and len(numeric) >= 2:
+        ids = _pick(rng, [c for c in frame.columns if c not in numeric] or categorical, int(rng.integers(1, 3)))
+        values = _pick(rng, [c for c in numeric if c not in ids], int(rng.integers(2, 5)))
+        if ids and len(values) >= 2:
+            var = ("variable", "measure", "kind")[int(rng.integers(3))]
+            return b.add(ops.Unpivot(b.name(), table, tuple(ids), tuple(values), var, "value"), env), aggregated
+    if kind == "split" and texts:
+        for column in _pick(rng, texts, len(texts)):
+            sample = frame[column].dropna().astype(str).head(300)
+            delimiters = [d for d in DELIMITERS if len(sample) and sample.str.contains(d, regex=False).mean() >= 0.8]
+            if delimiters:
+                delimiter = delimiters[int(rng.integers(len(delimiters)))]
+                part = (0, 1, -1)[int(rng.integers(3))]
+                return b.add(ops.Split(b.name(), table, f"{column}_part", column, delimiter, part), env), False
+    if kind == "substring" and texts:
+        column = _pick(rng, texts)[0]
+        width = int(rng.integers(1, 5))
+        start = 0 if rng.random() < 0.7 else int(rng.integers(1, 4))
+        return b.add(ops.Substring(b.name(), table, f"{column}_{width}", column, start, start + width), env), False
+    if kind == "concatenate" and len(texts) + len(categorical) >= 2:
+        columns = _pick(rng, list(dict.fromkeys(texts + categorical)), 2)
+        if len(columns) < 2:
+            return None, aggregated
+        separator = SEPARATORS[int(rng.integers(len(SEPARATORS)))]
+        return b.add(ops.Concatenate(b.name(), table, "label", tuple(columns), (separator,)), env), False
+    gaps = [str(c) for c in frame.columns if frame[c].isna().any()]
+    if kind == "dropna" and gaps:
+        subset = tuple(_pick(rng, gaps, 1)) if rng.random() < 0.7 else ()
+        return b.add(ops.DropNA(b.name(), table, subset), env), aggregated
+    if kind == "fillna" and gaps:
+        column = _pick(rng, gaps)[0]
+        value: Any = 0 if pd.api.types.is_numeric_dtype(frame[column].dtype) else "unknown"
+        return b.add(ops.FillNA(b.name(), table, value, (column,)), env), aggregated
+    return None, aggregated
+
+
+def random_case(source: str, seed: int, length: int) -> GeneratedCase | None:
+    """A random pipeline of about `length` steps over `source`, or None when none fits it."""
+    rng = np.random.default_rng([seed, zlib.crc32(source.encode()), length])
+    frame = load_source(source)
+    frame.columns = [str(c) for c in frame.columns]
+    if len(frame) > MAX_ROWS:
+        frame = frame.sample(MAX_ROWS, random_state=int(rng.integers(1 << 30))).sort_index()
+    frame = frame.reset_index(drop=True)
+    b = _Builder(rng)
+    full: dict[str, pd.DataFrame] = {}
+    split: dict[str, bool] = {}
+    shape = rng.choice(3, p=[0.6, 0.25, 0.15])
+    table = "table_1"
+    if shape == 1:  # a fact table and a lookup cut out along a functional dependency
+        for key in _pick(rng, _categorical(frame, 3, 60), 3):
+            codes = frame.groupby(key, dropna=False)
+            dependent = [c for c in frame.columns if c != key and codes[c].nunique(dropna=False).max() == 1]
+            if dependent:
+                kept = _pick(rng, dependent, int(rng.integers(1, 3)))
+                full = {"table_1": frame.drop(columns=kept), "table_2": frame[[key, *kept]].drop_duplicates()}
+                split = {"table_1": True, "table_2": False}
+                table = b.add(ops.Join(b.name(), "table_1", "table_2", (key,), (key,), "inner"), dict(full)) or ""
+                break
+    elif shape == 2:  # files cut along a category, stacked
+        for column in _pick(rng, _categorical(frame, 2, 4), 2):
+            values = [v for v in frame[column].dropna().unique() if (frame[column] == v).sum() >= 20]
+            if len(values) >= 2:
+                full = {f"table_{i}": frame[frame[column] == v].reset_index(drop=True) for i, v in
+                        enumerate(values[:4], start=1)}
+                split = {name: True for name in full}
+                table = b.add(ops.Union(b.name(), tuple(full)), dict(full)) or ""
+                break
+    if not full:
+        full, split, table = {"table_1": frame}, {"table_1": True}, "table_1"
+    if not table:
+        return None
+    env = dict(full)
+    if b.steps:
+        env[table] = b.steps[-1].run(env)
+    aggregated = False
+    for _ in range(60):
+        if len(b.steps) >= length:
+            break
+        out, aggregated_now = _single_step(b, env, table, aggregated)
+        if out is not None:
+            table, aggregated = out, aggregated or aggregated_now
+    if not b.steps:
+        return None
+    spec = SynthesisSpec(tuple(full), tuple(b.steps), table)
+    training, test = {}, {}
+    for name, data in full.items():
+        training[name], test[name] = _halves(data) if split[name] else (normalise(data), normalise(data))
+    try:
+        target = normalise(spec.run_pandas(test))
+        seen = normalise(spec.run_pandas(training))
+    except Exception:  # noqa: BLE001 - parameters that fit the whole table may not fit a half
+        return None
+    if len(target) < 3 or len(seen) < 3 or list(target.columns) != list(seen.columns) or target.isna().all().all():
+        return None
+    if target.shape[1] > 40:
+        return None
+    name = f"{source}#{seed}#{length}"
+    return GeneratedCase(name, source, spec, training, test, target)

