@@ -365,6 +365,9 @@ def _configure_synthesize(parser: argparse.ArgumentParser) -> None:
                         help="the target was made from about N rows of the largest input (a quarter's "
                         "mails out of all of them): that input is sampled to N rows for the search, so "
                         "that counts and sums come out on the target's scale (default: as many as given)")
+    parser.add_argument("--allow-unverified", action="store_true",
+                        help="with --out: write the closest pipeline even when none reproduces the target "
+                        "(the command still exits 1)")
 
 
 def _run_synthesize(args: argparse.Namespace) -> int:
@@ -379,9 +382,6 @@ def _configure_synthesis_bench(parser: argparse.ArgumentParser) -> None:
                         "test_<k>.csv, target.csv, optional meta.json)")
     parser.add_argument("--top-k", type=int, default=10, help="pipelines returned per case (default: 10)")
     parser.add_argument("--json", type=Path, help="write the report here")
-    parser.add_argument("--allow-unverified", action="store_true",
-                        help="with --out: write the closest pipeline even when none reproduces the target "
-                        "(the command still exits 1)")
     parser.add_argument("--time-limit", type=float, default=30.0, help="seconds of search per case (default: 30)")
     parser.add_argument("--baselines", action="store_true",
                         help="also run greedy single-step top-1 and the search without constraints")
