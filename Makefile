@@ -11,7 +11,7 @@ DAGSTER_HOME_DIR := $(CURDIR)/.dagster_home
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install chromium postgres test demo dev bench bench-ivm bench-dagster bench-synthesis clean
+.PHONY: install chromium postgres sandbox-tools test demo dev bench bench-ivm bench-dagster bench-synthesis clean
 
 install: $(STAMP)
 
@@ -26,12 +26,18 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { echo "installing Debian's chromium for the browser test"; \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# LLM-written code (lester-dagster rewrite) only runs in Debian's bubblewrap sandbox (util-linux unshare as root
+# is the fallback)
+sandbox-tools:
+	@command -v bwrap >/dev/null 2>&1 || { echo "installing Debian's bubblewrap for the rewrite sandbox"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; }
+
 # the database-source test starts a throwaway server from Debian's postgresql binaries
 postgres:
 	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { echo "installing Debian's postgresql for the database test"; \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
-test: $(STAMP) chromium postgres
+test: $(STAMP) chromium postgres sandbox-tools
 	$(PY) -m pytest
 
 demo: $(STAMP)

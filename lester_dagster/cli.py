@@ -290,14 +290,24 @@ def _configure_rewrite(parser: argparse.ArgumentParser) -> None:
     llm.add_argument("--llm-retries", type=int, default=4,
                      help="retries on rate limits, server errors and timeouts, with exponential back-off (default: 4)")
     parser.add_argument("--max-rounds", type=int, default=5, help="rounds of ask, check, run, compare (default: 5)")
-    parser.add_argument("--sample-rows", type=int, default=200,
-                        help="first N rows of each source to verify on (default: 200)")
+    parser.add_argument("--sample-rows", type=int, default=None, metavar="N",
+                        help="verify on a covering sample of about N rows per source (first and last rows, every "
+                        "value of low-cardinality columns, extremes, the script's constants, rows that join) "
+                        "instead of every row (the default)")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per sandboxed run (default: 300)")
     parser.add_argument("--memory-mb", type=int, default=4096,
-                        help="data memory per sandboxed run, as RLIMIT_DATA: address space stays unlimited because "
-                        "torch reserves gigabytes of it that it never uses (default: 4096)")
-    parser.add_argument("--tolerance", type=float, default=1e-6,
-                        help="relative and absolute float tolerance (default: 1e-6)")
+                        help="data memory per sandboxed process, as RLIMIT_DATA: address space stays unlimited "
+                        "because torch reserves gigabytes of it that it never uses (default: 4096)")
+    parser.add_argument("--processes", type=int, default=64,
+                        help="processes and threads per sandboxed run, as RLIMIT_NPROC (default: 64)")
+    parser.add_argument("--rtol", type=float, default=1e-9,
+                        help="relative float tolerance where the original is not exact (default: 1e-9); columns "
+                        "the original rounds are compared at its precision whatever this says")
+    parser.add_argument("--atol", type=float, default=1e-9,
+                        help="absolute float tolerance where the original is not exact (default: 1e-9)")
+    parser.add_argument("--prompt-examples", type=int, default=3, metavar="N",
+                        help="rows of each source shown to the LLM in the prompts (default: 3; 0 sends column "
+                        "names and types only)")
     parser.add_argument("--prepare-fn", help="the script's data preparation function (default: found by name and body)")
     parser.add_argument("--encode-fn", help="the script's feature encoding function")
     parser.add_argument("--label-fn", help="the script's label function")
@@ -330,15 +340,19 @@ def _run_rewrite(args: argparse.Namespace) -> int:
 
     try:
         inputs, keys = _pairs(args.input, "--input"), _pairs(args.key, "--key")
-        for number, option in ((args.max_rounds, "--max-rounds"), (args.sample_rows, "--sample-rows")):
-            if number < 1:
+        for number, option in ((args.max_rounds, "--max-rounds"), (args.sample_rows, "--sample-rows"),
+                               (args.processes, "--processes")):
+            if number is not None and number < 1:
                 raise ValueError(f"{option} must be at least 1, got {number}")
+        for number, option in ((args.rtol, "--rtol"), (args.atol, "--atol"), (args.prompt_examples, "--prompt-examples")):
+            if number < 0:
+                raise ValueError(f"{option} must not be negative, got {number}")
         config = LLMConfig.resolve(args.base_url, args.api_key, args.model, timeout=args.llm_timeout,
                                    retries=args.llm_retries)
         options = RewriteOptions(
             data=args.data, out=args.out, report=args.report, max_rounds=args.max_rounds,
-            sample_rows=args.sample_rows, limits=Limits(args.timeout, args.memory_mb),
-            tolerance=Tolerance(args.tolerance, args.tolerance),
+            sample_rows=args.sample_rows, limits=Limits(args.timeout, args.memory_mb, args.processes),
+            tolerance=Tolerance(rtol=args.rtol, atol=args.atol), prompt_examples=args.prompt_examples,
             functions={"prepare": args.prepare_fn, "encode": args.encode_fn, "label": args.label_fn},
             inputs=inputs, keys={k: v or None for k, v in keys.items()}, name=args.name,
             keep_unverified=args.keep_unverified, prompts=args.prompts, workdir=args.workdir,
@@ -433,7 +447,8 @@ COMMANDS: dict[str, Command] = {
         run=_run_impact,
     ),
     "rewrite": Command(
-        help="rewrite a messy pipeline script into a declarative PipelineSpec with an LLM, verified on sample data",
+        help="rewrite a messy pipeline script into a declarative PipelineSpec with an LLM, verified in a sandbox on "
+        "every row of its data",
         configure=_configure_rewrite,
         run=_run_rewrite,
     ),

@@ -19,7 +19,8 @@ from lester_dagster.rewrite.llm import LLMConfig
 from lester_dagster.rewrite.loop import PROMPT_NAMES, RewriteOptions, start
 from lester_dagster.rewrite.prompts import load_prompt, prompts_dir
 from lester_dagster.rewrite.safety import Required, check_code, extract_code
-from lester_dagster.rewrite.sources import bind_inputs, infer_key, write_sample
+from lester_dagster.rewrite.cover import covering_sample
+from lester_dagster.rewrite.sources import bind_inputs, infer_key
 from lester_dagster.rewrite.split import split_script
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rewrite"
@@ -84,7 +85,8 @@ ENCODER_OK = "def encoder():\n    return None\n"
         ("X = __import__('os')\n", "__import__ is not allowed"),
         ("X = globals()\n", "globals is not allowed"),
         ("X = ().__class__.__bases__[0].__subclasses__()\n", "attribute __bases__ is not allowed"),
-        ("X = getattr(encoder, '__globals__')\n", "getattr needs a plain attribute name"),
+        ("X = getattr(encoder, '__globals__')\n", "attribute __globals__ is not allowed"),
+        ("X = getattr(encoder, NAME)\n", "getattr needs a plain attribute name"),
         ("X = '{0.__class__}'.format(1)\n", "format string that reads attributes"),
         ("import numpy as np\nX = np.load('weights.npy')\n", ".load reads or writes files"),
         ("print('hello')\n", "top-level expr statement runs on import"),
@@ -212,9 +214,10 @@ def test_the_sample_keeps_quoted_records_whole(tmp_path: Path) -> None:
     source = tmp_path / "texts.csv"
     source.write_text('id,text\n1,"a, b\nsecond line"\n2,"say ""hi"""\n3,plain\n')
     inputs = bind_inputs(["texts_csv"], tmp_path, set())
-    sample = write_sample(inputs.sources, 2, tmp_path / "sample")
+    sample, _ = covering_sample(inputs.sources, 2, tmp_path / "sample")
     frame = pd.read_csv(sample["texts"])
-    assert frame.text.tolist() == ["a, b\nsecond line", 'say "hi"']
+    assert frame.text.tolist() == ["a, b\nsecond line", 'say "hi"', "plain"]
+    assert (tmp_path / "sample" / "texts.csv").read_text() == source.read_text()  # the records byte for byte
 
 
 # ---- prompts ------------------------------------------------------------------------------------------
@@ -264,8 +267,12 @@ def test_table_differences_name_the_column_and_show_examples() -> None:
     typed, _ = compare_tables(expected, expected.assign(total=["1", "2", "3"]))
     assert typed[0].kind == "dtype" and "column 'total' holds string values, the original float" in typed[0].message
     upper, _ = compare_tables(expected, expected.assign(region=expected.region.str.upper()))
+    assert upper[0].message == "column 'region' differs in 3 of 3 rows matched by 'id' (id 1, 2, 3)"
+    assert upper[0].examples[0] == {"id": 1, "original": "north", "rewrite": "NORTH"}
+    anonymous = expected.drop(columns="id")  # no column identifies the rows: compared as multisets
+    upper, _ = compare_tables(anonymous, anonymous.assign(region=anonymous.region.str.upper()))
     assert "3 row(s) of the original are missing" in upper[0].message and "['region']" in upper[0].message
-    assert upper[0].examples[0] == {"id": 1, "region": "north", "total": 1.0}
+    assert upper[0].examples[0] == {"region": "north", "total": 1.0}
     values, _ = compare_tables(expected, expected.assign(total=[1.0, 2.5, 3.0]))
     assert values[0].column == "total" and "differs in 1 of 3 rows" in values[0].message
 

@@ -76,8 +76,8 @@ def test_the_loop_converges_sending_each_problem_to_the_part_that_caused_it(orde
     # round 1: the engine's column check refused a projection; only data preparation is asked again
     first = report.rounds[0]
     assert [(c.part, c.prompt, c.version, c.check) for c in first.calls] == [
-        ("prepare", "prepare", "1", "accepted"), ("label", "label", "1", "accepted"),
-        ("encoder", "encode", "1", "accepted")]
+        ("prepare", "prepare", "2", "accepted"), ("label", "label", "2", "accepted"),
+        ("encoder", "encode", "2", "accepted")]
     calls = {c.part: c for c in first.calls}
     assert calls["prepare"].attempts == 3 and calls["prepare"].retried_on == ["HTTP 429", "HTTP 500"]
     assert calls["encoder"].retried_on == ["no answer within 1 s"] and calls["label"].usage["total_tokens"] > 0
@@ -108,13 +108,15 @@ def test_the_loop_converges_sending_each_problem_to_the_part_that_caused_it(orde
     # the report on disk is the same story, and the module plugs into a PipelineSpec run on full data
     saved = json.loads(report_file.read_text())
     assert saved["verdict"] == "verified" and len(saved["rounds"]) == 4
-    assert saved["prompts"]["prepare"]["version"] == "1" and saved["llm"]["model"] == "scripted"
+    assert saved["prompts"]["prepare"]["version"] == "2" and saved["llm"]["model"] == "scripted"
     assert saved["lineage"]["total"] == ["orders.discount", "orders.quantity", "products.unit_price"]
     module = load(out)
     frames = {name: pd.read_csv(FIXTURES / "orders" / f"{name}.csv") for name in ("orders", "products")}
     prepared = module.PIPELINE.plan(frames).to_pandas()
     assert list(prepared.columns) == ["order_id", "category", "region", "quantity", "total", "label"]
-    assert "Verified on the first 200 rows" in out.read_text() and "Prompts of the accepted answers: refine_columns v1"
+    header = " ".join(out.read_text().split('"""')[1].split())
+    assert "Verified on every row of orders.csv, products.csv" in header
+    assert "Prompts of the accepted answers: retry v1, retry v1, retry v1" in header
 
 
 def test_unsafe_empty_and_non_code_answers_are_refused_and_never_run(orders: Session, tmp_path: Path) -> None:
@@ -200,7 +202,7 @@ def test_the_cli_writes_a_verified_module_that_the_dagster_asset_factory_takes(
     assert status == 0, printed
     assert "VERIFIED after 1 round(s)" in printed and "parts: prepare = build_user_table()" in printed
     report = json.loads((tmp_path / "pipelines" / "user_activity.report.json").read_text())
-    assert report["sources"][0] == {"name": "users", "file": "users.csv", "key": "user_id", "sample_rows": 25}
+    assert report["sources"][0] == {"name": "users", "file": "users.csv", "key": "user_id", "rows": 25}
     from lester_dagster.orchestration.asset_factory import build_pipeline_assets
 
     spec = load(out).PIPELINE

@@ -1,8 +1,10 @@
 """LLM-assisted rewrite of messy pipeline scripts into declarative PipelineSpecs, verified by running the
-original and the rewrite side by side on sample data (`lester-dagster rewrite`).
+original and the rewrite side by side, in an operating-system sandbox, on every row of the data or a
+covering sample (`lester-dagster rewrite`); a verified module is loaded with `load_verified`.
 
-    from lester_dagster.rewrite import LLMConfig, OpenAIChat, RewriteOptions, rewrite
+    from lester_dagster.rewrite import LLMConfig, OpenAIChat, RewriteOptions, load_verified, rewrite
     report = rewrite("messy.py", RewriteOptions(data=Path("data")), OpenAIChat(LLMConfig.resolve()))
+    PIPELINE = load_verified("messy_declarative.py").PIPELINE
 
 Nothing heavy is imported here: the sandbox's child process imports this package before it limits its
 own memory, so the names below are loaded on first use.
@@ -16,10 +18,11 @@ from typing import Any
 _EXPORTS = {
     "rewrite": "loop", "start": "loop", "run_rounds": "loop", "RewriteOptions": "loop",
     "RewriteReport": "report", "LLMConfig": "llm", "OpenAIChat": "llm", "Completion": "llm",
-    "Limits": "sandbox", "Tolerance": "compare",
+    "Limits": "sandbox", "SandboxUnavailable": "sandbox", "Tolerance": "compare", "load_verified": "deploy",
+    "UnverifiedModule": "deploy",
 }
-__all__ = ["Completion", "LLMConfig", "Limits", "OpenAIChat", "RewriteOptions", "RewriteReport", "Tolerance",
-           "rewrite", "run_rounds", "start"]
+__all__ = ["Completion", "LLMConfig", "Limits", "OpenAIChat", "RewriteOptions", "RewriteReport", "SandboxUnavailable",
+           "Tolerance", "UnverifiedModule", "load_verified", "rewrite", "run_rounds", "start"]
 
 
 def __getattr__(name: str) -> Any:

@@ -1,7 +1,9 @@
-"""The rewrite loop: split the messy script, run it on a sample, ask the LLM for each part (data
-preparation, label, feature encoding), check every answer, run the assembled pipeline module next to
-the original, compare, and send errors and differences back to the conversation that caused them,
-until the rewrite is proven equivalent on the sample or the rounds run out."""
+"""The rewrite loop: split the messy script, run it in the sandbox on every row of its data (or a
+covering sample), ask the LLM for each part (data preparation, label, feature encoding), check every
+answer, run the assembled pipeline module in the sandbox on the same data, compare, and send errors and
+differences back to the conversation that caused them, until the rewrite is proven equivalent or the
+rounds run out. What goes back to the LLM from a run is only the comparison's summary and error
+messages, with the values of columns the original never outputs redacted (`redact.py`)."""
 
 from __future__ import annotations
 
@@ -12,18 +14,21 @@ import tempfile
 import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from lester_dagster.errors import CodeRejected, LLMError, RewriteError
 from lester_dagster.rewrite.assemble import RESERVED, Assembled, assemble
-from lester_dagster.rewrite.compare import Tolerance, compare_outputs, kind_of
+from lester_dagster.rewrite.compare import Tolerance, compare_outputs, kind_of, redacted
+from lester_dagster.rewrite.cover import Coverage, covering_sample, whole_data
+from lester_dagster.rewrite.deploy import module_hash
 from lester_dagster.rewrite.llm import ChatClient, Message
 from lester_dagster.rewrite.prompts import Prompt, load_prompt
+from lester_dagster.rewrite.redact import Redactor, build_redactor
 from lester_dagster.rewrite.report import VERIFIED, Call, RewriteReport, Round, atomic_write
 from lester_dagster.rewrite.safety import ALLOWED_MODULES, Required, check_code, extract_code
-from lester_dagster.rewrite.sandbox import Limits, RunOutcome, run_job
-from lester_dagster.rewrite.sources import Inputs, bind_inputs, describe_source, write_sample
+from lester_dagster.rewrite.sandbox import Limits, RunOutcome, run_job, sandbox_backend, sandbox_path
+from lester_dagster.rewrite.sources import Inputs, bind_inputs, describe_source
 from lester_dagster.rewrite.split import ScriptParts, split_script
 
 PARTS = ("prepare", "label", "encoder")
@@ -32,6 +37,7 @@ PROMPT_NAMES = ("system", "prepare", "refine_sources", "refine_columns", "encode
 # artifact that differs, or stage that failed -> the part whose conversation hears about it
 _BLAME = {"prepared": "prepare", "X": "encoder", "y": "label", "prepare": "prepare", "label": "label",
           "encode": "encoder"}
+_ANSWER_KEPT = 4000  # characters of an answer without code (a refusal, say) kept in the report
 
 
 @dataclass(frozen=True)
@@ -42,7 +48,7 @@ class RewriteOptions:
     out: Path | None = None  # default: <script dir>/<script stem>_declarative.py
     report: Path | None = None  # default: next to out, <out stem>.report.json
     max_rounds: int = 5
-    sample_rows: int = 200
+    sample_rows: int | None = None  # None: every row of every source; N: a covering sample of about N rows each
     limits: Limits = field(default_factory=Limits)
     tolerance: Tolerance = field(default_factory=Tolerance)
     functions: Mapping[str, str | None] = field(default_factory=dict)  # role -> function name overrides
@@ -53,6 +59,7 @@ class RewriteOptions:
     keep_unverified: bool = False
     prompts: Path | None = None
     workdir: Path | None = None  # keep the sample and every run here (default: a temporary folder)
+    prompt_examples: int = 3  # rows of each source shown in the prompts (0: column names and types only)
 
     def out_path(self, script: Path) -> Path:
         return self.out or script.with_name(f"{script.stem}_declarative.py")
@@ -99,25 +106,41 @@ class Candidate:
 
 @dataclass
 class Session:
-    """What is known before the first LLM call: the script's parts, its inputs, the sample and the
-    original's outputs on it, the prompts, and where runs go."""
+    """What is known before the first LLM call: the script's parts, its inputs, the data both versions
+    run on (every row, or a covering sample) and the original's outputs on it, the prompts, and where
+    runs go."""
 
     script: Path
     options: RewriteOptions
     parts: ScriptParts
     inputs: Inputs
     workdir: Path
-    sample: dict[str, Path]
+    data: dict[str, Path]  # source -> its file on the host
+    coverage: Coverage
+    backend: str
     original: RunOutcome
     prompts: dict[str, Prompt]
     label: str
     name: str
     report: RewriteReport
     cleanup: bool = False
+    _redactor: list[Redactor] = field(default_factory=list)  # built on first use: it reads every source
 
     @property
     def sources(self) -> dict[str, str | None]:
         return {s.name: s.key for s in self.inputs.sources}
+
+    def redact(self, text: str) -> str:
+        """`text` without the values of columns the original never outputs (see redact.py)."""
+        if not self._redactor:
+            import pandas as pd
+
+            frames = {s.name: pd.read_csv(self.data[s.name]) for s in self.inputs.sources}
+            public = [self.parts.source, *(p.template for p in self.prompts.values()),
+                      *(c.task for c in _conversations(self).values())]
+            output = self.original.prepared if self.original.prepared is not None else pd.DataFrame()
+            self._redactor.append(build_redactor(frames, output, public))
+        return self._redactor[0](text)
 
     def close(self) -> None:
         if self.cleanup:
@@ -126,7 +149,8 @@ class Session:
 
 def rewrite(script: str | Path, options: RewriteOptions, client: ChatClient) -> RewriteReport:
     """Runs the whole rewrite; returns the report (also written to disk). Raises RewriteError subclasses
-    only for problems found before any work is done (no such function, no such file, bad prompts)."""
+    only for problems found before any work is done (no such function, no such file, bad prompts, no
+    sandbox)."""
     session = start(script, options)
     try:
         if session.report.verdict == "original-failed":
@@ -137,8 +161,14 @@ def rewrite(script: str | Path, options: RewriteOptions, client: ChatClient) -> 
 
 
 def start(script: str | Path, options: RewriteOptions) -> Session:
-    """Splits the script, writes the sample and runs the original on it."""
+    """Splits the script, chooses the data (all rows, or a covering sample) and runs the original on it in
+    the sandbox. Raises SandboxUnavailable before anything runs when no sandbox can be built."""
     script = Path(script).resolve()
+    # Relative paths would be read inside the sandbox, from its own working folder: resolve them here.
+    options = replace(options, data=Path(options.data).resolve(),
+                      workdir=Path(options.workdir).resolve() if options.workdir is not None else None,
+                      out=Path(options.out).resolve() if options.out is not None else None,
+                      report=Path(options.report).resolve() if options.report is not None else None)
     out, report_path = options.out_path(script).resolve(), options.report_path(script).resolve()
     if script in (out, report_path) or out == report_path:
         raise RewriteError(f"--out {out} and --report {report_path} must differ from the messy script and from each "
@@ -147,11 +177,12 @@ def start(script: str | Path, options: RewriteOptions) -> Session:
     inputs = bind_inputs(parts.parameters("prepare"), Path(options.data), parts.string_constants(), options.inputs,
                          options.keys)
     prompts = {name: load_prompt(name, options.prompts) for name in PROMPT_NAMES}
+    backend = sandbox_backend()
     cleanup = options.workdir is None
     workdir = Path(tempfile.mkdtemp(prefix="lester-rewrite-")) if cleanup else Path(options.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     try:
-        return _run_original(script, options, parts, inputs, prompts, workdir, cleanup)
+        return _run_original(script, options, parts, inputs, prompts, workdir, cleanup, backend)
     except BaseException:
         if cleanup:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -159,27 +190,34 @@ def start(script: str | Path, options: RewriteOptions) -> Session:
 
 
 def _run_original(script: Path, options: RewriteOptions, parts: ScriptParts, inputs: Inputs,
-                  prompts: dict[str, Prompt], workdir: Path, cleanup: bool) -> Session:
-    sample = write_sample(inputs.sources, options.sample_rows, workdir / "sample")
+                  prompts: dict[str, Prompt], workdir: Path, cleanup: bool, backend: str) -> Session:
+    if options.sample_rows is None:
+        data, coverage = whole_data(inputs.sources)
+    else:
+        data, coverage = covering_sample(inputs.sources, options.sample_rows, _fresh(workdir / "sample"),
+                                         parts.string_constants(), parts.number_constants())
     report = RewriteReport(
         script=str(script), data=str(options.data), sample_rows=options.sample_rows,
-        sources=[{"name": s.name, "file": s.file.name, "key": s.key, "sample_rows": _count_rows(sample[s.name])}
+        sources=[{"name": s.name, "file": s.file.name, "key": s.key, "rows": coverage.sources[s.name].rows}
                  for s in inputs.sources],
         split={"functions": parts.functions, "how": parts.reasons, "arguments": inputs.arguments},
         prompts={name: p.describe() for name, p in prompts.items()},
+        verification={"sandbox": backend, "data": coverage.describe(), "coverage": coverage.to_dict()},
     )
     original = run_job(
-        {"mode": "messy", "script": str(script), "functions": parts.functions,
-         "arguments": inputs.messy_arguments(workdir / "sample")},
-        _fresh(workdir / "original"), options.limits,
+        {"mode": "messy", "script": sandbox_path("code", script.name), "functions": parts.functions,
+         "arguments": inputs.messy_arguments(PurePosixPath(sandbox_path("data"))),
+         "sampled": options.sample_rows is not None},
+        # the script and the modules beside it, which it may import
+        _fresh(workdir / "original"), options.limits, code=sorted({script, *script.parent.glob("*.py")}),
+        data=list(data.values()),
     )
     name = options.name or re.sub(r"\W", "_", script.stem)
-    session = Session(script, options, parts, inputs, workdir, sample, original, prompts, options.label, name,
-                      report, cleanup)
+    session = Session(script, options, parts, inputs, workdir, data, coverage, backend, original, prompts,
+                      options.label, name, report, cleanup)
     if not original.ok:
         report.verdict = "original-failed"
-        report.reason = (f"the messy script itself fails on the sample ({original.summary()}); a rewrite cannot be "
-                         "verified against it. Fix the script or the data, or raise --sample-rows / --timeout.")
+        report.reason = _why_original_failed(original, parts, options)
         report.original = {"error": original.error, "stderr": original.stderr_tail[-2000:]}
         report.save(options.report_path(script))
         return session
@@ -194,6 +232,24 @@ def _run_original(script: Path, options: RewriteOptions, parts: ScriptParts, inp
                        "seconds": round(original.seconds, 2)}
     report.save(options.report_path(script))
     return session
+
+
+def _why_original_failed(original: RunOutcome, parts: ScriptParts, options: RewriteOptions) -> str:
+    """Whose fault: the script's own code failed, or the harness could not use what a function returned
+    (then the fix is on our side: which function plays which part)."""
+    error = original.error or {}
+    stage = error.get("stage") or ""
+    on = "on the sample" if options.sample_rows is not None else "on the data"
+    if original.verdict == "error" and not error.get("in_code") and stage in ("encode", "label"):
+        fn = parts.functions[stage]
+        return (f"the messy script ran, but what {fn}() returns cannot be used as the {stage} output "
+                f"({error.get('message', '')}). If another function computes it, name it with --{stage}-fn (for an "
+                "encoding that returns X and y together, pass that function as --label-fn too).")
+    fix = ("raise --timeout / --memory-mb" if original.verdict in ("timeout", "crashed")
+           else "fix the script or the data")
+    more = " or raise --sample-rows" if options.sample_rows is not None else ""
+    return (f"the messy script itself fails {on} ({original.summary()}); a rewrite cannot be verified against it. "
+            f"{fix[0].upper() + fix[1:]}{more}.")
 
 
 def run_rounds(session: Session, client: ChatClient, **overrides: Any) -> RewriteReport:
@@ -237,19 +293,26 @@ def run_rounds(session: Session, client: ChatClient, **overrides: Any) -> Rewrit
             continue
         last = candidate
         outcome = _run_candidate(session, assembled, number)
-        current.run = _run_record(outcome, assembled)
+        current.run = _run_record(outcome, assembled, session)
         comparison = compare_outputs(session.original, outcome, options.tolerance)
-        current.differences = [d.to_dict() for d in comparison.differences]
+        # what leaves the sandbox for the LLM and the report: the summary of differences, redacted
+        differences = [redacted(d, session.redact) for d in comparison.differences]
+        current.differences = [d.to_dict() for d in differences]
         remaining = current.differences
         if outcome.ok and comparison.equal:
             current.verdict = report.verdict = VERIFIED
             report.reason = (f"the rewrite gives the same prepared table ({len(outcome.prepared)} rows), feature "
-                             f"matrix X {list(outcome.X.shape)} and labels as the original on the sample")
+                             f"matrix X {list(outcome.X.shape)} and labels as the original on "
+                             f"{'every row of the data' if options.sample_rows is None else 'a covering sample'}")
             report.lineage = outcome.info.get("lineage", {})
             report.remaining_differences = []
+            report.verification.update(prepared_rows_compared=comparison.rows, float_columns=comparison.precision,
+                                       tolerance={"rtol": options.tolerance.rtol, "atol": options.tolerance.atol},
+                                       seconds={"original": round(session.original.seconds, 2),
+                                                "rewrite": round(outcome.seconds, 2)})
             break
         current.verdict = "run-failed" if not outcome.ok else "differs"
-        _feedback(session, conversations, outcome, comparison.differences, assembled)
+        _feedback(session, conversations, outcome, differences, assembled)
         report.save(report_path)
     if report.verdict not in (VERIFIED, "llm-error"):
         report.verdict = "not-verified"
@@ -266,19 +329,24 @@ def run_rounds(session: Session, client: ChatClient, **overrides: Any) -> Rewrit
 def _conversations(session: Session) -> dict[str, Conversation]:
     prompts, parts, original = session.prompts, session.parts, session.original
     system = prompts["system"].render(allowed_imports=", ".join(ALLOWED_MODULES))
-    schema = _schema(original.prepared)
+    schema = _schema(original.prepared, session.options.prompt_examples)
     sources_text = _sources_text(session)
     signature = _prepare_signature(session)
+    pair = parts.label_from_encoding
     tasks = {
         "prepare": prompts["prepare"].render(
             messy_code=parts.code_for("prepare").rstrip(), function_name=f"{parts.prepare}()", sources=sources_text,
             output_schema=schema, signature=signature),
         "label": prompts["label"].render(
             messy_code=parts.code_for("label").rstrip(), function_name=f"{parts.label}()", prepared_schema=schema,
-            label_column=session.label),
+            label_column=session.label,
+            returns_note=(f"\n* `{parts.label}()` returns the pair (X, y): rewrite only how it computes y, the "
+                          "second value; X is rewritten separately.\n" if pair else "")),
         "encoder": prompts["encode"].render(
             messy_code=parts.code_for("encode").rstrip(), function_name=f"{parts.encode}()", prepared_schema=schema,
-            x_shape=str(tuple(original.X.shape))),
+            x_shape=str(tuple(original.X.shape)),
+            returns_note=(f"\n* `{parts.encode}()` returns the pair (X, y): rewrite only how it computes X, the "
+                          "first value; the label y is rewritten separately.\n" if pair else "")),
     }
     required = {
         "prepare": Required("prepare", params=tuple(session.sources), signature=signature),
@@ -311,6 +379,8 @@ def _ask(conversations: Mapping[str, Conversation], current: Round, client: Chat
             check_code(code, [conversation.required], RESERVED,
                        sources=tuple(session.sources) if part == "prepare" else ())
         except CodeRejected as rejected:
+            if call.code is None:  # a refusal or prose only: keep what the model said
+                call.answer = completion.content[:_ANSWER_KEPT]
             if completion.finish_reason == "length":
                 rejected.problems.append("the answer was cut off at the length limit; answer with shorter code")
             _reject(conversation, rejected, session, current, call)
@@ -367,21 +437,25 @@ def _assemble(session: Session, candidate: Candidate, status: str) -> Assembled:
 
 def _run_candidate(session: Session, assembled: Assembled, number: int) -> RunOutcome:
     folder = _fresh(session.workdir / f"round-{number}")
-    module = folder / "candidate.py"
-    module.write_text(assembled.text, encoding="utf-8")
-    sources = {s.name: str(session.sample[s.name]) for s in session.inputs.sources}
-    return run_job({"mode": "rewrite", "module": str(module), "sources": sources}, folder, session.options.limits)
+    code = _fresh(session.workdir / f"round-{number}-code") / "candidate.py"
+    code.write_text(assembled.text, encoding="utf-8")
+    sources = {s.name: sandbox_path("data", session.data[s.name].name) for s in session.inputs.sources}
+    job = {"mode": "rewrite", "module": sandbox_path("code", code.name), "sources": sources}
+    return run_job(job, folder, session.options.limits, code=code, data=list(session.data.values()))
 
 
-def _run_record(outcome: RunOutcome, assembled: Assembled) -> dict[str, Any]:
+def _run_record(outcome: RunOutcome, assembled: Assembled, session: Session) -> dict[str, Any]:
     record: dict[str, Any] = {"verdict": outcome.verdict, "seconds": round(outcome.seconds, 2)}
     if outcome.error:
         error = outcome.error
-        record.update(stage=error.get("stage"), type=error.get("type"), message=error.get("message"),
+        record.update(stage=error.get("stage"), type=error.get("type"),
+                      message=session.redact(error.get("message", "")),
                       engine_column_check=bool(error.get("engine_column_check")),
                       at=[_where(f, assembled) for f in error.get("frames", [])], last_frame=error.get("last_frame"))
     if outcome.info.get("X_shape"):
         record["X_shape"] = outcome.info["X_shape"]
+    if "heavy_modules" in outcome.info:  # torch & co. imported by the candidate's own code, if any
+        record["heavy_modules"] = outcome.info["heavy_modules"]
     return record
 
 
@@ -399,7 +473,7 @@ def _feedback(session: Session, conversations: Mapping[str, Conversation], outco
     if not outcome.ok:
         error = outcome.error or {}
         part = _blame(error, assembled)
-        text = _error_text(error, assembled, part)
+        text = session.redact(_error_text(error, assembled, part))
         problems.setdefault(part, []).append(text)
         if error.get("engine_column_check"):
             refinement[part] = "refine_columns"
@@ -407,26 +481,29 @@ def _feedback(session: Session, conversations: Mapping[str, Conversation], outco
         part = _BLAME[difference.artifact]
         problems.setdefault(part, []).append(difference.describe())
     if "prepare" in problems and any(d.artifact == "prepared" for d in differences):
-        schema = textwrap.indent(_schema(session.original.prepared), "  ")
+        schema = textwrap.indent(_schema(session.original.prepared, session.options.prompt_examples), "  ")
         problems["prepare"].append("The original's prepared table has these columns:\n" + schema)
     for part, texts in problems.items():
         conversation = conversations[part]
         conversation.last_answer = f"```python\n{conversation.code}\n```"
         failed = not outcome.ok and part == _blame(outcome.error or {}, assembled)
-        outcome_text = ("run on the sample and failed" if failed
-                        else "run on the sample, and its output differs from the original's")
+        data = "the data" if session.options.sample_rows is None else "a covering sample of the data"
+        outcome_text = (f"run on {data} and failed" if failed
+                        else f"run on {data}, and its output differs from the original's")
         _set_feedback(conversation, session, refinement.get(part, "retry"), texts, outcome_text)
         conversation.code = None
 
 
 def _blame(error: Mapping[str, Any], assembled: Assembled) -> str:
-    stage = error.get("stage") or ""
-    if stage in _BLAME:
-        return _BLAME[stage]
+    """The part whose code raised (the innermost frame of an answer's code), else the stage's part. Frames
+    first: the label stage executes data preparation again, and its errors are preparation's."""
     for frame in reversed(error.get("frames", [])):
         origin = assembled.origin(frame["line"])
         if origin:
             return origin[0]
+    stage = error.get("stage") or ""
+    if stage in _BLAME:
+        return _BLAME[stage]
     return "prepare"  # a timeout or crash before any stage: data preparation is where the work is
 
 
@@ -463,10 +540,14 @@ def _write_outputs(session: Session, report: RewriteReport, last: Candidate | No
     out = session.options.out_path(session.script)
     files = ", ".join(s.file.name for s in session.inputs.sources)
     if report.verified and last is not None:
-        status = (f"Verified on the first {session.options.sample_rows} rows of {files}: the same prepared table, "
-                  "feature matrix and labels as the original.")
-        atomic_write(out, _assemble(session, last, status).text)
-        report.output = str(out)
+        on = (f"every row of {files}" if session.options.sample_rows is None
+              else f"a covering sample of {files} ({session.coverage.describe()})")
+        status = (f"Verified on {on}, in the {session.backend} sandbox: the same prepared table, feature matrix and "
+                  f"labels as the original. Load it with lester_dagster.rewrite.deploy.load_verified(path): it "
+                  f"refuses a file whose SHA-256 is not the one in {session.options.report_path(session.script).name}.")
+        text = _assemble(session, last, status).text
+        atomic_write(out, text)
+        report.output, report.module_sha256 = str(out), module_hash(text)
     elif session.options.keep_unverified and last is not None:
         path = out.with_name(f"{out.stem}.unverified.py")
         atomic_write(path, _assemble(session, last, f"NOT VERIFIED ({report.verdict}): {report.reason}").text)
@@ -481,12 +562,14 @@ def _prepare_signature(session: Session) -> str:
 
 
 def _sources_text(session: Session) -> str:
-    return "\n".join(describe_source(s, session.sample[s.name]) for s in session.inputs.sources)
+    outputs = list(session.original.prepared.columns) if session.original.prepared is not None else []
+    return "\n".join(describe_source(s, session.data[s.name], session.options.prompt_examples, outputs)
+                     for s in session.inputs.sources)
 
 
-def _schema(frame: Any) -> str:
+def _schema(frame: Any, examples: int = 2) -> str:
     lines = [f"- {c}: {kind_of(frame[c])} ({frame[c].dtype})" for c in frame.columns]
-    for record in frame.head(2).to_dict("records"):
+    for record in frame.head(min(2, examples)).to_dict("records"):
         shown = {k: (v[:60] + "...") if isinstance(v, str) and len(v) > 60 else v for k, v in record.items()}
         lines.append(f"  example row: {shown}")
     return "\n".join(lines)
@@ -497,10 +580,3 @@ def _fresh(folder: Path) -> Path:
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     return folder
-
-
-def _count_rows(path: Path) -> int:
-    import csv
-
-    with open(path, newline="", encoding="utf-8") as f:
-        return max(0, sum(1 for _ in csv.reader(f)) - 1)

@@ -29,6 +29,7 @@ class Call:
     retried_on: list[str] = field(default_factory=list)
     finish_reason: str | None = None
     code: str | None = None  # the code cut out of the answer
+    answer: str | None = None  # the whole answer when no code could be cut out of it (a refusal, say)
 
 
 @dataclass
@@ -44,7 +45,7 @@ class Round:
 class RewriteReport:
     script: str
     data: str
-    sample_rows: int
+    sample_rows: int | None  # None: verified on every row of every source
     sources: list[dict[str, Any]] = field(default_factory=list)
     split: dict[str, Any] = field(default_factory=dict)
     llm: dict[str, Any] = field(default_factory=dict)
@@ -57,6 +58,10 @@ class RewriteReport:
     output: str | None = None
     unverified_output: str | None = None
     lineage: dict[str, list[str]] = field(default_factory=dict)  # the verified rewrite's column lineage
+    # what the verdict rests on: the sandbox, the data (all rows or a covering sample, with coverage), the
+    # prepared rows compared and how each float column was compared
+    verification: dict[str, Any] = field(default_factory=dict)
+    module_sha256: str | None = None  # of the written module: `deploy.load_verified` loads only these bytes
 
     @property
     def verified(self) -> bool:
@@ -75,14 +80,17 @@ class RewriteReport:
                 "in-progress": "in progress"}.get(self.verdict, self.verdict)
         lines = [f"rewrite of {self.script}: {head}"]
         if self.sources:
-            lines.append("  sample: first " + f"{self.sample_rows} rows of " + ", ".join(
+            lines.append("  sources: " + ", ".join(
                 f"{s['file']} (key {s['key']})" if s.get("key") else f"{s['file']} (no key: rows by content)"
                 for s in self.sources))
+        if self.verification.get("data"):
+            lines.append(f"  verified on {self.verification['data']} (in the {self.verification.get('sandbox')} "
+                         "sandbox)")
         if self.split:
             functions = self.split.get("functions", {})
             lines.append("  parts: " + ", ".join(f"{role} = {fn}()" for role, fn in functions.items()))
         if self.original.get("rows") is not None:
-            lines.append(f"  original on the sample: {self.original['rows']} prepared rows x "
+            lines.append(f"  original: {self.original['rows']} prepared rows x "
                          f"{len(self.original.get('columns', []))} columns, X {self.original.get('X_shape')}, "
                          f"{self.original.get('positives')} positive labels")
         for r in self.rounds:
@@ -91,6 +99,8 @@ class RewriteReport:
             for c in r.calls:
                 for problem in c.problems[:4]:
                     lines.append(f"      {c.part} refused: {_one_line(problem)}")
+                if c.answer is not None:
+                    lines.append(f"      {c.part} answered: {_one_line(c.answer)}")
             run = r.run
             if run.get("verdict") == "skipped":
                 lines.append(f"    run: skipped ({run.get('why', 'not every part was accepted')})")
@@ -106,7 +116,8 @@ class RewriteReport:
         if self.reason:
             lines.append(f"  {'why' if not self.verified else 'result'}: {self.reason}")
         if self.output:
-            lines.append(f"  wrote {self.output}")
+            lines.append(f"  wrote {self.output} (sha256 {str(self.module_sha256)[:16]}...; load it with "
+                         "lester_dagster.rewrite.deploy.load_verified)")
         if self.unverified_output:
             lines.append(f"  wrote the last, unverified candidate to {self.unverified_output}")
         return "\n".join(lines)

@@ -1,8 +1,11 @@
 """Checks on an LLM answer before anything runs: the code is cut out of the reply, parsed, and refused
 (with reasons that go back to the LLM) if a required function is missing or has the wrong parameters,
-if it imports something outside an allow-list, touches files, the network or processes, or reaches
-for exec/eval/dunder tricks. This is a guard against mistakes and obvious escapes, not a security
-boundary: the sandboxed run (`sandbox.py`) is the second line."""
+if it imports something outside an allow-list, touches files, the network or processes, reaches for
+exec/eval/dunder tricks, walks attribute chains to modules it may not import (`pd.io.common.os`,
+`np.ctypeslib.ctypes`, `getattr` by name or passed around as a value), or inspects its environment
+(working folder, environment variables, clock, unseeded randomness), which would let it behave one way
+when verified and another when deployed. This is the first line and the LLM's feedback, not the security
+boundary: every run happens in the operating-system sandbox (`sandbox.py`)."""
 
 from __future__ import annotations
 
@@ -16,19 +19,37 @@ from lester_dagster.errors import CodeRejected
 ALLOWED_MODULES = (
     "__future__", "pandas", "numpy", "sklearn", "scipy", "vaderSentiment", "math", "re", "datetime", "typing",
     "functools", "collections", "itertools", "statistics", "string", "decimal", "dataclasses",
-    "lester_dagster.engine", "lester_dagster.features", "lester_dagster.pipeline", "lester_dagster.errors",
+    "lester_dagster.engine", "lester_dagster.features", "lester_dagster.errors",
 )
 # Submodules that read or write files, even under an allowed package (pandas.io, scipy.io, ...).
 _FORBIDDEN_PARTS = frozenset(
     {"io", "os", "sys", "subprocess", "socket", "pathlib", "shutil", "pickle", "marshal", "shelve", "ctypes",
      "urllib", "http", "requests", "importlib", "builtins", "tempfile", "glob", "multiprocessing", "threading",
-     "asyncio", "signal", "compression"}
+     "asyncio", "signal", "compression", "datasets", "ctypeslib", "posix", "nt", "_posixsubprocess", "mmap",
+     "fcntl", "resource", "gc", "inspect", "code", "codeop", "pty", "pdb", "runpy", "site", "sysconfig",
+     "platform", "getpass", "uuid", "codecs", "webbrowser", "ftplib", "smtplib", "joblib", "loky", "npyio",
+     "distutils"}
 )
+# Attributes that reach the interpreter's internals (frames, code objects, globals) or the process.
+_INTERNAL_ATTRIBUTES = frozenset(
+    {"gi_frame", "gi_code", "cr_frame", "cr_code", "ag_frame", "ag_code", "f_globals", "f_locals", "f_builtins",
+     "f_back", "f_code", "tb_frame", "tb_next", "co_code", "func_globals", "mro", "open", "open_memmap", "CDLL",
+     "PyDLL", "cdll", "pydll", "dlopen", "LoadLibrary", "eval", "getpid", "getppid", "getuid", "killpg",
+     "fdopen", "dup2", "Formatter", "get_field", "attrgetter", "methodcaller"}  # attribute walks by string
+)
+# What a run could use to tell a verification run from a deployed one, or to differ between runs.
+_ENVIRONMENT = frozenset(
+    {"getcwd", "getcwdb", "environ", "environb", "getenv", "putenv", "unsetenv", "gethostname", "uname",
+     "cpu_count", "urandom", "getlogin", "now", "today", "utcnow", "perf_counter", "monotonic", "process_time"}
+)
+_SEEDED_RANDOM = frozenset({"default_rng", "RandomState", "Generator", "SeedSequence", "PCG64", "MT19937", "Philox",
+                            "SFC64", "BitGenerator"})
 _FORBIDDEN_CALLS = frozenset(
     {"exec", "eval", "compile", "__import__", "open", "input", "breakpoint", "globals", "locals", "vars", "help",
-     "memoryview", "exit", "quit"}
+     "memoryview", "exit", "quit", "hash", "id"}
 )
-_ATTRIBUTE_BUILTINS = frozenset({"getattr", "setattr", "delattr", "hasattr"})  # fine with a plain constant name
+# fine only when called directly with a constant name, which is then checked like `.name`
+_ATTRIBUTE_BUILTINS = frozenset({"getattr", "setattr", "delattr", "hasattr"})
 _ALLOWED_DUNDERS = frozenset({"__init__", "__name__", "__class__"})
 _IO_ATTRIBUTES = frozenset(
     {f"read_{k}" for k in ("csv", "table", "fwf", "json", "html", "xml", "excel", "parquet", "feather", "orc",
@@ -99,8 +120,9 @@ def check_code(code: str, required: Sequence[Required], reserved: Iterable[str] 
     path_problems: list[str] = []
     column_problems: list[str] = []
     _check_top_level(tree, set(reserved), problems)
+    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
     for node in ast.walk(tree):
-        _check_node(node, problems, path_problems, column_problems)
+        _check_node(node, problems, path_problems, column_problems, called)
     functions = {s.name: s for s in tree.body if isinstance(s, ast.FunctionDef)}
     for want in required:
         _check_signature(want, functions.get(want.name), functions, path_problems if sources else problems)
@@ -133,7 +155,8 @@ def _check_top_level(tree: ast.Module, reserved: set[str], problems: list[str]) 
             problems.append(f"line {statement.lineno}: do not define {name!r}; it is defined for you.")
 
 
-def _check_node(node: ast.AST, problems: list[str], path_problems: list[str], column_problems: list[str]) -> None:
+def _check_node(node: ast.AST, problems: list[str], path_problems: list[str], column_problems: list[str],
+                called: set[int]) -> None:
     line = getattr(node, "lineno", "?")
     if isinstance(node, ast.Import):
         for alias in node.names:
@@ -148,32 +171,62 @@ def _check_node(node: ast.AST, problems: list[str], path_problems: list[str], co
                     problems.append(f"line {line}: 'from {node.module} import *' hides what is used; import names.")
                 elif alias.name in _IO_ATTRIBUTES or alias.name in _FORBIDDEN_PARTS:
                     path_problems.append(f"line {line}: imports {alias.name!r}, which reads or writes files.")
+                elif (node.module or "").split(".")[-1] == "random" and alias.name not in _SEEDED_RANDOM:
+                    problems.append(f"line {line}: {node.module}.{alias.name} is unseeded randomness; use "
+                                    "np.random.default_rng(<constant seed>).")
+                else:
+                    _check_attribute_name(alias.name, line, problems, path_problems, owner=None)
     elif isinstance(node, ast.Name):
         if node.id in _FORBIDDEN_CALLS:
-            problems.append(f"line {line}: {node.id} is not allowed (no dynamic code, files or introspection).")
+            problems.append(f"line {line}: {node.id} is not allowed (no dynamic code, files, introspection or "
+                            "per-process values).")
+        elif node.id in _ATTRIBUTE_BUILTINS and id(node) not in called:
+            # functools.reduce(getattr, ["io", "common", "os"], pd) walks any chain: only direct calls are checked
+            problems.append(f"line {line}: {node.id} may only be called directly, with a constant attribute name.")
         elif node.id.startswith("__") and node.id.endswith("__"):
             problems.append(f"line {line}: {node.id} is not allowed.")
         elif node.id in ("Path", "PurePath"):
             path_problems.append(f"line {line}: {node.id}: sources arrive as tables, not paths.")
     elif isinstance(node, ast.Attribute):
-        if node.attr.startswith("__") and node.attr.endswith("__") and node.attr not in _ALLOWED_DUNDERS:
-            problems.append(f"line {line}: attribute {node.attr} is not allowed.")
-        elif node.attr in _PROCESS_ATTRIBUTES:
-            problems.append(f"line {line}: .{node.attr} starts or controls processes; that is not allowed.")
-        elif node.attr in _IO_ATTRIBUTES:
-            path_problems.append(f"line {line}: .{node.attr} reads or writes files; sources arrive as tables.")
-        elif node.attr in ("execute", "to_pandas"):
+        owner = node.value.id if isinstance(node.value, ast.Name) else None
+        _check_attribute_name(node.attr, line, problems, path_problems, owner)
+        if node.attr in ("execute", "to_pandas"):
             problems.append(
                 f"line {line}: .{node.attr}() runs the plan; return the Table instead, so the engine can track "
                 "provenance."
             )
+    elif isinstance(node, ast.keyword) and node.arg in ("dir_fd", "opener", "src_dir_fd", "dst_dir_fd"):
+        problems.append(f"line {line}: the keyword {node.arg} opens files relative to a descriptor; not allowed.")
     elif isinstance(node, ast.Call):
-        _check_call(node, problems, column_problems)
+        _check_call(node, problems, path_problems, column_problems)
     elif isinstance(node, ast.Constant) and isinstance(node.value, str):
         if _FORMAT_DUNDER.search(node.value):
             problems.append(f"line {line}: a format string that reads attributes is not allowed.")
         elif _PATH_LITERAL.search(node.value.strip()) and "\n" not in node.value:
             path_problems.append(f"line {line}: {node.value!r} looks like a file path; sources arrive as tables.")
+
+
+def _check_attribute_name(name: str, line: object, problems: list[str], path_problems: list[str],
+                          owner: str | None) -> None:
+    """The rules for `x.name`, `getattr(x, "name")` and `from m import name` alike."""
+    if name.startswith("__") and name.endswith("__"):
+        if name not in _ALLOWED_DUNDERS:
+            problems.append(f"line {line}: attribute {name} is not allowed.")
+    elif name.startswith("_") and owner not in ("self", "cls"):
+        problems.append(f"line {line}: the private attribute {name} is not allowed (only self._name in your own "
+                        "classes).")
+    elif name in _FORBIDDEN_PARTS:
+        problems.append(f"line {line}: attribute {name!r} reaches a module you may not import (file, process or "
+                        "interpreter access); for a column write table[\"{name}\"].")
+    elif name in _PROCESS_ATTRIBUTES:
+        problems.append(f"line {line}: .{name} starts or controls processes; that is not allowed.")
+    elif name in _INTERNAL_ATTRIBUTES:
+        problems.append(f"line {line}: .{name} reaches files, processes or the interpreter's internals; not allowed.")
+    elif name in _ENVIRONMENT:
+        problems.append(f"line {line}: .{name} reads the environment (working folder, variables, host or clock); "
+                        "the rewrite must compute the same in every run, from its inputs only.")
+    elif name in _IO_ATTRIBUTES:
+        path_problems.append(f"line {line}: .{name} reads or writes files; sources arrive as tables.")
 
 
 def _check_module(module: str, line: object, problems: list[str]) -> None:
@@ -189,14 +242,65 @@ def _allowed_list() -> str:
     return ", ".join(ALLOWED_MODULES)
 
 
-def _check_call(node: ast.Call, problems: list[str], column_problems: list[str]) -> None:
+def _check_call(node: ast.Call, problems: list[str], path_problems: list[str], column_problems: list[str]) -> None:
     line = node.lineno
-    if isinstance(node.func, ast.Name) and node.func.id in _ATTRIBUTE_BUILTINS:
+    func = node.func
+    if isinstance(func, ast.Name) and func.id in _ATTRIBUTE_BUILTINS:
         name = node.args[1] if len(node.args) > 1 else None
-        if not (isinstance(name, ast.Constant) and isinstance(name.value, str) and not name.value.startswith("__")):
-            problems.append(f"line {line}: {node.func.id} needs a plain attribute name as a string constant.")
-    if isinstance(node.func, ast.Attribute) and node.func.attr in ("project", "filter"):
-        _check_lambda_arity(node, node.func.attr, column_problems)
+        if not (isinstance(name, ast.Constant) and isinstance(name.value, str)):
+            problems.append(f"line {line}: {func.id} needs a plain attribute name as a string constant.")
+        else:
+            owner = node.args[0].id if node.args and isinstance(node.args[0], ast.Name) else None
+            _check_attribute_name(name.value, line, problems, path_problems, owner)
+    called = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    constants = [a.value for a in [*node.args, *(k.value for k in node.keywords)]
+                 if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+    clock = {"now", "today"} & {c.strip().lower() for c in constants}
+    if called in ("to_datetime", "Timestamp", "datetime64") and clock:
+        problems.append(f"line {line}: {called}('now'/'today') reads the clock; the rewrite must compute the same "
+                        "in every run, from its inputs only.")
+    if _is_unseeded_random(node):
+        problems.append(f"line {line}: unseeded randomness ({ast.unparse(func)}); pass a constant seed (e.g. "
+                        "np.random.default_rng(0), random_state=0) so every run computes the same.")
+    if called in ("filter", "query") and node.args and isinstance(node.args[0], ast.Constant) \
+            and isinstance(node.args[0].value, str):
+        _check_query(node.args[0].value, line, problems, path_problems)
+    if isinstance(func, ast.Attribute) and func.attr in ("project", "filter"):
+        _check_lambda_arity(node, func.attr, column_problems)
+
+
+def _is_unseeded_random(node: ast.Call) -> bool:
+    """np.random.rand(...) and friends; default_rng() / RandomState() without a constant seed;
+    .sample(...) / .shuffle(...) without random_state."""
+    func = node.func
+    if not isinstance(func, ast.Attribute):
+        return False
+    seeded = any(isinstance(a, ast.Constant) and a.value is not None for a in node.args) or any(
+        k.arg in ("seed", "random_state") and isinstance(k.value, ast.Constant) and k.value.value is not None
+        for k in node.keywords)
+    inside_random = isinstance(func.value, ast.Attribute) and func.value.attr == "random" or (
+        isinstance(func.value, ast.Name) and func.value.id == "random")
+    if inside_random:
+        return func.attr not in _SEEDED_RANDOM or not seeded
+    if func.attr in _SEEDED_RANDOM - {"Generator", "BitGenerator"}:
+        return not seeded
+    if func.attr in ("sample", "shuffle", "permutation"):
+        return not any(k.arg == "random_state" and isinstance(k.value, ast.Constant) and k.value.value is not None
+                       for k in node.keywords)
+    return False
+
+
+def _check_query(query: str, line: object, problems: list[str], path_problems: list[str]) -> None:
+    """A query string runs as an expression over the columns: the same attribute rules apply inside it."""
+    python = re.sub(r"`[^`]*`", "_column", query).replace("@", "")
+    try:
+        tree = ast.parse(python, mode="eval")
+    except SyntaxError:
+        return  # the engine reports what it cannot parse, with the column names
+    for sub in ast.walk(tree):
+        if isinstance(sub, ast.Attribute):
+            owner = sub.value.id if isinstance(sub.value, ast.Name) else None
+            _check_attribute_name(sub.attr, line, problems, path_problems, owner)
 
 
 def _check_lambda_arity(node: ast.Call, verb: str, column_problems: list[str]) -> None:

@@ -1,14 +1,14 @@
 """The messy script's inputs: which CSV file each parameter of its preparation function reads, each
-source's key column, and the sample (the first rows of every source) that both versions run on."""
+source's key column, and how a source is described to the LLM. What both versions run on (all rows, or
+a covering sample) is `cover.py`'s."""
 
 from __future__ import annotations
 
-import csv
 import keyword
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import pandas as pd
 
@@ -34,7 +34,8 @@ class Inputs:
     sources: tuple[Source, ...]
     arguments: dict[str, str]  # parameter -> source name, or "" for the folder holding every source
 
-    def messy_arguments(self, folder: Path) -> dict[str, str]:
+    def messy_arguments(self, folder: PurePath) -> dict[str, str]:
+        """The arguments of the preparation function when the sources are in `folder` (in the sandbox: /data)."""
         files = {s.name: folder / s.file.name for s in self.sources}
         return {param: str(files[name] if name else folder) for param, name in self.arguments.items()}
 
@@ -116,31 +117,39 @@ def infer_key(file: Path) -> str | None:
     return None
 
 
-def write_sample(sources: Sequence[Source], rows: int, folder: Path) -> dict[str, Path]:
-    """The first `rows` records of every source, written as CSV to `folder` (quoted fields that span
-    lines stay one record)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    out = {}
-    for source in sources:
-        target = folder / source.file.name
-        with open(source.file, newline="", encoding="utf-8") as src, \
-                open(target, "w", newline="", encoding="utf-8") as dst:
-            reader, writer = csv.reader(src), csv.writer(dst)
-            for i, record in enumerate(reader):
-                if i > rows:  # the header plus `rows` records
-                    break
-                writer.writerow(record)
-        out[source.name] = target
-    return out
-
-
-def describe_source(source: Source, file: Path, examples: int = 3) -> str:
-    """For the prompts: the columns and dtypes pandas reads, the key, a few example rows."""
+def describe_source(source: Source, file: Path, examples: int = 3, outputs: Iterable[str] | None = None) -> str:
+    """For the prompts: the columns and dtypes pandas reads, the key, and the first `examples` rows (0:
+    none). Values of columns not in `outputs` (the original's output columns) are shown as their shape
+    only (`2023-01-05` as `9999-99-99`, `anna@mail.example` as `aaaa@aaaa.aaaaaaa`): the format, not the
+    content, of a column the original never outputs reaches the endpoint (see the README)."""
     frame = pd.read_csv(file)
     columns = ", ".join(f"{c} ({frame[c].dtype})" for c in frame.columns)
     key = f"key column {source.key!r}" if source.key else "no key column"
     lines = [f"- `{source.name}` ({key}): {columns}"]
+    shown = None if outputs is None else set(outputs)
     for record in frame.head(examples).to_dict("records"):
-        shown = {k: (v[:60] + "...") if isinstance(v, str) and len(v) > 60 else v for k, v in record.items()}
-        lines.append(f"    example row: {shown}")
+        row = {k: _example(v) if shown is None or k in shown else _Shape(v) for k, v in record.items()}
+        lines.append(f"    example row: {row}")
+    if examples and shown is not None and set(frame.columns) - shown:
+        lines.append("    (values of columns the original does not output are shown as their shape: 9 for a digit, "
+                     "a / A for a lower / upper case letter)")
     return "\n".join(lines)
+
+
+def _example(value: object) -> object:
+    return value[:60] + "..." if isinstance(value, str) and len(value) > 60 else value
+
+
+class _Shape:
+    """A value written as its shape in a prompt: digits 9, letters a / A, everything else as it is."""
+
+    def __init__(self, value: object) -> None:
+        text = "" if value is None or (isinstance(value, float) and value != value) else str(value)
+        self.text = _SHAPE_TABLE.sub(lambda m: "9" if m.group(0).isdigit() else "A" if m.group(0).isupper() else "a",
+                                     text)[:60]
+
+    def __repr__(self) -> str:
+        return f"<{self.text}>" if self.text else "<empty>"
+
+
+_SHAPE_TABLE = re.compile(r"[^\W_]")

@@ -38,6 +38,11 @@ class ScriptParts:
     def functions(self) -> dict[str, str]:
         return {"prepare": self.prepare, "encode": self.encode, "label": self.label}
 
+    @property
+    def label_from_encoding(self) -> bool:
+        """The encoding function returns (X, y): the label is its second value."""
+        return self.label == self.encode
+
     def parameters(self, role: str) -> list[str]:
         """Parameters of a part's function that have no default: the ones a caller must pass."""
         fn = _functions(ast.parse(self.source))[self.functions[role]]
@@ -53,6 +58,17 @@ class ScriptParts:
     def string_constants(self) -> set[str]:
         nodes = ast.walk(ast.parse(self.source))
         return {n.value for n in nodes if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+
+    def number_constants(self) -> set[float]:
+        """Numbers the script compares or computes with (thresholds, limits), negated ones included."""
+        out = set()
+        for node in ast.walk(ast.parse(self.source)):
+            negative = isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub)
+            value = getattr(node.operand if negative else node, "value", None)
+            if isinstance(node.operand if negative else node, ast.Constant) and isinstance(value, (int, float)) \
+                    and not isinstance(value, bool):
+                out.add(-float(value) if negative else float(value))
+        return out
 
 
 def split_script(path: str | Path, overrides: Mapping[str, str | None] | None = None) -> ScriptParts:
@@ -79,6 +95,9 @@ def split_script(path: str | Path, overrides: Mapping[str, str | None] | None = 
             raise ScriptSplitError(f"--{role}-fn {name!r}: {path} has no top-level function of that name; it has "
                                    f"{sorted(functions)}.")
     consumers = _consumers_of_prepared(tree, functions)
+    # functions that other functions of the script call (drivers aside) are helpers, not a part
+    helpers = {_call_name(c) for name, fn in functions.items() if name not in _NOT_A_PART
+               for c in ast.walk(fn) if isinstance(c, ast.Call)} & set(functions)
     chosen: dict[str, str] = {}
     reasons: dict[str, str] = {}
     for role in ROLES:
@@ -88,13 +107,17 @@ def split_script(path: str | Path, overrides: Mapping[str, str | None] | None = 
         taken = set(chosen.values()) | set(overrides.values())
         scored = sorted(
             ((score, name, why) for name, fn in functions.items() if name not in taken and name not in _NOT_A_PART
-             for score, why in [_score(role, fn, chosen.get("prepare"), consumers)] if score > 0),
+             for score, why in [_score(role, fn, chosen.get("prepare"), consumers, helpers)] if score > 0),
             key=lambda t: (-t[0], t[1]),
         )
+        if not scored and role == "label" and _returns_pair(functions[chosen["encode"]]):
+            chosen[role], reasons[role] = chosen["encode"], f"{chosen['encode']}() returns (X, y)"
+            continue
         if not scored:
             raise ScriptSplitError(
                 f"cannot tell which function of {path} does the {_ROLE_WORDS[role]}; functions: {sorted(functions)}. "
-                f"Name it with --{role}-fn."
+                f"Name it with --{role}-fn" + (" (the encoding function itself when it returns X and y together)"
+                                               if role == "label" else "") + "."
             )
         if len(scored) > 1 and scored[0][0] == scored[1][0]:
             raise ScriptSplitError(
@@ -115,6 +138,12 @@ def split_script(path: str | Path, overrides: Mapping[str, str | None] | None = 
 _ROLE_WORDS = {"prepare": "data preparation", "encode": "feature encoding", "label": "label computation"}
 
 
+def _returns_pair(fn: ast.FunctionDef) -> bool:
+    """Whether a function ends in `return X, y` (a two-element tuple), as encoders that make the labels too do."""
+    returns = [n for n in ast.walk(fn) if isinstance(n, ast.Return) and n.value is not None]
+    return bool(returns) and all(isinstance(r.value, ast.Tuple) and len(r.value.elts) == 2 for r in returns)
+
+
 def _functions(tree: ast.Module) -> dict[str, ast.FunctionDef]:
     return {s.name: s for s in tree.body if isinstance(s, ast.FunctionDef)}
 
@@ -123,8 +152,11 @@ def _tokens(name: str) -> set[str]:
     return {t.lower() for t in re.split(r"_|(?<=[a-z])(?=[A-Z])", name) if t}
 
 
-def _score(role: str, fn: ast.FunctionDef, prepare: str | None, consumers: dict[str, set[str]]) -> tuple[int, str]:
+def _score(role: str, fn: ast.FunctionDef, prepare: str | None, consumers: dict[str, set[str]],
+           helpers: set[str] = frozenset()) -> tuple[int, str]:
     score, why = 0, []
+    if fn.name in helpers:
+        score -= 3  # read_rows(path), called by prepare_orders(): a helper of the part, not the part
     if _tokens(fn.name) & _NAME_HINTS[role]:
         score += 3
         why.append("its name")
