@@ -193,3 +193,19 @@ artifacts_dir: {tmp_path / "artifacts"}
 
         lester_definitions([], [LakeSource("customers", "customer_id", ("customer_id",)),
                                 LakeSource("mails", "mail_id", ("mail_id", "email"), {"email": "customers.email"})])
+
+
+def test_a_rewritten_module_loads_only_as_the_code_its_report_verified(tmp_path: Path) -> None:
+    import json
+
+    from lester_dagster.orchestration.components.pipelines import load_pipeline
+    from lester_dagster.rewrite.deploy import UnverifiedModule, module_hash
+
+    module = tmp_path / "complaints.py"
+    module.write_text("from example_project.declarative_pipeline import WORD_COUNT_PIPELINE as PIPELINE\n")
+    report = tmp_path / "complaints.report.json"
+    report.write_text(json.dumps({"verdict": "verified", "module_sha256": module_hash(module.read_bytes())}))
+    assert load_pipeline(f"{module}:PIPELINE").name == "complaints_word_counts"
+    module.write_text(module.read_text() + "import os  # edited after verification\n")
+    with pytest.raises(UnverifiedModule):
+        load_pipeline(f"{module}:PIPELINE")

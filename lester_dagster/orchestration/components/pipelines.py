@@ -40,7 +40,9 @@ class LesterPipelinesComponent(dg.Component, dg.Model, dg.Resolvable):
     """Provenance-tracking ML pipelines (rewritten or synthesised) as Dagster assets, with the deletion
     sensor, its partial-refresh job, the audit log, asset checks and a refresh schedule."""
 
-    pipelines: Sequence[str] = ()  # "module:attribute" of PipelineSpec (or TablePipeline) objects
+    # "module:attribute" of PipelineSpec (or TablePipeline) objects; "path/to/module.py:PIPELINE" for a module
+    # written by `lester-dagster rewrite`, loaded only as the code its report verified
+    pipelines: Sequence[str] = ()
     sources: Sequence[LakeSourceModel] = ()
     lake_dir: str = "data"
     artifacts_dir: str = "artifacts"
@@ -66,11 +68,19 @@ class LesterPipelinesComponent(dg.Component, dg.Model, dg.Resolvable):
 
 
 def load_pipeline(reference: str) -> TablePipeline:
-    """Imports `module:attribute`, which must be a PipelineSpec (or a TablePipeline)."""
-    module, _, attribute = reference.partition(":")
-    if not attribute:
-        raise ValueError(f"pipeline reference {reference!r} must look like 'package.module:ATTRIBUTE'.")
-    value = getattr(importlib.import_module(module), attribute, None)
+    """Imports `module:attribute` (or `path/to/module.py:attribute`, a module written by `lester-dagster
+    rewrite`, which loads only if its report verified exactly its bytes), which must be a PipelineSpec
+    (or a TablePipeline)."""
+    module, _, attribute = reference.rpartition(":")
+    if not module or not attribute:
+        raise ValueError(f"pipeline reference {reference!r} must look like 'package.module:ATTRIBUTE' or "
+                         "'path/to/rewritten.py:PIPELINE'.")
+    if module.endswith(".py"):
+        from lester_dagster.rewrite.deploy import load_verified
+
+        value = getattr(load_verified(module), attribute, None)
+    else:
+        value = getattr(importlib.import_module(module), attribute, None)
     if not isinstance(value, TablePipeline):
         raise ValueError(f"{reference} is {type(value).__name__}, not a PipelineSpec; point at the pipeline's spec object.")
     return value
