@@ -268,7 +268,8 @@ def test_when_the_harness_cannot_use_a_return_value_it_says_so_and_does_not_blam
 def test_a_relative_workdir_and_data_folder_work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     shop = Path(os.path.relpath(SHOP, tmp_path))
-    session = start(shop / "messy_shop.py", RewriteOptions(data=shop, limits=LIMITS, workdir=Path("work")))
+    session = start(shop / "messy_shop.py", RewriteOptions(data=shop, limits=LIMITS, workdir=Path("work"),
+                                                           out=tmp_path / "shop.py"))
     assert session.original.ok, session.report.reason
     assert session.workdir == tmp_path / "work" and (tmp_path / "work" / "original" / "out" / "X.npy").exists()
 
