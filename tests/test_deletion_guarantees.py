@@ -259,7 +259,11 @@ def _erasure(p: Lester) -> dg.RunRequest:
 def test_a_kill_at_every_commit_point_recovers(point: str, materialised: Path, trace: list[str], tmp_path: Path) -> None:
     occurrences = [t for t in trace if t.startswith(point + "#")]
     assert occurrences, f"a deletion run never passes {point}"
-    for case, occurrence in enumerate(dict.fromkeys([occurrences[0], occurrences[-1]])):
+    # the first and the last time a run passes the point (the last is a pipeline's commit for txn:*); on the
+    # object store, where each case costs many round trips, the last only
+    chosen = [occurrences[-1]] if json.loads((materialised / "project.json").read_text()).get("store") == "s3" \
+        else [occurrences[0], occurrences[-1]]
+    for case, occurrence in enumerate(dict.fromkeys(chosen)):
         root = tmp_path / f"case{case}"
         copy_project(materialised, root)
         p = _open(root)
