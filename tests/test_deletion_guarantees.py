@@ -284,7 +284,7 @@ def test_a_failed_run_is_relaunched_and_a_refiled_request_is_applied_again(leste
     body = {"source": "customers", "keys": [customer], "action": "erase"}
     file_request(p.lake, body)
     (request,) = p.tick().run_requests
-    import lester_dagster.orchestration.asset_factory as factory
+    import lester_dagster.orchestration.pipeline_assets as factory
 
     def broken(*args, **kwargs):
         raise RuntimeError("a bug in this version")

@@ -106,8 +106,15 @@ def test_a_request_that_changes_nothing_in_a_pipeline_keeps_its_versions(lester)
     (entry,) = lake.journal.entries()
     for key in (FEATURES, MODEL, EVALUATION):
         assert io.folder(key).versions() == [1] and io.reflects_through(key) == entry.seq
-    event = instance.get_latest_materialization_event(MODEL).asset_materialization.metadata
-    assert "already reflects" in event["lester/unchanged"].value
+    # an asset the run left as it was gets no new materialisation; the versions asset says what moved
+    materialised = {e.asset_key for e in result.get_asset_materialization_events()}
+    assert PREPARED in materialised and not {FEATURES, MODEL, EVALUATION} & materialised
+    versions = instance.get_latest_materialization_event(dg.AssetKey(["complaints_word_counts", "versions"]))
+    assert versions.run_id == result.run_id
+    assert versions.asset_materialization.metadata["lester/new versions"].value == "prepared"
+    assert versions.asset_materialization.metadata["lester/requests newly reflected"].value == entry.request_id
+    checks = {e.asset_check_key.name: e for e in result.get_asset_check_evaluations()}
+    assert entry.request_id in checks["deleted_data_absent"].description  # the check names the request
     (audit,) = lake.journal.audit_entries()
     report = audit["pipelines"][0]
     assert report["versions_after"] == {**report["versions_before"], "prepared": 2}
@@ -177,9 +184,13 @@ sources:
       references: {{email: customers.customer_email}}}}
 lake_dir: {tmp_path / "lake"}
 artifacts_dir: {tmp_path / "artifacts"}
+owners: ["team:privacy"]
+tags: {{domain: complaints}}
 """
     )
     defs = dg.build_defs_for_component(component)
+    prepared = next(s for s in defs.resolve_all_asset_specs() if s.key == PREPARED)
+    assert prepared.owners == ["team:privacy"] and prepared.tags["domain"] == "complaints"
     keys = {key.to_user_string() for key in defs.resolve_all_asset_keys()}
     assert {"lake/mails", "complaints_word_counts/prepared", "complaints_word_counts/model", "lester/audit_log",
             "lester/requests"} <= keys
@@ -209,3 +220,41 @@ def test_a_rewritten_module_loads_only_as_the_code_its_report_verified(tmp_path:
     module.write_text(module.read_text() + "import os  # edited after verification\n")
     with pytest.raises(UnverifiedModule):
         load_pipeline(f"{module}:PIPELINE")
+
+
+def test_assets_describe_their_own_pipeline_and_carry_code_versions_owners_and_the_lineage_graph(tmp_path: Path) -> None:
+    from example_project.customer_risk import CUSTOMER_RISK
+    from example_project.declarative_pipeline import WORD_COUNT_PIPELINE
+    from lester_dagster.orchestration import LesterTranslator, lester_definitions
+    from tests.lester_project import SOURCES
+
+    translator = LesterTranslator(owners=["team:privacy"], tags={"domain": "complaints"})
+    defs = lester_definitions([WORD_COUNT_PIPELINE, CUSTOMER_RISK], SOURCES, str(tmp_path / "lake"),
+                              str(tmp_path / "artifacts"), translator=translator)
+    specs = {s.key: s for s in defs.resolve_all_asset_specs()}
+    risk, words = dg.AssetKey(["customer_risk", "model"]), MODEL
+    assert specs[risk].description != specs[words].description  # no generic text shared by two models
+    assert "`at_risk`" in specs[risk].description and "16" in specs[risk].description
+    assert "WordCounter" in specs[FEATURES].description
+    assert specs[PREPARED].code_version and specs[PREPARED].code_version != specs[dg.AssetKey(["customer_risk", "prepared"])].code_version
+    assert specs[PREPARED].owners == ["team:privacy"] and specs[PREPARED].tags["domain"] == "complaints"
+
+
+def test_the_lineage_graph_is_on_the_assets_page_and_openlineage_events_go_where_asked(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import base64
+    import json
+
+    events = tmp_path / "openlineage.jsonl"
+    monkeypatch.setenv("LESTER_OPENLINEAGE", str(events))
+    defs, lake, io = project(tmp_path)
+    with dg.instance_for_test() as instance:
+        assert refresh(defs, instance).success
+        metadata = instance.get_latest_materialization_event(PREPARED).asset_materialization.metadata
+    (graph,) = [v.value for k, v in metadata.items() if k.startswith("column lineage graph")][:1]
+    svg = base64.b64decode(graph.split("base64,", 1)[1].split(")", 1)[0]).decode()
+    assert svg.startswith("<svg") and "mail_subject" in svg and "title" in svg
+    sent = [json.loads(line) for line in events.read_text().splitlines()]
+    assert {e["eventType"] for e in sent} == {"START", "COMPLETE"}
+    facets = [o["facets"]["columnLineage"] for e in sent for o in e["outputs"] if "columnLineage" in o.get("facets", {})]
+    assert any("title" in f["fields"] for f in facets)

@@ -203,7 +203,7 @@ def test_the_cli_writes_a_verified_module_that_the_dagster_asset_factory_takes(
     assert "VERIFIED after 1 round(s)" in printed and "parts: prepare = build_user_table()" in printed
     report = json.loads((tmp_path / "pipelines" / "user_activity.report.json").read_text())
     assert report["sources"][0] == {"name": "users", "file": "users.csv", "key": "user_id", "rows": 25}
-    from lester_dagster.orchestration.asset_factory import build_pipeline_assets
+    from lester_dagster.orchestration.pipeline_assets import build_pipeline_assets
 
     spec = load(out).PIPELINE
     assert spec.name == "user_activity" and spec.sources == {"users": "user_id", "events": "event_id"}

@@ -9,7 +9,8 @@ from lester_dagster._lazy import exports
 
 _EXPORTS = {
     "LakeSource": "lester_dagster.orchestration.asset_factory",
-    "build_pipeline_assets": "lester_dagster.orchestration.asset_factory",
+    "build_pipeline_assets": "lester_dagster.orchestration.pipeline_assets",
+    "build_table_asset": "lester_dagster.orchestration.pipeline_assets",
     "build_source_asset": "lester_dagster.orchestration.asset_factory",
     "DELETION_JOB": "lester_dagster.orchestration.definitions",
     "REFRESH_JOB": "lester_dagster.orchestration.definitions",

@@ -19,7 +19,7 @@ from lester_dagster.faults import crash_point
 from lester_dagster.ivm.journal import OPEN, Entry, now
 from lester_dagster.orchestration.asset_factory import IO_MANAGER_KEY, LakeSource, affected_pipelines
 from lester_dagster.orchestration.io_manager import LesterIOManager
-from lester_dagster.orchestration.lake import CONTROL, DataLake
+from lester_dagster.orchestration.lake import DataLake
 from lester_dagster.orchestration.translator import LesterTranslator, artifacts_of
 from lester_dagster.orchestration.writer import Writer, writing
 from lester_dagster.pipeline import TablePipeline

@@ -5,6 +5,7 @@ model reflects every request, and a sample of rows recomputed from provenance eq
 and X (rows the run's requests changed first)."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import dagster as dg
@@ -15,10 +16,7 @@ import lester_dagster.engine as le
 from lester_dagster.engine import Result
 from lester_dagster.ivm import DeletionRequest
 from lester_dagster.ivm.table import rederive
-from lester_dagster.orchestration.asset_factory import IO_MANAGER_KEY, load_state, source_problems
-from lester_dagster.orchestration.io_manager import LesterIOManager
-from lester_dagster.orchestration.lake import DataLake
-from lester_dagster.orchestration.translator import ARTIFACTS, LesterTranslator
+from lester_dagster.orchestration.asset_factory import source_problems
 from lester_dagster.pipeline import MaterializedPipeline, PipelineSpec, TablePipeline
 
 SAMPLE_ROWS = 50  # rows of the table recomputed from provenance
@@ -101,95 +99,84 @@ def _rows_of(table: Result, effects: Sequence[DeletionRequest]) -> np.ndarray | 
     return focus if focus.any() else None
 
 
-def _effects(lake: DataLake, through: int, sources: Sequence[str]) -> tuple[list[DeletionRequest], int]:
-    pairs = [(seq, e) for seq, e in lake.journal.effects(through=through) if e.source in sources]
-    return [e for _, e in pairs], len({e.request_id for _, e in pairs})
+@dataclass(frozen=True)
+class CheckSet:
+    """The checks of one pipeline: their specs (part of the pipeline's multi-asset) and how to run them on
+    the versions about to be committed, against every request those versions reflect."""
+
+    specs: list[dg.AssetCheckSpec]
+    keys: dict[str, dg.AssetKey]  # check name -> the asset it checks
+
+    def run(self, context: Any, w: Any, table: Result, state: MaterializedPipeline | None, reflects: int,
+            sources: Sequence[str]) -> list[dg.AssetCheckResult]:
+        selected = {k.name for k in context.selected_asset_check_keys}
+        pairs = [(seq, e) for seq, e in w.journal.effects(through=reflects) if e.source in sources]
+        effects = [e for _, e in pairs]
+        mine = [e for e in w.journal.entries(through=reflects) if e.run_id == w.run_id and set(e.sources) & set(sources)]
+        ids = [e.request_id for e in mine]
+        recent = [x for e in mine for x in e.effects if x.source in sources]
+        named = f"request(s) {', '.join(ids)}" if ids else "no request of this run"
+        checked = {"requests checked": len({e.request_id for _, e in pairs}), "reflects requests through": reflects,
+                   "this run's requests": ", ".join(ids) or "none"}
+        out = []
+        if "deleted_data_absent" in selected:
+            problems = deleted_data_remaining(table, effects, X_rows=None if state is None else len(state.X))
+            out.append(_result(self.keys["deleted_data_absent"], "deleted_data_absent", problems,
+                               f"{named}: {len(problems)} problem(s) among {checked['requests checked']} request(s)",
+                               **checked))
+        if "agrees_with_recompute" in selected:
+            plan = state.plan if state is not None else None
+            if plan is None:
+                plan = self.plan({name: data.frame for name, data in table.sources.items()})
+            problems = recompute_disagreements(plan, table, state, focus=_rows_of(table, recent))
+            out.append(_result(self.keys["agrees_with_recompute"], "agrees_with_recompute", problems,
+                               f"{min(SAMPLE_ROWS, len(table.frame))} rows recomputed from provenance, {named} first",
+                               **{"rows sampled": min(SAMPLE_ROWS, len(table.frame))}))
+        if "model_reflects_requests" in selected and state is not None:
+            training = int((~state.is_test).sum())
+            problems = [] if state.model.n_train == training else [
+                f"the model counts {state.model.n_train} training rows, X has {training}"]
+            out.append(_result(self.keys["model_reflects_requests"], "model_reflects_requests", problems,
+                               f"the model, updated for {named}, fits X's {training} training rows",
+                               **{"training rows": training, "reflects requests through": reflects}))
+        return out
+
+    plan: Any = None  # a table pipeline's plan builder (frames -> engine Table)
 
 
-def _this_run(lake: DataLake, run_id: str, sources: Sequence[str]) -> tuple[list[DeletionRequest], list[str]]:
-    entries = [e for e in lake.journal.entries() if e.run_id == run_id and set(e.sources) & set(sources)]
-    return [x for e in entries for x in e.effects if x.source in sources], [e.request_id for e in entries]
-
-
-def _result(key: dg.AssetKey, name: str, problems: list[str], **metadata: Any) -> dg.AssetCheckResult:
+def _result(key: dg.AssetKey, name: str, problems: list[str], description: str, **metadata: Any) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
-        asset_key=key, check_name=name, passed=not problems,
+        asset_key=key, check_name=name, passed=not problems, description=description,
         metadata={**metadata, "problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems) or "none")},
     )
 
 
-def build_pipeline_checks(spec: PipelineSpec, translator: LesterTranslator) -> dg.AssetChecksDefinition:
-    keys = {a: translator.get_artifact_key(spec, a) for a in ARTIFACTS}
-    absent = dg.AssetCheckSpec(
-        "deleted_data_absent", asset=keys["prepared"], additional_deps=[keys["features"], keys["model"]], blocking=True,
-        description="No row an accepted deletion request erased, and no cell it redacted, remains in the prepared "
-                    "table or the sources it keeps; X holds exactly the table's rows.")
-    agrees = dg.AssetCheckSpec(
-        "agrees_with_recompute", asset=keys["features"], additional_deps=[keys["prepared"]], blocking=True,
-        description=f"A sample of {SAMPLE_ROWS} rows recomputed from provenance equals the stored table, and "
-                    f"{X_SAMPLE_ROWS} of them re-encoded equal X (rows this run's requests changed first).")
-    reflects = dg.AssetCheckSpec(
-        "model_reflects_requests", asset=keys["model"], additional_deps=[keys["features"]], blocking=True,
-        description="The model was updated for every request its data reflects: it was trained on exactly X's "
-                    "training rows, and its version reflects the same requests as X and the table.")
-
-    @dg.multi_asset_check(specs=[absent, agrees, reflects], can_subset=True, name=f"{spec.name}_checks",
-                          required_resource_keys={IO_MANAGER_KEY, "lake"})
-    def _checks(context: dg.AssetCheckExecutionContext):
-        io: LesterIOManager = getattr(context.resources, IO_MANAGER_KEY)
-        lake: DataLake = context.resources.lake
-        with lake.lock.shared():
-            state = load_state(io, spec, keys, read_only=True)  # X is only sampled: mapped, not read
-            through = {a: io.reflects_through(keys[a]) for a in ARTIFACTS}
-            effects, requests = _effects(lake, through["prepared"], list(spec.sources))
-            mine, ids = _this_run(lake, context.run.run_id, list(spec.sources))
-            selected = context.selected_asset_check_keys
-            if absent.key in selected:
-                problems = deleted_data_remaining(state.prepared, effects, X_rows=len(state.X))
-                yield _result(keys["prepared"], absent.name, problems, **{
-                    "requests checked": requests, "reflects requests through": through["prepared"],
-                    "this run's requests": ", ".join(ids) or "none"})
-            if agrees.key in selected:
-                problems = recompute_disagreements(state.plan, state.prepared, state, focus=_rows_of(state.prepared, mine))
-                yield _result(keys["features"], agrees.name, problems,
-                              **{"rows sampled": min(SAMPLE_ROWS, len(state.prepared.frame))})
-            if reflects.key in selected:
-                problems = []
-                training = int((~state.is_test).sum())
-                if state.model.n_train != training:
-                    problems.append(f"the model counts {state.model.n_train} training rows, X has {training}")
-                if len(set(through.values())) > 1:
-                    problems.append(f"the artifacts reflect different requests: {through}")
-                yield _result(keys["model"], reflects.name, problems, **{
-                    "training rows": training, "reflects requests through": through["model"]})
-
-    return _checks
+def pipeline_checks(spec: PipelineSpec, keys: dict[str, dg.AssetKey]) -> CheckSet:
+    specs = [
+        dg.AssetCheckSpec(
+            "deleted_data_absent", asset=keys["prepared"], blocking=True,
+            description="No row an accepted deletion request erased, and no cell it redacted, remains in the prepared "
+                        "table or the sources it keeps; X holds exactly the table's rows. Run on the new versions "
+                        "before they are committed: a version that fails is never published."),
+        dg.AssetCheckSpec(
+            "agrees_with_recompute", asset=keys["features"], blocking=True,
+            description=f"A sample of {SAMPLE_ROWS} rows recomputed from provenance equals the table, and "
+                        f"{X_SAMPLE_ROWS} of them re-encoded equal X (rows this run's requests changed first)."),
+        dg.AssetCheckSpec(
+            "model_reflects_requests", asset=keys["model"], blocking=True,
+            description="The model was updated for every request its data reflects: it was trained (or unlearned) "
+                        "on exactly X's training rows."),
+    ]
+    return CheckSet(specs, {"deleted_data_absent": keys["prepared"], "agrees_with_recompute": keys["features"],
+                            "model_reflects_requests": keys["model"]})
 
 
-def build_table_checks(spec: TablePipeline, translator: LesterTranslator) -> dg.AssetChecksDefinition:
-    """The same checks on a pipeline that ends in a table."""
-    key = translator.get_artifact_key(spec, "output")
-    absent = dg.AssetCheckSpec("deleted_data_absent", asset=key, blocking=True,
-                               description="No row an accepted deletion request erased, and no cell it redacted, "
-                                           "remains in the table or the sources it keeps.")
-    agrees = dg.AssetCheckSpec("agrees_with_recompute", asset=key, blocking=True,
-                               description=f"A sample of {SAMPLE_ROWS} rows recomputed from provenance equals the table.")
-
-    @dg.multi_asset_check(specs=[absent, agrees], can_subset=True, name=f"{spec.name}_checks",
-                          required_resource_keys={IO_MANAGER_KEY, "lake"})
-    def _checks(context: dg.AssetCheckExecutionContext):
-        io: LesterIOManager = getattr(context.resources, IO_MANAGER_KEY)
-        lake: DataLake = context.resources.lake
-        with lake.lock.shared():
-            table = io.load(key).result
-            effects, requests = _effects(lake, io.reflects_through(key), list(spec.sources))
-            mine, ids = _this_run(lake, context.run.run_id, list(spec.sources))
-            if absent.key in context.selected_asset_check_keys:
-                yield _result(key, absent.name, deleted_data_remaining(table, effects),
-                              **{"requests checked": requests, "this run's requests": ", ".join(ids) or "none"})
-            if agrees.key in context.selected_asset_check_keys:
-                plan = spec.plan({name: data.frame for name, data in table.sources.items()})
-                problems = recompute_disagreements(plan, table, focus=_rows_of(table, mine))
-                yield _result(key, agrees.name, problems, **{"rows sampled": min(SAMPLE_ROWS, len(table.frame))})
-
-    return _checks
+def table_checks(spec: TablePipeline, key: dg.AssetKey) -> CheckSet:
+    specs = [
+        dg.AssetCheckSpec("deleted_data_absent", asset=key, blocking=True,
+                          description="No row an accepted deletion request erased, and no cell it redacted, remains "
+                                      "in the table or the sources it keeps (checked before the version is committed)."),
+        dg.AssetCheckSpec("agrees_with_recompute", asset=key, blocking=True,
+                          description=f"A sample of {SAMPLE_ROWS} rows recomputed from provenance equals the table."),
+    ]
+    return CheckSet(specs, {"deleted_data_absent": key, "agrees_with_recompute": key}, plan=spec.plan)

@@ -12,17 +12,15 @@ from lester_dagster.ivm.resolve import check_references
 from lester_dagster.orchestration.asset_factory import (
     IO_MANAGER_KEY,
     LakeSource,
-    build_pipeline_assets,
     build_requests_asset,
     build_source_asset,
-    build_table_asset,
 )
+from lester_dagster.orchestration.pipeline_assets import build_pipeline_assets, build_table_asset
 from lester_dagster.orchestration.audit import build_audit_asset
-from lester_dagster.orchestration.checks import build_pipeline_checks, build_table_checks
 from lester_dagster.orchestration.io_manager import LesterIOManager
 from lester_dagster.orchestration.lake import DataLake
 from lester_dagster.orchestration.sensors import build_deletion_sensor
-from lester_dagster.orchestration.translator import LesterTranslator, artifacts_of
+from lester_dagster.orchestration.translator import VERSIONS, LesterTranslator
 from lester_dagster.pipeline import PipelineSpec, TablePipeline
 
 DELETION_JOB, REFRESH_JOB = "apply_deletion_requests", "refresh_pipelines"
@@ -54,9 +52,11 @@ def lester_definitions(
         build_pipeline_assets(p, translator) if isinstance(p, PipelineSpec) else build_table_asset(p, translator)
         for p in pipelines
     ]
-    artifact_keys = [translator.get_artifact_key(p, a) for p in pipelines for a in artifacts_of(p)]
+    # the audit step waits for each pipeline's versions asset, which every run that touches the pipeline
+    # writes (an artifact a run leaves as it was is not materialised, so it cannot be waited for)
+    versions_keys = [translator.get_artifact_key(p, VERSIONS) for p in pipelines]
     source_keys = [translator.get_source_key(s.name) for s in sources]
-    audit = build_audit_asset([*source_keys, *artifact_keys], pipelines, sources, translator)
+    audit = build_audit_asset([*source_keys, *versions_keys], pipelines, sources, translator)
     everything = dg.AssetSelection.assets(requests, *source_assets, *pipeline_assets, audit)
     # in-process: a deletion touches a few rows; starting a process per step would dwarf the update. It
     # also lets a later run tell a dead run worker from a live one (the journal records its process).
@@ -69,10 +69,6 @@ def lester_definitions(
         assets=[requests, *source_assets, *pipeline_assets, audit],
         # "Materialize all" in the UI runs in one process too (see above)
         executor=dg.in_process_executor,
-        asset_checks=[
-            build_pipeline_checks(p, translator) if isinstance(p, PipelineSpec) else build_table_checks(p, translator)
-            for p in pipelines
-        ],
         jobs=[deletions, refresh],
         sensors=[build_deletion_sensor(deletions, sources, pipelines, translator)],
         schedules=[

@@ -90,10 +90,18 @@ def for_features(
     }
 
 
-def for_model(model: TrainedModel, metrics: Mapping[str, float]) -> dict[str, Any]:
-    out: dict[str, Any] = {f"test {k}": float(v) for k, v in metrics.items() if k != "n" and np.isfinite(v)}
-    out["training rows"] = int(model.n_train)
-    out["parameters"] = int(sum(p.numel() for p in model.module.parameters()))
-    out["curvature"] = float(model.curvature)
-    out["config"] = dg.MetadataValue.json(model.config.to_dict())
+def for_model(model: TrainedModel) -> dict[str, Any]:
+    """What the model is; its metrics are the evaluation asset's, not repeated here."""
+    return {
+        "training rows": int(model.n_train),
+        "parameters": int(sum(p.numel() for p in model.module.parameters())),
+        "curvature": round(float(model.curvature), 6),
+        "config": dg.MetadataValue.json(model.config.to_dict()),
+    }
+
+
+def for_evaluation(metrics: Mapping[str, float], is_test: np.ndarray) -> dict[str, Any]:
+    """The held-out metrics, rounded to what they can tell apart."""
+    out: dict[str, Any] = {f"test {k}": round(float(v), 4) for k, v in metrics.items() if k != "n" and np.isfinite(v)}
+    out["test rows"] = int(is_test.sum())
     return out

@@ -22,7 +22,7 @@ from lester_dagster.orchestration.asset_factory import (
 from lester_dagster.orchestration.intake import MAX_ATTEMPTS, MAX_FILINGS_PER_RUN, validate
 from lester_dagster.orchestration.io_manager import LesterIOManager
 from lester_dagster.orchestration.lake import DataLake, Filing
-from lester_dagster.orchestration.translator import LesterTranslator, artifacts_of
+from lester_dagster.orchestration.translator import LesterTranslator, artifacts_of, assets_of
 from lester_dagster.orchestration.writer import BATCH_TAG, FILINGS_TAG, MODE_TAG
 from lester_dagster.pipeline import PipelineSpec, TablePipeline
 
@@ -155,7 +155,7 @@ def build_deletion_sensor(
         if batch.sources:
             targets += [translator.get_source_key(s) for s in sorted(batch.sources)]
             for pipeline in affected_pipelines(pipelines, sorted(batch.sources)):
-                targets += [translator.get_artifact_key(pipeline, a) for a in artifacts_of(pipeline)]
+                targets += [translator.get_artifact_key(pipeline, a) for a in assets_of(pipeline)]
             targets.append(translator.get_audit_key())
         return dg.SensorResult(run_requests=[dg.RunRequest(
             run_key=f"lester-{batch.key}",

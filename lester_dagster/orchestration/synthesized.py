@@ -27,6 +27,7 @@ def synthesized_pipeline(path: str | Path, keys: Mapping[str, str | None] | None
         return spec.build(tables)
 
     prepare.__doc__ = spec.describe()
+    prepare.pipeline_code = spec.to_python()  # type: ignore[attr-defined]  # shown on the asset's page
     return TablePipeline(name or Path(path).stem, {source: keys.get(source) for source in spec.inputs}, prepare)
 
 

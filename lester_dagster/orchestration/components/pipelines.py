@@ -21,6 +21,7 @@ import dagster as dg
 from lester_dagster.orchestration.asset_factory import LakeSource
 from lester_dagster.orchestration.definitions import lester_definitions
 from lester_dagster.orchestration.synthesized import lake_sources_for, synthesized_pipelines
+from lester_dagster.orchestration.translator import LesterTranslator
 from lester_dagster.pipeline import TablePipeline
 
 
@@ -50,6 +51,9 @@ class LesterPipelinesComponent(dg.Component, dg.Model, dg.Resolvable):
     # a folder of synthesised pipeline specs (*.json); their inputs are lake sources (declared above, or
     # taken from the lake's files: then identified by content)
     synthesized_dir: str | None = None
+    # on every pipeline asset: who answers for it, and tags to find it by
+    owners: Sequence[str] = ()
+    tags: dict[str, str] = {}
 
     def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
         pipelines = [load_pipeline(p) for p in self.pipelines]
@@ -64,6 +68,7 @@ class LesterPipelinesComponent(dg.Component, dg.Model, dg.Resolvable):
             lake_dir=self.lake_dir,
             artifacts_dir=self.artifacts_dir,
             refresh_cron=self.refresh_cron,
+            translator=LesterTranslator(owners=list(self.owners), tags=dict(self.tags)),
         )
 
 
