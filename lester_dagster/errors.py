@@ -52,6 +52,11 @@ class UserFunctionError(LesterError):
     """A user-supplied function failed or returned something of the wrong shape."""
 
 
+class NotRowWiseError(UserFunctionError):
+    """A projection or filter computes a row's value from other rows too (a mean, a rank, a running total,
+    a shift), so re-deriving some rows alone, as incremental maintenance does, would give other values."""
+
+
 class OperatorArgumentError(LesterError):
     """An operator was called with arguments that cannot work (empty key lists, unknown aggregate, ...)."""
 

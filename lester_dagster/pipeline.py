@@ -61,6 +61,21 @@ class PipelineSpec(TablePipeline):
         return table
 
 
+# y of a row whose label is null: the row stays in the prepared table and in X, but neither trains nor
+# evaluates the model (an unknown label is no evidence either way), on materialisation and under IVM alike
+NO_LABEL = -1
+
+
+def labels(frame: pd.DataFrame, label: str) -> np.ndarray:
+    """y: the label column as int64, NO_LABEL where it is null."""
+    values = frame[label]
+    present = values.notna().to_numpy()
+    y = np.full(len(values), NO_LABEL, dtype=np.int64)
+    if present.any():
+        y[present] = values[present].to_numpy().astype(np.int64)
+    return y
+
+
 def holdout_mask(provenance: RowProvenance, fraction: float, seed: int) -> np.ndarray:
     """Rows held out for evaluation, chosen by a hash of each row's provenance, so a row stays on its
     side when other rows are deleted."""
@@ -95,8 +110,13 @@ class MaterializedPipeline:
         """The prepared columns the encoder reads (all but the label)."""
         return self.prepared.frame.drop(columns=self.spec.label)
 
+    @property
+    def labeled(self) -> np.ndarray:
+        """Rows with a label: only they train (outside `is_test`) or evaluate (inside it) the model."""
+        return self.y != NO_LABEL
+
     def train_rows(self) -> np.ndarray:
-        return np.flatnonzero(~self.is_test)
+        return np.flatnonzero(~self.is_test & self.labeled)
 
     def copy(self) -> MaterializedPipeline:
         """An independent copy: deletions patch X in place, so the copy gets its own."""
@@ -108,8 +128,8 @@ class Encoded:
     """The output of the encoding stage: X, labels, split, and the fitted encoder with its provenance."""
 
     X: np.ndarray
-    y: np.ndarray
-    is_test: np.ndarray
+    y: np.ndarray  # NO_LABEL where the label is null
+    is_test: np.ndarray  # held-out rows with a label (a row without one is neither training nor test)
     encoder: ColumnTransformer
     matrix: MatrixProvenance
 
@@ -118,14 +138,15 @@ def encode(spec: PipelineSpec, prepared: Result) -> Encoded:
     """Fits the pipeline's encoder on the prepared table and applies it; splits rows by provenance."""
     encoder = spec.encoder()
     X = np.asarray(encoder.fit_transform(prepared.frame.drop(columns=spec.label)), dtype=np.float64)
-    y = prepared.frame[spec.label].to_numpy(dtype=np.int64)
-    is_test = holdout_mask(prepared.provenance, spec.test_fraction, spec.split_seed)
+    y = labels(prepared.frame, spec.label)
+    is_test = holdout_mask(prepared.provenance, spec.test_fraction, spec.split_seed) & (y != NO_LABEL)
     return Encoded(X, y, is_test, encoder, MatrixProvenance.of(encoder))
 
 
 def fit_model(spec: PipelineSpec, encoded: Encoded) -> TrainedModel:
-    """Trains on the training rows and records the held-out metrics on the model."""
-    model = train(encoded.X[~encoded.is_test], encoded.y[~encoded.is_test], spec.model)
+    """Trains on the training rows with a label and records the held-out metrics on the model."""
+    training = ~encoded.is_test & (encoded.y != NO_LABEL)
+    model = train(encoded.X[training], encoded.y[training], spec.model)
     model.metrics = evaluate(model, encoded.X[encoded.is_test], encoded.y[encoded.is_test])
     return model
 

@@ -9,16 +9,20 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.compose import ColumnTransformer
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+import lester_dagster.engine as le
 import lester_dagster.ivm.apply as apply_module
 from example_project.customer_risk import CUSTOMER_RISK
 from example_project.declarative_pipeline import PIPELINE, WORD_COUNT_PIPELINE
 from lester_dagster.datasets.running_example import CARD_PATTERN, generate, leaked_mail_ids
 from lester_dagster.ivm import DeletionRequest, RequestError, apply_deletion
+from lester_dagster.ivm.apply import apply_to_table
 from lester_dagster.ivm.evaluation import unlearning_quality
 from lester_dagster.ivm.impact import impact
 from lester_dagster.model import ModelConfig
-from lester_dagster.pipeline import MaterializedPipeline, holdout_mask, materialize, recompute
+from lester_dagster.pipeline import NO_LABEL, MaterializedPipeline, PipelineSpec, holdout_mask, labels, materialize, recompute
 
 
 CHEAP = WORD_COUNT_PIPELINE
@@ -39,8 +43,10 @@ def assert_matches_full_rerun(state: MaterializedPipeline) -> None:
         got.frame.iloc[mine].reset_index(drop=True), full.frame.iloc[theirs].reset_index(drop=True), check_dtype=False
     )
     np.testing.assert_allclose(state.X[mine], X[theirs], rtol=0, atol=1e-6)
-    np.testing.assert_array_equal(state.y[mine], full.frame[state.spec.label].to_numpy()[theirs])
-    np.testing.assert_array_equal(state.is_test, holdout_mask(got.provenance, state.spec.test_fraction, state.spec.split_seed))
+    y = labels(full.frame, state.spec.label)  # NO_LABEL where the label is null
+    np.testing.assert_array_equal(state.y[mine], y[theirs])
+    held_out = holdout_mask(got.provenance, state.spec.test_fraction, state.spec.split_seed)
+    np.testing.assert_array_equal(state.is_test, held_out & (state.y != NO_LABEL))
 
 
 def customers_with_mail(state: MaterializedPipeline, count: int, country: str | None = None) -> list[int]:
@@ -219,3 +225,101 @@ def test_impact_names_rows_cells_and_x_ranges_without_changing_anything() -> Non
     assert whole.x_ranges == [(0, state.matrix.n_features)] and whole.prepared_rows > 0
     assert state.version == version
     pd.testing.assert_frame_equal(state.prepared.frame, frame)
+
+
+def labelled_lake(n_rows: int = 60) -> dict[str, pd.DataFrame]:
+    rng = np.random.default_rng(7)
+    return {"a": pd.DataFrame({
+        "a_id": np.arange(n_rows) + 1,
+        "v": rng.normal(size=n_rows),
+        "s": rng.choice(["x", "y", "z"], size=n_rows),
+        "y": np.r_[np.nan, rng.integers(0, 2, size=n_rows - 1).astype(float)],  # the first row has no label
+    })}
+
+
+LABELLED = PipelineSpec(
+    name="labelled",
+    sources={"a": "a_id"},
+    prepare=lambda a: a.project("label", "y", lambda y: y).drop("y"),
+    encoder=lambda: ColumnTransformer([("v", StandardScaler(), ["v"]),
+                                       ("s", OneHotEncoder(sparse_output=False), ["s"])], sparse_threshold=0.0),
+    label="label",
+    model=ModelConfig(hidden=(4,), epochs=5),
+    test_fraction=0.25,
+)
+
+
+def test_a_null_label_keeps_its_row_out_of_training_and_evaluation() -> None:
+    """The same rule on materialisation and under IVM: the row stays in the table and in X, its y is
+    NO_LABEL, it is neither a training nor a held-out row, and the report counts such rows."""
+    state = materialize(LABELLED, labelled_lake())
+    assert state.y[0] == NO_LABEL and not state.is_test[0] and 0 not in state.train_rows()
+    assert state.model.n_train == len(state.train_rows()) == int((~state.is_test).sum()) - 1
+    assert state.metrics["n"] == state.is_test.sum()
+    blanked = [int(k) for k in state.sources["a"].frame.a_id[1:6]]
+    training = [k for k in blanked if not state.is_test[k - 1]]
+    report = apply_deletion(state, DeletionRequest("a", tuple(blanked), "redact", ("y",)), unlearning="retrain")
+    assert report.unlabeled_rows == 6 and report.to_dict()["unlabeled_rows"] == 6
+    assert report.model["train_rows_old"] == len(training) and report.model["train_rows_new"] == 0
+    assert state.model.n_train == len(state.train_rows()) and len(state.prepared.frame) == 60
+    assert_matches_full_rerun(state)
+    # the labels come back when the rows are erased: nothing is left to leave out but the first row
+    report = apply_deletion(state, DeletionRequest("a", tuple(blanked), "erase"))
+    assert report.unlabeled_rows == 1
+    assert_matches_full_rerun(state)
+
+
+def test_a_fallback_to_a_rerun_says_why_in_the_report() -> None:
+    """Blanking the e-mail of mails regroups them in customer_risk (the group key): a re-run, whose reason
+    and the classes of the operators the request reaches go to the audit entry with the report."""
+    state = materialize(CUSTOMER_RISK, lake(1500, 3))
+    mails = state.sources["mails"].frame.mail_id.tolist()[:60]
+    report = apply_deletion(state, DeletionRequest("mails", tuple(int(m) for m in mails[:30]), "redact", ("email",)))
+    assert report.prepared_mode == "full"
+    assert "decide which rows groupby ['email'] groups together" in report.fallback_reason
+    assert report.operator_classes == ["aggregate", "monotone"]
+    entry = report.to_dict()
+    assert entry["fallback_reason"] == report.fallback_reason and entry["operator_classes"] == ["aggregate", "monotone"]
+    assert_matches_full_rerun(state)
+    # an incremental rule has no reason to give
+    report = apply_deletion(state, DeletionRequest("mails", tuple(int(m) for m in mails[30:]), "erase"))
+    assert report.prepared_mode == "rederive" and report.fallback_reason == ""
+
+
+def test_request_keys_are_read_by_the_key_columns_type_never_by_their_look() -> None:
+    state = materialize(CHEAP, lake(500, 1))
+    version = state.version
+    with pytest.raises(RequestError, match="not an integer written in digits 0-9"):
+        apply_deletion(state, DeletionRequest("mails", ("٢٥",), "erase"))  # Arabic-Indic 25
+    assert state.version == version
+    mail = int(state.sources["mails"].frame.mail_id[3])
+    report = apply_deletion(state, DeletionRequest("mails", (f"00{mail}",), "erase"))  # ASCII digits: an integer
+    assert report.matched_keys == [f"00{mail}"] and report.source_rows == 1
+
+    texts = pd.DataFrame({"code": ["000123", "123", "42"], "v": [1.0, 2.0, 3.0]})
+    table = le.from_pandas(texts, "codes", key="code").filter("v > 0")
+    result = table.execute()
+    after, report = apply_to_table("codes", table, result, DeletionRequest("codes", ("000123",), "erase"))
+    assert after.frame.code.tolist() == ["123", "42"]
+    after, report = apply_to_table("codes", table, result, DeletionRequest("codes", (123,), "erase"))
+    assert after.frame.code.tolist() == ["000123", "42"]  # the integer 123 names the text "123" only
+
+
+def test_a_rerun_that_gives_the_rows_in_another_order_reorders_x_too() -> None:
+    """After a row reappears at the end (IVM appends it), a re-run gives the rows in source order again:
+    X must follow the rows, not stay in place."""
+    a = pd.DataFrame({"a_id": [10, 20, 30], "k": [1.0, 2.0, None], "v": [1.0, 2.0, 3.0], "y": [0.0, 1.0, 1.0]})
+    b = pd.DataFrame({"b_id": [1, 2], "k": [1.0, 2.0], "w": [5.0, 6.0]})
+    spec = PipelineSpec(
+        name="joined", sources={"a": "a_id", "b": "b_id"},
+        prepare=lambda a, b: a.join(b, on="k", how="left").project("label", "y", lambda y: y).drop("y"),
+        encoder=lambda: ColumnTransformer([("v", StandardScaler(), ["a_id", "v"])], sparse_threshold=0.0),
+        label="label", model=ModelConfig(hidden=(2,), epochs=1), test_fraction=0.0,
+    )
+    state = materialize(spec, {"a": a, "b": b})
+    first = apply_deletion(state, DeletionRequest("a", (10,), "redact", ("k",)))  # a10 reappears, last
+    assert first.prepared_mode == "rederive-wide" and state.prepared.frame.a_id.tolist() == [20, 30, 10]
+    second = apply_deletion(state, DeletionRequest("b", (2,), "redact", ("k",)))  # the right side: a re-run
+    assert second.prepared_mode == "full" and "left join" in second.fallback_reason
+    assert state.prepared.frame.a_id.tolist() == [10, 20, 30]
+    assert_matches_full_rerun(state)

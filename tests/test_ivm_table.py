@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import lester_dagster.engine as le
 from lester_dagster.engine import SourceData
-from lester_dagster.ivm import maintain
+from lester_dagster.ivm import TableUpdate, maintain
 from lester_dagster.ivm.apply import erase_rows, redact_cells
 from tests.provenance_oracle import canonical, engine_rows
 
@@ -106,7 +106,11 @@ def test_modes_follow_what_the_change_can_reach() -> None:
     assert mode(joined, ["k"]) == "rederive-wide"  # the join key decides which rows exist
     assert mode(ta.groupby("k").agg(t=("v", "sum")), []) == "rederive"
     assert mode(ta.groupby("k").agg(t=("v", "sum")), ["k"]) == "full"
-    assert mode(ta.join(tb, on="k", how="left"), ["v"]) == "full"
+    # a left join adds rows only when its right side loses rows or keys: values on the left are re-derived
+    assert mode(ta.join(tb, on="k", how="left"), ["v"]) == "rederive"
+    assert mode(tb.join(ta, on="k", how="left"), ["v"]) == "rederive"
+    assert mode(tb.join(ta, on="k", how="left"), ["k"]) == "full"
+    assert mode(ta.join(tb, on="k", how="left"), []) == "delete-rows"
 
 
 def test_a_redaction_of_columns_the_plan_never_reads_changes_nothing() -> None:
@@ -116,3 +120,90 @@ def test_a_redaction_of_columns_the_plan_never_reads_changes_nothing() -> None:
     new, changed = change(old.sources["a"], [2], ["s"])  # s feeds no output column and decides no row
     update = maintain(table.node, old, {"a": new}, "a", changed, erased=False, columns=("s",))
     assert update.mode == "unchanged" and not update.changed.any()
+
+
+def update_for(table: le.Table, source: str, ids: list, columns: list[str]) -> tuple[TableUpdate, le.Result]:
+    """IVM's update and the re-run it must equal."""
+    old = table.execute()
+    new, changed = change(old.sources[source], ids, columns)
+    sources = {**old.sources, source: new}
+    update = maintain(table.node, old, sources, source, changed, not columns, tuple(columns))
+    return update, table.execute(sources)
+
+
+def in_order(result: le.Result) -> list:
+    return canonical_in_order(engine_rows(result))
+
+
+def canonical_in_order(rows: list) -> list:
+    return [canonical([row])[0] for row in rows]
+
+
+A = pd.DataFrame({"a_id": [1, 2, 3, 4], "k": [0, 0, 1, 1], "v": [3.0, 1.0, 2.0, 4.0], "s": ["w", "x", "y", "z"]})
+B = pd.DataFrame({"b_id": [1, 2, 3], "k": [0, 1, 1], "w": [5.0, 6.0, 7.0]})
+
+
+def test_redacting_a_sort_key_puts_rows_where_a_rerun_does() -> None:
+    table = le.from_pandas(A, "a", key="a_id").sort_values("v")
+    update, rerun = update_for(table, "a", [2], ["v"])  # a null sorts last
+    assert in_order(update.result) == in_order(rerun)
+    assert update.mode == "full" and "decide the order of the rows" in update.reason
+    assert "order-dependent" in update.classes
+    # an erase keeps the order: rows only go
+    update, rerun = update_for(table, "a", [2], [])
+    assert update.mode == "delete-rows" and in_order(update.result) == in_order(rerun)
+
+
+def test_first_of_a_group_follows_a_redacted_sort_key() -> None:
+    table = le.from_pandas(A, "a", key="a_id").sort_values("v").groupby("k").agg(top=("s", "first"))
+    update, rerun = update_for(table, "a", [2], ["v"])  # x was first of group 0; w is now
+    assert canonical(engine_rows(update.result)) == canonical(engine_rows(rerun))
+    assert update.mode == "rederive" and update.columns == ("top",)
+    assert update.result.frame.top.tolist() == ["w", "y"]
+
+
+def test_a_group_that_passes_a_filter_after_an_erase_appears() -> None:
+    """n < 2 keeps no group; erasing one of group 0's two rows makes it pass, though no row showed it."""
+    table = le.from_pandas(A, "a", key="a_id").groupby("k").agg(n=("a_id", "count")).filter("n < 2")
+    update, rerun = update_for(table, "a", [1], [])
+    assert len(rerun.frame) == 1 and canonical(engine_rows(update.result)) == canonical(engine_rows(rerun))
+    assert update.mode == "full" and "filter on ['n'] decides rows by an aggregate's value" in update.reason
+    assert "non-monotone above an aggregate" in update.classes
+
+
+def test_rows_that_share_a_polynomial_keep_their_own_values() -> None:
+    """A melt gives each source row one row per value column, all with its polynomial. When a redaction
+    reorders them, a re-derived row must continue the old row it agrees with, not the one first in line:
+    else the survivor's value lands in the other's place (variable 'k' with the value of 'v')."""
+    table = le.from_pandas(A, "a", key="a_id").melt(id_vars="a_id", value_vars=["k", "v"]).sort_values("value")
+    update, rerun = update_for(table, "a", [1, 2], ["k"])
+    assert in_order(update.result) == in_order(rerun)
+
+
+def test_a_self_join_on_a_redacted_key_is_rerun() -> None:
+    a = le.from_pandas(A, "a", key="a_id")
+    table = a.join(a.select("k", "s").rename(columns={"s": "s2"}), on="k")
+    update, rerun = update_for(table, "a", [1], ["k"])
+    assert canonical(engine_rows(update.result)) == canonical(engine_rows(rerun))
+    assert update.mode == "full" and "joined with itself" in update.reason
+
+
+def test_erasing_rows_on_the_right_of_a_left_join_brings_back_the_padded_left_row() -> None:
+    table = le.from_pandas(B, "b", key="b_id").join(le.from_pandas(A, "a", key="a_id"), on="k", how="left")
+    update, rerun = update_for(table, "a", [1, 2], [])
+    assert canonical(engine_rows(update.result)) == canonical(engine_rows(rerun))
+    assert update.mode == "full" and "reappear padded with nulls" in update.reason
+    assert update.classes == ("monotone", "outer join")
+
+
+def test_a_null_join_key_from_a_redaction_matches_nothing() -> None:
+    a, b = le.from_pandas(A, "a", key="a_id"), le.from_pandas(B, "b", key="b_id")
+    table = a.join(b, on="k")
+    old = table.execute()
+    for source, frame_ids in (("a", [1]), ("b", [1])):  # blank a key on each side in turn
+        new, changed = change(old.sources[source], frame_ids, ["k"])
+        sources = {**old.sources, source: new}
+        update = maintain(table.node, old, sources, source, changed, False, ("k",))
+        assert canonical(engine_rows(update.result)) == canonical(engine_rows(table.execute(sources)))
+        old = update.result
+    assert not old.frame.k.isna().any()

@@ -13,6 +13,7 @@ import pandas as pd
 
 from lester_dagster.engine import nodes as n
 from lester_dagster.engine.expressions import evaluate_query
+from lester_dagster.engine.row_wise import check_row_wise
 from lester_dagster.errors import (
     ExpressionError,
     SchemaError,
@@ -35,8 +36,8 @@ class SourceData:
 
     def ids_for(self, keys: Iterable[Any]) -> np.ndarray:
         """Row ids for key values (for a keyless source, the keys are the content ids themselves)."""
-        if self.key is None:
-            return np.asarray(list(keys), dtype=np.int64)
+        if self.key is None:  # the ids are integers: read like an integer key column's values
+            return coerce_keys(keys, np.dtype(np.int64), self.name).to_numpy(dtype=np.int64)
         return key_ids(coerce_keys(keys, self.frame[self.key].dtype, self.name))
 
     def keys_for(self, ids: np.ndarray) -> list[Any]:
@@ -55,6 +56,7 @@ class Result:
     lineage: ColumnLineage
     row_lineage: frozenset[n.SourceColumn]
     sources: Mapping[str, SourceData] = field(repr=False)
+    order_lineage: frozenset[n.SourceColumn] = frozenset()  # what decides the order of the rows
 
     def rows_from(self, source: str, keys: Iterable[Any]) -> np.ndarray:
         """Positions of the output rows whose provenance contains any of these source keys."""
@@ -107,7 +109,7 @@ def execute(root: n.Node, sources: Mapping[str, pd.DataFrame | SourceData] | Non
         return computed
 
     frame, provenance = run(root)
-    return Result(frame, provenance, dict(root.lineage), root.row_lineage, bound)
+    return Result(frame, provenance, dict(root.lineage), root.row_lineage, bound, root.order_lineage)
 
 
 def _consumer_counts(root: n.Node) -> dict[int, int]:
@@ -153,10 +155,21 @@ def _source(node: n.Source, run: Run, bound: Mapping[str, SourceData]) -> Comput
 
 
 def _evaluate(compute: n.Query | n.Udf, frame: pd.DataFrame, operator: str) -> Any:
-    """A query string's or a user function's values for every row."""
+    """A query string's or a user function's values for every row; when they were computed on whole
+    columns, checked to be row-wise (`NotRowWiseError` otherwise)."""
+    if isinstance(compute, n.Query):
+        values, by_row = evaluate_query(compute, frame), False
+    else:
+        values, by_row = _apply_udf(compute, frame, operator)
+    if not by_row:
+        check_row_wise(compute, frame, values, operator, lambda part: _evaluate_alone(compute, part, operator))
+    return values
+
+
+def _evaluate_alone(compute: n.Query | n.Udf, frame: pd.DataFrame, operator: str) -> Any:
     if isinstance(compute, n.Query):
         return evaluate_query(compute, frame)
-    return apply_udf(compute, frame, operator)
+    return _apply_udf(compute, frame, operator)[0]
 
 
 def _filtered(frame: pd.DataFrame, provenance: RowProvenance, mask: np.ndarray) -> Computed:
@@ -211,10 +224,17 @@ _LEFT_ROW, _RIGHT_ROW = "__lester_left_row", "__lester_right_row"
 @_translate.register
 def _join(node: n.Join, run: Run, bound: Mapping[str, SourceData]) -> Computed:
     (left, left_prov), (right, right_prov) = run(node.left), run(node.right)
+    left = left.assign(**{_LEFT_ROW: np.arange(len(left))})
+    right = right.assign(**{_RIGHT_ROW: np.arange(len(right))})
+    # SQL semantics: a null key equals nothing, not even another null (pandas would match them), so rows
+    # with one never match; in a left join the left ones stay, padded. Every path runs this same code.
+    right = right[right[list(node.right_on)].notna().all(axis=1).to_numpy()]
+    if node.how == "inner":
+        left = left[left[list(node.left_on)].notna().all(axis=1).to_numpy()]
     try:
         merged = pd.merge(
-            left.assign(**{_LEFT_ROW: np.arange(len(left))}),
-            right.assign(**{_RIGHT_ROW: np.arange(len(right))}),
+            left,
+            right,
             left_on=list(node.left_on),
             right_on=list(node.right_on),
             how=node.how,
@@ -232,7 +252,7 @@ def _join(node: n.Join, run: Run, bound: Mapping[str, SourceData]) -> Computed:
     right_rows = merged[_RIGHT_ROW]
     right_rows = (right_rows.fillna(-1) if node.how == "left" else right_rows).to_numpy(dtype=np.int64)
     provenance = RowProvenance.product(left_prov.take(left_rows), right_prov.take(right_rows))
-    return merged[list(node.columns)], provenance
+    return merged[list(node.columns)].reset_index(drop=True), provenance
 
 
 @_translate.register
@@ -259,7 +279,14 @@ def _aggregate(node: n.Aggregate, run: Run, bound: Mapping[str, SourceData]) -> 
 def _explode(node: n.Explode, run: Run, bound: Mapping[str, SourceData]) -> Computed:
     frame, provenance = run(node.parent)
     out = frame.explode(node.column)
-    return out.reset_index(drop=True), provenance.take(out.index.to_numpy(dtype=np.int64))
+    rows = out.index.to_numpy(dtype=np.int64)
+    out = out.reset_index(drop=True)
+    # pandas writes a missing element as None or NaN depending on the other rows' values; one null,
+    # whatever else is in the frame, so that re-deriving some rows alone gives the same values
+    values = out[node.column]
+    if values.dtype == object and values.isna().any():
+        out[node.column] = values.where(values.notna(), np.nan)
+    return out, provenance.take(rows)
 
 
 @_translate.register
@@ -312,6 +339,11 @@ def _unpivot(node: n.Unpivot, run: Run, bound: Mapping[str, SourceData]) -> Comp
 
 def apply_udf(udf: n.Udf, frame: pd.DataFrame, operator: str) -> Any:
     """Calls the function on whole columns when it allows, else once per row over plain values."""
+    return _apply_udf(udf, frame, operator)[0]
+
+
+def _apply_udf(udf: n.Udf, frame: pd.DataFrame, operator: str) -> tuple[Any, bool]:
+    """The values, and whether they were computed row by row (then they cannot read other rows)."""
     args = [frame[c] for c in udf.inputs]
     if udf.vectorized is not False:
         try:
@@ -325,7 +357,7 @@ def apply_udf(udf: n.Udf, frame: pd.DataFrame, operator: str) -> Any:
         else:
             values = _as_column(out, len(frame))
             if values is not None:
-                return values
+                return values, False
             if udf.vectorized:
                 raise UserFunctionError(
                     f"{operator}: function {_fn_name(udf)} returned {type(out).__name__} for "
@@ -333,7 +365,7 @@ def apply_udf(udf: n.Udf, frame: pd.DataFrame, operator: str) -> Any:
                 )
     columns = [a.tolist() for a in args]
     try:
-        return [udf.fn(*values) for values in zip(*columns, strict=True)]
+        return [udf.fn(*values) for values in zip(*columns, strict=True)], True
     except Exception as error:
         bad = next(v for v in zip(*columns, strict=True) if _fails(udf.fn, v))
         raise UserFunctionError(

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from lester_dagster.engine.nodes import Query, Udf
-from lester_dagster.errors import ColumnNotFoundError, ExpressionError, UndeclaredColumnError
+from lester_dagster.errors import ColumnNotFoundError, ExpressionError, NotRowWiseError, UndeclaredColumnError
 
 _PARAM = re.compile(r"@([A-Za-z_]\w*)")
 _BACKTICK = re.compile(r"`([^`]*)`")
@@ -63,6 +63,18 @@ class _Vectorise(ast.NodeTransformer):
 
 _FUNCTIONS = {name: getattr(np, name) for name in _BUILTIN_NAMES - {"True", "False", "None"}}
 
+# Column methods whose value for a row depends on other rows. Under the .str/.dt/.cat accessors the same
+# names (`s.str.count("a")`) work row by row, so those are allowed.
+_ACROSS_ROWS = frozenset(
+    {"mean", "median", "sum", "min", "max", "std", "var", "sem", "prod", "count", "nunique", "unique", "mode",
+     "quantile", "rank", "cumsum", "cumprod", "cummax", "cummin", "shift", "diff", "pct_change", "rolling",
+     "expanding", "ewm", "duplicated", "drop_duplicates", "value_counts", "sort_values", "argsort", "idxmax",
+     "idxmin", "nlargest", "nsmallest", "head", "tail", "first", "last", "interpolate", "ffill", "bfill",
+     "transform", "agg", "aggregate", "any", "all", "sample", "iloc", "loc", "iat", "at", "corr", "cov", "kurt",
+     "skew", "describe", "factorize", "size", "shape", "groupby", "resample", "reindex", "T", "values", "array"}
+)
+_ACCESSORS = frozenset({"str", "dt", "cat"})
+
 
 def parse_query(operator: str, expr: str, params: Mapping[str, Any], columns: Sequence[str]) -> Query:
     """A query string (pandas syntax) whose column names and `@` parameters are checked now, compiled
@@ -99,11 +111,25 @@ def parse_query(operator: str, expr: str, params: Mapping[str, Any], columns: Se
                 operator, column, columns, hint="Refer to Python values as @name and pass them as keyword arguments."
             )
         names[name.id] = column
+    _check_row_wise(operator, expr, tree)
     unused = set(params) - {m.group(1) for m in _PARAM.finditer(expr)}
     if unused:
         raise ExpressionError(f"{operator}: parameters {sorted(unused)} are not used by expression {expr!r}.")
     code = compile(ast.fix_missing_locations(_Vectorise().visit(tree)), f"<{operator}>", "eval")
     return Query(expr, tuple(dict.fromkeys(names.values())), dict(params), code, names)
+
+
+def _check_row_wise(operator: str, expr: str, tree: ast.AST) -> None:
+    """An expression that reads other rows (`v > v.mean()`) is refused where it is written."""
+    for node in ast.walk(tree):
+        accessor = isinstance(getattr(node, "value", None), ast.Attribute) and node.value.attr in _ACCESSORS
+        if isinstance(node, ast.Attribute) and node.attr in _ACROSS_ROWS and not accessor:
+            raise NotRowWiseError(
+                f"{operator}: expression {expr!r} calls .{node.attr}, which reads other rows than the row's own. "
+                "Incremental maintenance re-derives rows from parts of the data, so the engine refuses it. "
+                "Compute the statistic with groupby(...).agg(...), join it back on the group key, and compare "
+                "with the joined column."
+            )
 
 
 def evaluate_query(query: Query, frame: pd.DataFrame) -> Any:

@@ -1,11 +1,14 @@
 """Immutable logical operators of the engine. Each one declares, when it is built, its output columns,
-where every output column's values come from (`lineage`), and which source columns decide which of its
-rows exist or how they are grouped (`row_lineage`): column provenance by construction."""
+where every output column's values come from (`lineage`), which source columns decide which of its rows
+exist or how they are grouped (`row_lineage`) and in which order they come (`order_lineage`): column
+provenance by construction. Each also declares its class under deletions (`op_class`), from which
+incremental maintenance picks its rule."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +32,20 @@ def kind_of(dtype: Any) -> Kind:
     if pd.api.types.is_string_dtype(dtype):
         return "string"
     return None
+
+
+class OpClass(str, Enum):
+    """How an operator's output changes when some of its input rows go or change (the maintenance class)."""
+
+    MONOTONE = "monotone"  # each output row derives from its own input rows: erasing them only erases it
+    ORDER = "order-dependent"  # decides the order of the rows by their values (a sort)
+    AGGREGATE = "aggregate"  # an output row sums a group of input rows (groupby, pivot)
+    OUTER = "outer join"  # a left join: losing right rows can make a left row reappear padded with nulls
+    ABOVE_AGGREGATE = "non-monotone above an aggregate"  # keeps, joins or groups rows by an aggregate's value
+
+
+# Aggregate functions whose value depends on the order of the group's rows; a callable may too.
+ORDER_DEPENDENT_AGGREGATES = frozenset({"first", "last"})
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,6 +75,37 @@ class Node:
     @property
     def own_row_lineage(self) -> Lineage:
         return frozenset()
+
+    @cached_property
+    def order_lineage(self) -> Lineage:
+        """Source columns whose values decide the order of the rows (sort keys, group keys)."""
+        return union(p.order_lineage for p in self.parents)
+
+    @cached_property
+    def declares_order(self) -> bool:
+        """The rows come in an order decided by values (a sort, an aggregate's sorted groups), which a
+        maintained version must keep, rather than in the order of the sources."""
+        return any(p.declares_order for p in self.parents)
+
+    @cached_property
+    def aggregated(self) -> frozenset[str]:
+        """Output columns whose values are computed over groups of rows (an aggregate's or pivot's values)."""
+        parent = self.parents[0].aggregated if len(self.parents) == 1 else frozenset()
+        return parent & frozenset(self.columns)
+
+    @property
+    def op_class(self) -> OpClass:
+        return OpClass.MONOTONE
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        """The input columns this operator itself decides rows by (for messages and classes)."""
+        return ()
+
+    def describe(self) -> str:
+        """The operator and the columns it decides by, for messages: `filter on ['n']`."""
+        name = type(self).__name__.lower()
+        return f"{name} on {list(self.reads)}" if self.reads else name
 
     @cached_property
     def sources(self) -> dict[str, Source]:
@@ -140,6 +188,14 @@ class Filter(Unary):
     def own_row_lineage(self) -> Lineage:
         return self._lineage_of(self.predicate.columns)
 
+    @property
+    def reads(self) -> tuple[str, ...]:
+        return self.predicate.columns
+
+    @property
+    def op_class(self) -> OpClass:
+        return _above_aggregate(self, self.reads)
+
 
 @dataclass(frozen=True, eq=False)
 class Project(Unary):
@@ -157,6 +213,11 @@ class Project(Unary):
     @cached_property
     def kinds(self) -> dict[str, Kind]:
         return {**self.parent.kinds, self.target: None}
+
+    @cached_property
+    def aggregated(self) -> frozenset[str]:
+        others = self.parent.aggregated - {self.target}
+        return others | ({self.target} if self.parent.aggregated & set(self.compute.columns) else set())
 
 
 @dataclass(frozen=True, eq=False)
@@ -183,6 +244,10 @@ class Rename(Unary):
     @cached_property
     def kinds(self) -> dict[str, Kind]:
         return {self.mapping.get(c, c): k for c, k in self.parent.kinds.items()}
+
+    @cached_property
+    def aggregated(self) -> frozenset[str]:
+        return frozenset(self.mapping.get(c, c) for c in self.parent.aggregated)
 
 
 @dataclass(frozen=True, eq=False)
@@ -238,6 +303,27 @@ class Join(Node):
     def own_row_lineage(self) -> Lineage:
         return self._lineage_of(self.left_on, self.left) | self._lineage_of(self.right_on, self.right)
 
+    @cached_property
+    def aggregated(self) -> frozenset[str]:
+        left_names, right_names = self.output_names
+        out = {left_names[c] for c in self.left.aggregated if c in left_names}
+        out |= {right_names[c] for c in self.right.aggregated if c in right_names}
+        out |= {k for k in self.merged_keys if k in self.left.aggregated or k in self.right.aggregated}
+        return frozenset(out)
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*self.left_on, *self.right_on)))
+
+    def describe(self) -> str:
+        return f"{self.how} join on {list(self.left_on)} = {list(self.right_on)}"
+
+    @property
+    def op_class(self) -> OpClass:
+        if set(self.left_on) & self.left.aggregated or set(self.right_on) & self.right.aggregated:
+            return OpClass.ABOVE_AGGREGATE
+        return OpClass.OUTER if self.how == "left" else OpClass.MONOTONE
+
 
 @dataclass(frozen=True, eq=False)
 class Union(Node):
@@ -257,6 +343,10 @@ class Union(Node):
     def kinds(self) -> dict[str, Kind]:
         return dict(self.inputs[0].kinds)
 
+    @cached_property
+    def aggregated(self) -> frozenset[str]:
+        return frozenset().union(*(p.aggregated for p in self.inputs)) & frozenset(self.columns)
+
 
 @dataclass(frozen=True, eq=False)
 class Aggregate(Unary):
@@ -268,7 +358,10 @@ class Aggregate(Unary):
     @cached_property
     def lineage(self) -> dict[str, Lineage]:
         out = {c: self.parent.lineage[c] for c in self.by}
-        out.update({name: self.parent.lineage[col] for name, (col, _) in self.aggregations.items()})
+        for name, (col, func) in self.aggregations.items():
+            # first/last (and a function, which may index its rows) read the rows' order too
+            reads_order = callable(func) or func in ORDER_DEPENDENT_AGGREGATES
+            out[name] = self.parent.lineage[col] | (self.parent.order_lineage if reads_order else frozenset())
         return out
 
     @cached_property
@@ -278,6 +371,29 @@ class Aggregate(Unary):
     @property
     def own_row_lineage(self) -> Lineage:
         return self._lineage_of(self.by)
+
+    @cached_property
+    def order_lineage(self) -> Lineage:
+        return self._lineage_of(self.by)  # groups come sorted by their keys
+
+    @cached_property
+    def declares_order(self) -> bool:
+        return True
+
+    @cached_property
+    def aggregated(self) -> frozenset[str]:
+        return frozenset(self.aggregations)
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        return self.by
+
+    def describe(self) -> str:
+        return f"groupby {list(self.by)}"
+
+    @property
+    def op_class(self) -> OpClass:
+        return OpClass.ABOVE_AGGREGATE if set(self.by) & self.parent.aggregated else OpClass.AGGREGATE
 
 
 @dataclass(frozen=True, eq=False)
@@ -294,6 +410,14 @@ class Explode(Unary):
     def kinds(self) -> dict[str, Kind]:
         return {**self.parent.kinds, self.column: None}
 
+    @property
+    def reads(self) -> tuple[str, ...]:
+        return (self.column,)
+
+    @property
+    def op_class(self) -> OpClass:
+        return _above_aggregate(self, self.reads)
+
 
 @dataclass(frozen=True, eq=False)
 class DropNA(Unary):
@@ -304,6 +428,14 @@ class DropNA(Unary):
     @property
     def own_row_lineage(self) -> Lineage:
         return self._lineage_of(self.subset)
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        return self.subset
+
+    @property
+    def op_class(self) -> OpClass:
+        return _above_aggregate(self, self.reads)
 
 
 @dataclass(frozen=True, eq=False)
@@ -319,6 +451,26 @@ class Sort(Unary):
 
     by: tuple[str, ...]
     ascending: tuple[bool, ...]
+
+    @cached_property
+    def order_lineage(self) -> Lineage:
+        # stable: ties keep the order they had, so what decided that order still counts
+        return self.parent.order_lineage | self._lineage_of(self.by)
+
+    @cached_property
+    def declares_order(self) -> bool:
+        return True
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        return self.by
+
+    def describe(self) -> str:
+        return f"sort_values by {list(self.by)}"
+
+    @property
+    def op_class(self) -> OpClass:
+        return OpClass.ORDER
 
 
 @dataclass(frozen=True, eq=False)
@@ -338,7 +490,11 @@ class Pivot(Unary):
     @cached_property
     def lineage(self) -> dict[str, Lineage]:
         out = {c: self.parent.lineage[c] for c in self.index}
-        out.update({name: self.parent.lineage[self.values] for name in self.value_names})
+        # a cell's value also depends on the pivot column, which decides the output column it lands in
+        cells = self.parent.lineage[self.values] | self.parent.lineage[self.pivot_column]
+        if self.aggfunc in ORDER_DEPENDENT_AGGREGATES:
+            cells |= self.parent.order_lineage
+        out.update({name: cells for name in self.value_names})
         return out
 
     @cached_property
@@ -348,6 +504,29 @@ class Pivot(Unary):
     @property
     def own_row_lineage(self) -> Lineage:
         return self._lineage_of((*self.index, self.pivot_column))
+
+    @cached_property
+    def order_lineage(self) -> Lineage:
+        return self._lineage_of(self.index)  # rows come sorted by the index
+
+    @cached_property
+    def declares_order(self) -> bool:
+        return True
+
+    @cached_property
+    def aggregated(self) -> frozenset[str]:
+        return frozenset(self.value_names)
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        return (*self.index, self.pivot_column)
+
+    def describe(self) -> str:
+        return f"pivot by {list(self.index)} and {self.pivot_column!r}"
+
+    @property
+    def op_class(self) -> OpClass:
+        return OpClass.ABOVE_AGGREGATE if set(self.reads) & self.parent.aggregated else OpClass.AGGREGATE
 
 
 @dataclass(frozen=True, eq=False)
@@ -370,3 +549,13 @@ class Unpivot(Unary):
     def kinds(self) -> dict[str, Kind]:
         ids = {c: self.parent.kinds.get(c) for c in self.id_vars}
         return ids | {self.var_name: "string", self.value_name: None}
+
+    @cached_property
+    def aggregated(self) -> frozenset[str]:
+        values = {self.value_name} if self.parent.aggregated & set(self.value_vars) else set()
+        return frozenset(self.parent.aggregated & set(self.id_vars)) | values
+
+
+def _above_aggregate(node: Unary, reads: tuple[str, ...]) -> OpClass:
+    """A row operator that decides rows by an aggregate's value: a shrinking group can pass it anew."""
+    return OpClass.ABOVE_AGGREGATE if set(reads) & node.parent.aggregated else OpClass.MONOTONE

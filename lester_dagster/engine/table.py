@@ -74,6 +74,11 @@ class Table:
         return self.node.row_lineage
 
     @property
+    def order_lineage(self) -> Lineage:
+        """Source columns that decide the order of the rows (sort keys, the keys of sorted groups)."""
+        return self.node.order_lineage
+
+    @property
     def source_names(self) -> list[str]:
         return list(self.node.sources)
 

@@ -32,7 +32,7 @@ from lester_dagster.model import (
     subsample_rows,
     torch_threads,
 )
-from lester_dagster.pipeline import MaterializedPipeline, holdout_mask
+from lester_dagster.pipeline import NO_LABEL, MaterializedPipeline, holdout_mask, labels
 
 # "auto": an exact retrain while model.unlearning.RETRAIN_BUDGET allows it, else the second-order step.
 Unlearning = Literal["auto", "retrain", "first_order", "second_order"]
@@ -68,6 +68,13 @@ class DeletionReport:
     version_before: int
     version_after: int
     seconds: dict[str, float] = field(default_factory=dict)
+    # when prepared_mode is "full": why no incremental rule applied (an operator class, a redacted key)
+    fallback_reason: str = ""
+    # the maintenance classes of the operators the request's source reaches (engine.nodes.OpClass)
+    operator_classes: list[str] = field(default_factory=list)
+    # rows of the new version whose label is null: kept in the table and X, left out of training and
+    # evaluation (as on materialisation)
+    unlabeled_rows: int = 0
 
     @property
     def total_seconds(self) -> float:
@@ -123,7 +130,8 @@ def apply_deletion(
     with stage("features"):
         X, patch_rows, reencoded, ranges, x_cells = _maintain_matrix(state, update)
     with stage("labels"):
-        y = update.result.frame[state.spec.label].to_numpy(dtype=np.int64)
+        y = labels(update.result.frame, state.spec.label)
+        labeled = y != NO_LABEL
         origin = update.origin
         continuing = origin >= 0
         labels_changed = int((y[continuing] != state.y[origin[continuing]]).sum()) + int((~continuing).sum())
@@ -135,18 +143,20 @@ def apply_deletion(
         if len(moved):
             fresh = update.result.provenance.take(moved)
             is_test[moved] = holdout_mask(fresh, state.spec.test_fraction, state.spec.split_seed)
+        is_test &= labeled  # a row whose label became null leaves evaluation (and training, below)
     with stage("model"), torch_threads(1):
         if unlearning not in ("auto", "retrain", "first_order", "second_order"):
             raise ModelError(
                 f"apply_deletion: unknown unlearning {unlearning!r}. Use 'auto' (exact retrain when cheap), "
                 "'retrain', 'first_order' or 'second_order'."
             )
+        # training rows are those with a label outside the held-out rows, before and after
         old_rows = np.union1d(update.removed, origin[update.changed & continuing])
-        old_rows = old_rows[~state.is_test[old_rows]]
-        new_rows = np.flatnonzero(update.changed & ~is_test)
+        old_rows = old_rows[~state.is_test[old_rows] & state.labeled[old_rows]]
+        new_rows = np.flatnonzero(update.changed & ~is_test & labeled)
         X_old_rows, y_old_rows = state.X[old_rows], state.y[old_rows]
         X_new_rows = X[new_rows] if patch_rows is None else _patched_rows(state.X, patch_rows, new_rows, origin)
-        train = np.flatnonzero(~is_test)
+        train = np.flatnonzero(~is_test & labeled)
         cost = retrain_cost(state.model.config, state.model.input_dim, len(train))
         method = unlearning
         if unlearning == "auto":
@@ -233,6 +243,9 @@ def apply_deletion(
         version_before=version_before,
         version_after=state.version,
         seconds=stage.seconds,
+        fallback_reason=update.reason,
+        operator_classes=list(update.classes),
+        unlabeled_rows=int((~labeled).sum()),
     )
     state.history.append(report)
     return report
@@ -289,7 +302,8 @@ def apply_to_table(name: str, plan: le.Table, result: Result, request: DeletionR
         prepared_columns=[] if update is None else list(update.columns),
         x_rows_removed=0, x_rows_reencoded=0, x_ranges=[], x_cells=0, labels_changed=0, model={},
         metrics_before={}, metrics_after={}, version_before=0, version_after=0 if update is None else 1,
-        seconds=stage.seconds,
+        seconds=stage.seconds, fallback_reason="" if update is None else update.reason,
+        operator_classes=[] if update is None else list(update.classes),
     )
     return new, report
 
@@ -345,7 +359,8 @@ def _maintain_matrix(
     values = encode_blocks(state.encoder, blocks, frame.iloc[patched]) if blocks else []
     added = update.added
     cells = len(patched) * sum(b - a for a, b in ranges) + len(added) * state.matrix.n_features
-    if len(update.removed) == 0 and len(added) == 0:
+    in_place = len(update.removed) == 0 and len(added) == 0 and np.array_equal(origin, np.arange(len(origin)))
+    if in_place:  # a re-run can also give the same rows in another order: then X is gathered anew
         return None, (origin[patched], list(zip(ranges, values, strict=True))), len(patched), ranges, cells
     X = state.X[np.where(origin >= 0, origin, 0)]
     for (start, stop), block in zip(ranges, values, strict=True):
@@ -381,7 +396,7 @@ def _nothing_to_do(
     report = DeletionReport(
         request.request_id, state.spec.name, request.source, request.action, matched, unmatched, 0, 0,
         "unchanged", 0, 0, 0, 0, [], 0, 0, [], 0, 0, {}, state.metrics, state.metrics, state.version,
-        state.version, seconds,
+        state.version, seconds, unlabeled_rows=int((~state.labeled).sum()),
     )
     state.history.append(report)
     return report

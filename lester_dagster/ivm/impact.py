@@ -61,7 +61,7 @@ def impact(state: MaterializedPipeline, source: str, keys: Iterable[Any], column
         found,
         x_rows=found.prepared_rows,
         x_ranges=state.matrix.ranges_for(feature_columns) if columns is not None else [(0, state.matrix.n_features)],
-        training_rows=int((rows & ~state.is_test).sum()),
+        training_rows=int((rows & ~state.is_test & state.labeled).sum()),  # a row without a label trains nothing
     )
 
 

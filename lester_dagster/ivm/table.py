@@ -2,30 +2,39 @@
 mentions the changed source rows are re-derived from just the source rows in their provenance, and
 spliced into the old result; nothing else is recomputed.
 
-Which rows can change decides how:
-* erasing from a monotone plan (no aggregate, no left join) only removes rows: `delete-rows`;
-* a change that cannot make rows appear or vanish elsewhere (an erase under aggregates, a redaction of
-  columns no filter, join key or group key reads) re-derives the affected rows from the source rows
-  in their polynomials: `rederive`;
-* a redaction of a column that decides which rows exist, in a monotone plan, re-derives every row the
-  changed source rows could join into: `rederive-wide`;
-* anything else (left joins, redacted group keys) runs the plan again: `full`, still correct.
+Every operator declares its class under deletions (`nodes.OpClass`); the classes of the operators the
+changed source reaches pick the rule:
+
+* monotone and order-dependent operators only (an inner join, a left join the source reaches through its
+  left side, a sort): erasing only removes rows, in their order: `delete-rows`;
+* a change that cannot make rows appear, vanish or move elsewhere (an erase under aggregates, a
+  redaction of columns that no filter, join key, group key or sort key reads) re-derives the affected
+  rows from the source rows in their polynomials: `rederive`;
+* a redaction of a column that decides which rows exist, where the source reaches no aggregate and is
+  not joined with itself, re-derives every row the changed source rows could join into: `rederive-wide`;
+* anything else runs the plan again, `full`, and says why (`TableUpdate.reason`): an operator that keeps,
+  joins or groups rows by an aggregate's value (a shrunk group can enter the result); the right side of a
+  left join losing rows or keys (a left row can reappear padded); a redacted group key or a column that
+  decides a grouped row; a self-join on a redacted join or filter column; a redacted sort key, or rows
+  that appear, in an output whose order the plan declares; a re-derived row that continues no old row.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from lester_dagster.engine import Result, SourceData, execute
 from lester_dagster.engine import nodes as n
+from lester_dagster.engine.nodes import OpClass
 from lester_dagster.provenance import RowProvenance, SourceColumn
 
-_MONOTONE = (n.Source, n.Filter, n.Project, n.Select, n.Rename, n.Union, n.Explode, n.DropNA, n.FillNA, n.Sort, n.Unpivot)
+Lineage = frozenset[SourceColumn]
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,8 @@ class TableUpdate:
     columns: tuple[str, ...]  # columns that may have changed in rows with changed=True and an origin
     removed: np.ndarray  # old row positions that are gone
     mode: str
+    reason: str = ""  # for mode "full": why no incremental rule applied (it reaches the audit entry)
+    classes: tuple[str, ...] = ()  # the classes of the operators the changed source reaches
 
     @property
     def added(self) -> np.ndarray:
@@ -49,13 +60,51 @@ class TableUpdate:
         return patched + (len(self.removed) + len(self.added)) * width
 
 
-def is_monotone(node: n.Node) -> bool:
-    """Deleting source rows only deletes output rows (no aggregates, no left joins)."""
-    if isinstance(node, n.Join):
-        ok = node.how == "inner"
-    else:
-        ok = isinstance(node, _MONOTONE)
-    return ok and all(is_monotone(p) for p in node.parents)
+def reached(root: n.Node, source: str) -> list[n.Node]:
+    """The operators of the plan whose input derives from `source`, each once, from the root down."""
+    out: list[n.Node] = []
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen or source not in node.sources:
+            continue
+        seen.add(id(node))
+        out.append(node)
+        stack.extend(node.parents)
+    return out
+
+
+def plan_classes(root: n.Node, source: str | None = None) -> tuple[str, ...]:
+    """The maintenance classes of the operators a change of `source` reaches (of all, without one)."""
+    nodes = reached(root, source) if source is not None else list(_walk(root))
+    return tuple(sorted({node.op_class.value for node in nodes}))
+
+
+def _walk(root: n.Node) -> Iterator[n.Node]:
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) not in seen:
+            seen.add(id(node))
+            yield node
+            stack.extend(node.parents)
+
+
+def is_monotone(node: n.Node, source: str | None = None) -> bool:
+    """Deleting rows of `source` (of any source, without one) only deletes output rows, in their order."""
+    nodes = reached(node, source) if source is not None else list(_walk(node))
+    return all(_monotone_for(x, source) for x in nodes)
+
+
+def _monotone_for(node: n.Node, source: str | None) -> bool:
+    if node.op_class in (OpClass.MONOTONE, OpClass.ORDER):
+        return True
+    # a left join only adds rows when its right side loses some
+    if not (isinstance(node, n.Join) and node.op_class is OpClass.OUTER):
+        return False
+    return source is not None and source not in node.right.sources
 
 
 def maintain(
@@ -70,47 +119,130 @@ def maintain(
     """The table under `root` after source `source` changed in rows `changed_ids` (erased, or with
     `columns` redacted), given its old result and the sources' new versions."""
     affected = old.provenance.depends_on(source, changed_ids)
-    redacted = {SourceColumn(source, c) for c in columns}
-    out_columns = tuple(c for c, lineage in old.lineage.items() if erased or lineage & redacted)
-    if (not affected.any() or not (erased or out_columns)) and (erased or not redacted & root.row_lineage):
-        # no row depends on the change, or the redacted columns feed no value and decide no row
-        return _unchanged(old, new_sources)
-    monotone = is_monotone(root)
-    if erased and monotone:
-        return _delete_rows(old, affected, new_sources)
+    classes = plan_classes(root, source)
+    rule, reason = rule_for(root, old, source, affected, erased, columns)
+    if rule == "unchanged":
+        return _unchanged(old, new_sources, classes)
+    if rule == "full":
+        return _full(root, old, affected, new_sources, reason, classes)
+    if rule == "delete-rows":
+        return _delete_rows(old, affected, new_sources, classes)
     try:
-        if not (redacted & root.row_lineage) and not _has_left_join(root):
-            sub = execute(root, _restricted(old.provenance, affected, new_sources))
-            return _splice(old, affected, sub, new_sources, out_columns, "rederive", keep_new=None)
-        if monotone:
-            wide = dict(new_sources)
-            ids = np.union1d(changed_ids, _ids_of(old.provenance, affected, source))
-            wide[source] = _rows_with_ids(new_sources[source], ids)
-            sub = execute(root, wide)
-            return _splice(
-                old, affected, sub, new_sources, tuple(old.lineage), "rederive-wide", keep_new=(source, changed_ids)
-            )
-    except _Unexplained:
-        pass
-    return _full(root, old, affected, new_sources)
+        update = _rederive(root, old, new_sources, source, changed_ids, affected, columns, wide=rule == "rederive-wide")
+    except _Unexplained as why:
+        return _full(root, old, affected, new_sources, str(why), classes)
+    if root.declares_order and len(update.added):
+        return _full(root, old, affected, new_sources, "rows appear in an output whose order the plan declares "
+                     f"(by {_names(root.order_lineage)}); a re-run puts them in their place", classes)
+    return replace(update, classes=classes)
 
 
-def _has_left_join(node: n.Node) -> bool:
-    return (isinstance(node, n.Join) and node.how == "left") or any(_has_left_join(p) for p in node.parents)
+def rule_for(
+    root: n.Node, old: Result, source: str, affected: np.ndarray, erased: bool, columns: tuple[str, ...] = ()
+) -> tuple[str, str]:
+    """The maintenance rule for a change of `source` (rows `affected` in `old`), from the classes of the
+    operators it reaches, and for "full" the reason: ("unchanged" | "delete-rows" | "rederive" |
+    "rederive-wide" | "full", reason)."""
+    redacted = frozenset(SourceColumn(source, c) for c in columns)
+    out_columns = tuple(c for c, lineage in old.lineage.items() if erased or lineage & redacted)
+    above = _above_aggregate(root, source, erased, redacted)
+    if above is None and _reaches_nothing(root, affected, erased, redacted, out_columns):
+        return "unchanged", ""
+    reason = above or _needs_rerun(root, source, erased, redacted, affected)
+    if reason:
+        return "full", reason
+    if erased and is_monotone(root, source):
+        return "delete-rows", ""
+    return ("rederive-wide" if redacted & root.row_lineage else "rederive"), ""
 
 
-def _unchanged(old: Result, new_sources: Mapping[str, SourceData]) -> TableUpdate:
+def _rederive(
+    root: n.Node, old: Result, new_sources: Mapping[str, SourceData], source: str, changed_ids: np.ndarray,
+    affected: np.ndarray, columns: tuple[str, ...], wide: bool,
+) -> TableUpdate:
+    """The affected rows re-derived from the rows in their polynomials (`wide`: with every row of the other
+    sources, and the changed rows of `source`, so that rows can also appear) and spliced in."""
+    if not wide:
+        redacted = frozenset(SourceColumn(source, c) for c in columns)
+        out_columns = tuple(c for c, lineage in old.lineage.items() if not columns or lineage & redacted)
+        sub = execute(root, _restricted(old.provenance, affected, new_sources))
+        return _splice(old, affected, sub, new_sources, out_columns, "rederive", keep_new=None)
+    sources = dict(new_sources)
+    ids = np.union1d(changed_ids, _ids_of(old.provenance, affected, source))
+    sources[source] = _rows_with_ids(new_sources[source], ids)
+    sub = execute(root, sources)
+    return _splice(old, affected, sub, new_sources, tuple(old.lineage), "rederive-wide", keep_new=(source, changed_ids))
+
+
+def _reaches_nothing(root: n.Node, affected: np.ndarray, erased: bool, redacted: Lineage,
+                     out_columns: tuple[str, ...]) -> bool:
+    """No output row depends on the change, and the change decides no row's existence or place."""
+    if erased:
+        return not affected.any()
+    if redacted & root.row_lineage:
+        return False  # a changed row may enter the result, or leave it
+    moves = root.declares_order and bool(redacted & root.order_lineage)
+    return not affected.any() or not (out_columns or moves)
+
+
+def _above_aggregate(root: n.Node, source: str, erased: bool, redacted: Lineage) -> str | None:
+    """An operator that keeps, joins or groups rows by an aggregate's value: a group the change shrinks or
+    reshapes can pass it anew, which no affected output row shows. Such a change needs a re-run."""
+    if not erased and not redacted & _everything_read(root):
+        return None
+    for node in reached(root, source):
+        if node.op_class is OpClass.ABOVE_AGGREGATE:
+            return (f"{node.describe()} decides rows by an aggregate's value, so a group the change shrinks or "
+                    "reshapes can enter the result as well as leave it (class: non-monotone above an aggregate)")
+    return None
+
+
+def _everything_read(root: n.Node) -> Lineage:
+    return frozenset().union(*root.lineage.values(), root.row_lineage, root.order_lineage)
+
+
+def _needs_rerun(root: n.Node, source: str, erased: bool, redacted: Lineage, affected: np.ndarray) -> str | None:
+    """Why no incremental rule applies to this change, by the classes of the operators it reaches."""
+    nodes = reached(root, source)
+    for node in nodes:
+        if isinstance(node, n.Join) and node.op_class is OpClass.OUTER and source in node.right.sources:
+            keys = frozenset().union(*(node.right.lineage[c] for c in node.right_on))
+            if erased or redacted & (node.right.row_lineage | keys):
+                return (f"{node.describe()}: the change removes or re-keys rows on its right side, so a left row "
+                        "can lose its last match and reappear padded with nulls (class: outer join)")
+    if redacted & root.row_lineage:
+        for node in nodes:
+            if node.op_class is OpClass.AGGREGATE and redacted & node.row_lineage:
+                return (f"the redacted column(s) {_names(redacted & node.row_lineage)} decide which rows "
+                        f"{node.describe()} groups together, so rows can move between groups (class: aggregate)")
+            if isinstance(node, n.Join) and source in node.left.sources and source in node.right.sources:
+                return (f"{source!r} is joined with itself ({node.describe()}) and the redacted column(s) decide "
+                        "which rows exist, so rows can pair with rows the change did not touch")
+    if root.declares_order and redacted & root.order_lineage and affected.any():
+        return (f"the redacted column(s) {_names(redacted & root.order_lineage)} decide the order of the rows "
+                "(class: order-dependent); a re-run puts the changed rows in their place")
+    return None
+
+
+def _names(lineage: Lineage) -> list[str]:
+    return sorted(str(sc) for sc in lineage)
+
+
+def _unchanged(old: Result, new_sources: Mapping[str, SourceData], classes: tuple[str, ...]) -> TableUpdate:
     rows = len(old.frame)
-    result = Result(old.frame, old.provenance, old.lineage, old.row_lineage, new_sources)
-    return TableUpdate(result, np.arange(rows), np.zeros(rows, bool), (), np.empty(0, np.int64), "unchanged")
+    result = Result(old.frame, old.provenance, old.lineage, old.row_lineage, new_sources, old.order_lineage)
+    return TableUpdate(result, np.arange(rows), np.zeros(rows, bool), (), np.empty(0, np.int64), "unchanged",
+                       classes=classes)
 
 
-def _delete_rows(old: Result, affected: np.ndarray, new_sources: Mapping[str, SourceData]) -> TableUpdate:
+def _delete_rows(old: Result, affected: np.ndarray, new_sources: Mapping[str, SourceData],
+                 classes: tuple[str, ...]) -> TableUpdate:
     keep = ~affected
     frame = old.frame[keep].reset_index(drop=True)
-    result = Result(frame, old.provenance.filter(keep), old.lineage, old.row_lineage, new_sources)
+    result = Result(frame, old.provenance.filter(keep), old.lineage, old.row_lineage, new_sources, old.order_lineage)
     kept = np.flatnonzero(keep)
-    return TableUpdate(result, kept, np.zeros(len(kept), bool), (), np.flatnonzero(affected), "delete-rows")
+    return TableUpdate(result, kept, np.zeros(len(kept), bool), (), np.flatnonzero(affected), "delete-rows",
+                       classes=classes)
 
 
 def _ids_of(provenance: RowProvenance, rows: np.ndarray, source: str) -> np.ndarray:
@@ -164,13 +296,17 @@ def _splice(
     appears with the change; or it is a copy of an unaffected old row, re-derived as a side effect.
     """
     affected_rows = np.flatnonzero(affected)
+    # rows that share a polynomial (a melt, an explode, a self-union) are told apart by the values they
+    # keep: a sub row continues the old row it agrees with, never one that merely comes first
+    stable = [c for c in old.frame.columns if c not in columns]
+    old_keys, sub_keys = _row_keys(old, affected_rows, sub, np.arange(len(sub.frame)), stable)
     by_key: dict[tuple, list[int]] = defaultdict(list)
-    for i in affected_rows:
-        by_key[old.provenance.row_key(int(i))].append(int(i))
+    for i, key in old_keys.items():
+        by_key[key].append(i)
     continues = np.full(len(sub.frame), -1, dtype=np.int64)
     pending = []
-    for j in range(len(sub.frame)):
-        candidates = by_key.get(sub.provenance.row_key(j))
+    for j, key in sub_keys.items():
+        candidates = by_key.get(key)
         if candidates:
             continues[j] = candidates.pop(0)
         else:
@@ -182,10 +318,17 @@ def _splice(
         new_rows[[j for j in pending if mentions[j]]] = True
         pending = [j for j in pending if not mentions[j]]
     leftover_old = [i for rows in by_key.values() for i in rows]
+    # rows beyond what could continue the leftover old rows must be copies: each costs a look-up
+    if len(pending) > _MAX_SIDE_EFFECT_ROWS + len(leftover_old):
+        raise _Unexplained(f"re-deriving the affected rows also gave {len(pending)} other rows, more than the "
+                           f"{_MAX_SIDE_EFFECT_ROWS} worth matching one by one; a re-run is cheaper")
+    # a copy of an unaffected row (same polynomial and values) is set aside first, so that it cannot pass
+    # for a shrunk group whose polynomial happens to contain its own
+    pending = _drop_copies(old, affected, sub, pending)
     if pending and leftover_old:
         pending = _match_shrunk_groups(old.provenance, leftover_old, sub.provenance, pending, continues)
-    if len(pending) > _MAX_SIDE_EFFECT_ROWS or not all(_copies_unaffected(old, affected, sub, j) for j in pending):
-        raise _Unexplained
+    if pending:
+        raise _Unexplained("a re-derived row continues no affected row and copies no unaffected one")
     used = continues >= 0
     removed = np.setdiff1d(affected_rows, continues[used])
     return _assemble(old, affected, removed, sub, new_sources, continues, used, new_rows, columns, mode)
@@ -206,7 +349,7 @@ def _match_shrunk_groups(
         members = _members(sub, j)
         candidates = [i for i, have in old_members.items() if members and all(have[m] >= c for m, c in members.items())]
         if len(candidates) > 1:
-            raise _Unexplained
+            raise _Unexplained("a shrunk group's row could continue several old rows")
         if candidates:
             continues[j] = candidates[0]
             del old_members[candidates[0]]
@@ -215,13 +358,31 @@ def _match_shrunk_groups(
     return unmatched
 
 
-def _copies_unaffected(old: Result, affected: np.ndarray, sub: Result, row: int) -> bool:
-    key = sub.provenance.row_key(row)
-    if not key:
-        return False
+def _drop_copies(old: Result, affected: np.ndarray, sub: Result, pending: list[int]) -> list[int]:
+    """The sub rows that are not a re-derived copy of an unaffected old row (the same polynomial and
+    values); each old row is copied at most once."""
+    taken: set[int] = set()
+    rest = []
+    for j in pending:
+        key = sub.provenance.row_key(j)
+        twin = _unaffected_twin(old, affected, key, _values(sub, j), taken) if key else None
+        if twin is None:
+            rest.append(j)
+        else:
+            taken.add(twin)
+    return rest
+
+
+def _unaffected_twin(old: Result, affected: np.ndarray, key: tuple, values: tuple, taken: set[int]) -> int | None:
     source, ids = key[0]
-    candidates = np.flatnonzero(old.provenance.depends_on(source, ids[:1]) & ~affected)
-    return any(old.provenance.row_key(int(i)) == key for i in candidates)
+    for i in np.flatnonzero(old.provenance.depends_on(source, ids[:1]) & ~affected):
+        if int(i) not in taken and old.provenance.row_key(int(i)) == key and _values(old, int(i)) == values:
+            return int(i)
+    return None
+
+
+def _values(result: Result, row: int) -> tuple:
+    return tuple(_canonical(v) for v in result.frame.iloc[row].tolist())
 
 
 def _assemble(
@@ -258,7 +419,7 @@ def _assemble(
         provenance = RowProvenance.concat([old.provenance, sub.provenance]).take(take)
         origin = np.concatenate([kept, np.full(len(added), -1, dtype=np.int64)])
         changed = np.concatenate([affected[kept], np.ones(len(added), bool)])
-    result = Result(frame, provenance, old.lineage, old.row_lineage, new_sources)
+    result = Result(frame, provenance, old.lineage, old.row_lineage, new_sources, old.order_lineage)
     return TableUpdate(result, origin, changed, columns, removed, mode)
 
 
@@ -286,16 +447,47 @@ def _patched_provenance(
     return RowProvenance.concat([old, sub]).take(order)
 
 
-def _full(root: n.Node, old: Result, affected: np.ndarray, new_sources: Mapping[str, SourceData]) -> TableUpdate:
-    """Runs the whole plan again; rows whose polynomial is unchanged and was not affected continue."""
+def _full(root: n.Node, old: Result, affected: np.ndarray, new_sources: Mapping[str, SourceData], reason: str,
+          classes: tuple[str, ...]) -> TableUpdate:
+    """Runs the whole plan again; an unaffected old row continues in the new row with its polynomial
+    (and, where rows share one, its values), so only the other rows count as changed."""
     new = execute(root, dict(new_sources))
+    old_keys, new_keys = _row_keys(old, np.flatnonzero(~affected), new, np.arange(len(new.frame)), list(old.frame.columns))
     old_rows: dict[tuple, list[int]] = defaultdict(list)
-    for i in np.flatnonzero(~affected):
-        old_rows[old.provenance.row_key(int(i))].append(int(i))
+    for i, key in old_keys.items():
+        old_rows[key].append(i)
     origin = np.full(len(new.frame), -1, dtype=np.int64)
-    for j in range(len(new.frame)):
-        candidates = old_rows.get(new.provenance.row_key(j))
+    for j, key in new_keys.items():
+        candidates = old_rows.get(key)
         if candidates:
             origin[j] = candidates.pop(0)
     removed = np.setdiff1d(np.arange(len(old.frame)), origin[origin >= 0])
-    return TableUpdate(new, origin, origin < 0, tuple(old.lineage), removed, "full")
+    return TableUpdate(new, origin, origin < 0, tuple(old.lineage), removed, "full", reason=reason, classes=classes)
+
+
+def _row_keys(
+    a: Result, a_rows: np.ndarray, b: Result, b_rows: np.ndarray, columns: list[str]
+) -> tuple[dict[int, tuple], dict[int, tuple]]:
+    """Keys to match rows of `a` with rows of `b` by: each row's polynomial; where rows on either side
+    share one, extended by their values in `columns` (compared as values: an int 1 and a float 1.0 agree,
+    so do two nulls)."""
+    a_keys = {int(i): a.provenance.row_key(int(i)) for i in a_rows}
+    b_keys = {int(j): b.provenance.row_key(int(j)) for j in b_rows}
+    shared = {k for keys in (a_keys, b_keys) for k, count in Counter(keys.values()).items() if count > 1}
+    for result, keys in ((a, a_keys), (b, b_keys)):
+        for i, key in keys.items():
+            if key in shared:
+                keys[i] = (key, tuple(_canonical(result.frame[c].iat[i]) for c in columns))
+    return a_keys, b_keys
+
+
+def _canonical(value: object) -> object:
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return tuple(_canonical(v) for v in value)
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return None if math.isnan(value) else (int(value) if value.is_integer() else value)
+    return value

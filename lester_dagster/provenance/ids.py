@@ -3,6 +3,9 @@ hash of the row's content when a source has no key. Never a row position, so ids
 
 from __future__ import annotations
 
+import math
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -63,18 +66,67 @@ def source_row_ids(frame: pd.DataFrame, key: str | None, source: str) -> np.ndar
     return ids
 
 
+_INT64 = (-(2**63), 2**63 - 1)
+_ASCII_INTEGER = re.compile(r"[+-]?[0-9]+")  # "٢٥" has digits too (str.isdigit agrees), but is not 25
+
+
 def coerce_keys(keys: object, key_dtype: np.dtype | pd.api.extensions.ExtensionDtype, source: str) -> pd.Series:
-    """Request keys as a Series of the key column's dtype, so they hash to the same ids as the source."""
-    values = pd.Series(list(keys) if not isinstance(keys, pd.Series) else keys)
-    if values.isna().any():
+    """Request keys as a Series of the key column's type, so they hash to the same ids as the source.
+
+    The column's type decides, never how a key looks: for an integer column a key is an integer, or
+    text of ASCII digits 0-9 with an optional sign, within 64 bits; for a text column a key is text
+    ("000123" stays "000123", the integer 123 becomes "123"). Messages name the key by position only.
+    """
+    values = list(keys) if not isinstance(keys, pd.Series) else keys.tolist()
+    if any(_is_null(v) for v in values):
         raise KeyColumnError(f"source {source!r}: keys must not be null.")
+    if pd.api.types.is_integer_dtype(key_dtype):
+        return pd.Series([_as_integer(v, i, source, key_dtype) for i, v in enumerate(values)], dtype=np.int64)
+    if pd.api.types.is_string_dtype(key_dtype) or key_dtype == object:
+        return pd.Series([_as_text(v, i, source) for i, v in enumerate(values)], dtype=object)
     try:
-        if pd.api.types.is_integer_dtype(key_dtype):
-            if values.dtype == object and not all(isinstance(v, (int, np.integer, str)) for v in values):
-                raise TypeError
-            return values.astype(np.int64)
-        return values.astype(key_dtype)
+        if any(isinstance(v, str) and not v.isascii() for v in values):
+            raise ValueError("non-ASCII text")  # float("٢٥") is 25.0: a key is never read by its look
+        return pd.Series(values).astype(key_dtype)
     except (TypeError, ValueError) as error:
         raise KeyColumnError(
-            f"source {source!r}: keys {values.head(5).tolist()} do not fit the key column's type {key_dtype}."
+            f"source {source!r}: {len(values)} key(s) do not fit the key column's type {key_dtype}."
         ) from error
+
+
+def _is_null(value: object) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
+
+
+def _as_integer(value: object, i: int, source: str, dtype: object) -> int:
+    if isinstance(value, str):
+        if not _ASCII_INTEGER.fullmatch(value.strip()):
+            raise KeyColumnError(
+                f"source {source!r}: keys do not fit the key column's type {dtype}: key #{i + 1} is not an "
+                "integer written in digits 0-9. Write the key as a number or in ASCII digits."
+            )
+        value = int(value.strip())
+    elif isinstance(value, np.integer):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise KeyColumnError(
+            f"source {source!r}: keys do not fit the key column's type {dtype}: key #{i + 1} is a "
+            f"{type(value).__name__}; give integers, or text of digits 0-9."
+        )
+    if not _INT64[0] <= value <= _INT64[1]:
+        raise KeyColumnError(
+            f"source {source!r}: keys do not fit the key column's type {dtype}: key #{i + 1} is outside the "
+            "range of a 64-bit integer."
+        )
+    return value
+
+
+def _as_text(value: object, i: int, source: str) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        return str(int(value))  # compared as the text "123", never with "000123"
+    raise KeyColumnError(
+        f"source {source!r}: keys do not fit the text key column: key #{i + 1} is a {type(value).__name__}; "
+        "give the key as text."
+    )

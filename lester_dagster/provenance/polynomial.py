@@ -144,14 +144,17 @@ class ProvColumn:
         return np.unique(self.ids)
 
     def row_hashes(self, salt: int) -> np.ndarray:
-        """An order-independent hash of each row's ids (0 for a row without ids)."""
+        """An order-independent hash of each row's ids (0 for a row without ids), the same whether the
+        column is stored dense or in CSR form (a left join's right side is CSR until its last padded row
+        goes: the hash, and with it the train/test split, must not change then)."""
         mixed = _mix(self.ids ^ np.int64(salt))
         if self.indptr is None:
             return mixed
         with np.errstate(over="ignore"):
             sums = np.concatenate([np.zeros(1, np.uint64), np.cumsum(mixed, dtype=np.uint64)])
             per_row = sums[self.indptr[1:]] - sums[self.indptr[:-1]]
-        return np.where(np.diff(self.indptr) > 0, _mix(per_row), np.uint64(0))
+        lengths = np.diff(self.indptr)
+        return np.where(lengths == 1, per_row, np.where(lengths > 1, _mix(per_row), np.uint64(0)))
 
 
 class RowProvenance(Mapping[str, ProvColumn]):
