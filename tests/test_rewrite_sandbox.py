@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from lester_dagster.rewrite.sandbox import SANDBOX_ENV, Limits, SandboxUnavailable, run_job, sandbox_backend
+from lester_dagster.rewrite.sandbox import (SANDBOX_ENV, Limits, SandboxUnavailable, _system_view, run_job,
+                                           sandbox_backend)
 
 TINY = Limits(timeout=20, memory_mb=512)
 FIXTURES = Path(__file__).parent / "fixtures" / "rewrite"
@@ -116,8 +117,11 @@ def test_the_environment_is_the_sandboxs_own(tmp_path: Path, monkeypatch: pytest
                                 "'uid': os.getuid(), 'root': ' '.join(sorted(os.listdir('/')))}]"))
     assert "LESTER_LLM_API_KEY" not in found["env"] and "HTTPS_PROXY" not in found["env"]
     assert found["cwd"] == "/tmp" and found["uid"] != 0  # no job folder name to recognise a verification by
-    assert set(found["root"].split()) <= {"code", "data", "dev", "job", "lib", "lib32", "lib64", "proc", "root", "tmp",
-                                          "usr", "work"}
+    # only the sandbox's own folders and the tops of the read-only system view (the installation's path, which
+    # on another machine can be /opt or /check as well as /usr or /work)
+    system = {Path(mount.target).parts[1] for mount in _system_view()}
+    assert set(found["root"].split()) <= {"code", "data", "dev", "job", "proc", "tmp", *system}
+    assert not {"etc", "home", "var", "bin", "sbin"} & set(found["root"].split())
 
 
 def test_a_crash_is_reported_with_how_it_ended(tmp_path: Path, backend: str) -> None:
