@@ -18,7 +18,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -e ".[dev]"  # every extra: the demo, the UI and the tests need them all
 	touch $(STAMP)
 
 # the browser test drives Debian's headless chromium
@@ -46,12 +46,14 @@ demo: $(STAMP)
 	@cp example_project/dagster.yaml $(DAGSTER_HOME_DIR)/dagster.yaml
 	DAGSTER_HOME=$(DAGSTER_HOME_DIR) LESTER_LAKE=$(DATA) $(PY) -m example_project.dagster_demo
 
-# The example project in the Dagster UI on http://127.0.0.1:$(PORT), with local SQLite storage.
+# The example project in the Dagster UI on http://127.0.0.1:$(PORT), with local SQLite storage. `dg dev` (the
+# dg extra) is what `dagster dev` now points to; given the workspace file it starts the same webserver, daemon
+# and code server, offline.
 dev: $(STAMP)
 	@test -e $(DATA)/mails || test -e $(DATA)/mails.csv || $(VENV)/bin/lester-dagster generate-data --mails $(MAILS) --out $(DATA)
 	@mkdir -p $(DAGSTER_HOME_DIR)
 	@cp example_project/dagster.yaml $(DAGSTER_HOME_DIR)/dagster.yaml
-	DAGSTER_HOME=$(DAGSTER_HOME_DIR) LESTER_LAKE=$(DATA) $(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(PORT)
+	DAGSTER_HOME=$(DAGSTER_HOME_DIR) LESTER_LAKE=$(DATA) $(VENV)/bin/dg dev -w workspace.yaml -h 127.0.0.1 -p $(PORT)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_engine.py

@@ -93,7 +93,7 @@ def _run_request_deletion(args: argparse.Namespace) -> int:
         return 2
     path = lake.submit(request)
     print(f"filed {path} ({request.action} in {request.source})")
-    print("the deletion sensor takes it in within seconds while `make dev` (dagster dev) runs; "
+    print("the deletion sensor takes it in within seconds while `make dev` (dg dev) runs; "
           "`lester-dagster requests` shows its id and state")
     return 0
 
@@ -477,8 +477,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse argv (default: sys.argv[1:]), run the chosen command, return its exit code."""
+    from lester_dagster.errors import MissingExtraError
+
     args = build_parser().parse_args(argv)
-    return args._run(args)
+    try:
+        return args._run(args)
+    except MissingExtraError as error:  # a command that needs an extra: say which, without a traceback
+        print(f"error: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

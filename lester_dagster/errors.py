@@ -118,3 +118,15 @@ class NoPipelineFound(SynthesisError):
         details = "".join(f"\n  tried: {t}" for t in self.tried)
         details += "".join(f"\n  closest: {m}" for m in self.near_misses)
         super().__init__(message + details)
+
+
+class MissingExtraError(LesterError, ImportError):
+    """A part of lester_dagster needs a package of an extra that is not installed (torch for the model,
+    sentence-transformers for text embeddings, openai for the rewrite); the message names the extra."""
+
+    def __init__(self, module: str, extra: str, needed_for: str) -> None:
+        self.module, self.extra = module, extra
+        super().__init__(
+            f"{needed_for} needs {module}, which is not installed: pip install 'lester_dagster[{extra}]'",
+            name=module,
+        )

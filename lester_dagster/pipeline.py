@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -16,8 +16,11 @@ import lester_dagster.engine as le
 from lester_dagster.engine import Result, SourceData
 from lester_dagster.errors import SchemaError
 from lester_dagster.features.matrix import MatrixProvenance
-from lester_dagster.model import ModelConfig, TrainedModel, evaluate, train
+from lester_dagster.model.config import ModelConfig
 from lester_dagster.provenance import RowProvenance
+
+if TYPE_CHECKING:  # torch (the `ml` extra) loads when a model is trained, not when a pipeline is declared
+    from lester_dagster.model.mlp import TrainedModel
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,8 @@ def encode(spec: PipelineSpec, prepared: Result) -> Encoded:
 
 def fit_model(spec: PipelineSpec, encoded: Encoded) -> TrainedModel:
     """Trains on the training rows with a label and records the held-out metrics on the model."""
+    from lester_dagster.model import evaluate, train
+
     training = ~encoded.is_test & (encoded.y != NO_LABEL)
     model = train(encoded.X[training], encoded.y[training], spec.model)
     model.metrics = evaluate(model, encoded.X[encoded.is_test], encoded.y[encoded.is_test])

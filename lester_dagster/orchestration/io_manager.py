@@ -7,10 +7,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeGuard
 
 import dagster as dg
 import numpy as np
@@ -19,9 +20,6 @@ from sklearn.compose import ColumnTransformer
 
 from lester_dagster.engine import Result, SourceData
 from lester_dagster.features.matrix import MatrixProvenance
-from lester_dagster.model import TrainedModel
-from lester_dagster.model import load as load_model
-from lester_dagster.model import save as save_model
 from lester_dagster.storage import (
     StorageError,
     Transaction,
@@ -35,6 +33,9 @@ from lester_dagster.storage import (
 )
 
 from lester_dagster.storage.versions import POINTER, is_remote, versioned
+
+if TYPE_CHECKING:  # torch (the `ml` extra) loads with the first model stored or loaded, not with the code location
+    from lester_dagster.model.mlp import TrainedModel
 
 MANIFEST = "artifact.json"
 CONTROL = "_lester"  # transaction logs and deletion reports, beside the artifacts
@@ -90,7 +91,7 @@ class Committed:
     new: bool  # False: the version was kept (it already held no data the requests remove)
 
 
-Artifact = SourceSnapshot | PreparedTable | FeatureMatrix | TrainedModel | JsonRecord
+Artifact: TypeAlias = "SourceSnapshot | PreparedTable | FeatureMatrix | TrainedModel | JsonRecord"
 
 
 class LesterIOManager(dg.ConfigurableIOManager):
@@ -237,13 +238,27 @@ def _save(folder: Path, obj: Artifact) -> str:
     if isinstance(obj, FeatureMatrix):
         save_matrix(folder, obj.X, obj.y, obj.is_test, obj.matrix, obj.encoder)
         return "features"
-    if isinstance(obj, TrainedModel):
+    if _is_model(obj):
+        from lester_dagster.model import save as save_model
+
         save_model(obj, folder / "model.pt")
         return "model"
     if isinstance(obj, JsonRecord):
         (folder / "record.json").write_text(json.dumps(obj.value, indent=1, default=_json_default))
         return "json"
     raise StorageError(f"the lester IO manager cannot store {type(obj).__name__}; return one of {Artifact}.")
+
+
+def _is_model(obj: object) -> TypeGuard[TrainedModel]:
+    # a TrainedModel exists only once its module is imported: asking before would import torch to say no
+    mlp = sys.modules.get("lester_dagster.model.mlp")
+    return mlp is not None and isinstance(obj, mlp.TrainedModel)
+
+
+def _load_model(path: Path) -> TrainedModel:
+    from lester_dagster.model import load as load_model
+
+    return load_model(path)
 
 
 def _json_default(value: Any) -> Any:
@@ -262,6 +277,6 @@ def _load_prepared(folder: Path) -> PreparedTable:
 _LOADERS = {
     "source": lambda folder: SourceSnapshot(next(iter(load_sources(folder).values()))),
     "prepared": _load_prepared,
-    "model": lambda folder: load_model(folder / "model.pt"),
+    "model": lambda folder: _load_model(folder / "model.pt"),
     "json": lambda folder: JsonRecord(json.loads((folder / "record.json").read_text())),
 }

@@ -5,14 +5,16 @@ it, the same lineage as Markdown tables on the asset's page; X's dimension map; 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 import numpy as np
 
 from lester_dagster.engine import Result, SourceData
 from lester_dagster.features.matrix import MatrixProvenance
-from lester_dagster.model import TrainedModel
+
+if TYPE_CHECKING:
+    from lester_dagster.model.mlp import TrainedModel
 
 SourceKey = Callable[[str], dg.AssetKey]
 

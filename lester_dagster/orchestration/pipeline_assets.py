@@ -7,7 +7,7 @@ them is never published, and an artifact a run leaves as it was gets no new mate
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 
@@ -16,7 +16,6 @@ from lester_dagster.faults import pause_point
 from lester_dagster.ivm import DeletionReport, apply_deletion
 from lester_dagster.ivm.apply import apply_to_table
 from lester_dagster.ivm.journal import Entry
-from lester_dagster.model import TrainedModel, evaluate
 from lester_dagster.orchestration import metadata as md
 from lester_dagster.orchestration.asset_factory import IO_MANAGER_KEY, load_state
 from lester_dagster.orchestration.checks import CheckSet, pipeline_checks, table_checks
@@ -29,6 +28,9 @@ from lester_dagster.orchestration.translator import ARTIFACTS, VERSIONS, LesterT
 from lester_dagster.orchestration.writer import Writer, is_ivm, writing
 from lester_dagster.pipeline import Encoded, MaterializedPipeline, PipelineSpec, TablePipeline, encode, fit_model
 from lester_dagster.storage import StaleVersionError, StorageError
+
+if TYPE_CHECKING:  # torch (the `ml` extra) loads with the model stage, not with the code location
+    from lester_dagster.model.mlp import TrainedModel
 
 __all__ = ["build_pipeline_assets", "build_table_asset"]
 
@@ -182,6 +184,8 @@ def _materialize(context: Any, io: LesterIOManager, lake: DataLake, spec: Pipeli
     if model is None:
         model = fit_model(spec, encoded)
     else:  # the evaluation alone re-scores the stored model
+        from lester_dagster.model import evaluate
+
         model.metrics = evaluate(model, encoded.X[encoded.is_test], encoded.y[encoded.is_test])
     state = MaterializedPipeline(spec, plan, prepared, encoded.encoder, encoded.matrix, encoded.X, encoded.y,
                                  encoded.is_test, model, dict(model.metrics))
@@ -268,7 +272,7 @@ def _by_request(reports: Sequence[tuple[int, DeletionReport]]) -> dict[str, list
     return out
 
 
-def _with_metrics(model: TrainedModel, metrics: Mapping[str, float]) -> TrainedModel:
+def _with_metrics(model: "TrainedModel", metrics: Mapping[str, float]) -> "TrainedModel":
     model.metrics = dict(metrics)
     return model
 

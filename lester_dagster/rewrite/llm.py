@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from lester_dagster.errors import LLMConfigError, LLMError
+from lester_dagster.errors import LLMConfigError, LLMError, MissingExtraError
 
 Message = Mapping[str, str]  # {"role": "system" | "user" | "assistant", "content": ...}
 
@@ -92,7 +92,10 @@ class OpenAIChat:
     """A ChatClient over the `openai` package; the package's own retries are off so ours are the only ones."""
 
     def __init__(self, config: LLMConfig, sleep: Callable[[float], None] = time.sleep) -> None:
-        import openai  # here, not at import time
+        try:
+            import openai  # here, not at import time
+        except ModuleNotFoundError as error:
+            raise MissingExtraError(error.name or "openai", "rewrite", "the LLM rewrite's chat client") from error
 
         self.config, self._openai, self._sleep = config, openai, sleep
         self._client = openai.OpenAI(

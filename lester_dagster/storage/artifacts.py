@@ -8,7 +8,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -16,12 +16,12 @@ from sklearn.compose import ColumnTransformer
 
 from lester_dagster.engine import Result, SourceData
 from lester_dagster.features.matrix import MatrixProvenance
-from lester_dagster.model import TrainedModel
-from lester_dagster.model import load as load_model
-from lester_dagster.model import save as save_model
 from lester_dagster.pipeline import MaterializedPipeline, PipelineSpec
 from lester_dagster.provenance import ProvColumn, RowProvenance, SourceColumn
 from lester_dagster.storage.versions import StorageError
+
+if TYPE_CHECKING:  # torch (the `ml` extra) loads with the first model saved or loaded
+    from lester_dagster.model.mlp import TrainedModel
 
 # ---- row provenance ------------------------------------------------------------------------------------
 
@@ -33,7 +33,7 @@ def save_provenance(path: Path, provenance: RowProvenance) -> None:
         # an empty indptr marks the dense form: one id per row
         arrays[f"indptr_{i}"] = column.indptr if column.indptr is not None else np.empty(0, np.int64)
     with open(path, "wb") as handle:
-        np.savez(handle, **arrays)
+        np.savez_compressed(handle, **arrays)  # sorted ids in runs: a fraction of their raw size
 
 
 def load_provenance(path: Path) -> RowProvenance:
@@ -175,6 +175,8 @@ def load_matrix(folder: Path, mmap_mode: str | None = None) -> tuple[np.ndarray,
 
 def save_state(folder: Path, state: MaterializedPipeline) -> None:
     """Everything incremental maintenance needs to resume: sources, prepared table, X, model."""
+    from lester_dagster.model import save as save_model
+
     for part in ("sources", "prepared", "features", "model"):
         (folder / part).mkdir()
     save_sources(folder / "sources", state.sources)
@@ -189,6 +191,8 @@ def save_state(folder: Path, state: MaterializedPipeline) -> None:
 
 
 def load_state(folder: Path, spec: PipelineSpec) -> MaterializedPipeline:
+    from lester_dagster.model import load as load_model
+
     meta = json.loads((folder / "state.json").read_text())
     if meta["pipeline"] != spec.name:
         raise StorageError(f"{folder} holds pipeline {meta['pipeline']!r}, not {spec.name!r}.")
