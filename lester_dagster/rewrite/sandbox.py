@@ -56,14 +56,17 @@ class SandboxUnavailable(RewriteError):
 @dataclass(frozen=True)
 class Limits:
     """Per run: wall-clock timeout, memory (RLIMIT_DATA per process), processes and threads
-    (RLIMIT_NPROC), largest file written, size of the private /tmp. CPU time is capped at twice the
-    timeout."""
+    (RLIMIT_NPROC), largest file written, size of the private /tmp, and how long the sandbox may take to
+    start. The timeout counts from when the job's own code starts (its import), so a loaded machine's slow
+    sandbox start and imports of numpy, pandas or scikit-learn do not eat it; `startup` bounds those. CPU
+    time is capped at twice the timeout."""
 
     timeout: float = 300.0
     memory_mb: int = 4096
     processes: int = 64
     file_mb: int = 1024
     tmp_mb: int = 512
+    startup: float = 300.0
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,12 @@ def run_job(job: Mapping[str, Any], folder: Path, limits: Limits, *, code: Path 
         process = subprocess.Popen(command, cwd=folder, env=_launcher_environment(), stdin=subprocess.DEVNULL,
                                    stdout=stdout, stderr=stderr, start_new_session=True)
         try:
+            if not _job_started(process, out, limits.startup):
+                _kill(process, uid if privileged else None)
+                return RunOutcome("timeout", time.monotonic() - started, stderr_tail=_tail(folder / "stderr.txt"),
+                                  error={"stage": "start", "type": "Timeout",
+                                         "message": f"the sandbox did not start the job within {limits.startup:g} s "
+                                                    "(a machine under heavy load?)"})
             process.wait(timeout=limits.timeout)
         except subprocess.TimeoutExpired:
             _kill(process, uid if privileged else None)
@@ -163,6 +172,17 @@ def run_job(job: Mapping[str, Any], folder: Path, limits: Limits, *, code: Path 
     if privileged:  # the namespace is torn down asynchronously: nothing the run started is left when we go on
         _wait_until_gone(uid)
     return _collect(folder, out, process.returncode, time.monotonic() - started, limits, spec)
+
+
+def _job_started(process: subprocess.Popen[bytes], out: Path, seconds: float) -> bool:
+    """Waits until the runner has started the job's own code (it writes out/stage first) or has ended;
+    False when neither happened within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not (out / "stage").exists() and process.poll() is None:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
 
 
 def _files(what: Path | Sequence[Path] | None) -> list[Path]:
