@@ -3,8 +3,10 @@ shipped offline) and word counts, as plain functions and as scikit-learn transfo
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
+import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +29,11 @@ __all__ = [
     "load_model",
     "word_counts",
 ]
+
+from lester_dagster import show_progress
+
+log = logging.getLogger(__name__)
+_PROGRESS_FROM = 2048  # texts: fewer take seconds, a bar would only flicker
 
 # One model per (path, device) for the whole process: several embedders in a
 # ColumnTransformer (title and text) share it, and transformers never hold it,
@@ -95,12 +102,15 @@ def embed_texts(
     out = np.zeros((len(values), _embedding_dimension(model)), dtype=np.float32)
     present = [i for i, v in enumerate(values) if not _is_missing(v)]
     if present:
+        started = time.perf_counter()
         out[present] = model.encode(
             [str(values[i]) for i in present],
             batch_size=batch_size,
             convert_to_numpy=True,
-            show_progress_bar=False,
+            # minutes at 100k texts on a CPU: say how far it is, where someone watches a terminal
+            show_progress_bar=show_progress() and len(present) >= _PROGRESS_FROM,
         )
+        log.info("embedded %d texts in %.1f s", len(present), time.perf_counter() - started)
     return out
 
 

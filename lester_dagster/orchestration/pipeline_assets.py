@@ -172,17 +172,26 @@ def _materialize(context: Any, io: LesterIOManager, lake: DataLake, spec: Pipeli
                 stored = io.load(keys["features"])
             if "model" not in selected:
                 model = io.load(keys["model"])
+    # long at scale (MiniLM embeds ~100 texts a second on 2 cores): say in the run's log how far it is
+    started = time.perf_counter()
     if "prepared" in selected:
         plan = spec.plan(frames)
         prepared = plan.execute()
+        context.log.info(f"{spec.name}: prepared {len(prepared.frame):,} rows from "
+                         f"{', '.join(f'{len(f):,} {s}' for s, f in frames.items())} in {time.perf_counter() - started:.1f} s")
     else:
         plan = spec.plan({name: data.frame for name, data in prepared.sources.items()})
     if stored is None:
+        started = time.perf_counter()
+        context.log.info(f"{spec.name}: encoding {len(prepared.frame):,} rows")
         encoded = encode(spec, prepared)
+        context.log.info(f"{spec.name}: X {encoded.X.shape[0]:,} x {encoded.X.shape[1]:,} in {time.perf_counter() - started:.1f} s")
     else:
         encoded = Encoded(stored.X, stored.y, stored.is_test, stored.encoder, stored.matrix)
     if model is None:
+        started = time.perf_counter()
         model = fit_model(spec, encoded)
+        context.log.info(f"{spec.name}: trained on {model.n_train:,} rows in {time.perf_counter() - started:.1f} s")
     else:  # the evaluation alone re-scores the stored model
         from lester_dagster.model import evaluate
 
