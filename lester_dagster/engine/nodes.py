@@ -470,7 +470,8 @@ class Sort(Unary):
 
     @property
     def op_class(self) -> OpClass:
-        return OpClass.ORDER
+        # sorted by an aggregate's value: a shrunk group can move anywhere, so the order is not kept
+        return OpClass.ABOVE_AGGREGATE if set(self.by) & self.parent.aggregated else OpClass.ORDER
 
 
 @dataclass(frozen=True, eq=False)
