@@ -54,13 +54,14 @@ shutil.copy(ROOT / "example_project" / "dagster.yaml", HOME / "dagster.yaml")
 
 import dagster as dg  # noqa: E402
 
-from example_project.definitions import LAKE_SOURCES, PIPELINES, defs  # noqa: E402
+from benchmarks.bench_ivm import five_leakers  # noqa: E402
+from example_project.definitions import PIPELINES, defs  # noqa: E402
 from lester_dagster.datasets.running_example import write_lake  # noqa: E402
 from lester_dagster.ivm import DeletionRequest  # noqa: E402
 from lester_dagster.orchestration import DELETION_JOB, REFRESH_JOB, DataLake, LesterIOManager  # noqa: E402
 from lester_dagster.orchestration.asset_factory import load_state  # noqa: E402
-from lester_dagster.orchestration.translator import ARTIFACTS as ARTIFACT_NAMES, LesterTranslator  # noqa: E402
-from benchmarks.bench_ivm import five_leakers  # noqa: E402
+from lester_dagster.orchestration.translator import ARTIFACTS as ARTIFACT_NAMES  # noqa: E402
+from lester_dagster.orchestration.translator import LesterTranslator  # noqa: E402
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 STEP_PARTS = (("intake", ("lester__requests",)), ("lake sources", ("lake__",)), ("pipelines", ("_pipeline", "__output")),
@@ -121,7 +122,7 @@ def breakdown(instance: dg.DagsterInstance, run_id: str) -> dict[str, float]:
     inside = {"of which lake update": 0.0, "of which load artifacts": 0.0, "of which IVM": 0.0}
     for key, values in metadata_values(instance, run_id):
         inside["of which lake update"] += values.get("lester/lake ms", 0.0)
-        if key.endswith("/prepared") or key.endswith("/output"):
+        if key.endswith(("/prepared", "/output")):
             inside["of which load artifacts"] += values.get("lester/load ms", 0.0)
             inside["of which IVM"] += values.get("lester/ivm ms", 0.0)
     wall = 1000 * (record.end_time - record.start_time)
@@ -197,7 +198,10 @@ def main() -> None:
     show("in process: sensor tick + execute_in_process (make demo, the apply_deletion_requests job)", report["in process"])
     if ARGS.daemon:
         report["daemon"] = [through_daemon(instance, lake, r) for r in todo[ARGS.requests:]]
-        show("through dagster dev: the daemon's sensor (5 s interval), the queue (1 s), the run worker process, the run", report["daemon"])
+        show(
+            "through dagster dev: the daemon's sensor (5 s interval), the queue (1 s), the run worker process, the run",
+            report["daemon"],
+        )
     print(f"\nrows in the lake: {mails:,} mails")
     if ARGS.json:
         ARGS.json.write_text(json.dumps(report, indent=1, default=str))

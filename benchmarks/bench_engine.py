@@ -11,6 +11,7 @@ process so the variants cannot share warmed-up allocations.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import subprocess
 import sys
@@ -24,10 +25,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import lester_dagster.engine as le  # noqa: E402
 from example_project import declarative_pipeline as dp  # noqa: E402
 from example_project import messy_pipeline  # noqa: E402
 from lester_dagster.datasets.running_example import generate, write_csvs  # noqa: E402
-import lester_dagster.engine as le  # noqa: E402
 
 
 def pandas_select_complaints(customers: pd.DataFrame, mails: pd.DataFrame) -> pd.DataFrame:
@@ -111,7 +112,7 @@ def main() -> None:
         row: dict[str, float | int] = {"mails": size}
         for name, fn in VARIANTS.items():
             repeat = args.repeat if name.startswith("relational") else args.full_repeat
-            seconds, out = best_time(lambda fn=fn: fn(customers, mails), repeat)
+            seconds, out = best_time(functools.partial(fn, customers, mails), repeat)
             row[f"{name} s"] = seconds
             if name == "relational/engine":
                 result = out

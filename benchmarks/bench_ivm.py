@@ -23,8 +23,8 @@ sys.path.insert(0, str(ROOT))
 
 from example_project.declarative_pipeline import PIPELINE  # noqa: E402
 from lester_dagster.datasets.running_example import generate, leaked_mail_ids  # noqa: E402
-from lester_dagster.ivm import DeletionRequest, apply_deletion  # noqa: E402
 from lester_dagster.features.text import load_model  # noqa: E402
+from lester_dagster.ivm import DeletionRequest, apply_deletion  # noqa: E402
 from lester_dagster.pipeline import MaterializedPipeline, materialize  # noqa: E402
 from lester_dagster.storage import VersionedDirectory, load_state, save_state  # noqa: E402
 

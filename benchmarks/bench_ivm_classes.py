@@ -32,7 +32,16 @@ from lester_dagster.errors import LesterError, NotRowWiseError  # noqa: E402
 from lester_dagster.ivm import DeletionRequest  # noqa: E402
 from lester_dagster.ivm.apply import apply_to_table  # noqa: E402
 from tests.test_ivm_random_plans import (  # noqa: E402
-    FAMILIES, GENERAL, REDACTABLE, SOURCE_KEYS, Step, assert_same_table, build, changed, declares_order, decisive,
+    FAMILIES,
+    GENERAL,
+    REDACTABLE,
+    SOURCE_KEYS,
+    Step,
+    assert_same_table,
+    build,
+    changed,
+    decisive,
+    declares_order,
 )
 
 INCREMENTAL = ("unchanged", "delete-rows", "rederive", "rederive-wide")

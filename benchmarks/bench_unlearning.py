@@ -107,7 +107,7 @@ def newton_steps(steps: int, damping: float) -> Callable[[TrainedModel, Rows], T
             theta = current.parameters_vector().double()
             G = delta if step == 0 else gradient_sum(current, r.X_train, r.y_train) - g0 + n * wd * (theta - theta0) + delta
             hvp = objective_hvp(current, r.X_train, r.y_train, hessian="gauss_newton")
-            solution, _ = _conjugate_gradient(lambda v: hvp(v) + damping * v, G, 50, 1e-2)
+            solution, _ = _conjugate_gradient(lambda v, hvp=hvp: hvp(v) + damping * v, G, 50, 1e-2)
             if solution is None:
                 break
             current.set_parameters_vector(theta - solution / n)
@@ -220,8 +220,11 @@ def quality(args: argparse.Namespace) -> None:
         print(f"  {n_mails} mails:")
         for (size, name), shares in closed.items():
             if size == n_mails and name not in ("original", "retrained"):
-                print(f"    {name:<44} {100 * float(np.median(shares)):>6.0f}%  ({1000 * float(np.median(spent[size, name])):.1f} ms)"
-                      f"  per seed: {', '.join(f'{100 * s:.0f}%' for s in shares)}")
+                ms = 1000 * float(np.median(spent[size, name]))
+                print(
+                    f"    {name:<44} {100 * float(np.median(shares)):>6.0f}%  ({ms:.1f} ms)"
+                    f"  per seed: {', '.join(f'{100 * s:.0f}%' for s in shares)}"
+                )
 
 
 def timing(args: argparse.Namespace) -> None:

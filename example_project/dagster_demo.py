@@ -8,11 +8,11 @@ import time
 
 import dagster as dg
 
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-
 from lester_dagster.datasets.running_example import leaked_mail_ids
 from lester_dagster.ivm import DeletionRequest
 from lester_dagster.orchestration import DELETION_JOB, REFRESH_JOB, DataLake, LesterIOManager
+
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 def main() -> None:

@@ -36,11 +36,11 @@ class Browser:
 
     def __init__(self, executable: str, timeout: float = 60.0) -> None:
         self.profile = Path(tempfile.mkdtemp(prefix="lester-chromium-"))
-        self.process = subprocess.Popen(
-            [executable, *FLAGS, f"--user-data-dir={self.profile}", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=open(self.profile / "chromium.log", "w"),
-            start_new_session=True, preexec_fn=_default_signals,
-        )
+        with open(self.profile / "chromium.log", "w") as log:  # the child has its own descriptor
+            self.process = subprocess.Popen(
+                [executable, *FLAGS, f"--user-data-dir={self.profile}", "about:blank"],
+                stdout=subprocess.DEVNULL, stderr=log, start_new_session=True, preexec_fn=_default_signals,
+            )
         port = self._devtools_port(timeout)
         pages = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10).read())
         page = next(p for p in pages if p["type"] == "page")

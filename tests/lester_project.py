@@ -17,7 +17,14 @@ import dagster as dg
 from example_project.customer_risk import CUSTOMER_RISK
 from example_project.declarative_pipeline import WORD_COUNT_PIPELINE
 from lester_dagster.datasets.running_example import write_lake
-from lester_dagster.orchestration import DELETION_JOB, REFRESH_JOB, DataLake, LakeSource, LesterIOManager, lester_definitions
+from lester_dagster.orchestration import (
+    DELETION_JOB,
+    REFRESH_JOB,
+    DataLake,
+    LakeSource,
+    LesterIOManager,
+    lester_definitions,
+)
 from lester_dagster.pipeline import TablePipeline
 from tests.object_store import BUCKET
 

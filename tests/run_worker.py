@@ -46,8 +46,9 @@ def start(root: Path, home: Path, job: str, request: dg.RunRequest | None = None
     import os
 
     log = root / f"worker-{len(list(root.glob('worker-*.log')))}.log"
-    process = subprocess.Popen(args, cwd=Path(__file__).resolve().parents[1], env={**os.environ, **(env or {})},
-                               stdout=subprocess.DEVNULL, stderr=open(log, "wb"))
+    with open(log, "wb") as stderr:  # the child has its own descriptor
+        process = subprocess.Popen(args, cwd=Path(__file__).resolve().parents[1], env={**os.environ, **(env or {})},
+                                   stdout=subprocess.DEVNULL, stderr=stderr)
     process.log = log  # type: ignore[attr-defined]  # what the worker printed, for a failing test's message
     return process
 

@@ -64,7 +64,7 @@ def test_project_vectorized_and_row_wise(mails: le.Table) -> None:
     upper = mails.project("month", "month", str.upper).execute()
     assert upper.frame["month"].tolist() == [m.upper() for m in MAILS["month"]]
     both = mails.assign(label=le.udf(lambda e, m: f"{e}/{m}", ["email", "month"]), w3="words * 3").execute()
-    assert both.frame["label"].tolist() == [f"{e}/{m}" for e, m in zip(MAILS.email, MAILS.month)]
+    assert both.frame["label"].tolist() == [f"{e}/{m}" for e, m in zip(MAILS.email, MAILS.month, strict=True)]
     assert both.frame["w3"].tolist() == [w * 3 for w in MAILS.words]
 
 
@@ -144,7 +144,10 @@ def test_explode(customers: le.Table) -> None:
 
 
 def test_dropna_fillna_sort_rename(customers: le.Table) -> None:
-    assert_same(customers.dropna(["country", "score"]).execute(), [r for r in C if pd.notna(r[0]["country"]) and pd.notna(r[0]["score"])])
+    assert_same(
+        customers.dropna(["country", "score"]).execute(),
+        [r for r in C if pd.notna(r[0]["country"]) and pd.notna(r[0]["score"])],
+    )
     filled = customers.fillna({"score": 0.0, "country": "??"}).execute()
     assert filled.frame["score"].tolist() == [1.0, 0.0, 3.0, 4.0, 5.0]
     assert filled.frame["country"].tolist() == ["DE", "UK", "US", "DE", "??"]

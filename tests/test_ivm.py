@@ -21,8 +21,15 @@ from lester_dagster.ivm.apply import apply_to_table
 from lester_dagster.ivm.evaluation import unlearning_quality
 from lester_dagster.ivm.impact import impact
 from lester_dagster.model import ModelConfig
-from lester_dagster.pipeline import NO_LABEL, MaterializedPipeline, PipelineSpec, holdout_mask, labels, materialize, recompute
-
+from lester_dagster.pipeline import (
+    NO_LABEL,
+    MaterializedPipeline,
+    PipelineSpec,
+    holdout_mask,
+    labels,
+    materialize,
+    recompute,
+)
 
 CHEAP = WORD_COUNT_PIPELINE
 

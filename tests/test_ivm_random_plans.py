@@ -613,7 +613,9 @@ def check_join_nulls(node: n.Node, sources: dict[str, SourceData]) -> None:
     left, out = run(node.left).frame, run(node).frame
     null_left = int(left[list(node.left_on)].isna().any(axis=1).sum())
     null_out = int(out[[node.output_names[0][c] for c in node.left_on]].isna().any(axis=1).sum())
-    assert null_out == (null_left if node.how == "left" else 0), f"{node.how} join on {list(node.left_on)}: a null join key matched"
+    assert null_out == (null_left if node.how == "left" else 0), (
+        f"{node.how} join on {list(node.left_on)}: a null join key matched"
+    )
 
 
 # ---- comparing ----------------------------------------------------------------------------------------------
@@ -691,7 +693,7 @@ def test_maintained_table_equals_rerun(family: str, frames: dict[str, pd.DataFra
     if run is None:
         return
     ordered = declares_order(run.plan.node)
-    for context, result, expected, sources, report in maintained(run):
+    for context, result, expected, sources, _report in maintained(run):
         assert_same_table(result, expected, ordered, context)
         for name, data_after in sources.items():
             pd.testing.assert_frame_equal(result.sources[name].frame, data_after.frame, check_dtype=False)

@@ -13,7 +13,17 @@ import pytest
 from lester_dagster.datasets.running_example import leaked_mail_ids
 from lester_dagster.ivm import DeletionRequest
 from tests.lester_project import (
-    AUDIT, CUSTOMERS, EVALUATION, FEATURES, MAILS, MODEL, PREPARED, file_request, project, refresh, run, tick,
+    CUSTOMERS,
+    EVALUATION,
+    FEATURES,
+    MAILS,
+    MODEL,
+    PREPARED,
+    file_request,
+    project,
+    refresh,
+    run,
+    tick,
 )
 
 
@@ -236,7 +246,10 @@ def test_assets_describe_their_own_pipeline_and_carry_code_versions_owners_and_t
     assert specs[risk].description != specs[words].description  # no generic text shared by two models
     assert "`at_risk`" in specs[risk].description and "16" in specs[risk].description
     assert "WordCounter" in specs[FEATURES].description
-    assert specs[PREPARED].code_version and specs[PREPARED].code_version != specs[dg.AssetKey(["customer_risk", "prepared"])].code_version
+    assert (
+        specs[PREPARED].code_version
+        and specs[PREPARED].code_version != specs[dg.AssetKey(["customer_risk", "prepared"])].code_version
+    )
     assert specs[PREPARED].owners == ["team:privacy"] and specs[PREPARED].tags["domain"] == "complaints"
 
 

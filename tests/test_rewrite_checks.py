@@ -15,11 +15,11 @@ import pytest
 from lester_dagster.errors import CodeRejected, LLMConfigError, PromptError, RewriteError, ScriptSplitError
 from lester_dagster.rewrite.assemble import RESERVED, assemble
 from lester_dagster.rewrite.compare import Tolerance, compare_matrices, compare_tables
+from lester_dagster.rewrite.cover import covering_sample
 from lester_dagster.rewrite.llm import LLMConfig
 from lester_dagster.rewrite.loop import PROMPT_NAMES, RewriteOptions, start
 from lester_dagster.rewrite.prompts import load_prompt, prompts_dir
 from lester_dagster.rewrite.safety import Required, check_code, extract_code
-from lester_dagster.rewrite.cover import covering_sample
 from lester_dagster.rewrite.sources import bind_inputs, infer_key
 from lester_dagster.rewrite.split import split_script
 

@@ -18,8 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from lester_dagster.rewrite.sandbox import (SANDBOX_ENV, Limits, SandboxUnavailable, _system_view, run_job,
-                                           sandbox_backend)
+from lester_dagster.rewrite.sandbox import (
+    SANDBOX_ENV,
+    Limits,
+    SandboxUnavailable,
+    _system_view,
+    run_job,
+    sandbox_backend,
+)
 
 TINY = Limits(timeout=20, memory_mb=512)
 FIXTURES = Path(__file__).parent / "fixtures" / "rewrite"

@@ -14,8 +14,7 @@ import pytest
 
 from lester_dagster.cli import main
 from lester_dagster.errors import SynthesisInputError
-from lester_dagster.synthesis import SynthesisSpec, frames_match, read_table
-from lester_dagster.synthesis import bench
+from lester_dagster.synthesis import SynthesisSpec, bench, frames_match, read_table
 from lester_dagster.synthesis import operators as ops
 from lester_dagster.synthesis.cases import Case
 from lester_dagster.synthesis.evaluate import judge

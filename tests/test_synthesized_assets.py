@@ -13,12 +13,12 @@ import pytest
 
 from lester_dagster.datasets.running_example import write_csvs
 from lester_dagster.ivm import DeletionRequest
-from lester_dagster.orchestration import DELETION_JOB, REFRESH_JOB, DataLake, LesterIOManager
+from lester_dagster.orchestration import REFRESH_JOB, DataLake, LesterIOManager
 from lester_dagster.orchestration.components import LesterPipelinesComponent
 from lester_dagster.orchestration.synthesized import lake_sources_for, synthesized_pipelines
-from tests.lester_project import file_request, run, tick
 from lester_dagster.synthesis.operators import GroupBy, Join
 from lester_dagster.synthesis.spec import SynthesisSpec
+from tests.lester_project import file_request, run, tick
 
 OUTPUT = dg.AssetKey(["mails_per_bank", "output"])
 SPEC = SynthesisSpec(

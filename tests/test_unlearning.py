@@ -308,7 +308,9 @@ def test_retrain_cost_decides_between_exact_and_approximate() -> None:
 
 # Full batch to near convergence: it memorises its training rows, so the membership gap is wide (the example's
 # own word-count config barely fits 11 features, and its gap is below the noise of retraining).
-MEMORISING = replace(WORD_COUNT_PIPELINE, model=ModelConfig(hidden=(16,), epochs=300, lr=1e-2, batch_size=None, weight_decay=1e-3))
+MEMORISING = replace(
+    WORD_COUNT_PIPELINE, model=ModelConfig(hidden=(16,), epochs=300, lr=1e-2, batch_size=None, weight_decay=1e-3)
+)
 
 
 def erase_customers(state: MaterializedPipeline, seed: int) -> DeletionRequest:
@@ -353,14 +355,20 @@ def test_the_default_is_an_exact_retrain_where_cheap_and_the_report_says_so() ->
     # the signal in the report is the signal of the models, on the (here all) held-out rows
     test = state.is_test
     assert model["membership_heldout_rows"] == test.sum()
-    assert model["membership_before"] == pytest.approx(membership_signal(original, X_erased, y_erased, state.X[test], state.y[test]))
-    assert model["membership_after"] == pytest.approx(membership_signal(retrained, X_erased, y_erased, state.X[test], state.y[test]))
+    assert model["membership_before"] == pytest.approx(
+        membership_signal(original, X_erased, y_erased, state.X[test], state.y[test])
+    )
+    assert model["membership_after"] == pytest.approx(
+        membership_signal(retrained, X_erased, y_erased, state.X[test], state.y[test])
+    )
 
 
 def test_over_budget_auto_runs_the_second_order_step_labelled_approximate() -> None:
     # Full-batch epochs cost STEP_COST each at least: this many put retraining over the budget.
     epochs = int(RETRAIN_BUDGET / STEP_COST) + 50
-    spec = replace(WORD_COUNT_PIPELINE, model=ModelConfig(hidden=(16,), epochs=epochs, lr=1e-2, batch_size=None, weight_decay=1e-3))
+    spec = replace(
+        WORD_COUNT_PIPELINE, model=ModelConfig(hidden=(16,), epochs=epochs, lr=1e-2, batch_size=None, weight_decay=1e-3)
+    )
     state = materialize(spec, lake(1000, 0))
     report = apply_deletion(state, erase_customers(state, 0))
     model = report.model

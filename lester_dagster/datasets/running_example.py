@@ -4,8 +4,8 @@ e-mails, with credit card numbers leaked into a few German customers' subjects."
 from __future__ import annotations
 
 import re
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd

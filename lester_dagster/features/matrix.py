@@ -144,7 +144,7 @@ def _feature_names(encoder: ColumnTransformer, blocks: list[Block]) -> tuple[str
     width = max((b.stop for b in blocks), default=0)
     try:
         names = [str(n) for n in encoder.get_feature_names_out()]
-    except Exception:  # custom transformers without get_feature_names_out
+    except Exception:  # noqa: BLE001 - custom transformers without get_feature_names_out
         names = []
     if len(names) == width:
         return tuple(names)
@@ -158,7 +158,7 @@ def encode_blocks(
     encoder: ColumnTransformer, blocks: Sequence[Block], rows: pd.DataFrame
 ) -> list[np.ndarray]:
     """Re-encodes `rows` with the fitted transformers of `blocks` only: one dense array per block."""
-    fitted = dict((name, t) for name, t, _ in encoder.transformers_)
+    fitted = {name: t for name, t, _ in encoder.transformers_}
     out = []
     for block in blocks:
         transformer = fitted[block.transformer]

@@ -11,7 +11,7 @@ import os
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -118,7 +118,7 @@ def lineage_events(
         return ol.column_lineage_dataset.InputField(namespace, dataset_of(source), column, transformations=[how])
 
     def schema(columns: Columns, describe: Mapping[str, str] | None = None) -> Any:
-        types = columns if isinstance(columns, Mapping) else {c: None for c in columns}
+        types = columns if isinstance(columns, Mapping) else dict.fromkeys(columns)
         fields = [ol.schema_dataset.SchemaDatasetFacetFields(name=str(c), type=t, description=(describe or {}).get(c))
                   for c, t in types.items()]
         return ol.schema_dataset.SchemaDatasetFacet(fields=fields, producer=producer)
@@ -171,8 +171,8 @@ def lineage_events(
         stages.append((f"{job_name}.encode", "feature encoding by a fitted scikit-learn ColumnTransformer",
                        [prepared_in], [features_out]))
 
-    started = started or datetime.now(timezone.utc)
-    ended = ended or datetime.now(timezone.utc)
+    started = started or datetime.now(UTC)
+    ended = ended or datetime.now(UTC)
     events = []
     for name, doc, stage_inputs, stage_outputs in stages:
         run = ol.base.Run(
@@ -310,7 +310,7 @@ def _local_path(target: str) -> Path:
 
 def _iso(moment: datetime) -> str:
     # the spec wants an offset; a naive time from the caller is taken as UTC
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).isoformat()
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
 
 
 @dataclass(frozen=True)

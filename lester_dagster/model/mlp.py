@@ -3,8 +3,6 @@ objective's gradients and Hessian-vector products (which unlearning needs), and 
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import copy
 import dataclasses
 import hashlib
@@ -13,6 +11,7 @@ import math
 import os
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal

@@ -20,20 +20,29 @@ from lester_dagster.ivm.apply import reflect
 from lester_dagster.ivm.journal import OPEN
 from lester_dagster.ivm.resolve import SourceSchema
 from lester_dagster.ivm.tombstones import pending
-from lester_dagster.storage.tables import DeltaSource, FileSource
 from lester_dagster.orchestration import metadata as md
 from lester_dagster.orchestration.intake import give_up_on_stuck, take_in
 from lester_dagster.orchestration.io_manager import (
-    Committed, LesterIOManager, SourceSnapshot,
+    Committed,
+    LesterIOManager,
+    SourceSnapshot,
 )
 from lester_dagster.orchestration.lake import DataLake
 from lester_dagster.orchestration.translator import ARTIFACTS, LesterTranslator
 from lester_dagster.orchestration.writer import (
-    BATCH_TAG, FILINGS_TAG, MODE_TAG, Writer, is_ivm, worker_alive, worker_identity, writing,
+    BATCH_TAG,
+    FILINGS_TAG,
+    MODE_TAG,
+    Writer,
+    is_ivm,
+    worker_alive,
+    worker_identity,
+    writing,
 )
 from lester_dagster.pipeline import MaterializedPipeline, PipelineSpec, TablePipeline
 from lester_dagster.provenance import source_row_ids
 from lester_dagster.storage import StorageError, Transaction
+from lester_dagster.storage.tables import DeltaSource, FileSource
 
 IO_MANAGER_KEY = "lester_io"
 REQUEST_TAG = "lester/request_id"  # kept for older tooling; runs are keyed by batch now

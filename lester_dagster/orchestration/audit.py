@@ -99,7 +99,9 @@ def _prove(context: Any, w: Writer, ready: Sequence[Entry], pipelines: Sequence[
     touched = {translator.get_source_key(s) for e in ready for s in e.sources}
     touched |= {translator.get_artifact_key(p, a) for e in ready for p in affected_pipelines(pipelines, e.sources)
                 for a in artifacts_of(p)}
-    purged: dict[str, Any] = {k.to_user_string(): io.purge_old_versions(k) for k in sorted(touched, key=lambda k: k.to_user_string())}
+    purged: dict[str, Any] = {
+        k.to_user_string(): io.purge_old_versions(k) for k in sorted(touched, key=lambda k: k.to_user_string())
+    }
     # the lake's own history (a Delta table's removed files and old log entries) held the data too
     for source in sorted({s for e in ready for s in e.sources}):
         purge = lake.table(source).purge()
@@ -204,7 +206,7 @@ def _pinned(instance: dg.DagsterInstance, key: dg.AssetKey) -> list[tuple[int, s
     independent record, so rewriting the log (and its hashes) shows."""
     try:
         records = instance.fetch_materializations(key, limit=100).records
-    except Exception:  # an instance without event history (a test context) pins nothing
+    except Exception:  # noqa: BLE001 - an instance without event history (a test context) pins nothing
         return []
     pinned = []
     for record in records:

@@ -15,10 +15,10 @@ from lester_dagster.orchestration.asset_factory import (
     build_requests_asset,
     build_source_asset,
 )
-from lester_dagster.orchestration.pipeline_assets import build_pipeline_assets, build_table_asset
 from lester_dagster.orchestration.audit import build_audit_asset
 from lester_dagster.orchestration.io_manager import LesterIOManager
 from lester_dagster.orchestration.lake import DataLake
+from lester_dagster.orchestration.pipeline_assets import build_pipeline_assets, build_table_asset
 from lester_dagster.orchestration.sensors import build_deletion_sensor
 from lester_dagster.orchestration.translator import VERSIONS, LesterTranslator
 from lester_dagster.pipeline import PipelineSpec, TablePipeline

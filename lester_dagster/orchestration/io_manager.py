@@ -31,7 +31,6 @@ from lester_dagster.storage import (
     save_sources,
     save_table,
 )
-
 from lester_dagster.storage.versions import POINTER, is_remote, versioned
 
 if TYPE_CHECKING:  # torch (the `ml` extra) loads with the first model stored or loaded, not with the code location
@@ -187,8 +186,13 @@ class LesterIOManager(dg.ConfigurableIOManager):
         if obj is None:
             return
         if isinstance(obj, Committed):
-            context.add_output_metadata({"lester/version": obj.version, "lester/reflects requests through": obj.reflects_through,
-                                         **({} if obj.new else {"lester/unchanged": "the stored version already reflects every request"})})
+            context.add_output_metadata(
+                {
+                    "lester/version": obj.version,
+                    "lester/reflects requests through": obj.reflects_through,
+                    **({} if obj.new else {"lester/unchanged": "the stored version already reflects every request"}),
+                }
+            )
             return
         if isinstance(obj, Unchanged):
             context.add_output_metadata({"lester/version": self.current_version(context.asset_key),
@@ -271,7 +275,9 @@ def _json_default(value: Any) -> Any:
 
 def _load_prepared(folder: Path) -> PreparedTable:
     table = load_table(folder)
-    return PreparedTable(Result(table.frame, table.provenance, table.lineage, table.row_lineage, load_sources(folder / "sources")))
+    return PreparedTable(
+        Result(table.frame, table.provenance, table.lineage, table.row_lineage, load_sources(folder / "sources"))
+    )
 
 
 _LOADERS = {

@@ -20,7 +20,11 @@ from lester_dagster.orchestration import metadata as md
 from lester_dagster.orchestration.asset_factory import IO_MANAGER_KEY, load_state
 from lester_dagster.orchestration.checks import CheckSet, pipeline_checks, table_checks
 from lester_dagster.orchestration.io_manager import (
-    Committed, FeatureMatrix, JsonRecord, LesterIOManager, PreparedTable,
+    Committed,
+    FeatureMatrix,
+    JsonRecord,
+    LesterIOManager,
+    PreparedTable,
 )
 from lester_dagster.orchestration.lake import DataLake
 from lester_dagster.orchestration.lineage_export import export, graph_metadata
@@ -185,7 +189,9 @@ def _materialize(context: Any, io: LesterIOManager, lake: DataLake, spec: Pipeli
         started = time.perf_counter()
         context.log.info(f"{spec.name}: encoding {len(prepared.frame):,} rows")
         encoded = encode(spec, prepared)
-        context.log.info(f"{spec.name}: X {encoded.X.shape[0]:,} x {encoded.X.shape[1]:,} in {time.perf_counter() - started:.1f} s")
+        context.log.info(
+            f"{spec.name}: X {encoded.X.shape[0]:,} x {encoded.X.shape[1]:,} in {time.perf_counter() - started:.1f} s"
+        )
     else:
         encoded = Encoded(stored.X, stored.y, stored.is_test, stored.encoder, stored.matrix)
     if model is None:
@@ -413,7 +419,9 @@ def _code_metadata(spec: TablePipeline) -> dict[str, Any]:
     return {"pipeline": dg.MetadataValue.md(f"```python\n{code}\n```")} if code else {}
 
 
-def _catch_up_table(spec: TablePipeline, result: Result, w: Writer, since: int) -> tuple[Result, list[tuple[int, DeletionReport]]]:
+def _catch_up_table(
+    spec: TablePipeline, result: Result, w: Writer, since: int
+) -> tuple[Result, list[tuple[int, DeletionReport]]]:
     reports = []
     for seq, effect in w.journal.effects(after=since, through=w.watermark):
         if effect.source in spec.sources:

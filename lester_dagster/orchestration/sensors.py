@@ -17,7 +17,11 @@ from lester_dagster.ivm.impact import Impact, impact, table_impact
 from lester_dagster.ivm.journal import FAILED, OPEN, Entry
 from lester_dagster.ivm.resolve import SourceSchema
 from lester_dagster.orchestration.asset_factory import (
-    IO_MANAGER_KEY, LakeSource, affected_pipelines, load_state, run_alive,
+    IO_MANAGER_KEY,
+    LakeSource,
+    affected_pipelines,
+    load_state,
+    run_alive,
 )
 from lester_dagster.orchestration.intake import MAX_ATTEMPTS, MAX_FILINGS_PER_RUN, validate
 from lester_dagster.orchestration.io_manager import LesterIOManager
@@ -50,7 +54,7 @@ def effect_impact(io: LesterIOManager, pipelines: Sequence[TablePipeline], effec
         try:
             found = pipeline_impact(io, pipeline, translator, effect.source, effect.keys, columns)
             lines.append(f"{pipeline.name}: not materialised yet" if found is None else found.summary())
-        except Exception as error:  # an unreadable artifact must not hide the other requests
+        except Exception as error:  # noqa: BLE001 - an unreadable artifact must not hide the other requests
             lines.append(f"{pipeline.name}: impact unknown ({type(error).__name__}); the run will apply the request")
     return lines
 
@@ -101,7 +105,7 @@ def plan_batch(instance: dg.DagsterInstance, lake: DataLake, io: LesterIOManager
             continue  # taken in by a run that died before filing it away: the next run finishes that
         try:
             checked = validate(filing, lake, schemas, frames=frames)
-        except Exception as error:  # a preview must never fail the tick, whatever the file holds
+        except Exception as error:  # noqa: BLE001 - a preview must never fail the tick, whatever the file holds
             batch.lines.append(f"file {number}: cannot be previewed ({type(error).__name__}); the run will judge it")
             continue
         if checked.error:

@@ -118,7 +118,7 @@ def _encoder_text(pipeline: PipelineSpec) -> str:
         parts = [f"{name} ({type(step).__name__}) on {_columns(columns)}"
                  for name, step, columns in getattr(encoder, "transformers", [])]
         return f"a {type(encoder).__name__} of " + "; ".join(parts) if parts else type(encoder).__name__
-    except Exception:  # a description must never stop the code location from loading
+    except Exception:  # noqa: BLE001 - a description must never stop the code location from loading
         return "its encoder"
 
 

@@ -513,7 +513,7 @@ class _Scan:
         except OSError as error:
             self.failed(store, rel, f"cannot be read ({_why(error)})")
             return
-        except Exception as error:  # one odd file must not end the audit; it is reported instead
+        except Exception as error:  # noqa: BLE001 - one odd file must not end the audit; it is reported instead
             self.failed(store, rel, f"could not be scanned ({_why(error)})")
             return
         self.files_by_store[store] += 1
@@ -621,7 +621,7 @@ class _Scan:
             if not wanted or not self.needles.searching:
                 return
             for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=wanted, use_threads=True):
-                for name, column in zip(batch.schema.names, batch.columns):
+                for name, column in zip(batch.schema.names, batch.columns, strict=True):
                     for i in sorted(self.cells(column)):
                         self.found(store, label, f"{self.needles.labels[i]} in column {name}")
         except (pa.ArrowException, ValueError, OSError) as error:
@@ -844,7 +844,7 @@ class _Scan:
             names = [f.name for f in table.schema().fields]
             self.lake_frame(store, rel, source, names,
                             lambda wanted: table.to_pyarrow_table(columns=wanted).to_pandas())
-        except Exception as error:  # an unreadable table is reported, never passed
+        except Exception as error:  # noqa: BLE001 - an unreadable table is reported, never passed
             self.skip(store, rel, f"lake table {source} cannot be checked: {_why(error)}")
 
     def lake_file(self, store: str, rel: str, path: str, source: str) -> None:

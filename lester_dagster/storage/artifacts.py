@@ -162,7 +162,9 @@ def save_matrix(folder: Path, X: np.ndarray, y: np.ndarray, is_test: np.ndarray,
     save_encoder(encoder, folder / ENCODER_FILE)
 
 
-def load_matrix(folder: Path, mmap_mode: str | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, MatrixProvenance, ColumnTransformer]:
+def load_matrix(
+    folder: Path, mmap_mode: str | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, MatrixProvenance, ColumnTransformer]:
     """`mmap_mode` "r" maps X read-only, "c" copy-on-write (pages are read when touched, and writes stay
     private), None reads it whole."""
     X = np.load(folder / "X.npy", mmap_mode=mmap_mode)

@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from lester_dagster.storage.versions import StorageError, write_atomically
@@ -86,7 +86,7 @@ class WriterLock:
             if mode == fcntl.LOCK_EX:
                 write_atomically(self.holder_path, json.dumps({
                     "holder": holder, "pid": os.getpid(), "host": socket.gethostname(),
-                    "since": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                    "since": datetime.now(UTC).isoformat(timespec="seconds"),
                 }))
             try:
                 yield

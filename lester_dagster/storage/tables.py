@@ -106,7 +106,9 @@ class DeltaSource:
         for attempt in range(_RETRIES):
             table = self._table()
             dtype = table.to_pyarrow_table(columns=[key]).to_pandas()[key].dtype
-            operations = [("erase", (), erase)] + [(f"redact{i}", columns, keys) for i, (columns, keys) in enumerate(redact.items())]
+            operations = [("erase", (), erase)] + [
+                (f"redact{i}", columns, keys) for i, (columns, keys) in enumerate(redact.items())
+            ]
             parts = [pd.DataFrame({key: pd.Series(list(keys)).astype(dtype) if len(keys) else pd.Series([], dtype=dtype),
                                    "__lester_op": name}) for name, _, keys in operations if len(keys)]
             if not parts:
@@ -117,7 +119,7 @@ class DeltaSource:
                 merger = merger.when_matched_delete(predicate="s.__lester_op = 'erase'")
             for name, columns, keys in operations[1:]:
                 if len(keys):
-                    merger = merger.when_matched_update({c: "NULL" for c in columns}, predicate=f"s.__lester_op = '{name}'")
+                    merger = merger.when_matched_update(dict.fromkeys(columns, "NULL"), predicate=f"s.__lester_op = '{name}'")
             try:
                 metrics = merger.execute()
             except CommitFailedError:
@@ -155,7 +157,7 @@ class DeltaSource:
 def _log_entries(table: Any) -> int:
     try:
         return len(table.history())
-    except Exception:  # history of a table whose old entries are gone: count what is left
+    except Exception:  # noqa: BLE001 - history of a table whose old entries are gone: count what is left
         return 0
 
 
@@ -269,8 +271,6 @@ class SqlSource:
             engine.dispose()
 
     def apply(self, key: str, erase: Sequence[Any], redact: Mapping[tuple[str, ...], Sequence[Any]]) -> Change:
-        import sqlalchemy
-
         engine = self._engine()
         try:
             table = self._table(engine)
@@ -281,7 +281,7 @@ class SqlSource:
                 for columns, keys in redact.items():
                     if len(keys):
                         cells += connection.execute(
-                            table.update().where(table.c[key].in_(list(keys))).values({c: None for c in columns})
+                            table.update().where(table.c[key].in_(list(keys))).values(dict.fromkeys(columns))
                         ).rowcount * len(columns)
             return Change(int(rows), int(cells))
         finally:
