@@ -33,14 +33,14 @@ def _configure_generate_data(parser: argparse.ArgumentParser) -> None:
 def _run_generate_data(args: argparse.Namespace) -> int:
     # Imported here so `--help` and other commands stay fast (pandas, numpy).
     from lester_dagster.datasets.running_example import leaked_mail_ids, write_lake
-    from lester_dagster.orchestration.lake import DataLake
+    from lester_dagster.storage.lake import Lake
 
     if args.mails < 0:
         print(f"error: --mails must be >= 0, got {args.mails}", file=sys.stderr)
         return 2
     paths = write_lake(args.out, args.mails, seed=args.seed, format=args.format)
     # Re-read what was written so the report describes the tables, not memory.
-    lake = DataLake(root=str(args.out))
+    lake = Lake(root=str(args.out))
     customers, mails = lake.read("customers"), lake.read("mails")
     print(f"wrote {len(customers)} customers to {paths['customers']}")
     print(f"wrote {len(mails)} mails to {paths['mails']}")
@@ -67,10 +67,11 @@ def _configure_request_deletion(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_request_deletion(args: argparse.Namespace) -> int:
+    # the lake without its Dagster resource: filing a request imports neither Dagster nor the model stack
     from lester_dagster.ivm.requests import FiledRequest, RequestError
-    from lester_dagster.orchestration.lake import DataLake
+    from lester_dagster.storage.lake import Lake
 
-    lake = DataLake(root=str(args.lake), state_dir=args.state_dir)
+    lake = Lake(root=str(args.lake), state_dir=args.state_dir)
     body: dict[str, object] = {"source": args.source, "action": args.action, "reason": args.reason}
     if args.keys:
         body["keys"] = list(args.keys)  # as typed: the journal coerces them to the key column's type

@@ -1,6 +1,7 @@
-"""`dagster dev` for tests and benchmarks: started on a free loopback port with its own DAGSTER_HOME (telemetry
-and the welcome pop-up off), queried through its GraphQL API, and stopped by killing exactly the process
-group it started (webserver, daemon, code servers, run workers)."""
+"""`dg dev` for tests and benchmarks (what `make dev` runs; `dagster dev` warns that `dg dev` supersedes it):
+started on a free loopback port with its own DAGSTER_HOME (telemetry and the welcome pop-up off), queried
+through its GraphQL API, and stopped by killing exactly the process group it started (webserver, daemon,
+code servers, run workers)."""
 
 from __future__ import annotations
 
@@ -75,7 +76,7 @@ def _default_signals() -> None:
 
 
 class DagsterDev:
-    """A running `dagster dev` serving the repository's workspace.yaml."""
+    """A running `dg dev` serving the repository's workspace.yaml."""
 
     def __init__(self, port: int, process: subprocess.Popen, log: Path) -> None:
         self.port, self.process, self.log = port, process, log
@@ -133,9 +134,9 @@ def dagster_dev(home: Path, env: Mapping[str, str], instance_config: str = "",
     (home / "dagster.yaml").write_text((ROOT / "example_project" / "dagster.yaml").read_text() + instance_config)
     port = free_port()
     log = home / "dagster.log"
-    dagster = Path(sys.executable).with_name("dagster")
+    dg = Path(sys.executable).with_name("dg")
     process = subprocess.Popen(
-        [str(dagster), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
+        [str(dg), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
         cwd=ROOT, env={**os.environ, **env, "DAGSTER_HOME": str(home)},
         stdout=subprocess.DEVNULL, stderr=open(log, "w"),
         start_new_session=True, preexec_fn=_default_signals,
@@ -149,7 +150,7 @@ def dagster_dev(home: Path, env: Mapping[str, str], instance_config: str = "",
                 assert process.poll() is None, log.read_text()[-3000:]
                 return False
 
-        wait_for("dagster dev to serve", ready, timeout=startup_timeout)
+        wait_for("dg dev to serve", ready, timeout=startup_timeout)
         yield DagsterDev(port, process, log)
     finally:
         # the whole process group we started, and nothing else

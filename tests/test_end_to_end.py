@@ -1,4 +1,4 @@
-"""End to end: `dagster dev` on a free loopback port serving the example project; materialise everything
+"""End to end: `dg dev` on a free loopback port serving the example project; materialise everything
 through the GraphQL API, file a deletion request in the lake, wait for the sensor's partial-refresh run
 to succeed, and check the lake, the artifacts and the audit log; then look at the UI in a headless
 Chromium. Stops exactly the processes it started."""

@@ -143,18 +143,19 @@ LIGHT_COMMANDS = """
 
     lake = Path(tempfile.mkdtemp()) / "lake"
     write_lake(lake, 50, seed=0)
-    before = sorted(m for m in ("torch", "sklearn") if m in sys.modules)
+    before = sorted(m for m in ("torch", "sklearn", "dagster") if m in sys.modules)
     with contextlib.redirect_stdout(io.StringIO()):
         codes = [main(["request-deletion", "--lake", str(lake), "--source", "mails", "--keys", "1", "--action", "erase"]),
                  main(["request-deletion", "--lake", str(lake), "--source", "mailz", "--keys", "1", "--action", "erase"]),
                  main(["requests", "--lake", str(lake)]),
                  main(["verify-audit", "--lake", str(lake)])]
     print(json.dumps({"before": before, "codes": codes,
-                      "heavy": sorted(m for m in ("torch", "sklearn", "sentence_transformers") if m in sys.modules)}))
+                      "heavy": sorted(m for m in ("torch", "sklearn", "sentence_transformers", "dagster")
+                                      if m in sys.modules)}))
 """
 
 
-def test_light_commands_import_neither_torch_nor_scikit_learn() -> None:
+def test_light_commands_import_neither_torch_nor_scikit_learn_nor_dagster() -> None:
     found = run_python(LIGHT_COMMANDS)
     assert found["before"] == []  # generating the lake did not import them either
     assert found["codes"] == [0, 2, 0, 0]

@@ -1,6 +1,7 @@
-"""Artifact storage without Dagster: versioned atomic folders, multi-artifact transactions, the lake's
-writer lock, and the on-disk formats of tables with provenance, feature matrices, models and whole
-materialised pipelines. Names load on first use (the formats need the model stack, the lock does not)."""
+"""Artifact storage without Dagster: versioned atomic folders, multi-artifact transactions, the data lake (its
+tables, requests folder, journal and writer lock), and the on-disk formats of tables with provenance, feature
+matrices, models and whole materialised pipelines. Names load on first use (the formats need the model
+stack, the lake and the lock do not)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ _EXPORTS = {
     **{name: _ARTIFACTS for name in (
         "StoredTable", "load_matrix", "load_provenance", "load_sources", "load_state", "load_table", "save_matrix",
         "save_provenance", "save_sources", "save_state", "save_table", "trust")},
+    "Lake": "lester_dagster.storage.lake",
     "LockTimeout": "lester_dagster.storage.lock",
     "WriterLock": "lester_dagster.storage.lock",
     "Transaction": "lester_dagster.storage.transaction",
