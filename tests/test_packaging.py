@@ -167,6 +167,7 @@ def test_loading_the_example_code_location_imports_no_torch() -> None:
     found = run_python("""
         import json, sys
         import example_project.definitions
-        print(json.dumps({"torch": "torch" in sys.modules, "assets": len(example_project.definitions.defs.resolve_all_asset_keys())}))
+        assets = example_project.definitions.defs.resolve_all_asset_keys()
+        print(json.dumps({"torch": "torch" in sys.modules, "assets": len(assets)}))
     """)
     assert found["assets"] > 0 and not found["torch"]

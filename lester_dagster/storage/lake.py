@@ -13,8 +13,9 @@ import stat
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -174,7 +175,7 @@ class LakeAccess:
             return Filing(path, identity, b"", settled, f"cannot read it ({error.strerror})", at)
         return Filing(path, _identity(path.name, content, info.st_ino, info.st_mtime_ns), content, settled, "", at)
 
-    def submit(self, request: DeletionRequest | FiledRequest | dict) -> Path:
+    def submit(self, request: DeletionRequest | FiledRequest | Mapping[str, Any]) -> Path:
         """Writes a request into `requests/` (what `lester-dagster request-deletion` does), atomically, so
         the sensor never sees a half-written file."""
         if isinstance(request, DeletionRequest):
@@ -243,8 +244,8 @@ def _identity(name: str, content: bytes, inode: int, mtime_ns: int) -> str:
 
 
 def _stamp() -> str:
-    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
