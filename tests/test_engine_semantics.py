@@ -156,3 +156,12 @@ def test_a_rows_signature_does_not_depend_on_how_its_provenance_is_stored() -> N
     assert with_padding.provenance["r"].indptr is not None and without.provenance["r"].indptr is None
     signature = dict(zip(with_padding.frame.lid, with_padding.provenance.signatures(), strict=True))
     assert all(signature[lid] == s for lid, s in zip(without.frame.lid, without.provenance.signatures(), strict=True))
+
+
+def test_a_value_picked_from_text_stays_text_when_every_pick_is_null() -> None:
+    """pandas makes an all-null pick float, so a text function downstream (`.str`) would fail only after a
+    deletion blanked the column (found by bench_ivm_classes.py)."""
+    rows = pd.DataFrame({"a_id": [1, 2, 3], "k": [0, 0, 1], "s": pd.Series([None, None, None], dtype="str")})
+    table = le.from_pandas(rows, "a", key="a_id").groupby("k").agg(last_s=("s", lambda v: v.iloc[-1]))
+    assert not pd.api.types.is_numeric_dtype(table.execute().frame.last_s.dtype)
+    assert table.filter(lambda x: x.str.contains("b"), "last_s").execute().frame.empty

@@ -272,6 +272,12 @@ def _aggregate(node: n.Aggregate, run: Run, bound: Mapping[str, SourceData]) -> 
     frame, provenance = run(node.parent)
     groupby = frame.groupby(list(node.by), sort=True, dropna=True)
     out = groupby.agg(**{name: spec for name, spec in node.aggregations.items()}).reset_index()
+    for name, (column, _) in node.aggregations.items():
+        # a value picked from a text column stays text when every group's pick is null: pandas would make
+        # it float, and a function on text (`.str`) would then fail only after a deletion blanked the column
+        if out[name].isna().all() and not pd.api.types.is_numeric_dtype(frame[column].dtype) \
+                and pd.api.types.is_numeric_dtype(out[name].dtype):
+            out[name] = out[name].astype(frame[column].dtype)
     return out, provenance.group(_group_codes(groupby), len(out))
 
 
