@@ -16,7 +16,8 @@ from typing import Any, Self
 
 @dataclass(frozen=True)
 class Reply:
-    """One scripted response: an answer (`content`), or an HTTP error (`status`), optionally `delay`ed."""
+    """One scripted response: an answer (`content`), or an HTTP error (`status`), optionally `delay`ed (a
+    delay ends early when the server stops: make it far longer than the client's timeout)."""
 
     content: str | None = None
     status: int = 200
@@ -44,6 +45,7 @@ class ScriptedLLM:
         }
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         # a short poll interval: shutdown() waits for the loop to notice
@@ -65,6 +67,7 @@ class ScriptedLLM:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._stopping.set()  # delayed replies end now
         self._server.shutdown()
         self._server.server_close()
 
@@ -93,7 +96,7 @@ class ScriptedLLM:
                     return self._json(400, {"error": {"message": f"the script has no reply left for task {task!r}",
                                                       "type": "invalid_request_error"}})
                 if reply.delay:
-                    time.sleep(reply.delay)
+                    llm._stopping.wait(reply.delay)
                 if reply.status != 200:
                     return self._json(reply.status, {"error": {"message": f"scripted HTTP {reply.status}",
                                                                "type": "server_error"}}, reply.headers)

@@ -8,10 +8,12 @@ LLM or the report, and a verified module loads only as the bytes that were verif
 from __future__ import annotations
 
 import json
+import signal
 import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -135,7 +137,7 @@ def world(tmp_path: Path) -> Iterator[World]:
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
-    decoy = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    decoy = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3600)"])
     root = tmp_path / "outside"
     root.mkdir()
     found = World(root, server.getsockname()[1], decoy, connections)
@@ -150,12 +152,22 @@ def world(tmp_path: Path) -> Iterator[World]:
 
 
 def assert_nothing_happened(world: World, requests: list[dict], report_file: Path, workdir: Path) -> None:
-    # every process of a sandboxed run has a user id of its own, from the sandbox's range: none is left
-    assert [p for p in Path("/proc").iterdir() if p.name.isdigit() and _uid(p) >= _UID_BASE] == []
+    # every process of a sandboxed run has a user id of its own, from the sandbox's range: none is left (the
+    # kernel ends them asynchronously; a survivor would stay)
+    deadline = time.monotonic() + 120
+    while leftovers := [p for p in Path("/proc").iterdir() if p.name.isdigit() and _uid(p) >= _UID_BASE]:
+        assert time.monotonic() < deadline, leftovers
+        time.sleep(0.1)
     assert not world.marker.exists() and not (world.root / "MARKER").exists()
     assert world.victim.read_text() == "keep me"
-    assert world.connections == []
-    assert world.process.poll() is None  # the decoy, standing in for the harness, lives
+    # a connection of our own: once the server has accepted it, it has accepted any the run made before
+    with socket.create_connection(("127.0.0.1", world.port)) as ours:
+        while not world.connections:
+            time.sleep(0.01)
+        assert [c.getpeername() for c in world.connections] == [ours.getsockname()]
+    # the decoy, standing in for the harness, lived until our own SIGTERM (a kill from the run: -9)
+    world.process.terminate()
+    assert world.process.wait() == -signal.SIGTERM
     assert not list(workdir.glob("round-*/out/survivor"))
     sent = json.dumps([r["messages"] for r in requests])
     assert "the-secret-token-4711" not in sent and "the-secret-token-4711" not in report_file.read_text()

@@ -64,12 +64,13 @@ def test_the_loop_converges_sending_each_problem_to_the_part_that_caused_it(orde
             answer(code("orders", "prepare")),
         ],
         "label": [answer(code("orders", "label_wrong_threshold")), answer(code("orders", "label"))],
-        "encoder": [Reply(code("orders", "encoder"), delay=2.0),  # too slow: times out, and is asked again
+        "encoder": [Reply(code("orders", "encoder"), delay=3600),  # too slow: times out, and is asked again
                     answer(code("orders", "encoder_wrong_order")), answer(code("orders", "encoder"))],
     }
     out, report_file = tmp_path / "orders_pipeline.py", tmp_path / "report.json"
     with ScriptedLLM(script) as server:
-        report = run_rounds(orders, chat(server, timeout=1.0, retries=3), out=out, report=report_file, max_rounds=5)
+        # a timeout far above a scripted answer's few ms, so only the delayed one times out
+        report = run_rounds(orders, chat(server, timeout=5.0, retries=3), out=out, report=report_file, max_rounds=5)
     assert report.verified, report.summary()
     assert [r.verdict for r in report.rounds] == ["run-failed", "differs", "differs", "verified"]
 
@@ -80,7 +81,7 @@ def test_the_loop_converges_sending_each_problem_to_the_part_that_caused_it(orde
         ("encoder", "encode", "2", "accepted")]
     calls = {c.part: c for c in first.calls}
     assert calls["prepare"].attempts == 3 and calls["prepare"].retried_on == ["HTTP 429", "HTTP 500"]
-    assert calls["encoder"].retried_on == ["no answer within 1 s"] and calls["label"].usage["total_tokens"] > 0
+    assert calls["encoder"].retried_on == ["no answer within 5 s"] and calls["label"].usage["total_tokens"] > 0
     assert first.run["engine_column_check"] and first.run["stage"] == "prepare"
     assert "cannot take its 2 declared input column(s) ['quantity', 'unit_price']" in first.run["message"]
     # round 2: the refinement for declared columns went out; NumPy's rounding shows in 'total'
