@@ -248,8 +248,11 @@ def test_no_pipeline_found_names_what_was_tried() -> None:
     with pytest.raises(NoPipelineFound) as error:
         synthesize(inputs, target, SearchConfig(time_limit=10, fill_unverified=False))
     message = str(error.value)
-    assert "no pipeline maps every target column" in message and "tried:" in message
-    assert "closest:" in message
+    # either no candidate column ever looked like 'score' and 'note' (named), or some did but no pipeline
+    # mapped them all: which one depends on how strict the aggregate predictor is, not on this contract
+    assert ("no pipeline produced a column like target column(s) ['score', 'note']" in message
+            or "no pipeline maps every target column" in message)
+    assert "tried:" in message and "closest:" in message
 
 
 def test_time_limit_is_respected() -> None:

@@ -7,6 +7,7 @@ candidates labelled right or wrong by running them on the held-out half."""
 
 from __future__ import annotations
 
+import re
 import zlib
 from dataclasses import dataclass
 from typing import Any
@@ -64,6 +65,41 @@ def _texts(frame: pd.DataFrame) -> list[str]:
             if (pd.api.types.is_string_dtype(frame[c].dtype) or frame[c].dtype == object) and frame[c].nunique() > 1]
 
 
+# how analysts name an aggregate: after its column (`df.groupby(k)[cols].max()`), the function and the
+# column in either order, a word for the function ('avg', 'total', 'n', 'highest'), the column's last
+# word only ('mean_delay' of arr_delay), or a word of their own
+NAMING = ("column", "func_column", "column_func", "word_column", "func_short", "own")
+NAMING_SHARES = (0.3, 0.2, 0.15, 0.15, 0.12, 0.08)
+FUNC_WORDS = {
+    "mean": ("avg", "mean", "average"),
+    "sum": ("total", "sum"),
+    "count": ("n", "num", "count", "number"),
+    "nunique": ("n", "distinct", "unique", "num"),
+    "min": ("min", "lowest", "smallest", "least"),
+    "max": ("max", "highest", "largest", "peak", "top", "longest"),
+    "median": ("median", "typical"),
+}
+OWN_WORDS = ("value", "score", "level", "amount", "figure", "result", "stat", "measure")
+
+
+def aggregate_name(rng: np.random.Generator, column: str, func: str, style: int) -> str:
+    words = [w for w in re.split(r"[^0-9A-Za-z]+", column) if w] or [column]
+    short = words[-1].lower()
+    kind = NAMING[style]
+    if kind == "column":
+        return column
+    if kind == "func_column":
+        return f"{func}_{column}"
+    if kind == "column_func":
+        return f"{column}_{func}"
+    word = FUNC_WORDS[func][int(rng.integers(len(FUNC_WORDS[func])))]
+    if kind == "word_column":
+        return f"{word}_{column}"
+    if kind == "func_short":
+        return f"{word}_{short}" if rng.random() < 0.7 else f"{short}_{word}"
+    return OWN_WORDS[int(rng.integers(len(OWN_WORDS)))] + ("" if rng.random() < 0.5 else f"_{short}")
+
+
 def _pick(rng: np.random.Generator, items: list[Any], k: int = 1) -> list[Any]:
     if not items:
         return []
@@ -105,10 +141,10 @@ def _single_step(b: _Builder, env: dict[str, pd.DataFrame], table: str, aggregat
         by = _pick(rng, categorical, 1 if rng.random() < 0.7 else 2)
         measures = [c for c in numeric if c not in by] or [c for c in frame.columns if c not in by]
         aggs, used = [], set()
+        style = int(rng.choice(len(NAMING), p=NAMING_SHARES))  # one naming habit per aggregation
         for column in _pick(rng, measures, int(rng.integers(1, 4))):
             func = FUNCS[rng.choice(len(FUNCS), p=[0.3, 0.2, 0.15, 0.12, 0.1, 0.05, 0.08])]
-            style = rng.integers(0, 3)
-            out = column if style == 0 else (f"{func}_{column}" if style == 1 else f"{column}_{func}")
+            out = aggregate_name(rng, column, func, style)
             if out in used or out in by:
                 out = f"{column}_{func}"
             used.add(out)
@@ -188,7 +224,7 @@ def random_case(source: str, seed: int, length: int) -> GeneratedCase | None:
             if len(values) >= 2:
                 full = {f"table_{i}": frame[frame[column] == v].reset_index(drop=True) for i, v in
                         enumerate(values[:4], start=1)}
-                split = {name: True for name in full}
+                split = dict.fromkeys(full, True)
                 table = b.add(ops.Union(b.name(), tuple(full)), dict(full)) or ""
                 break
     if not full:

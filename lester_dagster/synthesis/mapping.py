@@ -13,7 +13,7 @@ from functools import lru_cache
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from lester_dagster.synthesis.profile import ColumnProfile
+from lester_dagster.synthesis.profile import ColumnProfile, number_text
 
 THRESHOLD = 0.45  # a target column is mapped when its best candidate column scores at least this
 FEW = 5  # numeric columns with fewer values than this are compared leniently
@@ -75,6 +75,24 @@ def _dense(p: ColumnProfile) -> bool:
     return p.distinct >= 3 and p.hi - p.lo + 1 <= 4 * p.distinct
 
 
+ADJACENT = 0.7  # integers of one sequence in ranges side by side: the same column over other rows
+
+
+def _adjacent(t: ColumnProfile, c: ColumnProfile) -> float:
+    """The suite splits a table into contiguous halves, as the paper does: a year, a month number or an
+    id that runs with the rows fills one range in one half and the next range in the other, so the
+    values never overlap. Dense integers of the same width in ranges that touch are such a column."""
+    if not (t.integral and c.integral and all(p.distinct >= 2 and p.hi - p.lo + 1 <= 4 * p.distinct for p in (t, c))):
+        return 0.0
+    if len(number_text(t.lo)) != len(number_text(c.lo)) or len(number_text(t.hi)) != len(number_text(c.hi)):
+        return 0.0
+    t_span, c_span = t.hi - t.lo + 1, c.hi - c.lo + 1
+    gap = max(t.lo, c.lo) - min(t.hi, c.hi)  # > 0 apart, <= 0 overlapping
+    if gap > 1 + 0.5 * max(t_span, c_span) or -gap > 0.25 * min(t_span, c_span):
+        return 0.0
+    return ADJACENT * (min(t_span, c_span) / max(t_span, c_span)) ** 0.5
+
+
 def numeric_similarity(t: ColumnProfile, c: ColumnProfile) -> float:
     if not t.quantiles or not c.quantiles:
         return 0.5 if not t.quantiles and not c.quantiles else 0.0
@@ -102,6 +120,7 @@ def numeric_similarity(t: ColumnProfile, c: ColumnProfile) -> float:
         score *= 0.6
     elif c.integral and not t.integral and c.distinct > 2:
         score *= 0.8
+    score = max(score, _adjacent(t, c))
     seen = min(t.finite, c.finite)
     if seen < FEW:
         # a handful of values says little about a distribution: lean to a neutral score

@@ -18,8 +18,11 @@ import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
 from lester_dagster.synthesis import operators as ops
+from lester_dagster.synthesis.aggregate_features import FEATURES as AGGREGATE_FEATURES
+from lester_dagster.synthesis.aggregate_features import pair_features
 from lester_dagster.synthesis.alignment import Aligner, row_keys
 from lester_dagster.synthesis.constraints import Constraints
+from lester_dagster.synthesis.logistic import LogisticModel, shipped
 from lester_dagster.synthesis.mapping import (
     THRESHOLD,
     ColumnMapping,
@@ -27,6 +30,7 @@ from lester_dagster.synthesis.mapping import (
     name_similarity,
     similarity,
 )
+from lester_dagster.synthesis.names import AGG_WORDS, name_key, name_tokens, names_column
 from lester_dagster.synthesis.profile import (
     ColumnProfile,
     Tab,
@@ -60,17 +64,6 @@ TEXT_AGGS = ("count", "nunique", "first", "min", "max")
 DELIMITERS = (" ", ",", "-", "/", "_", ":", ";", "|", ".", "@")
 RUN_DELIMITERS = 3  # delimiters of two or three characters (' (', ', ', ' - ') found in a column's values
 STRING_SAMPLE = 600
-_AGG_WORDS = {
-    "mean": ("mean", "avg", "average"),
-    "sum": ("sum", "total", "tot"),
-    "count": ("count", "num", "cnt", "n", "number"),
-    "nunique": ("nunique", "unique", "distinct", "n", "num", "number"),
-    "min": ("min", "minimum", "lowest", "least", "smallest", "earliest", "oldest", "shortest", "low", "worst"),
-    "max": ("max", "maximum", "highest", "most", "largest", "latest", "newest", "longest", "peak", "top", "best",
-            "hottest", "strongest", "high", "busiest"),
-    "median": ("median",),
-    "std": ("std",),
-}
 
 
 @dataclass(frozen=True)
@@ -91,6 +84,13 @@ class Context:
         self.profiles = self.target.profiles()
         # column names the inputs gave: a candidate column of a target column's name is evidence only then
         self.given = frozenset(str(c) for f in (inputs or {}).values() for c in f.columns)
+        # and target column names that are values of an input column: a pivot names its columns by them
+        # (the data named them, not the search)
+        self.names_as_values = {_as_value(c): c for c in self.profiles}
+        if inputs is not None:
+            spread = {self.names_as_values[v] for frame in inputs.values() for c in frame.columns
+                      for v in _few_values(frame[c]) if v in self.names_as_values}
+            self.given = self.given | frozenset(spread)
         if inputs is not None:
             _mark_recurring(self.profiles, [Tab(frame) for frame in inputs.values()])
         self.constraints = constraints
@@ -98,8 +98,8 @@ class Context:
         self.similarity_cache: dict[tuple[str, int], tuple[ColumnProfile, float]] = {}
         self.columns = list(self.profiles)
         self.has_nulls = any(p.nulls for p in self.profiles.values())
-        # target column names as the values a pivot spreads would read in a profile ('2006', '-0.0446416')
-        self.names_as_values = {_as_value(c): c for c in self.columns}
+        # target column names as the values a pivot spreads would read in a profile ('2006', '-0.0446416'):
+        # set above
         self.melted = _melted_names(self.target.frame, self.profiles) if inputs is not None else None
         self.embedded = _embedded_numbers(self.profiles, [Tab(f) for f in inputs.values()]) if inputs is not None else set()
         self.aligner = Aligner(self.target.frame, constraints.primary or ())
@@ -188,6 +188,14 @@ def _embedded_numbers(profiles: Mapping[str, ColumnProfile], inputs: Sequence[Ta
     return found
 
 
+def _few_values(values: pd.Series, most: int = 200) -> frozenset[str]:
+    """The distinct values of a column as a profile reads them, for columns with at most `most` of them."""
+    distinct = values.dropna().unique()
+    if len(distinct) > most:
+        return frozenset()
+    return profile_column("values", pd.Series(distinct)).values
+
+
 def _as_value(name: str) -> str:
     try:
         return number_text(float(name))
@@ -244,7 +252,7 @@ def propose_join(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
     for x, y in combinations(names, 2):
         a, b = live[x], live[y]
         pairs = _key_pairs(a, b)
-        keys: list[tuple[float, tuple[str, ...], tuple[str, ...]]] = [(s, (l,), (r,)) for s, l, r, _, _ in pairs]
+        keys: list[tuple[float, tuple[str, ...], tuple[str, ...]]] = [(s, (left,), (right,)) for s, left, right, _, _ in pairs]
         # two-column keys from the best single pairs, when together they identify rows better
         for (s1, l1, r1, _, _), (s2, l2, r2, _, _) in combinations(pairs[:3], 2):
             if l1 == l2 or r1 == r2:
@@ -423,30 +431,6 @@ AGG_PRIOR = {"mean": 1.0, "sum": 0.95, "count": 0.85, "max": 0.8, "min": 0.8, "n
              "median": 0.45, "first": 0.35, "std": 0.35, "last": 0.2}
 
 
-def name_tokens(name: str) -> set[str]:
-    words = re.findall(r"[a-z]+|[0-9]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", str(name)).lower())
-    return {_singular(w) for w in words}
-
-
-def _singular(word: str) -> str:
-    """flights ~ flight, cities ~ city."""
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
-
-
-def name_key(name: str) -> str:
-    """A column name without case, separators and merge suffixes ('Sepal.Length' ~ 'sepal_length')."""
-    return "".join(re.findall(r"[a-z0-9]+", re.sub(r"(_x|_y)$", "", str(name)).lower()))
-
-
-def _names_column(tokens: set[str], own: set[str]) -> bool:
-    """Every word of the column's name is a word of the target's, or starts one ('dest' ~ 'destinations')."""
-    return bool(own) and all(
-        any(t == w or (len(w) >= 3 and len(t) > len(w) and t.startswith(w)) for t in tokens) for w in own
-    )
-
-
 def _unnamed_functions(aggs: Sequence[tuple[str, str, str]]) -> float:
     """One column aggregated two ways (`lo=('temp', 'min'), hi=('temp', 'max')`) names the functions in
     its outputs; outputs that do not (`temp_seattle`, `temp_sf` from one `temp`) came from two columns."""
@@ -456,7 +440,7 @@ def _unnamed_functions(aggs: Sequence[tuple[str, str, str]]) -> float:
     factor = 1.0
     for uses in by_column.values():
         if len({func for _, func in uses}) > 1 and not all(
-            name_tokens(out) & set(_AGG_WORDS.get(func, ())) for out, func in uses
+            name_tokens(out) & set(AGG_WORDS.get(func, ())) for out, func in uses
         ):
             factor *= MIXED
     return factor
@@ -465,8 +449,8 @@ def _unnamed_functions(aggs: Sequence[tuple[str, str, str]]) -> float:
 def _agg_bonus(target: str, column: str, func: str) -> float:
     """Names that say which column and function made a target column: 'mean_x' from X with mean."""
     tokens, own = name_tokens(target), name_tokens(column)
-    bonus = 0.1 if tokens & set(_AGG_WORDS.get(func, ())) else 0.0
-    if target == column or _names_column(tokens, own):
+    bonus = 0.1 if tokens & set(AGG_WORDS.get(func, ())) else 0.0
+    if target == column or names_column(tokens, own):
         bonus += 0.15
     return bonus
 
@@ -551,17 +535,18 @@ def _group_positions(grouped: Any, tab: Tab, by: Sequence[str], ctx: Context) ->
 
 
 def _agreements(target: str, candidates: Sequence[_Aggregate], positions: np.ndarray | None,
-                ctx: Context) -> list[float]:
+                ctx: Context) -> tuple[list[float], list[float | None]]:
     """A factor per candidate from how well it agrees group by group with the target's column, when the
     target has the same groups: 1 for the best agreeing candidate, down to 0.5 for one that does not
-    agree at all. Relative, so that groupings the target's key does not reach lose nothing by it."""
+    agree at all. Relative, so that groupings the target's key does not reach lose nothing by it. And
+    the agreement itself (None where it tells nothing)."""
     if positions is None or target not in ctx.target.frame.columns:
-        return [1.0] * len(candidates)
+        return [1.0] * len(candidates), [None] * len(candidates)
     found = [ctx.aligner.agreement(target, a.values, positions) for a in candidates]
     best = max((a for a in found if a is not None), default=None)
     if not best:
-        return [1.0] * len(candidates)
-    return [0.75 if a is None else 0.5 + 0.5 * a / best for a in found]
+        return [1.0] * len(candidates), found
+    return [0.75 if a is None else 0.5 + 0.5 * a / best for a in found], found
 
 
 def _derived_counts(grouped: Any, tab: Tab, by: Sequence[str], texts: Sequence[str]) -> list[_Aggregate]:
@@ -613,6 +598,48 @@ def choose_aggregates(
     return found
 
 
+def pair_scores(candidates: Sequence[_Aggregate], wanted: Sequence[str], tab: Tab, groups: int,
+                positions: np.ndarray | None, ctx: Context, profiles: Mapping[str, ColumnProfile],
+                with_features: bool = False) -> tuple[np.ndarray, list[list[list[float]]]]:
+    """The hand-set score of each (wanted target column, candidate aggregate) pair, and, when asked, the
+    features the learned predictor reads (aggregate_features.py)."""
+    scores = np.zeros((len(wanted), len(candidates)))
+    features: list[list[list[float]]] = []
+    for i, target in enumerate(wanted):
+        tprofile = profiles[target]
+        agreements, raw = _agreements(target, candidates, positions, ctx)
+        row = []
+        for j, aggregate in enumerate(candidates):
+            value_fit = similarity(tprofile, aggregate.profile, ctx.given)
+            fit = value_fit
+            if fit >= 0.3:
+                fit = min(1.0, fit + _agg_bonus(target, aggregate.column, aggregate.func))
+            fit *= agreements[j]
+            if target in AGG_PRIOR and aggregate.func != target:
+                fit *= 0.5  # a column named 'mean' or 'max' is what `.agg(['mean', 'max'])` names
+            scores[i, j] = fit * AGG_PRIOR.get(aggregate.func, 0.3) ** 0.5
+            source = tab.profile(aggregate.column) if aggregate.column in tab.columns else aggregate.profile
+            if aggregate.step is not None:
+                scores[i, j] *= 0.9  # the split it needs costs its prior in the proposal
+            elif aggregate.func in ("count", "size") and source.nulls:
+                scores[i, j] *= 0.85  # counting rows is done on a column without gaps
+            elif aggregate.func == "nunique" and source.kind == "number" and not source.integral:
+                scores[i, j] *= 0.7  # distinct values are counted of ids and categories, not of measures
+            elif aggregate.func == "nunique" and source.uniqueness > 0.95:
+                scores[i, j] *= 0.85  # distinct values of a column that hardly repeats are a count of rows
+            if with_features:
+                row.append(pair_features(target, tprofile, aggregate.column, aggregate.func, aggregate.profile,
+                                         source, value_fit, raw[j], float(scores[i, j]), groups,
+                                         aggregate.step is not None))
+        features.append(row)
+    return scores, features
+
+
+def aggregate_model() -> LogisticModel | None:
+    """The learned aggregate predictor the package ships, if any (models/aggregate.json)."""
+    return shipped("aggregate", AGGREGATE_FEATURES)
+
+
 def _choose_aggregates(
     grouped: Any, tab: Tab, by: Sequence[str], wanted: Sequence[str], ctx: Context,
     profiles: Mapping[str, ColumnProfile],
@@ -621,34 +648,20 @@ def _choose_aggregates(
     if not candidates or not wanted:
         return []
     positions = _group_positions(grouped, tab, by, ctx)
-    scores = np.zeros((len(wanted), len(candidates)))
-    for i, target in enumerate(wanted):
-        tprofile = profiles[target]
-        agreements = _agreements(target, candidates, positions, ctx)
-        for j, aggregate in enumerate(candidates):
-            fit = similarity(tprofile, aggregate.profile, ctx.given)
-            if fit >= 0.3:
-                fit = min(1.0, fit + _agg_bonus(target, aggregate.column, aggregate.func))
-            fit *= agreements[j]
-            if target in AGG_PRIOR and aggregate.func != target:
-                fit *= 0.5  # a column named 'mean' or 'max' is what `.agg(['mean', 'max'])` names
-            scores[i, j] = fit * AGG_PRIOR.get(aggregate.func, 0.3) ** 0.5
-            if aggregate.step is not None:
-                scores[i, j] *= 0.9  # the split it needs costs its prior in the proposal
-            elif aggregate.func in ("count", "size") and tab.profile(aggregate.column).nulls:
-                scores[i, j] *= 0.85  # counting rows is done on a column without gaps
-            elif (aggregate.func == "nunique" and tab.profile(aggregate.column).kind == "number"
-                  and not tab.profile(aggregate.column).integral):
-                scores[i, j] *= 0.7  # distinct values are counted of ids and categories, not of measures
-            elif aggregate.func == "nunique" and tab.profile(aggregate.column).uniqueness > 0.95:
-                scores[i, j] *= 0.85  # distinct values of a column that hardly repeats are a count of rows
+    model = aggregate_model()
+    scores, features = pair_scores(candidates, wanted, tab, grouped.ngroups, positions, ctx, profiles,
+                                   model is not None)
+    floor = ctx.threshold * 0.6
+    if model is not None:
+        scores = np.array([[model.probability(f) for f in row] for row in features]).reshape(scores.shape)
+        floor = float(model.meta.get("floor", floor))
 
     def assign(allowed: np.ndarray) -> tuple[list[tuple[str, str, str]], list[float], float, tuple[ops.Split, ...]]:
         masked = np.where(allowed[None, :], scores, 0.0)
         rows, cols = linear_sum_assignment(masked, maximize=True)
         chosen, fits, total, derive = [], [], 0.0, []
         for i, j in sorted(zip(rows, cols, strict=True)):
-            if masked[i, j] < ctx.threshold * 0.6:
+            if masked[i, j] < floor:
                 continue
             column, func = candidates[j].column, candidates[j].func
             target = wanted[i]
@@ -672,9 +685,9 @@ def _choose_aggregates(
             row = sorted(range(len(candidates)), key=lambda j: -scores[i, j])
             if (candidates[row[0]].column, candidates[row[0]].func) not in chosen:
                 continue
-            floor = max(ctx.threshold * 0.6, 0.8 * scores[i, row[0]])
+            close = max(floor, 0.8 * scores[i, row[0]])
             for k in range(1, min(len(row), RUNNERS_UP + 1)):
-                if scores[i, row[k]] < floor:
+                if scores[i, row[k]] < close:
                     break
                 alternatives.append((scores[i, row[0]] - scores[i, row[k]], row[:k]))
         for _, banned in sorted(alternatives, key=lambda x: x[0])[:RUNNERS_UP]:
@@ -1031,7 +1044,8 @@ def propose_string_ops(live: Mapping[str, Tab], ctx: Context) -> Iterator[Propos
             continue
         sample = tab.frame.head(STRING_SAMPLE)
         texts = [c for c in tab.columns if tab.profile(c).kind == "string"]
-        pieces = [c for c in tab.columns if tab.profile(c).kind == "string" or (tab.profile(c).kind == "number" and tab.profile(c).integral)]
+        pieces = [c for c in tab.columns
+                  if tab.profile(c).kind == "string" or (tab.profile(c).kind == "number" and tab.profile(c).integral)]
         for target in targets:
             tprofile = ctx.profiles[target]
             proposals: list[Proposal] = []
@@ -1249,7 +1263,8 @@ def propose_fillna(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
                     break
             if profile.kind == "number":
                 # 0 is the usual fill (no flights, no rain), more so where the target shows it often
-                zeros = float((ctx.target.frame[t] == 0).mean()) if pd.api.types.is_numeric_dtype(ctx.target.frame[t].dtype) else 0.0
+                numeric = pd.api.types.is_numeric_dtype(ctx.target.frame[t].dtype)
+                zeros = float((ctx.target.frame[t] == 0).mean()) if numeric else 0.0
                 candidates[0] = max(candidates.get(0, 0.0), 0.5 + 0.45 * min(1.0, zeros / max(profile.null_share, 1e-9)))
             numeric_dtype = pd.api.types.is_numeric_dtype(tab.frame[c].dtype)
             for value, strength in candidates.items():

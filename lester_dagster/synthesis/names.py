@@ -1,0 +1,43 @@
+"""Column names as evidence: the words of a name (singular, without case or separators), and the words
+analysts use for each aggregate function. The hidden pipeline named the target's columns, mostly after
+the columns and functions they came from; values of other rows differ, names do not."""
+
+from __future__ import annotations
+
+import re
+
+AGG_WORDS = {
+    "mean": ("mean", "avg", "average"),
+    "sum": ("sum", "total", "tot"),
+    "count": ("count", "num", "cnt", "n", "number"),
+    "nunique": ("nunique", "unique", "distinct", "n", "num", "number"),
+    "min": ("min", "minimum", "lowest", "least", "smallest", "earliest", "oldest", "shortest", "low", "worst"),
+    "max": ("max", "maximum", "highest", "most", "largest", "latest", "newest", "longest", "peak", "top", "best",
+            "hottest", "strongest", "high", "busiest"),
+    "median": ("median",),
+    "std": ("std",),
+}
+
+
+def name_tokens(name: str) -> set[str]:
+    words = re.findall(r"[a-z]+|[0-9]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", str(name)).lower())
+    return {_singular(w) for w in words}
+
+
+def _singular(word: str) -> str:
+    """flights ~ flight, cities ~ city."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def name_key(name: str) -> str:
+    """A column name without case, separators and merge suffixes ('Sepal.Length' ~ 'sepal_length')."""
+    return "".join(re.findall(r"[a-z0-9]+", re.sub(r"(_x|_y)$", "", str(name)).lower()))
+
+
+def names_column(tokens: set[str], own: set[str]) -> bool:
+    """Every word of the column's name is a word of the target's, or starts one ('dest' ~ 'destinations')."""
+    return bool(own) and all(
+        any(t == w or (len(w) >= 3 and len(t) > len(w) and t.startswith(w)) for t in tokens) for w in own
+    )

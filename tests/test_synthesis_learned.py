@@ -1,0 +1,98 @@
+"""Round two of issue 14: evidence the contiguous split calls for (years of one half next to the years of
+the other, pivot columns named by the data), and the learned parameter predictors shipped as JSON."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lester_dagster.errors import SynthesisInputError
+from lester_dagster.synthesis import SearchConfig, synthesize
+from lester_dagster.synthesis.aggregate_features import FEATURES, pair_features
+from lester_dagster.synthesis.constraints import discover
+from lester_dagster.synthesis.logistic import MODELS, LogisticModel
+from lester_dagster.synthesis.mapping import similarity
+from lester_dagster.synthesis.predict import Context
+from lester_dagster.synthesis.profile import profile_column
+
+
+def test_years_of_the_next_half_are_the_same_column() -> None:
+    # a contiguous split: the target holds 2006-2010, the rows synthesis sees 2011-2015
+    target = profile_column("year", pd.Series([2006, 2007, 2008, 2009, 2010]))
+    derived = profile_column("year", pd.Series([str(y) for y in range(2011, 2016)] * 12))
+    far = profile_column("year", pd.Series([str(y) for y in range(1950, 1955)] * 12))
+    measure = profile_column("price", pd.Series(np.linspace(2011, 2015, 60)))
+    assert similarity(target, derived) >= 0.45
+    assert similarity(target, far) < 0.45
+    assert similarity(target, measure) < similarity(target, derived)
+
+
+def test_pivot_columns_named_by_values_keep_their_names() -> None:
+    # two sites with alike yields: the pivot's column 'Morris' is the target's 'Morris', not 'Crookston'
+    rng = np.random.default_rng(0)
+    rows = [(v, s, y) for v in ("a", "b", "c", "d", "e", "f") for s in ("Morris", "Crookston") for y in (1931, 1932)]
+    frame = pd.DataFrame(rows, columns=["variety", "site", "year"])
+    frame["yield"] = rng.normal(30, 5, len(frame)).round(2)
+    train, test = frame[frame.year == 1932], frame[frame.year == 1931]
+    wide = test.pivot_table(index="variety", columns="site", values="yield", aggfunc="mean").reset_index()
+    wide.columns = [str(c) for c in wide.columns]
+    result = synthesize({"barley": train.reset_index(drop=True)}, wide, SearchConfig(top_k=3, time_limit=20))
+    assert dict(result.pipelines[0].spec.renames) == {}
+
+
+def test_given_names_include_values_a_pivot_spreads() -> None:
+    frame = pd.DataFrame({"site": ["Morris", "Duluth", "Morris"], "yield": [1.0, 2.0, 3.0]})
+    target = pd.DataFrame({"Morris": [1.0], "Duluth": [2.0], "label": ["x"]})
+    ctx = Context(target, discover(target), inputs={"barley": frame})
+    assert {"Morris", "Duluth"} <= ctx.given
+    assert "label" not in ctx.given
+
+
+def _model(**changes: object) -> LogisticModel:
+    fields = {"kind": "aggregate", "features": ("a", "b"), "mean": (0.0, 1.0), "scale": (1.0, 2.0),
+              "weights": (1.0, -2.0), "bias": 0.5, "meta": {"floor": 0.1}}
+    fields.update(changes)
+    return LogisticModel(**fields)  # type: ignore[arg-type]
+
+
+def test_a_logistic_model_round_trips_through_json() -> None:
+    model = _model()
+    again = LogisticModel.from_json(model.to_json())
+    assert again == model
+    z = 0.5 + 1.0 * (2.0 - 0.0) / 1.0 - 2.0 * (3.0 - 1.0) / 2.0
+    assert again.probability([2.0, 3.0]) == pytest.approx(1 / (1 + math.exp(-z)))
+
+
+def test_a_model_for_other_features_is_refused_with_the_fix() -> None:
+    with pytest.raises(SynthesisInputError, match="retrain it"):
+        _model().check("aggregate", ("a", "c"))
+    with pytest.raises(SynthesisInputError, match="differ in length"):
+        _model(weights=(1.0,))
+    with pytest.raises(SynthesisInputError, match="version"):
+        LogisticModel.from_json(json.dumps({"version": 99}))
+
+
+def test_shipped_models_are_json_of_the_features_the_predictors_compute() -> None:
+    for file in sorted(MODELS.glob("*.json")):
+        data = json.loads(file.read_text(encoding="utf-8"))  # JSON only: loading runs no code
+        if data.get("kind") == "aggregate":
+            model = LogisticModel.from_json(file.read_text(encoding="utf-8")).check("aggregate", FEATURES)
+            assert 0.0 <= float(model.meta["floor"]) < 1.0
+    assert not list(Path(MODELS).glob("*.pkl")) and not list(Path(MODELS).glob("*.pickle"))
+
+
+def test_aggregate_features_say_what_the_name_says() -> None:
+    target = profile_column("max_y", pd.Series([10.8, 9.3]))
+    values = profile_column("Y", pd.Series([12.7, 12.5]))
+    source = profile_column("Y", pd.Series([7.5, 8.1, 12.7, 6.6]))
+    right = dict(zip(FEATURES, pair_features("max_y", target, "Y", "max", values, source, 0.3, None, 0.2, 2, False),
+                     strict=True))
+    wrong = dict(zip(FEATURES, pair_features("max_y", target, "X", "mean", values, source, 0.3, None, 0.2, 2, False),
+                     strict=True))
+    assert right["function_word"] == 1.0 and right["names_column"] == 1.0
+    assert wrong["function_word"] == 0.0 and wrong["names_column"] == 0.0 and wrong["other_function_word"] == 1.0
