@@ -10,9 +10,9 @@ from pathlib import Path
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 import lester_dagster.engine as le
+from lester_dagster.errors import MissingExtraError
 from lester_dagster.features.text import SentenceEmbedder, WordCounter
 from lester_dagster.model import ModelConfig
 from lester_dagster.pipeline import PipelineSpec
@@ -22,6 +22,11 @@ FIRST_DAY = "2022-01-01"
 LABEL = "label"
 # source name -> key column: the ids that deletion requests name
 SOURCES = {"customers": "customer_id", "mails": "mail_id"}
+
+try:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+except ModuleNotFoundError as error:
+    raise MissingExtraError(error.name or "vaderSentiment", "example", "the example's sentiment feature") from error
 
 _vader = SentimentIntensityAnalyzer()
 

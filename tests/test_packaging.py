@@ -171,3 +171,16 @@ def test_loading_the_example_code_location_imports_no_torch() -> None:
         print(json.dumps({"torch": "torch" in sys.modules, "assets": len(assets)}))
     """)
     assert found["assets"] > 0 and not found["torch"]
+
+
+def test_the_example_without_its_extra_names_it() -> None:
+    found = run_python("""
+        import json
+        from lester_dagster.errors import MissingExtraError
+        try:
+            import example_project.declarative_pipeline
+        except MissingExtraError as error:
+            print(json.dumps(str(error)))
+    """, blocked=("vaderSentiment",))
+    assert found == ("the example's sentiment feature needs vaderSentiment, which is not installed: "
+                     "pip install 'lester_dagster[example]'")
