@@ -59,7 +59,7 @@ def build_audit_asset(deps: list[dg.AssetKey], pipelines: Sequence[TablePipeline
         description="Append-only, hash-chained log of applied deletion requests: what each removed from every "
                     "artifact, the versions purged, and the erasure scan that proves it.",
     )
-    def audit_log(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    def audit_log(context: dg.AssetExecutionContext) -> dg.MaterializeResult:  # type: ignore[type-arg]  # Dagster reads it: only the bare class
         io: LesterIOManager = getattr(context.resources, IO_MANAGER_KEY)
         lake: DataLake = context.resources.lake
         with writing(context, lake, io) as w:
@@ -211,6 +211,7 @@ def _pinned(instance: dg.DagsterInstance, key: dg.AssetKey) -> list[tuple[int, s
     pinned = []
     for record in records:
         metadata = record.asset_materialization.metadata if record.asset_materialization else {}
-        if COUNT in metadata and HEAD in metadata:
-            pinned.append((int(metadata[COUNT].value), str(metadata[HEAD].value)))
+        count = metadata[COUNT].value if COUNT in metadata else None
+        if isinstance(count, (int, float)) and HEAD in metadata:
+            pinned.append((int(count), str(metadata[HEAD].value)))
     return pinned

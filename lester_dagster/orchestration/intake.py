@@ -68,7 +68,8 @@ def take_in(lake: DataLake, schemas: dict[str, SourceSchema], only: Iterable[str
     """Moves settled request files into the journal; call with the lake's lock held. `only` restricts it
     to filings with these short identities (the ones the sensor chose this run's assets for)."""
     wanted = None if only is None else set(only)
-    journal, report, frames = lake.journal, IntakeReport(), {}
+    journal, report = lake.journal, IntakeReport()
+    frames: dict[str, pd.DataFrame] = {}
     journal.record_schemas(schemas)
     for filing in lake.filings():
         if wanted is not None and filing.short not in wanted:

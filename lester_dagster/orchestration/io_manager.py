@@ -11,7 +11,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeAlias, TypeGuard
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeGuard, TypeVar, overload
 
 import dagster as dg
 import numpy as np
@@ -35,6 +35,7 @@ from lester_dagster.storage.versions import POINTER, is_remote, versioned
 
 if TYPE_CHECKING:  # torch (the `ml` extra) loads with the first model stored or loaded, not with the code location
     from lester_dagster.model.mlp import TrainedModel
+    from lester_dagster.storage.artifacts import MmapMode
 
 MANIFEST = "artifact.json"
 CONTROL = "_lester"  # transaction logs and deletion reports, beside the artifacts
@@ -91,6 +92,7 @@ class Committed:
 
 
 Artifact: TypeAlias = "SourceSnapshot | PreparedTable | FeatureMatrix | TrainedModel | JsonRecord"
+A = TypeVar("A")  # the artifact kind a caller of `load` expects
 
 
 class LesterIOManager(dg.ConfigurableIOManager):
@@ -219,14 +221,27 @@ class LesterIOManager(dg.ConfigurableIOManager):
 
         return self.folder(asset_key).publish(fill)
 
-    def load(self, asset_key: dg.AssetKey, version: int | None = None, mmap_mode: str | None = None) -> Artifact:
+    @overload
+    def load(self, asset_key: dg.AssetKey, version: int | None = None, mmap_mode: MmapMode | None = None) -> Artifact:
+        ...
+
+    @overload
+    def load(self, asset_key: dg.AssetKey, version: int | None = None, mmap_mode: MmapMode | None = None, *,
+             expect: type[A]) -> A:
+        ...
+
+    def load(self, asset_key: dg.AssetKey, version: int | None = None, mmap_mode: MmapMode | None = None, *,
+             expect: type[Any] | None = None) -> Any:
         """An artifact's current (or given) version; a feature matrix's X is mapped rather than read
-        with `mmap_mode` "r" (read-only) or "c" (copy-on-write), so only the rows used are read."""
+        with `mmap_mode` "r" (read-only) or "c" (copy-on-write), so only the rows used are read. With
+        `expect` (PreparedTable, FeatureMatrix, ...), an artifact of another kind is a StorageError."""
         folder = self.folder(asset_key).path(version)
         kind = json.loads((folder / MANIFEST).read_text())["kind"]
-        if kind == "features":
-            return FeatureMatrix(*load_matrix(folder, mmap_mode=mmap_mode))
-        return _LOADERS[kind](folder)
+        found = FeatureMatrix(*load_matrix(folder, mmap_mode=mmap_mode)) if kind == "features" else _LOADERS[kind](folder)
+        if expect is not None and not isinstance(found, expect):
+            raise StorageError(f"{asset_key.to_user_string()} holds a {type(found).__name__} ({kind}), not the "
+                               f"{expect.__name__} asked for; check the asset key.")
+        return found
 
 
 def _save(folder: Path, obj: Artifact) -> str:

@@ -10,7 +10,9 @@ from lester_dagster.storage.lake import ACCEPTED, CONTROL, PENDING, REJECTED, Fi
 __all__ = ["ACCEPTED", "CONTROL", "PENDING", "REJECTED", "DataLake", "Filing", "Lake"]
 
 
-class DataLake(LakeAccess, dg.ConfigurableResource):
+# Dagster's stubs make ConfigurableResource generic (in the value a resource yields); subscripting it at runtime
+# would make pydantic build another class, so the bare base stays
+class DataLake(LakeAccess, dg.ConfigurableResource):  # type: ignore[type-arg]
     """The lake's source tables (Delta tables `<name>/`, or `<name>.csv` / `<name>.parquet` files, in `root`;
     or anywhere `tables` says, a database among them), its deletion requests and its journal."""
 

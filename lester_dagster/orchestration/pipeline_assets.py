@@ -25,6 +25,7 @@ from lester_dagster.orchestration.io_manager import (
     JsonRecord,
     LesterIOManager,
     PreparedTable,
+    SourceSnapshot,
 )
 from lester_dagster.orchestration.lake import DataLake
 from lester_dagster.orchestration.lineage_export import export, graph_metadata
@@ -93,7 +94,7 @@ def build_pipeline_assets(spec: PipelineSpec, translator: LesterTranslator | Non
         can_subset=True,
         required_resource_keys={IO_MANAGER_KEY, "lake"},
     )
-    def _pipeline(context: dg.AssetExecutionContext):
+    def _pipeline(context: dg.AssetExecutionContext):  # type: ignore[no-untyped-def]  # Dagster reads annotations
         io: LesterIOManager = getattr(context.resources, IO_MANAGER_KEY)
         lake: DataLake = context.resources.lake
         run = _maintain if is_ivm(context) else _materialize
@@ -167,15 +168,17 @@ def _materialize(context: Any, io: LesterIOManager, lake: DataLake, spec: Pipeli
                 raise StorageError(f"pipeline {spec.name!r} reads source(s) {missing} that are not materialised; "
                                    "materialise lake/* first (or the whole graph).")
             since = min(store.reflects_through() for store in snapshots.values())
-            frames = {s: io.load(source_key(s)).data.frame for s in spec.sources}
+            frames = {s: io.load(source_key(s), expect=SourceSnapshot).data.frame for s in spec.sources}
         else:
             since = io.reflects_through(keys["prepared"])
             bases = {a: io.current_version(keys[a]) for a in ARTIFACTS if a not in selected}
-            prepared = io.load(keys["prepared"]).result
+            prepared = io.load(keys["prepared"], expect=PreparedTable).result
             if "features" not in selected:
-                stored = io.load(keys["features"])
+                stored = io.load(keys["features"], expect=FeatureMatrix)
             if "model" not in selected:
-                model = io.load(keys["model"])
+                from lester_dagster.model import mlp
+
+                model = io.load(keys["model"], expect=mlp.TrainedModel)
     # long at scale (MiniLM embeds ~100 texts a second on 2 cores): say in the run's log how far it is
     started = time.perf_counter()
     if "prepared" in selected:
@@ -228,7 +231,7 @@ def _commit_pipeline(context: Any, w: Writer, io: LesterIOManager, spec: Pipelin
     results = checks.run(context, w, state.prepared, state, reflects, list(spec.sources))
     if any(not r.passed for r in results):
         raise ChecksFailed(f"pipeline {spec.name!r}: blocking check(s) "
-                           f"{sorted(r.check_name for r in results if not r.passed)} failed on the new versions; nothing "
+                           f"{sorted(str(r.check_name) for r in results if not r.passed)} failed on the new versions; nothing "
                            "was committed and the requests stay open (see the checks' problems).", results)
     stores = {a: io.folder(keys[a]) for a in ARTIFACTS}
     before = {a: stores[a].current() for a in ARTIFACTS}
@@ -310,7 +313,7 @@ def _report(pipeline: str, items: Sequence[tuple[int, DeletionReport]], before: 
             "assets": {a: k.to_user_string() for a, k in keys.items()}}
 
 
-def _versions_result(versions_key: dg.AssetKey, outcome: Outcome, watermark: int) -> dg.MaterializeResult:
+def _versions_result(versions_key: dg.AssetKey, outcome: Outcome, watermark: int) -> dg.MaterializeResult[Any]:
     changed = [a for a, c in outcome.committed.items() if c.new]
     record = {"versions": outcome.versions, "reflects requests through": outcome.reflects,
               "requests newly reflected": outcome.applied, "new versions": changed}
@@ -369,7 +372,7 @@ def build_table_asset(spec: TablePipeline, translator: LesterTranslator | None =
 
     @dg.multi_asset(name=f"{spec.name}_pipeline", specs=[s.with_io_manager_key(IO_MANAGER_KEY) for s in specs],
                     check_specs=checks.specs, can_subset=True, required_resource_keys={IO_MANAGER_KEY, "lake"})
-    def _output(context: dg.AssetExecutionContext):
+    def _output(context: dg.AssetExecutionContext):  # type: ignore[no-untyped-def]  # Dagster reads annotations
         yield from _checked(_table_step(context, spec, key, versions_key, translator, checks))
 
     return _output
@@ -388,7 +391,7 @@ def _table_step(context: Any, spec: TablePipeline, key: dg.AssetKey, versions_ke
                     yield dg.MaterializeResult(asset_key=versions_key, value=JsonRecord({"materialised": False}))
                 return
             started = time.perf_counter()
-            old = io.load(key).result
+            old = io.load(key, expect=PreparedTable).result
             extra["lester/load ms"] = round(1000 * (time.perf_counter() - started), 2)
             new, reports = _catch_up_table(spec, old, w, store.reflects_through())
             outcome = _commit_table(context, w, io, spec, key, new, reports, True, checks)
@@ -397,7 +400,7 @@ def _table_step(context: Any, spec: TablePipeline, key: dg.AssetKey, versions_ke
         source_key = translator.get_source_key
         with lake.lock.shared():
             since = min(io.reflects_through(source_key(s)) for s in spec.sources)
-            frames = {s: io.load(source_key(s)).data.frame for s in spec.sources}
+            frames = {s: io.load(source_key(s), expect=SourceSnapshot).data.frame for s in spec.sources}
         result = spec.plan(frames).execute()
         with writing(context, lake, io) as w:
             new, reports = _catch_up_table(spec, result, w, since)

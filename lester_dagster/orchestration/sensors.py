@@ -8,7 +8,7 @@ moves files and writes the journal, under the lake's lock."""
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 
@@ -24,11 +24,14 @@ from lester_dagster.orchestration.asset_factory import (
     run_alive,
 )
 from lester_dagster.orchestration.intake import MAX_ATTEMPTS, MAX_FILINGS_PER_RUN, validate
-from lester_dagster.orchestration.io_manager import LesterIOManager
+from lester_dagster.orchestration.io_manager import LesterIOManager, PreparedTable
 from lester_dagster.orchestration.lake import DataLake, Filing
 from lester_dagster.orchestration.translator import LesterTranslator, artifacts_of, assets_of
 from lester_dagster.orchestration.writer import BATCH_TAG, FILINGS_TAG, MODE_TAG
 from lester_dagster.pipeline import PipelineSpec, TablePipeline
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 IMPACT_TAG = "lester/impact"
 _TAG_LIMIT = 4000  # characters of impact kept in the run's tag; the sensor's log has all of it
@@ -42,7 +45,7 @@ def pipeline_impact(io: LesterIOManager, pipeline: TablePipeline, translator: Le
         return None
     if isinstance(pipeline, PipelineSpec):
         return impact(load_state(io, pipeline, artifact_keys, read_only=True), source, keys, columns)
-    return table_impact(pipeline.name, io.load(artifact_keys["output"]).result, source, keys, columns)
+    return table_impact(pipeline.name, io.load(artifact_keys["output"], expect=PreparedTable).result, source, keys, columns)
 
 
 def effect_impact(io: LesterIOManager, pipelines: Sequence[TablePipeline], effect: DeletionRequest,
@@ -92,7 +95,8 @@ class Batch:
 def plan_batch(instance: dg.DagsterInstance, lake: DataLake, io: LesterIOManager, schemas: dict[str, SourceSchema],
                pipelines: Sequence[TablePipeline], translator: LesterTranslator) -> Batch:
     """The next run's work, read-only."""
-    batch, journal, frames = Batch(), lake.journal, {}
+    batch, journal = Batch(), lake.journal
+    frames: dict[str, pd.DataFrame] = {}
     for number, filing in enumerate(lake.filings(), start=1):
         if not filing.settled:
             batch.waiting += 1

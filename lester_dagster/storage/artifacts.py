@@ -8,7 +8,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,8 @@ from lester_dagster.storage.versions import StorageError
 if TYPE_CHECKING:  # torch (the `ml` extra) loads with the first model saved or loaded
     from lester_dagster.model.mlp import TrainedModel
 
+MmapMode: TypeAlias = Literal["r", "c", "r+", "w+"]  # numpy.load's: read-only, copy-on-write, read-write, new
+
 # ---- row provenance ------------------------------------------------------------------------------------
 
 
@@ -33,7 +35,8 @@ def save_provenance(path: Path, provenance: RowProvenance) -> None:
         # an empty indptr marks the dense form: one id per row
         arrays[f"indptr_{i}"] = column.indptr if column.indptr is not None else np.empty(0, np.int64)
     with open(path, "wb") as handle:
-        np.savez_compressed(handle, **arrays)  # sorted ids in runs: a fraction of their raw size
+        # sorted ids in runs: a fraction of their raw size (numpy's stub matches **arrays against allow_pickle)
+        np.savez_compressed(handle, **arrays)  # type: ignore[arg-type]
 
 
 def load_provenance(path: Path) -> RowProvenance:
@@ -163,7 +166,7 @@ def save_matrix(folder: Path, X: np.ndarray, y: np.ndarray, is_test: np.ndarray,
 
 
 def load_matrix(
-    folder: Path, mmap_mode: str | None = None
+    folder: Path, mmap_mode: MmapMode | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, MatrixProvenance, ColumnTransformer]:
     """`mmap_mode` "r" maps X read-only, "c" copy-on-write (pages are read when touched, and writes stay
     private), None reads it whole."""

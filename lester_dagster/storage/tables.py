@@ -46,7 +46,8 @@ class Purge:
 class SourceTable(Protocol):
     """One table of the lake."""
 
-    name: str
+    @property
+    def name(self) -> str: ...  # read-only: the sources are frozen dataclasses
 
     def exists(self) -> bool: ...
 
@@ -54,9 +55,10 @@ class SourceTable(Protocol):
 
     def columns(self) -> list[str]: ...
 
-    def apply(self, key: str, erase: Sequence[Any], redact: Mapping[tuple[str, ...], Sequence[Any]]) -> Change: ...
-
     def purge(self) -> Purge: ...
+
+    # Delta and SQL tables also `apply(key, erase, redact)` a deletion in place; a file is rewritten whole by
+    # the step's transaction (`stage`)
 
 
 def _key_table(key: str, keys: Sequence[Any], dtype: Any) -> pa.Table:

@@ -128,8 +128,8 @@ def _apply(ops: list[dict[str, Any]]) -> None:
             if "uri" in op:  # one PUT replaces an object whole
                 from upath import UPath
 
-                target = UPath(op["uri"])
-                target.fs.pipe_file(target.path, json.dumps(op["content"]).encode())
+                remote = UPath(op["uri"])
+                remote.fs.pipe_file(remote.path, json.dumps(op["content"]).encode())
             else:
                 write_atomically(Path(op["path"]), json.dumps(op["content"]))
             pointers += 1

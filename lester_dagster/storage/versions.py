@@ -14,10 +14,13 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lester_dagster.errors import LesterError
 from lester_dagster.faults import crash_point
+
+if TYPE_CHECKING:
+    from upath import UPath
 
 POINTER = "CURRENT"
 _STAGING, _TRASH = ".staging-", ".trash-"
@@ -199,8 +202,11 @@ class RemoteVersionedDirectory(VersionedDirectory):
     names it, so readers never see a part. Versions never change once written, so reads go through a
     local cache; purging a version removes the cached copy too."""
 
-    def __init__(self, root: Any, cache: str | os.PathLike[str]) -> None:
-        self.root = root  # a UPath
+    # an object-store path in place of the local one: every method that touches it is overridden here
+    root: UPath  # type: ignore[assignment]
+
+    def __init__(self, root: UPath, cache: str | os.PathLike[str]) -> None:
+        self.root = root
         self.cache = Path(cache)
 
     def pointer(self) -> dict[str, Any]:
@@ -299,8 +305,9 @@ class RemoteVersionedDirectory(VersionedDirectory):
         for path in found:
             if isinstance(path, Path) and not hasattr(path, "fs"):
                 shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
-            else:
-                self.root.fs.rm(path.path, recursive=True)
+            else:  # an uploaded version, a UPath among the Paths
+                uploaded: Any = path
+                self.root.fs.rm(uploaded.path, recursive=True)
         return found
 
 
