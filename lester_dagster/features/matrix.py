@@ -231,9 +231,10 @@ def _dimension_origins(transformer: Any, origins: list[int]) -> list[int] | None
     if transformer in (None, "passthrough"):
         return origins
     if isinstance(transformer, Pipeline):
+        composed: list[int] | None = origins
         for _, step in transformer.steps:
-            origins = _dimension_origins(step, origins) if origins is not None else None
-        return origins
+            composed = _dimension_origins(step, composed) if composed is not None else None
+        return composed
     if isinstance(transformer, OneHotEncoder):
         widths = transformer._n_features_outs  # noqa: SLF001 - the widths sklearn itself uses
         return [origin for origin, width in zip(origins, widths, strict=True) for _ in range(int(width))]

@@ -78,7 +78,11 @@ def _embedding_dimension(model: SentenceTransformer) -> int:
     # Newer sentence-transformers renamed the getter; accept either.
     getter = getattr(model, "get_embedding_dimension", None)
     getter = getter or model.get_sentence_embedding_dimension
-    return int(getter())
+    dimension = getter()
+    if dimension is None:  # a model whose last module does not say its width
+        raise ValueError(f"the sentence-transformers model {type(model).__name__} does not report its embedding "
+                         "dimension; use a model that does (all-MiniLM-L6-v2 does).")
+    return int(dimension)
 
 
 def _is_missing(value: Any) -> bool:

@@ -82,7 +82,10 @@ def render_svg(
         hits = targets[dep]
         return sum(hits) / len(hits) if hits else 0.0  # rows only: next to the rows node at the top
 
-    ordered = {s: sorted(cols, key=lambda c, s=s: (place((s, c)), cols.index(c))) for s, cols in tables.items()}
+    def in_place(source: str, cols: list[str]) -> list[str]:
+        return sorted(cols, key=lambda c: (place((source, c)), cols.index(c)))
+
+    ordered = {s: in_place(s, cols) for s, cols in tables.items()}
 
     def group_place(source: str) -> float:
         feeding = [place((source, c)) for c in ordered[source] if targets.get((source, c))]
@@ -186,10 +189,10 @@ def render_svg(
     edges: list[str] = []
     colour_of = {s: PALETTE[i % len(PALETTE)] for i, s in enumerate(group_order)}
     for column in prepared:
-        for source, dep in lineage[column]:
-            edges.append(_edge(boxes[("source", source, dep)], boxes[("prepared", column)], colour_of[source]))
-    for source, dep in rows:
-        edges.append(_edge(boxes[("source", source, dep)], head, ROWS, dashed=True))
+        for source, source_column in lineage[column]:
+            edges.append(_edge(boxes[("source", source, source_column)], boxes[("prepared", column)], colour_of[source]))
+    for source, source_column in rows:
+        edges.append(_edge(boxes[("source", source, source_column)], head, ROWS, dashed=True))
     for r in ranges:
         for column in r.inputs:
             if ("prepared", column) in boxes:

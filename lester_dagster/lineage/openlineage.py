@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Columns = Sequence[str] | Mapping[str, str]  # a source's columns, or its columns with their types
+Columns = Sequence[str] | Mapping[str, str | None]  # a source's columns, or its columns with their types
 SourceColumns = Iterable[tuple[str, str]]  # (source, column): a SourceColumn or any such pair
 
 DEFAULT_NAMESPACE = "lester_dagster"

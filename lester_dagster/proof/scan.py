@@ -12,6 +12,7 @@ import bz2
 import contextlib
 import gzip
 import hashlib
+import io
 import json
 import lzma
 import os
@@ -25,7 +26,7 @@ import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -48,6 +49,8 @@ MAX_ARCHIVE_DEPTH = 4  # zip in zip in ...: deeper members are reported, not ope
 
 STAGING, TRASH, POINTER = ".staging-", ".trash-", "CURRENT"
 SQLITE_HEADER = b"SQLite format 3\x00"
+
+Readable: TypeAlias = IO[bytes] | io.BufferedIOBase  # a file, or a decompressing reader over one
 
 
 class ScanError(LesterError, ValueError):
@@ -143,7 +146,7 @@ def scan_for_erased_data(stores: Mapping[str, Path], target: ErasureTarget, *,
     started = time.perf_counter()
     if not isinstance(target, ErasureTarget):
         raise ScanError(f"target must be an ErasureTarget, got {type(target).__name__}.")
-    roots = {}
+    roots: dict[str, str] = {}
     for store, root in stores.items():
         real = os.path.realpath(root)
         if not os.path.isdir(real):
@@ -151,8 +154,8 @@ def scan_for_erased_data(stores: Mapping[str, Path], target: ErasureTarget, *,
                             "(e.g. DAGSTER_HOME for Dagster's storage).")
         roots[store] = real
     scan = _Scan(target, _Needles(target.values), tuple(os.path.realpath(p) for p in exclude))
-    for store, root in roots.items():
-        scan.store(store, root)
+    for store, real in roots.items():
+        scan.store(store, real)
     scan.flush()
     scan.copy_findings()
     return ScanReport(
@@ -310,7 +313,7 @@ def _why(error: BaseException) -> str:
     return f"{type(error).__name__}: {message[:160]}" if message else type(error).__name__
 
 
-def _decompressor(head: bytes) -> Callable[[IO[bytes]], IO[bytes]] | None:
+def _decompressor(head: bytes) -> Callable[[IO[bytes]], Readable] | None:
     if head[:3] == b"\x1f\x8b\x08":
         return lambda handle: gzip.GzipFile(fileobj=handle)
     if head[:3] == b"BZh" and head[4:10] in (b"\x31\x41\x59\x26\x53\x59", b"\x17\x72\x45\x38\x50\x90"):
@@ -576,7 +579,7 @@ class _Scan:
         else:
             self.stream(store, label, handle, what, first=data)
 
-    def stream(self, store: str, label: str, handle: IO[bytes], what: str = "", first: bytes = b"") -> None:
+    def stream(self, store: str, label: str, handle: Readable, what: str = "", first: bytes = b"") -> None:
         """Searches a stream chunk by chunk; each chunk is searched with the end of the one before, so a
         value across a chunk border is found."""
         overlap, found, tail = self.needles.overlap, set(), b""
@@ -700,7 +703,7 @@ class _Scan:
                 self.failed(store, member, f"zip member cannot be read ({_why(error)})")
 
     def decompressed(self, store: str, label: str, handle: IO[bytes],
-                     opener: Callable[[IO[bytes]], IO[bytes]]) -> None:
+                     opener: Callable[[IO[bytes]], Readable]) -> None:
         try:
             with opener(handle) as inner:
                 self.stream(store, label, inner, " (decompressed)")
