@@ -165,3 +165,13 @@ def test_a_value_picked_from_text_stays_text_when_every_pick_is_null() -> None:
     table = le.from_pandas(rows, "a", key="a_id").groupby("k").agg(last_s=("s", lambda v: v.iloc[-1]))
     assert not pd.api.types.is_numeric_dtype(table.execute().frame.last_s.dtype)
     assert table.filter(lambda x: x.str.contains("b"), "last_s").execute().frame.empty
+
+
+def test_a_join_with_an_emptied_side_does_not_fail_on_the_guessed_key_type() -> None:
+    """An aggregate over no groups has object columns whatever they hold when it has groups; a join on
+    one must not fail because a deletion emptied it (found by bench_ivm_classes.py --seed 1)."""
+    a = pd.DataFrame({"a_id": [1], "v": [np.nan], "tags": pd.Series([[]], dtype=object)})
+    b = pd.DataFrame({"k": [np.nan], "w": [3.0]})
+    counts = le.from_pandas(a, "a", key="a_id").groupby("v").agg(size_tags=("tags", "size"))
+    joined = counts.join(le.from_pandas(b, "b"), left_on="size_tags", right_on="k", how="left")
+    assert joined.execute().frame.empty

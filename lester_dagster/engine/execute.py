@@ -231,6 +231,14 @@ def _join(node: n.Join, run: Run, bound: Mapping[str, SourceData]) -> Computed:
     right = right[right[list(node.right_on)].notna().all(axis=1).to_numpy()]
     if node.how == "inner":
         left = left[left[list(node.left_on)].notna().all(axis=1).to_numpy()]
+    if not len(left) or not len(right):
+        # an empty side's keys hold no values, only the type pandas guessed (an aggregate over no groups
+        # gives object): take the other side's, so a plan does not fail because a deletion emptied one side
+        for left_key, right_key in zip(node.left_on, node.right_on, strict=True):
+            if not len(left):
+                left = left.astype({left_key: right[right_key].dtype})
+            else:
+                right = right.astype({right_key: left[left_key].dtype})
     try:
         merged = pd.merge(
             left,
