@@ -456,10 +456,10 @@ def _chunks(n: int) -> Iterator[tuple[int, int]]:
 
 def _spread(positions: np.ndarray) -> list[int]:
     """Up to three examples: the first, the last and one between (late rows are often the telling ones)."""
-    positions = [int(p) for p in positions]
-    if len(positions) <= _EXAMPLES:
-        return positions
-    return [positions[0], positions[len(positions) // 2], positions[-1]]
+    found = [int(p) for p in positions]
+    if len(found) <= _EXAMPLES:
+        return found
+    return [found[0], found[len(found) // 2], found[-1]]
 
 
 def _list(values: np.ndarray, limit: int = 8) -> str:
@@ -522,8 +522,7 @@ def _permutation_hint(expected: np.ndarray, got: np.ndarray, atol: np.ndarray, r
         return ""
     owner = {c: name for name, (start, stop) in (blocks or {}).items() for c in range(start, stop)}
     within = {owner.get(j) for j in moved} | {owner.get(position[j]) for j in moved}
-    if len(within) == 1 and None not in within:
-        name = next(iter(within))
+    if len(within) == 1 and (name := next(iter(within))) is not None:
         start, stop = (blocks or {})[name]
         return (f"every column is there, but inside transformer {name!r} [{start}:{stop}] {len(moved)} are in another "
                 f"place (e.g. column {moved[0]} is the original's {position[moved[0]]}): the original orders that "

@@ -75,7 +75,7 @@ def whole_data(sources: Sequence[Any], chunk_rows: int = 200_000) -> tuple[dict[
     memory here."""
     coverage = {}
     for source in sources:
-        rows, seen = 0, {}
+        rows, seen = 0, dict[str, np.ndarray]()
         for chunk in pd.read_csv(source.file, chunksize=chunk_rows):
             rows += len(chunk)
             for column in chunk.columns:

@@ -179,7 +179,7 @@ def start(script: str | Path, options: RewriteOptions) -> Session:
     prompts = {name: load_prompt(name, options.prompts) for name in PROMPT_NAMES}
     backend = sandbox_backend()
     cleanup = options.workdir is None
-    workdir = Path(tempfile.mkdtemp(prefix="lester-rewrite-")) if cleanup else Path(options.workdir)
+    workdir = Path(tempfile.mkdtemp(prefix="lester-rewrite-")) if options.workdir is None else Path(options.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         return _run_original(script, options, parts, inputs, prompts, workdir, cleanup, backend)
@@ -221,14 +221,15 @@ def _run_original(script: Path, options: RewriteOptions, parts: ScriptParts, inp
         report.original = {"error": original.error, "stderr": original.stderr_tail[-2000:]}
         report.save(options.report_path(script))
         return session
-    columns = list(original.prepared.columns)
+    prepared, X, y = original.outputs()
+    columns = list(prepared.columns)
     label = options.label
     while label in columns:
         label += "_"
     session.label = label
-    report.original = {"rows": len(original.prepared), "columns": columns,
-                       "dtypes": {c: str(t) for c, t in original.prepared.dtypes.items()},
-                       "X_shape": list(original.X.shape), "positives": int(original.y.sum()),
+    report.original = {"rows": len(prepared), "columns": columns,
+                       "dtypes": {c: str(t) for c, t in prepared.dtypes.items()},
+                       "X_shape": list(X.shape), "positives": int(y.sum()),
                        "seconds": round(original.seconds, 2)}
     report.save(options.report_path(script))
     return session
@@ -301,8 +302,9 @@ def run_rounds(session: Session, client: ChatClient, **overrides: Any) -> Rewrit
         remaining = current.differences
         if outcome.ok and comparison.equal:
             current.verdict = report.verdict = VERIFIED
-            report.reason = (f"the rewrite gives the same prepared table ({len(outcome.prepared)} rows), feature "
-                             f"matrix X {list(outcome.X.shape)} and labels as the original on "
+            prepared, X, _ = outcome.outputs()
+            report.reason = (f"the rewrite gives the same prepared table ({len(prepared)} rows), feature "
+                             f"matrix X {list(X.shape)} and labels as the original on "
                              f"{'every row of the data' if options.sample_rows is None else 'a covering sample'}")
             report.lineage = outcome.info.get("lineage", {})
             report.remaining_differences = []
@@ -344,7 +346,7 @@ def _conversations(session: Session) -> dict[str, Conversation]:
                           "second value; X is rewritten separately.\n" if pair else "")),
         "encoder": prompts["encode"].render(
             messy_code=parts.code_for("encode").rstrip(), function_name=f"{parts.encode}()", prepared_schema=schema,
-            x_shape=str(tuple(original.X.shape)),
+            x_shape=str(tuple(original.outputs()[1].shape)),
             returns_note=(f"\n* `{parts.encode}()` returns the pair (X, y): rewrite only how it computes X, the "
                           "first value; the label y is rewritten separately.\n" if pair else "")),
     }

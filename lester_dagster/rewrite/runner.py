@@ -21,7 +21,7 @@ import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from types import ModuleType
+from types import FrameType, ModuleType
 from typing import Any
 
 _BLOCKED_EVENTS = (
@@ -89,7 +89,7 @@ def install_guard(writable: Path | Sequence[Path] | None, watched: str | None = 
     ctypes_package = os.path.dirname(ctypes.__file__) + os.sep
 
     def line_in_watched() -> Any:
-        frame = sys._getframe(2)
+        frame: FrameType | None = sys._getframe(2)
         while frame is not None:
             if frame.f_code.co_filename == watched:
                 return frame
@@ -104,7 +104,7 @@ def install_guard(writable: Path | Sequence[Path] | None, watched: str | None = 
     def ctypes_used_by_watched() -> Any:
         """Its frame, when the code under test itself uses ctypes (the first frame outside ctypes' own
         package is its): torch loading its libraries on its behalf does not count."""
-        frame = sys._getframe(2)
+        frame: FrameType | None = sys._getframe(2)
         while frame is not None and frame.f_code.co_filename.startswith(ctypes_package):
             frame = frame.f_back
         return frame if frame is not None and frame.f_code.co_filename == watched else None
@@ -298,7 +298,7 @@ def _install_standin() -> None:
     from lester_dagster.rewrite import standin
 
     sys.modules["lester_dagster.pipeline"] = standin
-    lester_dagster.pipeline = standin  # type: ignore[attr-defined]
+    lester_dagster.pipeline = standin
 
 
 def run_rewrite(job: dict[str, Any], out: Path, result: dict[str, Any]) -> None:

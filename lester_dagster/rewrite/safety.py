@@ -316,10 +316,11 @@ def _check_lambda_arity(node: ast.Call, verb: str, column_problems: list[str]) -
         inputs = positional[1] if len(positional) > 1 else keywords.get("inputs")
     if not isinstance(fn, ast.Lambda) or inputs is None:
         return
+    declared: list[object]
     if isinstance(inputs, ast.Constant) and isinstance(inputs.value, str):
         declared = [inputs.value]
     elif isinstance(inputs, (ast.List, ast.Tuple)) and all(isinstance(e, ast.Constant) for e in inputs.elts):
-        declared = [e.value for e in inputs.elts]
+        declared = [e.value for e in inputs.elts if isinstance(e, ast.Constant)]
     else:
         return
     args = fn.args

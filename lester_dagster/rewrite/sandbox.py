@@ -97,6 +97,12 @@ class RunOutcome:
     def ok(self) -> bool:
         return self.verdict == "ok"
 
+    def outputs(self) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+        """The prepared rows, X and y of a run that succeeded."""
+        if self.prepared is None or self.X is None or self.y is None:
+            raise RewriteError(f"the run left no prepared rows, X or y ({self.summary()})")
+        return self.prepared, self.X, self.y
+
     def summary(self) -> str:
         if self.ok:
             return f"ran in {self.seconds:.1f} s"

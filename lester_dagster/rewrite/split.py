@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,9 +65,9 @@ class ScriptParts:
         out = set()
         for node in ast.walk(ast.parse(self.source)):
             negative = isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub)
-            value = getattr(node.operand if negative else node, "value", None)
-            if isinstance(node.operand if negative else node, ast.Constant) and isinstance(value, (int, float)) \
-                    and not isinstance(value, bool):
+            inner = node.operand if isinstance(node, ast.UnaryOp) and negative else node
+            value = getattr(inner, "value", None)
+            if isinstance(inner, ast.Constant) and isinstance(value, (int, float)) and not isinstance(value, bool):
                 out.add(-float(value) if negative else float(value))
         return out
 
@@ -89,8 +90,8 @@ def split_script(path: str | Path, overrides: Mapping[str, str | None] | None = 
             f"{path} defines no top-level functions. Put the data preparation, the feature encoding and the label "
             "in one function each (e.g. prepare(customers_csv, ...), encode(rows), labels(rows))."
         )
-    overrides = {k: v for k, v in (overrides or {}).items() if v}
-    for role, name in overrides.items():
+    given = {k: v for k, v in (overrides or {}).items() if v}
+    for role, name in given.items():
         if name not in functions:
             raise ScriptSplitError(f"--{role}-fn {name!r}: {path} has no top-level function of that name; it has "
                                    f"{sorted(functions)}.")
@@ -101,10 +102,10 @@ def split_script(path: str | Path, overrides: Mapping[str, str | None] | None = 
     chosen: dict[str, str] = {}
     reasons: dict[str, str] = {}
     for role in ROLES:
-        if role in overrides:
-            chosen[role], reasons[role] = overrides[role], "given on the command line"
+        if role in given:
+            chosen[role], reasons[role] = given[role], "given on the command line"
             continue
-        taken = set(chosen.values()) | set(overrides.values())
+        taken = set(chosen.values()) | set(given.values())
         scored = sorted(
             ((score, name, why) for name, fn in functions.items() if name not in taken and name not in _NOT_A_PART
              for score, why in [_score(role, fn, chosen.get("prepare"), consumers, helpers)] if score > 0),
@@ -153,7 +154,7 @@ def _tokens(name: str) -> set[str]:
 
 
 def _score(role: str, fn: ast.FunctionDef, prepare: str | None, consumers: dict[str, set[str]],
-           helpers: set[str] = frozenset()) -> tuple[int, str]:
+           helpers: AbstractSet[str] = frozenset()) -> tuple[int, str]:
     score, why = 0, []
     if fn.name in helpers:
         score -= 3  # read_rows(path), called by prepare_orders(): a helper of the part, not the part
@@ -191,8 +192,7 @@ def _consumers_of_prepared(tree: ast.Module, functions: dict[str, ast.FunctionDe
     for fn in functions.values():
         produced: dict[str, str] = {}
         for node in ast.walk(fn):
-            call = node.value if isinstance(node, ast.Assign) else None
-            if isinstance(call, ast.Call) and _call_name(call) in functions:
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and _call_name(node.value) in functions:
                 for target in node.targets:
                     if isinstance(target, ast.Name):
                         produced[target.id] = _call_name(node.value)
