@@ -118,7 +118,7 @@ def test_aggregates_recomputed_over_remaining_members_equal_rerun(data, build, p
     expected = pd.concat([untouched, recomputed]).sort_values("k").reset_index(drop=True)
     pd.testing.assert_frame_equal(rerun.frame, expected, check_dtype=False)
     # and each rerun group's polynomial sums exactly the remaining members' monomials
-    member_ids = full_members.provenance["a"] if "a" in full_members.provenance else None
+    member_ids = full_members.provenance.get("a")
     keep = np.flatnonzero(~full_members.provenance.depends_on("a", gone_a))
     for i, key in enumerate(rerun.frame.k):
         rows = [r for r in keep if full_members.frame.k[r] == key]

@@ -279,7 +279,7 @@ def _group_codes(groupby: Any) -> np.ndarray:
 def _aggregate(node: n.Aggregate, run: Run, bound: Mapping[str, SourceData]) -> Computed:
     frame, provenance = run(node.parent)
     groupby = frame.groupby(list(node.by), sort=True, dropna=True)
-    out = groupby.agg(**{name: spec for name, spec in node.aggregations.items()}).reset_index()
+    out = groupby.agg(**dict(node.aggregations.items())).reset_index()
     for name, (column, _) in node.aggregations.items():
         # a value picked from a text column stays text when every group's pick is null: pandas would make
         # it float, and a function on text (`.str`) would then fail only after a deletion blanked the column
@@ -391,7 +391,7 @@ def _apply_udf(udf: n.Udf, frame: pd.DataFrame, operator: str) -> tuple[Any, boo
 def _fails(fn: Callable[..., Any], values: tuple[Any, ...]) -> bool:
     try:
         fn(*values)
-    except Exception:
+    except Exception:  # noqa: BLE001 - whatever the function raises on these values, it fails on them
         return True
     return False
 

@@ -122,7 +122,8 @@ def parse_query(operator: str, expr: str, params: Mapping[str, Any], columns: Se
 def _check_row_wise(operator: str, expr: str, tree: ast.AST) -> None:
     """An expression that reads other rows (`v > v.mean()`) is refused where it is written."""
     for node in ast.walk(tree):
-        accessor = isinstance(getattr(node, "value", None), ast.Attribute) and node.value.attr in _ACCESSORS
+        value = getattr(node, "value", None)
+        accessor = isinstance(value, ast.Attribute) and value.attr in _ACCESSORS
         if isinstance(node, ast.Attribute) and node.attr in _ACROSS_ROWS and not accessor:
             raise NotRowWiseError(
                 f"{operator}: expression {expr!r} calls .{node.attr}, which reads other rows than the row's own. "

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -56,8 +56,11 @@ class Node:
     def parents(self) -> tuple[Node, ...]:
         return ()
 
-    if TYPE_CHECKING:  # every concrete node defines it; kept out of the dataclass fields
-        lineage: dict[str, Lineage]  # output column -> the source columns its values derive from
+    @property
+    def lineage(self) -> dict[str, Lineage]:
+        """Output column -> the source columns its values derive from; every concrete node defines it (a
+        property, not an annotation: a dataclass would take that for a field)."""
+        raise NotImplementedError(type(self).__name__)
 
     @cached_property
     def columns(self) -> tuple[str, ...]:
@@ -268,7 +271,7 @@ class Join(Node):
     @cached_property
     def merged_keys(self) -> frozenset[str]:
         """Key columns named alike on both sides come out once, as pandas.merge does."""
-        return frozenset(l for l, r in zip(self.left_on, self.right_on, strict=True) if l == r)
+        return frozenset(left for left, right in zip(self.left_on, self.right_on, strict=True) if left == right)
 
     @cached_property
     def output_names(self) -> tuple[dict[str, str], dict[str, str]]:
@@ -366,7 +369,7 @@ class Aggregate(Unary):
 
     @cached_property
     def kinds(self) -> dict[str, Kind]:
-        return {c: self.parent.kinds.get(c) for c in self.by} | {n: None for n in self.aggregations}
+        return {c: self.parent.kinds.get(c) for c in self.by} | dict.fromkeys(self.aggregations)
 
     @property
     def own_row_lineage(self) -> Lineage:
@@ -495,12 +498,12 @@ class Pivot(Unary):
         cells = self.parent.lineage[self.values] | self.parent.lineage[self.pivot_column]
         if self.aggfunc in ORDER_DEPENDENT_AGGREGATES:
             cells |= self.parent.order_lineage
-        out.update({name: cells for name in self.value_names})
+        out.update(dict.fromkeys(self.value_names, cells))
         return out
 
     @cached_property
     def kinds(self) -> dict[str, Kind]:
-        return {c: self.parent.kinds.get(c) for c in self.index} | {n: None for n in self.value_names}
+        return {c: self.parent.kinds.get(c) for c in self.index} | dict.fromkeys(self.value_names)
 
     @property
     def own_row_lineage(self) -> Lineage:

@@ -183,7 +183,7 @@ class Table:
         if isinstance(value, Mapping):
             values = dict(value)
         else:
-            values = {c: value for c in (self.node.columns if subset is None else _names(subset))}
+            values = dict.fromkeys(self.node.columns if subset is None else _names(subset), value)
         self._require("fillna", list(values))
         return Table(n.FillNA(self.node, values))
 
@@ -227,7 +227,8 @@ class Table:
                     "right. Cast one side first so both keys have the same type."
                 )
         _check_sources("join", self.node, other.node)
-        node = n.Join(self.node, other.node, left_keys, right_keys, how, tuple(suffixes))
+        left_suffix, right_suffix = suffixes  # a list from a caller is fine too
+        node = n.Join(self.node, other.node, left_keys, right_keys, how, (left_suffix, right_suffix))
         left_names, right_names = node.output_names
         produced = list(left_names.values()) + list(right_names.values())
         clashes = sorted({c for c in produced if produced.count(c) > 1})

@@ -157,7 +157,7 @@ def apply_deletion(
         old_rows = old_rows[~state.is_test[old_rows] & state.labeled[old_rows]]
         new_rows = np.flatnonzero(update.changed & ~is_test & labeled)
         X_old_rows, y_old_rows = state.X[old_rows], state.y[old_rows]
-        X_new_rows = X[new_rows] if patch_rows is None else _patched_rows(state.X, patch_rows, new_rows, origin)
+        X_new_rows = _rows(X, patch_rows, state.X, origin, new_rows)
         train = np.flatnonzero(~is_test & labeled)
         cost = retrain_cost(state.model.config, state.model.input_dim, len(train))
         method = unlearning
@@ -201,7 +201,7 @@ def apply_deletion(
         rows, values = patch_rows
         for (start, stop), block_values in values:
             state.X[rows, start:stop] = block_values
-    else:
+    elif X is not None:  # _maintain_matrix gives a new X or a patch, never neither
         state.X = X
     state.prepared, state.y, state.is_test = update.result, y, is_test
     state.model, state.metrics, state.version = result.model, metrics, state.version + 1
@@ -389,7 +389,12 @@ def _patched_rows(X: np.ndarray, patch: Patch, rows: np.ndarray, origin: np.ndar
 
 
 def _rows(X: np.ndarray | None, patch: Patch | None, old_X: np.ndarray, origin: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    return X[rows] if patch is None else _patched_rows(old_X, patch, rows, origin)
+    """Rows of X's new version: the new matrix's, or (X None) the old matrix's with the patch applied."""
+    if X is not None:
+        return X[rows]
+    if patch is None:
+        raise ValueError("X's new version is neither a matrix nor a patch")
+    return _patched_rows(old_X, patch, rows, origin)
 
 
 def _nothing_to_do(

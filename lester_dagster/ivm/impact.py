@@ -83,6 +83,6 @@ def table_impact(pipeline: str, table: Result, source: str, keys: Iterable[Any],
         keys_found=[k for k, hit in zip(keys, present, strict=True) if hit],
         keys_missing=[k for k, hit in zip(keys, present, strict=True) if not hit],
         prepared_rows=n_rows,
-        prepared_cells={c: n_rows for c in touched},
+        prepared_cells=dict.fromkeys(touched, n_rows),
         rows_may_change=bool(wanted is not None and wanted & table.row_lineage),
     )

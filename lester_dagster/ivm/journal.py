@@ -18,7 +18,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -102,7 +102,7 @@ class Entry:
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 _READY: set[str] = set()  # journals whose schema this process has made sure of
@@ -162,7 +162,10 @@ class Journal:
             request_id = f"d{seq:06d}-{secrets.token_hex(3)}"
             db.execute("UPDATE requests SET request_id = ? WHERE seq = ?", (request_id, seq))
             if scan_values:
-                db.execute('INSERT INTO scan_values (request_id, "values") VALUES (?, ?)', (request_id, json.dumps(list(scan_values))))
+                db.execute(
+                    'INSERT INTO scan_values (request_id, "values") VALUES (?, ?)',
+                    (request_id, json.dumps(list(scan_values))),
+                )
             return self._entry(db, seq)
 
     def reject(self, reason: str, filing: str | None = None) -> Entry:
@@ -206,7 +209,7 @@ class Journal:
             return int(db.execute("SELECT COALESCE(MAX(seq), 0) FROM requests").fetchone()[0])
 
     def entries(self, states: Iterable[str] | None = None, after: int = 0, through: int | None = None) -> list[Entry]:
-        query, args = "SELECT seq FROM requests WHERE seq > ?", [after]
+        query, args = "SELECT seq FROM requests WHERE seq > ?", list[Any]([after])
         if through is not None:
             query, args = query + " AND seq <= ?", [*args, through]
         if states is not None:
@@ -329,7 +332,7 @@ class Journal:
         with self._connect() as db:
             rows = db.execute("SELECT seq, entry, prev_hash, hash FROM audit ORDER BY seq").fetchall()
         prev, hashes = GENESIS, []
-        for i, (seq, body, prev_hash, digest) in enumerate(rows, start=1):
+        for i, (_seq, body, prev_hash, digest) in enumerate(rows, start=1):
             if prev_hash != prev:
                 problems.append(f"audit entry {i} does not follow entry {i - 1}: the chain was cut or reordered")
             if chain_hash(prev_hash, body) != digest:

@@ -61,9 +61,14 @@ def check_references(schemas: Mapping[str, SourceSchema]) -> None:
     for schema in schemas.values():
         for column, (target, target_column) in schema.references.items():
             if column not in schema.columns:
-                raise ValueError(f"source {schema.name!r} declares a reference from {column!r}, which is not one of its columns {list(schema.columns)}.")
+                raise ValueError(
+                    f"source {schema.name!r} declares a reference from {column!r}, which is not one of its columns "
+                    f"{list(schema.columns)}."
+                )
             if target not in schemas or target_column not in schemas[target].columns:
-                raise ValueError(f"source {schema.name!r}: {column!r} refers to {target}.{target_column}, which the lake does not declare.")
+                raise ValueError(
+                    f"source {schema.name!r}: {column!r} refers to {target}.{target_column}, which the lake does not declare."
+                )
 
 
 def resolve(filed: FiledRequest, schemas: Mapping[str, SourceSchema], read: Reader, request_id: str = "",
@@ -72,9 +77,13 @@ def resolve(filed: FiledRequest, schemas: Mapping[str, SourceSchema], read: Read
     schema = _schema(filed.source, schemas)
     unknown = [name(c) for c in filed.columns if c not in schema.columns]
     if unknown:
-        raise RequestError(f"source {schema.name!r} has no column(s) [{', '.join(unknown)}]; its columns are {list(schema.columns)}.")
+        raise RequestError(
+            f"source {schema.name!r} has no column(s) [{', '.join(unknown)}]; its columns are {list(schema.columns)}."
+        )
     if schema.key is not None and schema.key in filed.columns:
-        raise RequestError(f"cannot redact the key column {schema.key!r} of {schema.name!r}: it identifies the rows. Erase them instead.")
+        raise RequestError(
+            f"cannot redact the key column {schema.key!r} of {schema.name!r}: it identifies the rows. Erase them instead."
+        )
     frames: dict[str, pd.DataFrame] = {}
 
     def frame(source: str) -> pd.DataFrame:
@@ -92,7 +101,9 @@ def resolve(filed: FiledRequest, schemas: Mapping[str, SourceSchema], read: Read
     else:
         ((column, values),) = filed.where
         if column not in schema.columns:
-            raise RequestError(f"'where' names {name(column)}, which is not a column of {schema.name!r}; its columns are {list(schema.columns)}.")
+            raise RequestError(
+                f"'where' names {name(column)}, which is not a column of {schema.name!r}; its columns are {list(schema.columns)}."
+            )
         rows = _matches(root[column], _coerce_values(values, root[column], column))
         named = len(set(values))
         keys = tuple(_plain(k) for k in _keys_of(root, schema, rows))
@@ -103,7 +114,8 @@ def resolve(filed: FiledRequest, schemas: Mapping[str, SourceSchema], read: Read
     def add(source: str, action: str, columns: tuple[str, ...], new_keys: Sequence[Any]) -> None:
         group = (source, action, columns)
         if group not in effects:
-            effects[group], _ = set(), order.append(group)
+            effects[group] = set()
+            order.append(group)
         effects[group].update(new_keys)
 
     if keys:
@@ -182,7 +194,7 @@ def _coerce_values(values: Sequence[Any], column: pd.Series, where: str) -> np.n
     dtype = column.dtype
     if pd.api.types.is_integer_dtype(dtype):
         return np.asarray([_as_int(v, i, where, f"{dtype} value") for i, v in enumerate(values)], dtype=np.int64)
-    if pd.api.types.is_string_dtype(dtype) or dtype == object:
+    if pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
         return np.asarray([str(v) for v in values], dtype=object)
     raise RequestError(
         f"{where}: the column has type {dtype}; requests can name rows by integer or text columns only. "
@@ -193,7 +205,9 @@ def _coerce_values(values: Sequence[Any], column: pd.Series, where: str) -> np.n
 def _as_int(value: Any, i: int, where: str, kind: str) -> int:
     if isinstance(value, str):
         if not _DIGITS.fullmatch(value.strip()):
-            raise RequestError(f"value #{i + 1} of '{where}' is not an integer written in digits 0-9, as the column's {kind}s are.")
+            raise RequestError(
+                f"value #{i + 1} of '{where}' is not an integer written in digits 0-9, as the column's {kind}s are."
+            )
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int) or not _INT64[0] <= value <= _INT64[1]:
         raise RequestError(f"value #{i + 1} of '{where}' is outside the range of a 64-bit integer {kind}.")

@@ -25,6 +25,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -373,7 +374,8 @@ def _drop_copies(old: Result, affected: np.ndarray, sub: Result, pending: list[i
     return rest
 
 
-def _unaffected_twin(old: Result, affected: np.ndarray, key: tuple, values: tuple, taken: set[int]) -> int | None:
+def _unaffected_twin(old: Result, affected: np.ndarray, key: tuple[Any, ...], values: tuple[Any, ...],
+                     taken: set[int]) -> int | None:
     source, ids = key[0]
     for i in np.flatnonzero(old.provenance.depends_on(source, ids[:1]) & ~affected):
         if int(i) not in taken and old.provenance.row_key(int(i)) == key and _values(old, int(i)) == values:
@@ -381,7 +383,7 @@ def _unaffected_twin(old: Result, affected: np.ndarray, key: tuple, values: tupl
     return None
 
 
-def _values(result: Result, row: int) -> tuple:
+def _values(result: Result, row: int) -> tuple[Any, ...]:
     return tuple(_canonical(v) for v in result.frame.iloc[row].tolist())
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -70,7 +72,7 @@ _INT64 = (-(2**63), 2**63 - 1)
 _ASCII_INTEGER = re.compile(r"[+-]?[0-9]+")  # "٢٥" has digits too (str.isdigit agrees), but is not 25
 
 
-def coerce_keys(keys: object, key_dtype: np.dtype | pd.api.extensions.ExtensionDtype, source: str) -> pd.Series:
+def coerce_keys(keys: Iterable[Any], key_dtype: np.dtype | pd.api.extensions.ExtensionDtype, source: str) -> pd.Series:
     """Request keys as a Series of the key column's type, so they hash to the same ids as the source.
 
     The column's type decides, never how a key looks: for an integer column a key is an integer, or
@@ -82,7 +84,7 @@ def coerce_keys(keys: object, key_dtype: np.dtype | pd.api.extensions.ExtensionD
         raise KeyColumnError(f"source {source!r}: keys must not be null.")
     if pd.api.types.is_integer_dtype(key_dtype):
         return pd.Series([_as_integer(v, i, source, key_dtype) for i, v in enumerate(values)], dtype=np.int64)
-    if pd.api.types.is_string_dtype(key_dtype) or key_dtype == object:
+    if pd.api.types.is_string_dtype(key_dtype) or pd.api.types.is_object_dtype(key_dtype):
         return pd.Series([_as_text(v, i, source) for i, v in enumerate(values)], dtype=object)
     try:
         if any(isinstance(v, str) and not v.isascii() for v in values):
