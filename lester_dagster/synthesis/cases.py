@@ -42,6 +42,7 @@ def read_table(
     those columns only. The frame's `attrs["rows_in_file"]` holds the file's row count."""
     label = name or str(source)
     text: str | None = None
+    path: Path | None = None
     if isinstance(source, io.StringIO):
         text = source.getvalue()
         head = list(itertools.islice(csv.reader(io.StringIO(text)), _HEAD_ROWS))
@@ -66,8 +67,8 @@ def read_table(
         and not any(head[header_rows][1:])
         and (header_rows > 1 or head[0][0] != "")
     )
-    if text is None:
-        _check_fields(Path(source), label, len(head[0]), header_rows + int(index_name_row))
+    if path is not None:
+        _check_fields(path, label, len(head[0]), header_rows + int(index_name_row))
     options: dict[str, Any] = {
         "header": list(range(header_rows)) if header_rows > 1 else 0,
         "skiprows": [header_rows] if index_name_row else None,
@@ -79,7 +80,7 @@ def read_table(
         wanted = set(columns) | ({head[0][0]} if head[0][0] in ("",) or index_name_row else set())
         options["usecols"] = lambda column: column in wanted or str(column).startswith("Unnamed: 0")
     try:
-        frame = _parse(io.StringIO(text) if text is not None else Path(source), options, sample_rows)
+        frame = _parse(io.StringIO(text) if path is None else path, options, sample_rows)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as error:
         raise SynthesisInputError(f"table {label}: not a readable CSV ({error}).") from None
     rows_in_file = frame.attrs.get("rows_in_file", len(frame))

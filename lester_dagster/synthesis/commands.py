@@ -8,6 +8,7 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lester_dagster.errors import LesterError, NoPipelineFound
 from lester_dagster.synthesis.bench import (
@@ -18,6 +19,11 @@ from lester_dagster.synthesis.bench import (
 )
 from lester_dagster.synthesis.cases import read_table
 from lester_dagster.synthesis.search import SearchConfig, TargetNotProduced, synthesize
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from lester_dagster.synthesis.spec import SynthesisSpec
 
 
 def input_names(paths: Sequence[Path]) -> list[str]:
@@ -86,12 +92,12 @@ def run_synthesize(
     return 0
 
 
-def _rows(frame) -> str:
+def _rows(frame: pd.DataFrame) -> str:
     total = frame.attrs.get("rows_in_file", len(frame))
     return f"{total}" if total == len(frame) else f"{total}, {len(frame)} sampled"
 
 
-def _write(out: Path | None, specs: list, write_all: bool, allow_unverified: bool, verified: bool) -> None:
+def _write(out: Path | None, specs: list[SynthesisSpec], write_all: bool, allow_unverified: bool, verified: bool) -> None:
     if out is None:
         return
     if not verified and not allow_unverified:

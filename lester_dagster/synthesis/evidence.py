@@ -113,7 +113,7 @@ def count_surprise(steps: Sequence[ops.Step], output: pd.DataFrame, target: pd.D
     step = steps[position]
     if isinstance(step, ops.GroupBy):
         counted = {name for name, _, func in step.aggs if func in ("count", "size")}
-    elif step.aggfunc in ("count", "size"):
+    elif isinstance(step, ops.Pivot) and step.aggfunc in ("count", "size"):
         counted = {str(c) for c in output.columns if c not in step.index}
     else:
         counted = set()

@@ -222,7 +222,7 @@ def map_columns(
     """The best one-to-one assignment of target columns to candidate columns (Hungarian method)."""
     t_names, c_names = list(target), list(candidate)
     if not t_names or not c_names:
-        return ColumnMapping({}, {t: 0.0 for t in t_names})
+        return ColumnMapping({}, dict.fromkeys(t_names, 0.0))
     scores = np.zeros((len(t_names), len(c_names)))
     for i, t in enumerate(t_names):
         for j, c in enumerate(c_names):

@@ -4,11 +4,10 @@ tables and its output table, runs on pandas frames (fast, for the search) and co
 
 from __future__ import annotations
 
+import keyword
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar
-
-import keyword
 
 import numpy as np
 import pandas as pd
@@ -462,7 +461,7 @@ class FillNA(Step):
         return (self.table,)
 
     def _values(self, columns: list[str]) -> dict[str, Any]:
-        return {c: self.value for c in (list(self.subset) or columns)}
+        return dict.fromkeys(list(self.subset) or columns, self.value)
 
     def run(self, frames: Frames) -> pd.DataFrame:
         frame = _get(frames, self.table)
@@ -474,7 +473,7 @@ class FillNA(Step):
 
     def describe(self) -> str:
         if self.subset:
-            return f"{self.out} = {self.table}.fillna({ {c: self.value for c in self.subset} !r})"
+            return f"{self.out} = {self.table}.fillna({ dict.fromkeys(self.subset, self.value) !r})"
         return f"{self.out} = {self.table}.fillna({self.value!r})"
 
 

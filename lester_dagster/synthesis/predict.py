@@ -105,7 +105,7 @@ class Context:
         self.aligner = Aligner(self.target.frame, constraints.primary or ())
         self._cells: dict[tuple[str, ...], ColumnProfile] = {}
         self.aggregates: dict[object, list[tuple[list[tuple[str, str, str]], list[float], tuple[ops.Split, ...]]]] = {}
-        self.spread_parts: dict[object, tuple[ColumnProfile, list[tuple[ops.Step, tuple[Any, ...]]]]] = {}
+        self.spread_parts: dict[object, tuple[ColumnProfile, list[tuple[ops.Split | ops.Substring, tuple[Any, ...]]]]] = {}
         self._counter = 0
 
     def name(self) -> str:
@@ -118,7 +118,7 @@ class Context:
             found = tab.cache["mapping"] = map_columns(
                 self.profiles, tab.profiles(), self.threshold, self.similarity_cache, self.given
             )
-        return found  # type: ignore[return-value]
+        return found  # a ColumnMapping
 
     def cells(self, names: set[str]) -> ColumnProfile:
         """The values of these target columns as one column (a pivot's cells)."""
@@ -659,7 +659,10 @@ def _choose_aggregates(
     def assign(allowed: np.ndarray) -> tuple[list[tuple[str, str, str]], list[float], float, tuple[ops.Split, ...]]:
         masked = np.where(allowed[None, :], scores, 0.0)
         rows, cols = linear_sum_assignment(masked, maximize=True)
-        chosen, fits, total, derive = [], [], 0.0, []
+        chosen: list[tuple[str, str, str]] = []
+        fits: list[float] = []
+        derive: list[ops.Split] = []
+        total = 0.0
         for i, j in sorted(zip(rows, cols, strict=True)):
             if masked[i, j] < floor:
                 continue
@@ -796,9 +799,9 @@ def _melted_names(target: pd.DataFrame, profiles: Mapping[str, ColumnProfile]
     return None
 
 
-def _chain(steps: Sequence[ops.Step], table: str, ctx: Context) -> list[ops.Step]:
+def _chain(steps: Sequence[ops._Derive], table: str, ctx: Context) -> list[ops._Derive]:
     """Steps that each read the table the one before made, the first reading `table`."""
-    chained: list[ops.Step] = []
+    chained: list[ops._Derive] = []
     for step in steps:
         chained.append(replace(step, out=ctx.name(), table=chained[-1].out if chained else table))
     return chained
@@ -822,7 +825,7 @@ def propose_pivot(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
     for name in sorted(live):
         tab = live[name]
         proposals = []
-        spread = [(column, (), tab) for column in tab.columns]
+        spread: list[tuple[str, tuple[ops.Step, ...], Tab]] = [(column, (), tab) for column in tab.columns]
         if not any(len(_pivoted(tab.profile(c), ctx)) >= 2 for c in tab.columns):
             # the target's column names are values of no column: maybe of a part of one (the year of a date)
             spread += _derived_spread(name, tab, ctx)
@@ -915,7 +918,8 @@ def _derived_spread(name: str, tab: Tab, ctx: Context) -> list[tuple[str, tuple[
         return []
     lengths = [len(ctx.names_as_values[v]) for v in wanted]
     widths = {w for w in lengths if lengths.count(w) >= 2}  # spread names of one part have one width
-    found, seen = [], set()
+    found: list[tuple[str, tuple[ops.Step, ...], Tab]] = []
+    seen: set[tuple[str, tuple[Any, ...]]] = set()
     for column in tab.columns:
         profile = tab.profile(column)
         if profile.kind != "string" or profile.distinct < 2:
@@ -960,7 +964,7 @@ def _pivot_values(tab: Tab, ctx: Context, pivoted: set[str], used: set[str]) -> 
     target = profile_column("cells", cells)
     numeric = [c for c in tab.columns if c not in used and tab.profile(c).kind == "number"]
     ranked = sorted(numeric, key=lambda c: -similarity(target, tab.profile(c)))[:3]
-    out = [(c, ("mean", "first", "sum", "max", "min")) for c in ranked]
+    out: list[tuple[str, tuple[str, ...]]] = [(c, ("mean", "first", "sum", "max", "min")) for c in ranked]
     complete = [c for c in tab.columns if c not in used and not tab.profile(c).nulls]
     counter = complete[0] if complete else next((c for c in tab.columns if c not in used), None)
     if counter is not None:
@@ -1132,7 +1136,7 @@ def _derived_parts(ctx: Context, name: str, tab: Tab, widths: set[int]) -> list[
                 values = step.function()(distinct)
                 found.append(_Part(step.target, profile_column(step.target, values), step))
         tab.cache[key] = found
-    return found  # type: ignore[return-value]
+    return found
 
 
 def _concat_programs(

@@ -8,7 +8,9 @@ dump: a derived "01".."12" month column compares with a target's month column of
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -43,13 +45,13 @@ def kind_of(values: pd.Series) -> str:
         return "number"
     if pd.api.types.is_datetime64_any_dtype(dtype):
         return "datetime"
-    if pd.api.types.is_string_dtype(dtype) or dtype == object:
+    if pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
         return "string"
     return "other"
 
 
-def number_text(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else f"{value:.6g}"
+def number_text(value: float | np.number[Any]) -> str:
+    return str(int(value)) if float(value).is_integer() and abs(float(value)) < 1e15 else f"{value:.6g}"
 
 
 class ColumnProfile:
@@ -191,7 +193,7 @@ class Tab:
     def __init__(self, frame: pd.DataFrame) -> None:
         self.frame = frame
         self._profiles: dict[str, ColumnProfile] = {}
-        self.cache: dict[str, object] = {}  # per-table results of the search (its mapping onto the target)
+        self.cache: dict[Hashable, Any] = {}  # per-table results of the search (its mapping onto the target)
 
     @property
     def columns(self) -> list[str]:

@@ -12,7 +12,7 @@ import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import pandas as pd
 
@@ -300,8 +300,9 @@ class _Search:
             isinstance(s, ops._Derive) and s.target == first.target for s in state.steps
         ) and first.target in state.live[first.table].columns:
             return None  # deriving a derived column again: the pipeline with the second step alone is better
-        produced = self.made.get(id(proposal), False)
-        if produced is False:
+        if id(proposal) in self.made:
+            produced = self.made[id(proposal)]
+        else:
             produced = self.made[id(proposal)] = self.make(state, proposal)
         if produced is None:
             return None
@@ -362,7 +363,7 @@ class _Search:
         report = state.output.cache.get("report")
         if report is None:
             report = state.output.cache["report"] = check(self.ctx.constraints, state.output.frame, state.mapping.pairs)
-        state.report = report  # type: ignore[assignment]
+        state.report = report
 
     def verified(self, state: State) -> bool:
         assert state.mapping is not None and state.report is not None
@@ -567,7 +568,7 @@ class _Search:
             assert state.mapping is not None
             found = state.output.cache["agreement"] = output_agreement(self.ctx.aligner, state.output.frame,
                                                                        state.mapping.pairs)
-        return found  # type: ignore[return-value]
+        return found
 
     def rank(self, verified: list[State], near: list[State]) -> SynthesisResult:
         # a step whose table never reaches the output is no part of the pipeline: the pipeline without
@@ -701,7 +702,7 @@ def _with_gap_steps(steps: tuple[ops.Step, ...], inputs: Mapping[str, pd.DataFra
             points.append(aggregation)
             aggregated = tuple(c for _, c, _ in step.aggs) if isinstance(step, ops.GroupBy) else (step.values,)
             break
-    variants = []
+    variants: list[tuple[tuple[ops.Step, ...], int, float]] = []
     for position, table in dict.fromkeys(points):
         env = _run(steps[:position], inputs)
         frame = env.get(table) if env is not None else None
@@ -731,7 +732,7 @@ def _with_gap_steps(steps: tuple[ops.Step, ...], inputs: Mapping[str, pd.DataFra
 
 def _reading(step: ops.Step, old: str, new: str) -> ops.Step:
     """The step reading table `new` where it read `old`."""
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}
     for attr in ("left", "right", "table"):
         if getattr(step, attr, None) == old:
             changes[attr] = new
@@ -758,7 +759,7 @@ def _runs_on_engine(spec: SynthesisSpec, inputs: Mapping[str, pd.DataFrame]) -> 
     return True
 
 
-def _engine_source(name: str, frame: pd.DataFrame):
+def _engine_source(name: str, frame: pd.DataFrame) -> Any:  # an engine Table (the engine loads on use)
     import lester_dagster.engine as le
 
     return le.from_pandas(frame, name)
@@ -773,7 +774,7 @@ def canonical(spec: SynthesisSpec) -> SynthesisSpec:
 
     steps = []
     for step in spec.steps:
-        changes: dict[str, object] = {"out": rename(step.out)}
+        changes: dict[str, Any] = {"out": rename(step.out)}
         for attr in ("left", "right", "table"):
             if hasattr(step, attr):
                 changes[attr] = rename(getattr(step, attr))
