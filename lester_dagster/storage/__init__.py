@@ -9,9 +9,9 @@ from lester_dagster._lazy import exports
 
 _ARTIFACTS = "lester_dagster.storage.artifacts"
 _EXPORTS = {
-    **{name: _ARTIFACTS for name in (
+    **dict.fromkeys((
         "StoredTable", "load_matrix", "load_provenance", "load_sources", "load_state", "load_table", "save_matrix",
-        "save_provenance", "save_sources", "save_state", "save_table", "trust")},
+        "save_provenance", "save_sources", "save_state", "save_table", "trust"), _ARTIFACTS),
     "Lake": "lester_dagster.storage.lake",
     "LockTimeout": "lester_dagster.storage.lock",
     "WriterLock": "lester_dagster.storage.lock",
