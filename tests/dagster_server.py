@@ -109,16 +109,16 @@ class DagsterDev:
         return self.graphql(SENSOR_STATE, {"selector": {**LOCATION, "sensorName": name}})["sensorOrError"]["sensorState"]
 
     def stop_sensor(self, name: str, quiet_seconds: float = 8.0) -> None:
-        """Stops a sensor and waits until the daemon has not ticked it for `quiet_seconds` (a tick that
-        started before the stop still runs to its end)."""
+        """Stops a sensor and waits until its last tick has ended (a tick that started before the stop
+        still runs to its end, however long a loaded machine takes) and none started for `quiet_seconds`."""
         stopped = self.graphql(STOP_SENSOR, {"id": self.sensor_state(name)["id"]})["stopSensor"]
         assert stopped["instigationState"]["status"] == "STOPPED", stopped
 
         def quiet() -> bool:
             ticks = self.sensor_state(name)["ticks"]
-            return not ticks or time.time() - ticks[0]["timestamp"] > quiet_seconds
+            return not ticks or (ticks[0]["status"] != "STARTED" and time.time() - ticks[0]["timestamp"] > quiet_seconds)
 
-        wait_for(f"sensor {name} to stop ticking", quiet, timeout=60, every=1.0)
+        wait_for(f"sensor {name} to stop ticking", quiet, timeout=300, every=1.0)
 
     def finished_run_tagged(self, key: str, value: str) -> dict[str, Any] | None:
         results = self.graphql(RUNS_WITH_TAG, {"key": key, "value": value})["runsOrError"]["results"]
