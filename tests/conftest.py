@@ -3,8 +3,14 @@
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from lester_dagster.model import torch_threads
+
+# No property test may fail because the machine is slow: no per-example deadline, and no health check
+# on how long generating examples takes (a test's own @settings inherits these).
+settings.register_profile("lester", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("lester")
 
 
 @pytest.fixture(scope="module")
