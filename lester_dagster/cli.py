@@ -295,7 +295,8 @@ def _configure_rewrite(parser: argparse.ArgumentParser) -> None:
                         help="verify on a covering sample of about N rows per source (first and last rows, every "
                         "value of low-cardinality columns, extremes, the script's constants, rows that join) "
                         "instead of every row (the default)")
-    parser.add_argument("--timeout", type=float, default=300.0, help="seconds per sandboxed run (default: 300)")
+    parser.add_argument("--timeout", type=float, default=300.0,
+                        help="seconds per sandboxed run, from when its code starts (default: 300)")
     parser.add_argument("--memory-mb", type=int, default=4096,
                         help="data memory per sandboxed process, as RLIMIT_DATA: address space stays unlimited "
                         "because torch reserves gigabytes of it that it never uses (default: 4096)")
