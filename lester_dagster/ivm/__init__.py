@@ -4,6 +4,8 @@ light users (filing a request, reading the journal) never import the model stack
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lester_dagster._lazy import exports
 
 _EXPORTS = {
@@ -19,3 +21,8 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 __getattr__ = exports("lester_dagster.ivm", _EXPORTS)
+
+if TYPE_CHECKING:  # the names above, for the type checker (they are re-exported)
+    from lester_dagster.ivm.apply import DeletionReport, apply_deletion
+    from lester_dagster.ivm.requests import DeletionRequest, FiledRequest, RequestError
+    from lester_dagster.ivm.table import TableUpdate, is_monotone, maintain

@@ -4,6 +4,8 @@ rows are erased or redacted, with the membership signal that measures how much o
 No Dagster or pandas here. Names load on first use: declaring a pipeline's ModelConfig does not import
 torch (the `ml` extra), only training, loading or updating a model does."""
 
+from typing import TYPE_CHECKING
+
 from lester_dagster._lazy import exports
 
 _EXPORTS = {
@@ -23,3 +25,32 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 __getattr__ = exports("lester_dagster.model", _EXPORTS)
+
+if TYPE_CHECKING:  # the names above, for the type checker (they are re-exported)
+    from lester_dagster.model.config import ModelConfig
+    from lester_dagster.model.membership import MEMBERSHIP_HELDOUT_ROWS, gap_closed, membership_signal
+    from lester_dagster.model.mlp import (
+        MLP,
+        TrainedModel,
+        estimate_curvature,
+        evaluate,
+        load,
+        objective_hvp,
+        save,
+        scores,
+        subsample_rows,
+        torch_threads,
+        train,
+    )
+    from lester_dagster.model.unlearning import (
+        CURVATURE_ROWS,
+        EXACT_RETRAIN,
+        RETRAIN_BUDGET,
+        UnlearningResult,
+        choose_unlearning,
+        first_order_update,
+        gradient_sum,
+        retrain_cost,
+        retrain_update,
+        second_order_update,
+    )

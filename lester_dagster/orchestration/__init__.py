@@ -5,6 +5,8 @@ request does not import the model stack."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lester_dagster._lazy import exports
 
 _EXPORTS = {
@@ -22,3 +24,11 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 __getattr__ = exports("lester_dagster.orchestration", _EXPORTS)
+
+if TYPE_CHECKING:  # the names above, for the type checker (they are re-exported)
+    from lester_dagster.orchestration.asset_factory import LakeSource, build_source_asset
+    from lester_dagster.orchestration.definitions import DELETION_JOB, REFRESH_JOB, lester_definitions
+    from lester_dagster.orchestration.io_manager import LesterIOManager
+    from lester_dagster.orchestration.lake import DataLake
+    from lester_dagster.orchestration.pipeline_assets import build_pipeline_assets, build_table_asset
+    from lester_dagster.orchestration.translator import LesterTranslator

@@ -208,6 +208,7 @@ def build_source_asset(source: LakeSource, translator: LesterTranslator) -> dg.A
                     _change_lake(lake, source, txn, data, clean, [e for _, e in effects])
                 store = io.folder(key)
                 current, new = store.current(), True
+                version: int | None  # None: a kept version that was never written (keep_version)
                 if is_ivm(context) and current is not None:
                     # a partial refresh changes only what the requests change; the next full refresh reads the lake
                     snapshot = io.load(key, expect=SourceSnapshot).data

@@ -444,6 +444,7 @@ def _commit_table(context: Any, w: Writer, io: LesterIOManager, spec: TablePipel
     before = store.current()
     changed = not ivm or any(r.source_rows for _, r in reports)
     txn = w.transaction()
+    version: int | None  # None: a kept version that was never written (keep_version)
     try:
         if changed:
             version = io.stage(txn, key, PreparedTable(result), w.watermark, **({"base": before} if ivm else {}))

@@ -13,7 +13,7 @@ own memory, so the names below are loaded on first use.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
     "rewrite": "loop", "start": "loop", "run_rounds": "loop", "RewriteOptions": "loop",
@@ -29,3 +29,12 @@ def __getattr__(name: str) -> Any:
     if name not in _EXPORTS:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+
+
+if TYPE_CHECKING:  # the names above, for the type checker (they are re-exported)
+    from lester_dagster.rewrite.compare import Tolerance
+    from lester_dagster.rewrite.deploy import UnverifiedModule, load_verified
+    from lester_dagster.rewrite.llm import Completion, LLMConfig, OpenAIChat
+    from lester_dagster.rewrite.loop import RewriteOptions, rewrite, run_rounds, start
+    from lester_dagster.rewrite.report import RewriteReport
+    from lester_dagster.rewrite.sandbox import Limits, SandboxUnavailable
