@@ -30,8 +30,8 @@ class ModelConfig:
     def __post_init__(self) -> None:
         # Accept lists (from JSON or by hand) and NumPy ints, but store a tuple of ints so configs stay
         # hashable and JSON-serialisable.
-        hidden = tuple(self.hidden)
-        if not all(isinstance(h, numbers.Integral) and not isinstance(h, bool) and h > 0 for h in hidden):
+        hidden: tuple[Any, ...] = tuple(self.hidden)  # whatever the caller gave, checked here
+        if not all(not isinstance(h, bool) and isinstance(h, numbers.Integral) and int(h) > 0 for h in hidden):
             raise ModelError(f"ModelConfig.hidden must be positive layer widths, got {self.hidden!r}.")
         object.__setattr__(self, "hidden", tuple(int(h) for h in hidden))
         if self.epochs < 1:

@@ -184,7 +184,7 @@ class LesterIOManager(dg.ConfigurableIOManager):
 
     # ---- Dagster's interface -------------------------------------------------------------------------
 
-    def handle_output(self, context: dg.OutputContext, obj: Artifact) -> None:
+    def handle_output(self, context: dg.OutputContext, obj: Artifact | Committed | Unchanged | None) -> None:
         if obj is None:
             return
         if isinstance(obj, Committed):
