@@ -109,3 +109,16 @@ def test_a_materialised_pipeline_resumes_from_disk(tmp_path: Path) -> None:
     np.testing.assert_allclose(loaded.model.predict_proba(loaded.X), state.model.predict_proba(state.X), atol=1e-6)
     with pytest.raises(StorageError, match="holds pipeline 'complaints_word_counts'"):
         load_state(store.path(), WORD_COUNT_PIPELINE.__class__(**{**WORD_COUNT_PIPELINE.__dict__, "name": "other"}))
+
+
+def test_loading_an_artifact_as_another_kind_names_the_asset(tmp_path: Path) -> None:
+    import dagster as dg
+
+    from lester_dagster.orchestration.io_manager import JsonRecord, LesterIOManager, PreparedTable
+
+    io = LesterIOManager(base_dir=str(tmp_path))
+    key = dg.AssetKey(["complaints", "evaluation"])
+    io.store(key, JsonRecord({"auc": 0.9}))
+    assert io.load(key, expect=JsonRecord).value == {"auc": 0.9}
+    with pytest.raises(StorageError, match=r"complaints/evaluation holds a JsonRecord \(json\), not the PreparedTable"):
+        io.load(key, expect=PreparedTable)
