@@ -15,10 +15,11 @@ from lester_dagster.errors import SynthesisInputError
 from lester_dagster.synthesis import SearchConfig, synthesize
 from lester_dagster.synthesis.aggregate_features import FEATURES, pair_features
 from lester_dagster.synthesis.constraints import discover
+from lester_dagster.synthesis.evidence import category_mismatch
 from lester_dagster.synthesis.logistic import MODELS, LogisticModel
 from lester_dagster.synthesis.mapping import similarity
 from lester_dagster.synthesis.predict import Context
-from lester_dagster.synthesis.profile import profile_column
+from lester_dagster.synthesis.profile import Tab, profile_column
 
 
 def test_years_of_the_next_half_are_the_same_column() -> None:
@@ -30,6 +31,16 @@ def test_years_of_the_next_half_are_the_same_column() -> None:
     assert similarity(target, derived) >= 0.45
     assert similarity(target, far) < 0.45
     assert similarity(target, measure) < similarity(target, derived)
+
+
+def test_year_months_of_the_next_half_are_the_same_column() -> None:
+    # '2013-01'..'2013-06' in the target, '2013-07'..'2013-12' in the rows synthesis sees: one column
+    target = profile_column("year_month", pd.Series([f"2013-{m:02d}" for m in range(1, 7)] * 50))
+    derived = profile_column("time_hour_part", pd.Series([f"2013-{m:02d}" for m in range(7, 13)] * 50))
+    codes = profile_column("code", pd.Series([f"X{m:02d}" for m in range(7, 13)] * 50))  # another format
+    elsewhere = profile_column("period", pd.Series([f"1987-{m:02d}" for m in range(7, 13)] * 50))  # no common start
+    assert similarity(target, derived) >= 0.45
+    assert similarity(target, codes) < 0.45 and similarity(target, elsewhere) < 0.45
 
 
 def test_pivot_columns_named_by_values_keep_their_names() -> None:
@@ -51,6 +62,19 @@ def test_given_names_include_values_a_pivot_spreads() -> None:
     ctx = Context(target, discover(target), inputs={"barley": frame})
     assert {"Morris", "Duluth"} <= ctx.given
     assert "label" not in ctx.given
+
+
+def test_value_sets_of_other_categories_are_not_compared() -> None:
+    # the target's half holds other symbols than the rows synthesis sees (a contiguous split): which
+    # symbols either side lacks says nothing; a candidate that lost a shared category still pays
+    target = pd.DataFrame({"symbol": ["MSFT", "AMZN", "IBM"] * 20, "price": np.arange(60.0)})
+    ctx = Context(target, discover(target), inputs={"stocks": pd.DataFrame({"symbol": ["IBM", "GOOG", "AAPL"] * 20})})
+    other_half = Tab(pd.DataFrame({"symbol": ["IBM", "GOOG", "AAPL"] * 20}))
+    assert category_mismatch(ctx.profiles, target, other_half, {"symbol": "symbol"}) == 0.0
+    shared = pd.DataFrame({"symbol": ["MSFT", "AMZN", "IBM", "AAPL"] * 5})
+    ctx = Context(target, discover(target), inputs={"stocks": shared})
+    lost = Tab(pd.DataFrame({"symbol": ["MSFT", "AMZN"] * 30}))
+    assert category_mismatch(ctx.profiles, target, lost, {"symbol": "symbol"}) > 0.0
 
 
 def _model(**changes: object) -> LogisticModel:

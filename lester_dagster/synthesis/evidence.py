@@ -22,6 +22,7 @@ CATEGORICAL = 30  # distinct values up to which a column's value set is compared
 SIGNIFICANCE = 0.25
 MADE = 2.5  # per category of the target that no input has and the candidate lacks
 FILLED = 0.34  # share of a column's categories, at most, that a pipeline makes up (fill values)
+SHARED = 0.5  # share of the smaller value set both sides hold, at least, for value sets to be compared
 
 
 def _p_one_sided(count: int, rows: int, other_rows: int) -> float:
@@ -90,6 +91,11 @@ def category_mismatch(
         made = len(t.foreign - set(ours.index)) if len(t.foreign) <= FILLED * t.distinct else 0
         if made:
             total += min(CAP, MADE * made)
+            continue
+        if len(theirs.index.intersection(ours.index)) < SHARED * min(len(theirs), len(ours)):
+            # the two sides hold mostly other categories: the halves are other months, other symbols (a
+            # contiguous split), and the test below, which assumes one distribution behind both, would
+            # favour whichever wrong column happens to share values
             continue
         # the most lopsided value, its p-value multiplied by the number of values tested (Bonferroni)
         ps = [_p_one_sided(int(k), m, n) for v, k in theirs.items() if v not in ours.index]

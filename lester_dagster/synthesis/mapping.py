@@ -5,6 +5,7 @@ values need not be equal: patterns and ranges carry the match where value sets d
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping as MappingType
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from functools import lru_cache
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from lester_dagster.synthesis.profile import ColumnProfile, number_text
+from lester_dagster.synthesis.profile import ColumnProfile, number_text, pattern
 
 THRESHOLD = 0.45  # a target column is mapped when its best candidate column scores at least this
 FEW = 5  # numeric columns with fewer values than this are compared leniently
@@ -101,10 +102,11 @@ def numeric_similarity(t: ColumnProfile, c: ColumnProfile) -> float:
     if span <= 0:
         return 1.0
     overlap = max(0.0, min(t.hi, c.hi) - max(t.lo, c.lo)) / span
-    closeness = 1.0 - float(np.mean(np.abs(np.subtract(t.quantiles, c.quantiles)))) / span
+    gaps = [abs(x - y) for x, y in zip(t.quantiles, c.quantiles, strict=True)]
+    closeness = 1.0 - sum(gaps) / len(gaps) / span
     score = 0.35 * overlap + 0.65 * closeness
     a, b = t.distinct_numbers, c.distinct_numbers
-    common = len(np.intersect1d(np.round(a, 6), np.round(b, 6), assume_unique=False)) if len(a) and len(b) else 0
+    common = len(t.rounded & c.rounded) if len(a) and len(b) else 0
     jaccard = common / (len(a) + len(b) - common) if common else 0.0
     if t.integral and c.integral and (t.distinct <= 50 or c.distinct <= 50) and (_dense(t) or _dense(c)):
         # few distinct integers (codes, counts): the values themselves recur across row samples. Jaccard,
@@ -128,9 +130,34 @@ def numeric_similarity(t: ColumnProfile, c: ColumnProfile) -> float:
     return score
 
 
+ORDERED_CODES = 400  # distinct values, at most, of a text column checked for the next range of codes
+
+
+def _adjacent_text(t: ColumnProfile, c: ColumnProfile) -> float:
+    """Codes written in one format that sort in time ('2013-07', '2013-07-01'): a contiguous split puts
+    the next range of them in the other half, so no value is shared. Both sides in one format with
+    digits, in ranges that do not interleave, with a common start ('2013-')."""
+    if not t.values or not c.values or max(t.distinct, c.distinct) > ORDERED_CODES:
+        return 0.0
+    left, right = sorted(t.values), sorted(c.values)
+    shape = pattern(left[0])
+    if "0" not in shape or any(pattern(v) != shape for v in (*left, *right)):
+        return 0.0
+    if not (left[-1] < right[0] or right[-1] < left[0]):
+        return 0.0
+    if not os.path.commonprefix([left[0], left[-1], right[0], right[-1]]):
+        return 0.0
+    return ADJACENT * (min(len(left), len(right)) / max(len(left), len(right))) ** 0.5
+
+
 def string_similarity(t: ColumnProfile, c: ColumnProfile) -> float:
     jaccard, containment = _jaccard(t.values, c.values)
-    values = max(jaccard, 0.9 * containment)
+    if jaccard == 0.0:
+        return max(_string_similarity(t, c, 0.0), _adjacent_text(t, c))
+    return _string_similarity(t, c, max(jaccard, 0.9 * containment))
+
+
+def _string_similarity(t: ColumnProfile, c: ColumnProfile, values: float) -> float:
     patterns = pattern_similarity(t, c)
     lengths = min(t.length, c.length) / max(t.length, c.length) if max(t.length, c.length) > 0 else 1.0
     shape = patterns * (0.6 + 0.4 * lengths)

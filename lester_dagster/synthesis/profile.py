@@ -103,6 +103,11 @@ class ColumnProfile:
         return self._distinct_values if self._numbers is not None else np.array([])
 
     @cached_property
+    def rounded(self) -> frozenset[float]:
+        """The distinct finite numbers rounded to 6 decimals: what the mapping compares across samples."""
+        return frozenset(np.round(self.distinct_numbers, 6).tolist())
+
+    @cached_property
     def distinct(self) -> int:
         return len(self._distinct_values)
 
