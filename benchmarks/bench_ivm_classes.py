@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import lester_dagster.engine as le  # noqa: E402
-from lester_dagster.errors import LesterError, NotRowWiseError  # noqa: E402
+from lester_dagster.errors import LesterError, NotRowWiseError, TypeClashError  # noqa: E402
 from lester_dagster.ivm import DeletionRequest  # noqa: E402
 from lester_dagster.ivm.apply import apply_to_table  # noqa: E402
 from tests.test_ivm_random_plans import (  # noqa: E402
@@ -125,7 +125,7 @@ def run(plans: int, seed: int) -> dict[str, Any]:
         try:
             builder = build(plan_steps(rng, family), tables["a"], tables["b"])
             result = builder.table.execute()
-        except NotRowWiseError:
+        except (NotRowWiseError, TypeClashError):  # refused when written, never after a deletion
             refused[family] += 1
             continue
         plan, expected = builder.table, dict(result.sources)
@@ -164,7 +164,7 @@ def report(out: dict[str, Any], plans: int, seed: int) -> str:
         for c in r["classes"]:
             by_class[c].append(r)
     lines = [f"{plans} random plans (seed {seed}), {len(records)} requests, all equal to a re-run; "
-             f"{sum(out['refused'].values())} plan(s) refused as not row-wise; {out['seconds']:.1f} s", ""]
+             f"{sum(out['refused'].values())} plan(s) refused (not row-wise, or key types to cast); {out['seconds']:.1f} s", ""]
     lines += share_table({"all": records}, "requests") + [""]
     lines += share_table(by_class, "operator class reached") + [""]
     lines += share_table(by_family, "plan family") + [""]

@@ -12,6 +12,7 @@ import pytest
 import lester_dagster.engine as le
 from lester_dagster.engine.nodes import OpClass
 from lester_dagster.errors import LesterError, NotRowWiseError
+from lester_dagster.ivm.apply import erase_rows
 from lester_dagster.provenance import SourceColumn
 from tests.provenance_oracle import Row, assert_same, rows_of
 
@@ -175,3 +176,13 @@ def test_a_join_with_an_emptied_side_does_not_fail_on_the_guessed_key_type() -> 
     counts = le.from_pandas(a, "a", key="a_id").groupby("v").agg(size_tags=("tags", "size"))
     joined = counts.join(le.from_pandas(b, "b"), left_on="size_tags", right_on="k", how="left")
     assert joined.execute().frame.empty
+
+
+def test_an_aggregate_over_no_rows_keeps_its_types() -> None:
+    """Erasing every row must leave a count a number (it became text once, and `y + count` failed)."""
+    rows = pd.DataFrame({"a_id": [1], "y": [0.0], "s": pd.Series(["ab"], dtype="str")})
+    source = le.from_pandas(rows, "a", key="a_id")
+    counted = source.groupby("y").agg(n=("s", "count"), top=("s", "max")).assign(z="y + n")
+    data = counted.execute().sources["a"]
+    result = counted.execute({"a": erase_rows(data, data.ids)})
+    assert result.frame.empty and pd.api.types.is_integer_dtype(result.frame.n.dtype)

@@ -279,11 +279,13 @@ def _group_codes(groupby: Any) -> np.ndarray:
 def _aggregate(node: n.Aggregate, run: Run, bound: Mapping[str, SourceData]) -> Computed:
     frame, provenance = run(node.parent)
     groupby = frame.groupby(list(node.by), sort=True, dropna=True)
-    out = groupby.agg(**dict(node.aggregations.items())).reset_index()
-    for name, (column, _) in node.aggregations.items():
+    out = groupby.agg(**{name: spec for name, spec in node.aggregations.items()}).reset_index()
+    for name, (column, func) in node.aggregations.items():
         # a value picked from a text column stays text when every group's pick is null: pandas would make
-        # it float, and a function on text (`.str`) would then fail only after a deletion blanked the column
-        if out[name].isna().all() and not pd.api.types.is_numeric_dtype(frame[column].dtype) \
+        # it float, and a function on text (`.str`) would then fail only after a deletion blanked the column.
+        # Only picks, and only of groups that exist: a count stays a number, also over no groups at all
+        picks = callable(func) or func in ("first", "last", "min", "max")
+        if picks and len(out) and out[name].isna().all() and not pd.api.types.is_numeric_dtype(frame[column].dtype) \
                 and pd.api.types.is_numeric_dtype(out[name].dtype):
             out[name] = out[name].astype(frame[column].dtype)
     return out, provenance.group(_group_codes(groupby), len(out))
@@ -391,7 +393,7 @@ def _apply_udf(udf: n.Udf, frame: pd.DataFrame, operator: str) -> tuple[Any, boo
 def _fails(fn: Callable[..., Any], values: tuple[Any, ...]) -> bool:
     try:
         fn(*values)
-    except Exception:  # noqa: BLE001 - whatever the function raises on these values, it fails on them
+    except Exception:
         return True
     return False
 
