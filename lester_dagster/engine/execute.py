@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import singledispatch
+from functools import cached_property, singledispatch
 from typing import Any
 
 import numpy as np
@@ -20,7 +20,14 @@ from lester_dagster.errors import (
     TypeClashError,
     UserFunctionError,
 )
-from lester_dagster.provenance import ColumnLineage, RowProvenance, coerce_keys, key_ids, source_row_ids
+from lester_dagster.provenance import (
+    ColumnLineage,
+    RowProvenance,
+    coerce_keys,
+    key_ids,
+    source_row_ids,
+)
+from lester_dagster.provenance.membership import isin
 
 Computed = tuple[pd.DataFrame, RowProvenance]
 
@@ -43,8 +50,25 @@ class SourceData:
     def keys_for(self, ids: np.ndarray) -> list[Any]:
         if self.key is None:
             return ids.tolist()
-        positions = pd.Index(self.ids).get_indexer(ids)
-        return self.frame[self.key].to_numpy()[positions[positions >= 0]].tolist()
+        positions = self._id_index.get_indexer(ids)
+        return self._keys[positions[positions >= 0]].tolist()
+
+    def known(self, ids: np.ndarray) -> np.ndarray:
+        """Which of these ids name a row of this source (a hash lookup each)."""
+        return np.asarray(self._id_index.get_indexer(np.asarray(ids, dtype=np.int64)) >= 0, dtype=bool)
+
+    def rows_with(self, ids: Iterable[int] | np.ndarray) -> np.ndarray:
+        """Mask of this source's rows whose id is among `ids` (hashing the few ids, one pass over the rows)."""
+        return isin(self.ids, ids)
+
+    @cached_property
+    def _id_index(self) -> pd.Index:
+        """The ids' hash table, built once per source version: a lookup per output row stays cheap."""
+        return pd.Index(self.ids)
+
+    @cached_property
+    def _keys(self) -> np.ndarray:
+        return self.frame[self.key].to_numpy()
 
 
 @dataclass(frozen=True)
@@ -279,7 +303,7 @@ def _group_codes(groupby: Any) -> np.ndarray:
 def _aggregate(node: n.Aggregate, run: Run, bound: Mapping[str, SourceData]) -> Computed:
     frame, provenance = run(node.parent)
     groupby = frame.groupby(list(node.by), sort=True, dropna=True)
-    out = groupby.agg(**{name: spec for name, spec in node.aggregations.items()}).reset_index()
+    out = groupby.agg(**dict(node.aggregations.items())).reset_index()
     for name, (column, func) in node.aggregations.items():
         # a value picked from a text column stays text when every group's pick is null: pandas would make
         # it float, and a function on text (`.str`) would then fail only after a deletion blanked the column.
@@ -393,7 +417,7 @@ def _apply_udf(udf: n.Udf, frame: pd.DataFrame, operator: str) -> tuple[Any, boo
 def _fails(fn: Callable[..., Any], values: tuple[Any, ...]) -> bool:
     try:
         fn(*values)
-    except Exception:
+    except Exception:  # noqa: BLE001 - whatever the function raises on these values, it fails on them
         return True
     return False
 

@@ -271,7 +271,7 @@ def _change_sources(sources: Mapping[str, SourceData], request: DeletionRequest,
             ids = data.ids_for(request.keys)
         except Exception as error:
             raise RequestError(f"keys of {request.source!r}: {error}") from error
-        present = np.isin(ids, data.ids)
+        present = data.known(ids)
     with stage("sources"):
         new_source, changed_ids, cells = _change_source(data, ids[present], request)
     return _SourceChange(
@@ -312,14 +312,14 @@ def apply_to_table(name: str, plan: le.Table, result: Result, request: DeletionR
 
 def erase_rows(data: SourceData, ids: np.ndarray) -> SourceData:
     """The source without the rows with these ids."""
-    keep = ~np.isin(data.ids, ids)
+    keep = ~data.rows_with(ids)
     return SourceData(data.name, data.key, data.frame[keep].reset_index(drop=True), data.ids[keep])
 
 
 def redact_cells(data: SourceData, ids: np.ndarray, columns: tuple[str, ...]) -> SourceData:
     """The source with `columns` blanked (null) in the rows with these ids; an integer column becomes
     float, as pandas stores its nulls."""
-    rows = np.isin(data.ids, ids)
+    rows = data.rows_with(ids)
     frame = data.frame.copy(deep=False)
     for column in columns:
         values = frame[column].copy()
@@ -332,7 +332,7 @@ def _change_source(
     data: SourceData, ids: np.ndarray, request: DeletionRequest
 ) -> tuple[SourceData, np.ndarray, int]:
     """The source's new version, the ids of the rows that really change, and the cells removed."""
-    rows = np.isin(data.ids, ids)
+    rows = data.rows_with(ids)
     if request.action == "erase":
         return erase_rows(data, ids), data.ids[rows], int(rows.sum()) * data.frame.shape[1]
     filled = data.frame.loc[rows, list(request.columns)].notna()
@@ -417,7 +417,7 @@ def reflect(data: SourceData, effects: Sequence[DeletionRequest]) -> tuple[Sourc
     erase = [data.ids_for(e.keys) for e in effects if e.source == data.name and e.action == "erase"]
     rows_removed = cells = 0
     if erase:
-        gone = np.isin(data.ids, np.concatenate(erase))
+        gone = data.rows_with(np.concatenate(erase))
         rows_removed = int(gone.sum())
         if rows_removed:
             data = erase_rows(data, data.ids[gone])
@@ -426,7 +426,7 @@ def reflect(data: SourceData, effects: Sequence[DeletionRequest]) -> tuple[Sourc
         if e.source == data.name and e.action == "redact":
             by_columns.setdefault(e.columns, []).append(data.ids_for(e.keys))
     for columns, ids in by_columns.items():
-        rows = np.isin(data.ids, np.concatenate(ids))
+        rows = data.rows_with(np.concatenate(ids))
         filled = data.frame.loc[rows, list(columns)].notna()
         if filled.to_numpy().any():
             cells += int(filled.to_numpy().sum())

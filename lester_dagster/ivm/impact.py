@@ -5,8 +5,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import numpy as np
-
 from lester_dagster.engine import Result
 from lester_dagster.pipeline import MaterializedPipeline
 from lester_dagster.provenance import SourceColumn
@@ -73,7 +71,7 @@ def table_impact(pipeline: str, table: Result, source: str, keys: Iterable[Any],
         return Impact(pipeline, source, [], keys, 0)
     data = table.sources[source]
     ids = data.ids_for(keys)
-    present = np.isin(ids, data.ids)
+    present = data.known(ids)
     n_rows = int(table.provenance.depends_on(source, ids[present]).sum())
     wanted = None if columns is None else {SourceColumn(source, c) for c in columns}
     touched = [c for c, lineage in table.lineage.items() if wanted is None or lineage & wanted]

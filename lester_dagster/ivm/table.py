@@ -22,7 +22,7 @@ changed source reaches pick the rule:
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -253,7 +253,7 @@ def _ids_of(provenance: RowProvenance, rows: np.ndarray, source: str) -> np.ndar
 
 
 def _rows_with_ids(data: SourceData, ids: np.ndarray) -> SourceData:
-    mask = np.isin(data.ids, ids)
+    mask = data.rows_with(ids)
     return SourceData(data.name, data.key, data.frame[mask].reset_index(drop=True), data.ids[mask])
 
 
@@ -300,25 +300,15 @@ def _splice(
     # rows that share a polynomial (a melt, an explode, a self-union) are told apart by the values they
     # keep: a sub row continues the old row it agrees with, never one that merely comes first
     stable = [c for c in old.frame.columns if c not in columns]
-    old_keys, sub_keys = _row_keys(old, affected_rows, sub, np.arange(len(sub.frame)), stable)
-    by_key: dict[tuple, list[int]] = defaultdict(list)
-    for i, key in old_keys.items():
-        by_key[key].append(i)
-    continues = np.full(len(sub.frame), -1, dtype=np.int64)
-    pending = []
-    for j, key in sub_keys.items():
-        candidates = by_key.get(key)
-        if candidates:
-            continues[j] = candidates.pop(0)
-        else:
-            pending.append(j)
+    continues = _match(old, affected_rows, sub, np.arange(len(sub.frame)), stable)
+    unmatched = continues < 0
     new_rows = np.zeros(len(sub.frame), bool)
-    if keep_new is not None and pending:
+    if keep_new is not None and unmatched.any():
         source, ids = keep_new
-        mentions = sub.provenance.depends_on(source, ids)
-        new_rows[[j for j in pending if mentions[j]]] = True
-        pending = [j for j in pending if not mentions[j]]
-    leftover_old = [i for rows in by_key.values() for i in rows]
+        new_rows = unmatched & sub.provenance.depends_on(source, ids)
+        unmatched &= ~new_rows
+    pending = np.flatnonzero(unmatched).tolist()
+    leftover_old = np.setdiff1d(affected_rows, continues[continues >= 0]).tolist()
     # rows beyond what could continue the leftover old rows must be copies: each costs a look-up
     if len(pending) > _MAX_SIDE_EFFECT_ROWS + len(leftover_old):
         raise _Unexplained(f"re-deriving the affected rows also gave {len(pending)} other rows, more than the "
@@ -442,7 +432,7 @@ def _patched_provenance(
     old: RowProvenance, rows: np.ndarray, sub: RowProvenance, sub_rows: np.ndarray
 ) -> RowProvenance:
     # a continued row has the same polynomial unless a group shrank; only then rebuild
-    if all(old.row_key(int(i)) == sub.row_key(int(j)) for i, j in zip(rows, sub_rows, strict=True)):
+    if _same_polynomials(old.take(rows), sub.take(sub_rows)).all():
         return old
     order = np.arange(old.n_rows)
     order[rows] = old.n_rows + sub_rows
@@ -454,33 +444,68 @@ def _full(root: n.Node, old: Result, affected: np.ndarray, new_sources: Mapping[
     """Runs the whole plan again; an unaffected old row continues in the new row with its polynomial
     (and, where rows share one, its values), so only the other rows count as changed."""
     new = execute(root, dict(new_sources))
-    old_keys, new_keys = _row_keys(old, np.flatnonzero(~affected), new, np.arange(len(new.frame)), list(old.frame.columns))
-    old_rows: dict[tuple, list[int]] = defaultdict(list)
-    for i, key in old_keys.items():
-        old_rows[key].append(i)
-    origin = np.full(len(new.frame), -1, dtype=np.int64)
-    for j, key in new_keys.items():
-        candidates = old_rows.get(key)
-        if candidates:
-            origin[j] = candidates.pop(0)
-    removed = np.setdiff1d(np.arange(len(old.frame)), origin[origin >= 0])
+    origin = _match(old, np.flatnonzero(~affected), new, np.arange(len(new.frame)), list(old.frame.columns))
+    continued = np.zeros(len(old.frame), dtype=bool)
+    continued[origin[origin >= 0]] = True
+    removed = np.flatnonzero(~continued)
     return TableUpdate(new, origin, origin < 0, tuple(old.lineage), removed, "full", reason=reason, classes=classes)
 
 
-def _row_keys(
-    a: Result, a_rows: np.ndarray, b: Result, b_rows: np.ndarray, columns: list[str]
-) -> tuple[dict[int, tuple], dict[int, tuple]]:
-    """Keys to match rows of `a` with rows of `b` by: each row's polynomial; where rows on either side
-    share one, extended by their values in `columns` (compared as values: an int 1 and a float 1.0 agree,
-    so do two nulls)."""
-    a_keys = {int(i): a.provenance.row_key(int(i)) for i in a_rows}
-    b_keys = {int(j): b.provenance.row_key(int(j)) for j in b_rows}
-    shared = {k for keys in (a_keys, b_keys) for k, count in Counter(keys.values()).items() if count > 1}
-    for result, keys in ((a, a_keys), (b, b_keys)):
-        for i, key in keys.items():
-            if key in shared:
-                keys[i] = (key, tuple(_canonical(result.frame[c].iat[i]) for c in columns))
-    return a_keys, b_keys
+def _match(a: Result, a_rows: np.ndarray, b: Result, b_rows: np.ndarray, columns: list[str]) -> np.ndarray:
+    """For each of `b_rows`, the row of `a_rows` it continues, or -1: the rows with the same polynomial;
+    where rows on either side share one, also the same values in `columns` (compared as values: an int 1
+    and a float 1.0 agree, so do two nulls). Among equal rows the k-th of b continues the k-th of a.
+
+    Vectorised: polynomials compare by two independent 64-bit signatures, values by codes per column."""
+    n_a = len(a_rows)
+    if n_a == 0 or len(b_rows) == 0:
+        return np.full(len(b_rows), -1, dtype=np.int64)
+    a_prov, b_prov = a.provenance.take(a_rows), b.provenance.take(b_rows)
+    a_sig, b_sig = a_prov.signatures().view(np.int64), b_prov.signatures().view(np.int64)
+    a_sig2, b_sig2 = a_prov.signatures(1).view(np.int64), b_prov.signatures(1).view(np.int64)
+    a_index = pd.Index(a_sig)
+    if a_index.is_unique and pd.Index(b_sig).is_unique:  # the common case: one hash join on signatures
+        at = a_index.get_indexer(b_sig)
+        found = at >= 0
+        found[found] = a_sig2[at[found]] == b_sig2[found]
+        return np.where(found, np.asarray(a_rows, dtype=np.int64)[np.maximum(at, 0)], -1)
+    keys = pd.DataFrame({
+        "side": np.repeat(np.array([0, 1], dtype=np.int8), [n_a, len(b_rows)]),
+        "sig": np.concatenate([a_sig, b_sig]),
+        "sig2": np.concatenate([a_sig2, b_sig2]),
+    })
+    repeated = keys.duplicated(["side", "sig", "sig2"], keep=False).to_numpy()
+    shared = keys[["sig", "sig2"]][repeated].drop_duplicates()
+    in_shared = pd.MultiIndex.from_frame(keys[["sig", "sig2"]]).isin(pd.MultiIndex.from_frame(shared))
+    if in_shared.any():
+        rows = np.concatenate([a_rows, b_rows])[in_shared]
+        from_a = np.flatnonzero(in_shared) < n_a
+        for i, column in enumerate(columns):
+            values = pd.concat([a.frame[column].iloc[rows[from_a]], b.frame[column].iloc[rows[~from_a]]],
+                               ignore_index=True)
+            codes = np.full(len(keys), -2, dtype=np.int64)
+            codes[in_shared] = _value_codes(values)
+            keys[f"value_{i}"] = codes
+    group_by = [c for c in keys.columns if c != "side"]
+    keys["occurrence"] = keys.groupby(["side", *group_by], sort=False).cumcount()
+    keys["row"] = np.concatenate([a_rows, b_rows])
+    a_keys, b_keys = keys.iloc[:n_a], keys.iloc[n_a:]
+    matched = b_keys.merge(a_keys, on=[*group_by, "occurrence"], how="left", suffixes=("", "_a"), sort=False)
+    return matched["row_a"].fillna(-1).to_numpy(dtype=np.int64)
+
+
+def _value_codes(values: pd.Series) -> np.ndarray:
+    """Equal codes for equal values, as `_canonical` compares them (nulls equal, 1 == 1.0, lists by items)."""
+    if values.dtype != object:
+        if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+            values = values.astype("float64")
+        return pd.factorize(values, use_na_sentinel=True)[0]
+    return pd.factorize(values.map(_canonical), use_na_sentinel=True)[0]
+
+
+def _same_polynomials(a: RowProvenance, b: RowProvenance) -> np.ndarray:
+    """Row by row: do `a` and `b` hold the same polynomial (by two independent signatures)."""
+    return (a.signatures() == b.signatures()) & (a.signatures(1) == b.signatures(1))
 
 
 def _canonical(value: object) -> object:

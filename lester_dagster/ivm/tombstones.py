@@ -35,11 +35,11 @@ def pending(data: SourceData, effects: Sequence[DeletionRequest]) -> Pending:
     mine = [e for e in effects if e.source == data.name]
     keys = data.frame[data.key].to_numpy() if data.key is not None else data.ids
     erase_ids = [data.ids_for(e.keys) for e in mine if e.action == "erase"]
-    gone = np.isin(data.ids, np.concatenate(erase_ids)) if erase_ids else np.zeros(len(data.ids), dtype=bool)
+    gone = data.rows_with(np.concatenate(erase_ids)) if erase_ids else np.zeros(len(data.ids), dtype=bool)
     redact: dict[tuple[str, ...], list[Any]] = {}
     for e in mine:
         if e.action == "redact":
-            rows = np.isin(data.ids, data.ids_for(e.keys)) & ~gone
+            rows = data.rows_with(data.ids_for(e.keys)) & ~gone
             filled = data.frame.loc[rows, list(e.columns)].notna().any(axis=1).to_numpy()
             hit = keys[rows][filled]
             if len(hit):

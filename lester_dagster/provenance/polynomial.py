@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lester_dagster.provenance.membership import isin
+
 _INT = np.int64
 
 
@@ -109,12 +111,19 @@ class ProvColumn:
         return ProvColumn(out, indptr)
 
     def group(self, codes: np.ndarray, n_groups: int) -> ProvColumn:
-        """Sum the rows of each group: group g owns the ids of every row whose code is g (-1: dropped)."""
+        """Sum the rows of each group: group g owns the distinct ids of the rows whose code is g (-1: dropped)."""
         codes = np.asarray(codes, dtype=_INT)
         row_len = self.lengths()
         entry_codes = np.repeat(codes, row_len)
         keep = entry_codes >= 0
         entry_codes, ids = entry_codes[keep], self.ids[keep]
+        # a group's polynomial is a sum: what deletion needs is the set of its ids, so a member id that
+        # many rows share (a customer behind each of their mails) is kept once, in its first row's place
+        by_pair = np.lexsort((ids, entry_codes))
+        pair_codes, pair_ids = entry_codes[by_pair], ids[by_pair]
+        repeated = np.zeros(len(ids), dtype=bool)
+        repeated[by_pair[1:]] = (pair_codes[1:] == pair_codes[:-1]) & (pair_ids[1:] == pair_ids[:-1])
+        entry_codes, ids = entry_codes[~repeated], ids[~repeated]
         order = np.argsort(entry_codes, kind="stable")
         indptr = np.zeros(n_groups + 1, dtype=_INT)
         np.cumsum(np.bincount(entry_codes, minlength=n_groups), out=indptr[1:])
@@ -134,7 +143,7 @@ class ProvColumn:
 
     def contains_any(self, ids: Iterable[int] | np.ndarray) -> np.ndarray:
         """Boolean mask of the rows that have at least one of `ids`."""
-        hits = np.isin(self.ids, _as_ids(ids))
+        hits = isin(self.ids, _as_ids(ids))
         if self.indptr is None:
             return hits
         counts = np.concatenate([[0], np.cumsum(hits, dtype=_INT)])
@@ -236,10 +245,11 @@ class RowProvenance(Mapping[str, ProvColumn]):
         """Row i's polynomial as a hashable value: per source, its ids in order."""
         return tuple((s, tuple(sorted(c.row(i).tolist()))) for s, c in sorted(self._columns.items()) if len(c.row(i)))
 
-    def signatures(self) -> np.ndarray:
-        """A 64-bit hash of each row's polynomial, stable across runs and across deletions of other rows."""
+    def signatures(self, seed: int = 0) -> np.ndarray:
+        """A 64-bit hash of each row's polynomial, stable across runs and across deletions of other rows
+        (another `seed` gives an independent hash: two together tell polynomials apart like `row_key`)."""
         out = np.zeros(self._n_rows, dtype=np.uint64)
         with np.errstate(over="ignore"):
             for source, column in self._columns.items():
-                out += column.row_hashes(zlib.crc32(source.encode()))
+                out += column.row_hashes(zlib.crc32(source.encode()) ^ (seed << 32))
         return out
