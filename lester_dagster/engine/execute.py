@@ -3,6 +3,7 @@ the data as per-source id arrays. One small translation function per operator.""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, singledispatch
@@ -109,9 +110,30 @@ class Result:
         return self.sources[source]
 
 
-def execute(root: n.Node, sources: Mapping[str, pd.DataFrame | SourceData] | None = None) -> Result:
+BACKENDS = ("pandas", "duckdb")
+
+
+def default_backend() -> str:
+    """The backend `execute` uses when none is named: `LESTER_ENGINE_BACKEND`, else pandas."""
+    name = os.environ.get("LESTER_ENGINE_BACKEND", "pandas").strip().lower() or "pandas"
+    if name not in BACKENDS:
+        raise SchemaError(f"LESTER_ENGINE_BACKEND={name!r} names no backend; use one of {list(BACKENDS)}.")
+    return name
+
+
+def execute(
+    root: n.Node, sources: Mapping[str, pd.DataFrame | SourceData] | None = None, backend: str | None = None
+) -> Result:
     """Runs the plan under `root`, on the sources' bound data or on replacement data given by name: a
-    DataFrame with the source's schema, or `SourceData` whose rows are already identified."""
+    DataFrame with the source's schema, or `SourceData` whose rows are already identified. `backend`:
+    "pandas" or "duckdb" (default: `default_backend()`); both give the same `Result`."""
+    backend = backend or default_backend()
+    if backend == "duckdb":
+        from lester_dagster.engine.duckdb_backend import execute_duckdb
+
+        return execute_duckdb(root, sources)
+    if backend != "pandas":
+        raise SchemaError(f"no engine backend {backend!r}; use one of {list(BACKENDS)}.")
     sources = dict(sources or {})
     unknown = set(sources) - set(root.sources)
     if unknown:

@@ -308,9 +308,10 @@ class Table:
 
     # ---- running -------------------------------------------------------------------------------------
 
-    def execute(self, sources: Mapping[str, pd.DataFrame] | None = None) -> Result:
-        """Runs the plan; `sources` replaces the data of named sources (same schema) for this run."""
-        return execute(self.node, sources)
+    def execute(self, sources: Mapping[str, pd.DataFrame] | None = None, backend: str | None = None) -> Result:
+        """Runs the plan; `sources` replaces the data of named sources (same schema) for this run; `backend`
+        is "pandas" or "duckdb" (default: the `LESTER_ENGINE_BACKEND` environment variable, else pandas)."""
+        return execute(self.node, sources, backend)
 
     def to_pandas(self, sources: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
         return self.execute(sources).frame

@@ -1,0 +1,514 @@
+"""The DuckDB backend: lowers a plan of engine operators to DuckDB relations, with each row's provenance
+carried inside the relation as one column per source (BIGINT where a row has one id, BIGINT[] otherwise):
+joins concatenate, unions fill empty lists, aggregates collect the distinct ids of their members. Row order
+is carried as an ordinal column, so the result is the pandas executor's row for row.
+
+Query strings and user functions of `filter`/`project` run as vectorised functions over the columns they
+declare (the same evaluation, and the same row-wise check, as the pandas executor); the operators DuckDB
+cannot run with pandas' exact semantics here (pivot, melt, explode, aggregates other than sum / mean /
+min / max / count / size, mixed-type unions) run through the pandas translation of that one operator on
+its materialised input. The result is the same `Result` the pandas executor gives."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import singledispatch
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from lester_dagster.engine import nodes as n
+from lester_dagster.engine.execute import (
+    Computed,
+    Result,
+    SchemaError,
+    SourceData,
+    _as_mask,
+    _bind,
+    _evaluate,
+    _translate,
+)
+from lester_dagster.provenance import ProvColumn, RowProvenance
+
+_ROW = "__lester_row"
+_NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
+            "FLOAT", "DOUBLE", "DECIMAL")
+_INTEGER = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT")
+_MAX_ORDINAL = 2**62
+_NATIVE_AGGREGATES = frozenset({"sum", "mean", "min", "max", "count", "size"})
+
+
+_database: duckdb.DuckDBPyConnection | None = None
+
+
+def connection() -> duckdb.DuckDBPyConnection:
+    """A cursor on the process's in-memory database: opening a database costs tens of milliseconds, a
+    cursor next to nothing, and each run's relations stay on its own cursor."""
+    global _database
+    if _database is None:
+        _database = duckdb.connect()
+    return _database.cursor()
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A lowered node: a DuckDB relation with the node's columns, the ordinal `_ROW` and a provenance column
+    per source (`prov`: source -> (column name, whether it holds lists))."""
+
+    rel: duckdb.DuckDBPyRelation
+    columns: tuple[str, ...]
+    prov: Mapping[str, tuple[str, bool]]
+    bound: int  # every ordinal is below it: ordinals need only be ordered, not dense, and sums keep order
+    table: pa.Table | None = None  # the rows in order, when the relation scans an Arrow table
+    # the null an object column held in pandas (None or NaN), which Arrow does not keep: a function
+    # formatting a null (f"{x}") sees the same one as on the pandas executor
+    nulls: Mapping[str, Any] = field(default_factory=dict)
+
+    def type_of(self, column: str) -> str:
+        return str(self.rel.types[self.rel.columns.index(column)])
+
+
+class _Fallback(Exception):
+    """This operator is not lowered: run it through the pandas translation."""
+
+
+@dataclass(eq=False)
+class Lowered:
+    """A node's output: a DuckDB relation, or the pandas frame and provenance an operator run through the
+    pandas translation made (the relation is made from it when a lowered operator needs one)."""
+
+    relation: Relation | None = None
+    computed: Computed | None = None
+    representable: bool = True  # False: the frame holds values Arrow cannot type (mixed objects)
+
+
+class Lowering:
+    """One run of a plan on one DuckDB connection."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, bound: Mapping[str, SourceData],
+                 prov_names: Mapping[str, str]) -> None:
+        self.con, self.bound, self.prov_names = con, bound, prov_names
+        self.memo: dict[int, Lowered] = {}
+
+    def prov_column(self, source: str) -> str:
+        return self.prov_names[source]
+
+    def has_frame(self, node: n.Node) -> bool:
+        return self.memo[id(node)].computed is not None
+
+    def relation_of(self, node: n.Node) -> Relation:
+        lowered = self.memo[id(node)]
+        if lowered.relation is None:
+            if not lowered.representable or lowered.computed is None:
+                raise _Fallback
+            try:
+                lowered.relation = self.relation(*lowered.computed)
+            except (pa.ArrowException, TypeError, ValueError):
+                lowered.representable = False
+                raise _Fallback from None
+        return lowered.relation
+
+    def computed_of(self, node: n.Node) -> Computed:
+        lowered = self.memo[id(node)]
+        if lowered.computed is None:
+            assert lowered.relation is not None
+            lowered.computed = self.computed(lowered.relation)
+        return lowered.computed
+
+    # ---- between DuckDB and pandas -----------------------------------------------------------------------
+
+    def arrow(self, r: Relation) -> pa.Table:
+        return r.table if r.table is not None else r.rel.order(quote(_ROW)).to_arrow_table()
+
+    def computed(self, r: Relation) -> Computed:
+        """The relation as the pandas executor holds it: a frame and its provenance."""
+        table = self.arrow(r)
+        return to_frame(table.select(list(r.columns)), r.nulls), to_provenance(table, r.prov, table.num_rows)
+
+    def relation(self, frame: pd.DataFrame, provenance: RowProvenance) -> Relation:
+        """A pandas frame and its provenance as a relation."""
+        table = from_frame(frame)
+        prov: dict[str, tuple[str, bool]] = {}
+        for source, column in provenance.items():
+            name = self.prov_column(source)
+            if column.indptr is None:
+                table = table.append_column(name, pa.array(column.ids, pa.int64()))
+            else:
+                offsets = pa.array(column.indptr.astype(np.int32 if len(column.ids) < 2**31 else np.int64))
+                array = (pa.ListArray if offsets.type == pa.int32() else pa.LargeListArray).from_arrays(
+                    offsets, pa.array(column.ids, pa.int64()))
+                table = table.append_column(name, array.cast(pa.list_(pa.int64())))
+            prov[source] = (name, column.indptr is not None)
+        table = table.append_column(_ROW, pa.array(np.arange(len(frame), dtype=np.int64)))
+        return Relation(self.con.from_arrow(table), tuple(frame.columns), prov, max(1, len(frame)), table,
+                        nulls_of(frame))
+
+
+def nulls_of(frame: pd.DataFrame) -> dict[str, Any]:
+    """The null each object column of `frame` holds (its first), where it holds one."""
+    out = {}
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype == object and values.isna().any():
+            out[column] = values[values.isna()].iloc[0]
+    return out
+
+
+def to_frame(table: pa.Table, nulls: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """Arrow to pandas as the pandas executor holds values: lists as Python lists, and in a column of lists
+    or of nothing but nulls, the null pandas held there (`nulls`; NaN in an all-null column by default)."""
+    nulls = nulls or {}
+    frame = table.to_pandas()
+    for i, arrow_field in enumerate(table.schema):
+        name = arrow_field.name
+        if pa.types.is_list(arrow_field.type) or pa.types.is_large_list(arrow_field.type):
+            null = nulls.get(name)
+            frame[name] = pd.Series([null if v is None else v for v in table.column(i).to_pylist()], dtype=object)
+        elif pa.types.is_null(arrow_field.type):
+            frame[name] = pd.Series([nulls.get(name, np.nan)] * table.num_rows, dtype=object)
+    return frame
+
+
+def from_frame(frame: pd.DataFrame) -> pa.Table:
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def to_provenance(table: pa.Table, prov: Mapping[str, tuple[str, bool]], n_rows: int) -> RowProvenance:
+    columns = {}
+    for source, (name, _) in prov.items():
+        column = table.column(name).combine_chunks()
+        if pa.types.is_list(column.type) or pa.types.is_large_list(column.type):
+            offsets = column.offsets.to_numpy().astype(np.int64)
+            values = column.values.to_numpy(zero_copy_only=False).astype(np.int64)
+            ids = values[offsets[0]: offsets[-1]]
+            columns[source] = ProvColumn(np.ascontiguousarray(ids), offsets - offsets[0])
+        elif column.null_count:  # a dense column with rows that have no id (left-join misses)
+            present = ~np.asarray(column.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+            indptr = np.zeros(n_rows + 1, dtype=np.int64)
+            np.cumsum(present, out=indptr[1:])
+            ids = column.drop_null().to_numpy(zero_copy_only=False).astype(np.int64)
+            columns[source] = ProvColumn(ids, indptr)
+        else:
+            columns[source] = ProvColumn.dense(column.to_numpy(zero_copy_only=False))
+    return RowProvenance(columns, n_rows)
+
+
+def execute_duckdb(root: n.Node, sources: Mapping[str, pd.DataFrame | SourceData] | None = None,
+                   con: duckdb.DuckDBPyConnection | None = None) -> Result:
+    """Runs the plan under `root` on DuckDB; the same arguments and `Result` as `engine.execute`."""
+    sources = dict(sources or {})
+    unknown = set(sources) - set(root.sources)
+    if unknown:
+        raise SchemaError(
+            f"no source named {sorted(unknown)} in this plan; its sources are {sorted(root.sources)}.")
+    bound = {name: _bind(node, sources.get(name)) for name, node in root.sources.items()}
+    con = con or connection()
+    lowering = Lowering(con, bound, {s: f"__lester_prov_{i}" for i, s in enumerate(sorted(root.sources))})
+
+    def run(node: n.Node) -> Relation:
+        lower(node)
+        return lowering.relation_of(node)
+
+    def lower(node: n.Node) -> None:
+        if id(node) in lowering.memo:
+            return
+        for parent in node.parents:
+            lower(parent)
+        try:
+            lowering.memo[id(node)] = Lowered(relation=_lower(node, run, lowering))
+        except _Fallback:
+            lowering.memo[id(node)] = Lowered(computed=_pandas_fallback(node, lowering))
+
+    lower(root)
+    frame, provenance = lowering.computed_of(root)
+    return Result(frame, provenance, dict(root.lineage), root.row_lineage, bound, root.order_lineage)
+
+
+def _pandas_fallback(node: n.Node, lowering: Lowering) -> Computed:
+    """The one operator through the pandas translation, on its inputs as pandas holds them."""
+    inputs = {id(p): lowering.computed_of(p) for p in node.parents}
+    return _translate(node, lambda p: inputs[id(p)], lowering.bound)
+
+
+def _select(r: Relation, expressions: list[str], prov: Mapping[str, tuple[str, bool]] | None = None,
+            columns: tuple[str, ...] | None = None, row: str = quote(_ROW)) -> list[str]:
+    prov = r.prov if prov is None else prov
+    return [*expressions, *(quote(name) for name, _ in prov.values()), f"{row} AS {quote(_ROW)}"]
+
+
+def _as_list(expression: str, is_list: bool) -> str:
+    # a dense column is null where a left join found no match: that row has no id
+    return expression if is_list else f"(CASE WHEN {expression} IS NULL THEN []::BIGINT[] ELSE [{expression}] END)"
+
+
+@singledispatch
+def _lower(node: n.Node, run: Any, lowering: Lowering) -> Relation:
+    raise _Fallback
+
+
+@_lower.register
+def _source(node: n.Source, run: Any, lowering: Lowering) -> Relation:
+    raise _Fallback  # the source's frame as it is; made a relation when a lowered operator reads it
+
+
+def _inputs(parent: n.Node, columns: tuple[str, ...], run: Any, lowering: Lowering
+            ) -> tuple[Relation, pa.Table, pd.DataFrame]:
+    """The parent as a relation and an Arrow table, and the columns a function reads as pandas holds them
+    (the very frame where pandas made it, so that the function sees what the pandas executor gives it)."""
+    relation = run(parent)
+    table = lowering.arrow(relation)
+    if lowering.has_frame(parent):
+        return relation, table, lowering.computed_of(parent)[0]
+    return relation, table, to_frame(table.select(list(dict.fromkeys(columns))), relation.nulls)
+
+
+@_lower.register
+def _filter(node: n.Filter, run: Any, lowering: Lowering) -> Relation:
+    parent, table, frame = _inputs(node.parent, node.predicate.columns, run, lowering)
+    values = _evaluate(node.predicate, frame, "filter")
+    try:
+        mask = _as_mask(values)
+    except (TypeError, ValueError):
+        raise _Fallback from None  # the pandas translation says what is wrong
+    kept = table.filter(pa.array(mask))
+    return Relation(lowering.con.from_arrow(kept), parent.columns, parent.prov, parent.bound, kept, parent.nulls)
+
+
+@_lower.register
+def _project(node: n.Project, run: Any, lowering: Lowering) -> Relation:
+    parent, table, frame = _inputs(node.parent, node.compute.columns, run, lowering)
+    values = _evaluate(node.compute, frame, f"project {node.target!r}")
+    try:
+        column = from_frame(pd.DataFrame({node.target: values})).column(0)
+    except (pa.ArrowException, TypeError, ValueError):
+        raise _Fallback from None
+    if node.target in table.column_names:
+        table = table.set_column(table.column_names.index(node.target), node.target, column)
+        columns = parent.columns
+    else:
+        at = len(parent.columns)  # after the data columns, before the hidden ones
+        table = table.add_column(at, node.target, column)
+        columns = (*parent.columns, node.target)
+    nulls = {c: v for c, v in parent.nulls.items() if c != node.target} | nulls_of(pd.DataFrame({node.target: values}))
+    return Relation(lowering.con.from_arrow(table), columns, parent.prov, parent.bound, table, nulls)
+
+
+@_lower.register
+def _select_node(node: n.Select, run: Any, lowering: Lowering) -> Relation:
+    if lowering.has_frame(node.parent):
+        raise _Fallback  # cheaper in pandas than a round trip through Arrow
+    parent = run(node.parent)
+    rel = parent.rel.select(", ".join(_select(parent, [quote(c) for c in node.keep])))
+    return Relation(rel, tuple(node.keep), parent.prov, parent.bound,
+                    nulls={c: v for c, v in parent.nulls.items() if c in node.keep})
+
+
+@_lower.register
+def _rename(node: n.Rename, run: Any, lowering: Lowering) -> Relation:
+    if lowering.has_frame(node.parent):
+        raise _Fallback  # cheaper in pandas than a round trip through Arrow
+    parent = run(node.parent)
+    names = [node.mapping.get(c, c) for c in parent.columns]
+    rel = parent.rel.select(", ".join(_select(parent, [f"{quote(c)} AS {quote(m)}"
+                                                       for c, m in zip(parent.columns, names, strict=True)])))
+    return Relation(rel, tuple(names), parent.prov, parent.bound,
+                    nulls={node.mapping.get(c, c): v for c, v in parent.nulls.items()})
+
+
+def _family(duck_type: str) -> str:
+    if duck_type.startswith(_NUMERIC):
+        return "number"
+    if duck_type == "BOOLEAN":
+        return "bool"
+    if duck_type == '"NULL"' or duck_type == "NULL":
+        return "null"
+    return duck_type
+
+
+@_lower.register
+def _join(node: n.Join, run: Any, lowering: Lowering) -> Relation:
+    left, right = run(node.left), run(node.right)
+    for lk, rk in zip(node.left_on, node.right_on, strict=True):
+        if _family(left.type_of(lk)) != _family(right.type_of(rk)) or _family(left.type_of(lk)) not in (
+                "number", "VARCHAR", "BOOLEAN", "bool", "DATE", "TIMESTAMP"):
+            raise _Fallback  # pandas decides what mixed keys do (or says they clash)
+    left_names, right_names = node.output_names
+    l_rel, r_rel = left.rel.set_alias("l"), right.rel.set_alias("r")
+    condition = " AND ".join(f"l.{quote(a)} = r.{quote(b)}" for a, b in zip(node.left_on, node.right_on, strict=True))
+    expressions = [f"l.{quote(c)} AS {quote(name)}" for c, name in left_names.items()]
+    expressions += [f"r.{quote(c)} AS {quote(name)}" for c, name in right_names.items()]
+    by_name = dict(zip([*left_names.values(), *right_names.values()], expressions, strict=True))
+    ordered = [by_name[c] for c in node.columns]
+    missed = f"r.{quote(_ROW)} IS NULL"
+    prov_expressions, prov = [], {}
+    for source in dict.fromkeys([*left.prov, *right.prov]):
+        name = lowering.prov_column(source)
+        parts = []
+        if source in left.prov:
+            parts.append(_as_list(f"l.{quote(left.prov[source][0])}", left.prov[source][1]))
+        if source in right.prov:
+            side = _as_list(f"r.{quote(right.prov[source][0])}", right.prov[source][1])
+            parts.append(f"(CASE WHEN {missed} THEN []::BIGINT[] ELSE {side} END)" if node.how == "left" else side)
+        if len(parts) == 1 and source in left.prov:
+            expression, is_list = f"l.{quote(left.prov[source][0])}", left.prov[source][1]
+        elif len(parts) == 1 and (node.how == "inner" or not right.prov[source][1]):
+            # a dense right side stays dense, null where a left row found no match (as pandas stores it
+            # in CSR form only while such a row exists)
+            expression, is_list = f"r.{quote(right.prov[source][0])}", right.prov[source][1]
+        else:
+            expression, is_list = (parts[0] if len(parts) == 1 else f"list_concat({parts[0]}, {parts[1]})"), True
+        prov_expressions.append(f"{expression} AS {quote(name)}")
+        prov[source] = (name, is_list)
+    bound = left.bound * right.bound
+    if bound < _MAX_ORDINAL:  # (left row, right row) in order as one number: no sort needed here
+        row = f"l.{quote(_ROW)} * {right.bound} + coalesce(r.{quote(_ROW)}, 0) AS {quote(_ROW)}"
+    else:
+        row = f"row_number() OVER (ORDER BY l.{quote(_ROW)}, r.{quote(_ROW)}) - 1 AS {quote(_ROW)}"
+        bound = _MAX_ORDINAL
+    how = "INNER" if node.how == "inner" else "LEFT"
+    joined = l_rel.join(r_rel, condition, how=how.lower())
+    rel = joined.select(", ".join([*ordered, *prov_expressions, row]))
+    nulls = {left_names[c]: v for c, v in left.nulls.items() if c in left_names}
+    nulls.update({right_names[c]: v for c, v in right.nulls.items() if c in right_names})
+    return Relation(rel, tuple(node.columns), prov, bound, nulls=nulls)
+
+
+@_lower.register
+def _union(node: n.Union, run: Any, lowering: Lowering) -> Relation:
+    parts = [run(p) for p in node.inputs]
+    for column in node.columns:
+        families = {_family(p.type_of(column)) for p in parts} - {"null"}
+        if len(families) > 1:
+            raise _Fallback  # pandas.concat's common type (often object), not SQL's cast
+    sources = list(dict.fromkeys(s for p in parts for s in p.prov))
+    dense = {s: all(s in p.prov and not p.prov[s][1] for p in parts) for s in sources}
+    selects = []
+    for i, part in enumerate(parts):
+        expressions = [quote(c) for c in node.columns]
+        for source in sources:
+            name = lowering.prov_column(source)
+            if source not in part.prov:
+                expressions.append(f"[]::BIGINT[] AS {quote(name)}")
+            elif dense[source]:
+                expressions.append(f"{quote(part.prov[source][0])} AS {quote(name)}")
+            else:
+                expressions.append(f"{_as_list(quote(part.prov[source][0]), part.prov[source][1])} AS {quote(name)}")
+        offset = sum(p.bound for p in parts[:i])
+        expressions += [f"{i} AS __lester_branch", f"{quote(_ROW)} + {offset} AS {quote(_ROW)}"]
+        selects.append(part.rel.select(", ".join(expressions)))
+    stacked = selects[0]
+    for other in selects[1:]:
+        stacked = stacked.union(other)
+    prov = {s: (lowering.prov_column(s), not dense[s]) for s in sources}
+    bound = sum(p.bound for p in parts)
+    if bound < _MAX_ORDINAL:  # each branch's ordinals shifted past the ones before: in order already
+        row = quote(_ROW)
+    else:
+        row, bound = f"row_number() OVER (ORDER BY __lester_branch, {quote(_ROW)}) - 1", _MAX_ORDINAL
+    rel = stacked.select(", ".join(_select(Relation(stacked, tuple(node.columns), prov, bound),
+                                           [quote(c) for c in node.columns], row=row)))
+    nulls = {c: v for p in reversed(parts) for c, v in p.nulls.items()}  # the first branch's, as pandas.concat
+    return Relation(rel, tuple(node.columns), prov, bound, nulls=nulls)
+
+
+def _aggregate_expression(func: Any, column: str, duck_type: str) -> str:
+    if not isinstance(func, str) or func not in _NATIVE_AGGREGATES:
+        raise _Fallback
+    family = _family(duck_type)
+    if func == "size":
+        return "count(*)"
+    if func == "count":
+        return f"count({quote(column)})"
+    if family != "number":
+        if func in ("min", "max") and duck_type == "VARCHAR":
+            return f"{func}({quote(column)})"
+        raise _Fallback
+    if func == "sum":
+        cast = "BIGINT" if duck_type.startswith(_INTEGER) else "DOUBLE"
+        return f"CAST(coalesce(sum({quote(column)}), 0) AS {cast})"
+    if func == "mean":
+        return f"avg({quote(column)})"
+    return f"{func}({quote(column)})"
+
+
+@_lower.register
+def _aggregate(node: n.Aggregate, run: Any, lowering: Lowering) -> Relation:
+    parent = run(node.parent)
+    for key in node.by:
+        if _family(parent.type_of(key)) not in ("number", "VARCHAR", "bool", "DATE", "TIMESTAMP"):
+            raise _Fallback
+    keys = [quote(k) for k in node.by]
+    expressions = [*keys]
+    for name, (column, func) in node.aggregations.items():
+        expressions.append(f"{_aggregate_expression(func, column, parent.type_of(column))} AS {quote(name)}")
+    prov = {}
+    for source, (column, is_list) in parent.prov.items():
+        members = f"list({quote(column)})" if not is_list else f"flatten(list({quote(column)}))"
+        expressions.append(f"list_sort(list_distinct({members})) AS {quote(column)}")
+        prov[source] = (column, True)
+    where = " AND ".join(f"{k} IS NOT NULL" for k in keys)
+    grouped = parent.rel.filter(where).aggregate(", ".join(expressions), ", ".join(keys))
+    row = f"row_number() OVER (ORDER BY {', '.join(f'{k} ASC' for k in keys)}) - 1"
+    rel = grouped.select(", ".join([*(quote(c) for c in node.columns), *(quote(c) for c, _ in prov.values()),
+                                    f"{row} AS {quote(_ROW)}"]))
+    return Relation(rel, tuple(node.columns), prov, parent.bound)
+
+
+@_lower.register
+def _dropna(node: n.DropNA, run: Any, lowering: Lowering) -> Relation:
+    if lowering.has_frame(node.parent):
+        raise _Fallback  # cheaper in pandas than a round trip through Arrow
+    parent = run(node.parent)
+    for column in node.subset:
+        if _family(parent.type_of(column)) not in ("number", "VARCHAR", "bool", "DATE", "TIMESTAMP"):
+            raise _Fallback  # an object column may hold values pandas counts as null and SQL does not
+    rel = parent.rel.filter(" AND ".join(f"{quote(c)} IS NOT NULL" for c in node.subset))
+    return Relation(rel, parent.columns, parent.prov, parent.bound, nulls=parent.nulls)
+
+
+@_lower.register
+def _fillna(node: n.FillNA, run: Any, lowering: Lowering) -> Relation:
+    if lowering.has_frame(node.parent):
+        raise _Fallback  # cheaper in pandas than a round trip through Arrow
+    parent = run(node.parent)
+    expressions = []
+    for column in parent.columns:
+        if column not in node.values:
+            expressions.append(quote(column))
+            continue
+        value, family = node.values[column], _family(parent.type_of(column))
+        if family == "number" and isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+                value, (bool, np.bool_)):
+            if isinstance(value, float) and np.isnan(value):
+                raise _Fallback
+            cast = parent.type_of(column) if float(value).is_integer() else "DOUBLE"
+            expressions.append(f"coalesce({quote(column)}, CAST({float(value)!r} AS {cast})) AS {quote(column)}")
+        elif family == "VARCHAR" and isinstance(value, str):
+            literal = "'" + value.replace("'", "''") + "'"
+            expressions.append(f"coalesce({quote(column)}, {literal}) AS {quote(column)}")
+        else:
+            raise _Fallback
+    rel = parent.rel.select(", ".join(_select(parent, expressions)))
+    return Relation(rel, parent.columns, parent.prov, parent.bound, nulls=parent.nulls)
+
+
+@_lower.register
+def _sort(node: n.Sort, run: Any, lowering: Lowering) -> Relation:
+    parent = run(node.parent)
+    for column in node.by:
+        if _family(parent.type_of(column)) not in ("number", "VARCHAR", "bool", "DATE", "TIMESTAMP"):
+            raise _Fallback
+    order = ", ".join(f"{quote(c)} {'ASC' if asc else 'DESC'} NULLS LAST"
+                      for c, asc in zip(node.by, node.ascending, strict=True))
+    row = f"row_number() OVER (ORDER BY {order}, {quote(_ROW)}) - 1"
+    rel = parent.rel.select(", ".join(_select(parent, [quote(c) for c in parent.columns], row=row)))
+    return Relation(rel, parent.columns, parent.prov, parent.bound, nulls=parent.nulls)
+
