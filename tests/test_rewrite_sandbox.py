@@ -369,3 +369,17 @@ def _uid(process: Path) -> int:
     except OSError:
         pass
     return -1
+
+
+def test_an_installation_under_tmp_is_reachable_by_the_runs_own_user(tmp_path: Path) -> None:
+    """The sandbox's /tmp is a tmpfs: a checkout or venv under the host's /tmp (CI, a throwaway venv) is bound
+    into it, on folders the run's own user can walk through (bwrap made them 0700 when they came first)."""
+    from lester_dagster.rewrite.sandbox import Mount, _command
+
+    mounts = [Mount("tmpfs", "/tmp", size_mb=8), Mount("ro", "/tmp/checkout/.venv", str(tmp_path)),
+              Mount("rw", "/job/out", str(tmp_path))]
+    argv = _command("bwrap", mounts, ["python"], tmp_path, privileged=True, tool="bwrap")
+    at = {(argv[i], argv[i + 1]): i for i in range(len(argv) - 1)}
+    tmpfs, folder, bind = at[("--tmpfs", "/tmp")], at[("--dir", "/tmp/checkout")], at[("--ro-bind", str(tmp_path))]
+    assert tmpfs < folder < bind and argv[folder - 1] == "0755"
+    assert ("--dir", "/tmp") not in at  # the tmpfs keeps its own 1777

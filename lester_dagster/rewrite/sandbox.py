@@ -143,8 +143,10 @@ def run_job(job: Mapping[str, Any], folder: Path, limits: Limits, *, code: Path 
             "cwd": str(TMP)}
     (folder / "job.json").write_text(json.dumps(spec))
     (folder / "job.json").chmod(0o644)
-    mounts = [*_system_view(), Mount("proc", "/proc"), Mount("dev", "/dev"),
-              Mount("tmpfs", str(TMP), size_mb=limits.tmp_mb), Mount("ro", str(JOB), str(folder.resolve())),
+    # the tmpfs first: an installation under the host's /tmp (a CI checkout, a throwaway venv) is bound
+    # over it, not hidden by it
+    mounts = [Mount("tmpfs", str(TMP), size_mb=limits.tmp_mb), *_system_view(), Mount("proc", "/proc"),
+              Mount("dev", "/dev"), Mount("ro", str(JOB), str(folder.resolve())),
               Mount("rw", str(OUT), str(out.resolve()))]
     # Files, not folders, are mounted: the run's own user walks through folders the sandbox makes (0755),
     # whatever the modes of the folders the files live in on the host.
@@ -248,7 +250,7 @@ def _probe(backend: str, path: str) -> str | None:
     folder = Path(_scratch())
     try:
         (folder / "out").mkdir()
-        mounts = [*_system_view(), Mount("proc", "/proc"), Mount("dev", "/dev"), Mount("tmpfs", str(TMP), size_mb=8),
+        mounts = [Mount("tmpfs", str(TMP), size_mb=8), *_system_view(), Mount("proc", "/proc"), Mount("dev", "/dev"),
                   Mount("rw", str(OUT), str(folder / "out"))]
         argv = [sys.executable, "-S", "-c", "pass"]
         try:
@@ -319,14 +321,17 @@ def _command(backend: str, mounts: Sequence[Mount], argv: Sequence[str], folder:
                     else ["--unshare-user"])
         # bwrap copies the host's mode for folders it creates on the way (/root is 0700): the run's own user
         # must be able to walk through them
+        # tmpfs mounts first, then the folders on the way (some are inside a tmpfs), then the binds
+        tmpfs = [m for m in mounts if m.kind == "tmpfs"]
+        for mount in tmpfs:
+            command += ["--perms", "1777", "--size", str(mount.size_mb * 2**20), "--tmpfs", mount.target]
         for folder_on_the_way in _ancestors(mounts):
             command += ["--perms", "0755", "--dir", folder_on_the_way]
-        for mount in mounts:
+        for mount in (m for m in mounts if m.kind != "tmpfs"):
             command += {
                 "ro": ["--ro-bind", mount.source, mount.target],
                 "rw": ["--bind", mount.source, mount.target],
                 "symlink": ["--symlink", mount.source, mount.target],
-                "tmpfs": ["--perms", "1777", "--size", str(mount.size_mb * 2**20), "--tmpfs", mount.target],
                 "proc": ["--proc", mount.target],
                 "dev": ["--dev", mount.target],
             }[mount.kind]
@@ -365,9 +370,12 @@ def _command(backend: str, mounts: Sequence[Mount], argv: Sequence[str], folder:
 
 
 def _ancestors(mounts: Sequence[Mount]) -> list[str]:
+    """Folders to make on the way to the mount points: not the mount points themselves, nor folders inside
+    a bound host folder (they exist there); folders inside a tmpfs are made (an installation under /tmp)."""
     targets = {PurePosixPath(m.target) for m in mounts}
+    bound = {PurePosixPath(m.target) for m in mounts if m.kind in ("ro", "rw")}
     folders = {p for t in targets for p in t.parents if str(p) != "/"}
-    inside_a_mount = {f for f in folders if any(t in f.parents or t == f for t in targets)}
+    inside_a_mount = {f for f in folders if f in targets or any(t in f.parents for t in bound)}
     return [str(f) for f in sorted(folders - inside_a_mount, key=lambda f: len(f.parts))]
 
 
