@@ -186,3 +186,10 @@ def test_an_aggregate_over_no_rows_keeps_its_types() -> None:
     data = counted.execute().sources["a"]
     result = counted.execute({"a": erase_rows(data, data.ids)})
     assert result.frame.empty and pd.api.types.is_integer_dtype(result.frame.n.dtype)
+
+
+def test_grouping_by_a_column_of_lists_names_the_column_and_the_way_out() -> None:
+    rows = pd.DataFrame({"a_id": [1, 2], "tags": pd.Series([["x"], ["x", "y"]], dtype=object), "v": [1.0, 2.0]})
+    table = le.from_pandas(rows, "a", key="a_id").groupby("tags").agg(n=("v", "count"))
+    with pytest.raises(LesterError, match=r"key column\(s\) \['tags'\] hold lists.*Explode"):
+        table.execute()

@@ -136,14 +136,18 @@ class Builder:
 MAX_ROWS = 120  # a step whose output would be larger is left out: self-joins of self-joins explode
 
 
-def profile(table: le.Table) -> tuple[dict[str, str], dict[str, int], pd.DataFrame]:
-    """The kind of each column ("num", "str" or "list"), its number of distinct values, and the data."""
+def profile(table: le.Table, known: dict[str, str] | None = None) -> tuple[dict[str, str], dict[str, int], pd.DataFrame]:
+    """The kind of each column ("num", "str" or "list"), its number of distinct values, and the data. A
+    column without a value here (a filter kept no row) keeps the kind it was `known` to have: a list
+    column must not become a group key because no list was left to see."""
     frame = table.to_pandas()
     kinds, distinct = {}, {}
     for column in frame.columns:
         values = frame[column]
         present = values.dropna()
-        if len(present) and isinstance(present.iloc[0], (list, tuple, np.ndarray)):
+        if not len(present) and column in (known or {}):
+            kinds[column] = (known or {})[column]
+        elif len(present) and isinstance(present.iloc[0], (list, tuple, np.ndarray)):
             kinds[column] = "list"
         elif pd.api.types.is_bool_dtype(values.dtype) or pd.api.types.is_numeric_dtype(values.dtype):
             kinds[column] = "num"
@@ -469,7 +473,7 @@ def build(steps: Sequence[Step], a: le.Table, b: le.Table) -> Builder:
             table = OPERATORS[step.op](builder, step)
         except LesterError:
             table = None  # a plan the engine refuses to build (a type clash, a duplicate column): skip the step
-        kinds, distinct, frame = profile(table) if table is not None else ({}, {}, pd.DataFrame())
+        kinds, distinct, frame = profile(table, builder.kinds) if table is not None else ({}, {}, pd.DataFrame())
         if table is None or len(frame) > MAX_ROWS:
             builder.non_row_wise = before
             continue

@@ -325,7 +325,16 @@ def _group_codes(groupby: Any) -> np.ndarray:
 def _aggregate(node: n.Aggregate, run: Run, bound: Mapping[str, SourceData]) -> Computed:
     frame, provenance = run(node.parent)
     groupby = frame.groupby(list(node.by), sort=True, dropna=True)
-    out = groupby.agg(**dict(node.aggregations.items())).reset_index()
+    try:
+        out = groupby.agg(**dict(node.aggregations.items())).reset_index()
+    except TypeError as error:
+        if "unhashable" not in str(error):
+            raise
+        lists = [c for c in node.by if frame[c].map(lambda v: isinstance(v, (list, dict, np.ndarray))).any()]
+        raise TypeClashError(
+            f"groupby {list(node.by)}: key column(s) {lists or list(node.by)} hold lists, which cannot be group "
+            "keys. Explode the column first, or make each list a text with .project(col, [col], str)."
+        ) from None
     for name, (column, func) in node.aggregations.items():
         # a value picked from a text column stays text when every group's pick is null: pandas would make
         # it float, and a function on text (`.str`) would then fail only after a deletion blanked the column.
