@@ -776,7 +776,8 @@ def encoder_for(kinds: dict[str, str]) -> Callable[[], ColumnTransformer]:
 
 def with_label(builder: Builder, step: Step) -> le.Table | None:
     """A 0/1 label that is null where its input is: the source's labels, or a threshold on a number."""
-    if builder.kinds.get("y") == "num" and step.variant % 2:
+    # the source's labels, where they are still labels (an aggregate's sum of them is not)
+    if builder.kinds.get("y") == "num" and step.variant % 2 and builder.frame["y"].dropna().isin((0, 1)).all():
         return builder.table.project("label", "y", lambda y: y)
     column = step.pick(builder.of("num"))
     if column is None:
