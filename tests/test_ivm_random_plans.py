@@ -776,9 +776,9 @@ def encoder_for(kinds: dict[str, str]) -> Callable[[], ColumnTransformer]:
 
 def with_label(builder: Builder, step: Step) -> le.Table | None:
     """A 0/1 label that is null where its input is: the source's labels, or a threshold on a number."""
-    # the source's labels, where they are still labels (an aggregate's sum of them is not)
-    if builder.kinds.get("y") == "num" and step.variant % 2 and builder.frame["y"].dropna().isin((0, 1)).all():
-        return builder.table.project("label", "y", lambda y: y)
+    # the source's labels, null where a value is no 0/1 label (an aggregate's sum of them, a fillna's -1)
+    if builder.kinds.get("y") == "num" and step.variant % 2:
+        return builder.table.project("label", "y", lambda y: y.where(y.isin((0.0, 1.0))))
     column = step.pick(builder.of("num"))
     if column is None:
         return None
