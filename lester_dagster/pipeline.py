@@ -14,7 +14,7 @@ from sklearn.compose import ColumnTransformer
 
 import lester_dagster.engine as le
 from lester_dagster.engine import Result, SourceData
-from lester_dagster.errors import SchemaError
+from lester_dagster.errors import ModelError, SchemaError
 from lester_dagster.features.matrix import MatrixProvenance
 from lester_dagster.model.config import ModelConfig
 from lester_dagster.provenance import RowProvenance
@@ -76,6 +76,9 @@ def labels(frame: pd.DataFrame, label: str) -> np.ndarray:
     y = np.full(len(values), NO_LABEL, dtype=np.int64)
     if present.any():
         y[present] = values[present].to_numpy().astype(np.int64)
+        if (y[present] == NO_LABEL).any():  # else a -1 would pass for "no label" and drop out unseen
+            raise ModelError(f"label column {label!r} holds -1; labels must be 0, 1 or null (a null label leaves its "
+                             "row out of training and evaluation). Encode the positive class as 1.")
     return y
 
 

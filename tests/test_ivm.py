@@ -330,3 +330,13 @@ def test_a_rerun_that_gives_the_rows_in_another_order_reorders_x_too() -> None:
     assert second.prepared_mode == "full" and "left join" in second.fallback_reason
     assert state.prepared.frame.a_id.tolist() == [10, 20, 30]
     assert_matches_full_rerun(state)
+
+
+def test_a_label_of_minus_one_is_an_error_not_a_missing_label() -> None:
+    """-1 is how y marks a null label: a real -1 in the label column must not silently drop its row."""
+    from lester_dagster.errors import ModelError
+    from lester_dagster.pipeline import labels
+
+    assert labels(pd.DataFrame({"label": [1.0, None, 0.0]}), "label").tolist() == [1, -1, 0]
+    with pytest.raises(ModelError, match="holds -1; labels must be 0, 1 or null"):
+        labels(pd.DataFrame({"label": [1.0, -1.0]}), "label")
