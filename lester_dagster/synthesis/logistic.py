@@ -18,6 +18,18 @@ MODELS = Path(__file__).parent / "models"
 MODEL_VERSION = 1
 
 
+def read_model(text: str, source: str) -> dict[str, Any]:
+    """A shipped model's JSON object, refused with a message when it is not JSON or not of MODEL_VERSION
+    (the learned predictors here and the ranker in ranker.py share this format)."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise SynthesisInputError(f"{source} is not valid JSON ({error}); retrain it.") from None
+    if not isinstance(data, dict) or data.get("version") != MODEL_VERSION:
+        raise SynthesisInputError(f"{source}: expected a version {MODEL_VERSION} model; retrain it.")
+    return data
+
+
 @dataclass(frozen=True)
 class LogisticModel:
     """P(right) = sigmoid(bias + sum of weight * (feature - mean) / scale), over `features`."""
@@ -58,12 +70,7 @@ class LogisticModel:
 
     @classmethod
     def from_json(cls, text: str, source: str = "model") -> LogisticModel:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise SynthesisInputError(f"{source} is not valid JSON ({error}); retrain it.") from None
-        if not isinstance(data, dict) or data.get("version") != MODEL_VERSION:
-            raise SynthesisInputError(f"{source}: expected a version {MODEL_VERSION} model; retrain it.")
+        data = read_model(text, source)
         try:
             return cls(str(data["kind"]), tuple(map(str, data["features"])), tuple(map(float, data["mean"])),
                        tuple(float(s) or 1.0 for s in data["scale"]), tuple(map(float, data["weights"])),

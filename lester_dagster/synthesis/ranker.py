@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lester_dagster.errors import SynthesisInputError
+from lester_dagster.synthesis.logistic import MODEL_VERSION, read_model
 
 if TYPE_CHECKING:
     from lester_dagster.synthesis.search import Candidate
 
 MODEL_FILE = Path(__file__).parent / "models" / "ranker.json"
-MODEL_VERSION = 1
 OPERATORS = ("join", "union", "groupby", "pivot", "unpivot", "split", "substring", "concatenate", "dropna", "fillna",
              "select", "rename")
 FEATURES: tuple[str, ...] = (
@@ -77,12 +77,7 @@ class LinearRanker:
 
     @classmethod
     def from_json(cls, text: str, source: str = "ranker model") -> LinearRanker:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise SynthesisInputError(f"{source} is not valid JSON ({error}); retrain it.") from None
-        if not isinstance(data, dict) or data.get("version") != MODEL_VERSION:
-            raise SynthesisInputError(f"{source}: expected a version {MODEL_VERSION} model; retrain it.")
+        data = read_model(text, source)
         try:
             return cls(tuple(map(str, data["features"])), tuple(map(float, data["mean"])),
                        tuple(float(s) or 1.0 for s in data["scale"]), tuple(map(float, data["weights"])),
