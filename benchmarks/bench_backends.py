@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -28,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import lester_dagster.engine as le  # noqa: E402
+from benchmarks.bench_engine import peak_rss_mib  # noqa: E402
 from example_project import declarative_pipeline as dp  # noqa: E402
 from lester_dagster.datasets.running_example import generate  # noqa: E402
 
@@ -99,22 +99,9 @@ def rows_of(out: Any) -> int:
 
 
 def peak_mib(variant: str, size: int) -> float:
-    """Peak RSS growth of one run of a variant above the inputs, in a fresh process."""
-    code = f"""
-import sys; sys.path.insert(0, {str(ROOT)!r})
-import benchmarks.bench_backends as b
-from lester_dagster.datasets.running_example import generate
-def status(field):
-    return next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith(field))
-c, m = generate({size}, 0)
-import duckdb, pyarrow  # loaded libraries are not the run's memory
-open("/proc/self/clear_refs", "w").write("5")
-base = status("VmRSS:")
-b.VARIANTS[{variant!r}](c, m)
-print((status("VmHWM:") - base) / 1024)
-"""
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return float(out.stdout.strip().splitlines()[-1])
+    """Peak RSS growth of one run of a variant above the inputs, in a fresh process (DuckDB and Arrow
+    loaded first: loaded libraries are not the run's memory)."""
+    return peak_rss_mib(variant, size, "benchmarks.bench_backends", preload="duckdb, pyarrow")
 
 
 def measure(size: int, repeat: int) -> dict[str, Any]:

@@ -76,19 +76,21 @@ def best_time(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
     return best, out
 
 
-def peak_rss_mib(variant: str, size: int) -> float:
-    """Peak RSS growth of one run of a variant, in a fresh process that first generates the data.
+def peak_rss_mib(variant: str, size: int, module: str = "benchmarks.bench_engine", preload: str = "") -> float:
+    """Peak RSS growth of one run of `module`'s VARIANTS[variant], in a fresh process that first generates
+    the data (and imports `preload`, libraries whose loading is not the run's memory).
 
     Linux's peak mark (VmHWM) is reset after generation through /proc/self/clear_refs, so the figure is
     the run's own peak above the memory the inputs already hold.
     """
     code = f"""
 import sys; sys.path.insert(0, {str(ROOT)!r})
-import benchmarks.bench_engine as b
+import {module} as b
 from lester_dagster.datasets.running_example import generate
 def status(field):
     return next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith(field))
 c, m = generate({size}, 0)
+{"import " + preload if preload else ""}
 open("/proc/self/clear_refs", "w").write("5")
 base = status("VmRSS:")
 b.VARIANTS[{variant!r}](c, m)
