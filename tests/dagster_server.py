@@ -127,6 +127,20 @@ class DagsterDev:
 
 
 @contextmanager
+def stop_group(process: subprocess.Popen[Any]) -> None:
+    """Stops the whole process group we started, and nothing else: SIGTERM, then SIGKILL."""
+    for sig, grace in ((signal.SIGTERM, 30), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            process.wait(timeout=grace)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+
+
 def dagster_dev(home: Path, env: Mapping[str, str], instance_config: str = "",
                 startup_timeout: float = 240) -> Iterator[DagsterDev]:
     home.mkdir(parents=True, exist_ok=True)
@@ -154,14 +168,4 @@ def dagster_dev(home: Path, env: Mapping[str, str], instance_config: str = "",
         wait_for("dg dev to serve", ready, timeout=startup_timeout)
         yield DagsterDev(port, process, log)
     finally:
-        # the whole process group we started, and nothing else
-        for sig, grace in ((signal.SIGTERM, 30), (signal.SIGKILL, 10)):
-            try:
-                os.killpg(process.pid, sig)
-            except ProcessLookupError:
-                break
-            try:
-                process.wait(timeout=grace)
-                break
-            except subprocess.TimeoutExpired:
-                continue
+        stop_group(process)

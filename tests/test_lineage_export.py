@@ -12,7 +12,6 @@ import json
 import logging
 import os
 import pkgutil
-import signal
 import socket
 import subprocess
 import sys
@@ -42,7 +41,7 @@ from lester_dagster.lineage.openlineage import LineageExportError, emit, lineage
 from lester_dagster.lineage.ranges import x_ranges
 from lester_dagster.provenance.columns import SourceColumn as S
 from tests.browser import Browser, chromium_path
-from tests.dagster_server import ROOT, free_port, wait_for
+from tests.dagster_server import ROOT, free_port, stop_group, wait_for
 
 SCREENSHOTS = Path(os.environ.get("LESTER_TEST_ARTIFACTS", ROOT / "test-artifacts"))
 RUN_ID = "0b5a2f5e-1a2b-4c3d-9e8f-0123456789ab"
@@ -596,16 +595,7 @@ def dagster_webserver(project: Path, home: Path) -> Iterator[str]:
         wait_for("dagster-webserver to serve", ready, timeout=240)
         yield f"http://127.0.0.1:{port}"
     finally:
-        for sig, grace in ((signal.SIGTERM, 30), (signal.SIGKILL, 10)):
-            try:
-                os.killpg(process.pid, sig)
-            except ProcessLookupError:
-                break
-            try:
-                process.wait(timeout=grace)
-                break
-            except subprocess.TimeoutExpired:
-                continue
+        stop_group(process)
 
 
 SHOW_GRAPH = f"""(() => {{
