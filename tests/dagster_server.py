@@ -126,7 +126,6 @@ class DagsterDev:
         return done[0] if done else None
 
 
-@contextmanager
 def stop_group(process: subprocess.Popen[Any]) -> None:
     """Stops the whole process group we started, and nothing else: SIGTERM, then SIGKILL."""
     for sig, grace in ((signal.SIGTERM, 30), (signal.SIGKILL, 10)):
@@ -141,6 +140,7 @@ def stop_group(process: subprocess.Popen[Any]) -> None:
             continue
 
 
+@contextmanager
 def dagster_dev(home: Path, env: Mapping[str, str], instance_config: str = "",
                 startup_timeout: float = 240) -> Iterator[DagsterDev]:
     home.mkdir(parents=True, exist_ok=True)
