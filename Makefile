@@ -11,7 +11,7 @@ DAGSTER_HOME_DIR := $(CURDIR)/.dagster_home
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install chromium postgres sandbox-tools lint test demo dev bench bench-ivm bench-dagster bench-synthesis clean
+.PHONY: install chromium postgres java sandbox-tools lint test demo dev bench bench-ivm bench-dagster bench-synthesis clean
 
 install: $(STAMP)
 
@@ -25,6 +25,11 @@ $(STAMP): pyproject.toml
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { echo "installing Debian's chromium for the browser test"; \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# the engine's Spark backend (pyspark, the spark extra) runs on a JVM: Debian's Java 17 runtime
+java:
+	@command -v java >/dev/null 2>&1 || { echo "installing Debian's openjdk-17-jre-headless for the Spark backend"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; }
 
 # LLM-written code (lester-dagster rewrite) only runs in Debian's bubblewrap sandbox (util-linux unshare as root
 # is the fallback)
@@ -42,7 +47,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check lester_dagster tests benchmarks example_project
 	$(VENV)/bin/mypy
 
-test: $(STAMP) chromium postgres sandbox-tools
+test: $(STAMP) chromium postgres java sandbox-tools
 	$(PY) -m pytest
 
 demo: $(STAMP)

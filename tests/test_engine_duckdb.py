@@ -82,8 +82,8 @@ def test_aggregates_keep_distinct_ids_and_sql_null_keys() -> None:
 
 def test_the_backend_is_chosen_by_name_or_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     table = le.from_pandas(pd.DataFrame({"k": [1, 2]}), "t", key="k")
-    with pytest.raises(SchemaError, match="no engine backend 'spark'"):
-        table.execute(backend="spark")
+    with pytest.raises(SchemaError, match="no engine backend 'polars'"):
+        table.execute(backend="polars")
     monkeypatch.setenv("LESTER_ENGINE_BACKEND", "duckdb")
     assert default_backend() == "duckdb"
     monkeypatch.setenv("LESTER_ENGINE_BACKEND", "sqlite")

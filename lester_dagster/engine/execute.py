@@ -110,7 +110,7 @@ class Result:
         return self.sources[source]
 
 
-BACKENDS = ("pandas", "duckdb")
+BACKENDS = ("pandas", "duckdb", "spark")
 
 
 def default_backend() -> str:
@@ -132,6 +132,10 @@ def execute(
         from lester_dagster.engine.duckdb_backend import execute_duckdb
 
         return execute_duckdb(root, sources)
+    if backend == "spark":
+        from lester_dagster.engine.spark_backend import execute_spark
+
+        return execute_spark(root, sources)
     if backend != "pandas":
         raise SchemaError(f"no engine backend {backend!r}; use one of {list(BACKENDS)}.")
     sources = dict(sources or {})

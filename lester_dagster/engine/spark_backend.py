@@ -1,0 +1,639 @@
+"""The PySpark backend: lowers a plan of engine operators to Spark DataFrames, for data that outgrows one
+machine. As on DuckDB, each row's provenance travels inside the relation as one column per source (bigint
+where a row has one id, array<bigint> otherwise): joins concatenate, unions fill empty arrays, aggregates
+collect the distinct ids of their members. Row order travels as an ordinal (an array<bigint> compared
+lexicographically: a join appends the right row's ordinal to the left's, a union puts the branch first),
+so the result is the pandas executor's, row for row.
+
+Query strings and user functions of `filter`/`project` run as vectorised Arrow UDFs over the columns they
+declare, with the pandas executor's own evaluation and row-wise check on each Arrow batch (on the whole
+column when the input has at most one batch of rows). A projection's Spark type is the type its values
+have on the first rows. Run natively: select, rename, filter, project, inner/left equi-joins on keys of one
+type family, unions of one type family per column, aggregates with sum / mean / min / max (numbers), count,
+size and nunique, dropna, fillna (floats and text), sort. Through the pandas translation of that one operator
+on its materialised input, as on DuckDB:
+
+* explode, pivot and melt (pandas' object columns and NaN placement, and pivot's fixed value columns);
+* aggregates with median, first, last, std, var, prod, any, all or a Python function; min/max of text;
+  group keys, join keys and sort keys that are not numbers, text or booleans;
+* unions mixing type families (pandas' object column), fillna of integer, boolean or all-null columns
+  (pandas' dtype there depends on whether the column held a null);
+* data Arrow or Spark cannot type exactly (mixed objects, timestamps, unsigned or decimal numbers);
+* a projection whose first rows are all null or whose later batches give another type than its first rows,
+  and any user function that fails in a Spark worker: the pandas translation then gives the pandas
+  executor's value or error (the run is lowered again with that operator in pandas).
+
+The session is one per process (`session()`): `spark.master` from the `master` argument, else
+`LESTER_SPARK_MASTER`, else `local[*]`; local masters bind the driver to 127.0.0.1 and run without the UI."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import reduce, singledispatch
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from lester_dagster.engine import nodes as n
+from lester_dagster.engine.duckdb_backend import from_frame, nulls_of, to_frame, to_provenance
+from lester_dagster.engine.execute import (
+    Computed,
+    Result,
+    SchemaError,
+    SourceData,
+    _as_mask,
+    _bind,
+    _evaluate,
+    _translate,
+)
+from lester_dagster.errors import MissingExtraError
+from lester_dagster.provenance import ProvColumn, RowProvenance
+
+try:
+    from py4j.protocol import Py4JJavaError
+    from pyspark.errors import PySparkException
+    from pyspark.sql import Column, DataFrame, SparkSession
+    from pyspark.sql import functions as F  # noqa: N812 - Spark's own convention
+    from pyspark.sql import types as T  # noqa: N812
+    from pyspark.sql.pandas.types import from_arrow_type, to_arrow_type
+except ModuleNotFoundError as error:
+    raise MissingExtraError(error.name or "pyspark", "spark", "the engine's Spark backend") from error
+
+MASTER_ENV = "LESTER_SPARK_MASTER"
+# Local mode on one machine: few shuffle partitions (Spark's 200 cost more than they split), no UI, UTC,
+# and column names compared as the engine compares them (case-sensitive).
+DEFAULT_CONFIG: dict[str, str] = {
+    "spark.sql.shuffle.partitions": "4",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.caseSensitive": "true",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+}
+_LOCAL_CONFIG = {"spark.driver.host": "127.0.0.1", "spark.driver.bindAddress": "127.0.0.1"}
+
+_ROW = "__lester_row"
+_MARKER = "__lester_spark_fallback_"
+_FAILED = re.compile(_MARKER + r"(\d+)__")
+# Rows of one Arrow batch (Spark's spark.sql.execution.arrow.maxRecordsPerBatch): an input known to have at
+# most this many rows goes to a user function whole and in order, as the pandas executor gives it.
+_BATCH = 10_000
+_SAMPLE = 1_000  # rows a projection's type is read from
+_INTEGER_ARROW = (pa.int8(), pa.int16(), pa.int32(), pa.int64())
+
+_session: SparkSession | None = None
+
+
+def session(master: str | None = None, config: Mapping[str, str] | None = None) -> SparkSession:
+    """The process's Spark session, made on first use: `master` (else `LESTER_SPARK_MASTER`, else
+    `local[*]`) and `config` over `DEFAULT_CONFIG`. A later call returns the running session."""
+    global _session
+    if _session is not None and _session.sparkContext._jsc is not None:
+        return _session
+    master = spark_master(master)
+    # the workers run this interpreter (its lester_dagster, pandas and pyarrow)
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    local = master.startswith("local")
+    if local:
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    builder = SparkSession.builder.master(master).appName("lester_dagster")
+    for key, value in {**DEFAULT_CONFIG, **(_LOCAL_CONFIG if local else {}), **dict(config or {})}.items():
+        builder = builder.config(key, value)
+    _session = builder.getOrCreate()
+    _session.sparkContext.setLogLevel("ERROR")
+    return _session
+
+
+def spark_master(master: str | None = None) -> str:
+    """The master a new session connects to: `master`, else `LESTER_SPARK_MASTER`, else `local[*]`."""
+    return master or os.environ.get(MASTER_ENV, "").strip() or "local[*]"
+
+
+def stop_session() -> None:
+    """Stops the session `session()` made (and its JVM's Spark context)."""
+    global _session
+    if _session is not None:
+        _session.stop()
+        _session = None
+
+
+def c(name: str) -> Column:
+    """A column by its exact name (dots, spaces and backticks are no syntax here)."""
+    return F.col("`" + name.replace("`", "``") + "`")
+
+
+def _empty_ids() -> Column:
+    return F.array().cast(T.ArrayType(T.LongType()))
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A lowered node: a Spark DataFrame with the node's columns, the ordinal `_ROW` (array<bigint>) and a
+    provenance column per source (`prov`: source -> (column name, whether it holds arrays))."""
+
+    df: DataFrame
+    columns: tuple[str, ...]
+    prov: Mapping[str, tuple[str, bool]]
+    rows: int | None  # at most this many rows (None: not known)
+    # the null an object column held in pandas (None or NaN), which Arrow does not keep
+    nulls: Mapping[str, Any] = field(default_factory=dict)
+
+    def type_of(self, column: str) -> T.DataType:
+        return self.df.schema[column].dataType
+
+    def carried(self) -> list[Column]:
+        """The provenance columns and the ordinal, unchanged."""
+        return [*(c(name) for name, _ in self.prov.values()), c(_ROW)]
+
+
+class _Fallback(Exception):
+    """This operator is not lowered: run it through the pandas translation."""
+
+
+@dataclass(eq=False)
+class Lowered:
+    """A node's output: a Spark relation, or the frame and provenance of the pandas translation."""
+
+    relation: Relation | None = None
+    computed: Computed | None = None
+    representable: bool = True  # False: the frame holds values Arrow or Spark cannot type exactly
+
+
+class Lowering:
+    """One lowering of a plan on one Spark session; `forced` names the nodes (by `keys`) to run in pandas."""
+
+    def __init__(self, spark: SparkSession, bound: Mapping[str, SourceData], prov_names: Mapping[str, str],
+                 keys: Mapping[int, int], forced: set[int]) -> None:
+        self.spark, self.bound, self.prov_names = spark, bound, prov_names
+        self.keys, self.forced = keys, forced
+        self.memo: dict[int, Lowered] = {}
+
+    def prov_column(self, source: str) -> str:
+        return self.prov_names[source]
+
+    def key(self, node: n.Node) -> int:
+        return self.keys[id(node)]
+
+    def has_frame(self, node: n.Node) -> bool:
+        return self.memo[id(node)].computed is not None
+
+    def relation_of(self, node: n.Node) -> Relation:
+        lowered = self.memo[id(node)]
+        if lowered.relation is None:
+            if not lowered.representable or lowered.computed is None:
+                raise _Fallback
+            try:
+                lowered.relation = self.relation(*lowered.computed)
+            except (pa.ArrowException, TypeError, ValueError, _Fallback):
+                lowered.representable = False
+                raise _Fallback from None
+        return lowered.relation
+
+    def computed_of(self, node: n.Node) -> Computed:
+        lowered = self.memo[id(node)]
+        if lowered.computed is None:
+            assert lowered.relation is not None
+            lowered.computed = self.computed(lowered.relation)
+        return lowered.computed
+
+    # ---- between Spark and pandas ------------------------------------------------------------------------
+
+    def computed(self, r: Relation) -> Computed:
+        """The relation as the pandas executor holds it: a frame and its provenance, in the ordinal's order."""
+        names = [*r.columns, *(name for name, _ in r.prov.values())]
+        table = r.df.orderBy(c(_ROW)).select(*(c(x) for x in names)).toArrow()
+        frame = to_frame(table.select(list(r.columns)), r.nulls)
+        return frame, to_provenance(table, r.prov, table.num_rows)
+
+    def relation(self, frame: pd.DataFrame, provenance: RowProvenance) -> Relation:
+        """A pandas frame and its provenance as a Spark relation."""
+        table = from_frame(frame)
+        for arrow_field in table.schema:
+            if not _representable(arrow_field.type):
+                raise _Fallback
+        prov: dict[str, tuple[str, bool]] = {}
+        for source, column in provenance.items():
+            name = self.prov_column(source)
+            table = table.append_column(name, _prov_array(column))
+            prov[source] = (name, column.indptr is not None)
+        table = table.append_column(_ROW, pa.array(np.arange(len(frame), dtype=np.int64)))
+        df = self.spark.createDataFrame(table)
+        df = df.withColumn(_ROW, F.array(c(_ROW)))
+        return Relation(df, tuple(frame.columns), prov, len(frame), nulls_of(frame))
+
+
+def _prov_array(column: ProvColumn) -> pa.Array:
+    if column.indptr is None:
+        return pa.array(column.ids, pa.int64())
+    offsets = pa.array(column.indptr.astype(np.int32 if len(column.ids) < 2**31 else np.int64))
+    array = (pa.ListArray if offsets.type == pa.int32() else pa.LargeListArray).from_arrays(
+        offsets, pa.array(column.ids, pa.int64()))
+    return array.cast(pa.list_(pa.int64()))
+
+
+def _representable(arrow_type: pa.DataType) -> bool:
+    """Arrow types that go through Spark and back unchanged."""
+    if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type):
+        return _representable(arrow_type.value_type)
+    return (arrow_type in _INTEGER_ARROW or pa.types.is_floating(arrow_type) and arrow_type != pa.float16()
+            or pa.types.is_boolean(arrow_type) or pa.types.is_string(arrow_type)
+            or pa.types.is_large_string(arrow_type) or pa.types.is_null(arrow_type))
+
+
+def execute_spark(root: n.Node, sources: Mapping[str, pd.DataFrame | SourceData] | None = None,
+                  spark: SparkSession | None = None) -> Result:
+    """Runs the plan under `root` on Spark; the same arguments and `Result` as `engine.execute`."""
+    sources = dict(sources or {})
+    unknown = set(sources) - set(root.sources)
+    if unknown:
+        raise SchemaError(
+            f"no source named {sorted(unknown)} in this plan; its sources are {sorted(root.sources)}.")
+    bound = {name: _bind(node, sources.get(name)) for name, node in root.sources.items()}
+    spark = spark or session()
+    keys = _node_keys(root)
+    prov_names = {s: f"__lester_prov_{i}" for i, s in enumerate(sorted(root.sources))}
+    forced: set[int] = set()
+    while True:
+        lowering = Lowering(spark, bound, prov_names, keys, forced)
+        try:
+            frame, provenance = _run(root, lowering)
+        except (PySparkException, Py4JJavaError) as error:
+            # a user function failed in a worker (or gave another type than on its first rows): that one
+            # operator runs in pandas, which gives the pandas executor's value or error
+            failed = {int(k) for k in _FAILED.findall(str(error))} - forced
+            if not failed:
+                raise
+            forced |= failed
+            continue
+        return Result(frame, provenance, dict(root.lineage), root.row_lineage, bound, root.order_lineage)
+
+
+def _node_keys(root: n.Node) -> dict[int, int]:
+    """A number per node of the plan, the same in every lowering of it."""
+    keys: dict[int, int] = {}
+
+    def visit(node: n.Node) -> None:
+        if id(node) in keys:
+            return
+        for parent in node.parents:
+            visit(parent)
+        keys[id(node)] = len(keys)
+
+    visit(root)
+    return keys
+
+
+def _run(root: n.Node, lowering: Lowering) -> Computed:
+    def run(node: n.Node) -> Relation:
+        lower(node)
+        return lowering.relation_of(node)
+
+    def lower(node: n.Node) -> None:
+        if id(node) in lowering.memo:
+            return
+        for parent in node.parents:
+            lower(parent)
+        try:
+            if lowering.key(node) in lowering.forced:
+                raise _Fallback
+            lowering.memo[id(node)] = Lowered(relation=_lower(node, run, lowering))
+        except _Fallback:
+            lowering.memo[id(node)] = Lowered(computed=_pandas_fallback(node, lowering))
+
+    lower(root)
+    return lowering.computed_of(root)
+
+
+def _pandas_fallback(node: n.Node, lowering: Lowering) -> Computed:
+    """The one operator through the pandas translation, on its inputs as pandas holds them."""
+    inputs = {id(p): lowering.computed_of(p) for p in node.parents}
+    return _translate(node, lambda p: inputs[id(p)], lowering.bound)
+
+
+def _family(spark_type: T.DataType) -> str:
+    if isinstance(spark_type, T.BooleanType):
+        return "bool"
+    if isinstance(spark_type, (T.IntegralType, T.FloatType, T.DoubleType)):
+        return "number"
+    if isinstance(spark_type, T.StringType):
+        return "string"
+    if isinstance(spark_type, T.NullType):
+        return "null"
+    return spark_type.simpleString()
+
+
+_ORDERED = ("number", "string", "bool")
+
+
+def _as_list(expression: Column, is_list: bool) -> Column:
+    # a dense column is null where a left join found no match: that row has no id
+    return expression if is_list else F.when(expression.isNull(), _empty_ids()).otherwise(F.array(expression))
+
+
+@singledispatch
+def _lower(node: n.Node, run: Any, lowering: Lowering) -> Relation:
+    raise _Fallback
+
+
+@_lower.register
+def _source(node: n.Source, run: Any, lowering: Lowering) -> Relation:
+    raise _Fallback  # the source's frame as it is; made a relation when a lowered operator reads it
+
+
+# ---- user functions and query strings: Arrow UDFs ------------------------------------------------------------
+
+
+def _udf_input(parent: Relation) -> DataFrame:
+    """The parent's rows as a user function should see them: an input known to fit one Arrow batch goes to
+    one partition in the ordinal's order, so the function (and the row-wise check) sees the whole column
+    the pandas executor gives it; a larger one is evaluated batch by batch, in place."""
+    if parent.rows is not None and parent.rows <= _BATCH:
+        return parent.df.coalesce(1).sortWithinPartitions(c(_ROW))
+    return parent.df
+
+
+def _evaluator(compute: n.Query | n.Udf, operator: str, nulls: Mapping[str, Any], key: int,
+               conform: Callable[[Any], pa.Array]) -> Callable[..., pa.Array]:
+    """The function a Spark worker runs on each Arrow batch: the row ordinal (for the batch's length), then
+    the declared columns, evaluated as the pandas executor evaluates them. Any failure names the operator
+    (by `key`), which then runs through the pandas translation."""
+    names = list(dict.fromkeys(compute.columns))
+
+    def evaluate(rows: pa.Array, *arrays: pa.Array) -> pa.Array:
+        try:
+            if names:
+                frame = to_frame(pa.Table.from_arrays(list(arrays), names=names), nulls)
+            else:
+                frame = pd.DataFrame(index=pd.RangeIndex(len(rows)))
+            return conform(_evaluate(compute, frame, operator))
+        except Exception as error:  # noqa: BLE001 - whatever failed, the pandas translation decides
+            raise RuntimeError(f"{_MARKER}{key}__ {operator}: {error!r}") from error
+
+    return evaluate
+
+
+def _arrow_udf(function: Callable[..., pa.Array], spark_type: T.DataType, parent: Relation,
+               compute: n.Query | n.Udf) -> Column:
+    udf = F.arrow_udf(function, spark_type, F.ArrowUDFType.SCALAR)
+    return udf(c(_ROW), *(c(x) for x in dict.fromkeys(compute.columns)))
+
+
+@_lower.register
+def _filter(node: n.Filter, run: Any, lowering: Lowering) -> Relation:
+    parent = run(node.parent)
+    key = lowering.key(node)
+
+    def mask(values: Any) -> pa.Array:
+        return pa.array(_as_mask(values), pa.bool_())
+
+    function = _evaluator(node.predicate, "filter", parent.nulls, key, mask)
+    df = _udf_input(parent).where(_arrow_udf(function, T.BooleanType(), parent, node.predicate))
+    return Relation(df, parent.columns, parent.prov, parent.rows, parent.nulls)
+
+
+@_lower.register
+def _project(node: n.Project, run: Any, lowering: Lowering) -> Relation:
+    parent = run(node.parent)
+    operator = f"project {node.target!r}"
+    # the column's type: the values' type on the first rows (all of them, for a small input)
+    names = list(dict.fromkeys(node.compute.columns))
+    first = parent.df.select(*(c(x) for x in names), c(_ROW)).limit(_SAMPLE).toArrow()
+    if not first.num_rows:
+        raise _Fallback  # no rows: the pandas translation is free and keeps pandas' dtype
+    try:
+        values = _evaluate(node.compute, to_frame(first.select(names), parent.nulls) if names else
+                           pd.DataFrame(index=pd.RangeIndex(first.num_rows)), operator)
+        sample = pd.DataFrame({node.target: values})
+        arrow_type = from_frame(sample).schema.field(0).type
+    except Exception:  # noqa: BLE001 - the pandas translation gives pandas' value or error
+        raise _Fallback from None
+    if pa.types.is_null(arrow_type) or not _representable(arrow_type):
+        raise _Fallback
+    spark_type = from_arrow_type(arrow_type)
+    expected = to_arrow_type(spark_type)
+
+    def conform(values: Any) -> pa.Array:
+        column = from_frame(pd.DataFrame({node.target: values})).column(0).combine_chunks()
+        if column.type == expected:
+            return column
+        if pa.types.is_null(column.type):
+            return pa.nulls(len(column), expected)
+        widening = (column.type in _INTEGER_ARROW and pa.types.is_floating(expected)) or (
+            pa.types.is_string(column.type) or pa.types.is_large_string(column.type)) and (
+            pa.types.is_string(expected) or pa.types.is_large_string(expected)) or column.type == arrow_type
+        if not widening:
+            raise TypeError(f"values of type {column.type} where the first rows gave {arrow_type}")
+        return column.cast(expected)
+
+    function = _evaluator(node.compute, operator, parent.nulls, lowering.key(node), conform)
+    df = _udf_input(parent).withColumn(node.target, _arrow_udf(function, spark_type, parent, node.compute))
+    columns = parent.columns if node.target in parent.columns else (*parent.columns, node.target)
+    nulls = {x: v for x, v in parent.nulls.items() if x != node.target} | nulls_of(sample)
+    return Relation(df, columns, parent.prov, parent.rows, nulls)
+
+
+# ---- relational operators: Spark's own ----------------------------------------------------------------------
+
+
+@_lower.register
+def _select_node(node: n.Select, run: Any, lowering: Lowering) -> Relation:
+    if lowering.has_frame(node.parent):
+        raise _Fallback  # cheaper in pandas than a round trip through Spark
+    parent = run(node.parent)
+    df = parent.df.select(*(c(x) for x in node.keep), *parent.carried())
+    return Relation(df, tuple(node.keep), parent.prov, parent.rows,
+                    {x: v for x, v in parent.nulls.items() if x in node.keep})
+
+
+@_lower.register
+def _rename(node: n.Rename, run: Any, lowering: Lowering) -> Relation:
+    if lowering.has_frame(node.parent):
+        raise _Fallback  # cheaper in pandas than a round trip through Spark
+    parent = run(node.parent)
+    names = [node.mapping.get(x, x) for x in parent.columns]
+    df = parent.df.select(*(c(x).alias(m) for x, m in zip(parent.columns, names, strict=True)), *parent.carried())
+    return Relation(df, tuple(names), parent.prov, parent.rows,
+                    {node.mapping.get(x, x): v for x, v in parent.nulls.items()})
+
+
+@_lower.register
+def _join(node: n.Join, run: Any, lowering: Lowering) -> Relation:
+    left, right = run(node.left), run(node.right)
+    for lk, rk in zip(node.left_on, node.right_on, strict=True):
+        family = _family(left.type_of(lk))
+        if family != _family(right.type_of(rk)) or family not in _ORDERED:
+            raise _Fallback  # pandas decides what mixed keys do (or says they clash)
+    # every column of each side under a name of its own, so that nothing is ambiguous after the join
+    left_names = {x: f"__l{i}" for i, x in enumerate([*left.columns, *(p for p, _ in left.prov.values()), _ROW])}
+    right_names = {x: f"__r{i}" for i, x in enumerate([*right.columns, *(p for p, _ in right.prov.values()), _ROW])}
+    lhs = left.df.select(*(c(x).alias(a) for x, a in left_names.items()))
+    rhs = right.df.select(*(c(x).alias(a) for x, a in right_names.items()))
+    condition = [F.col(left_names[a]) == F.col(right_names[b]) for a, b in zip(node.left_on, node.right_on, strict=True)]
+    joined = lhs.join(rhs, on=condition, how="inner" if node.how == "inner" else "left")
+    out_left, out_right = node.output_names
+    by_name = {name: F.col(left_names[x]).alias(name) for x, name in out_left.items()}
+    by_name.update({name: F.col(right_names[x]).alias(name) for x, name in out_right.items()})
+    missed = F.col(right_names[_ROW]).isNull()
+    expressions, prov = [by_name[x] for x in node.columns], {}
+    for source in dict.fromkeys([*left.prov, *right.prov]):
+        name = lowering.prov_column(source)
+        parts = []
+        if source in left.prov:
+            parts.append(_as_list(F.col(left_names[left.prov[source][0]]), left.prov[source][1]))
+        if source in right.prov:
+            side = _as_list(F.col(right_names[right.prov[source][0]]), right.prov[source][1])
+            parts.append(F.when(missed, _empty_ids()).otherwise(side) if node.how == "left" else side)
+        if len(parts) == 1 and source in left.prov:
+            expression, is_list = F.col(left_names[left.prov[source][0]]), left.prov[source][1]
+        elif len(parts) == 1 and (node.how == "inner" or not right.prov[source][1]):
+            # a dense right side stays dense, null where a left row found no match
+            expression, is_list = F.col(right_names[right.prov[source][0]]), right.prov[source][1]
+        else:
+            expression, is_list = (parts[0] if len(parts) == 1 else F.concat(parts[0], parts[1])), True
+        expressions.append(expression.alias(name))
+        prov[source] = (name, is_list)
+    # (left row, right row): the left row's order first, then its matches in the right side's order
+    row = F.concat(F.col(left_names[_ROW]), F.coalesce(F.col(right_names[_ROW]), _empty_ids()))
+    df = joined.select(*expressions, row.alias(_ROW))
+    rows = None if left.rows is None or right.rows is None else left.rows * max(right.rows, 1)
+    nulls = {out_left[x]: v for x, v in left.nulls.items() if x in out_left}
+    nulls.update({out_right[x]: v for x, v in right.nulls.items() if x in out_right})
+    return Relation(df, tuple(node.columns), prov, rows, nulls)
+
+
+def _common_type(types: list[T.DataType]) -> T.DataType:
+    known = [t for t in types if not isinstance(t, T.NullType)]
+    if not known:
+        return T.NullType()
+    if all(t == known[0] for t in known):
+        return known[0]
+    if {_family(t) for t in known} == {"number"}:
+        return T.DoubleType() if any(isinstance(t, (T.FloatType, T.DoubleType)) for t in known) else T.LongType()
+    raise _Fallback  # pandas.concat's common type (often object), not Spark's cast
+
+
+@_lower.register
+def _union(node: n.Union, run: Any, lowering: Lowering) -> Relation:
+    parts = [run(p) for p in node.inputs]
+    types = {x: _common_type([p.type_of(x) for p in parts]) for x in node.columns}
+    sources = list(dict.fromkeys(s for p in parts for s in p.prov))
+    dense = {s: all(s in p.prov and not p.prov[s][1] for p in parts) for s in sources}
+    selects = []
+    for i, part in enumerate(parts):
+        expressions = [c(x) if part.type_of(x) == types[x] else c(x).cast(types[x]).alias(x) for x in node.columns]
+        for source in sources:
+            name = lowering.prov_column(source)
+            if source not in part.prov:
+                expressions.append(_empty_ids().alias(name))
+            elif dense[source]:
+                expressions.append(c(part.prov[source][0]).alias(name))
+            else:
+                expressions.append(_as_list(c(part.prov[source][0]), part.prov[source][1]).alias(name))
+        # each branch's rows after the branches before it
+        expressions.append(F.concat(F.array(F.lit(i).cast(T.LongType())), c(_ROW)).alias(_ROW))
+        selects.append(part.df.select(*expressions))
+    df = reduce(DataFrame.union, selects)
+    prov = {s: (lowering.prov_column(s), not dense[s]) for s in sources}
+    rows = None if any(p.rows is None for p in parts) else sum(p.rows or 0 for p in parts)
+    nulls = {x: v for p in reversed(parts) for x, v in p.nulls.items()}  # the first branch's, as pandas.concat
+    return Relation(df, tuple(node.columns), prov, rows, nulls)
+
+
+def _aggregate_expression(func: Any, column: str, spark_type: T.DataType) -> Column:
+    if not isinstance(func, str):
+        raise _Fallback
+    family = _family(spark_type)
+    if func == "size":
+        return F.count(F.lit(1))
+    if func == "count":
+        return F.count(c(column))
+    if func == "nunique" and family in _ORDERED:
+        return F.countDistinct(c(column))
+    if family != "number":
+        raise _Fallback
+    if func == "sum":
+        cast = T.LongType() if isinstance(spark_type, T.IntegralType) else T.DoubleType()
+        return F.coalesce(F.sum(c(column)), F.lit(0)).cast(cast)
+    if func == "mean":
+        return F.avg(c(column))
+    if func == "min":
+        return F.min(c(column))
+    if func == "max":
+        return F.max(c(column))
+    raise _Fallback
+
+
+def _ordered(df: DataFrame, order: list[Column]) -> DataFrame:
+    """The rows sorted (a range partitioning, then each partition sorted) with a new ordinal that follows
+    that order across partitions: a partition's ids are all above the previous partition's."""
+    return df.orderBy(*order).withColumn(_ROW, F.array(F.monotonically_increasing_id()))
+
+
+@_lower.register
+def _aggregate(node: n.Aggregate, run: Any, lowering: Lowering) -> Relation:
+    parent = run(node.parent)
+    for key in node.by:
+        if _family(parent.type_of(key)) not in _ORDERED:
+            raise _Fallback
+    expressions = [_aggregate_expression(func, column, parent.type_of(column)).alias(name)
+                   for name, (column, func) in node.aggregations.items()]
+    prov = {}
+    for source, (column, is_list) in parent.prov.items():
+        members = F.collect_set(c(column)) if not is_list else F.array_distinct(F.flatten(F.collect_list(c(column))))
+        expressions.append(F.array_sort(members).alias(column))
+        prov[source] = (column, True)
+    present = reduce(lambda a, b: a & b, [c(k).isNotNull() for k in node.by])
+    grouped = parent.df.where(present).groupBy(*(c(k) for k in node.by)).agg(*expressions)
+    df = _ordered(grouped, [c(k).asc() for k in node.by])  # pandas' groupby(sort=True)
+    return Relation(df, tuple(node.columns), prov, parent.rows)
+
+
+@_lower.register
+def _dropna(node: n.DropNA, run: Any, lowering: Lowering) -> Relation:
+    if lowering.has_frame(node.parent):
+        raise _Fallback  # cheaper in pandas than a round trip through Spark
+    parent = run(node.parent)
+    # NaN never reaches Spark (Arrow reads pandas' NaN as null), so SQL's null is pandas' notna
+    present = reduce(lambda a, b: a & b, [c(x).isNotNull() for x in node.subset])
+    return Relation(parent.df.where(present), parent.columns, parent.prov, parent.rows, parent.nulls)
+
+
+@_lower.register
+def _fillna(node: n.FillNA, run: Any, lowering: Lowering) -> Relation:
+    if lowering.has_frame(node.parent):
+        raise _Fallback  # cheaper in pandas than a round trip through Spark
+    parent = run(node.parent)
+    expressions = []
+    for column in parent.columns:
+        if column not in node.values:
+            expressions.append(c(column))
+            continue
+        value, spark_type = node.values[column], parent.type_of(column)
+        number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+        if isinstance(spark_type, (T.FloatType, T.DoubleType)) and number and not np.isnan(float(value)):
+            expressions.append(F.coalesce(c(column), F.lit(float(value)).cast(spark_type)).alias(column))
+        elif isinstance(spark_type, T.StringType) and isinstance(value, str):
+            expressions.append(F.coalesce(c(column), F.lit(value)).alias(column))
+        else:
+            raise _Fallback
+    df = parent.df.select(*expressions, *parent.carried())
+    return Relation(df, parent.columns, parent.prov, parent.rows, parent.nulls)
+
+
+@_lower.register
+def _sort(node: n.Sort, run: Any, lowering: Lowering) -> Relation:
+    parent = run(node.parent)
+    for column in node.by:
+        if _family(parent.type_of(column)) not in _ORDERED:
+            raise _Fallback
+    order = [c(x).asc_nulls_last() if asc else c(x).desc_nulls_last() for x, asc in zip(node.by, node.ascending,
+                                                                                      strict=True)]
+    df = _ordered(parent.df, [*order, c(_ROW).asc()])  # stable: ties keep their order
+    return Relation(df, parent.columns, parent.prov, parent.rows, parent.nulls)
