@@ -3,8 +3,10 @@ carried inside the relation as one column per source (BIGINT where a row has one
 joins concatenate, unions fill empty lists, aggregates collect the distinct ids of their members. Row order
 is carried as an ordinal column, so the result is the pandas executor's row for row.
 
-Query strings and user functions of `filter`/`project` run as vectorised functions over the columns they
-declare (the same evaluation, and the same row-wise check, as the pandas executor); the operators DuckDB
+Query strings and user functions of `filter`/`project` are lowered to SQL expressions where they can be
+with pandas' semantics (`lower_expression`), so the data stays in DuckDB; the others run as vectorised
+functions over the columns they declare (the same evaluation, and the same row-wise check, as the pandas
+executor) on the relation's Arrow table. The operators DuckDB
 cannot run with pandas' exact semantics here (pivot, melt, explode, aggregates other than sum / mean /
 min / max / count / size, mixed-type unions) run through the pandas translation of that one operator on
 its materialised input. The result is the same `Result` the pandas executor gives."""
@@ -32,6 +34,7 @@ from lester_dagster.engine.execute import (
     _evaluate,
     _translate,
 )
+from lester_dagster.engine.lower_expression import lower_expression, python_functions
 from lester_dagster.provenance import ProvColumn, RowProvenance
 
 _ROW = "__lester_row"
@@ -50,7 +53,10 @@ def connection() -> duckdb.DuckDBPyConnection:
     cursor next to nothing, and each run's relations stay on its own cursor."""
     global _database
     if _database is None:
-        _database = duckdb.connect()
+        database = duckdb.connect()
+        for name, fn in python_functions().items():
+            database.create_function(name, fn, ["varchar"], "varchar", type=duckdb.func.PythonUDFType.ARROW)
+        _database = database
     return _database.cursor()
 
 
@@ -71,6 +77,9 @@ class Relation:
     # the null an object column held in pandas (None or NaN), which Arrow does not keep: a function
     # formatting a null (f"{x}") sees the same one as on the pandas executor
     nulls: Mapping[str, Any] = field(default_factory=dict)
+    # the columns pandas holds as "object" or "bool" (where known): texts in an object column follow
+    # Python's case mapping, not Arrow's, and a bool column has no nulls
+    dtypes: Mapping[str, str] = field(default_factory=dict)
 
     def type_of(self, column: str) -> str:
         return str(self.rel.types[self.rel.columns.index(column)])
@@ -149,7 +158,7 @@ class Lowering:
             prov[source] = (name, column.indptr is not None)
         table = table.append_column(_ROW, pa.array(np.arange(len(frame), dtype=np.int64)))
         return Relation(self.con.from_arrow(table), tuple(frame.columns), prov, max(1, len(frame)), table,
-                        nulls_of(frame))
+                        nulls_of(frame), dtypes_of(frame))
 
 
 def nulls_of(frame: pd.DataFrame) -> dict[str, Any]:
@@ -160,6 +169,10 @@ def nulls_of(frame: pd.DataFrame) -> dict[str, Any]:
         if values.dtype == object and values.isna().any():
             out[column] = values[values.isna()].iloc[0]
     return out
+
+
+def dtypes_of(frame: pd.DataFrame) -> dict[str, str]:
+    return {c: str(t) for c, t in frame.dtypes.items() if str(t) in ("object", "bool")}
 
 
 def to_frame(table: pa.Table, nulls: Mapping[str, Any] | None = None) -> pd.DataFrame:
@@ -270,8 +283,17 @@ def _inputs(parent: n.Node, columns: tuple[str, ...], run: Any, lowering: Loweri
     return relation, table, to_frame(table.select(list(dict.fromkeys(columns))), relation.nulls)
 
 
+def _types(r: Relation, columns: tuple[str, ...]) -> dict[str, str]:
+    return {c: r.type_of(c) for c in columns}
+
+
 @_lower.register
 def _filter(node: n.Filter, run: Any, lowering: Lowering) -> Relation:
+    relation = run(node.parent)
+    sql = lower_expression(node.predicate, _types(relation, node.predicate.columns), relation.dtypes)
+    if sql is not None and sql.kind == "bool":  # a null is False, as in the pandas executor's mask
+        return Relation(relation.rel.filter(sql.text), relation.columns, relation.prov, relation.bound,
+                        nulls=relation.nulls, dtypes=relation.dtypes)
     parent, table, frame = _inputs(node.parent, node.predicate.columns, run, lowering)
     values = _evaluate(node.predicate, frame, "filter")
     try:
@@ -279,11 +301,27 @@ def _filter(node: n.Filter, run: Any, lowering: Lowering) -> Relation:
     except (TypeError, ValueError):
         raise _Fallback from None  # the pandas translation says what is wrong
     kept = table.filter(pa.array(mask))
-    return Relation(lowering.con.from_arrow(kept), parent.columns, parent.prov, parent.bound, kept, parent.nulls)
+    return Relation(lowering.con.from_arrow(kept), parent.columns, parent.prov, parent.bound, kept, parent.nulls,
+                    parent.dtypes)
 
 
 @_lower.register
 def _project(node: n.Project, run: Any, lowering: Lowering) -> Relation:
+    relation = run(node.parent)
+    sql = lower_expression(node.compute, _types(relation, node.compute.columns), relation.dtypes)
+    if sql is not None:
+        target = quote(node.target)
+        expressions = [f"{sql.text} AS {target}" if c == node.target else quote(c) for c in relation.columns]
+        columns = relation.columns
+        if node.target not in columns:
+            expressions.append(f"{sql.text} AS {target}")
+            columns = (*columns, node.target)
+        rel = relation.rel.select(", ".join(_select(relation, expressions)))
+        dtypes = {c: t for c, t in relation.dtypes.items() if c != node.target}
+        if sql.dtype is not None:
+            dtypes[node.target] = sql.dtype
+        return Relation(rel, columns, relation.prov, relation.bound,
+                        nulls={c: v for c, v in relation.nulls.items() if c != node.target}, dtypes=dtypes)
     parent, table, frame = _inputs(node.parent, node.compute.columns, run, lowering)
     values = _evaluate(node.compute, frame, f"project {node.target!r}")
     try:
@@ -297,8 +335,10 @@ def _project(node: n.Project, run: Any, lowering: Lowering) -> Relation:
         at = len(parent.columns)  # after the data columns, before the hidden ones
         table = table.add_column(at, node.target, column)
         columns = (*parent.columns, node.target)
-    nulls = {c: v for c, v in parent.nulls.items() if c != node.target} | nulls_of(pd.DataFrame({node.target: values}))
-    return Relation(lowering.con.from_arrow(table), columns, parent.prov, parent.bound, table, nulls)
+    made = pd.DataFrame({node.target: values})
+    nulls = {c: v for c, v in parent.nulls.items() if c != node.target} | nulls_of(made)
+    dtypes = {c: t for c, t in parent.dtypes.items() if c != node.target} | dtypes_of(made)
+    return Relation(lowering.con.from_arrow(table), columns, parent.prov, parent.bound, table, nulls, dtypes)
 
 
 @_lower.register
@@ -308,7 +348,8 @@ def _select_node(node: n.Select, run: Any, lowering: Lowering) -> Relation:
     parent = run(node.parent)
     rel = parent.rel.select(", ".join(_select(parent, [quote(c) for c in node.keep])))
     return Relation(rel, tuple(node.keep), parent.prov, parent.bound,
-                    nulls={c: v for c, v in parent.nulls.items() if c in node.keep})
+                    nulls={c: v for c, v in parent.nulls.items() if c in node.keep},
+                    dtypes={c: t for c, t in parent.dtypes.items() if c in node.keep})
 
 
 @_lower.register
@@ -320,7 +361,8 @@ def _rename(node: n.Rename, run: Any, lowering: Lowering) -> Relation:
     rel = parent.rel.select(", ".join(_select(parent, [f"{quote(c)} AS {quote(m)}"
                                                        for c, m in zip(parent.columns, names, strict=True)])))
     return Relation(rel, tuple(names), parent.prov, parent.bound,
-                    nulls={node.mapping.get(c, c): v for c, v in parent.nulls.items()})
+                    nulls={node.mapping.get(c, c): v for c, v in parent.nulls.items()},
+                    dtypes={node.mapping.get(c, c): t for c, t in parent.dtypes.items()})
 
 
 def _family(duck_type: str) -> str:
@@ -378,7 +420,11 @@ def _join(node: n.Join, run: Any, lowering: Lowering) -> Relation:
     rel = joined.select(", ".join([*ordered, *prov_expressions, row]))
     nulls = {left_names[c]: v for c, v in left.nulls.items() if c in left_names}
     nulls.update({right_names[c]: v for c, v in right.nulls.items() if c in right_names})
-    return Relation(rel, tuple(node.columns), prov, bound, nulls=nulls)
+    dtypes = {left_names[c]: t for c, t in left.dtypes.items() if c in left_names}
+    # a left join's misses pad the right side with nulls: a bool column there is no longer one
+    dtypes.update({right_names[c]: t for c, t in right.dtypes.items()
+                   if c in right_names and (node.how == "inner" or t == "object")})
+    return Relation(rel, tuple(node.columns), prov, bound, nulls=nulls, dtypes=dtypes)
 
 
 @_lower.register
@@ -416,7 +462,9 @@ def _union(node: n.Union, run: Any, lowering: Lowering) -> Relation:
     rel = stacked.select(", ".join(_select(Relation(stacked, tuple(node.columns), prov, bound),
                                            [quote(c) for c in node.columns], row=row)))
     nulls = {c: v for p in reversed(parts) for c, v in p.nulls.items()}  # the first branch's, as pandas.concat
-    return Relation(rel, tuple(node.columns), prov, bound, nulls=nulls)
+    dtypes = {c: "object" for c in node.columns if any(p.dtypes.get(c) == "object" for p in parts)}
+    dtypes.update({c: "bool" for c in node.columns if all(p.dtypes.get(c) == "bool" for p in parts)})
+    return Relation(rel, tuple(node.columns), prov, bound, nulls=nulls, dtypes=dtypes)
 
 
 def _aggregate_expression(func: Any, column: str, duck_type: str) -> str:
@@ -459,7 +507,10 @@ def _aggregate(node: n.Aggregate, run: Any, lowering: Lowering) -> Relation:
     row = f"row_number() OVER (ORDER BY {', '.join(f'{k} ASC' for k in keys)}) - 1"
     rel = grouped.select(", ".join([*(quote(c) for c in node.columns), *(quote(c) for c, _ in prov.values()),
                                     f"{row} AS {quote(_ROW)}"]))
-    return Relation(rel, tuple(node.columns), prov, parent.bound)
+    dtypes = {k: parent.dtypes[k] for k in node.by if k in parent.dtypes}
+    dtypes.update({name: "object" for name, (column, func) in node.aggregations.items()
+                   if func in ("min", "max") and parent.dtypes.get(column) == "object"})
+    return Relation(rel, tuple(node.columns), prov, parent.bound, dtypes=dtypes)
 
 
 @_lower.register
@@ -471,7 +522,7 @@ def _dropna(node: n.DropNA, run: Any, lowering: Lowering) -> Relation:
         if _family(parent.type_of(column)) not in ("number", "VARCHAR", "bool", "DATE", "TIMESTAMP"):
             raise _Fallback  # an object column may hold values pandas counts as null and SQL does not
     rel = parent.rel.filter(" AND ".join(f"{quote(c)} IS NOT NULL" for c in node.subset))
-    return Relation(rel, parent.columns, parent.prov, parent.bound, nulls=parent.nulls)
+    return Relation(rel, parent.columns, parent.prov, parent.bound, nulls=parent.nulls, dtypes=parent.dtypes)
 
 
 @_lower.register
@@ -497,7 +548,7 @@ def _fillna(node: n.FillNA, run: Any, lowering: Lowering) -> Relation:
         else:
             raise _Fallback
     rel = parent.rel.select(", ".join(_select(parent, expressions)))
-    return Relation(rel, parent.columns, parent.prov, parent.bound, nulls=parent.nulls)
+    return Relation(rel, parent.columns, parent.prov, parent.bound, nulls=parent.nulls, dtypes=parent.dtypes)
 
 
 @_lower.register
@@ -510,5 +561,5 @@ def _sort(node: n.Sort, run: Any, lowering: Lowering) -> Relation:
                       for c, asc in zip(node.by, node.ascending, strict=True))
     row = f"row_number() OVER (ORDER BY {order}, {quote(_ROW)}) - 1"
     rel = parent.rel.select(", ".join(_select(parent, [quote(c) for c in parent.columns], row=row)))
-    return Relation(rel, parent.columns, parent.prov, parent.bound, nulls=parent.nulls)
+    return Relation(rel, parent.columns, parent.prov, parent.bound, nulls=parent.nulls, dtypes=parent.dtypes)
 

@@ -1,0 +1,398 @@
+"""Lowers a `filter`/`project` expression (a pandas query string, or a function of whole columns) to one
+DuckDB SQL expression with pandas' exact results, by running it once on symbolic columns that write SQL
+for what they are asked (`.str.lower()`, comparisons, `isin`, `&`, arithmetic, `.dt.year`, ...). Anything
+else the expression does (another method, `if`, NumPy, formatting) stops the tracing, and the operator
+runs its Python code as before."""
+
+from __future__ import annotations
+
+import builtins
+import datetime
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lester_dagster.engine import nodes as n
+
+_NARROW_INTEGERS = ("TINYINT", "SMALLINT", "INTEGER", "UTINYINT", "USMALLINT")
+# literal text and alternatives: Python's `re` and DuckDB's RE2 agree on these, whatever the text
+_PLAIN_PATTERN = re.compile(r"[A-Za-z0-9 _\-|,:;'\"/@#%&=<>!~`]*")
+
+
+class NotLowerable(Exception):
+    """The expression does something this lowering does not write as SQL with pandas' semantics."""
+
+
+@dataclass(frozen=True)
+class Sql:
+    """A lowered expression: its SQL text, its kind ("str", "int", "float", "bool", "time") and whether it
+    can be null (a pandas comparison is never null: a null compares False, or True for `!=`)."""
+
+    text: str
+    kind: str
+    nullable: bool = True
+    dtype: str | None = None  # "object" or "bool" where pandas holds the values so (else its default)
+
+
+def kind_of(duck_type: str) -> str | None:
+    """The kind of a DuckDB column type, or None where pandas and SQL values differ too much to lower."""
+    # arithmetic keeps pandas' dtype only on int64 and float64; narrower numbers are only compared
+    if duck_type == "BIGINT":
+        return "int"
+    if duck_type in _NARROW_INTEGERS:
+        return "narrow int"
+    if duck_type == "DOUBLE":
+        return "float"
+    if duck_type == "FLOAT":
+        return "narrow float"
+    if duck_type == "VARCHAR":
+        return "str"
+    if duck_type == "BOOLEAN":
+        return "bool"
+    if duck_type.startswith("TIMESTAMP") and "WITH TIME ZONE" not in duck_type:
+        return "time"
+    return None
+
+
+def lower_expression(compute: n.Query | n.Udf, types: Mapping[str, str],
+                     dtypes: Mapping[str, str] | None = None) -> Sql | None:
+    """The expression as SQL over the columns (`types`: column -> DuckDB type; `dtypes`: the columns pandas
+    holds as "object" or "bool"), or None when it cannot be lowered with pandas' semantics."""
+    dtypes = dtypes or {}
+    columns = {}
+    for column in compute.columns:
+        kind = kind_of(types[column])
+        if kind is None:
+            return None
+        dtype = dtypes.get(column)
+        columns[column] = Column(Sql(_quote(column), kind, dtype != "bool", dtype))
+    try:
+        if isinstance(compute, n.Query):
+            namespace: dict[str, Any] = {f"__lester_param_{k}": _param(v) for k, v in compute.params.items()}
+            namespace.update({name: columns[column] for name, column in compute.names.items()})
+            out = eval(compute.code, {"__builtins__": {}}, namespace)  # noqa: S307 - compiled from a checked AST
+        elif compute.vectorized is False:
+            return None  # called on single values: Python's semantics, not a column's
+        else:
+            out = compute.fn(*(columns[c] for c in compute.inputs))
+    except Exception:  # noqa: BLE001 - whatever stopped the tracing, the Python code runs instead
+        return None
+    return out.sql if isinstance(out, Column) else None
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _param(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def literal(value: Any) -> Sql:
+    value = _param(value)
+    if isinstance(value, bool):
+        return Sql("true" if value else "false", "bool", False)
+    if isinstance(value, int):
+        if abs(value) >= 2**63:
+            raise NotLowerable(value)
+        return Sql(f"CAST({value} AS BIGINT)", "int", False)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise NotLowerable(value)
+        return Sql(f"CAST('{value!r}' AS DOUBLE)", "float", False)
+    if isinstance(value, str):
+        return Sql("'" + value.replace("'", "''") + "'", "str", False)
+    if isinstance(value, datetime.datetime) and value.tzinfo is None and not pd.isna(value):
+        return Sql(f"CAST('{pd.Timestamp(value).isoformat()}' AS TIMESTAMP_NS)", "time", False)
+    raise NotLowerable(value)
+
+
+def _operand(value: Any) -> Sql:
+    return value.sql if isinstance(value, Column) else literal(value)
+
+
+def _numeric(kind: str) -> bool:
+    return kind in ("int", "float", "narrow int", "narrow float")
+
+
+def _comparable(a: Sql, b: Sql) -> bool:
+    return a.kind == b.kind and a.kind in ("str", "bool", "time") or _numeric(a.kind) and _numeric(b.kind)
+
+
+_COMPARISONS = {"eq": "=", "ne": "<>", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
+
+
+def _bool(text: str) -> Column:
+    """A boolean that is never null: pandas holds it as bool."""
+    return Column(Sql(text, "bool", False, "bool"))
+
+
+class Column:
+    """A symbolic pandas Series: each supported operation returns the SQL of its result."""
+
+    __slots__ = ("sql",)
+    __hash__ = None  # type: ignore[assignment]  # == builds an expression
+
+    def __init__(self, sql: Sql) -> None:
+        self.sql = sql
+
+    # ---- comparisons: a null on either side compares False (True for !=), as in pandas -------------------
+
+    def _compare(self, other: Any, op: str) -> Column:
+        a, b = self.sql, _operand(other)
+        if not _comparable(a, b) or (op not in ("eq", "ne") and a.kind == "bool"):
+            raise NotLowerable(op)
+        text = f"({a.text} {_COMPARISONS[op]} {b.text})"
+        if a.nullable or b.nullable:
+            text = f"coalesce({text}, {'true' if op == 'ne' else 'false'})"
+        return _bool(text)
+
+    def __eq__(self, other: object) -> Column:  # type: ignore[override]
+        return self._compare(other, "eq")
+
+    def __ne__(self, other: object) -> Column:  # type: ignore[override]
+        return self._compare(other, "ne")
+
+    def __lt__(self, other: Any) -> Column:
+        return self._compare(other, "lt")
+
+    def __le__(self, other: Any) -> Column:
+        return self._compare(other, "le")
+
+    def __gt__(self, other: Any) -> Column:
+        return self._compare(other, "gt")
+
+    def __ge__(self, other: Any) -> Column:
+        return self._compare(other, "ge")
+
+    def isin(self, values: Any) -> Column:
+        if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+            raise NotLowerable("isin")
+        items = [literal(v) for v in values]
+        a = self.sql
+        if not items:
+            return _bool("false")
+        if not all(_comparable(a, b) for b in items):
+            raise NotLowerable("isin across kinds")
+        text = f"({a.text} IN ({', '.join(b.text for b in items)}))"
+        return _bool(f"coalesce({text}, false)" if a.nullable else text)
+
+    def isna(self) -> Column:
+        return _bool(f"({self.sql.text} IS NULL)")
+
+    def notna(self) -> Column:
+        return _bool(f"({self.sql.text} IS NOT NULL)")
+
+    isnull, notnull = isna, notna
+
+    # ---- logic: only over values that are never null (pandas' object logic differs from SQL's on nulls) --
+
+    def _logic(self, other: Any, op: str) -> Column:
+        a, b = self.sql, _operand(other)
+        if a.kind != "bool" or b.kind != "bool" or a.nullable or b.nullable:
+            raise NotLowerable(op)
+        return _bool(f"({a.text} {op} {b.text})")
+
+    def __and__(self, other: Any) -> Column:
+        return self._logic(other, "AND")
+
+    def __rand__(self, other: Any) -> Column:
+        return self._logic(other, "AND")
+
+    def __or__(self, other: Any) -> Column:
+        return self._logic(other, "OR")
+
+    def __ror__(self, other: Any) -> Column:
+        return self._logic(other, "OR")
+
+    def __invert__(self) -> Column:
+        if self.sql.kind != "bool" or self.sql.nullable:
+            raise NotLowerable("~")
+        return _bool(f"(NOT {self.sql.text})")
+
+    # ---- arithmetic: + - * on numbers (int stays int), + on texts ------------------------------------------
+
+    def _arith(self, other: Any, op: str, reflected: bool = False) -> Column:
+        a, b = self.sql, _operand(other)
+        if reflected:
+            a, b = b, a
+        if op == "+" and a.kind == b.kind == "str" and "object" not in (a.dtype, b.dtype):
+            return Column(Sql(f"({a.text} || {b.text})", "str", a.nullable or b.nullable))
+        if a.kind not in ("int", "float") or b.kind not in ("int", "float"):
+            raise NotLowerable(op)
+        kind = "int" if a.kind == b.kind == "int" else "float"
+        cast = "BIGINT" if kind == "int" else "DOUBLE"
+        return Column(Sql(f"CAST({a.text} {op} {b.text} AS {cast})", kind, a.nullable or b.nullable))
+
+    def __add__(self, other: Any) -> Column:
+        return self._arith(other, "+")
+
+    def __radd__(self, other: Any) -> Column:
+        return self._arith(other, "+", reflected=True)
+
+    def __sub__(self, other: Any) -> Column:
+        return self._arith(other, "-")
+
+    def __rsub__(self, other: Any) -> Column:
+        return self._arith(other, "-", reflected=True)
+
+    def __mul__(self, other: Any) -> Column:
+        return self._arith(other, "*")
+
+    def __rmul__(self, other: Any) -> Column:
+        return self._arith(other, "*", reflected=True)
+
+    def __neg__(self) -> Column:
+        if not _numeric(self.sql.kind):
+            raise NotLowerable("-")
+        return Column(Sql(f"(- {self.sql.text})", self.sql.kind, self.sql.nullable))
+
+    def abs(self) -> Column:
+        if not _numeric(self.sql.kind):
+            raise NotLowerable("abs")
+        return Column(Sql(f"abs({self.sql.text})", self.sql.kind, self.sql.nullable))
+
+    __abs__ = abs
+
+    def astype(self, dtype: Any) -> Column:
+        name = str(np.dtype(dtype)) if not isinstance(dtype, str) else dtype
+        a = self.sql
+        if a.nullable:
+            raise NotLowerable("astype")  # pandas raises on nulls (int) or keeps NaN in ways of its own
+        if name in ("int64", "int") and a.kind in ("bool", "int"):
+            return Column(Sql(f"CAST({a.text} AS BIGINT)", "int", False))
+        if name in ("float64", "float") and a.kind in ("bool", "int", "float"):
+            return Column(Sql(f"CAST({a.text} AS DOUBLE)", "float", False))
+        raise NotLowerable("astype")
+
+    # ---- accessors ----------------------------------------------------------------------------------------
+
+    @property
+    def str(self) -> _Str:
+        if self.sql.kind != "str":
+            raise NotLowerable(".str")
+        return _Str(self.sql)
+
+    @property
+    def dt(self) -> _Dt:
+        if self.sql.kind != "time":
+            raise NotLowerable(".dt")
+        return _Dt(self.sql)
+
+    # a traced value is no Python value: `if`, NumPy and formatting stop the tracing
+    def __bool__(self) -> bool:
+        raise NotLowerable("bool")
+
+    def __array__(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotLowerable("array")
+
+    def __iter__(self) -> Any:
+        raise NotLowerable("iter")
+
+    def __len__(self) -> int:
+        raise NotLowerable("len")
+
+    def __format__(self, spec: builtins.str) -> builtins.str:
+        raise NotLowerable("format")
+
+    def __getattr__(self, name: builtins.str) -> Any:
+        raise NotLowerable(name)
+
+
+def _ascii(text: str, sql: str, python: str) -> str:
+    """`sql` where the text is ASCII (its bytes are its characters), else `python`: outside ASCII, pandas
+    maps case with Arrow's functions in a text column and with Python's (`'İ'.lower()` is two letters) in
+    an object column, and DuckDB need agree with neither."""
+    return f"(CASE WHEN strlen({text}) = length({text}) THEN {sql} ELSE {python} END)"
+
+
+class _Str:
+    """`Series.str` on a symbolic column of texts."""
+
+    def __init__(self, sql: Sql) -> None:
+        self.sql = sql
+
+    def _case(self, sql: str, python: str, arrow: str) -> Column:
+        t, objects = self.sql.text, self.sql.dtype == "object"
+        text = _ascii(t, f"{sql}({t})", f"{python if objects else arrow}({t})")
+        return Column(Sql(text, "str", self.sql.nullable, self.sql.dtype))
+
+    def lower(self) -> Column:
+        return self._case("lower", PY_LOWER, ARROW_LOWER)
+
+    def upper(self) -> Column:
+        return self._case("upper", PY_UPPER, ARROW_UPPER)
+
+    def len(self) -> Column:
+        return Column(Sql(f"CAST(length({self.sql.text}) AS BIGINT)", "int", self.sql.nullable))
+
+    def _match(self, pattern: Any, how: str) -> Column:
+        if not isinstance(pattern, str):
+            raise NotLowerable(how)
+        text = f"{how}({self.sql.text}, {literal(pattern).text})"
+        if self.sql.dtype == "object" and self.sql.nullable:
+            return Column(Sql(text, "bool", True))  # NaN where the text is null
+        return _bool(f"coalesce({text}, false)" if self.sql.nullable else text)  # a text column says False
+
+    def startswith(self, pattern: Any) -> Column:
+        return self._match(pattern, "starts_with")
+
+    def endswith(self, pattern: Any) -> Column:
+        return self._match(pattern, "ends_with")
+
+    def contains(self, pat: Any, case: bool = True, flags: int = 0, na: Any = None, regex: bool = True) -> Column:
+        if not isinstance(pat, str) or flags or na is not None or not case:
+            raise NotLowerable("contains")
+        if not regex:
+            return self._match(pat, "contains")
+        if not _PLAIN_PATTERN.fullmatch(pat) or "|" in (pat[:1], pat[-1:]) or "||" in pat:
+            raise NotLowerable("contains: a pattern beyond literal alternatives")
+        return self._match(pat, "regexp_matches")
+
+
+class _Dt:
+    """`Series.dt` on a symbolic column of timestamps: the date parts, as pandas' int32."""
+
+    def __init__(self, sql: Sql) -> None:
+        self.sql = sql
+
+    def _part(self, part: str) -> Column:
+        return Column(Sql(f"CAST({part}({self.sql.text}) AS INTEGER)", "narrow int", self.sql.nullable))
+
+    @property
+    def year(self) -> Column:
+        return self._part("year")
+
+    @property
+    def month(self) -> Column:
+        return self._part("month")
+
+    @property
+    def day(self) -> Column:
+        return self._part("day")
+
+
+# pandas' case mappings as DuckDB functions over Arrow arrays, called only on texts outside ASCII:
+# Python's (an object column) and Arrow's (a text column)
+PY_LOWER, PY_UPPER = "__lester_py_lower", "__lester_py_upper"
+ARROW_LOWER, ARROW_UPPER = "__lester_arrow_lower", "__lester_arrow_upper"
+
+
+def python_functions() -> dict[str, Callable[[Any], Any]]:
+    """The vectorised (Arrow) Python functions lowered expressions call, by name."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def mapped(method: Callable[[str], str]) -> Callable[[Any], Any]:
+        def call(texts: Any) -> Any:
+            return pa.array([None if t is None else method(t) for t in texts.to_pylist()], pa.string())
+
+        return call
+
+    return {PY_LOWER: mapped(str.lower), PY_UPPER: mapped(str.upper),
+            ARROW_LOWER: lambda texts: pc.utf8_lower(texts), ARROW_UPPER: lambda texts: pc.utf8_upper(texts)}
