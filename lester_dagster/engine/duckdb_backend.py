@@ -22,6 +22,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+from duckdb.func import PythonUDFType
 
 from lester_dagster.engine import nodes as n
 from lester_dagster.engine.execute import (
@@ -55,7 +56,7 @@ def connection() -> duckdb.DuckDBPyConnection:
     if _database is None:
         database = duckdb.connect()
         for name, fn in python_functions().items():
-            database.create_function(name, fn, ["varchar"], "varchar", type=duckdb.func.PythonUDFType.ARROW)
+            database.create_function(name, fn, ["varchar"], "varchar", type=PythonUDFType.ARROW)
         _database = database
     return _database.cursor()
 
@@ -140,7 +141,8 @@ class Lowering:
     def computed(self, r: Relation) -> Computed:
         """The relation as the pandas executor holds it: a frame and its provenance."""
         table = self.arrow(r)
-        return to_frame(table.select(list(r.columns)), r.nulls), to_provenance(table, r.prov, table.num_rows)
+        return (to_frame(table.select(list(r.columns)), r.nulls, r.dtypes),
+                to_provenance(table, r.prov, table.num_rows))
 
     def relation(self, frame: pd.DataFrame, provenance: RowProvenance) -> Relation:
         """A pandas frame and its provenance as a relation."""
@@ -175,11 +177,17 @@ def dtypes_of(frame: pd.DataFrame) -> dict[str, str]:
     return {c: str(t) for c, t in frame.dtypes.items() if str(t) in ("object", "bool")}
 
 
-def to_frame(table: pa.Table, nulls: Mapping[str, Any] | None = None) -> pd.DataFrame:
+def to_frame(table: pa.Table, nulls: Mapping[str, Any] | None = None,
+             dtypes: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Arrow to pandas as the pandas executor holds values: lists as Python lists, and in a column of lists
-    or of nothing but nulls, the null pandas held there (`nulls`; NaN in an all-null column by default)."""
-    nulls = nulls or {}
+    or of nothing but nulls, the null pandas held there (`nulls`; NaN in an all-null column by default);
+    texts that pandas held in an object column (`dtypes`) in one again, with its null."""
+    nulls, dtypes = nulls or {}, dtypes or {}
     frame = table.to_pandas()
+    for name, dtype in dtypes.items():
+        if dtype == "object" and name in frame.columns and pa.types.is_string(table.schema.field(name).type):
+            values = frame[name].astype(object)
+            frame[name] = values.where(values.notna(), nulls.get(name, np.nan))
     for i, arrow_field in enumerate(table.schema):
         name = arrow_field.name
         if pa.types.is_list(arrow_field.type) or pa.types.is_large_list(arrow_field.type):
@@ -280,7 +288,7 @@ def _inputs(parent: n.Node, columns: tuple[str, ...], run: Any, lowering: Loweri
     table = lowering.arrow(relation)
     if lowering.has_frame(parent):
         return relation, table, lowering.computed_of(parent)[0]
-    return relation, table, to_frame(table.select(list(dict.fromkeys(columns))), relation.nulls)
+    return relation, table, to_frame(table.select(list(dict.fromkeys(columns))), relation.nulls, relation.dtypes)
 
 
 def _types(r: Relation, columns: tuple[str, ...]) -> dict[str, str]:
@@ -320,8 +328,11 @@ def _project(node: n.Project, run: Any, lowering: Lowering) -> Relation:
         dtypes = {c: t for c, t in relation.dtypes.items() if c != node.target}
         if sql.dtype is not None:
             dtypes[node.target] = sql.dtype
-        return Relation(rel, columns, relation.prov, relation.bound,
-                        nulls={c: v for c, v in relation.nulls.items() if c != node.target}, dtypes=dtypes)
+        nulls = {c: v for c, v in relation.nulls.items() if c != node.target}
+        held = {relation.nulls[c] for c in node.compute.columns if c in relation.nulls}
+        if sql.dtype == "object" and len(held) == 1:  # a text function keeps its object column's null
+            nulls[node.target] = held.pop()
+        return Relation(rel, columns, relation.prov, relation.bound, nulls=nulls, dtypes=dtypes)
     parent, table, frame = _inputs(node.parent, node.compute.columns, run, lowering)
     values = _evaluate(node.compute, frame, f"project {node.target!r}")
     try:
