@@ -274,3 +274,27 @@ def test_time_limit_is_respected(monkeypatch: pytest.MonkeyPatch) -> None:
         assert "time limit of 0.3 s reached" in str(error)
     else:
         assert result.timed_out and result.explored < 254
+
+
+def test_a_budget_in_states_bounds_the_search_whatever_the_clock() -> None:
+    # The benchmark bounds each case by partial pipelines explored, not seconds, so that which cases are
+    # solved does not depend on the machine's load: two runs give the same pipelines, and the search
+    # stops within the operator it was trying when the budget ran out.
+    tables, pipeline = MULTI["dropna_join_substring_select"]
+    frames = [t for t, _ in tables]
+    inputs = {f"table_{k}": f for k, f in enumerate(frames, 1)}
+    full = synthesize(inputs, pipeline(*frames), SearchConfig(time_limit=600))
+    budget = full.explored // 3
+    runs = []
+    for _ in range(2):
+        try:
+            runs.append(synthesize(inputs, pipeline(*frames), SearchConfig(time_limit=600, max_states=budget)))
+        except NoPipelineFound as error:
+            assert f"budget of {budget} partial pipelines spent" in str(error)
+            runs.append(None)
+    first, second = runs
+    assert (first is None) == (second is None)
+    if first is not None and second is not None:
+        assert first.budget_spent and not first.timed_out
+        assert budget <= first.explored < full.explored
+        assert [p.spec.to_dict() for p in first.pipelines] == [p.spec.to_dict() for p in second.pipelines]

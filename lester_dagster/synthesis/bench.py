@@ -25,6 +25,11 @@ METHODS: dict[str, Callable[[SearchConfig], SearchConfig]] = {
 }
 
 
+# partial pipelines each case may explore: the budget that bounds the search, so that which cases are
+# solved does not depend on the machine's load; the time limit is a guard, and latency is reported apart
+STATES = 100
+
+
 @dataclass(frozen=True)
 class CaseResult:
     case: str
@@ -34,6 +39,8 @@ class CaseResult:
     length: int | None
     pipelines: int = 0
     error: str = ""
+    explored: int = 0  # partial pipelines the search explored
+    timed_out: bool = False  # the time limit, not the budget in states, ended the search: load can change it
 
 
 def case_folders(suite: str | Path) -> list[Path]:
@@ -58,11 +65,13 @@ def run_case(folder: Path, config: SearchConfig, ranker: Ranker | None = None) -
     try:
         result = synthesize(case.training, case.target, config, ranker)
     except Exception as error:  # noqa: BLE001 - NoPipelineFound, or a bug: either way a miss, not a crash
-        return CaseResult(case.name, False, 0, time.perf_counter() - started, case.length, error=_reason(error))
+        reason = _reason(error)
+        return CaseResult(case.name, False, 0, time.perf_counter() - started, case.length, error=reason,
+                          timed_out="time limit" in reason)
     seconds = time.perf_counter() - started
     verdict = judge(result.specs(), case)
     return CaseResult(case.name, verdict.solved, verdict.rank, seconds, case.length, len(result.pipelines),
-                      "; ".join(verdict.errors)[:300])
+                      "; ".join(verdict.errors)[:300], result.explored, result.timed_out)
 
 
 def _reason(error: BaseException) -> str:
@@ -145,6 +154,7 @@ def run_suite(
     progress: Callable[[str, CaseResult], None] | None = None,
     workers: int = 1,
     ranker: str = "learned",
+    max_states: int | None = STATES,
 ) -> dict[str, Any]:
     """The report: the method's metrics and per-case results, and the baselines' when asked. With
     `workers` > 1 the cases run in that many processes (one per core at most: latency is measured
@@ -152,7 +162,7 @@ def run_suite(
     folders = case_folders(suite)
     if only:
         folders = [f for f in folders if f.name in set(only)]
-    base = SearchConfig(top_k=top_k, time_limit=time_limit)
+    base = SearchConfig(top_k=top_k, time_limit=time_limit, max_states=max_states)
     methods = list(METHODS) if baselines else ["auto-pipeline"]
     outcome: dict[str, list[CaseResult]] = {m: [] for m in methods}
     jobs = [(folder, method, base, ranker) for folder in folders for method in methods]
@@ -177,6 +187,9 @@ def run_suite(
         "time_limit": time_limit,
         "workers": workers,
         "ranker": ranker,
+        "max_states": max_states,
+        # cases the time limit cut short: their result may differ on a machine under another load
+        "timed_out": sum(r.timed_out for r in main),
         **metrics(main),
         "by_length": by_length(main),
         "cases": [asdict(r) for r in main],
@@ -203,6 +216,9 @@ def format_report(report: dict[str, Any], names: bool = True) -> str:
         lines.append(row(name, m))
     lines += ["", "by pipeline length (auto-pipeline):", header]
     lines += [row(f"length {b}", m) for b, m in report["by_length"].items()]
+    if report.get("max_states") is not None:
+        lines += ["", f"budget: {report['max_states']} partial pipelines per case; "
+                      f"{report.get('timed_out', 0)} case(s) cut short by the {report['time_limit']:g} s guard instead"]
     unsolved = [c["case"] for c in report["cases"] if not c["solved"]]
     if unsolved and names:
         lines += ["", f"unsolved ({len(unsolved)}): {', '.join(unsolved)}"]

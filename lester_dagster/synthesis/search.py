@@ -70,7 +70,10 @@ class SearchConfig:
     beam_width: int = 9
     max_depth: int = 6
     extra_depth: int = 1  # rounds to go on after the first verified pipeline, to find alternatives
-    time_limit: float = 30.0
+    time_limit: float = 30.0  # a guard: the budget below is what bounds a search on a loaded machine too
+    # partial pipelines explored at most: a budget in work, not seconds, so that which pipelines are found
+    # does not depend on the machine's load (None: the time limit alone)
+    max_states: int | None = None
     min_constraint_share: float = 0.75  # of the target's keys/FDs/non-keys a verified candidate satisfies
     use_constraints: bool = True
     greedy: bool = False  # keep only the single most probable step each round (Auto-Suggest baseline)
@@ -226,6 +229,7 @@ class SynthesisResult:
     depth: int
     constraints: Constraints
     timed_out: bool = False
+    budget_spent: bool = False  # the search explored SearchConfig.max_states partial pipelines
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -251,7 +255,7 @@ class _Search:
             self.inputs[largest] = _sample(inputs[largest], min(config.target_sample_rows, config.max_rows))
         constraints = discover(target) if config.use_constraints else Constraints(tuple(map(str, target.columns)), len(target))
         self.ctx = Context(target, constraints, inputs=self.inputs)
-        self.explored, self.depth, self.timed_out = 0, 0, False
+        self.explored, self.depth, self.timed_out, self.budget_spent = 0, 0, False, False
         self.mapped_ever: dict[str, float] = {}  # target column -> best mapping score any explored table gave
         self.seen: dict[int, int] = {}
         self.expanded: set[int] = set()  # states every operator has been tried on
@@ -260,9 +264,12 @@ class _Search:
         self.made: dict[int, Tab | None] = {}  # id(proposal) -> the table it makes
 
     def out_of_time(self) -> bool:
-        if time.perf_counter() - self.started > self.config.time_limit:
+        """The search has spent its budget: the states it may explore, or its time."""
+        if self.config.max_states is not None and self.explored >= self.config.max_states:
+            self.budget_spent = True
+        elif time.perf_counter() - self.started > self.config.time_limit:
             self.timed_out = True
-        return self.timed_out
+        return self.timed_out or self.budget_spent
 
     # -- AddOneStep
 
@@ -611,10 +618,13 @@ class _Search:
         if not pipelines:
             raise self.failure(near)
         seconds = time.perf_counter() - self.started
-        return SynthesisResult(pipelines, seconds, self.explored, self.depth, self.ctx.constraints, self.timed_out)
+        return SynthesisResult(pipelines, seconds, self.explored, self.depth, self.ctx.constraints, self.timed_out,
+                               self.budget_spent)
 
     def failure(self, near: list[State]) -> TargetNotProduced:
-        limit = f"time limit of {self.config.time_limit:g} s reached" if self.timed_out else f"depth {self.depth} reached"
+        limit = (f"time limit of {self.config.time_limit:g} s reached" if self.timed_out else
+                 f"budget of {self.config.max_states} partial pipelines spent" if self.budget_spent else
+                 f"depth {self.depth} reached")
         tried = [f"{count} {op} step(s)" for op, count in sorted(self.tried.items())] or ["no operator applied"]
         tried.append(f"target constraints: {', '.join(self.ctx.constraints.describe()[:6]) or 'none'}")
         best = sorted((s for s in near if s.mapping is not None), key=lambda s: (-s.mapping.covered, -s.log_probability))[:3]  # type: ignore[union-attr]
@@ -849,7 +859,7 @@ def _check_mappable(search: _Search) -> None:
 
 
 def summarise(result: SynthesisResult) -> str:
-    limit = ", time limit reached" if result.timed_out else ""
+    limit = ", time limit reached" if result.timed_out else ", budget spent" if result.budget_spent else ""
     head = (f"{len(result.pipelines)} pipeline(s) in {result.seconds:.2f} s ({result.explored} partial "
             f"pipelines explored, depth {result.depth}{limit})")
     lines = [head]
