@@ -98,6 +98,22 @@ def test_a_chain_of_joins_of_one_measure_tables(tmp_path: Path) -> None:
     assert rank >= 1, tried
 
 
+def test_four_identically_shaped_tables_are_joined_not_stacked(tmp_path: Path) -> None:
+    # the shape: per-measure files of one shape (key, month, value) joined four ways, which the
+    # search used to answer with a union and a group-by
+    keys = TRIPS[["trip_id", "month"]]
+    measures = {"km": TRIPS["km"], "seats": TRIPS["seats"], "load": (TRIPS["seats"] * 0.7).round(),
+                "fare": (TRIPS["km"] * 0.12).round(2)}
+    tables = [(keys.assign(value=values).rename(columns={"value": name}), True) for name, values in measures.items()]
+
+    def pipeline(a: pd.DataFrame, b: pd.DataFrame, c: pd.DataFrame, d: pd.DataFrame) -> pd.DataFrame:
+        on = ["trip_id", "month"]
+        return a.merge(b, on=on).merge(c, on=on).merge(d, on=on)
+
+    rank, tried = rank_of(make_case(tmp_path / "case", tables, pipeline))
+    assert rank >= 1, tried
+
+
 def test_counts_of_several_columns_each_under_its_name(tmp_path: Path) -> None:
     frame = TRIPS.copy()
     frame.loc[RNG.random(len(frame)) < 0.2, "km"] = np.nan
