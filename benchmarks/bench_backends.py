@@ -1,14 +1,18 @@
-"""The example's relational preparation (complaint and bank-account mails since 2022 of UK/DE/FR customers,
-joined, titles and texts lowercased) on every backend, side by side: the engine on DuckDB with provenance,
-DuckDB doing the same work in SQL without provenance, Polars (when installed), plain pandas, and the engine
-on pandas (today's default). Times are the best of `--repeat` interleaved rounds (one run of each variant
-per round, so a loaded machine slows them alike); memory is each variant's peak RSS above its inputs, in a
-fresh process per measurement (Linux VmHWM after /proc/self/clear_refs).
+"""Two plans on every backend, side by side: the example's relational preparation (complaint and
+bank-account mails since 2022 of UK/DE/FR customers, joined, titles and texts lowercased), and a
+provenance-heavy plan (mails since 2022 joined with their customers and the customers' regions, the
+premium customers' and the German customers' mails stacked (union all: a German premium mail counts twice),
+counted per region and bank: each group's provenance holds tens of thousands of ids per source). The
+variants: the engine on DuckDB with provenance, DuckDB doing the same work in SQL without provenance, Polars
+(when installed), plain pandas, and the engine on pandas. Times are the best of `--repeat` interleaved
+rounds (one run of each variant per round, so a loaded machine slows them alike); memory is each variant's
+peak RSS above its inputs, in a fresh process per measurement (Linux VmHWM after /proc/self/clear_refs).
 
     .venv/bin/python benchmarks/bench_backends.py [--sizes 10000 100000 1000000] [--repeat 3] [--json out.json]
+        [--plans preparation provenance-heavy]
 
 Every variant returns a pandas DataFrame (the engine's Result holds one), so each pays its conversion.
-Spark is not measured in this round.
+Spark is measured by benchmarks/bench_spark.py.
 """
 
 from __future__ import annotations
@@ -85,13 +89,83 @@ def polars_lazy(customers: pd.DataFrame, mails: pd.DataFrame) -> pd.DataFrame:
     return joined.collect().to_pandas()
 
 
-VARIANTS: dict[str, Callable[[pd.DataFrame, pd.DataFrame], Any]] = {
-    "engine on DuckDB (provenance)": engine("duckdb"),
-    "DuckDB SQL (no provenance)": duckdb_sql,
-    **({"Polars lazy (no provenance)": polars_lazy} if pl is not None else {}),
-    "plain pandas": plain_pandas,
-    "engine on pandas (provenance)": engine("pandas"),
+# ---- the provenance-heavy plan: a 3-way join, a union of two parts of it, and a groupby -----------------
+
+REGIONS = pd.DataFrame({
+    "country": ["UK", "DE", "FR", "ES", "IT", "US", "NL", "PL", "AT", "CH", "BE", "DK", "SE", "IE", "PT"],
+    "region": ["west", "central", "west", "south", "south", "americas", "west", "east", "central", "central",
+               "west", "north", "north", "west", "south"],
+})
+
+
+def heavy_engine(backend: str) -> Callable[[pd.DataFrame, pd.DataFrame], Any]:
+    def run(customers: pd.DataFrame, mails: pd.DataFrame) -> Any:
+        joined = (le.from_pandas(mails, "mails", key="mail_id").filter("raw_date >= @start", start=dp.FIRST_DAY)
+                  .join(le.from_pandas(customers, "customers", key="customer_id"),
+                        left_on="email", right_on="customer_email")
+                  .join(le.from_pandas(REGIONS, "regions", key="country"), on="country"))
+        stacked = joined.filter("level == 'premium'").union(joined.filter("country == 'DE'"))
+        plan = stacked.groupby(["region", "bank"]).agg(mails=("mail_id", "count"), latest=("raw_date", "max"))
+        return plan.execute(backend=backend)
+
+    return run
+
+
+def heavy_pandas(customers: pd.DataFrame, mails: pd.DataFrame) -> pd.DataFrame:
+    joined = (mails[mails["raw_date"] >= dp.FIRST_DAY].merge(customers, left_on="email", right_on="customer_email")
+              .merge(REGIONS, on="country"))
+    stacked = pd.concat([joined[joined["level"] == "premium"], joined[joined["country"] == "DE"]], ignore_index=True)
+    return stacked.groupby(["region", "bank"]).agg(mails=("mail_id", "count"), latest=("raw_date", "max")).reset_index()
+
+
+def heavy_duckdb_sql(customers: pd.DataFrame, mails: pd.DataFrame) -> pd.DataFrame:
+    from lester_dagster.engine.duckdb_backend import connection
+
+    con = connection()
+    con.register("customers", customers)
+    con.register("mails", mails)
+    con.register("regions", REGIONS)
+    return con.sql(f"""
+        WITH joined AS (
+            SELECT m.mail_id, m.raw_date, c.bank, c.level, c.country, r.region
+            FROM mails m JOIN customers c ON m.email = c.customer_email JOIN regions r ON c.country = r.country
+            WHERE m.raw_date >= '{dp.FIRST_DAY}'),
+        stacked AS (SELECT * FROM joined WHERE level = 'premium' UNION ALL SELECT * FROM joined WHERE country = 'DE')
+        SELECT region, bank, count(mail_id) AS mails, max(raw_date) AS latest
+        FROM stacked GROUP BY region, bank ORDER BY region, bank
+    """).df()
+
+
+def heavy_polars(customers: pd.DataFrame, mails: pd.DataFrame) -> pd.DataFrame:
+    assert pl is not None
+    joined = (pl.from_pandas(mails).lazy().filter(pl.col("raw_date") >= dp.FIRST_DAY)
+              .join(pl.from_pandas(customers).lazy(), left_on="email", right_on="customer_email")
+              .join(pl.from_pandas(REGIONS).lazy(), on="country"))
+    stacked = pl.concat([joined.filter(pl.col("level") == "premium"), joined.filter(pl.col("country") == "DE")])
+    return (stacked.group_by(["region", "bank"]).agg(pl.col("mail_id").count().alias("mails"),
+                                                      pl.col("raw_date").max().alias("latest"))
+            .sort(["region", "bank"]).collect().to_pandas())
+
+
+PLANS: dict[str, dict[str, Callable[[pd.DataFrame, pd.DataFrame], Any]]] = {
+    "preparation": {
+        "engine on DuckDB (provenance)": engine("duckdb"),
+        "DuckDB SQL (no provenance)": duckdb_sql,
+        **({"Polars lazy (no provenance)": polars_lazy} if pl is not None else {}),
+        "plain pandas": plain_pandas,
+        "engine on pandas (provenance)": engine("pandas"),
+    },
+    "provenance-heavy": {
+        "engine on DuckDB (provenance)": heavy_engine("duckdb"),
+        "DuckDB SQL (no provenance)": heavy_duckdb_sql,
+        **({"Polars lazy (no provenance)": heavy_polars} if pl is not None else {}),
+        "plain pandas": heavy_pandas,
+        "engine on pandas (provenance)": heavy_engine("pandas"),
+    },
 }
+# by "plan/variant", for the memory probe's fresh process
+VARIANTS: dict[str, Callable[[pd.DataFrame, pd.DataFrame], Any]] = {
+    f"{plan}/{name}": fn for plan, variants in PLANS.items() for name, fn in variants.items()}
 
 
 def rows_of(out: Any) -> int:
@@ -104,25 +178,25 @@ def peak_mib(variant: str, size: int) -> float:
     return peak_rss_mib(variant, size, "benchmarks.bench_backends", preload="duckdb, pyarrow")
 
 
-def measure(size: int, repeat: int) -> dict[str, Any]:
-    customers, mails = generate(size, seed=0)
-    seconds = {name: float("inf") for name in VARIANTS}
+def measure(plan: str, size: int, repeat: int, customers: pd.DataFrame, mails: pd.DataFrame) -> dict[str, Any]:
+    variants = PLANS[plan]
+    seconds = {name: float("inf") for name in variants}
     rows: dict[str, int] = {}
     for _ in range(repeat):
-        for name, fn in VARIANTS.items():
+        for name, fn in variants.items():
             start = time.perf_counter()
             out = fn(customers, mails)
             seconds[name] = min(seconds[name], time.perf_counter() - start)
             rows[name] = rows_of(out)
             del out
     assert len(set(rows.values())) == 1, f"the variants disagree on the number of rows: {rows}"
-    peaks = {name: peak_mib(name, size) for name in VARIANTS}
-    return {"mails": size, "rows": next(iter(rows.values())), "seconds": seconds, "peak MiB": peaks}
+    peaks = {name: peak_mib(f"{plan}/{name}", size) for name in variants}
+    return {"plan": plan, "mails": size, "rows": next(iter(rows.values())), "seconds": seconds, "peak MiB": peaks}
 
 
 def print_figures(figure: dict[str, Any]) -> None:
     base = figure["seconds"]["engine on DuckDB (provenance)"]
-    print(f"\n{figure['mails']:,} mails -> {figure['rows']:,} rows")
+    print(f"\n{figure['plan']}: {figure['mails']:,} mails -> {figure['rows']:,} rows")
     print("| variant | seconds | / engine on DuckDB | peak MiB above inputs |\n|---|---:|---:|---:|")
     for name, seconds in figure["seconds"].items():
         print(f"| {name} | {seconds:.3f} | {seconds / base:.2f}x | {figure['peak MiB'][name]:.0f} |", flush=True)
@@ -133,12 +207,17 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--plans", nargs="+", choices=sorted(PLANS), default=list(PLANS))
     args = parser.parse_args()
     figures = []
     for size in args.sizes:
-        figure = measure(size, args.repeat)
-        print_figures(figure)
-        figures.append(figure)
+        start = time.perf_counter()
+        customers, mails = generate(size, seed=0)
+        for plan in args.plans:
+            figure = measure(plan, size, args.repeat, customers, mails)
+            print_figures(figure)
+            figures.append(figure)
+        print(f"({size:,} mails took {time.perf_counter() - start:.0f} s in all)", flush=True)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
 
