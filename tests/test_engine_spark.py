@@ -74,7 +74,7 @@ def test_random_plans_on_spark_equal_pandas(family: str, frames: dict[str, pd.Da
         return
 
 
-@examples(int(os.environ.get("LESTER_SPARK_EXAMPLES", "4")) * 4)
+@examples(int(os.environ.get("LESTER_SPARK_EXAMPLES", "3")) * 4)
 @given(data=tables(), pipeline=spju_pipelines())
 def test_random_pipelines_on_spark_equal_pandas(data: tuple[pd.DataFrame, pd.DataFrame],
                                                 pipeline: Callable[[le.Table, le.Table], le.Table]) -> None:

@@ -10,10 +10,12 @@ declare, with the pandas executor's own evaluation and row-wise check on each Ar
 column when the input has at most one batch of rows). A projection's Spark type is the type its values
 have on the first rows. Run natively: select, rename, filter, project, inner/left equi-joins on keys of one
 type family, unions of one type family per column, aggregates with sum / mean / min / max (numbers), count,
-size and nunique, dropna, fillna (floats and text), sort. Through the pandas translation of that one operator
-on its materialised input, as on DuckDB:
+size and nunique, dropna, fillna (floats and text), sort, explode of lists of text (provenance and ordinal
+unnested with the elements). Through the pandas translation of that one operator on its materialised input,
+as on DuckDB:
 
-* explode, pivot and melt (pandas' object columns and NaN placement, and pivot's fixed value columns);
+* pivot and melt (pivot's fixed value columns over groups, melt's object column of mixed values), explode
+  of lists of anything but text (pandas keeps the numbers as Python objects beside NaN);
 * aggregates with median, first, last, std, var, prod, any, all or a Python function; min/max of text;
   group keys, join keys and sort keys that are not numbers, text or booleans;
 * unions mixing type families (pandas' object column), fillna of integer, boolean or all-null columns
@@ -31,6 +33,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import reduce, singledispatch
@@ -144,6 +147,8 @@ class Relation:
     rows: int | None  # at most this many rows (None: not known)
     # the null an object column held in pandas (None or NaN), which Arrow does not keep
     nulls: Mapping[str, Any] = field(default_factory=dict)
+    # text columns that pandas holds as objects (an exploded list, a function's values), not as str
+    objects: frozenset[str] = frozenset()
 
     def type_of(self, column: str) -> T.DataType:
         return self.df.schema[column].dataType
@@ -208,8 +213,11 @@ class Lowering:
     def computed(self, r: Relation) -> Computed:
         """The relation as the pandas executor holds it: a frame and its provenance, in the ordinal's order."""
         names = [*r.columns, *(name for name, _ in r.prov.values())]
-        table = r.df.orderBy(c(_ROW)).select(*(c(x) for x in names)).toArrow()
-        frame = to_frame(table.select(list(r.columns)), r.nulls)
+        # sorted here, not by Spark: the rows come to the driver anyway, and a distributed sort costs a
+        # sampling job and a shuffle
+        table = r.df.select(*(c(x) for x in names), c(_ROW)).toArrow()
+        table = table.take(_ordinal_order(table.column(_ROW))).select(names)
+        frame = as_pandas(table.select(list(r.columns)), r.nulls, r.objects)
         return frame, to_provenance(table, r.prov, table.num_rows)
 
     def relation(self, frame: pd.DataFrame, provenance: RowProvenance) -> Relation:
@@ -226,7 +234,37 @@ class Lowering:
         table = table.append_column(_ROW, pa.array(np.arange(len(frame), dtype=np.int64)))
         df = self.spark.createDataFrame(table)
         df = df.withColumn(_ROW, F.array(c(_ROW)))
-        return Relation(df, tuple(frame.columns), prov, len(frame), nulls_of(frame))
+        objects = frozenset(x for x, t in zip(frame.columns, table.schema.types, strict=False)
+                            if frame[x].dtype == object and (pa.types.is_string(t) or pa.types.is_large_string(t)))
+        return Relation(df, tuple(frame.columns), prov, len(frame), nulls_of(frame), objects)
+
+
+def as_pandas(table: pa.Table, nulls: Mapping[str, Any], objects: frozenset[str]) -> pd.DataFrame:
+    """Arrow to pandas as the pandas executor holds the values (`to_frame`), text columns that pandas
+    holds as objects as objects, with their null."""
+    frame = to_frame(table, nulls)
+    for column in objects & set(frame.columns):
+        values = frame[column].astype(object)
+        frame[column] = values.where(values.notna(), nulls.get(column, np.nan))
+    return frame
+
+
+def _ordinal_order(ordinals: pa.ChunkedArray) -> np.ndarray:
+    """The positions of the rows in the order of their ordinals (arrays compared element by element, a
+    shorter one first where it is a prefix)."""
+    column = ordinals.combine_chunks()
+    n_rows = len(column)
+    offsets = column.offsets.to_numpy().astype(np.int64)
+    values = column.values.to_numpy(zero_copy_only=False).astype(np.int64)[offsets[0]: offsets[-1]]
+    offsets = offsets - offsets[0]
+    lengths = np.diff(offsets)
+    width = int(lengths.max()) if n_rows else 0
+    if width == 0:
+        return np.arange(n_rows)
+    matrix = np.full((n_rows, width), -1, dtype=np.int64)  # every ordinal's element is >= 0
+    rows = np.repeat(np.arange(n_rows), lengths)
+    matrix[rows, np.arange(len(values)) - offsets[:-1][rows]] = values
+    return np.lexsort(matrix.T[::-1])
 
 
 def _prov_array(column: ProvColumn) -> pa.Array:
@@ -359,17 +397,18 @@ def _udf_input(parent: Relation) -> DataFrame:
     return parent.df
 
 
-def _evaluator(compute: n.Query | n.Udf, operator: str, nulls: Mapping[str, Any], key: int,
+def _evaluator(compute: n.Query | n.Udf, operator: str, parent: Relation, key: int,
                conform: Callable[[Any], pa.Array]) -> Callable[..., pa.Array]:
     """The function a Spark worker runs on each Arrow batch: the row ordinal (for the batch's length), then
     the declared columns, evaluated as the pandas executor evaluates them. Any failure names the operator
     (by `key`), which then runs through the pandas translation."""
     names = list(dict.fromkeys(compute.columns))
+    nulls, objects = dict(parent.nulls), parent.objects
 
     def evaluate(rows: pa.Array, *arrays: pa.Array) -> pa.Array:
         try:
             if names:
-                frame = to_frame(pa.Table.from_arrays(list(arrays), names=names), nulls)
+                frame = as_pandas(pa.Table.from_arrays(list(arrays), names=names), nulls, objects)
             else:
                 frame = pd.DataFrame(index=pd.RangeIndex(len(rows)))
             return conform(_evaluate(compute, frame, operator))
@@ -381,7 +420,11 @@ def _evaluator(compute: n.Query | n.Udf, operator: str, nulls: Mapping[str, Any]
 
 def _arrow_udf(function: Callable[..., pa.Array], spark_type: T.DataType, parent: Relation,
                compute: n.Query | n.Udf) -> Column:
-    udf = F.arrow_udf(function, spark_type, F.ArrowUDFType.SCALAR)
+    with warnings.catch_warnings():  # Spark prefers type hints to the UDF type; ours are strings (PEP 563)
+        warnings.simplefilter("ignore", UserWarning)
+        # not deterministic to the optimiser, so that it never moves the function below the ordering of a
+        # small input, nor runs it twice
+        udf = F.arrow_udf(function, spark_type, F.ArrowUDFType.SCALAR).asNondeterministic()
     return udf(c(_ROW), *(c(x) for x in dict.fromkeys(compute.columns)))
 
 
@@ -393,9 +436,9 @@ def _filter(node: n.Filter, run: Any, lowering: Lowering) -> Relation:
     def mask(values: Any) -> pa.Array:
         return pa.array(_as_mask(values), pa.bool_())
 
-    function = _evaluator(node.predicate, "filter", parent.nulls, key, mask)
+    function = _evaluator(node.predicate, "filter", parent, key, mask)
     df = _udf_input(parent).where(_arrow_udf(function, T.BooleanType(), parent, node.predicate))
-    return Relation(df, parent.columns, parent.prov, parent.rows, parent.nulls)
+    return Relation(df, parent.columns, parent.prov, parent.rows, parent.nulls, parent.objects)
 
 
 @_lower.register
@@ -408,7 +451,7 @@ def _project(node: n.Project, run: Any, lowering: Lowering) -> Relation:
     if not first.num_rows:
         raise _Fallback  # no rows: the pandas translation is free and keeps pandas' dtype
     try:
-        values = _evaluate(node.compute, to_frame(first.select(names), parent.nulls) if names else
+        values = _evaluate(node.compute, as_pandas(first.select(names), parent.nulls, parent.objects) if names else
                            pd.DataFrame(index=pd.RangeIndex(first.num_rows)), operator)
         sample = pd.DataFrame({node.target: values})
         arrow_type = from_frame(sample).schema.field(0).type
@@ -432,11 +475,14 @@ def _project(node: n.Project, run: Any, lowering: Lowering) -> Relation:
             raise TypeError(f"values of type {column.type} where the first rows gave {arrow_type}")
         return column.cast(expected)
 
-    function = _evaluator(node.compute, operator, parent.nulls, lowering.key(node), conform)
+    function = _evaluator(node.compute, operator, parent, lowering.key(node), conform)
     df = _udf_input(parent).withColumn(node.target, _arrow_udf(function, spark_type, parent, node.compute))
     columns = parent.columns if node.target in parent.columns else (*parent.columns, node.target)
     nulls = {x: v for x, v in parent.nulls.items() if x != node.target} | nulls_of(sample)
-    return Relation(df, columns, parent.prov, parent.rows, nulls)
+    objects = parent.objects - {node.target}
+    if sample[node.target].dtype == object and (pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type)):
+        objects |= {node.target}
+    return Relation(df, columns, parent.prov, parent.rows, nulls, objects)
 
 
 # ---- relational operators: Spark's own ----------------------------------------------------------------------
@@ -449,7 +495,7 @@ def _select_node(node: n.Select, run: Any, lowering: Lowering) -> Relation:
     parent = run(node.parent)
     df = parent.df.select(*(c(x) for x in node.keep), *parent.carried())
     return Relation(df, tuple(node.keep), parent.prov, parent.rows,
-                    {x: v for x, v in parent.nulls.items() if x in node.keep})
+                    {x: v for x, v in parent.nulls.items() if x in node.keep}, parent.objects & set(node.keep))
 
 
 @_lower.register
@@ -460,7 +506,8 @@ def _rename(node: n.Rename, run: Any, lowering: Lowering) -> Relation:
     names = [node.mapping.get(x, x) for x in parent.columns]
     df = parent.df.select(*(c(x).alias(m) for x, m in zip(parent.columns, names, strict=True)), *parent.carried())
     return Relation(df, tuple(names), parent.prov, parent.rows,
-                    {node.mapping.get(x, x): v for x, v in parent.nulls.items()})
+                    {node.mapping.get(x, x): v for x, v in parent.nulls.items()},
+                    frozenset(node.mapping.get(x, x) for x in parent.objects))
 
 
 @_lower.register
@@ -505,7 +552,8 @@ def _join(node: n.Join, run: Any, lowering: Lowering) -> Relation:
     rows = None if left.rows is None or right.rows is None else left.rows * max(right.rows, 1)
     nulls = {out_left[x]: v for x, v in left.nulls.items() if x in out_left}
     nulls.update({out_right[x]: v for x, v in right.nulls.items() if x in out_right})
-    return Relation(df, tuple(node.columns), prov, rows, nulls)
+    objects = {out_left[x] for x in left.objects if x in out_left} | {out_right[x] for x in right.objects if x in out_right}
+    return Relation(df, tuple(node.columns), prov, rows, nulls, frozenset(objects))
 
 
 def _common_type(types: list[T.DataType]) -> T.DataType:
@@ -543,7 +591,8 @@ def _union(node: n.Union, run: Any, lowering: Lowering) -> Relation:
     prov = {s: (lowering.prov_column(s), not dense[s]) for s in sources}
     rows = None if any(p.rows is None for p in parts) else sum(p.rows or 0 for p in parts)
     nulls = {x: v for p in reversed(parts) for x, v in p.nulls.items()}  # the first branch's, as pandas.concat
-    return Relation(df, tuple(node.columns), prov, rows, nulls)
+    objects = frozenset().union(*(p.objects for p in parts))  # pandas.concat of objects and text: objects
+    return Relation(df, tuple(node.columns), prov, rows, nulls, objects)
 
 
 def _aggregate_expression(func: Any, column: str, spark_type: T.DataType) -> Column:
@@ -570,10 +619,15 @@ def _aggregate_expression(func: Any, column: str, spark_type: T.DataType) -> Col
     raise _Fallback
 
 
-def _ordered(df: DataFrame, order: list[Column]) -> DataFrame:
-    """The rows sorted (a range partitioning, then each partition sorted) with a new ordinal that follows
-    that order across partitions: a partition's ids are all above the previous partition's."""
-    return df.orderBy(*order).withColumn(_ROW, F.array(F.monotonically_increasing_id()))
+def _ordered(df: DataFrame, order: list[Column], rows: int | None) -> DataFrame:
+    """The rows sorted with a new ordinal that follows that order across partitions (a range partitioning,
+    then each partition sorted: a partition's ids are all above the previous partition's). Rows known to be
+    few are sorted in one partition, which spares the range partitioning its sampling job and shuffle."""
+    if rows is not None and rows <= _BATCH:
+        df = df.coalesce(1).sortWithinPartitions(*order)
+    else:
+        df = df.orderBy(*order)
+    return df.withColumn(_ROW, F.array(F.monotonically_increasing_id()))
 
 
 @_lower.register
@@ -591,8 +645,8 @@ def _aggregate(node: n.Aggregate, run: Any, lowering: Lowering) -> Relation:
         prov[source] = (column, True)
     present = reduce(lambda a, b: a & b, [c(k).isNotNull() for k in node.by])
     grouped = parent.df.where(present).groupBy(*(c(k) for k in node.by)).agg(*expressions)
-    df = _ordered(grouped, [c(k).asc() for k in node.by])  # pandas' groupby(sort=True)
-    return Relation(df, tuple(node.columns), prov, parent.rows)
+    df = _ordered(grouped, [c(k).asc() for k in node.by], parent.rows)  # pandas' groupby(sort=True)
+    return Relation(df, tuple(node.columns), prov, parent.rows, objects=parent.objects & set(node.by))
 
 
 @_lower.register
@@ -602,7 +656,8 @@ def _dropna(node: n.DropNA, run: Any, lowering: Lowering) -> Relation:
     parent = run(node.parent)
     # NaN never reaches Spark (Arrow reads pandas' NaN as null), so SQL's null is pandas' notna
     present = reduce(lambda a, b: a & b, [c(x).isNotNull() for x in node.subset])
-    return Relation(parent.df.where(present), parent.columns, parent.prov, parent.rows, parent.nulls)
+    return Relation(parent.df.where(present), parent.columns, parent.prov, parent.rows, parent.nulls,
+                    parent.objects)
 
 
 @_lower.register
@@ -624,7 +679,7 @@ def _fillna(node: n.FillNA, run: Any, lowering: Lowering) -> Relation:
         else:
             raise _Fallback
     df = parent.df.select(*expressions, *parent.carried())
-    return Relation(df, parent.columns, parent.prov, parent.rows, parent.nulls)
+    return Relation(df, parent.columns, parent.prov, parent.rows, parent.nulls, parent.objects)
 
 
 @_lower.register
@@ -635,5 +690,21 @@ def _sort(node: n.Sort, run: Any, lowering: Lowering) -> Relation:
             raise _Fallback
     order = [c(x).asc_nulls_last() if asc else c(x).desc_nulls_last() for x, asc in zip(node.by, node.ascending,
                                                                                       strict=True)]
-    df = _ordered(parent.df, [*order, c(_ROW).asc()])  # stable: ties keep their order
-    return Relation(df, parent.columns, parent.prov, parent.rows, parent.nulls)
+    df = _ordered(parent.df, [*order, c(_ROW).asc()], parent.rows)  # stable: ties keep their order
+    return Relation(df, parent.columns, parent.prov, parent.rows, parent.nulls, parent.objects)
+
+
+@_lower.register
+def _explode(node: n.Explode, run: Any, lowering: Lowering) -> Relation:
+    parent = run(node.parent)
+    spark_type = parent.type_of(node.column)
+    if not (isinstance(spark_type, T.ArrayType) and isinstance(spark_type.elementType, T.StringType)):
+        raise _Fallback  # pandas keeps numbers in an object column as Python numbers, NaN among them
+    # pandas: a row per element; an empty list or a null gives one row with NaN, in an object column
+    position, value = "__lester_pos", "__lester_value"
+    exploded = parent.df.select("*", F.posexplode_outer(c(node.column)).alias(position, value))
+    expressions = [c(value).alias(x) if x == node.column else c(x) for x in parent.columns]
+    row = F.concat(c(_ROW), F.array(F.coalesce(c(position), F.lit(0)).cast(T.LongType())))
+    df = exploded.select(*expressions, *(c(name) for name, _ in parent.prov.values()), row.alias(_ROW))
+    nulls = {**parent.nulls, node.column: np.nan}
+    return Relation(df, parent.columns, parent.prov, None, nulls, parent.objects | {node.column})
