@@ -26,7 +26,7 @@ from tests.test_engine_properties import spju_pipelines, tables
 from tests.test_ivm_random_plans import FAMILIES, SOURCE_KEYS, build, examples, lakes, plans
 
 # each example starts Spark jobs (a tenth of a second or more each): fewer than on DuckDB
-SETTINGS = examples(int(os.environ.get("LESTER_SPARK_EXAMPLES", "4")))
+SETTINGS = examples(int(os.environ.get("LESTER_SPARK_EXAMPLES", "3")))
 
 
 @pytest.fixture(scope="session", autouse=True)
