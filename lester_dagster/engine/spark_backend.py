@@ -179,6 +179,19 @@ class Lowering:
         self.spark, self.bound, self.prov_names = spark, bound, prov_names
         self.keys, self.forced = keys, forced
         self.memo: dict[int, Lowered] = {}
+        self.cached: list[DataFrame] = []  # persisted for this run, unpersisted at its end
+
+    def cache(self, df: DataFrame) -> DataFrame:
+        """`df` kept once computed: the jobs that read it after its first (a projection's first rows, then
+        the result) do not compute its upstream operators again."""
+        df = df.persist()
+        self.cached.append(df)
+        return df
+
+    def release(self) -> None:
+        for df in self.cached:
+            df.unpersist()
+        self.cached.clear()
 
     def prov_column(self, source: str) -> str:
         return self.prov_names[source]
@@ -310,6 +323,8 @@ def execute_spark(root: n.Node, sources: Mapping[str, pd.DataFrame | SourceData]
                 raise
             forced |= failed
             continue
+        finally:
+            lowering.release()
         return Result(frame, provenance, dict(root.lineage), root.row_lineage, bound, root.order_lineage)
 
 
@@ -445,8 +460,11 @@ def _filter(node: n.Filter, run: Any, lowering: Lowering) -> Relation:
 def _project(node: n.Project, run: Any, lowering: Lowering) -> Relation:
     parent = run(node.parent)
     operator = f"project {node.target!r}"
-    # the column's type: the values' type on the first rows (all of them, for a small input)
+    # the column's type: the values' type on the first rows (all of them, for a small input), read from the
+    # parent kept once computed, so that the result's job does not compute its upstream a second time
     names = list(dict.fromkeys(node.compute.columns))
+    parent = Relation(lowering.cache(parent.df), parent.columns, parent.prov, parent.rows, parent.nulls,
+                      parent.objects)
     first = parent.df.select(*(c(x) for x in names), c(_ROW)).limit(_SAMPLE).toArrow()
     if not first.num_rows:
         raise _Fallback  # no rows: the pandas translation is free and keeps pandas' dtype
