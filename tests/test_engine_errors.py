@@ -3,6 +3,8 @@ what exists; and column lineage stays right through joins and renames."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pandas as pd
 import pytest
 
@@ -19,6 +21,15 @@ from lester_dagster.errors import (
     UserFunctionError,
 )
 from lester_dagster.provenance import SourceColumn
+
+
+@pytest.fixture(autouse=True, scope="module", params=["pandas", "duckdb"])
+def backend(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Every test here on both backends: the pandas executor (the oracle) and DuckDB (the default)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LESTER_ENGINE_BACKEND", request.param)
+        yield request.param
+
 
 CUSTOMERS = pd.DataFrame({"cid": [1, 2], "email": ["a", "b"], "level": ["premium", "standard"]})
 MAILS = pd.DataFrame({"mid": [1, 2, 3], "email": ["a", "a", "b"], "subject": ["Hi", "Yo", "Ho"]})

@@ -4,6 +4,7 @@ dicts that carry, per row, the explicit set of (source, key) pairs it was made f
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
@@ -11,6 +12,15 @@ import pytest
 
 import lester_dagster.engine as le
 from tests.provenance_oracle import Row, assert_same, rows_of
+
+
+@pytest.fixture(autouse=True, scope="module", params=["pandas", "duckdb"])
+def backend(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Every test here on both backends: the pandas executor (the oracle) and DuckDB (the default)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LESTER_ENGINE_BACKEND", request.param)
+        yield request.param
+
 
 CUSTOMERS = pd.DataFrame(
     {

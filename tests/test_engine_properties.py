@@ -4,15 +4,25 @@ inner join, union), and aggregates must equal a recomputation over the members t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import lester_dagster.engine as le
 from tests.provenance_oracle import canonical, engine_rows
+
+
+@pytest.fixture(autouse=True, scope="module", params=["pandas", "duckdb"])
+def backend(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Every test here on both backends: the pandas executor (the oracle) and DuckDB (the default)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LESTER_ENGINE_BACKEND", request.param)
+        yield request.param
+
 
 KEYS = st.integers(0, 3)
 

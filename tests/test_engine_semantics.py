@@ -5,6 +5,8 @@ row-wise; every operator declares its class under deletions."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,6 +17,15 @@ from lester_dagster.errors import LesterError, NotRowWiseError
 from lester_dagster.ivm.apply import erase_rows
 from lester_dagster.provenance import SourceColumn
 from tests.provenance_oracle import Row, assert_same, rows_of
+
+
+@pytest.fixture(autouse=True, scope="module", params=["pandas", "duckdb"])
+def backend(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Every test here on both backends: the pandas executor (the oracle) and DuckDB (the default)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LESTER_ENGINE_BACKEND", request.param)
+        yield request.param
+
 
 LEFT = pd.DataFrame({"lid": [1, 2, 3, 4], "k": [1.0, None, 2.0, None], "j": ["a", "b", None, "b"]})
 RIGHT = pd.DataFrame({"rid": [10, 11, 12], "k": [1.0, None, None], "j": ["a", "b", None], "w": [5, 6, 7]})

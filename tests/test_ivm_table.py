@@ -5,10 +5,11 @@ with the same provenance."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +18,14 @@ from lester_dagster.engine import SourceData
 from lester_dagster.ivm import TableUpdate, maintain
 from lester_dagster.ivm.apply import erase_rows, redact_cells
 from tests.provenance_oracle import canonical, engine_rows
+
+
+@pytest.fixture(autouse=True, scope="module", params=["pandas", "duckdb"])
+def backend(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Every test here on both backends: the pandas executor (the oracle) and DuckDB (the default)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LESTER_ENGINE_BACKEND", request.param)
+        yield request.param
 
 
 @st.composite

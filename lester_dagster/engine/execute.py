@@ -126,7 +126,7 @@ def execute(
 ) -> Result:
     """Runs the plan under `root`, on the sources' bound data or on replacement data given by name: a
     DataFrame with the source's schema, or `SourceData` whose rows are already identified. `backend`:
-    "pandas" or "duckdb" (default: `default_backend()`); both give the same `Result`."""
+    "pandas", "duckdb" or "spark" (default: `default_backend()`); all give the same `Result`."""
     backend = backend or default_backend()
     if backend == "duckdb":
         from lester_dagster.engine.duckdb_backend import execute_duckdb
