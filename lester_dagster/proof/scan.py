@@ -469,6 +469,8 @@ class _Scan:
                 self.add(store, rel, rel.encode("utf-8", "surrogateescape"), " in the path", content=False)
                 try:
                     mode = os.lstat(path)
+                except FileNotFoundError:
+                    continue  # gone since the listing (SQLite's -wal and -shm files come and go): it holds nothing
                 except OSError as error:
                     self.skip(store, rel, f"cannot be read ({_why(error)})")
                     continue
@@ -513,6 +515,8 @@ class _Scan:
                 return
             with open(path, "rb") as handle:
                 self.content(store, rel, handle, os.path.basename(path), 0, path)
+        except FileNotFoundError:
+            return  # gone since the listing, as above
         except OSError as error:
             self.failed(store, rel, f"cannot be read ({_why(error)})")
             return
