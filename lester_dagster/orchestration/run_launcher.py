@@ -14,8 +14,10 @@ Configure it in the instance's dagster.yaml:
 Every run still gets a process of its own (a crash kills only that run, and the deletion sensor sees its
 worker die and relaunches the requests), runs `dagster api execute_run` there, and can be terminated from
 the UI. The code location's own modules are imported in each run's process, never preloaded, so a
-reloaded code location runs its new code. A run whose code location uses another Python environment than
-the launching process (`executable_path` in workspace.yaml) is launched by Dagster's default launcher.
+reloaded code location runs its new code. A run worker has the environment the launching process had when
+the server started (as a code server's runs have the code server's). A run whose code location uses another
+Python environment than the launching process (`executable_path` in workspace.yaml) is launched by
+Dagster's default launcher.
 """
 
 from __future__ import annotations
