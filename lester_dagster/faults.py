@@ -20,6 +20,7 @@ PAUSE, PAUSE_DIR = "LESTER_PAUSE_AT", "LESTER_PAUSE_DIR"
 POINTS = (
     "intake:after-journal",  # a request is in the journal, its file is still in requests/
     "lake:after-stage",  # a source's new lake file is written beside the old one, not yet in place
+    "x:after-chunk",  # a new version of X is partly staged: a chunk written or linked, the others not yet
     "txn:after-intent",  # a transaction's redo log is durable, no pointer moved yet
     "txn:after-first-pointer",  # some artifacts of a pipeline point at their new versions, others do not
     "txn:before-forget",  # every pointer moved, the redo log not yet removed

@@ -15,6 +15,7 @@ from sklearn.compose import ColumnTransformer
 import lester_dagster.engine as le
 from lester_dagster.engine import Result, SourceData
 from lester_dagster.errors import ModelError, SchemaError
+from lester_dagster.features.batches import Progress, encode_in_batches
 from lester_dagster.features.matrix import MatrixProvenance
 from lester_dagster.model.config import ModelConfig
 from lester_dagster.provenance import RowProvenance
@@ -140,10 +141,11 @@ class Encoded:
     matrix: MatrixProvenance
 
 
-def encode(spec: PipelineSpec, prepared: Result) -> Encoded:
-    """Fits the pipeline's encoder on the prepared table and applies it; splits rows by provenance."""
+def encode(spec: PipelineSpec, prepared: Result, progress: Progress | None = None) -> Encoded:
+    """Fits the pipeline's encoder on the prepared table and applies it in batches of rows (`progress`
+    hears of each); splits rows by provenance."""
     encoder = spec.encoder()
-    X = np.asarray(encoder.fit_transform(prepared.frame.drop(columns=spec.label)), dtype=np.float64)
+    X = encode_in_batches(encoder, prepared.frame.drop(columns=spec.label), progress=progress)
     y = labels(prepared.frame, spec.label)
     is_test = holdout_mask(prepared.provenance, spec.test_fraction, spec.split_seed) & (y != NO_LABEL)
     return Encoded(X, y, is_test, encoder, MatrixProvenance.of(encoder))

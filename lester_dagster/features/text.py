@@ -17,6 +17,7 @@ from sklearn.utils import Tags
 from sklearn.utils.validation import check_is_fitted
 
 from lester_dagster.errors import MissingExtraError
+from lester_dagster.features.batches import in_batches
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -112,7 +113,8 @@ def embed_texts(
             batch_size=batch_size,
             convert_to_numpy=True,
             # minutes at 100k texts on a CPU: say how far it is, where someone watches a terminal
-            show_progress_bar=show_progress() and len(present) >= _PROGRESS_FROM,
+            # (not inside encode_in_batches: its bar covers every batch)
+            show_progress_bar=show_progress() and len(present) >= _PROGRESS_FROM and not in_batches(),
         )
         log.info("embedded %d texts in %.1f s", len(present), time.perf_counter() - started)
     return out

@@ -15,6 +15,7 @@ import numpy as np
 import lester_dagster.engine as le
 from lester_dagster.engine import Result, SourceData
 from lester_dagster.errors import ModelError
+from lester_dagster.features.chunks import take_rows
 from lester_dagster.features.matrix import encode_blocks
 from lester_dagster.ivm.requests import DeletionRequest, RequestError
 from lester_dagster.ivm.table import TableUpdate, maintain
@@ -364,7 +365,7 @@ def _maintain_matrix(
     in_place = len(update.removed) == 0 and len(added) == 0 and np.array_equal(origin, np.arange(len(origin)))
     if in_place:  # a re-run can also give the same rows in another order: then X is gathered anew
         return None, (origin[patched], list(zip(ranges, values, strict=True))), len(patched), ranges, cells
-    X = state.X[np.where(origin >= 0, origin, 0)]
+    X = take_rows(state.X, origin)  # a chunked X shares the chunks whose rows all stay, in order
     for (start, stop), block in zip(ranges, values, strict=True):
         X[patched, start:stop] = block
     if len(added):

@@ -20,6 +20,7 @@ from sklearn.compose import ColumnTransformer
 
 from lester_dagster.engine import Result, SourceData
 from lester_dagster.features.matrix import MatrixProvenance
+from lester_dagster.provenance import RowProvenance
 from lester_dagster.storage import (
     StorageError,
     Transaction,
@@ -64,6 +65,8 @@ class FeatureMatrix:
     is_test: np.ndarray
     matrix: MatrixProvenance
     encoder: ColumnTransformer
+    # the prepared rows' provenance, aligned with X: stored with each chunk of X for the erasure scan
+    provenance: RowProvenance | None = None
 
 
 @dataclass(frozen=True)
@@ -255,7 +258,7 @@ def _save(folder: Path, obj: Artifact) -> str:
         save_sources(folder / "sources", r.sources)
         return "prepared"
     if isinstance(obj, FeatureMatrix):
-        save_matrix(folder, obj.X, obj.y, obj.is_test, obj.matrix, obj.encoder)
+        save_matrix(folder, obj.X, obj.y, obj.is_test, obj.matrix, obj.encoder, obj.provenance)
         return "features"
     if _is_model(obj):
         from lester_dagster.model import save as save_model

@@ -191,7 +191,8 @@ def _materialize(context: Any, io: LesterIOManager, lake: DataLake, spec: Pipeli
     if stored is None:
         started = time.perf_counter()
         context.log.info(f"{spec.name}: encoding {len(prepared.frame):,} rows")
-        encoded = encode(spec, prepared)
+        encoded = encode(spec, prepared, progress=lambda done, total, seconds: context.log.info(
+            f"{spec.name}: encoded {done:,} of {total:,} rows in {seconds:.1f} s"))
         context.log.info(
             f"{spec.name}: X {encoded.X.shape[0]:,} x {encoded.X.shape[1]:,} in {time.perf_counter() - started:.1f} s"
         )
@@ -247,7 +248,8 @@ def _commit_pipeline(context: Any, w: Writer, io: LesterIOManager, spec: Pipelin
     try:
         for bases_of, artifact, value in (
             ({}, "prepared", lambda: PreparedTable(state.prepared)),
-            ({"prepared": None}, "features", lambda: FeatureMatrix(state.X, state.y, state.is_test, state.matrix, state.encoder)),
+            ({"prepared": None}, "features", lambda: FeatureMatrix(state.X, state.y, state.is_test, state.matrix, state.encoder,
+                                                                      state.prepared.provenance)),
             ({"features": None}, "model", lambda: _with_metrics(state.model, state.metrics)),
             ({"model": None}, "evaluation", lambda: JsonRecord(_evaluation_record(state))),
         ):

@@ -35,6 +35,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from lester_dagster.errors import KeyColumnError, LesterError
+from lester_dagster.features.chunks import MANIFEST as CHUNK_MANIFEST
+from lester_dagster.features.chunks import PREFIX as CHUNK_PREFIX
+from lester_dagster.features.chunks import PROVENANCE_SUFFIX as CHUNK_PROVENANCE
 from lester_dagster.provenance.ids import coerce_keys, key_ids, source_row_ids
 
 __all__ = ["ErasureTarget", "Finding", "ScanError", "ScanReport", "scan_for_erased_data"]
@@ -487,6 +490,10 @@ class _Scan:
                 self.source_copies(store, rel_folder, folder)
             if "provenance.npz" in names:
                 self.provenance(store, rel_folder, folder)
+            for name in sorted(n for n in names if n.endswith(CHUNK_PROVENANCE)):
+                self.provenance(store, rel_folder, folder, name)  # the rows of one chunk of X
+            if CHUNK_MANIFEST in names:
+                self.chunks(store, rel_folder, folder, names, in_leftover)
             for name, rel, path in files:
                 source, dot, suffix = name.rpartition(".")
                 if not rel_folder and dot and suffix in ("csv", "parquet") and self.checks_source(source):
@@ -826,12 +833,28 @@ class _Scan:
                 return self._dtypes[cache]
         return None
 
-    def provenance(self, store: str, rel_folder: str, folder: str) -> None:
+    def chunks(self, store: str, rel_folder: str, folder: str, names: set[str], in_leftover: bool) -> None:
+        """X stored in chunks: a chunk file its manifest does not name is left over (a version holds only
+        the chunks it names), and a chunk it names but that is missing is reported."""
+        try:
+            entries = json.loads(Path(folder, CHUNK_MANIFEST).read_text())["chunks"]
+            named = {str(e["file"]) for e in entries}
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            self.skip(store, rel_folder + CHUNK_MANIFEST, f"not a readable chunk manifest ({_why(error)})")
+            return
+        named |= {n[: -len(".npy")] + CHUNK_PROVENANCE for n in named if n.endswith(".npy")}
+        for name in sorted(names):
+            if name.startswith(CHUNK_PREFIX) and name not in named and not in_leftover:
+                self.leftovers.append(f"{store}:{self.needles.mask(rel_folder + name)}")
+        for name in sorted(n for n in named if n.endswith(".npy") and n not in names):
+            self.skip(store, rel_folder + name, f"named by {CHUNK_MANIFEST} but missing: the version is damaged")
+
+    def provenance(self, store: str, rel_folder: str, folder: str, name: str = "provenance.npz") -> None:
         if not any(self.target.erased_keys.values()):
             return  # a redacted row is still there; whether its derived cells were cleaned is for the value search
-        rel = rel_folder + "provenance.npz"
+        rel = rel_folder + name
         try:
-            with np.load(Path(folder, "provenance.npz"), allow_pickle=False) as arrays:
+            with np.load(Path(folder, name), allow_pickle=False) as arrays:
                 for i, source in enumerate(str(s) for s in arrays["sources"].tolist()):
                     erased = self.target.erased_keys.get(source)
                     if not erased or source not in self.target.key_columns:

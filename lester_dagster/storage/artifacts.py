@@ -15,6 +15,8 @@ import pandas as pd
 from sklearn.compose import ColumnTransformer
 
 from lester_dagster.engine import Result, SourceData
+from lester_dagster.features.chunks import MANIFEST as CHUNK_MANIFEST
+from lester_dagster.features.chunks import ChunkedMatrix, ChunkWrite, as_matrix, save_chunks
 from lester_dagster.features.matrix import MatrixProvenance
 from lester_dagster.pipeline import MaterializedPipeline, PipelineSpec
 from lester_dagster.provenance import ProvColumn, RowProvenance, SourceColumn
@@ -98,7 +100,7 @@ def load_sources(folder: Path) -> dict[str, SourceData]:
     return {
         name: SourceData(
             name, entry["key"], pd.read_parquet(folder / f"source_{entry['file']}.parquet"),
-            np.load(folder / f"source_{entry['file']}_ids.npy"),
+            np.load(folder / f"source_{entry['file']}_ids.npy", allow_pickle=False),
         )
         for name, entry in index.items()
     }
@@ -157,22 +159,33 @@ def load_encoder(path: Path) -> ColumnTransformer:
 
 
 def save_matrix(folder: Path, X: np.ndarray, y: np.ndarray, is_test: np.ndarray, matrix: MatrixProvenance,
-                encoder: ColumnTransformer) -> None:
-    np.save(folder / "X.npy", X)
+                encoder: ColumnTransformer, provenance: RowProvenance | None = None,
+                chunk_rows: int | None = None) -> ChunkWrite:
+    """Stores X in row chunks (features.chunks): a chunk that still equals a file of the version X was read
+    from is linked, not written, so a deletion writes only the chunks it touched. With `provenance` (the
+    prepared rows', aligned with X) each chunk carries its rows' provenance, which the erasure scan checks."""
+    written = save_chunks(folder, X, provenance, chunk_rows)
     np.save(folder / "y.npy", y)
     np.save(folder / "is_test.npy", is_test)
     (folder / "matrix.json").write_text(json.dumps(matrix.to_dict(), indent=1))
     save_encoder(encoder, folder / ENCODER_FILE)
+    return written
 
 
 def load_matrix(
     folder: Path, mmap_mode: MmapMode | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, MatrixProvenance, ColumnTransformer]:
-    """`mmap_mode` "r" maps X read-only, "c" copy-on-write (pages are read when touched, and writes stay
-    private), None reads it whole."""
-    X = np.load(folder / "X.npy", mmap_mode=mmap_mode)
+    """With `mmap_mode` None X is read whole into an ndarray. With "r" or "c" a chunked X comes as a
+    ChunkedMatrix whose chunks are mapped read-only (pages are read when rows are used; writes copy the
+    chunks they touch, in memory); an X stored as one file (before chunks) is mapped as numpy maps it."""
+    if (folder / CHUNK_MANIFEST).exists():
+        chunked = ChunkedMatrix.open(folder)
+        X = np.asarray(chunked) if mmap_mode is None else as_matrix(chunked)
+    else:  # one X.npy, as lester stored X before chunks; the next version written is chunked
+        X = np.load(folder / "X.npy", mmap_mode=mmap_mode, allow_pickle=False)
     matrix = MatrixProvenance.from_dict(json.loads((folder / "matrix.json").read_text()))
-    return X, np.load(folder / "y.npy"), np.load(folder / "is_test.npy"), matrix, load_encoder(folder / ENCODER_FILE)
+    y, is_test = np.load(folder / "y.npy", allow_pickle=False), np.load(folder / "is_test.npy", allow_pickle=False)
+    return X, y, is_test, matrix, load_encoder(folder / ENCODER_FILE)
 
 
 # ---- a whole materialised pipeline ----------------------------------------------------------------------
@@ -187,7 +200,8 @@ def save_state(folder: Path, state: MaterializedPipeline) -> None:
     save_sources(folder / "sources", state.sources)
     prepared = state.prepared
     save_table(folder / "prepared", prepared.frame, prepared.provenance, prepared.lineage, prepared.row_lineage)
-    save_matrix(folder / "features", state.X, state.y, state.is_test, state.matrix, state.encoder)
+    save_matrix(folder / "features", state.X, state.y, state.is_test, state.matrix, state.encoder,
+                prepared.provenance)
     save_model(state.model, folder / "model" / "model.pt")
     (folder / "state.json").write_text(
         json.dumps({"pipeline": state.spec.name, "version": state.version, "metrics": state.metrics,
@@ -205,7 +219,8 @@ def load_state(folder: Path, spec: PipelineSpec) -> MaterializedPipeline:
     plan = spec.plan({name: data.frame for name, data in sources.items()})
     table = load_table(folder / "prepared")
     prepared = Result(table.frame, table.provenance, table.lineage, table.row_lineage, sources)
-    X, y, is_test, matrix, encoder = load_matrix(folder / "features")
+    # X mapped, chunk by chunk: a deletion reads and rewrites only the chunks it touches
+    X, y, is_test, matrix, encoder = load_matrix(folder / "features", mmap_mode="c")
     model: TrainedModel = load_model(folder / "model" / "model.pt")
     return MaterializedPipeline(
         spec, plan, prepared, encoder, matrix, X, y, is_test, model, meta["metrics"],
