@@ -15,10 +15,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e ".[dev]"  # every extra: the demo, the UI and the tests need them all
+	$(PY) -m pip install --quiet -e ".[dev]" -c constraints.txt  # every extra: the demo, the UI and the tests need them all
 	touch $(STAMP)
 
 # the browser test drives Debian's headless chromium
