@@ -406,6 +406,9 @@ def _configure_synthesis_bench(parser: argparse.ArgumentParser) -> None:
                         help="no line per case and no list of unsolved cases (use it on the test part)")
     parser.add_argument("--workers", type=int, default=1,
                         help="cases run in this many processes, one per core at most (default: 1)")
+    parser.add_argument("--states", type=int, default=None,
+                        help="partial pipelines each case may explore: the budget that bounds the search "
+                             "(default: the benchmark's budget, 100 states)")
     parser.add_argument("--ranker", choices=["learned", "joint"], default="learned",
                         help="final ranking: the shipped learned model (default) or the hand-set joint probability")
 
@@ -414,7 +417,7 @@ def _run_synthesis_bench(args: argparse.Namespace) -> int:
     from lester_dagster.synthesis.commands import run_synthesis_bench
 
     return run_synthesis_bench(args.suite, args.top_k, args.json, args.time_limit, args.baselines, args.only,
-                               args.quiet, args.workers, args.ranker)
+                               args.quiet, args.workers, args.ranker, args.states)
 
 
 COMMANDS: dict[str, Command] = {

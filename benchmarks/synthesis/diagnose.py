@@ -3,7 +3,7 @@ records every partial pipeline it evaluates, and runs each on the held-out table
 right pipeline was reached at all.
 
     .venv/bin/python benchmarks/synthesis/diagnose.py --suite benchmarks/synthesis/suite/dev [--only NAME ...]
-        [--time-limit 20] [--workers 2] [--json benchmarks/out/diagnose_dev.json]
+        [--states 100] [--time-limit 600] [--workers 2] [--json benchmarks/out/diagnose_dev.json]
     .venv/bin/python benchmarks/synthesis/diagnose.py --generated 200 [--seed 1000] ...
 
 Each missed case gets one cause:
@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from lester_dagster.errors import NoPipelineFound  # noqa: E402
+from lester_dagster.synthesis.bench import STATES  # noqa: E402
 from lester_dagster.synthesis.cases import Case, load_case, normalise  # noqa: E402
 from lester_dagster.synthesis.evaluate import _columns_equal, _sorted_values, frames_match, judge  # noqa: E402
 from lester_dagster.synthesis.search import SearchConfig, State, _all_steps_used, _Search, default_ranker  # noqa: E402
@@ -273,12 +274,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1000)
     parser.add_argument("--only", nargs="*", default=())
     parser.add_argument("--misses", type=Path, help="diagnose only the cases a bench report left unsolved")
-    parser.add_argument("--time-limit", type=float, default=20.0)
+    parser.add_argument("--time-limit", type=float, default=600.0, help="a guard: --states bounds the search")
+    parser.add_argument("--states", type=int, default=STATES, help="partial pipelines explored per case")
     parser.add_argument("--beam-width", type=int, default=SearchConfig.beam_width)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
-    config = SearchConfig(top_k=10, time_limit=args.time_limit, beam_width=args.beam_width)
+    config = SearchConfig(top_k=10, time_limit=args.time_limit, beam_width=args.beam_width, max_states=args.states)
     found: list[Diagnosis] = []
     if args.suite is not None:
         if "test" in args.suite.parts:

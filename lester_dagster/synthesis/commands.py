@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from lester_dagster.errors import LesterError, NoPipelineFound
 from lester_dagster.synthesis.bench import (
+    STATES,
     CaseResult,
     format_report,
     run_suite,
@@ -119,6 +120,7 @@ def run_synthesis_bench(
     quiet: bool = False,
     workers: int = 1,
     ranker: str = "learned",
+    states: int | None = None,
 ) -> int:
     def progress(method: str, result: CaseResult) -> None:
         if quiet:
@@ -131,7 +133,11 @@ def run_synthesis_bench(
         if workers < 1:
             print("error: --workers must be at least 1", file=sys.stderr)
             return 2
-        report = run_suite(suite, top_k, time_limit, baselines, only, progress, workers, ranker)
+        if states is not None and states < 1:
+            print("error: --states must be at least 1", file=sys.stderr)
+            return 2
+        report = run_suite(suite, top_k, time_limit, baselines, only, progress, workers, ranker,
+                           STATES if states is None else states)
     except LesterError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
