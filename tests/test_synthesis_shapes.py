@@ -193,3 +193,17 @@ def test_text_columns_are_never_summed() -> None:
 @pytest.mark.parametrize("values,expected", [(["a, b", "c, d"], ", "), (["x - y", "z - w"], " - ")])
 def test_delimiter_runs_are_found(values: list[str], expected: str) -> None:
     assert expected in delimiters_of(pd.Series(values))
+
+
+def test_a_group_by_where_the_searched_half_has_one_row_per_key(tmp_path: Path) -> None:
+    # a contiguous split holds other places: the first half (the target's) has three readings per station,
+    # the second (the one searched) one reading each of other stations, so grouping there changes nothing
+    first = pd.DataFrame({"station": [f"S{i:03d}" for i in range(40)] * 3, "rain": RNG.integers(0, 30, 120)})
+    second = pd.DataFrame({"station": [f"S{i:03d}" for i in range(40, 160)], "rain": RNG.integers(0, 30, 120)})
+    frame = pd.concat([first, second], ignore_index=True)
+
+    def pipeline(table: pd.DataFrame) -> pd.DataFrame:
+        return table.groupby("station").agg(mean_rain=("rain", "mean")).reset_index()
+
+    rank, tried = rank_of(make_case(tmp_path / "case", [(frame, True)], pipeline))
+    assert rank >= 1, tried

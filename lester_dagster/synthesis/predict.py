@@ -723,11 +723,19 @@ def propose_groupby(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
             groupings += [(0.8 * score, (*by, spreader)) for score, by in groupings if spreader not in by]
         elif ctx.melted is not None:
             groupings += _melted_groupings(tab, ctx)
+        mapping = ctx.mapping(tab)
+        keyed = _target_keys_here(mapping, ctx)
         for by_score, by in groupings:
             grouped = tab.frame.groupby(list(by), sort=True, dropna=True)
-            if grouped.ngroups >= 0.95 * len(tab) or grouped.ngroups == 0:
-                continue  # (almost) nothing to aggregate: no one groups like that
-            mapping = ctx.mapping(tab)
+            if grouped.ngroups == 0:
+                continue
+            if grouped.ngroups >= 0.95 * len(tab):
+                # (almost) nothing to aggregate here: no one groups like that, unless the grouping is the
+                # target's key and the target is markedly smaller than this table (its half had several
+                # rows per key where this half has one: a contiguous split holds other periods or places)
+                if tuple(by) not in keyed or len(ctx.target) >= SMALLER * len(tab):
+                    continue
+                by_score *= ONE_ROW_GROUPS
             covered = {t for t, c in mapping.pairs.items() if c in by}
             wanted = [t for t in ctx.columns if t not in covered and t not in spread]
             profiles = dict(ctx.profiles)
@@ -757,6 +765,16 @@ def propose_groupby(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
                 derived = PRIOR["split"] ** len(before)
                 proposals.append(Proposal((*before, step), PRIOR["groupby"] * by_score * fit * again * derived, "groupby"))
         yield from _best(proposals, TOP_PARAMETERS + 2)
+
+
+SMALLER = 0.8  # a target with fewer rows than this share of a table was reduced from it
+ONE_ROW_GROUPS = 0.5  # the chance of grouping by the target's key where this half has one row per key
+
+
+def _target_keys_here(mapping: ColumnMapping, ctx: Context) -> set[tuple[str, ...]]:
+    """The target's keys as this table's columns, where the mapping reaches every part of one."""
+    return {tuple(mapping.pairs[k] for k in key) for key in ctx.constraints.keys
+            if all(k in mapping.pairs for k in key)}
 
 
 CELLS = "value"  # the name of the aggregate a later pivot spreads
