@@ -82,9 +82,9 @@ bench-synthesis: $(STAMP)
 	@test -d benchmarks/synthesis/suite/test || $(PY) benchmarks/synthesis/build_suite.py --out benchmarks/synthesis/suite
 	@mkdir -p benchmarks/out
 	OMP_NUM_THREADS=1 $(VENV)/bin/lester-dagster synthesis-bench benchmarks/synthesis/suite/dev --top-k 10 \
-		--time-limit 300 --workers 2 --json benchmarks/out/synthesis_dev.json
+		--time-limit 900 --workers 2 --json benchmarks/out/synthesis_dev.json
 	OMP_NUM_THREADS=1 $(VENV)/bin/lester-dagster synthesis-bench benchmarks/synthesis/suite/test --top-k 10 \
-		--time-limit 300 --workers 2 --quiet --json benchmarks/out/synthesis_test.json
+		--time-limit 900 --workers 2 --quiet --json benchmarks/out/synthesis_test.json
 
 clean:
 	rm -rf $(VENV) $(DATA) artifacts .dagster_home .pytest_cache .hypothesis

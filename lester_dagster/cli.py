@@ -408,7 +408,7 @@ def _configure_synthesis_bench(parser: argparse.ArgumentParser) -> None:
                         help="cases run in this many processes, one per core at most (default: 1)")
     parser.add_argument("--states", type=int, default=None,
                         help="partial pipelines each case may explore: the budget that bounds the search "
-                             "(default: the benchmark's budget, 100 states)")
+                             "(default: the benchmark's budget, 600 states)")
     parser.add_argument("--ranker", choices=["learned", "joint"], default="learned",
                         help="final ranking: the shipped learned model (default) or the hand-set joint probability")
 

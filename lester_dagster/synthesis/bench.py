@@ -26,8 +26,9 @@ METHODS: dict[str, Callable[[SearchConfig], SearchConfig]] = {
 
 
 # partial pipelines each case may explore: the budget that bounds the search, so that which cases are
-# solved does not depend on the machine's load; the time limit is a guard, and latency is reported apart
-STATES = 100
+# solved does not depend on the machine's load; the time limit is a guard, and latency is reported apart.
+# Set on the development part: 100 / 300 / 600 states solved 62.7% / 71.8% / 75.2% of it (lengths 4-5 gain)
+STATES = 600
 
 
 @dataclass(frozen=True)
