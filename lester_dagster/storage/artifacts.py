@@ -114,6 +114,9 @@ ENCODER_FILE = "encoder.skops"
 TRUSTED_TYPES: set[str] = {
     "lester_dagster.features.text.SentenceEmbedder",
     "lester_dagster.features.text.WordCounter",
+    # scikit-learn 1.5-1.6 keep a ColumnTransformer's remainder columns in this list subclass (a plain list
+    # from 1.7); skops does not trust it by default
+    "sklearn.compose._column_transformer._RemainderColsList",
 }
 
 
