@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,20 +25,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import lester_dagster.engine as le  # noqa: E402
+from benchmarks.bench_backends import best_of, engine, print_figures  # noqa: E402
 from example_project import declarative_pipeline as dp  # noqa: E402
 from lester_dagster.datasets.running_example import generate  # noqa: E402
 from lester_dagster.engine import spark_backend  # noqa: E402
-
-
-def engine(backend: str) -> Callable[[pd.DataFrame, pd.DataFrame], Any]:
-    def run(customers: pd.DataFrame, mails: pd.DataFrame) -> Any:
-        # reading the sources (ids from their keys) is part of the engine's cost
-        plan = dp.select_complaints(le.from_pandas(customers, "customers", key="customer_id"),
-                                    le.from_pandas(mails, "mails", key="mail_id"))
-        return plan.execute(backend=backend)
-
-    return run
 
 
 def spark_functions(customers: pd.DataFrame, mails: pd.DataFrame) -> pd.DataFrame:
@@ -64,32 +53,11 @@ VARIANTS: dict[str, Callable[[pd.DataFrame, pd.DataFrame], Any]] = {
 }
 
 
-def rows_of(out: Any) -> int:
-    return len(out.frame) if isinstance(out, le.Result) else len(out)
-
-
 def measure(size: int, repeat: int) -> dict[str, Any]:
     customers, mails = generate(size, seed=0)
-    seconds = {name: float("inf") for name in VARIANTS}
-    rows: dict[str, int] = {}
-    for name, fn in VARIANTS.items():  # warm-up
-        rows[name] = rows_of(fn(customers, mails))
-    assert len(set(rows.values())) == 1, f"the variants disagree on the number of rows: {rows}"
-    for _ in range(repeat):
-        for name, fn in VARIANTS.items():
-            start = time.perf_counter()
-            out = fn(customers, mails)
-            seconds[name] = min(seconds[name], time.perf_counter() - start)
-            del out
-    return {"mails": size, "rows": next(iter(rows.values())), "seconds": seconds}
-
-
-def print_figures(figure: dict[str, Any]) -> None:
-    base = figure["seconds"]["engine on pandas (provenance)"]
-    print(f"\n{figure['mails']:,} mails -> {figure['rows']:,} rows")
-    print("| variant | seconds | / engine on pandas |\n|---|---:|---:|")
-    for name, seconds in figure["seconds"].items():
-        print(f"| {name} | {seconds:.3f} | {seconds / base:.2f}x |", flush=True)
+    # a warm-up round first: the JVM's JIT and Spark's Python workers start on first use
+    seconds, rows = best_of(VARIANTS, repeat, customers, mails, warm_up=True)
+    return {"mails": size, "rows": rows, "seconds": seconds}
 
 
 def main() -> None:
@@ -105,7 +73,7 @@ def main() -> None:
     try:
         for size in args.sizes:
             figure = measure(size, args.repeat)
-            print_figures(figure)
+            print_figures(figure, base="engine on pandas")
             figures.append(figure)
     finally:
         spark_backend.stop_session()

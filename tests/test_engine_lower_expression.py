@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 import lester_dagster.engine as le
 from lester_dagster.engine import nodes as n
 from lester_dagster.engine.lower_expression import lower_expression
-from tests.test_engine_duckdb import assert_same_result
+from tests.backend_oracle import assert_same_result
 
 FRAME = pd.DataFrame({
     "k": [1, 2, 3, 4, 5, 6],

@@ -18,12 +18,17 @@ from hypothesis import strategies as st
 
 import lester_dagster.engine as le
 from example_project import declarative_pipeline as dp
-from lester_dagster.datasets.running_example import generate
-from lester_dagster.errors import LesterError, NotRowWiseError, UserFunctionError
-from tests.test_engine_duckdb import assert_same_result
+from lester_dagster.errors import NotRowWiseError, UserFunctionError
+from tests.backend_oracle import (
+    assert_example_as_pandas,
+    assert_same_result,
+    mails_per_country,
+    random_plan_as_pandas,
+    same_as_pandas,
+)
 from tests.test_engine_operators import CUSTOMERS, MAILS
 from tests.test_engine_properties import spju_pipelines, tables
-from tests.test_ivm_random_plans import FAMILIES, SOURCE_KEYS, build, examples, lakes, plans
+from tests.test_ivm_random_plans import FAMILIES, examples, lakes
 
 # each example starts Spark jobs (a tenth of a second or more each): fewer than on DuckDB
 SETTINGS = examples(int(os.environ.get("LESTER_SPARK_EXAMPLES", "3")))
@@ -39,39 +44,11 @@ def spark() -> Iterator[object]:
     stop_session()
 
 
-def on_both(plan: le.Table, sources: dict[str, pd.DataFrame] | None = None, context: str = "") -> le.Result:
-    """Spark's result, checked against the pandas executor's (or its error against pandas' error)."""
-    try:
-        expected = plan.execute(sources, backend="pandas")
-    except LesterError as error:
-        with pytest.raises(type(error)):
-            plan.execute(sources, backend="spark")
-        raise
-    got = plan.execute(sources, backend="spark")
-    assert_same_result(got, expected, context)
-    return got
-
-
 @pytest.mark.parametrize("family", sorted(FAMILIES))
 @SETTINGS
 @given(frames=lakes(), data=st.data())
 def test_random_plans_on_spark_equal_pandas(family: str, frames: dict[str, pd.DataFrame], data: st.DataObject) -> None:
-    a, b = (le.from_pandas(frames[s], s, key=SOURCE_KEYS[s]) for s in ("a", "b"))
-    steps = data.draw(plans(family), label="plan")
-    try:
-        plan = build(steps, a, b).table
-    except LesterError:
-        return  # a plan the engine refuses to build
-    try:
-        full = on_both(plan, context=f"{family}: {steps}")
-    except LesterError:
-        return  # refused alike
-    # on other data than the plan was built with: a source cut down, as incremental maintenance does
-    kept = {name: data_.frame.iloc[: max(1, len(data_.frame) // 2)] for name, data_ in full.sources.items()}
-    try:
-        on_both(plan, kept, f"{family} on part of the data: {steps}")
-    except LesterError:
-        return
+    random_plan_as_pandas(family, frames, data, "spark")
 
 
 @examples(int(os.environ.get("LESTER_SPARK_EXAMPLES", "3")) * 4)
@@ -79,7 +56,7 @@ def test_random_plans_on_spark_equal_pandas(family: str, frames: dict[str, pd.Da
 def test_random_pipelines_on_spark_equal_pandas(data: tuple[pd.DataFrame, pd.DataFrame],
                                                 pipeline: Callable[[le.Table, le.Table], le.Table]) -> None:
     a, b = data
-    on_both(pipeline(le.from_pandas(a, "a", key="a_id"), le.from_pandas(b, "b", key="b_id")))
+    same_as_pandas(pipeline(le.from_pandas(a, "a", key="a_id"), le.from_pandas(b, "b", key="b_id")), "spark")
 
 
 def operator_plans() -> dict[str, le.Table]:
@@ -121,7 +98,8 @@ def operator_plans() -> dict[str, le.Table]:
 @pytest.mark.parametrize("name", sorted(operator_plans()))
 def test_operators_on_spark_equal_pandas(name: str) -> None:
     plan = operator_plans()[name]
-    got = on_both(plan, context=name)
+    got = same_as_pandas(plan, "spark", context=name)
+    assert got is not None
     # and on part of the data (a pivot keeps its columns, a join its empty side's types)
     assert_same_result(plan.execute({"mails": MAILS.iloc[:3]} if "mails" in plan.source_names else None,
                                     backend="spark"),
@@ -132,14 +110,7 @@ def test_operators_on_spark_equal_pandas(name: str) -> None:
 
 @pytest.mark.parametrize("build_plan", [dp.select_complaints, dp.prepare_and_label])
 def test_the_example_on_spark_equals_pandas(build_plan: Callable[[le.Table, le.Table], le.Table]) -> None:
-    customers, mails = generate(3_000, seed=0)
-    plan = build_plan(le.from_pandas(customers, "customers", key="customer_id"),
-                      le.from_pandas(mails, "mails", key="mail_id"))
-    expected, got = plan.execute(backend="pandas"), plan.execute(backend="spark")
-    pd.testing.assert_frame_equal(got.frame, expected.frame)
-    for source in expected.provenance:
-        assert np.array_equal(got.provenance[source].row_hashes(0), expected.provenance[source].row_hashes(0))
-    assert_same_result(got, expected)
+    assert_example_as_pandas(build_plan, "spark")
 
 
 def test_user_functions_run_batch_by_batch_beyond_one_batch() -> None:
@@ -151,7 +122,8 @@ def test_user_functions_run_batch_by_batch_beyond_one_batch() -> None:
             .project("lower", "s", lambda s: s.str.lower())
             .project("half", "v", lambda v: v if v < 90 else v / 2, vectorized=False)
             .project("twice", "v", lambda v: v * 2))
-    got = on_both(plan)
+    got = same_as_pandas(plan, "spark")
+    assert got is not None
     assert got.frame["half"].dtype == np.float64 and got.frame["twice"].dtype == np.int64
 
 
@@ -165,13 +137,8 @@ def test_failing_and_non_row_wise_functions_raise_pandas_errors() -> None:
 
 
 def test_aggregates_keep_distinct_ids_and_sql_null_keys() -> None:
-    mails = pd.DataFrame({"mail_id": [1, 2, 3, 4], "email": ["a", "a", None, "b"], "n": [1.0, 2.0, 3.0, None]})
-    customers = pd.DataFrame({"customer_id": [7, 8], "email": ["a", "b"], "country": ["DE", "DE"]})
-    plan = (le.from_pandas(mails, "mails", key="mail_id")
-            .join(le.from_pandas(customers, "customers", key="customer_id"), on="email", how="left")
-            .groupby("country").agg(total=("n", "sum"), rows=("n", "size")))
-    got = on_both(plan)
-    assert sorted(got.source_rows(0)["customers"]) == [7, 8]  # customer 7 is behind two mails, once
+    got = same_as_pandas(mails_per_country(), "spark")
+    assert got is not None and sorted(got.source_rows(0)["customers"]) == [7, 8]
 
 
 def test_the_master_comes_from_the_argument_or_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -684,7 +684,8 @@ def maintained(run: Run) -> Iterator[tuple[str, le.Result, le.Result, dict[str, 
     for i, request in enumerate(run.requests):
         expected_sources[request.source] = changed(expected_sources[request.source], request)
         try:
-            expected = run.plan.execute(expected_sources)
+            # the oracle: the pandas executor, whichever backend the engine (and so IVM) runs on by default
+            expected = run.plan.execute(expected_sources, backend="pandas")
             result, report = apply_to_table("random", run.plan, result, request)
         except LesterError as error:
             assert is_refusal(error) and run.non_row_wise, repr(error)

@@ -25,17 +25,10 @@ import pyarrow as pa
 from duckdb.func import PythonUDFType
 
 from lester_dagster.engine import nodes as n
-from lester_dagster.engine.execute import (
-    Computed,
-    Result,
-    SchemaError,
-    SourceData,
-    _as_mask,
-    _bind,
-    _evaluate,
-    _translate,
-)
+from lester_dagster.engine.execute import Computed, Result, SourceData, _as_mask, _evaluate, bind_sources
 from lester_dagster.engine.lower_expression import lower_expression, python_functions
+from lester_dagster.engine.lowering import Fallback, prov_names
+from lester_dagster.engine.lowering import Lowering as BaseLowering
 from lester_dagster.provenance import ProvColumn, RowProvenance
 
 _ROW = "__lester_row"
@@ -86,52 +79,13 @@ class Relation:
         return str(self.rel.types[self.rel.columns.index(column)])
 
 
-class _Fallback(Exception):
-    """This operator is not lowered: run it through the pandas translation."""
-
-
-@dataclass(eq=False)
-class Lowered:
-    """A node's output: a DuckDB relation, or the pandas frame and provenance an operator run through the
-    pandas translation made (the relation is made from it when a lowered operator needs one)."""
-
-    relation: Relation | None = None
-    computed: Computed | None = None
-    representable: bool = True  # False: the frame holds values Arrow cannot type (mixed objects)
-
-
-class Lowering:
+class Lowering(BaseLowering[Relation]):
     """One run of a plan on one DuckDB connection."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, bound: Mapping[str, SourceData],
                  prov_names: Mapping[str, str]) -> None:
-        self.con, self.bound, self.prov_names = con, bound, prov_names
-        self.memo: dict[int, Lowered] = {}
-
-    def prov_column(self, source: str) -> str:
-        return self.prov_names[source]
-
-    def has_frame(self, node: n.Node) -> bool:
-        return self.memo[id(node)].computed is not None
-
-    def relation_of(self, node: n.Node) -> Relation:
-        lowered = self.memo[id(node)]
-        if lowered.relation is None:
-            if not lowered.representable or lowered.computed is None:
-                raise _Fallback
-            try:
-                lowered.relation = self.relation(*lowered.computed)
-            except (pa.ArrowException, TypeError, ValueError):
-                lowered.representable = False
-                raise _Fallback from None
-        return lowered.relation
-
-    def computed_of(self, node: n.Node) -> Computed:
-        lowered = self.memo[id(node)]
-        if lowered.computed is None:
-            assert lowered.relation is not None
-            lowered.computed = self.computed(lowered.relation)
-        return lowered.computed
+        super().__init__(bound, prov_names)
+        self.con = con
 
     # ---- between DuckDB and pandas -----------------------------------------------------------------------
 
@@ -150,13 +104,7 @@ class Lowering:
         prov: dict[str, tuple[str, bool]] = {}
         for source, column in provenance.items():
             name = self.prov_column(source)
-            if column.indptr is None:
-                table = table.append_column(name, pa.array(column.ids, pa.int64()))
-            else:
-                offsets = pa.array(column.indptr.astype(np.int32 if len(column.ids) < 2**31 else np.int64))
-                array = (pa.ListArray if offsets.type == pa.int32() else pa.LargeListArray).from_arrays(
-                    offsets, pa.array(column.ids, pa.int64()))
-                table = table.append_column(name, array.cast(pa.list_(pa.int64())))
+            table = table.append_column(name, prov_array(column))
             prov[source] = (name, column.indptr is not None)
         table = table.append_column(_ROW, pa.array(np.arange(len(frame), dtype=np.int64)))
         return Relation(self.con.from_arrow(table), tuple(frame.columns), prov, max(1, len(frame)), table,
@@ -202,6 +150,16 @@ def from_frame(frame: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(frame, preserve_index=False)
 
 
+def prov_array(column: ProvColumn) -> pa.Array:
+    """One source's provenance as an Arrow column: its ids (one a row), or a list of ids a row."""
+    if column.indptr is None:
+        return pa.array(column.ids, pa.int64())
+    offsets = pa.array(column.indptr.astype(np.int32 if len(column.ids) < 2**31 else np.int64))
+    array = (pa.ListArray if offsets.type == pa.int32() else pa.LargeListArray).from_arrays(
+        offsets, pa.array(column.ids, pa.int64()))
+    return array.cast(pa.list_(pa.int64()))
+
+
 def to_provenance(table: pa.Table, prov: Mapping[str, tuple[str, bool]], n_rows: int) -> RowProvenance:
     columns = {}
     for source, (name, _) in prov.items():
@@ -225,38 +183,9 @@ def to_provenance(table: pa.Table, prov: Mapping[str, tuple[str, bool]], n_rows:
 def execute_duckdb(root: n.Node, sources: Mapping[str, pd.DataFrame | SourceData] | None = None,
                    con: duckdb.DuckDBPyConnection | None = None) -> Result:
     """Runs the plan under `root` on DuckDB; the same arguments and `Result` as `engine.execute`."""
-    sources = dict(sources or {})
-    unknown = set(sources) - set(root.sources)
-    if unknown:
-        raise SchemaError(
-            f"no source named {sorted(unknown)} in this plan; its sources are {sorted(root.sources)}.")
-    bound = {name: _bind(node, sources.get(name)) for name, node in root.sources.items()}
-    con = con or connection()
-    lowering = Lowering(con, bound, {s: f"__lester_prov_{i}" for i, s in enumerate(sorted(root.sources))})
-
-    def run(node: n.Node) -> Relation:
-        lower(node)
-        return lowering.relation_of(node)
-
-    def lower(node: n.Node) -> None:
-        if id(node) in lowering.memo:
-            return
-        for parent in node.parents:
-            lower(parent)
-        try:
-            lowering.memo[id(node)] = Lowered(relation=_lower(node, run, lowering))
-        except _Fallback:
-            lowering.memo[id(node)] = Lowered(computed=_pandas_fallback(node, lowering))
-
-    lower(root)
-    frame, provenance = lowering.computed_of(root)
+    bound = bind_sources(root, sources)
+    frame, provenance = Lowering(con or connection(), bound, prov_names(root)).run(root, _lower)
     return Result(frame, provenance, dict(root.lineage), root.row_lineage, bound, root.order_lineage)
-
-
-def _pandas_fallback(node: n.Node, lowering: Lowering) -> Computed:
-    """The one operator through the pandas translation, on its inputs as pandas holds them."""
-    inputs = {id(p): lowering.computed_of(p) for p in node.parents}
-    return _translate(node, lambda p: inputs[id(p)], lowering.bound)
 
 
 def _select(r: Relation, expressions: list[str], prov: Mapping[str, tuple[str, bool]] | None = None,
@@ -272,12 +201,12 @@ def _as_list(expression: str, is_list: bool) -> str:
 
 @singledispatch
 def _lower(node: n.Node, run: Any, lowering: Lowering) -> Relation:
-    raise _Fallback
+    raise Fallback
 
 
 @_lower.register
 def _source(node: n.Source, run: Any, lowering: Lowering) -> Relation:
-    raise _Fallback  # the source's frame as it is; made a relation when a lowered operator reads it
+    raise Fallback  # the source's frame as it is; made a relation when a lowered operator reads it
 
 
 def _inputs(parent: n.Node, columns: tuple[str, ...], run: Any, lowering: Lowering
@@ -307,7 +236,7 @@ def _filter(node: n.Filter, run: Any, lowering: Lowering) -> Relation:
     try:
         mask = _as_mask(values)
     except (TypeError, ValueError):
-        raise _Fallback from None  # the pandas translation says what is wrong
+        raise Fallback from None  # the pandas translation says what is wrong
     kept = table.filter(pa.array(mask))
     return Relation(lowering.con.from_arrow(kept), parent.columns, parent.prov, parent.bound, kept, parent.nulls,
                     parent.dtypes)
@@ -338,7 +267,7 @@ def _project(node: n.Project, run: Any, lowering: Lowering) -> Relation:
     try:
         column = from_frame(pd.DataFrame({node.target: values})).column(0)
     except (pa.ArrowException, TypeError, ValueError):
-        raise _Fallback from None
+        raise Fallback from None
     if node.target in table.column_names:
         table = table.set_column(table.column_names.index(node.target), node.target, column)
         columns = parent.columns
@@ -355,7 +284,7 @@ def _project(node: n.Project, run: Any, lowering: Lowering) -> Relation:
 @_lower.register
 def _select_node(node: n.Select, run: Any, lowering: Lowering) -> Relation:
     if lowering.has_frame(node.parent):
-        raise _Fallback  # cheaper in pandas than a round trip through Arrow
+        raise Fallback  # cheaper in pandas than a round trip through Arrow
     parent = run(node.parent)
     rel = parent.rel.select(", ".join(_select(parent, [quote(c) for c in node.keep])))
     return Relation(rel, tuple(node.keep), parent.prov, parent.bound,
@@ -366,7 +295,7 @@ def _select_node(node: n.Select, run: Any, lowering: Lowering) -> Relation:
 @_lower.register
 def _rename(node: n.Rename, run: Any, lowering: Lowering) -> Relation:
     if lowering.has_frame(node.parent):
-        raise _Fallback  # cheaper in pandas than a round trip through Arrow
+        raise Fallback  # cheaper in pandas than a round trip through Arrow
     parent = run(node.parent)
     names = [node.mapping.get(c, c) for c in parent.columns]
     rel = parent.rel.select(", ".join(_select(parent, [f"{quote(c)} AS {quote(m)}"
@@ -392,7 +321,7 @@ def _join(node: n.Join, run: Any, lowering: Lowering) -> Relation:
     for lk, rk in zip(node.left_on, node.right_on, strict=True):
         if _family(left.type_of(lk)) != _family(right.type_of(rk)) or _family(left.type_of(lk)) not in (
                 "number", "VARCHAR", "BOOLEAN", "bool", "DATE", "TIMESTAMP"):
-            raise _Fallback  # pandas decides what mixed keys do (or says they clash)
+            raise Fallback  # pandas decides what mixed keys do (or says they clash)
     left_names, right_names = node.output_names
     l_rel, r_rel = left.rel.set_alias("l"), right.rel.set_alias("r")
     condition = " AND ".join(f"l.{quote(a)} = r.{quote(b)}" for a, b in zip(node.left_on, node.right_on, strict=True))
@@ -444,7 +373,7 @@ def _union(node: n.Union, run: Any, lowering: Lowering) -> Relation:
     for column in node.columns:
         families = {_family(p.type_of(column)) for p in parts} - {"null"}
         if len(families) > 1:
-            raise _Fallback  # pandas.concat's common type (often object), not SQL's cast
+            raise Fallback  # pandas.concat's common type (often object), not SQL's cast
     sources = list(dict.fromkeys(s for p in parts for s in p.prov))
     dense = {s: all(s in p.prov and not p.prov[s][1] for p in parts) for s in sources}
     selects = []
@@ -480,7 +409,7 @@ def _union(node: n.Union, run: Any, lowering: Lowering) -> Relation:
 
 def _aggregate_expression(func: Any, column: str, duck_type: str) -> str:
     if not isinstance(func, str) or func not in _NATIVE_AGGREGATES:
-        raise _Fallback
+        raise Fallback
     family = _family(duck_type)
     if func == "size":
         return "count(*)"
@@ -489,7 +418,7 @@ def _aggregate_expression(func: Any, column: str, duck_type: str) -> str:
     if family != "number":
         if func in ("min", "max") and duck_type == "VARCHAR":
             return f"{func}({quote(column)})"
-        raise _Fallback
+        raise Fallback
     if func == "sum":
         cast = "BIGINT" if duck_type.startswith(_INTEGER) else "DOUBLE"
         return f"CAST(coalesce(sum({quote(column)}), 0) AS {cast})"
@@ -503,7 +432,7 @@ def _aggregate(node: n.Aggregate, run: Any, lowering: Lowering) -> Relation:
     parent = run(node.parent)
     for key in node.by:
         if _family(parent.type_of(key)) not in ("number", "VARCHAR", "bool", "DATE", "TIMESTAMP"):
-            raise _Fallback
+            raise Fallback
     keys = [quote(k) for k in node.by]
     expressions = [*keys]
     for name, (column, func) in node.aggregations.items():
@@ -527,11 +456,11 @@ def _aggregate(node: n.Aggregate, run: Any, lowering: Lowering) -> Relation:
 @_lower.register
 def _dropna(node: n.DropNA, run: Any, lowering: Lowering) -> Relation:
     if lowering.has_frame(node.parent):
-        raise _Fallback  # cheaper in pandas than a round trip through Arrow
+        raise Fallback  # cheaper in pandas than a round trip through Arrow
     parent = run(node.parent)
     for column in node.subset:
         if _family(parent.type_of(column)) not in ("number", "VARCHAR", "bool", "DATE", "TIMESTAMP"):
-            raise _Fallback  # an object column may hold values pandas counts as null and SQL does not
+            raise Fallback  # an object column may hold values pandas counts as null and SQL does not
     rel = parent.rel.filter(" AND ".join(f"{quote(c)} IS NOT NULL" for c in node.subset))
     return Relation(rel, parent.columns, parent.prov, parent.bound, nulls=parent.nulls, dtypes=parent.dtypes)
 
@@ -539,7 +468,7 @@ def _dropna(node: n.DropNA, run: Any, lowering: Lowering) -> Relation:
 @_lower.register
 def _fillna(node: n.FillNA, run: Any, lowering: Lowering) -> Relation:
     if lowering.has_frame(node.parent):
-        raise _Fallback  # cheaper in pandas than a round trip through Arrow
+        raise Fallback  # cheaper in pandas than a round trip through Arrow
     parent = run(node.parent)
     expressions = []
     for column in parent.columns:
@@ -550,14 +479,14 @@ def _fillna(node: n.FillNA, run: Any, lowering: Lowering) -> Relation:
         if family == "number" and isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
                 value, (bool, np.bool_)):
             if isinstance(value, float) and np.isnan(value):
-                raise _Fallback
+                raise Fallback
             cast = parent.type_of(column) if float(value).is_integer() else "DOUBLE"
             expressions.append(f"coalesce({quote(column)}, CAST({float(value)!r} AS {cast})) AS {quote(column)}")
         elif family == "VARCHAR" and isinstance(value, str):
             literal = "'" + value.replace("'", "''") + "'"
             expressions.append(f"coalesce({quote(column)}, {literal}) AS {quote(column)}")
         else:
-            raise _Fallback
+            raise Fallback
     rel = parent.rel.select(", ".join(_select(parent, expressions)))
     return Relation(rel, parent.columns, parent.prov, parent.bound, nulls=parent.nulls, dtypes=parent.dtypes)
 
@@ -567,7 +496,7 @@ def _sort(node: n.Sort, run: Any, lowering: Lowering) -> Relation:
     parent = run(node.parent)
     for column in node.by:
         if _family(parent.type_of(column)) not in ("number", "VARCHAR", "bool", "DATE", "TIMESTAMP"):
-            raise _Fallback
+            raise Fallback
     order = ", ".join(f"{quote(c)} {'ASC' if asc else 'DESC'} NULLS LAST"
                       for c, asc in zip(node.by, node.ascending, strict=True))
     row = f"row_number() OVER (ORDER BY {order}, {quote(_ROW)}) - 1"

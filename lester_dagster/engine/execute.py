@@ -114,8 +114,9 @@ BACKENDS = ("pandas", "duckdb", "spark")
 
 
 def default_backend() -> str:
-    """The backend `execute` uses when none is named: `LESTER_ENGINE_BACKEND`, else pandas."""
-    name = os.environ.get("LESTER_ENGINE_BACKEND", "pandas").strip().lower() or "pandas"
+    """The backend `execute` uses when none is named: `LESTER_ENGINE_BACKEND`, else DuckDB (pandas stays
+    the reference the differential tests compare against)."""
+    name = os.environ.get("LESTER_ENGINE_BACKEND", "duckdb").strip().lower() or "duckdb"
     if name not in BACKENDS:
         raise SchemaError(f"LESTER_ENGINE_BACKEND={name!r} names no backend; use one of {list(BACKENDS)}.")
     return name
@@ -138,11 +139,7 @@ def execute(
         return execute_spark(root, sources)
     if backend != "pandas":
         raise SchemaError(f"no engine backend {backend!r}; use one of {list(BACKENDS)}.")
-    sources = dict(sources or {})
-    unknown = set(sources) - set(root.sources)
-    if unknown:
-        raise SchemaError(f"no source named {sorted(unknown)} in this plan; its sources are {sorted(root.sources)}.")
-    bound = {name: _bind(node, sources.get(name)) for name, node in root.sources.items()}
+    bound = bind_sources(root, sources)
     # Plans are DAGs (a table joined with an aggregate of itself): every node is computed once, and its
     # result is dropped as soon as its last consumer has it, so intermediates do not pile up in memory.
     pending = _consumer_counts(root)
@@ -173,6 +170,15 @@ def _consumer_counts(root: n.Node) -> dict[int, int]:
                 seen.add(id(parent))
                 stack.append(parent)
     return counts
+
+
+def bind_sources(root: n.Node, sources: Mapping[str, pd.DataFrame | SourceData] | None) -> dict[str, SourceData]:
+    """Each source of the plan with its rows for this run: its bound data, or the replacement named."""
+    sources = dict(sources or {})
+    unknown = set(sources) - set(root.sources)
+    if unknown:
+        raise SchemaError(f"no source named {sorted(unknown)} in this plan; its sources are {sorted(root.sources)}.")
+    return {name: _bind(node, sources.get(name)) for name, node in root.sources.items()}
 
 
 def _bind(source: n.Source, frame: pd.DataFrame | SourceData | None) -> SourceData:

@@ -44,19 +44,12 @@ import pandas as pd
 import pyarrow as pa
 
 from lester_dagster.engine import nodes as n
-from lester_dagster.engine.duckdb_backend import from_frame, nulls_of, to_frame, to_provenance
-from lester_dagster.engine.execute import (
-    Computed,
-    Result,
-    SchemaError,
-    SourceData,
-    _as_mask,
-    _bind,
-    _evaluate,
-    _translate,
-)
+from lester_dagster.engine.duckdb_backend import from_frame, nulls_of, prov_array, to_frame, to_provenance
+from lester_dagster.engine.execute import Computed, Result, SourceData, _as_mask, _evaluate, bind_sources
+from lester_dagster.engine.lowering import Fallback, prov_names
+from lester_dagster.engine.lowering import Lowering as BaseLowering
 from lester_dagster.errors import MissingExtraError
-from lester_dagster.provenance import ProvColumn, RowProvenance
+from lester_dagster.provenance import RowProvenance
 
 try:
     from py4j.protocol import Py4JJavaError
@@ -158,27 +151,13 @@ class Relation:
         return [*(c(name) for name, _ in self.prov.values()), c(_ROW)]
 
 
-class _Fallback(Exception):
-    """This operator is not lowered: run it through the pandas translation."""
-
-
-@dataclass(eq=False)
-class Lowered:
-    """A node's output: a Spark relation, or the frame and provenance of the pandas translation."""
-
-    relation: Relation | None = None
-    computed: Computed | None = None
-    representable: bool = True  # False: the frame holds values Arrow or Spark cannot type exactly
-
-
-class Lowering:
+class Lowering(BaseLowering[Relation]):
     """One lowering of a plan on one Spark session; `forced` names the nodes (by `keys`) to run in pandas."""
 
     def __init__(self, spark: SparkSession, bound: Mapping[str, SourceData], prov_names: Mapping[str, str],
                  keys: Mapping[int, int], forced: set[int]) -> None:
-        self.spark, self.bound, self.prov_names = spark, bound, prov_names
-        self.keys, self.forced = keys, forced
-        self.memo: dict[int, Lowered] = {}
+        super().__init__(bound, prov_names)
+        self.spark, self.keys, self.force = spark, keys, forced
         self.cached: list[DataFrame] = []  # persisted for this run, unpersisted at its end
 
     def cache(self, df: DataFrame) -> DataFrame:
@@ -193,33 +172,11 @@ class Lowering:
             df.unpersist()
         self.cached.clear()
 
-    def prov_column(self, source: str) -> str:
-        return self.prov_names[source]
-
     def key(self, node: n.Node) -> int:
         return self.keys[id(node)]
 
-    def has_frame(self, node: n.Node) -> bool:
-        return self.memo[id(node)].computed is not None
-
-    def relation_of(self, node: n.Node) -> Relation:
-        lowered = self.memo[id(node)]
-        if lowered.relation is None:
-            if not lowered.representable or lowered.computed is None:
-                raise _Fallback
-            try:
-                lowered.relation = self.relation(*lowered.computed)
-            except (pa.ArrowException, TypeError, ValueError, _Fallback):
-                lowered.representable = False
-                raise _Fallback from None
-        return lowered.relation
-
-    def computed_of(self, node: n.Node) -> Computed:
-        lowered = self.memo[id(node)]
-        if lowered.computed is None:
-            assert lowered.relation is not None
-            lowered.computed = self.computed(lowered.relation)
-        return lowered.computed
+    def forced(self, node: n.Node) -> bool:
+        return self.key(node) in self.force
 
     # ---- between Spark and pandas ------------------------------------------------------------------------
 
@@ -238,11 +195,11 @@ class Lowering:
         table = from_frame(frame)
         for arrow_field in table.schema:
             if not _representable(arrow_field.type):
-                raise _Fallback
+                raise Fallback
         prov: dict[str, tuple[str, bool]] = {}
         for source, column in provenance.items():
             name = self.prov_column(source)
-            table = table.append_column(name, _prov_array(column))
+            table = table.append_column(name, prov_array(column))
             prov[source] = (name, column.indptr is not None)
         table = table.append_column(_ROW, pa.array(np.arange(len(frame), dtype=np.int64)))
         df = self.spark.createDataFrame(table)
@@ -280,15 +237,6 @@ def _ordinal_order(ordinals: pa.ChunkedArray) -> np.ndarray:
     return np.lexsort(matrix.T[::-1])
 
 
-def _prov_array(column: ProvColumn) -> pa.Array:
-    if column.indptr is None:
-        return pa.array(column.ids, pa.int64())
-    offsets = pa.array(column.indptr.astype(np.int32 if len(column.ids) < 2**31 else np.int64))
-    array = (pa.ListArray if offsets.type == pa.int32() else pa.LargeListArray).from_arrays(
-        offsets, pa.array(column.ids, pa.int64()))
-    return array.cast(pa.list_(pa.int64()))
-
-
 def _representable(arrow_type: pa.DataType) -> bool:
     """Arrow types that go through Spark and back unchanged."""
     if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type):
@@ -301,20 +249,15 @@ def _representable(arrow_type: pa.DataType) -> bool:
 def execute_spark(root: n.Node, sources: Mapping[str, pd.DataFrame | SourceData] | None = None,
                   spark: SparkSession | None = None) -> Result:
     """Runs the plan under `root` on Spark; the same arguments and `Result` as `engine.execute`."""
-    sources = dict(sources or {})
-    unknown = set(sources) - set(root.sources)
-    if unknown:
-        raise SchemaError(
-            f"no source named {sorted(unknown)} in this plan; its sources are {sorted(root.sources)}.")
-    bound = {name: _bind(node, sources.get(name)) for name, node in root.sources.items()}
+    bound = bind_sources(root, sources)
     spark = spark or session()
     keys = _node_keys(root)
-    prov_names = {s: f"__lester_prov_{i}" for i, s in enumerate(sorted(root.sources))}
+    names = prov_names(root)
     forced: set[int] = set()
     while True:
-        lowering = Lowering(spark, bound, prov_names, keys, forced)
+        lowering = Lowering(spark, bound, names, keys, forced)
         try:
-            frame, provenance = _run(root, lowering)
+            frame, provenance = lowering.run(root, _lower)
         except (PySparkException, Py4JJavaError) as error:
             # a user function failed in a worker (or gave another type than on its first rows): that one
             # operator runs in pandas, which gives the pandas executor's value or error
@@ -343,33 +286,6 @@ def _node_keys(root: n.Node) -> dict[int, int]:
     return keys
 
 
-def _run(root: n.Node, lowering: Lowering) -> Computed:
-    def run(node: n.Node) -> Relation:
-        lower(node)
-        return lowering.relation_of(node)
-
-    def lower(node: n.Node) -> None:
-        if id(node) in lowering.memo:
-            return
-        for parent in node.parents:
-            lower(parent)
-        try:
-            if lowering.key(node) in lowering.forced:
-                raise _Fallback
-            lowering.memo[id(node)] = Lowered(relation=_lower(node, run, lowering))
-        except _Fallback:
-            lowering.memo[id(node)] = Lowered(computed=_pandas_fallback(node, lowering))
-
-    lower(root)
-    return lowering.computed_of(root)
-
-
-def _pandas_fallback(node: n.Node, lowering: Lowering) -> Computed:
-    """The one operator through the pandas translation, on its inputs as pandas holds them."""
-    inputs = {id(p): lowering.computed_of(p) for p in node.parents}
-    return _translate(node, lambda p: inputs[id(p)], lowering.bound)
-
-
 def _family(spark_type: T.DataType) -> str:
     if isinstance(spark_type, T.BooleanType):
         return "bool"
@@ -392,12 +308,12 @@ def _as_list(expression: Column, is_list: bool) -> Column:
 
 @singledispatch
 def _lower(node: n.Node, run: Any, lowering: Lowering) -> Relation:
-    raise _Fallback
+    raise Fallback
 
 
 @_lower.register
 def _source(node: n.Source, run: Any, lowering: Lowering) -> Relation:
-    raise _Fallback  # the source's frame as it is; made a relation when a lowered operator reads it
+    raise Fallback  # the source's frame as it is; made a relation when a lowered operator reads it
 
 
 # ---- user functions and query strings: Arrow UDFs ------------------------------------------------------------
@@ -467,16 +383,16 @@ def _project(node: n.Project, run: Any, lowering: Lowering) -> Relation:
                       parent.objects)
     first = parent.df.select(*(c(x) for x in names), c(_ROW)).limit(_SAMPLE).toArrow()
     if not first.num_rows:
-        raise _Fallback  # no rows: the pandas translation is free and keeps pandas' dtype
+        raise Fallback  # no rows: the pandas translation is free and keeps pandas' dtype
     try:
         values = _evaluate(node.compute, as_pandas(first.select(names), parent.nulls, parent.objects) if names else
                            pd.DataFrame(index=pd.RangeIndex(first.num_rows)), operator)
         sample = pd.DataFrame({node.target: values})
         arrow_type = from_frame(sample).schema.field(0).type
     except Exception:  # noqa: BLE001 - the pandas translation gives pandas' value or error
-        raise _Fallback from None
+        raise Fallback from None
     if pa.types.is_null(arrow_type) or not _representable(arrow_type):
-        raise _Fallback
+        raise Fallback
     spark_type = from_arrow_type(arrow_type)
     expected = to_arrow_type(spark_type)
 
@@ -509,7 +425,7 @@ def _project(node: n.Project, run: Any, lowering: Lowering) -> Relation:
 @_lower.register
 def _select_node(node: n.Select, run: Any, lowering: Lowering) -> Relation:
     if lowering.has_frame(node.parent):
-        raise _Fallback  # cheaper in pandas than a round trip through Spark
+        raise Fallback  # cheaper in pandas than a round trip through Spark
     parent = run(node.parent)
     df = parent.df.select(*(c(x) for x in node.keep), *parent.carried())
     return Relation(df, tuple(node.keep), parent.prov, parent.rows,
@@ -519,7 +435,7 @@ def _select_node(node: n.Select, run: Any, lowering: Lowering) -> Relation:
 @_lower.register
 def _rename(node: n.Rename, run: Any, lowering: Lowering) -> Relation:
     if lowering.has_frame(node.parent):
-        raise _Fallback  # cheaper in pandas than a round trip through Spark
+        raise Fallback  # cheaper in pandas than a round trip through Spark
     parent = run(node.parent)
     names = [node.mapping.get(x, x) for x in parent.columns]
     df = parent.df.select(*(c(x).alias(m) for x, m in zip(parent.columns, names, strict=True)), *parent.carried())
@@ -534,7 +450,7 @@ def _join(node: n.Join, run: Any, lowering: Lowering) -> Relation:
     for lk, rk in zip(node.left_on, node.right_on, strict=True):
         family = _family(left.type_of(lk))
         if family != _family(right.type_of(rk)) or family not in _ORDERED:
-            raise _Fallback  # pandas decides what mixed keys do (or says they clash)
+            raise Fallback  # pandas decides what mixed keys do (or says they clash)
     # every column of each side under a name of its own, so that nothing is ambiguous after the join
     left_names = {x: f"__l{i}" for i, x in enumerate([*left.columns, *(p for p, _ in left.prov.values()), _ROW])}
     right_names = {x: f"__r{i}" for i, x in enumerate([*right.columns, *(p for p, _ in right.prov.values()), _ROW])}
@@ -582,7 +498,7 @@ def _common_type(types: list[T.DataType]) -> T.DataType:
         return known[0]
     if {_family(t) for t in known} == {"number"}:
         return T.DoubleType() if any(isinstance(t, (T.FloatType, T.DoubleType)) for t in known) else T.LongType()
-    raise _Fallback  # pandas.concat's common type (often object), not Spark's cast
+    raise Fallback  # pandas.concat's common type (often object), not Spark's cast
 
 
 @_lower.register
@@ -615,7 +531,7 @@ def _union(node: n.Union, run: Any, lowering: Lowering) -> Relation:
 
 def _aggregate_expression(func: Any, column: str, spark_type: T.DataType) -> Column:
     if not isinstance(func, str):
-        raise _Fallback
+        raise Fallback
     family = _family(spark_type)
     if func == "size":
         return F.count(F.lit(1))
@@ -624,7 +540,7 @@ def _aggregate_expression(func: Any, column: str, spark_type: T.DataType) -> Col
     if func == "nunique" and family in _ORDERED:
         return F.countDistinct(c(column))
     if family != "number":
-        raise _Fallback
+        raise Fallback
     if func == "sum":
         cast = T.LongType() if isinstance(spark_type, T.IntegralType) else T.DoubleType()
         return F.coalesce(F.sum(c(column)), F.lit(0)).cast(cast)
@@ -634,7 +550,7 @@ def _aggregate_expression(func: Any, column: str, spark_type: T.DataType) -> Col
         return F.min(c(column))
     if func == "max":
         return F.max(c(column))
-    raise _Fallback
+    raise Fallback
 
 
 def _ordered(df: DataFrame, order: list[Column], rows: int | None) -> DataFrame:
@@ -653,7 +569,7 @@ def _aggregate(node: n.Aggregate, run: Any, lowering: Lowering) -> Relation:
     parent = run(node.parent)
     for key in node.by:
         if _family(parent.type_of(key)) not in _ORDERED:
-            raise _Fallback
+            raise Fallback
     expressions = [_aggregate_expression(func, column, parent.type_of(column)).alias(name)
                    for name, (column, func) in node.aggregations.items()]
     prov = {}
@@ -670,7 +586,7 @@ def _aggregate(node: n.Aggregate, run: Any, lowering: Lowering) -> Relation:
 @_lower.register
 def _dropna(node: n.DropNA, run: Any, lowering: Lowering) -> Relation:
     if lowering.has_frame(node.parent):
-        raise _Fallback  # cheaper in pandas than a round trip through Spark
+        raise Fallback  # cheaper in pandas than a round trip through Spark
     parent = run(node.parent)
     # NaN never reaches Spark (Arrow reads pandas' NaN as null), so SQL's null is pandas' notna
     present = reduce(lambda a, b: a & b, [c(x).isNotNull() for x in node.subset])
@@ -681,7 +597,7 @@ def _dropna(node: n.DropNA, run: Any, lowering: Lowering) -> Relation:
 @_lower.register
 def _fillna(node: n.FillNA, run: Any, lowering: Lowering) -> Relation:
     if lowering.has_frame(node.parent):
-        raise _Fallback  # cheaper in pandas than a round trip through Spark
+        raise Fallback  # cheaper in pandas than a round trip through Spark
     parent = run(node.parent)
     expressions = []
     for column in parent.columns:
@@ -695,7 +611,7 @@ def _fillna(node: n.FillNA, run: Any, lowering: Lowering) -> Relation:
         elif isinstance(spark_type, T.StringType) and isinstance(value, str):
             expressions.append(F.coalesce(c(column), F.lit(value)).alias(column))
         else:
-            raise _Fallback
+            raise Fallback
     df = parent.df.select(*expressions, *parent.carried())
     return Relation(df, parent.columns, parent.prov, parent.rows, parent.nulls, parent.objects)
 
@@ -705,7 +621,7 @@ def _sort(node: n.Sort, run: Any, lowering: Lowering) -> Relation:
     parent = run(node.parent)
     for column in node.by:
         if _family(parent.type_of(column)) not in _ORDERED:
-            raise _Fallback
+            raise Fallback
     order = [c(x).asc_nulls_last() if asc else c(x).desc_nulls_last() for x, asc in zip(node.by, node.ascending,
                                                                                       strict=True)]
     df = _ordered(parent.df, [*order, c(_ROW).asc()], parent.rows)  # stable: ties keep their order
@@ -717,7 +633,7 @@ def _explode(node: n.Explode, run: Any, lowering: Lowering) -> Relation:
     parent = run(node.parent)
     spark_type = parent.type_of(node.column)
     if not (isinstance(spark_type, T.ArrayType) and isinstance(spark_type.elementType, T.StringType)):
-        raise _Fallback  # pandas keeps numbers in an object column as Python numbers, NaN among them
+        raise Fallback  # pandas keeps numbers in an object column as Python numbers, NaN among them
     # pandas: a row per element; an empty list or a null gives one row with NaN, in an object column
     position, value = "__lester_pos", "__lester_value"
     exploded = parent.df.select("*", F.posexplode_outer(c(node.column)).alias(position, value))

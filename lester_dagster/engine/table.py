@@ -310,7 +310,7 @@ class Table:
 
     def execute(self, sources: Mapping[str, pd.DataFrame] | None = None, backend: str | None = None) -> Result:
         """Runs the plan; `sources` replaces the data of named sources (same schema) for this run; `backend`
-        is "pandas", "duckdb" or "spark" (default: the `LESTER_ENGINE_BACKEND` environment variable, else pandas)."""
+        is "pandas", "duckdb" or "spark" (default: the `LESTER_ENGINE_BACKEND` environment variable, else duckdb)."""
         return execute(self.node, sources, backend)
 
     def to_pandas(self, sources: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
