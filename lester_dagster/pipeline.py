@@ -180,9 +180,11 @@ def materialize(spec: PipelineSpec, frames: Mapping[str, pd.DataFrame]) -> Mater
     )
 
 
-def recompute(state: MaterializedPipeline, frames: Mapping[str, pd.DataFrame | SourceData]) -> tuple[Result, np.ndarray]:
+def recompute(state: MaterializedPipeline, frames: Mapping[str, pd.DataFrame | SourceData],
+              backend: str | None = None) -> tuple[Result, np.ndarray]:
     """A full re-run of data preparation and encoding on other source data, with the same fitted
-    encoder: what incremental maintenance must agree with."""
-    result = state.plan.execute(frames)
+    encoder: what incremental maintenance must agree with. `backend` as for `execute` (tests name
+    "pandas", the reference executor, so that IVM on the default backend is checked against another)."""
+    result = state.plan.execute(frames, backend)
     features = result.frame.drop(columns=state.spec.label)
     return result, np.asarray(state.encoder.transform(features), dtype=np.float64)

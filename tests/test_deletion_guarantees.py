@@ -116,7 +116,7 @@ def assert_holds(p: Lester, values: tuple[str, ...] = ()) -> None:
         assert state.model.n_train == int((~state.is_test).sum())
         # differential: the maintained artifacts equal a full re-run on the lake as it is now
         lake_frames = {s.name: p.lake.read(s.name, s.columns) for s in SOURCES}
-        full, X = recompute(state, lake_frames)
+        full, X = recompute(state, lake_frames, backend="pandas")  # the reference executor
         got = state.prepared
         mine, theirs = np.argsort(got.provenance.signatures()), np.argsort(full.provenance.signatures())
         np.testing.assert_array_equal(got.provenance.signatures()[mine], full.provenance.signatures()[theirs])

@@ -40,7 +40,7 @@ def lake(n_mails: int, seed: int) -> dict[str, pd.DataFrame]:
 
 
 def assert_matches_full_rerun(state: MaterializedPipeline) -> None:
-    full, X = recompute(state, dict(state.sources))
+    full, X = recompute(state, dict(state.sources), backend="pandas")  # the reference executor
     got = state.prepared
     # IVM keeps old rows in place and appends rows that appear; align both by provenance
     mine, theirs = np.argsort(got.provenance.signatures()), np.argsort(full.provenance.signatures())

@@ -841,7 +841,7 @@ def test_maintained_matrix_and_labels_equal_rerun(family: str, frames: dict[str,
 def assert_state_equals_rerun(state: MaterializedPipeline, context: str) -> int:
     """The prepared table, X, y and the split against a re-run with the same fitted encoder, where a null
     label keeps its row out of training and evaluation; returns the number of such rows."""
-    full, X = recompute(state, dict(state.sources))
+    full, X = recompute(state, dict(state.sources), backend="pandas")  # the reference executor
     mine, theirs = rows(state.prepared), rows(full)
     assert sorted(mine, key=repr) == sorted(theirs, key=repr), context
     got, want = aligned(mine), aligned(theirs)
