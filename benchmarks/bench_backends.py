@@ -6,7 +6,7 @@ counted per region and bank: each group's provenance holds tens of thousands of 
 variants: the engine on DuckDB with provenance, DuckDB doing the same work in SQL without provenance, Polars
 (when installed), plain pandas, and the engine on pandas. Times are the best of `--repeat` interleaved
 rounds (one run of each variant per round, so a loaded machine slows them alike); memory is each variant's
-peak RSS above its inputs, in a fresh process per measurement (Linux VmHWM after /proc/self/clear_refs).
+peak RSS above its inputs, the median of `--repeat` fresh processes (Linux VmHWM after /proc/self/clear_refs).
 
     .venv/bin/python benchmarks/bench_backends.py [--sizes 10000 100000 1000000] [--repeat 3] [--json out.json]
         [--plans preparation provenance-heavy]
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -201,8 +202,15 @@ def best_of(variants: dict[str, Callable[[pd.DataFrame, pd.DataFrame], Any]], re
 
 def measure(plan: str, size: int, repeat: int, customers: pd.DataFrame, mails: pd.DataFrame) -> dict[str, Any]:
     seconds, rows = best_of(PLANS[plan], repeat, customers, mails)
-    peaks = {name: peak_mib(f"{plan}/{name}", size) for name in PLANS[plan]}
-    return {"plan": plan, "mails": size, "rows": rows, "seconds": seconds, "peak MiB": peaks}
+    # a peak differs from one fresh process to the next (at 1M mails DuckDB SQL's ranged 48-272 MiB: where
+    # its threads' allocations land), so each variant's is the median of `repeat` processes, interleaved
+    samples: dict[str, list[float]] = {name: [] for name in PLANS[plan]}
+    for _ in range(repeat):
+        for name in PLANS[plan]:
+            samples[name].append(peak_mib(f"{plan}/{name}", size))
+    peaks = {name: statistics.median(values) for name, values in samples.items()}
+    return {"plan": plan, "mails": size, "rows": rows, "seconds": seconds, "peak MiB": peaks,
+            "peak MiB samples": samples}
 
 
 def print_figures(figure: dict[str, Any], base: str = "engine on DuckDB") -> None:
