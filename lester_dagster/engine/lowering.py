@@ -4,6 +4,7 @@ executor's frame and provenance, and converted to the other form only when a con
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Generic, Self, TypeVar
@@ -40,21 +41,21 @@ def prov_names(root: n.Node) -> dict[str, str]:
 Run = Callable[[n.Node], R]
 
 
-class Lowering(Generic[R]):
+class Lowering(ABC, Generic[R]):
     """One lowering of a plan: the memo of each node's output and the conversions between a backend's
-    relation (`relation`, `computed`: defined by the backend) and the pandas executor's frame."""
+    relation (`relation`, `computed`: each backend defines them) and the pandas executor's frame."""
 
     def __init__(self, bound: Mapping[str, SourceData], prov_names: Mapping[str, str]) -> None:
         self.bound, self.prov_names = bound, prov_names
         self.memo: dict[int, Lowered[R]] = {}
 
+    @abstractmethod
     def relation(self, frame: pd.DataFrame, provenance: RowProvenance) -> R:
         """A pandas frame and its provenance as a relation (raises `Fallback` where it cannot be one)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def computed(self, r: R) -> Computed:
         """The relation as the pandas executor holds it: a frame and its provenance, in order."""
-        raise NotImplementedError
 
     def forced(self, node: n.Node) -> bool:
         """Whether `node` must run through the pandas translation whatever the backend could do."""
