@@ -15,9 +15,17 @@ from hypothesis import strategies as st
 
 import lester_dagster.engine as le
 from example_project import declarative_pipeline as dp
+from lester_dagster.datasets.running_example import generate
+from lester_dagster.engine.duckdb_backend import Lowering, Relation, connection
 from lester_dagster.engine.execute import default_backend
 from lester_dagster.errors import SchemaError
-from tests.backend_oracle import assert_example_as_pandas, mails_per_country, random_plan_as_pandas, same_as_pandas
+from tests.backend_oracle import (
+    assert_example_as_pandas,
+    assert_same_result,
+    mails_per_country,
+    random_plan_as_pandas,
+    same_as_pandas,
+)
 from tests.test_ivm_random_plans import FAMILIES, examples, lakes
 
 SETTINGS = examples(int(os.environ.get("LESTER_DUCKDB_EXAMPLES", "40")))
@@ -56,3 +64,30 @@ def test_the_backend_is_chosen_by_name_or_environment(monkeypatch: pytest.Monkey
     monkeypatch.setenv("LESTER_ENGINE_BACKEND", "sqlite")
     with pytest.raises(SchemaError, match="LESTER_ENGINE_BACKEND"):
         default_backend()
+
+
+def test_order_is_kept_across_duckdbs_threads() -> None:
+    """Enough mails that DuckDB splits each scan into several tasks on both threads: the filters and
+    projections after a scan return the rows in order without a sort, and the ones after the join get them
+    in order from the sort placed there (a join does not keep order); both as the pandas executor gives."""
+    customers, mails = generate(300_000, seed=0)
+    c = le.from_pandas(customers, "customers", key="customer_id")
+    m = le.from_pandas(mails, "mails", key="mail_id")
+    plans = [dp.select_complaints(c, m),
+             m.filter("raw_date >= '2023-01-01'").project("t", "mail_text", lambda s: s.str.lower()),
+             m.join(c, left_on="email", right_on="customer_email").filter("country == 'DE'")
+             .project("t", "mail_subject", lambda s: s.str.upper()).select("t", "mail_id", "bank")]
+    for plan in plans:
+        expected, got = plan.execute(backend="pandas"), plan.execute(backend="duckdb")
+        pd.testing.assert_frame_equal(got.frame, expected.frame)
+        assert_same_result(got, expected)
+
+
+def test_rows_that_duckdb_returns_out_of_order_are_put_in_order() -> None:
+    """A relation taken to be in order whose rows come back otherwise is sorted after the fetch."""
+    con = connection()
+    rel = con.sql("SELECT i AS x, 10 * i AS __lester_prov_0, i AS __lester_row FROM range(5) t(i) ORDER BY i DESC")
+    relation = Relation(rel, ("x",), {"s": ("__lester_prov_0", False)}, 5, ordered=True)
+    frame, provenance = Lowering(con, {}, {"s": "__lester_prov_0"}).computed(relation)
+    assert frame["x"].tolist() == [0, 1, 2, 3, 4]
+    assert provenance["s"].ids.tolist() == [0, 10, 20, 30, 40]
