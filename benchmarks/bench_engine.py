@@ -81,16 +81,23 @@ def peak_rss_mib(variant: str, size: int, module: str = "benchmarks.bench_engine
     the data (and imports `preload`, libraries whose loading is not the run's memory).
 
     Linux's peak mark (VmHWM) is reset after generation through /proc/self/clear_refs, so the figure is
-    the run's own peak above the memory the inputs already hold.
+    the run's own peak above the memory the inputs already hold. Before that, the memory generation freed
+    but the allocators kept (~210 MiB at 1M mails: glibc's heap and Arrow's mimalloc pool) is handed back:
+    a run that happened to reuse it looked ~200 MiB smaller than one that did not (DuckDB SQL's peak was
+    48 or 238 MiB from one process to the next).
     """
     code = f"""
-import sys; sys.path.insert(0, {str(ROOT)!r})
+import ctypes, gc, sys; sys.path.insert(0, {str(ROOT)!r})
+import pyarrow
 import {module} as b
 from lester_dagster.datasets.running_example import generate
 def status(field):
     return next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith(field))
 c, m = generate({size}, 0)
 {"import " + preload if preload else ""}
+gc.collect()
+ctypes.CDLL("libc.so.6").malloc_trim(0)
+pyarrow.default_memory_pool().release_unused()
 open("/proc/self/clear_refs", "w").write("5")
 base = status("VmRSS:")
 b.VARIANTS[{variant!r}](c, m)
