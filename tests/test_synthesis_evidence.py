@@ -9,8 +9,9 @@ import pandas as pd
 from lester_dagster.synthesis import operators as ops
 from lester_dagster.synthesis.alignment import Aligner, output_agreement
 from lester_dagster.synthesis.constraints import discover
-from lester_dagster.synthesis.evidence import count_surprise
+from lester_dagster.synthesis.evidence import count_surprise, null_mismatch
 from lester_dagster.synthesis.predict import name_tokens
+from lester_dagster.synthesis.profile import Tab
 
 RNG = np.random.default_rng(3)
 
@@ -71,3 +72,13 @@ def test_plural_names_are_read_as_singular() -> None:
     assert name_tokens("n_cities") == {"n", "city"}
     assert name_tokens("flights") == {"flight"}
     assert name_tokens("address") == {"address"}
+
+
+def test_null_shares_compare_when_one_side_is_all_null() -> None:
+    # a generated case crashed the whole search here (division by zero): a target column with a few
+    # nulls mapped to a candidate column that is entirely null
+    target = Tab(pd.DataFrame({"score": [1.0, np.nan, 3.0, 4.0, np.nan, 6.0]}))
+    empty = Tab(pd.DataFrame({"score": [np.nan] * 6}))
+    one_row = Tab(pd.DataFrame({"score": [np.nan]}))
+    assert null_mismatch(target.profiles(), empty, {"score": "score"}) > 0.0
+    assert null_mismatch(one_row.profiles(), Tab(pd.DataFrame({"score": [np.nan, 2.0]})), {"score": "score"}) >= 0.0

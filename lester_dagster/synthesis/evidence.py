@@ -60,7 +60,9 @@ def null_mismatch(target: Mapping[str, ColumnProfile], output: Tab, pairs: Mappi
             penalty = _surprise(_p_one_sided(t.nulls, t.rows, c.rows))
         else:
             share = max(t.null_share, c.null_share)
-            z = abs(t.null_share - c.null_share) / math.sqrt(share * (1 - share) / t.rows)
+            # an all-null side has no spread of its own: give it that of one row in (rows + 1)
+            variance = max(share * (1 - share), 1.0 / (t.rows + 1))
+            z = abs(t.null_share - c.null_share) / math.sqrt(variance / t.rows)
             penalty = max(0.0, z - 2.0)
         pattern: object = name
         if c.nulls:
