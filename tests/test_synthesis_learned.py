@@ -16,6 +16,7 @@ from lester_dagster.synthesis import SearchConfig, synthesize
 from lester_dagster.synthesis.aggregate_features import FEATURES, pair_features
 from lester_dagster.synthesis.constraints import discover
 from lester_dagster.synthesis.evidence import category_mismatch
+from lester_dagster.synthesis.groupkey_features import FEATURES as GROUPKEY_FEATURES
 from lester_dagster.synthesis.logistic import MODELS, LogisticModel
 from lester_dagster.synthesis.mapping import similarity
 from lester_dagster.synthesis.predict import Context
@@ -107,6 +108,11 @@ def test_shipped_models_are_json_of_the_features_the_predictors_compute() -> Non
         if data.get("kind") == "aggregate":
             model = LogisticModel.from_json(file.read_text(encoding="utf-8")).check("aggregate", FEATURES)
             assert 0.0 <= float(model.meta["floor"]) < 1.0
+        elif data.get("kind") == "groupkey":
+            model = LogisticModel.from_json(file.read_text(encoding="utf-8")).check("groupkey", GROUPKEY_FEATURES)
+            assert 0.0 <= float(model.meta["floor"]) < 1.0
+        else:
+            raise AssertionError(f"{file.name}: a model of kind {data.get('kind')!r} no predictor reads")
     assert not list(Path(MODELS).glob("*.pkl")) and not list(Path(MODELS).glob("*.pickle"))
 
 
@@ -120,3 +126,48 @@ def test_aggregate_features_say_what_the_name_says() -> None:
                      strict=True))
     assert right["function_word"] == 1.0 and right["names_column"] == 1.0
     assert wrong["function_word"] == 0.0 and wrong["names_column"] == 0.0 and wrong["other_function_word"] == 1.0
+
+
+def _yes_no_panel(rows: int = 160) -> pd.DataFrame:
+    """One yes/no column per country and year, as a banking-crises table holds: every column has the
+    same cardinality, so it cannot tell group keys apart."""
+    rng = np.random.default_rng(5)
+    columns = {f"country_{c}": rng.integers(0, 2, rows) for c in "ABCDEFGHIJKL"}
+    return pd.DataFrame({"growth": np.round(rng.normal(2.0, 1.5, rows), 2), **columns})
+
+
+def test_the_learned_group_key_predictor_groups_by_the_columns_the_target_names() -> None:
+    from lester_dagster.synthesis.predict import _hand_groupings, _hand_ranked, grouping_pool, groupkey_model
+
+    model = groupkey_model()
+    assert model is not None, "models/groupkey.json ships with the package"
+    panel = _yes_no_panel()
+    test, training = panel.iloc[:80], panel.iloc[80:].reset_index(drop=True)
+    target = test.groupby(["country_H", "country_K"]).agg(mean_growth=("growth", "mean")).reset_index()
+    ctx = Context(target, discover(target), inputs={"table_1": training})
+    tab = Tab(training)
+    learned = max(grouping_pool(tab, ctx), key=lambda option: model.probability(option[1]))[0]
+    assert set(learned) == {"country_H", "country_K"}
+    hand = sorted(_hand_ranked(*_hand_groupings(tab, ctx)).items(), key=lambda x: -x[1])[:3]
+    assert all(set(by) != {"country_H", "country_K"} for by, _ in hand)  # cardinality alone picks others
+
+    result = synthesize({"table_1": training}, target, SearchConfig(top_k=5, time_limit=900))
+    described = result.specs()[0].describe()
+    assert "groupby(['country_H', 'country_K'])" in described or "groupby(['country_K', 'country_H'])" in described
+
+
+def test_a_grouping_that_spares_a_key_column_is_told_apart() -> None:
+    from lester_dagster.synthesis.groupkey_features import FEATURES as GROUP_FEATURES
+    from lester_dagster.synthesis.groupkey_features import grouping_features
+
+    target = pd.DataFrame({"site": ["a", "b", "c"], "visits": [3, 5, 3], "mean_age": [30.0, 41.0, 35.5]})
+    profiles = {c: profile_column(c, target[c]) for c in target.columns}
+    def features(by: tuple[str, ...], groups: int) -> dict[str, float]:
+        values = grouping_features(by, profiles, rows=40, groups=groups, hand=0.0, hand_top=False, target=target,
+                                   keys=(("site",),), primary=("site",), pairs={"site": "site", "visits": "visits"},
+                                   scores={"site": 0.9, "visits": 0.7})
+        return dict(zip(GROUP_FEATURES, values, strict=True))
+
+    spare, key = features(("site", "visits"), 9), features(("site",), 3)
+    assert spare["unique_in_target"] == 1.0 and spare["not_minimal"] == 1.0
+    assert key["target_primary"] == 1.0 and key["not_minimal"] == 0.0 and key["leftmost"] == 1.0

@@ -22,6 +22,8 @@ from lester_dagster.synthesis.aggregate_features import FEATURES as AGGREGATE_FE
 from lester_dagster.synthesis.aggregate_features import pair_features
 from lester_dagster.synthesis.alignment import Aligner, row_keys
 from lester_dagster.synthesis.constraints import Constraints
+from lester_dagster.synthesis.groupkey_features import FEATURES as GROUPKEY_FEATURES
+from lester_dagster.synthesis.groupkey_features import group_codes, grouping_features
 from lester_dagster.synthesis.logistic import LogisticModel, shipped
 from lester_dagster.synthesis.mapping import (
     THRESHOLD,
@@ -396,9 +398,9 @@ def _kept_apart(a: Tab, b: Tab, ctx: Context) -> bool:
 # ---- group-by ----------------------------------------------------------------------------------------
 
 
-def _group_candidates(tab: Tab, ctx: Context) -> list[tuple[float, tuple[str, ...]]]:
-    """Likely group-by keys: the target's keys mapped onto this table first, then low-cardinality
-    columns of key-like types."""
+def _hand_groupings(tab: Tab, ctx: Context) -> tuple[dict[tuple[str, ...], float], list[tuple[float, str]]]:
+    """The hand-set scores of the target's keys mapped onto this table, and of its single columns that
+    look like group keys (low-cardinality columns of key-like types), best first."""
     rows = len(tab)
     found: dict[tuple[str, ...], float] = {}
     mapping = ctx.mapping(tab)
@@ -418,13 +420,90 @@ def _group_candidates(tab: Tab, ctx: Context) -> list[tuple[float, tuple[str, ..
         score = 0.55 * (1.0 - profile.distinct / max(rows, 1)) ** 2 * (0.8 if profile.kind == "number" else 1.0)
         singles.append((score, column))
     singles.sort(key=lambda x: -x[0])
-    # with the target's key found here, guesses from cardinality alone matter less
+    return found, singles
+
+
+def _hand_ranked(found: Mapping[tuple[str, ...], float], singles: Sequence[tuple[float, str]]
+                 ) -> dict[tuple[str, ...], float]:
+    """The groupings the hand-set rule ranks: the target's keys, the best two or three single columns
+    (fewer with the target's key found here: guesses from cardinality alone matter less) and pairs of
+    them."""
+    ranked = dict(found)
     top = 2 if found else 3
     for score, column in singles[:top]:
-        found.setdefault((column,), score)
+        ranked.setdefault((column,), score)
     for (s1, c1), (s2, c2) in list(combinations(singles[:top], 2))[: top - 1]:
-        found.setdefault((c1, c2), 0.6 * s1 * s2)
-    return sorted(((s, by) for by, s in found.items()), key=lambda x: -x[0])[:3]
+        ranked.setdefault((c1, c2), 0.6 * s1 * s2)
+    return ranked
+
+
+GROUP_POOL = 12  # single columns the learned group-key predictor scores per table
+GROUP_PAIRS = 6  # of which the first this many are also paired
+
+
+def grouping_pool(tab: Tab, ctx: Context) -> list[tuple[tuple[str, ...], list[float]]]:
+    """Every grouping the learned group-key predictor scores on this table, with its features
+    (groupkey_features.py): the hand-set rule's, and single columns of key-like types up to half the
+    table's rows (or named like a target column), the first of them paired."""
+    found, singles = _hand_groupings(tab, ctx)
+    ranked = _hand_ranked(found, singles)
+    hand_top = {by for _, by in sorted(((s, by) for by, s in ranked.items()), key=lambda x: -x[0])[:3]}
+    hand_single = {column: score for score, column in singles}
+    named = {name_key(c) for c in ctx.columns}
+    rows = len(tab)
+    broad = []
+    for column in tab.columns:
+        profile = tab.profile(column)
+        if not _joinable(profile) or profile.distinct <= 1:
+            continue
+        is_named = name_key(column) in named
+        if profile.distinct > max(2, (0.95 if is_named else 0.5) * rows):
+            continue
+        broad.append((is_named, hand_single.get(column, 0.0), -profile.distinct, column))
+    broad.sort(reverse=True)
+    columns = [c for *_, c in broad[:GROUP_POOL]]
+    options: dict[tuple[str, ...], float] = dict(ranked)
+    for column in columns:
+        options.setdefault((column,), hand_single.get(column, 0.0))
+    for c1, c2 in combinations(columns[:GROUP_PAIRS], 2):
+        options.setdefault((c1, c2), 0.0)
+    mapping = ctx.mapping(tab)
+    target = ctx.target.frame
+    pool = []
+    for by, hand in options.items():
+        if len(by) >= len(tab.columns):
+            continue  # nothing left to aggregate
+        groups, kept = group_codes(tab.frame, by, tab.cache)
+        if groups == 0:
+            continue
+        profiles = {c: tab.profile(c) for c in by}
+        pool.append((by, grouping_features(by, profiles, rows, groups, hand, by in hand_top, target,
+                                           ctx.constraints.keys, ctx.constraints.primary, mapping.pairs,
+                                           mapping.scores)))
+    return pool
+
+
+def groupkey_model() -> LogisticModel | None:
+    """The learned group-key predictor the package ships, if any (models/groupkey.json)."""
+    return shipped("groupkey", GROUPKEY_FEATURES)
+
+
+def _group_candidates(tab: Tab, ctx: Context) -> list[tuple[float, tuple[str, ...]]]:
+    """Likely group-by keys, best three: by the learned group-key predictor where the package ships one,
+    else the target's keys mapped onto this table first, then low-cardinality columns of key-like types."""
+    cached = tab.cache.get("groupings")
+    if cached is not None:
+        return cached
+    model = groupkey_model()
+    if model is not None:
+        scored = [(model.probability(features), by) for by, features in grouping_pool(tab, ctx)]
+        floor = float(model.meta.get("floor", 0.0))
+        best = sorted((x for x in scored if x[0] >= floor), key=lambda x: -x[0])[:3]
+    else:
+        ranked = _hand_ranked(*_hand_groupings(tab, ctx))
+        best = sorted(((s, by) for by, s in ranked.items()), key=lambda x: -x[0])[:3]
+    tab.cache["groupings"] = best
+    return best
 
 
 AGG_PRIOR = {"mean": 1.0, "sum": 0.95, "count": 0.85, "max": 0.8, "min": 0.8, "nunique": 0.7, "size": 0.6,
