@@ -28,7 +28,7 @@ from lester_dagster.datasets.running_example import generate, leaked_mail_ids
 from lester_dagster.engine import SourceData
 from lester_dagster.proof import ErasureTarget, ScanError, ScanReport, scan_for_erased_data
 from lester_dagster.provenance import ProvColumn, RowProvenance, key_ids, source_row_ids
-from lester_dagster.storage.artifacts import save_sources, save_table
+from lester_dagster.storage.artifacts import load_table, save_provenance, save_sources, save_table
 
 KEYS = {"customers": "customer_id", "mails": "mail_id"}
 
@@ -147,7 +147,7 @@ def test_artifact_tables_provenance_and_source_copies_are_checked(tmp_path: Path
 
     version = "prepared/v000001/"
     assert {"1 erased id(s) of customers in provenance", "2 erased id(s) of mails in provenance"} <= set(
-        whats(report, "artifacts", version + "provenance.npz"))
+        whats(report, "artifacts", version + "table.parquet"))
     assert f"{report_label(target, 0)} in column email" in whats(report, "artifacts", version + "table.parquet")
     mails_copy, customers_copy = version + "sources/source_0", version + "sources/source_1"
     assert whats(report, "artifacts", mails_copy + "_ids.npy") == ["2 erased id(s) of mails in the source copy's ids"]
@@ -170,7 +170,7 @@ def test_hashed_string_keys_are_found_in_provenance(tmp_path: Path, data, beside
     sender = mails.email[0]
     target = ErasureTarget({"customers": [sender]}, {"customers": "customer_email"})
     report = scan_for_erased_data({"artifacts": tmp_path}, target)
-    assert "1 erased id(s) of customers in provenance" in whats(report, "artifacts", "v000001/provenance.npz")
+    assert "1 erased id(s) of customers in provenance" in whats(report, "artifacts", "v000001/table.parquet")
 
 
 def test_a_pipeline_erasure_applied_by_ivm_leaves_no_erased_id_nor_card_number(tmp_path: Path) -> None:
@@ -451,3 +451,28 @@ def test_dagster_storage_is_searched_event_logs_and_compute_logs(tmp_path: Path)
     assert {("db", "in table event_logs"), ("db", "in table asset_keys"), ("out", ""), ("err", "")} <= where
     assert not report.skipped
     leak_free(report, value)
+
+
+def test_erased_ids_in_a_tables_provenance_columns_are_found_and_not_taken_for_values(tmp_path: Path) -> None:
+    """An aggregate's provenance (a list of ids a row) in the table's own Parquet file: the erased ids are
+    found as ids; the ids are not searched as values (an id of 90001 is not the number 90001 of a cell)."""
+    folder = tmp_path / "v000001"
+    folder.mkdir()
+    provenance = RowProvenance({"mails": ProvColumn(np.array([1, 5, 20001, 90001]), np.array([0, 3, 3, 4]))}, 3)
+    save_table(folder, pd.DataFrame({"n": [3, 0, 1]}), provenance, {}, frozenset())
+    # a digits-only value (a card number is one), which numeric cells are searched for, equal to an id
+    target = ErasureTarget({"mails": [20001, 90001, 4]}, {"mails": "mail_id"}, values=["90001"])
+    report = scan_for_erased_data({"artifacts": tmp_path}, target)
+    assert whats(report, "artifacts", "v000001/table.parquet") == ["2 erased id(s) of mails in provenance"]
+
+
+def test_a_table_stored_before_with_provenance_npz_beside_is_still_checked(tmp_path: Path, data) -> None:
+    customers, mails = data
+    folder = tmp_path / "v000001"
+    artifact(folder, customers, mails)
+    stored = load_table(folder)
+    stored.frame.to_parquet(folder / "table.parquet", index=False)  # the layout before: provenance beside
+    save_provenance(folder / "provenance.npz", stored.provenance)
+    report = scan_for_erased_data({"artifacts": tmp_path}, ErasureTarget({"mails": [1, 2]}, KEYS))
+    assert whats(report, "artifacts", "v000001/provenance.npz") == ["2 erased id(s) of mails in provenance"]
+    assert not [w for w in whats(report, "artifacts", "v000001/table.parquet") if "in provenance" in w]

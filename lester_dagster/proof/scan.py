@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bz2
 import contextlib
+import functools
 import gzip
 import hashlib
 import io
@@ -38,6 +39,7 @@ from lester_dagster.errors import KeyColumnError, LesterError
 from lester_dagster.features.chunks import MANIFEST as CHUNK_MANIFEST
 from lester_dagster.features.chunks import PREFIX as CHUNK_PREFIX
 from lester_dagster.features.chunks import PROVENANCE_SUFFIX as CHUNK_PROVENANCE
+from lester_dagster.provenance.arrow import stored_provenance_columns
 from lester_dagster.provenance.ids import coerce_keys, key_ids, source_row_ids
 
 __all__ = ["ErasureTarget", "Finding", "ScanError", "ScanReport", "scan_for_erased_data"]
@@ -326,6 +328,14 @@ def _decompressor(head: bytes) -> Callable[[IO[bytes]], Readable] | None:
     return None
 
 
+def _provenance_ids(path: str, column: str) -> np.ndarray:
+    """The ids of a provenance column of a stored table, one a row or a list a row, as one array."""
+    array = pq.read_table(path, columns=[column]).column(0).combine_chunks()
+    if pa.types.is_list(array.type) or pa.types.is_large_list(array.type):
+        array = array.flatten()
+    return np.asarray(array.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
 def _leaves(array: pa.Array) -> Iterator[pa.Array]:
     """The primitive arrays inside a possibly nested one; a dictionary's whole dictionary, used or not."""
     kind = array.type
@@ -488,8 +498,10 @@ class _Scan:
             names = {name for name, _, _ in files}
             if "sources.json" in names:
                 self.source_copies(store, rel_folder, folder)
-            if "provenance.npz" in names:
+            if "provenance.npz" in names:  # a table stored before its provenance moved into its Parquet file
                 self.provenance(store, rel_folder, folder)
+            if "table.parquet" in names:
+                self.table_provenance(store, rel_folder, folder)
             for name in sorted(n for n in names if n.endswith(CHUNK_PROVENANCE)):
                 self.provenance(store, rel_folder, folder, name)  # the rows of one chunk of X
             if CHUNK_MANIFEST in names:
@@ -630,7 +642,9 @@ class _Scan:
             # column names can hold values too (a one-hot encoding of e-mail addresses)
             self.add(store, label, b"\0".join([n.encode("utf-8", "surrogatepass") for n in schema.names]
                                               + list(metadata) + list(metadata.values())), " in the Parquet schema")
-            wanted = [f.name for f in schema if any(
+            # ids, not values: checked against the erased rows' ids by `table_provenance`
+            ids = set((stored_provenance_columns(schema) or {}).values())
+            wanted = [f.name for f in schema if f.name not in ids and any(
                 _is_text(t) or (_is_number(t) and self.needles.numbers) for t in _leaf_types(f.type))]
             if not wanted or not self.needles.searching:
                 return
@@ -856,14 +870,30 @@ class _Scan:
         try:
             with np.load(Path(folder, name), allow_pickle=False) as arrays:
                 for i, source in enumerate(str(s) for s in arrays["sources"].tolist()):
-                    erased = self.target.erased_keys.get(source)
-                    if not erased or source not in self.target.key_columns:
-                        continue
-                    wanted = self.ids(source, erased, self.key_dtype_beside(folder, source))
-                    if n := int(np.isin(wanted, arrays[f"ids_{i}"]).sum()):
-                        self.find(store, rel, f"{n} erased id(s) of {source} in provenance")
+                    self.provenance_ids(store, rel, folder, source, functools.partial(arrays.__getitem__, f"ids_{i}"))
         except (OSError, ValueError, KeyError, zipfile.BadZipFile, KeyColumnError) as error:
             self.skip(store, rel, f"provenance cannot be checked ({_why(error)})")
+
+    def table_provenance(self, store: str, rel_folder: str, folder: str, name: str = "table.parquet") -> None:
+        """The provenance columns a stored table holds in its own Parquet file."""
+        if not any(self.target.erased_keys.values()):
+            return
+        rel, path = rel_folder + name, os.path.join(folder, name)
+        try:
+            columns = stored_provenance_columns(pq.read_schema(path))
+            for source, column in (columns or {}).items():
+                self.provenance_ids(store, rel, folder, source, functools.partial(_provenance_ids, path, column))
+        except (OSError, ValueError, KeyError, pa.ArrowException, KeyColumnError) as error:
+            self.skip(store, rel, f"provenance cannot be checked ({_why(error)})")
+
+    def provenance_ids(self, store: str, rel: str, folder: str, source: str, read: Callable[[], np.ndarray]) -> None:
+        """Reports the erased ids of `source` among the provenance ids `read` gives (read only when needed)."""
+        erased = self.target.erased_keys.get(source)
+        if not erased or source not in self.target.key_columns:
+            return
+        wanted = self.ids(source, erased, self.key_dtype_beside(folder, source))
+        if n := int(np.isin(wanted, read()).sum()):
+            self.find(store, rel, f"{n} erased id(s) of {source} in provenance")
 
     def lake_delta(self, store: str, rel: str, path: str, source: str) -> None:
         """The current version of a Delta table; its data files and log are scanned as files too."""

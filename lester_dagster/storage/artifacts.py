@@ -1,5 +1,5 @@
-"""On-disk formats of a pipeline's artifacts: tables as Parquet with their row provenance beside them,
-the feature matrix with its row and matrix column provenance, the model as a `state_dict`, and the
+"""On-disk formats of a pipeline's artifacts: tables as Parquet with their row provenance as columns of
+the same file, the feature matrix with its row and matrix column provenance, the model as a `state_dict`, and the
 whole materialised pipeline as those parts, so incremental maintenance can resume from disk."""
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 from sklearn.compose import ColumnTransformer
 
 from lester_dagster.engine import Result, SourceData
@@ -20,6 +22,13 @@ from lester_dagster.features.chunks import ChunkedMatrix, ChunkWrite, as_matrix,
 from lester_dagster.features.matrix import MatrixProvenance
 from lester_dagster.pipeline import MaterializedPipeline, PipelineSpec
 from lester_dagster.provenance import ProvColumn, RowProvenance, SourceColumn
+from lester_dagster.provenance.arrow import (
+    PROVENANCE_KEY,
+    PROVENANCE_PREFIX,
+    provenance_array,
+    provenance_column,
+    stored_provenance_columns,
+)
 from lester_dagster.storage.versions import StorageError
 
 if TYPE_CHECKING:  # torch (the `ml` extra) loads with the first model saved or loaded
@@ -52,7 +61,6 @@ def load_provenance(path: Path) -> RowProvenance:
 
 # ---- tables --------------------------------------------------------------------------------------------
 
-
 @dataclass(frozen=True)
 class StoredTable:
     """A prepared table as stored: rows, their provenance and the columns' lineage."""
@@ -65,8 +73,21 @@ class StoredTable:
 
 def save_table(folder: Path, frame: pd.DataFrame, provenance: RowProvenance, lineage: Mapping[str, Any],
                row_lineage: frozenset[SourceColumn]) -> None:
-    frame.to_parquet(folder / "table.parquet", index=False)
-    save_provenance(folder / "provenance.npz", provenance)
+    """The rows and their provenance in one Parquet file (one column per source, named in its schema
+    metadata), and the lineage in table.json."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)  # what DataFrame.to_parquet writes
+    clash = [c for c in table.column_names if str(c).startswith(PROVENANCE_PREFIX)]
+    if clash:
+        raise StorageError(f"the table's column(s) {clash} start with {PROVENANCE_PREFIX!r}, which lester keeps for "
+                           "the provenance it stores in the same file; rename them.")
+    columns = []
+    for i, (source, column) in enumerate(provenance.items()):
+        name = f"{PROVENANCE_PREFIX}{i}"  # not the source's own name, which can be any text
+        table = table.append_column(name, provenance_array(column))
+        columns.append([source, name])
+    metadata = dict(table.schema.metadata or {})
+    metadata[PROVENANCE_KEY] = json.dumps({"columns": columns}).encode()
+    pq.write_table(table.replace_schema_metadata(metadata), folder / "table.parquet")
     meta = {
         "lineage": {c: sorted([s.source, s.column] for s in sources) for c, sources in lineage.items()},
         "row_lineage": sorted([s.source, s.column] for s in row_lineage),
@@ -79,8 +100,17 @@ def load_table(folder: Path) -> StoredTable:
     meta = json.loads((folder / "table.json").read_text())
     lineage = {c: frozenset(SourceColumn(*p) for p in pairs) for c, pairs in meta["lineage"].items()}
     row_lineage = frozenset(SourceColumn(*p) for p in meta["row_lineage"])
-    frame = pd.read_parquet(folder / "table.parquet")
-    return StoredTable(frame, load_provenance(folder / "provenance.npz"), lineage, row_lineage)
+    path = folder / "table.parquet"
+    schema = pq.read_schema(path)
+    columns = stored_provenance_columns(schema)
+    if columns is None:  # written before provenance moved into the table
+        return StoredTable(pd.read_parquet(path), load_provenance(folder / "provenance.npz"), lineage, row_lineage)
+    hidden = set(columns.values())
+    frame = pd.read_parquet(path, columns=[c for c in schema.names if c not in hidden])
+    stored = pq.read_table(path, columns=list(columns.values()))
+    provenance = RowProvenance({source: provenance_column(stored.column(name)) for source, name in columns.items()},
+                               stored.num_rows)
+    return StoredTable(frame, provenance, lineage, row_lineage)
 
 
 # ---- sources -------------------------------------------------------------------------------------------
