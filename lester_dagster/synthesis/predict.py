@@ -467,6 +467,11 @@ def grouping_pool(tab: Tab, ctx: Context) -> list[tuple[tuple[str, ...], list[fl
         options.setdefault((column,), hand_single.get(column, 0.0))
     for c1, c2 in combinations(columns[:GROUP_PAIRS], 2):
         options.setdefault((c1, c2), 0.0)
+    # one grouping in another column order makes the same groups: keep it once (the target's order first)
+    distinct: dict[frozenset[str], tuple[tuple[str, ...], float]] = {}
+    for by, score in options.items():
+        distinct.setdefault(frozenset(by), (by, score))
+    options = dict(distinct.values())
     mapping = ctx.mapping(tab)
     target = ctx.target.frame
     pool = []
