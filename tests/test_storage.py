@@ -186,6 +186,12 @@ def test_a_table_stored_with_provenance_npz_beside_still_loads(tmp_path: Path) -
     _same_table(old, load_table(tmp_path).frame, provenance)
 
 
+def test_a_table_without_columns_keeps_its_rows_and_their_provenance(tmp_path: Path) -> None:
+    provenance = RowProvenance({"mails": ProvColumn.dense(np.array([4, 2]))}, 2)
+    save_table(tmp_path, pd.DataFrame(index=range(2)), provenance, {}, frozenset())
+    _same_table(load_table(tmp_path), pd.DataFrame(index=pd.RangeIndex(2)), provenance)
+
+
 def test_a_column_named_like_the_stored_provenance_is_refused(tmp_path: Path) -> None:
     frame, provenance = _prepared()
     with pytest.raises(StorageError, match="__lester_provenance_0.*rename them"):
