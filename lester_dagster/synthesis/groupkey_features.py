@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lester_dagster.synthesis.constraints import _combined
 from lester_dagster.synthesis.names import name_key
 from lester_dagster.synthesis.profile import ColumnProfile
 
@@ -34,10 +35,7 @@ def group_codes(frame: pd.DataFrame, by: Sequence[str], cache: dict[Hashable, An
             found = cache[("codes", column)] = pd.factorize(frame[column], use_na_sentinel=True)[0].astype(np.int64)
         codes.append(found)
     kept = np.all(np.stack(codes) >= 0, axis=0) if codes else np.ones(len(frame), dtype=bool)
-    combined = np.zeros(int(kept.sum()), dtype=np.int64)
-    for more in codes:
-        values = more[kept]
-        combined = combined * (int(values.max()) + 1 if len(values) else 1) + values
+    combined = _combined([more[kept] for more in codes])
     return (len(np.unique(combined)) if len(combined) else 0), int(kept.sum())
 
 
