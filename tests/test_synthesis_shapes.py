@@ -17,7 +17,13 @@ from lester_dagster.synthesis import SearchConfig, judge, load_case, read_table,
 from lester_dagster.synthesis import operators as ops
 from lester_dagster.synthesis.constraints import discover
 from lester_dagster.synthesis.evidence import text_sums
-from lester_dagster.synthesis.predict import Context, _aggregate_candidates, delimiters_of
+from lester_dagster.synthesis.predict import (
+    Context,
+    _aggregate_candidates,
+    choose_aggregates,
+    delimiters_of,
+    propose_string_ops,
+)
 from lester_dagster.synthesis.profile import Tab
 
 RNG = np.random.default_rng(11)
@@ -207,3 +213,38 @@ def test_a_group_by_where_the_searched_half_has_one_row_per_key(tmp_path: Path) 
 
     rank, tried = rank_of(make_case(tmp_path / "case", [(frame, True)], pipeline))
     assert rank >= 1, tried
+
+
+def test_a_slice_past_the_end_of_shorter_values(tmp_path: Path) -> None:
+    # 'charter'[3:6] is 'rte', 'boat'[3:6] is 't': the target's values are as long as the slice or shorter,
+    # so their mean length (2) is not the slice's width (3)
+    frame = pd.DataFrame({"mode": RNG.choice(["charter", "boat", "pier", "beach"], 160),
+                          "price": np.round(RNG.gamma(2.0, 30.0, 160), 2)})
+
+    def pipeline(table: pd.DataFrame) -> pd.DataFrame:
+        return table.assign(mode_3=table["mode"].str.slice(3, 6))
+
+    folder = make_case(tmp_path / "case", [(frame, True)], pipeline)
+    case = load_case(folder)
+    target = case.target.reset_index(drop=True)
+    ctx = Context(target, discover(target), inputs=case.training)
+    proposals = sorted(propose_string_ops({"table_1": Tab(case.training["table_1"])}, ctx),
+                       key=lambda p: -p.probability)
+    assert "slice(3, 6)" in proposals[0].steps[0].describe()
+    rank, tried = rank_of(folder)
+    assert rank == 1, tried
+
+
+def test_target_columns_that_differ_never_take_aggregates_that_are_alike() -> None:
+    # two columns without gaps counted per group give the same values; kept apart so that each can be
+    # named after its column (`groupby(k).count()`), they must not both go to target columns that differ
+    frame = pd.DataFrame({"grade": np.repeat(np.arange(1, 9), 12), "lie": RNG.integers(1, 8, 96),
+                          "score": RNG.integers(20, 60, 96), "anxiety": RNG.integers(20, 80, 96)})
+    frame = frame.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    target = frame.groupby("grade").agg(lie=("lie", "max"), score=("score", "count"),
+                                        anxiety=("anxiety", "sum")).reset_index()
+    ctx = Context(target, discover(target), inputs={"t": frame})
+    options = choose_aggregates(frame.groupby(["grade"]), Tab(frame), ["grade"], ["lie", "score", "anxiety"], ctx)
+    for chosen, _, _ in options:
+        funcs = {out: func for out, _, func in chosen}
+        assert not (funcs.get("lie") == funcs.get("score") == "count"), chosen

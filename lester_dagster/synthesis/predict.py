@@ -743,6 +743,12 @@ def _choose_aggregates(
     def assign(allowed: np.ndarray) -> tuple[list[tuple[str, str, str]], list[float], float, tuple[ops.Split, ...]]:
         masked = np.where(allowed[None, :], scores, 0.0)
         rows, cols = linear_sum_assignment(masked, maximize=True)
+        for _ in range(len(wanted)):
+            clash = _same_values_apart(rows, cols, masked, floor, candidates, wanted, profiles)
+            if clash is None:
+                break
+            masked[clash] = 0.0
+            rows, cols = linear_sum_assignment(masked, maximize=True)
         chosen: list[tuple[str, str, str]] = []
         fits: list[float] = []
         derive: list[ops.Split] = []
@@ -791,6 +797,21 @@ def _choose_aggregates(
         if all(top[0] != o[0] for o in options) and top[2] >= 0.9 * best[2]:
             options.append(top)
     return [(chosen, fits, derive) for chosen, fits, _, derive in options]
+
+
+def _same_values_apart(rows: np.ndarray, cols: np.ndarray, masked: np.ndarray, floor: float,
+                       candidates: Sequence[_Aggregate], wanted: Sequence[str],
+                       profiles: Mapping[str, ColumnProfile]) -> tuple[int, int] | None:
+    """Two target columns with different values, given aggregates with the same values (the counts of two
+    gap-free columns, kept apart for `groupby(k).count()`): no pipeline makes them so. The weaker pair."""
+    by_values: dict[int, list[tuple[int, int]]] = {}
+    for i, j in zip(rows, cols, strict=True):
+        if masked[i, j] >= floor:
+            by_values.setdefault(candidates[j].key, []).append((int(i), int(j)))
+    for pairs in by_values.values():
+        if len({profiles[wanted[i]].values for i, _ in pairs}) > 1:
+            return min(pairs, key=lambda p: masked[p])
+    return None
 
 
 def propose_groupby(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
@@ -1138,6 +1159,14 @@ def _string_targets(tab: Tab, ctx: Context) -> list[str]:
     ]
 
 
+def _slice_widths(target: ColumnProfile, lengths: pd.Series) -> list[int]:
+    """Widths of the slices that could make the target's values: their mean length (fixed-width codes)
+    and the longest (a slice past the end of shorter strings gives shorter values: 'charter'[3:6] is
+    'rte', 'boat'[3:6] is 't'), each where the column's values are longer."""
+    widths = [w for w in dict.fromkeys((round(target.length), target.longest)) if w >= 1]
+    return [w for i, w in enumerate(widths) if (lengths.mean() if i == 0 else lengths.max()) > w]
+
+
 def _fit(ctx: Context, target: str, values: pd.Series) -> float:
     return similarity(ctx.profiles[target], profile_column(target, values.reset_index(drop=True)))
 
@@ -1167,8 +1196,8 @@ def propose_string_ops(live: Mapping[str, Tab], ctx: Context) -> Iterator[Propos
                         if fit >= ctx.threshold:
                             proposals.append(Proposal((split,), PRIOR["split"] * fit * (1.0 if part >= 0 else 0.9), "split"))
                 lengths = values.str.len()
-                width = round(tprofile.length)
-                if width >= 1 and lengths.mean() > width:
+                widths = _slice_widths(tprofile, lengths)
+                for width in widths:
                     probe = values.head(30).tolist()
                     for start in range(min(int(lengths.max()) - width, 10) + 1):
                         shapes = {compressed_pattern(v[start: start + width]) for v in probe}
@@ -1178,11 +1207,11 @@ def propose_string_ops(live: Mapping[str, Tab], ctx: Context) -> Iterator[Propos
                         fit = _fit(ctx, target, sub.function()(sample[column]))
                         if fit >= ctx.threshold:
                             proposals.append(Proposal((sub,), PRIOR["substring"] * fit, "substring"))
-                    for end in (-1, -2, -3, -4):
-                        sub = ops.Substring(ctx.name(), name, target, column, None, end)
-                        fit = _fit(ctx, target, sub.function()(sample[column]))
-                        if fit >= ctx.threshold:
-                            proposals.append(Proposal((sub,), PRIOR["substring"] * fit * 0.8, "substring"))
+                for end in (-1, -2, -3, -4) if widths else ():
+                    sub = ops.Substring(ctx.name(), name, target, column, None, end)
+                    fit = _fit(ctx, target, sub.function()(sample[column]))
+                    if fit >= ctx.threshold:
+                        proposals.append(Proposal((sub,), PRIOR["substring"] * fit * 0.8, "substring"))
             for sources, separators, prefix, suffix in _concat_programs(ctx, target, name, tab, pieces):
                 before: list[ops.Step] = []
                 frame = sample

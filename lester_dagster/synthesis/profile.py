@@ -134,12 +134,19 @@ class ColumnProfile:
         return {p: c / len(texts) for p, c in top}
 
     @cached_property
-    def length(self) -> float:
+    def _lengths(self) -> list[int]:
         head = self._distinct_values[:PATTERN_SAMPLE]
-        if not len(head):
-            return 0.0
         texts = [number_text(v) for v in head] if self._numbers is not None else [str(v) for v in head]
-        return float(np.mean([len(t) for t in texts]))
+        return [len(t) for t in texts]
+
+    @cached_property
+    def length(self) -> float:
+        """The mean length of the distinct values as text."""
+        return float(np.mean(self._lengths)) if self._lengths else 0.0
+
+    @cached_property
+    def longest(self) -> int:
+        return max(self._lengths, default=0)
 
     @cached_property
     def integral(self) -> bool:
