@@ -7,7 +7,10 @@ pandas DataFrame (the engine's Result holds one), so each pays its conversion, a
 pandas frames in the driver, as the engine's sources are today.
 
     .venv/bin/python benchmarks/bench_spark.py [--sizes 10000 100000 1000000] [--repeat 3] [--master local[2]]
-        [--json out.json]
+        [--driver-memory 4g] [--variants spark functions ...] [--no-warm-up] [--json out.json]
+
+`--variants` picks some of them (spark, functions, pandas, duckdb: at 10M mails a round of all four takes
+long); `--no-warm-up` times from the first run (a JVM's first run is then among the rounds).
 """
 
 from __future__ import annotations
@@ -51,12 +54,15 @@ VARIANTS: dict[str, Callable[[pd.DataFrame, pd.DataFrame], Any]] = {
     "engine on pandas (provenance)": engine("pandas"),
     "engine on DuckDB (provenance)": engine("duckdb"),
 }
+SHORT = {"spark": "engine on Spark (provenance)", "functions": "Spark functions (no provenance)",
+         "pandas": "engine on pandas (provenance)", "duckdb": "engine on DuckDB (provenance)"}
 
 
-def measure(size: int, repeat: int) -> dict[str, Any]:
+def measure(size: int, repeat: int, variants: dict[str, Callable[[pd.DataFrame, pd.DataFrame], Any]],
+            warm_up: bool = True) -> dict[str, Any]:
     customers, mails = generate(size, seed=0)
     # a warm-up round first: the JVM's JIT and Spark's Python workers start on first use
-    seconds, rows = best_of(VARIANTS, repeat, customers, mails, warm_up=True)
+    seconds, rows = best_of(variants, repeat, customers, mails, warm_up=warm_up)
     return {"mails": size, "rows": rows, "seconds": seconds}
 
 
@@ -66,14 +72,21 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--master", default=os.environ.get(spark_backend.MASTER_ENV) or "local[2]")
     parser.add_argument("--driver-memory", default="4g")
+    parser.add_argument("--variants", nargs="+", choices=sorted(SHORT), help="some of the variants (default: all)")
+    parser.add_argument("--no-warm-up", dest="warm_up", action="store_false")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
+    variants = {SHORT[v]: VARIANTS[SHORT[v]] for v in args.variants} if args.variants else VARIANTS
+    base = next((b for b in ("engine on pandas", "engine on Spark", "engine on DuckDB") if f"{b} (provenance)" in variants),
+                None)
+    if base is None:
+        parser.error("--variants needs one of the engine's: pandas, spark or duckdb")
     spark_backend.session(args.master, {"spark.driver.memory": args.driver_memory})
     figures = []
     try:
         for size in args.sizes:
-            figure = measure(size, args.repeat)
-            print_figures(figure, base="engine on pandas")
+            figure = measure(size, args.repeat, variants, args.warm_up)
+            print_figures(figure, base=base)
             figures.append(figure)
     finally:
         spark_backend.stop_session()

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 import lester_dagster.engine as le
 from example_project import declarative_pipeline as dp
+from lester_dagster.datasets.running_example import generate
 from lester_dagster.errors import NotRowWiseError, UserFunctionError
 from tests.backend_oracle import (
     assert_example_as_pandas,
@@ -26,6 +27,11 @@ from tests.backend_oracle import (
     random_plan_as_pandas,
     same_as_pandas,
 )
+from tests.test_engine_lower_expression import FILTERS as LOWER_FILTERS
+from tests.test_engine_lower_expression import FRAME as LOWER_BASE
+from tests.test_engine_lower_expression import NOT_LOWERED as LOWER_NOT_LOWERED
+from tests.test_engine_lower_expression import PROJECTIONS as LOWER_PROJECTIONS
+from tests.test_engine_lower_expression import TEXTS as LOWER_TEXTS
 from tests.test_engine_operators import CUSTOMERS, MAILS
 from tests.test_engine_properties import spju_pipelines, tables
 from tests.test_ivm_random_plans import FAMILIES, examples, lakes
@@ -149,3 +155,148 @@ def test_the_master_comes_from_the_argument_or_the_environment(monkeypatch: pyte
     monkeypatch.setenv(MASTER_ENV, "spark://10.0.0.5:7077")
     assert spark_master() == "spark://10.0.0.5:7077"
     assert spark_master("local[2]") == "local[2]"
+
+
+# ---- query strings and column functions lowered to Spark's own expressions ------------------------------------
+
+# tests/test_engine_lower_expression.py's table without its timestamps (they do not reach Spark), with texts
+# that Java, Arrow and Python map differently (final sigma, ß, İ, ligatures, letters beyond 16 bits)
+LOWER_FRAME = LOWER_BASE.drop(columns="t").assign(
+    s=["Complaint about my Bank Account", None, "İstanbul ẞ straße", "ΣΑΣ ὈΔΥΣΣΕΎΣ Σ.", "", "BANK ﬀ 𐐀CCOUNT"])
+SPARK_FILTERS = [case for case in LOWER_FILTERS if "t" not in case[1] and not str(case[0]).startswith("t ")]
+SPARK_PROJECTIONS = [case for case in LOWER_PROJECTIONS if "t" not in case[1]] + [
+    (lambda x: x * 1e308 * 10 - x * 1e308 * 10, ("x",)),  # inf - inf: NaN, which pandas counts as null
+    (lambda x: (x * 1e308 * 10 - x * 1e308 * 10).isna(), ("x",)),
+    (lambda x: (x * 1e308 * 10 - x * 1e308 * 10) != 1.0, ("x",)),
+    (lambda i: i * 4611686018427387904, ("i",)),  # int64 wraps around, as in NumPy
+    (lambda s: s.str.endswith("t"), ("s",)),
+    (lambda s: s.str.contains("", regex=False), ("s",)),
+    (lambda s: s.str.lower().str.len(), ("s",)),
+    (lambda s: s.notna() & ~s.isin(["", "x"]), ("s",)),
+]
+
+
+def spark_plans(plan: le.Table) -> list[str]:
+    """`plan` run on Spark, checked against the pandas executor (values, order, provenance and dtypes but
+    for texts), and the physical plans Spark ran for it."""
+    from lester_dagster.engine import spark_backend
+
+    plans: list[str] = []
+    computed = spark_backend.Lowering.computed
+
+    def recording(self: spark_backend.Lowering, r: spark_backend.Relation) -> object:
+        plans.append(r.df._jdf.queryExecution().executedPlan().toString())
+        return computed(self, r)
+
+    expected = plan.execute(backend="pandas")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(spark_backend.Lowering, "computed", recording)
+        got = plan.execute(backend="spark")
+    assert_same_result(got, expected)
+    for column in expected.frame.columns:  # Arrow has one kind of text: object and str are both texts
+        if str(expected.frame[column].dtype) not in ("object", "str"):
+            assert got.frame[column].dtype == expected.frame[column].dtype, column
+    return plans
+
+
+def python_udfs(plans: list[str]) -> int:
+    return sum(p.count("ArrowEvalPython") + p.count("BatchEvalPython") for p in plans)
+
+
+@pytest.mark.parametrize("objects", [False, True], ids=["str", "object"])
+@pytest.mark.parametrize("case", range(len(SPARK_FILTERS)))
+def test_filters_lowered_to_spark_equal_pandas(case: int, objects: bool) -> None:
+    predicate, inputs, params = SPARK_FILTERS[case]
+    frame = LOWER_FRAME.astype({"s": object, "c": object}) if objects else LOWER_FRAME
+    plan = le.from_pandas(frame, "t", key="k").filter(predicate, inputs or None, **params)
+    assert python_udfs(spark_plans(plan)) == 0
+
+
+@pytest.mark.parametrize("objects", [False, True], ids=["str", "object"])
+@pytest.mark.parametrize("case", range(len(SPARK_PROJECTIONS)))
+def test_projections_lowered_to_spark_equal_pandas(case: int, objects: bool) -> None:
+    fn, inputs = SPARK_PROJECTIONS[case]
+    frame = LOWER_FRAME.astype({"s": object, "c": object}) if objects else LOWER_FRAME
+    for target in ("out", inputs[0]):  # a new column, and one replaced in place
+        plan = le.from_pandas(frame, "t", key="k").project(target, inputs, fn)
+        plans = spark_plans(plan)
+        if not (objects and inputs == ("c", "s")):  # pandas' object `+` is not lowered
+            assert python_udfs(plans) == 0
+
+
+@pytest.mark.parametrize("case", range(len(LOWER_NOT_LOWERED)))
+def test_what_is_not_lowered_to_spark_runs_in_python_alike(case: int) -> None:
+    fn, inputs = LOWER_NOT_LOWERED[case]
+    plan = le.from_pandas(LOWER_FRAME, "t", key="k").project("out", inputs, fn)
+    same_as_pandas(plan, "spark")
+
+
+def test_integer_arithmetic_under_ansi_mode_runs_in_python(spark: object) -> None:
+    """ANSI mode raises on an int64 overflow where NumPy wraps around: such arithmetic is not lowered."""
+    plan = le.from_pandas(LOWER_FRAME, "t", key="k").project("out", "i", lambda i: i * 4611686018427387904)
+    spark.conf.set("spark.sql.ansi.enabled", "true")  # type: ignore[attr-defined]
+    try:
+        assert python_udfs(spark_plans(plan)) == 1
+    finally:
+        spark.conf.set("spark.sql.ansi.enabled", "false")  # type: ignore[attr-defined]
+
+
+def test_the_example_runs_on_spark_without_python() -> None:
+    """`select_complaints` (query strings, `str.lower().str.contains`, `==`, `str.lower()`) runs in Spark's
+    own expressions: no Python UDF in the plan, and no job on a projection's first rows to type it."""
+    from lester_dagster.engine import spark_backend
+
+    customers, mails = generate(2_000, seed=0)
+    plan = dp.select_complaints(le.from_pandas(customers, "customers", key="customer_id"),
+                                le.from_pandas(mails, "mails", key="mail_id"))
+
+    def no_first_rows_job(self: object, df: object) -> object:
+        raise AssertionError("a projection read its first rows")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(spark_backend.Lowering, "cache", no_first_rows_job)
+        plans = spark_plans(plan)
+    assert len(plans) == 1 and python_udfs(plans) == 0
+
+
+TEXT_DTYPES = st.sampled_from([object, "str"])
+
+
+@examples(int(os.environ.get("LESTER_SPARK_EXAMPLES", "3")) * 5)
+@given(texts=LOWER_TEXTS, pattern=st.sampled_from(["a", "bank account|complaint", "ß|i", "", "Σ"]), dtype=TEXT_DTYPES)
+def test_case_mapping_and_matching_on_any_text_on_spark_equal_pandas(texts: list[str | None], pattern: str,
+                                                                     dtype: object) -> None:
+    """Outside ASCII, pandas maps case with Python's functions in an object column (several letters for
+    one, final sigma) and Arrow's in a text column; Spark's `lower` and `upper` are Java's."""
+    frame = pd.DataFrame({"k": range(len(texts)), "s": pd.Series(texts, dtype=dtype)})
+    if frame["s"].notna().any():  # pandas' .str needs one text to know the column holds texts
+        plan = (le.from_pandas(frame, "t", key="k").project("low", "s", lambda s: s.str.lower())
+                .project("up", "s", lambda s: s.str.upper())
+                .filter(lambda low: low.str.contains(pattern), "low"))
+        # a pattern of letters outside ASCII is left to Python's `re` (only ASCII literals are lowered)
+        assert python_udfs(spark_plans(plan)) == (0 if pattern.isascii() else 1)
+
+
+def expressions() -> st.SearchStrategy[str]:
+    """Query strings over LOWER_FRAME's numbers, texts and booleans: comparisons of sums and products
+    (NaN, nulls, int64 overflow), memberships and null tests, combined with and / or / not."""
+    columns = st.sampled_from(["i", "x", "-i", "i * 3", "x - i", "x * i * 1e308", "i * 4611686018427387904",
+                               "x + 0.5"])
+    numbers = st.one_of(columns, st.sampled_from(["0", "2.5", "-1"]))
+    comparison = st.builds(lambda a, op, b: f"({a} {op} {b})", columns, st.sampled_from(["<", "<=", "==", "!=", ">"]),
+                           numbers)
+    text = st.sampled_from(["(c == 'DE')", "(c != 'UK')", "(c in @cs)", "(c not in @cs)", "(s > 'B')", "b",
+                            "(b != True)", "(c >= s)"])
+    atom = st.one_of(comparison, text)
+    return st.recursive(atom, lambda inner: st.one_of(
+        st.builds(lambda a, b: f"({a} and {b})", inner, inner), st.builds(lambda a, b: f"({a} or {b})", inner, inner),
+        st.builds(lambda a: f"(not {a})", inner)), max_leaves=4)
+
+
+@examples(int(os.environ.get("LESTER_SPARK_EXAMPLES", "3")) * 5)
+@given(query=expressions(), objects=st.booleans())
+def test_generated_query_strings_on_spark_equal_pandas(query: str, objects: bool) -> None:
+    frame = LOWER_FRAME.astype({"s": object, "c": object}) if objects else LOWER_FRAME
+    table = le.from_pandas(frame, "t", key="k")
+    params = {"cs": ["DE", "FR"]} if "@cs" in query else {}
+    assert python_udfs(spark_plans(table.filter(query, **params))) == 0

@@ -2,7 +2,8 @@
 DuckDB SQL expression with pandas' exact results, by running it once on symbolic columns that write SQL
 for what they are asked (`.str.lower()`, comparisons, `isin`, `&`, arithmetic, `.dt.year`, ...). Anything
 else the expression does (another method, `if`, NumPy, formatting) stops the tracing, and the operator
-runs its Python code as before."""
+runs its Python code as before. A `Dialect` writes each step: DuckDB's SQL text by default; the Spark
+backend's writes Spark column expressions."""
 
 from __future__ import annotations
 
@@ -30,10 +31,11 @@ class NotLowerable(Exception):
 
 @dataclass(frozen=True)
 class Sql:
-    """A lowered expression: its SQL text, its kind ("str", "int", "float", "bool", "time") and whether it
-    can be null (a pandas comparison is never null: a null compares False, or True for `!=`)."""
+    """A lowered expression: its SQL text (or the dialect's expression), its kind ("str", "int", "float",
+    "bool", "time") and whether it can be null (a pandas comparison is never null: a null compares False, or
+    True for `!=`)."""
 
-    text: str
+    text: Any
     kind: str
     nullable: bool = True
     dtype: str | None = None  # "object" or "bool" where pandas holds the values so (else its default)
@@ -59,18 +61,20 @@ def kind_of(duck_type: str) -> str | None:
     return None
 
 
-def lower_expression(compute: n.Query | n.Udf, types: Mapping[str, str],
-                     dtypes: Mapping[str, str] | None = None) -> Sql | None:
-    """The expression as SQL over the columns (`types`: column -> DuckDB type; `dtypes`: the columns pandas
-    holds as "object" or "bool"), or None when it cannot be lowered with pandas' semantics."""
+def lower_expression(compute: n.Query | n.Udf, types: Mapping[str, Any],
+                     dtypes: Mapping[str, str] | None = None, dialect: Dialect | None = None) -> Sql | None:
+    """The expression as SQL over the columns (`types`: column -> DuckDB type, or the dialect's type; `dtypes`:
+    the columns pandas holds as "object" or "bool"), or None when it cannot be lowered with pandas'
+    semantics. `dialect` writes it (DuckDB's SQL text by default)."""
+    dialect = dialect or DUCKDB
     dtypes = dtypes or {}
     columns = {}
     for column in compute.columns:
-        kind = kind_of(types[column])
+        kind = dialect.kind_of(types[column])
         if kind is None:
             return None
         dtype = dtypes.get(column)
-        columns[column] = Column(Sql(_quote(column), kind, dtype != "bool", dtype))
+        columns[column] = Column(Sql(dialect.column(column), kind, dtype != "bool", dtype), dialect)
     try:
         if isinstance(compute, n.Query):
             namespace: dict[str, Any] = {f"__lester_param_{k}": _param(v) for k, v in compute.params.items()}
@@ -93,27 +97,117 @@ def _param(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def literal(value: Any) -> Sql:
+class Dialect:
+    """How a lowered expression is written: DuckDB's SQL text here. The tracing (`Column`) decides what is
+    lowerable and what kind and nullability the result has; a dialect only writes each step, and a backend
+    whose language differs (Spark's column objects) overrides the methods."""
+
+    # integer + - * and negation wrap around on overflow, as NumPy's int64 does (where they would raise
+    # instead, a dialect says False and such arithmetic is left to Python)
+    int_arithmetic = True
+    # float arithmetic writes NaN as null (pandas counts NaN as null; DuckDB's NaN is a value)
+    nan_is_null = False
+
+    def kind_of(self, type_name: Any) -> str | None:
+        return kind_of(type_name)
+
+    def column(self, name: str) -> Any:
+        return _quote(name)
+
+    def constant(self, value: Any, kind: str) -> Any:
+        if kind == "bool":
+            return "true" if value else "false"
+        if kind == "int":
+            return f"CAST({value} AS BIGINT)"
+        if kind == "float":
+            return f"CAST('{value!r}' AS DOUBLE)"
+        if kind == "str":
+            return "'" + value.replace("'", "''") + "'"
+        return f"CAST('{pd.Timestamp(value).isoformat()}' AS TIMESTAMP_NS)"
+
+    def compare(self, a: Sql, op: str, b: Sql) -> Any:
+        """Never null: a null on either side compares False (True for !=), as in pandas."""
+        text = f"({a.text} {_COMPARISONS[op]} {b.text})"
+        if a.nullable or b.nullable:
+            text = f"coalesce({text}, {'true' if op == 'ne' else 'false'})"
+        return text
+
+    def isin(self, a: Sql, items: list[Sql]) -> Any:
+        text = f"({a.text} IN ({', '.join(b.text for b in items)}))"
+        return f"coalesce({text}, false)" if a.nullable else text
+
+    def false(self) -> Any:
+        return "false"
+
+    def isna(self, a: Sql) -> Any:
+        return f"({a.text} IS NULL)"
+
+    def notna(self, a: Sql) -> Any:
+        return f"({a.text} IS NOT NULL)"
+
+    def logic(self, a: Sql, op: str, b: Sql) -> Any:
+        return f"({a.text} {op} {b.text})"
+
+    def negate(self, a: Sql) -> Any:
+        return f"(NOT {a.text})"
+
+    def concat(self, a: Sql, b: Sql) -> Any:
+        return f"({a.text} || {b.text})"
+
+    def arith(self, a: Sql, op: str, b: Sql, kind: str) -> Any:
+        return f"CAST({a.text} {op} {b.text} AS {'BIGINT' if kind == 'int' else 'DOUBLE'})"
+
+    def neg(self, a: Sql) -> Any:
+        return f"(- {a.text})"
+
+    def absolute(self, a: Sql) -> Any:
+        return f"abs({a.text})"
+
+    def cast(self, a: Sql, kind: str) -> Any:
+        return f"CAST({a.text} AS {'BIGINT' if kind == 'int' else 'DOUBLE'})"
+
+    def case(self, a: Sql, how: str) -> Any:
+        """`how` ("lower" or "upper") as pandas maps case: Python's mapping in an object column, Arrow's in
+        a text column."""
+        t = a.text
+        python, arrow = (PY_LOWER, ARROW_LOWER) if how == "lower" else (PY_UPPER, ARROW_UPPER)
+        return _ascii(t, f"{how}({t})", f"{python if a.dtype == 'object' else arrow}({t})")
+
+    def length(self, a: Sql) -> Any:
+        return f"CAST(length({a.text}) AS BIGINT)"
+
+    def match(self, a: Sql, how: str, pattern: str) -> Any:
+        """Null where the text is null; `how` is "starts_with", "ends_with", "contains" (a literal) or
+        "regexp_matches" (literal alternatives, the same in Python's `re`)."""
+        return f"{how}({a.text}, {literal(pattern, self).text})"
+
+    def or_false(self, text: Any) -> Any:
+        return f"coalesce({text}, false)"
+
+    def date_part(self, a: Sql, part: str) -> Any:
+        return f"CAST({part}({a.text}) AS INTEGER)"
+
+
+DUCKDB = Dialect()
+
+
+def literal(value: Any, dialect: Dialect = DUCKDB) -> Sql:
     value = _param(value)
     if isinstance(value, bool):
-        return Sql("true" if value else "false", "bool", False)
+        return Sql(dialect.constant(value, "bool"), "bool", False)
     if isinstance(value, int):
         if abs(value) >= 2**63:
             raise NotLowerable(value)
-        return Sql(f"CAST({value} AS BIGINT)", "int", False)
+        return Sql(dialect.constant(value, "int"), "int", False)
     if isinstance(value, float):
         if not math.isfinite(value):
             raise NotLowerable(value)
-        return Sql(f"CAST('{value!r}' AS DOUBLE)", "float", False)
+        return Sql(dialect.constant(value, "float"), "float", False)
     if isinstance(value, str):
-        return Sql("'" + value.replace("'", "''") + "'", "str", False)
+        return Sql(dialect.constant(value, "str"), "str", False)
     if isinstance(value, datetime.datetime) and value.tzinfo is None and not pd.isna(value):
-        return Sql(f"CAST('{pd.Timestamp(value).isoformat()}' AS TIMESTAMP_NS)", "time", False)
+        return Sql(dialect.constant(value, "time"), "time", False)
     raise NotLowerable(value)
-
-
-def _operand(value: Any) -> Sql:
-    return value.sql if isinstance(value, Column) else literal(value)
 
 
 def _numeric(kind: str) -> bool:
@@ -127,30 +221,32 @@ def _comparable(a: Sql, b: Sql) -> bool:
 _COMPARISONS = {"eq": "=", "ne": "<>", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 
 
-def _bool(text: str) -> Column:
-    """A boolean that is never null: pandas holds it as bool."""
-    return Column(Sql(text, "bool", False, "bool"))
-
-
 class Column:
-    """A symbolic pandas Series: each supported operation returns the SQL of its result."""
+    """A symbolic pandas Series: each supported operation returns its result, written by the dialect."""
 
-    __slots__ = ("sql",)
+    __slots__ = ("dialect", "sql")
     __hash__ = None  # type: ignore[assignment]  # == builds an expression
 
-    def __init__(self, sql: Sql) -> None:
-        self.sql = sql
+    def __init__(self, sql: Sql, dialect: Dialect) -> None:
+        self.sql, self.dialect = sql, dialect
+
+    def _operand(self, value: Any) -> Sql:
+        return value.sql if isinstance(value, Column) else literal(value, self.dialect)
+
+    def _bool(self, text: Any) -> Column:
+        """A boolean that is never null: pandas holds it as bool."""
+        return Column(Sql(text, "bool", False, "bool"), self.dialect)
+
+    def _made(self, text: Any, kind: str, nullable: bool, dtype: str | None = None) -> Column:
+        return Column(Sql(text, kind, nullable, dtype), self.dialect)
 
     # ---- comparisons: a null on either side compares False (True for !=), as in pandas -------------------
 
     def _compare(self, other: Any, op: str) -> Column:
-        a, b = self.sql, _operand(other)
+        a, b = self.sql, self._operand(other)
         if not _comparable(a, b) or (op not in ("eq", "ne") and a.kind == "bool"):
             raise NotLowerable(op)
-        text = f"({a.text} {_COMPARISONS[op]} {b.text})"
-        if a.nullable or b.nullable:
-            text = f"coalesce({text}, {'true' if op == 'ne' else 'false'})"
-        return _bool(text)
+        return self._bool(self.dialect.compare(a, op, b))
 
     def __eq__(self, other: object) -> Column:  # type: ignore[override]
         return self._compare(other, "eq")
@@ -173,30 +269,29 @@ class Column:
     def isin(self, values: Any) -> Column:
         if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
             raise NotLowerable("isin")
-        items = [literal(v) for v in values]
+        items = [literal(v, self.dialect) for v in values]
         a = self.sql
         if not items:
-            return _bool("false")
+            return self._bool(self.dialect.false())
         if not all(_comparable(a, b) for b in items):
             raise NotLowerable("isin across kinds")
-        text = f"({a.text} IN ({', '.join(b.text for b in items)}))"
-        return _bool(f"coalesce({text}, false)" if a.nullable else text)
+        return self._bool(self.dialect.isin(a, items))
 
     def isna(self) -> Column:
-        return _bool(f"({self.sql.text} IS NULL)")
+        return self._bool(self.dialect.isna(self.sql))
 
     def notna(self) -> Column:
-        return _bool(f"({self.sql.text} IS NOT NULL)")
+        return self._bool(self.dialect.notna(self.sql))
 
     isnull, notnull = isna, notna
 
     # ---- logic: only over values that are never null (pandas' object logic differs from SQL's on nulls) --
 
     def _logic(self, other: Any, op: str) -> Column:
-        a, b = self.sql, _operand(other)
+        a, b = self.sql, self._operand(other)
         if a.kind != "bool" or b.kind != "bool" or a.nullable or b.nullable:
             raise NotLowerable(op)
-        return _bool(f"({a.text} {op} {b.text})")
+        return self._bool(self.dialect.logic(a, op, b))
 
     def __and__(self, other: Any) -> Column:
         return self._logic(other, "AND")
@@ -213,21 +308,23 @@ class Column:
     def __invert__(self) -> Column:
         if self.sql.kind != "bool" or self.sql.nullable:
             raise NotLowerable("~")
-        return _bool(f"(NOT {self.sql.text})")
+        return self._bool(self.dialect.negate(self.sql))
 
     # ---- arithmetic: + - * on numbers (int stays int), + on texts ------------------------------------------
 
     def _arith(self, other: Any, op: str, reflected: bool = False) -> Column:
-        a, b = self.sql, _operand(other)
+        a, b = self.sql, self._operand(other)
         if reflected:
             a, b = b, a
         if op == "+" and a.kind == b.kind == "str" and "object" not in (a.dtype, b.dtype):
-            return Column(Sql(f"({a.text} || {b.text})", "str", a.nullable or b.nullable))
+            return self._made(self.dialect.concat(a, b), "str", a.nullable or b.nullable)
         if a.kind not in ("int", "float") or b.kind not in ("int", "float"):
             raise NotLowerable(op)
         kind = "int" if a.kind == b.kind == "int" else "float"
-        cast = "BIGINT" if kind == "int" else "DOUBLE"
-        return Column(Sql(f"CAST({a.text} {op} {b.text} AS {cast})", kind, a.nullable or b.nullable))
+        if kind == "int" and not self.dialect.int_arithmetic:
+            raise NotLowerable(op)
+        nullable = a.nullable or b.nullable or kind == "float" and self.dialect.nan_is_null
+        return self._made(self.dialect.arith(a, op, b, kind), kind, nullable)
 
     def __add__(self, other: Any) -> Column:
         return self._arith(other, "+")
@@ -247,15 +344,17 @@ class Column:
     def __rmul__(self, other: Any) -> Column:
         return self._arith(other, "*", reflected=True)
 
+    def _signed(self, name: str) -> None:
+        if not _numeric(self.sql.kind) or "int" in self.sql.kind and not self.dialect.int_arithmetic:
+            raise NotLowerable(name)
+
     def __neg__(self) -> Column:
-        if not _numeric(self.sql.kind):
-            raise NotLowerable("-")
-        return Column(Sql(f"(- {self.sql.text})", self.sql.kind, self.sql.nullable))
+        self._signed("-")
+        return self._made(self.dialect.neg(self.sql), self.sql.kind, self.sql.nullable)
 
     def abs(self) -> Column:
-        if not _numeric(self.sql.kind):
-            raise NotLowerable("abs")
-        return Column(Sql(f"abs({self.sql.text})", self.sql.kind, self.sql.nullable))
+        self._signed("abs")
+        return self._made(self.dialect.absolute(self.sql), self.sql.kind, self.sql.nullable)
 
     __abs__ = abs
 
@@ -265,9 +364,9 @@ class Column:
         if a.nullable:
             raise NotLowerable("astype")  # pandas raises on nulls (int) or keeps NaN in ways of its own
         if name in ("int64", "int") and a.kind in ("bool", "int"):
-            return Column(Sql(f"CAST({a.text} AS BIGINT)", "int", False))
+            return self._made(self.dialect.cast(a, "int"), "int", False)
         if name in ("float64", "float") and a.kind in ("bool", "int", "float"):
-            return Column(Sql(f"CAST({a.text} AS DOUBLE)", "float", False))
+            return self._made(self.dialect.cast(a, "float"), "float", False)
         raise NotLowerable("astype")
 
     # ---- accessors ----------------------------------------------------------------------------------------
@@ -276,13 +375,13 @@ class Column:
     def str(self) -> _Str:
         if self.sql.kind != "str":
             raise NotLowerable(".str")
-        return _Str(self.sql)
+        return _Str(self)
 
     @property
     def dt(self) -> _Dt:
         if self.sql.kind != "time":
             raise NotLowerable(".dt")
-        return _Dt(self.sql)
+        return _Dt(self)
 
     # a traced value is no Python value: `if`, NumPy and formatting stop the tracing
     def __bool__(self) -> bool:
@@ -314,30 +413,29 @@ def _ascii(text: str, sql: str, python: str) -> str:
 class _Str:
     """`Series.str` on a symbolic column of texts."""
 
-    def __init__(self, sql: Sql) -> None:
-        self.sql = sql
+    def __init__(self, column: Column) -> None:
+        self.column, self.sql, self.dialect = column, column.sql, column.dialect
 
-    def _case(self, sql: str, python: str, arrow: str) -> Column:
-        t, objects = self.sql.text, self.sql.dtype == "object"
-        text = _ascii(t, f"{sql}({t})", f"{python if objects else arrow}({t})")
-        return Column(Sql(text, "str", self.sql.nullable, self.sql.dtype))
+    def _case(self, how: str) -> Column:
+        return self.column._made(self.dialect.case(self.sql, how), "str", self.sql.nullable, self.sql.dtype)
 
     def lower(self) -> Column:
-        return self._case("lower", PY_LOWER, ARROW_LOWER)
+        return self._case("lower")
 
     def upper(self) -> Column:
-        return self._case("upper", PY_UPPER, ARROW_UPPER)
+        return self._case("upper")
 
     def len(self) -> Column:
-        return Column(Sql(f"CAST(length({self.sql.text}) AS BIGINT)", "int", self.sql.nullable))
+        return self.column._made(self.dialect.length(self.sql), "int", self.sql.nullable)
 
     def _match(self, pattern: Any, how: str) -> Column:
         if not isinstance(pattern, str):
             raise NotLowerable(how)
-        text = f"{how}({self.sql.text}, {literal(pattern).text})"
+        text = self.dialect.match(self.sql, how, pattern)
         if self.sql.dtype == "object" and self.sql.nullable:
-            return Column(Sql(text, "bool", True))  # NaN where the text is null
-        return _bool(f"coalesce({text}, false)" if self.sql.nullable else text)  # a text column says False
+            return self.column._made(text, "bool", True)  # NaN where the text is null
+        # a text column says False
+        return self.column._bool(self.dialect.or_false(text) if self.sql.nullable else text)
 
     def startswith(self, pattern: Any) -> Column:
         return self._match(pattern, "starts_with")
@@ -358,11 +456,12 @@ class _Str:
 class _Dt:
     """`Series.dt` on a symbolic column of timestamps: the date parts, as pandas' int32."""
 
-    def __init__(self, sql: Sql) -> None:
-        self.sql = sql
+    def __init__(self, column: Column) -> None:
+        self.column = column
 
     def _part(self, part: str) -> Column:
-        return Column(Sql(f"CAST({part}({self.sql.text}) AS INTEGER)", "narrow int", self.sql.nullable))
+        sql = self.column.sql
+        return self.column._made(self.column.dialect.date_part(sql, part), "narrow int", sql.nullable)
 
     @property
     def year(self) -> Column:

@@ -5,10 +5,14 @@ collect the distinct ids of their members. Row order travels as an ordinal (an a
 lexicographically: a join appends the right row's ordinal to the left's, a union puts the branch first),
 so the result is the pandas executor's, row for row.
 
-Query strings and user functions of `filter`/`project` run as vectorised Arrow UDFs over the columns they
-declare, with the pandas executor's own evaluation and row-wise check on each Arrow batch (on the whole
-column when the input has at most one batch of rows). A projection's Spark type is the type its values
-have on the first rows. Run natively: select, rename, filter, project, inner/left equi-joins on keys of one
+Query strings and column functions of `filter`/`project` are lowered to Spark's own column expressions
+where they can be with pandas' semantics (`lower_expression` with `SparkDialect`: comparisons, `isin`, null
+tests, `&`/`|`/`~`, + - * on numbers, text concatenation, `str.lower/upper/len/startswith/endswith/contains`
+with a literal or literal alternatives, `astype`), so the data never leaves the JVM and the column's type is
+known without running anything. The others run as vectorised Arrow UDFs over the columns they declare, with
+the pandas executor's own evaluation and row-wise check on each Arrow batch (on the whole column when the
+input has at most one batch of rows); such a projection's Spark type is the type its values have on the
+first rows (one more job). Run natively: select, rename, filter, project, inner/left equi-joins on keys of one
 type family, unions of one type family per column, aggregates with sum / mean / min / max (numbers), count,
 size and nunique, dropna, fillna (floats and text), sort, explode of lists of text (provenance and ordinal
 unnested with the elements). Through the pandas translation of that one operator on its materialised input,
@@ -30,22 +34,25 @@ The session is one per process (`session()`): `spark.master` from the `master` a
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sys
 import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import reduce, singledispatch
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from lester_dagster.engine import nodes as n
 from lester_dagster.engine.duckdb_backend import from_frame, nulls_of, prov_array, to_frame, to_provenance
 from lester_dagster.engine.execute import Computed, Result, SourceData, _as_mask, _evaluate, bind_sources
+from lester_dagster.engine.lower_expression import Dialect, NotLowerable, Sql, lower_expression
 from lester_dagster.engine.lowering import Fallback, prov_names
 from lester_dagster.engine.lowering import Lowering as BaseLowering
 from lester_dagster.errors import MissingExtraError
@@ -63,7 +70,8 @@ except ModuleNotFoundError as error:
 
 MASTER_ENV = "LESTER_SPARK_MASTER"
 # Local mode on one machine: few shuffle partitions (Spark's 200 cost more than they split), no UI, UTC,
-# and column names compared as the engine compares them (case-sensitive).
+# column names compared as the engine compares them (case-sensitive), and integer arithmetic that wraps
+# around on overflow as NumPy's does (ANSI mode raises; under it, integer arithmetic is not lowered).
 DEFAULT_CONFIG: dict[str, str] = {
     "spark.sql.shuffle.partitions": "4",
     "spark.ui.enabled": "false",
@@ -71,6 +79,7 @@ DEFAULT_CONFIG: dict[str, str] = {
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.caseSensitive": "true",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
+    "spark.sql.ansi.enabled": "false",
 }
 _LOCAL_CONFIG = {"spark.driver.host": "127.0.0.1", "spark.driver.bindAddress": "127.0.0.1"}
 
@@ -142,6 +151,8 @@ class Relation:
     nulls: Mapping[str, Any] = field(default_factory=dict)
     # text columns that pandas holds as objects (an exploded list, a function's values), not as str
     objects: frozenset[str] = frozenset()
+    # columns pandas holds as bool (never null), where known: a lowered `&` or `~` needs them
+    bools: frozenset[str] = frozenset()
 
     def type_of(self, column: str) -> T.DataType:
         return self.df.schema[column].dataType
@@ -158,6 +169,7 @@ class Lowering(BaseLowering[Relation]):
                  keys: Mapping[int, int], forced: set[int]) -> None:
         super().__init__(bound, prov_names)
         self.spark, self.keys, self.force = spark, keys, forced
+        self.dialect = SparkDialect(str(spark.conf.get("spark.sql.ansi.enabled", "false")).lower() == "true")
         self.cached: list[DataFrame] = []  # persisted for this run, unpersisted at its end
 
     def cache(self, df: DataFrame) -> DataFrame:
@@ -206,7 +218,8 @@ class Lowering(BaseLowering[Relation]):
         df = df.withColumn(_ROW, F.array(c(_ROW)))
         objects = frozenset(x for x, t in zip(frame.columns, table.schema.types, strict=False)
                             if frame[x].dtype == object and (pa.types.is_string(t) or pa.types.is_large_string(t)))
-        return Relation(df, tuple(frame.columns), prov, len(frame), nulls_of(frame), objects)
+        bools = frozenset(x for x in frame.columns if frame[x].dtype == bool)
+        return Relation(df, tuple(frame.columns), prov, len(frame), nulls_of(frame), objects, bools)
 
 
 def as_pandas(table: pa.Table, nulls: Mapping[str, Any], objects: frozenset[str]) -> pd.DataFrame:
@@ -316,6 +329,201 @@ def _source(node: n.Source, run: Any, lowering: Lowering) -> Relation:
     raise Fallback  # the source's frame as it is; made a relation when a lowered operator reads it
 
 
+# ---- query strings and column functions lowered to Spark's own expressions ----------------------------------
+
+_FLOATS = ("float", "narrow float")
+
+
+class SparkDialect(Dialect):
+    """`lower_expression`'s steps as Spark column expressions, where Spark's semantics differ from DuckDB's
+    SQL made to match pandas': NaN (Spark's equals NaN and is above every number; pandas' compares False
+    and counts as null), case mapping outside ASCII (Java's is neither Arrow's nor Python's), and ANSI mode,
+    whose integer arithmetic raises on overflow where NumPy's wraps around."""
+
+    nan_is_null = True  # float arithmetic gives null for NaN: Spark's dropna, fillna and sums then agree
+
+    def __init__(self, ansi: bool) -> None:
+        self.int_arithmetic = not ansi
+
+    def kind_of(self, type_name: Any) -> str | None:
+        if isinstance(type_name, T.LongType):
+            return "int"
+        if isinstance(type_name, (T.IntegerType, T.ShortType, T.ByteType)):
+            return "narrow int"
+        if isinstance(type_name, T.DoubleType):
+            return "float"
+        if isinstance(type_name, T.FloatType):
+            return "narrow float"
+        if isinstance(type_name, T.StringType) and type_name == T.StringType():  # byte order, not a collation
+            return "str"
+        if isinstance(type_name, T.BooleanType):
+            return "bool"
+        return None  # timestamps never reach Spark here (`_representable`)
+
+    def column(self, name: str) -> Any:
+        return c(name)
+
+    def constant(self, value: Any, kind: str) -> Any:
+        if kind == "int":
+            return F.lit(value).cast(T.LongType())
+        if kind == "float":
+            return F.lit(float(value)).cast(T.DoubleType())
+        if kind in ("bool", "str"):
+            return F.lit(value)
+        raise NotLowerable(kind)
+
+    def compare(self, a: Sql, op: str, b: Sql) -> Any:
+        if op == "ne":  # pandas' != is the negation of its ==, nulls and NaN included
+            return ~self.compare(a, "eq", b)
+        x, y = a.text, b.text
+        out = {"eq": x == y, "lt": x < y, "le": x <= y, "gt": x > y, "ge": x >= y}[op]
+        nan = [F.isnan(s.text) for s in (a, b) if s.kind in _FLOATS]
+        for guard in nan:
+            out = out & ~guard
+        return F.coalesce(out, F.lit(False)) if a.nullable or b.nullable or nan else out
+
+    def isin(self, a: Sql, items: list[Sql]) -> Any:
+        out = a.text.isin(*(b.text for b in items))  # NaN is in no list of finite numbers
+        return F.coalesce(out, F.lit(False)) if a.nullable else out
+
+    def false(self) -> Any:
+        return F.lit(False)
+
+    def isna(self, a: Sql) -> Any:
+        return a.text.isNull() | F.isnan(a.text) if a.kind in _FLOATS else a.text.isNull()
+
+    def notna(self, a: Sql) -> Any:
+        return ~self.isna(a)
+
+    def logic(self, a: Sql, op: str, b: Sql) -> Any:
+        return a.text & b.text if op == "AND" else a.text | b.text
+
+    def negate(self, a: Sql) -> Any:
+        return ~a.text
+
+    def concat(self, a: Sql, b: Sql) -> Any:
+        return F.concat(a.text, b.text)
+
+    def arith(self, a: Sql, op: str, b: Sql, kind: str) -> Any:
+        x, y = a.text, b.text
+        out = x + y if op == "+" else x - y if op == "-" else x * y
+        if kind == "int":
+            return out.cast(T.LongType())
+        return F.nanvl(out.cast(T.DoubleType()), F.lit(None).cast(T.DoubleType()))
+
+    def neg(self, a: Sql) -> Any:
+        return -a.text
+
+    def absolute(self, a: Sql) -> Any:
+        return F.abs(a.text)
+
+    def cast(self, a: Sql, kind: str) -> Any:
+        return a.text.cast(T.LongType() if kind == "int" else T.DoubleType())
+
+    def case(self, a: Sql, how: str) -> Any:
+        t = a.text
+        ascii_only = F.length(t) == F.octet_length(t)  # its bytes are its characters
+        return F.when(ascii_only, F.lower(t) if how == "lower" else F.upper(t)).otherwise(
+            _exact_case(t, how, a.dtype == "object"))
+
+    def length(self, a: Sql) -> Any:
+        return F.length(a.text).cast(T.LongType())  # code points, as Python counts
+
+    def match(self, a: Sql, how: str, pattern: str) -> Any:
+        t = a.text
+        if how == "starts_with":
+            return t.startswith(F.lit(pattern))
+        if how == "ends_with":
+            return t.endswith(F.lit(pattern))
+        if how == "contains":
+            return t.contains(F.lit(pattern))
+        return t.rlike(pattern)  # literal alternatives: Java's regex reads them as Python's `re` does
+
+    def or_false(self, text: Any) -> Any:
+        return F.coalesce(text, F.lit(False))
+
+    def date_part(self, a: Sql, part: str) -> Any:
+        raise NotLowerable(part)
+
+
+def _exact_case(text: Column, how: str, objects: bool) -> Column:
+    """pandas' case mapping of texts outside ASCII in Spark's functions: Arrow's (a text column) maps each
+    code point to one, a `translate`; Python's (an object column) also maps some code points to several
+    (`'ß'.upper()` is "SS"), a `replace` each, and a capital sigma at a word's end to a final sigma."""
+    sources, targets, several = _case_table(how, objects)
+    if objects and how == "lower":
+        cased, ignorable = _sigma_classes()
+        # Python: a Σ after a cased letter (case-ignorable ones between) and not before one is final
+        text = F.regexp_replace(text, f"({cased}{ignorable}*)\u03a3(?!{ignorable}*{cased})", "$1\u03c2")
+    for source, target in several:
+        text = F.replace(text, F.lit(source), F.lit(target))
+    return F.translate(text, sources, targets)
+
+
+@functools.cache
+def _case_table(how: str, objects: bool) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+    """The code points pandas' mapping changes: those mapped to one (sources, targets) and to several."""
+    chars = [chr(point) for point in range(0x110000) if not 0xD800 <= point < 0xE000]
+    if objects:
+        mapped = [ch.lower() for ch in chars] if how == "lower" else [ch.upper() for ch in chars]
+    else:
+        function = pc.utf8_lower if how == "lower" else pc.utf8_upper
+        mapped = function(pa.array(chars, pa.string())).to_pylist()
+    single = {ch: m for ch, m in zip(chars, mapped, strict=True) if ch != m and len(m) == 1}
+    several = tuple((ch, m) for ch, m in zip(chars, mapped, strict=True) if len(m) != 1)
+    # a `replace`'s output must be left alone by the `translate` after it
+    if any(x in single for _, m in several for x in m):
+        raise NotLowerable(how)
+    return "".join(single), "".join(single.values()), several
+
+
+@functools.cache
+def _sigma_classes() -> tuple[str, str]:
+    """Java regex classes of Python's cased letters that are not case-ignorable, and of the case-ignorable
+    characters, read from Python's own final-sigma rule (`str.lower`), so that they are its Unicode data."""
+    cased, ignorable = [], []
+    for point in range(0x110000):
+        if 0xD800 <= point < 0xE000:
+            continue
+        ch = chr(point)
+        if (ch + "\u03a3").lower()[-1] == "\u03c2":
+            cased.append(point)
+        elif ("A" + ch + "\u03a3").lower()[-1] == "\u03c2":
+            ignorable.append(point)
+    return _java_class(cased), _java_class(ignorable)
+
+
+def _java_class(points: list[int]) -> str:
+    ranges: list[list[int]] = []
+    for point in points:
+        if ranges and ranges[-1][1] == point - 1:
+            ranges[-1][1] = point
+        else:
+            ranges.append([point, point])
+    return "[" + "".join(f"\\x{{{a:x}}}" if a == b else f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in ranges) + "]"
+
+
+def _lowered(compute: n.Query | n.Udf, parent: Relation, lowering: Lowering) -> Sql | None:
+    """The expression as a Spark column expression with pandas' semantics, or None (it runs in Python)."""
+    columns = dict.fromkeys(compute.columns)
+    types = {x: parent.type_of(x) for x in columns}
+    dtypes = {x: "object" for x in columns if x in parent.objects} | {x: "bool" for x in columns if x in parent.bools}
+    return lower_expression(compute, types, dtypes, lowering.dialect)
+
+
+def _project_lowered(node: n.Project, parent: Relation, lowered: Sql) -> Relation:
+    """A projection Spark computes itself: its type is the expression's, with no job to learn it."""
+    df = parent.df.withColumn(node.target, lowered.text)  # in place where the column exists
+    columns = parent.columns if node.target in parent.columns else (*parent.columns, node.target)
+    nulls = {x: v for x, v in parent.nulls.items() if x != node.target}
+    held = {parent.nulls[x] for x in node.compute.columns if x in parent.nulls}
+    if lowered.dtype == "object" and len(held) == 1:  # a text function keeps its object column's null
+        nulls[node.target] = held.pop()
+    objects = parent.objects - {node.target} | ({node.target} if lowered.dtype == "object" else set())
+    bools = parent.bools - {node.target} | ({node.target} if lowered.dtype == "bool" else set())
+    return Relation(df, columns, parent.prov, parent.rows, nulls, frozenset(objects), frozenset(bools))
+
+
 # ---- user functions and query strings: Arrow UDFs ------------------------------------------------------------
 
 
@@ -362,6 +570,9 @@ def _arrow_udf(function: Callable[..., pa.Array], spark_type: T.DataType, parent
 @_lower.register
 def _filter(node: n.Filter, run: Any, lowering: Lowering) -> Relation:
     parent = run(node.parent)
+    lowered = _lowered(node.predicate, parent, lowering)
+    if lowered is not None and lowered.kind == "bool":  # a null is False, as in the pandas executor's mask
+        return replace(parent, df=parent.df.where(lowered.text))
     key = lowering.key(node)
 
     def mask(values: Any) -> pa.Array:
@@ -369,18 +580,20 @@ def _filter(node: n.Filter, run: Any, lowering: Lowering) -> Relation:
 
     function = _evaluator(node.predicate, "filter", parent, key, mask)
     df = _udf_input(parent).where(_arrow_udf(function, T.BooleanType(), parent, node.predicate))
-    return Relation(df, parent.columns, parent.prov, parent.rows, parent.nulls, parent.objects)
+    return replace(parent, df=df)
 
 
 @_lower.register
 def _project(node: n.Project, run: Any, lowering: Lowering) -> Relation:
     parent = run(node.parent)
+    lowered = _lowered(node.compute, parent, lowering)
+    if lowered is not None:
+        return _project_lowered(node, parent, lowered)
     operator = f"project {node.target!r}"
     # the column's type: the values' type on the first rows (all of them, for a small input), read from the
     # parent kept once computed, so that the result's job does not compute its upstream a second time
     names = list(dict.fromkeys(node.compute.columns))
-    parent = Relation(lowering.cache(parent.df), parent.columns, parent.prov, parent.rows, parent.nulls,
-                      parent.objects)
+    parent = replace(parent, df=lowering.cache(parent.df))
     first = parent.df.select(*(c(x) for x in names), c(_ROW)).limit(_SAMPLE).toArrow()
     if not first.num_rows:
         raise Fallback  # no rows: the pandas translation is free and keeps pandas' dtype
@@ -395,9 +608,10 @@ def _project(node: n.Project, run: Any, lowering: Lowering) -> Relation:
         raise Fallback
     spark_type = from_arrow_type(arrow_type)
     expected = to_arrow_type(spark_type)
+    target = node.target  # the function is pickled to the workers: not the node, which holds its sources
 
     def conform(values: Any) -> pa.Array:
-        column = from_frame(pd.DataFrame({node.target: values})).column(0).combine_chunks()
+        column = from_frame(pd.DataFrame({target: values})).column(0).combine_chunks()
         if column.type == expected:
             return column
         if pa.types.is_null(column.type):
@@ -416,7 +630,7 @@ def _project(node: n.Project, run: Any, lowering: Lowering) -> Relation:
     objects = parent.objects - {node.target}
     if sample[node.target].dtype == object and (pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type)):
         objects |= {node.target}
-    return Relation(df, columns, parent.prov, parent.rows, nulls, objects)
+    return Relation(df, columns, parent.prov, parent.rows, nulls, objects, parent.bools - {node.target})
 
 
 # ---- relational operators: Spark's own ----------------------------------------------------------------------
@@ -429,7 +643,8 @@ def _select_node(node: n.Select, run: Any, lowering: Lowering) -> Relation:
     parent = run(node.parent)
     df = parent.df.select(*(c(x) for x in node.keep), *parent.carried())
     return Relation(df, tuple(node.keep), parent.prov, parent.rows,
-                    {x: v for x, v in parent.nulls.items() if x in node.keep}, parent.objects & set(node.keep))
+                    {x: v for x, v in parent.nulls.items() if x in node.keep}, parent.objects & set(node.keep),
+                    parent.bools & set(node.keep))
 
 
 @_lower.register
@@ -441,7 +656,8 @@ def _rename(node: n.Rename, run: Any, lowering: Lowering) -> Relation:
     df = parent.df.select(*(c(x).alias(m) for x, m in zip(parent.columns, names, strict=True)), *parent.carried())
     return Relation(df, tuple(names), parent.prov, parent.rows,
                     {node.mapping.get(x, x): v for x, v in parent.nulls.items()},
-                    frozenset(node.mapping.get(x, x) for x in parent.objects))
+                    frozenset(node.mapping.get(x, x) for x in parent.objects),
+                    frozenset(node.mapping.get(x, x) for x in parent.bools))
 
 
 @_lower.register
@@ -487,7 +703,11 @@ def _join(node: n.Join, run: Any, lowering: Lowering) -> Relation:
     nulls = {out_left[x]: v for x, v in left.nulls.items() if x in out_left}
     nulls.update({out_right[x]: v for x, v in right.nulls.items() if x in out_right})
     objects = {out_left[x] for x in left.objects if x in out_left} | {out_right[x] for x in right.objects if x in out_right}
-    return Relation(df, tuple(node.columns), prov, rows, nulls, frozenset(objects))
+    # a left join's misses are nulls in the right side's columns: pandas holds those as object
+    bools = {out_left[x] for x in left.bools if x in out_left}
+    if node.how == "inner":
+        bools |= {out_right[x] for x in right.bools if x in out_right}
+    return Relation(df, tuple(node.columns), prov, rows, nulls, frozenset(objects), frozenset(bools))
 
 
 def _common_type(types: list[T.DataType]) -> T.DataType:
@@ -526,7 +746,8 @@ def _union(node: n.Union, run: Any, lowering: Lowering) -> Relation:
     rows = None if any(p.rows is None for p in parts) else sum(p.rows or 0 for p in parts)
     nulls = {x: v for p in reversed(parts) for x, v in p.nulls.items()}  # the first branch's, as pandas.concat
     objects = frozenset().union(*(p.objects for p in parts))  # pandas.concat of objects and text: objects
-    return Relation(df, tuple(node.columns), prov, rows, nulls, objects)
+    bools = frozenset.intersection(*(p.bools for p in parts))
+    return Relation(df, tuple(node.columns), prov, rows, nulls, objects, bools)
 
 
 def _aggregate_expression(func: Any, column: str, spark_type: T.DataType) -> Column:
@@ -590,8 +811,7 @@ def _dropna(node: n.DropNA, run: Any, lowering: Lowering) -> Relation:
     parent = run(node.parent)
     # NaN never reaches Spark (Arrow reads pandas' NaN as null), so SQL's null is pandas' notna
     present = reduce(lambda a, b: a & b, [c(x).isNotNull() for x in node.subset])
-    return Relation(parent.df.where(present), parent.columns, parent.prov, parent.rows, parent.nulls,
-                    parent.objects)
+    return replace(parent, df=parent.df.where(present))
 
 
 @_lower.register
@@ -613,7 +833,7 @@ def _fillna(node: n.FillNA, run: Any, lowering: Lowering) -> Relation:
         else:
             raise Fallback
     df = parent.df.select(*expressions, *parent.carried())
-    return Relation(df, parent.columns, parent.prov, parent.rows, parent.nulls, parent.objects)
+    return replace(parent, df=df)
 
 
 @_lower.register
@@ -625,7 +845,7 @@ def _sort(node: n.Sort, run: Any, lowering: Lowering) -> Relation:
     order = [c(x).asc_nulls_last() if asc else c(x).desc_nulls_last() for x, asc in zip(node.by, node.ascending,
                                                                                       strict=True)]
     df = _ordered(parent.df, [*order, c(_ROW).asc()], parent.rows)  # stable: ties keep their order
-    return Relation(df, parent.columns, parent.prov, parent.rows, parent.nulls, parent.objects)
+    return replace(parent, df=df)
 
 
 @_lower.register
