@@ -33,6 +33,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 import lester_dagster.engine as le
 from lester_dagster.engine import SourceData
 from lester_dagster.engine import nodes as n
+from lester_dagster.engine.resolve_pivots import pivot_values
 from lester_dagster.errors import LesterError, ModelError, NotRowWiseError, TypeClashError
 from lester_dagster.ivm import DeletionReport, DeletionRequest, apply_deletion
 from lester_dagster.ivm.apply import apply_to_table, erase_rows, redact_cells
@@ -364,7 +365,9 @@ def _pivot(b: Builder, s: Step) -> le.Table | None:
     if None in (index, columns, values) or len({index, columns, values}) < 3:
         return None
     aggfunc = ("first", "sum", "max", "count", "mean", "last")[s.variant % 6]
-    return b.table.pivot(index=index, columns=columns, values=values, aggfunc=aggfunc)
+    # declared values (the columns fixed, as IVM maintains them) or the ones each run finds (IVM re-runs)
+    declared = pivot_values(b.frame[columns]) if (s.variant // 6) % 2 == 0 else None
+    return b.table.pivot(index=index, columns=columns, values=values, aggfunc=aggfunc, column_values=declared)
 
 
 def _melt(b: Builder, s: Step) -> le.Table | None:

@@ -33,6 +33,7 @@ from lester_dagster.engine.execute import Computed, Result, SourceData, _as_mask
 from lester_dagster.engine.lower_expression import lower_expression, python_functions
 from lester_dagster.engine.lowering import Fallback, prov_names
 from lester_dagster.engine.lowering import Lowering as BaseLowering
+from lester_dagster.engine.resolve_pivots import resolve_pivots
 from lester_dagster.provenance import ProvColumn, RowProvenance
 
 _ROW = "__lester_row"
@@ -201,8 +202,11 @@ def execute_duckdb(root: n.Node, sources: Mapping[str, pd.DataFrame | SourceData
                    con: duckdb.DuckDBPyConnection | None = None) -> Result:
     """Runs the plan under `root` on DuckDB; the same arguments and `Result` as `engine.execute`."""
     bound = bind_sources(root, sources)
-    frame, provenance = Lowering(con or connection(), bound, prov_names(root)).run(root, _lower)
-    return Result(frame, provenance, dict(root.lineage), root.row_lineage, bound, root.order_lineage)
+    lowering = Lowering(con or connection(), bound, prov_names(root))
+    # an open pivot's values from its input, lowered once: the plan with them reuses that input's relation
+    plan = resolve_pivots(root, lambda parent, column: lowering.run(parent, _lower)[0][column])
+    frame, provenance = lowering.run(plan, _lower)
+    return Result(frame, provenance, dict(plan.lineage), plan.row_lineage, bound, plan.order_lineage)
 
 
 def _select(r: Relation, expressions: list[str], prov: Mapping[str, tuple[str, bool]] | None = None,

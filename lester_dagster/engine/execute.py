@@ -14,6 +14,7 @@ import pandas as pd
 
 from lester_dagster.engine import nodes as n
 from lester_dagster.engine.expressions import evaluate_query
+from lester_dagster.engine.resolve_pivots import resolve_pivots
 from lester_dagster.engine.row_wise import check_row_wise
 from lester_dagster.errors import (
     ExpressionError,
@@ -136,10 +137,28 @@ def execute(
     if backend == "spark":
         from lester_dagster.engine.spark_backend import execute_spark
 
-        return execute_spark(root, sources)
+        # the values of each open pivot from a run of its input, then the plan with them (its input runs twice)
+        def spark_column(parent: n.Node, name: str) -> pd.Series:
+            own = {s: data for s, data in (sources or {}).items() if s in parent.sources}
+            return execute_spark(parent, own).frame[name]
+
+        return execute_spark(resolve_pivots(root, spark_column), sources)
     if backend != "pandas":
         raise SchemaError(f"no engine backend {backend!r}; use one of {list(BACKENDS)}.")
     bound = bind_sources(root, sources)
+    ran: dict[int, Computed] = {}  # an open pivot's input, computed for its values, and kept for the pivot
+
+    def column(parent: n.Node, name: str) -> pd.Series:
+        ran[id(parent)] = _run(parent, bound, ran)
+        return ran[id(parent)][0][name]
+
+    plan = resolve_pivots(root, column)
+    frame, provenance = _run(plan, bound, ran)
+    return Result(frame, provenance, dict(plan.lineage), plan.row_lineage, bound, plan.order_lineage)
+
+
+def _run(root: n.Node, bound: Mapping[str, SourceData], ran: dict[int, Computed]) -> Computed:
+    """The output of the plan under `root` on the pandas backend (`ran`: nodes already computed)."""
     # Plans are DAGs (a table joined with an aggregate of itself): every node is computed once, and its
     # result is dropped as soon as its last consumer has it, so intermediates do not pile up in memory.
     pending = _consumer_counts(root)
@@ -147,7 +166,12 @@ def execute(
 
     def run(node: n.Node) -> Computed:
         key = id(node)
-        computed = memo[key] if key in memo else _translate(node, run, bound)
+        if key in memo:
+            computed = memo[key]
+        elif key in ran:
+            computed = ran.pop(key)
+        else:
+            computed = _translate(node, run, bound)
         pending[key] -= 1
         if pending[key] > 0:
             memo[key] = computed
@@ -155,8 +179,7 @@ def execute(
             memo.pop(key, None)
         return computed
 
-    frame, provenance = run(root)
-    return Result(frame, provenance, dict(root.lineage), root.row_lineage, bound, root.order_lineage)
+    return run(root)
 
 
 def _consumer_counts(root: n.Node) -> dict[int, int]:
@@ -182,7 +205,7 @@ def bind_sources(root: n.Node, sources: Mapping[str, pd.DataFrame | SourceData] 
 
 
 def _bind(source: n.Source, frame: pd.DataFrame | SourceData | None) -> SourceData:
-    if frame is None:
+    if frame is None:  # the source's default data (its ids hashed at the first run, then kept)
         return SourceData(source.name, source.key, source.data, source.ids)
     if isinstance(frame, SourceData):
         return frame
@@ -391,6 +414,8 @@ def _sort(node: n.Sort, run: Run, bound: Mapping[str, SourceData]) -> Computed:
 
 @_translate.register
 def _pivot(node: n.Pivot, run: Run, bound: Mapping[str, SourceData]) -> Computed:
+    if node.column_values is None:
+        raise TypeError(f"{node.describe()} has no column values: run the plan resolve_pivots returns")
     frame, provenance = run(node.parent)
     index = list(node.index)
     groups = frame.groupby(index, sort=True, dropna=True)

@@ -6,6 +6,7 @@ incremental maintenance picks its rule."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -15,7 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lester_dagster.provenance import Lineage, SourceColumn
+from lester_dagster.errors import SchemaError
+from lester_dagster.provenance import Lineage, SourceColumn, source_row_ids
 from lester_dagster.provenance.columns import union
 
 # dtype kinds we can compare at build time; None means "not known until run time"
@@ -111,6 +113,12 @@ class Node:
         return f"{name} on {list(self.reads)}" if self.reads else name
 
     @cached_property
+    def open_pivot(self) -> Pivot | None:
+        """The pivot without declared values whose value columns this output also has: columns known only
+        at execution, after the ones `columns` lists (None: `columns` are all of them)."""
+        return next((p.open_pivot for p in self.parents if p.open_pivot is not None), None)
+
+    @cached_property
     def sources(self) -> dict[str, Source]:
         found: dict[str, Source] = {}
         for parent in self.parents:
@@ -122,26 +130,73 @@ class Node:
         return union(parent.lineage[c] for c in columns)
 
 
+class Binding:
+    """The data a source reads when a run names none: a frame, or a file read at the first run that needs
+    it. Its rows' ids are hashed then too, once: a plan is built without touching the data, and repeated
+    runs reuse both."""
+
+    def __init__(self, load: Callable[[], pd.DataFrame], what: str) -> None:
+        self._load, self.what = load, what
+        self._lock = threading.Lock()
+        self._frame: pd.DataFrame | None = None
+        self._ids: np.ndarray | None = None
+
+    def __repr__(self) -> str:
+        return f"Binding({self.what})"
+
+    def frame(self) -> pd.DataFrame:
+        with self._lock:
+            if self._frame is None:
+                self._frame = self._load()
+            return self._frame
+
+    def ids(self, source: Source) -> np.ndarray:
+        frame = self.frame()
+        with self._lock:
+            if self._ids is None:
+                self._ids = source_row_ids(frame, source.key, source.name)
+            return self._ids
+
+
 @dataclass(frozen=True, eq=False)
 class Source(Node):
-    """A named input table with a declared key column (None: rows are identified by content)."""
+    """A named input table: a reference by name, with a declared key column (None: rows are identified by
+    content) and schema (column -> kind); `default` is the data a run reads when it names none."""
 
     name: str
     key: str | None
-    data: pd.DataFrame = field(repr=False)
-    ids: np.ndarray = field(repr=False)
+    schema: Mapping[str, Kind]
+    default: Binding | None = field(default=None, repr=False)
 
     @cached_property
     def lineage(self) -> dict[str, Lineage]:
-        return {c: frozenset({SourceColumn(self.name, c)}) for c in self.data.columns}
+        return {c: frozenset({SourceColumn(self.name, c)}) for c in self.schema}
 
     @cached_property
     def kinds(self) -> dict[str, Kind]:
-        return {c: kind_of(t) for c, t in self.data.dtypes.items()}
+        return dict(self.schema)
 
     @cached_property
     def sources(self) -> dict[str, Source]:
         return {self.name: self}
+
+    @property
+    def data(self) -> pd.DataFrame:
+        """The default binding's frame (read now if it is a file)."""
+        return self._bound().frame()
+
+    @property
+    def ids(self) -> np.ndarray:
+        """The default binding's row ids (hashed now if no run hashed them yet)."""
+        return self._bound().ids(self)
+
+    def _bound(self) -> Binding:
+        if self.default is None:
+            raise SchemaError(
+                f"source {self.name!r} has no data: it is a reference to a table. Pass its rows when the plan "
+                f"runs: execute(sources={{{self.name!r}: frame}}), a frame with columns {list(self.schema)}."
+            )
+        return self.default
 
 
 @dataclass(frozen=True, eq=False)
@@ -232,6 +287,10 @@ class Select(Unary):
     @cached_property
     def lineage(self) -> dict[str, Lineage]:
         return {c: self.parent.lineage[c] for c in self.keep}
+
+    @cached_property
+    def open_pivot(self) -> Pivot | None:
+        return None
 
 
 @dataclass(frozen=True, eq=False)
@@ -387,6 +446,10 @@ class Aggregate(Unary):
     def aggregated(self) -> frozenset[str]:
         return frozenset(self.aggregations)
 
+    @cached_property
+    def open_pivot(self) -> Pivot | None:
+        return None
+
     @property
     def reads(self) -> tuple[str, ...]:
         return self.by
@@ -479,17 +542,22 @@ class Sort(Unary):
 
 @dataclass(frozen=True, eq=False)
 class Pivot(Unary):
-    """Long to wide: one row per index group, one column per declared value of `columns`."""
+    """Long to wide: one row per index group, one column per value of `columns`: the declared ones, or
+    (`column_values` None) the distinct values the run finds, which `resolve_pivots` fills in."""
 
     index: tuple[str, ...]
     pivot_column: str
     values: str
     aggfunc: str
-    column_values: tuple[Any, ...]
+    column_values: tuple[Any, ...] | None
 
     @cached_property
     def value_names(self) -> tuple[str, ...]:
-        return tuple(str(v) for v in self.column_values)
+        return tuple(str(v) for v in self.column_values or ())
+
+    @cached_property
+    def open_pivot(self) -> Pivot | None:
+        return self if self.column_values is None else None
 
     @cached_property
     def lineage(self) -> dict[str, Lineage]:
@@ -558,6 +626,10 @@ class Unpivot(Unary):
     def aggregated(self) -> frozenset[str]:
         values = {self.value_name} if self.parent.aggregated & set(self.value_vars) else set()
         return frozenset(self.parent.aggregated & set(self.id_vars)) | values
+
+    @cached_property
+    def open_pivot(self) -> Pivot | None:
+        return None
 
 
 def _above_aggregate(node: Unary, reads: tuple[str, ...]) -> OpClass:

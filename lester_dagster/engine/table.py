@@ -3,7 +3,8 @@ its arguments against the known schema when it is called, so mistakes surface wh
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +16,12 @@ from lester_dagster.engine.expressions import check_udf, parse_query
 from lester_dagster.errors import (
     ColumnNotFoundError,
     DuplicateColumnError,
+    KeyColumnError,
     OperatorArgumentError,
     SchemaError,
     TypeClashError,
 )
-from lester_dagster.provenance import Lineage, source_row_ids
+from lester_dagster.provenance import Lineage
 
 AGGREGATES = frozenset(
     {"sum", "mean", "median", "min", "max", "count", "size", "nunique", "first", "last", "std", "var", "prod",
@@ -61,6 +63,8 @@ class Table:
 
     @property
     def columns(self) -> list[str]:
+        """The columns known when the plan is built (after a pivot without `column_values`, its value
+        columns are only known at execution: `Result.frame` and `Result.lineage` list them)."""
         return list(self.node.columns)
 
     @property
@@ -88,7 +92,25 @@ class Table:
     def _require(self, operator: str, columns: Sequence[str]) -> None:
         for column in columns:
             if column not in self.node.columns:
-                raise ColumnNotFoundError(operator, column, self.node.columns)
+                raise ColumnNotFoundError(operator, column, self.node.columns, _open_hint(self.node))
+
+    @contextmanager
+    def _naming(self) -> Iterator[None]:
+        """A column a query string or function names that the input lacks: said with the open pivot's hint."""
+        try:
+            yield
+        except ColumnNotFoundError as error:
+            if self.node.open_pivot is None or error.column in self.node.columns:
+                raise
+            raise ColumnNotFoundError(error.operator, error.column, error.existing, _open_hint(self.node)) from None
+
+    def _closed(self, operator: str) -> None:
+        """Refuses an operator that works on every column when some are only known at execution."""
+        if self.node.open_pivot is not None:
+            raise OperatorArgumentError(
+                f"{operator}: the columns of {self.node.open_pivot.describe()} are only known at execution, and "
+                f"this needs all of them. Pass column_values=[...] to the pivot to name them, or name the columns."
+            )
 
     # ---- row operators -------------------------------------------------------------------------------
 
@@ -105,12 +127,16 @@ class Table:
         if isinstance(predicate, str):
             if inputs is not None:
                 raise OperatorArgumentError("filter: a query string names its columns itself; drop inputs=.")
-            return Table(n.Filter(self.node, parse_query("filter", predicate, params, self.node.columns)))
+            with self._naming():
+                return Table(n.Filter(self.node, parse_query("filter", predicate, params, self.node.columns)))
         if params:
             raise OperatorArgumentError(f"filter: parameters {sorted(params)} only apply to query strings.")
-        return Table(n.Filter(self.node, check_udf("filter", predicate, inputs or (), self.node.columns, vectorized)))
+        with self._naming():
+            return Table(n.Filter(self.node, check_udf("filter", predicate, inputs or (), self.node.columns, vectorized)))
 
     def dropna(self, subset: str | Sequence[str] | None = None) -> Table:
+        if subset is None:
+            self._closed("dropna without subset")
         subset = self.node.columns if subset is None else _names(subset)
         self._require("dropna", subset)
         return Table(n.DropNA(self.node, tuple(subset)))
@@ -138,7 +164,8 @@ class Table:
         """Adds or replaces column `target` with `fn(*inputs)`: called on whole columns when it allows,
         else once per row on plain values. `fn` can read nothing but its declared input columns."""
         op = f"project {target!r}"
-        return Table(n.Project(self.node, target, check_udf(op, fn, inputs, self.node.columns, vectorized)))
+        with self._naming():
+            return Table(n.Project(self.node, target, check_udf(op, fn, inputs, self.node.columns, vectorized)))
 
     def assign(self, **columns: str | udf) -> Table:
         """Adds columns, each from an expression string over columns (`"a + b"`) or a `udf`."""
@@ -147,7 +174,8 @@ class Table:
             if isinstance(spec, udf):
                 table = table.project(target, spec.inputs, spec.fn, vectorized=spec.vectorized)
             elif isinstance(spec, str):
-                query = parse_query(f"assign {target!r}", spec, {}, table.node.columns)
+                with table._naming():
+                    query = parse_query(f"assign {target!r}", spec, {}, table.node.columns)
                 table = Table(n.Project(table.node, target, query))
             else:
                 raise OperatorArgumentError(
@@ -166,6 +194,7 @@ class Table:
         return self.select(columns)
 
     def drop(self, columns: str | Sequence[str]) -> Table:
+        self._closed("drop")
         dropped = _names(columns)
         self._require("drop", dropped)
         return Table(n.Select(self.node, tuple(c for c in self.node.columns if c not in dropped)))
@@ -183,6 +212,8 @@ class Table:
         if isinstance(value, Mapping):
             values = dict(value)
         else:
+            if subset is None:
+                self._closed("fillna without subset")
             values = dict.fromkeys(self.node.columns if subset is None else _names(subset), value)
         self._require("fillna", list(values))
         return Table(n.FillNA(self.node, values))
@@ -215,10 +246,10 @@ class Table:
             )
         for key in left_keys:
             if key not in self.node.columns:
-                raise ColumnNotFoundError("join (left side)", key, self.node.columns)
+                raise ColumnNotFoundError("join (left side)", key, self.node.columns, _open_hint(self.node))
         for key in right_keys:
             if key not in other.node.columns:
-                raise ColumnNotFoundError("join (right side)", key, other.node.columns)
+                raise ColumnNotFoundError("join (right side)", key, other.node.columns, _open_hint(other.node))
         for left_key, right_key in zip(left_keys, right_keys, strict=True):
             kinds = self.node.kinds.get(left_key), other.node.kinds.get(right_key)
             if None not in kinds and kinds[0] != kinds[1]:
@@ -241,6 +272,8 @@ class Table:
     def union(self, *others: Table) -> Table:
         """All rows of this table and the others (union all); the columns must match by name."""
         tables = [self, *others]
+        for table in tables:
+            table._closed("union")
         for other in others:
             missing = set(self.node.columns) ^ set(other.node.columns)
             if missing:
@@ -272,16 +305,29 @@ class Table:
         aggfunc: str = "first",
         column_values: Sequence[Any] | None = None,
     ) -> Table:
-        """Long to wide. Output columns are `column_values` (default: the sorted values of `columns` in the
-        bound data when the pivot is built), so the schema stays fixed when the data later changes."""
+        """Long to wide: one row per `index` group, one column per value of `columns` holding `aggfunc` of
+        `values`. The value columns are `column_values` when given: the schema is then fixed, whatever data a
+        run reads (a value the data lacks gives a column of nulls; one it has but not declared, no column).
+        Without them they are the distinct values of `columns` in each run's data, sorted (by type, then
+        value): the plan knows only the index columns when it is built, so the operators after it can name
+        only those (and those they add), and `Result.lineage` lists the run's value columns, each derived from
+        `values` and `columns`. Incremental maintenance re-runs such a plan: a deletion can remove a column.
+
+        >>> long = from_pandas(pd.DataFrame({"id": [1, 2], "who": ["x", "y"], "m": ["jan", "feb"], "n": [1, 2]}),
+        ...                    "t", key="id")
+        >>> long.pivot("who", "m", "n").columns
+        ['who']
+        >>> long.pivot("who", "m", "n").to_pandas().columns.tolist()
+        ['who', 'feb', 'jan']
+        >>> long.pivot("who", "m", "n", column_values=["jan", "mar"]).columns
+        ['who', 'jan', 'mar']
+        """
         index = _names(index)
         self._require("pivot", [*index, columns, values])
         if aggfunc not in AGGREGATES:
             raise OperatorArgumentError(f"pivot: unknown aggfunc {aggfunc!r}; use one of {sorted(AGGREGATES)}.")
-        if column_values is None:
-            distinct = execute(self.node).frame[columns].dropna().unique()
-            column_values = sorted(distinct.tolist(), key=lambda v: (str(type(v)), v))
-        node = n.Pivot(self.node, index, columns, values, aggfunc, tuple(column_values))
+        node = n.Pivot(self.node, index, columns, values, aggfunc,
+                       None if column_values is None else tuple(column_values))
         clashes = set(node.value_names) & set(index)
         if clashes or len(set(node.value_names)) != len(node.value_names):
             raise DuplicateColumnError(f"pivot: the pivoted values {node.value_names} clash with each other or {index}.")
@@ -296,6 +342,8 @@ class Table:
     ) -> Table:
         """Wide to long: one row per input row and value column."""
         id_vars = _names(id_vars)
+        if value_vars is None:
+            self._closed("melt without value_vars")
         value_vars = tuple(c for c in self.node.columns if c not in id_vars) if value_vars is None else _names(value_vars)
         self._require("melt", [*id_vars, *value_vars])
         if not value_vars:
@@ -309,7 +357,8 @@ class Table:
     # ---- running -------------------------------------------------------------------------------------
 
     def execute(self, sources: Mapping[str, pd.DataFrame] | None = None, backend: str | None = None) -> Result:
-        """Runs the plan; `sources` replaces the data of named sources (same schema) for this run; `backend`
+        """Runs the plan; `sources` gives the rows of named sources for this run (a frame with the declared
+        columns): required for a `source(...)` reference, else replacing its default data; `backend`
         is "pandas", "duckdb" or "spark" (default: the `LESTER_ENGINE_BACKEND` environment variable, else duckdb)."""
         return execute(self.node, sources, backend)
 
@@ -342,6 +391,13 @@ class GroupBy:
         return Table(n.Aggregate(self.table.node, self.by, dict(aggregations)))
 
 
+def _open_hint(node: n.Node) -> str:
+    if node.open_pivot is None:
+        return ""
+    return (f"The columns of {node.open_pivot.describe()} are only known at execution; pass column_values=[...] "
+            "to the pivot to name them.")
+
+
 def _check_sources(operator: str, left: n.Node, right: n.Node) -> None:
     for name in set(left.sources) & set(right.sources):
         if left.sources[name] is not right.sources[name]:
@@ -369,21 +425,112 @@ def explain(node: n.Node, depth: int = 0) -> str:
 # ---- sources -----------------------------------------------------------------------------------------
 
 
-def from_pandas(frame: pd.DataFrame, name: str, key: str | None = None) -> Table:
-    """A named source over a DataFrame; rows are identified by `key`, or by content when it is None."""
+def source(name: str, schema: Mapping[str, Any] | Sequence[str], key: str | None = None) -> Table:
+    """A named source known by its schema alone: a reference to a table whose rows each run passes,
+    `plan.execute(sources={name: frame})`. `schema` maps each column to a dtype pandas understands
+    ("int64", "string", float, ...) or a kind ("number", "string", "bool", "datetime"; None: unknown),
+    or lists the column names (kinds unknown). Rows are identified by `key`, or by content when it is None.
+
+    >>> mails = source("mails", {"id": "int64", "text": "string"}, key="id")
+    >>> out = mails.filter("id > 1")
+    >>> out.execute({"mails": pd.DataFrame({"id": [1, 2], "text": ["a", "b"]})}).frame
+       id text
+    0   2    b
+    """
+    columns = dict.fromkeys(schema) if not isinstance(schema, Mapping) else dict(schema)
+    return _source("source", name, key, {str(c): _kind(c, t) for c, t in columns.items()}, None)
+
+
+def _kind(column: Any, declared: Any) -> n.Kind:
+    if declared is None or declared in ("number", "string", "bool", "datetime"):
+        return declared
+    try:
+        return n.kind_of(pd.api.types.pandas_dtype(declared))
+    except TypeError:
+        raise OperatorArgumentError(
+            f"source: column {column!r} has type {declared!r}, which pandas does not know; give a dtype "
+            "(\"int64\", \"string\", float, ...), a kind (\"number\", \"string\", \"bool\", \"datetime\") or None."
+        ) from None
+
+
+def _source(operator: str, name: str, key: str | None, schema: dict[str, n.Kind], default: n.Binding | None) -> Table:
     if not isinstance(name, str) or not name:
-        raise OperatorArgumentError("from_pandas: give the source a non-empty name.")
+        raise OperatorArgumentError(f"{operator}: give the source a non-empty name.")
+    if key is not None and key not in schema:
+        raise KeyColumnError(
+            f"source {name!r}: key column {key!r} is not found. Existing columns: {', '.join(map(repr, schema))}. "
+            "Pass key=None to identify rows by their content."
+        )
+    return Table(n.Source(name, key, schema, default))
+
+
+def _normalised(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     if len(set(frame.columns)) != len(frame.columns):
         raise DuplicateColumnError(f"source {name!r}: duplicate column names in {list(frame.columns)}.")
     frame = frame.reset_index(drop=True)
     if not all(isinstance(c, str) for c in frame.columns):
         frame.columns = [str(c) for c in frame.columns]
-    return Table(n.Source(name, key, frame, source_row_ids(frame, key, name)))
+    return frame
+
+
+def _schema(frame: pd.DataFrame) -> dict[str, n.Kind]:
+    return {c: n.kind_of(t) for c, t in frame.dtypes.items()}
+
+
+def from_pandas(frame: pd.DataFrame, name: str, key: str | None = None) -> Table:
+    """A named source over a DataFrame; rows are identified by `key`, or by content when it is None. The
+    frame is the source's default data: a run that passes other rows by name reads those; its row ids are
+    hashed at the first run that reads it, not when the plan is built."""
+    if not isinstance(name, str) or not name:
+        raise OperatorArgumentError("from_pandas: give the source a non-empty name.")
+    frame = _normalised(frame, name)
+    return _source("from_pandas", name, key, _schema(frame), n.Binding(lambda: frame, "a DataFrame"))
+
+
+def _file_source(reader: str, path: str | Path, name: str, key: str | None, sample: pd.DataFrame,
+                 read: Callable[[], pd.DataFrame]) -> Table:
+    """A source whose schema comes from `sample` (no rows, or the first ones) and whose data is the file,
+    read by `read` at the first run that needs it (then checked against that schema and kept)."""
+    if not isinstance(name, str) or not name:
+        raise OperatorArgumentError(f"{reader}: give the source a non-empty name.")
+    schema = _schema(_normalised(sample, name))
+
+    def load() -> pd.DataFrame:
+        frame = _normalised(read(), name)
+        missing = [c for c in schema if c not in frame.columns]
+        if missing:
+            raise SchemaError(
+                f"source {name!r}: the file {str(path)!r} lacks column(s) {missing} that the pipeline declares. "
+                f"It has {list(frame.columns)}; restore them, or build the plan again from the file as it is."
+            )
+        return frame if list(frame.columns) == list(schema) else frame[list(schema)]
+
+    return _source(reader, name, key, schema, n.Binding(load, f"file {str(path)!r}"))
+
+
+_CSV_SAMPLE_ROWS = 1_000
 
 
 def read_csv(path: str | Path, name: str, key: str | None = None, **read_options: Any) -> Table:
-    return from_pandas(pd.read_csv(path, **read_options), name, key)
+    """A source over a CSV file: its header and first rows give the schema when the plan is built (types as
+    pandas infers them from those rows), the whole file is read at the first run."""
+    rows = min(_CSV_SAMPLE_ROWS, read_options.get("nrows") or _CSV_SAMPLE_ROWS)
+    sample = pd.read_csv(path, **{**read_options, "nrows": rows})
+    return _file_source("read_csv", path, name, key, sample, lambda: pd.read_csv(path, **read_options))
 
 
 def read_parquet(path: str | Path, name: str, key: str | None = None, **read_options: Any) -> Table:
-    return from_pandas(pd.read_parquet(path, **read_options), name, key)
+    """A source over a Parquet file: its schema is read when the plan is built (no rows), the data at the
+    first run. Options other than `columns` (filters, engines, remote storage, ...) read the file now."""
+    if set(read_options) <= {"columns"} and Path(path).is_file():
+        import pyarrow.parquet as pq
+
+        schema = pq.read_schema(path)
+        columns = read_options.get("columns")
+        sample = schema.empty_table().to_pandas()
+        if columns is not None:
+            sample = sample[list(columns)]
+    else:
+        frame = pd.read_parquet(path, **read_options)
+        return _file_source("read_parquet", path, name, key, frame, lambda: frame)
+    return _file_source("read_parquet", path, name, key, sample, lambda: pd.read_parquet(path, **read_options))

@@ -16,7 +16,8 @@ changed source reaches pick the rule:
   joins or groups rows by an aggregate's value (a shrunk group can enter the result); the right side of a
   left join losing rows or keys (a left row can reappear padded); a redacted group key or a column that
   decides a grouped row; a self-join on a redacted join or filter column; a redacted sort key, or rows
-  that appear, in an output whose order the plan declares; a re-derived row that continues no old row.
+  that appear, in an output whose order the plan declares; a re-derived row that continues no old row; a
+  pivot without declared column values (its columns are what each run finds).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import pandas as pd
 from lester_dagster.engine import Result, SourceData, execute
 from lester_dagster.engine import nodes as n
 from lester_dagster.engine.nodes import OpClass
+from lester_dagster.engine.resolve_pivots import open_pivots
 from lester_dagster.provenance import RowProvenance, SourceColumn
 
 Lineage = frozenset[SourceColumn]
@@ -144,6 +146,11 @@ def rule_for(
     """The maintenance rule for a change of `source` (rows `affected` in `old`), from the classes of the
     operators it reaches, and for "full" the reason: ("unchanged" | "delete-rows" | "rederive" |
     "rederive-wide" | "full", reason)."""
+    pivot = next(open_pivots(root), None)
+    if pivot is not None:
+        # re-deriving rows from some source rows would find only their pivot values, so fewer columns
+        return "full", (f"{pivot.describe()} declares no column_values: its columns are the values each run finds, "
+                        "which a change can add or remove; a re-run decides them")
     redacted = frozenset(SourceColumn(source, c) for c in columns)
     out_columns = tuple(c for c, lineage in old.lineage.items() if erased or lineage & redacted)
     above = _above_aggregate(root, source, erased, redacted)
@@ -267,6 +274,8 @@ def _restricted(
 def rederive(root: n.Node, result: Result, rows: np.ndarray) -> Result:
     """Runs the plan on just the source rows in the given rows' polynomials: those rows, recomputed
     (plus possibly rows of unaffected parts, which callers match by provenance)."""
+    if next(open_pivots(root), None) is not None:
+        return execute(root, dict(result.sources))  # a pivot over fewer rows would find fewer columns
     mask = np.zeros(len(result.frame), dtype=bool)
     mask[rows] = True
     return execute(root, _restricted(result.provenance, mask, result.sources))
@@ -444,11 +453,16 @@ def _full(root: n.Node, old: Result, affected: np.ndarray, new_sources: Mapping[
     """Runs the whole plan again; an unaffected old row continues in the new row with its polynomial
     (and, where rows share one, its values), so only the other rows count as changed."""
     new = execute(root, dict(new_sources))
-    origin = _match(old, np.flatnonzero(~affected), new, np.arange(len(new.frame)), list(old.frame.columns))
+    # the columns both versions have: a pivot without declared values can lose or gain some
+    shared = [c for c in old.frame.columns if c in new.frame.columns]
+    origin = _match(old, np.flatnonzero(~affected), new, np.arange(len(new.frame)), shared)
     continued = np.zeros(len(old.frame), dtype=bool)
     continued[origin[origin >= 0]] = True
     removed = np.flatnonzero(~continued)
-    return TableUpdate(new, origin, origin < 0, tuple(old.lineage), removed, "full", reason=reason, classes=classes)
+    # with other columns than before, every row changed (in the columns it lost or gained)
+    same_columns = list(old.frame.columns) == list(new.frame.columns)
+    changed = origin < 0 if same_columns else np.ones(len(new.frame), dtype=bool)
+    return TableUpdate(new, origin, changed, tuple(old.lineage), removed, "full", reason=reason, classes=classes)
 
 
 def _match(a: Result, a_rows: np.ndarray, b: Result, b_rows: np.ndarray, columns: list[str]) -> np.ndarray:
