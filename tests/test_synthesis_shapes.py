@@ -248,3 +248,18 @@ def test_target_columns_that_differ_never_take_aggregates_that_are_alike() -> No
     for chosen, _, _ in options:
         funcs = {out: func for out, _, func in chosen}
         assert not (funcs.get("lie") == funcs.get("score") == "count"), chosen
+
+
+def test_counts_of_several_columns_under_names_of_their_own(tmp_path: Path) -> None:
+    # the counts of gap-free columns are one candidate; two target columns with the same values both take it
+    def pipeline(trips: pd.DataFrame) -> pd.DataFrame:
+        return trips.groupby("carrier").agg(n_trips=("trip_id", "count"), seats_count=("seats", "count"),
+                                            longest=("km", "max")).reset_index()
+
+    target = pipeline(TRIPS)
+    ctx = Context(target, discover(target), inputs={"t": TRIPS})
+    options = choose_aggregates(TRIPS.groupby(["carrier"]), Tab(TRIPS), ["carrier"],
+                                ["n_trips", "seats_count", "longest"], ctx)
+    assert ("seats_count", "seats", "count") in options[0][0] and len(options[0][0]) == 3, options[0]
+    rank, tried = rank_of(make_case(tmp_path / "case", [(TRIPS, True)], pipeline))
+    assert rank == 1, tried

@@ -728,6 +728,13 @@ def _choose_aggregates(
     grouped: Any, tab: Tab, by: Sequence[str], wanted: Sequence[str], ctx: Context,
     profiles: Mapping[str, ColumnProfile],
 ) -> list[tuple[list[tuple[str, str, str]], list[float], tuple[ops.Split, ...]]]:
+    copies = _identical_columns(wanted, ctx, profiles)
+    if copies:
+        # target columns with the same values take one aggregate (`.agg(n_a=('a', 'count'), n_b=('b',
+        # 'count'))` of gap-free columns), which the candidates list once: choose for one of them, copy it
+        others = {c for found in copies.values() for c in found}
+        kept = [t for t in wanted if t not in others]
+        return [_with_copies(o, copies, grouped, tab, wanted) for o in _choose_aggregates(grouped, tab, by, kept, ctx, profiles)]
     candidates = _aggregate_candidates(grouped, tab, by, wanted, profiles)
     if not candidates or not wanted:
         return []
@@ -797,6 +804,46 @@ def _choose_aggregates(
         if all(top[0] != o[0] for o in options) and top[2] >= 0.9 * best[2]:
             options.append(top)
     return [(chosen, fits, derive) for chosen, fits, _, derive in options]
+
+
+def _identical_columns(wanted: Sequence[str], ctx: Context, profiles: Mapping[str, ColumnProfile]
+                       ) -> dict[str, list[str]]:
+    """Wanted target columns whose values are another's, row for row: the first of them -> the others."""
+    frame = ctx.target.frame
+    own = [t for t in wanted if t in frame.columns and profiles.get(t) is ctx.profiles.get(t)]
+    copies: dict[str, list[str]] = {}
+    taken: set[str] = set()
+    for i, first in enumerate(own):
+        if first in taken:
+            continue
+        same = [t for t in own[i + 1:] if t not in taken and frame[t].equals(frame[first])]
+        if same:
+            copies[first] = same
+            taken.update(same)
+    return copies
+
+
+def _with_copies(option: tuple[list[tuple[str, str, str]], list[float], tuple[ops.Split, ...]],
+                 copies: Mapping[str, list[str]], grouped: Any, tab: Tab, wanted: Sequence[str]
+                 ) -> tuple[list[tuple[str, str, str]], list[float], tuple[ops.Split, ...]]:
+    """The option with each copied target column given its original's aggregate: of the column its name
+    points at where that gives the same values (`n_year` counts `year`), else of the original's column."""
+    chosen, fits, derive = list(option[0]), list(option[1]), option[2]
+    for (name, column, func), fit in zip(option[0], option[1], strict=True):
+        for copy in copies.get(name, ()):
+            source = column
+            named = [c for c in tab.columns if c != column and _agg_bonus(copy, c, "") > 0]
+            if named and column in tab.columns:
+                try:
+                    values = grouped[column].agg(func)
+                    source = next((c for c in named if grouped[c].agg(func).equals(values)), column)
+                except (TypeError, ValueError):
+                    pass
+            chosen.append((copy, source, func))
+            fits.append(fit)
+    order = {t: i for i, t in enumerate(wanted)}  # the target's order, as the pipeline wrote them
+    paired = sorted(zip(chosen, fits, strict=True), key=lambda x: order.get(x[0][0], len(order)))
+    return [c for c, _ in paired], [f for _, f in paired], derive
 
 
 def _same_values_apart(rows: np.ndarray, cols: np.ndarray, masked: np.ndarray, floor: float,
