@@ -7,7 +7,7 @@ pandas DataFrame (the engine's Result holds one), so each pays its conversion, a
 pandas frames in the driver, as the engine's sources are today.
 
     .venv/bin/python benchmarks/bench_spark.py [--sizes 10000 100000 1000000] [--repeat 3] [--master local[2]]
-        [--driver-memory 4g] [--variants spark functions ...] [--no-warm-up] [--json out.json]
+        [--driver-memory 4g] [--max-result-size 4g] [--variants spark functions ...] [--no-warm-up] [--json out.json]
 
 `--variants` picks some of them (spark, functions, pandas, duckdb: at 10M mails a round of all four takes
 long); `--no-warm-up` times from the first run (a JVM's first run is then among the rounds).
@@ -72,6 +72,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--master", default=os.environ.get(spark_backend.MASTER_ENV) or "local[2]")
     parser.add_argument("--driver-memory", default="4g")
+    parser.add_argument("--max-result-size", default="4g")
     parser.add_argument("--variants", nargs="+", choices=sorted(SHORT), help="some of the variants (default: all)")
     parser.add_argument("--no-warm-up", dest="warm_up", action="store_false")
     parser.add_argument("--json", type=Path)
@@ -81,7 +82,10 @@ def main() -> None:
                 None)
     if base is None:
         parser.error("--variants needs one of the engine's: pandas, spark or duckdb")
-    spark_backend.session(args.master, {"spark.driver.memory": args.driver_memory})
+    # the engine collects its result to the driver: at 10M mails 1.2 GB of serialized rows, above Spark's
+    # default spark.driver.maxResultSize of 1g
+    spark_backend.session(args.master, {"spark.driver.memory": args.driver_memory,
+                                        "spark.driver.maxResultSize": args.max_result_size})
     figures = []
     try:
         for size in args.sizes:
