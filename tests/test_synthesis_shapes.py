@@ -23,6 +23,7 @@ from lester_dagster.synthesis.predict import (
     choose_aggregates,
     delimiters_of,
     propose_string_ops,
+    propose_unpivot,
 )
 from lester_dagster.synthesis.profile import Tab
 
@@ -263,3 +264,19 @@ def test_counts_of_several_columns_under_names_of_their_own(tmp_path: Path) -> N
     assert ("seats_count", "seats", "count") in options[0][0] and len(options[0][0]) == 3, options[0]
     rank, tried = rank_of(make_case(tmp_path / "case", [(TRIPS, True)], pipeline))
     assert rank == 1, tried
+
+
+def test_a_column_like_the_melted_values_is_no_id_column() -> None:
+    # time_car is not melted but looks like the melted values: the mapping puts the target's `value` on it,
+    # which must not make it an id column of the melt
+    n = 120
+    frame = pd.DataFrame({"choice": RNG.choice(["car", "rail"], n), "cost_car": RNG.uniform(1, 5, n).round(2),
+                          "cost_rail": RNG.uniform(5, 10, n).round(2), "time_rail": RNG.uniform(10, 20, n).round(2),
+                          "time_car": RNG.uniform(1, 20, n).round(2)})
+    test, training = frame.iloc[:60], frame.iloc[60:].reset_index(drop=True)
+    target = test.melt(id_vars=["choice"], value_vars=["cost_car", "cost_rail", "time_rail"], var_name="kind",
+                       value_name="value").reset_index(drop=True)
+    ctx = Context(target, discover(target), inputs={"table_1": training})
+    proposals = sorted(propose_unpivot({"table_1": Tab(training)}, ctx), key=lambda p: -p.probability)
+    melt = proposals[0].steps[0]
+    assert melt.id_vars == ("choice",) and set(melt.value_vars) == {"cost_car", "cost_rail", "time_rail"}, melt

@@ -1159,17 +1159,20 @@ def propose_unpivot(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
                 var_name, whole = "variable", 0.7
                 if len(value_vars) < 2 or "variable" in tab.columns:
                     continue
+            # the target's column of melted values first: a column the table maps onto it (the values
+            # look alike) is no id column
+            melted_profile = profile_column("value", pd.concat([tab.frame[c] for c in value_vars], ignore_index=True))
+            others = [t for t in ctx.columns if t != variable and (t not in tab.columns or t in value_vars)]
+            fits = {t: similarity(ctx.profiles[t], melted_profile) for t in others}
+            value_name = max(others, key=lambda t: fits[t]) if others else "value"
+            if fits.get(value_name, 0.0) < ctx.threshold:
+                value_name = "value"
             mapping = ctx.mapping(tab)
-            mapped = set(mapping.pairs.values())
+            mapped = {c for t, c in mapping.pairs.items() if t not in (variable, value_name)}
             id_vars = tuple(c for c in tab.columns if c not in value_vars and (c in mapped or c in ctx.columns))
             if not id_vars:
                 id_vars = tuple(c for c in tab.columns if c not in value_vars)
-            melted = tab.frame.melt(id_vars=list(id_vars), value_vars=list(value_vars))
-            melted_profile = profile_column("value", melted["value"])
-            others = [t for t in ctx.columns if t != variable and t not in id_vars]
-            fits = {t: similarity(ctx.profiles[t], melted_profile) for t in others}
-            value_name = max(others, key=lambda t: fits[t]) if others else "value"
-            if value_name in id_vars or value_name == variable or fits.get(value_name, 0.0) < ctx.threshold:
+            if value_name in id_vars:
                 value_name = "value"
             share = len(value_vars) / max(1, len(vprofile.values))
             step = ops.Unpivot(ctx.name(), name, id_vars, value_vars, var_name, value_name)
