@@ -11,13 +11,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lester_dagster.cli import main
-from lester_dagster.errors import SynthesisInputError
-from lester_dagster.synthesis import SynthesisSpec, bench, frames_match, read_table
+from lester_dagster.errors import LesterError, SynthesisInputError
+from lester_dagster.synthesis import SearchConfig, SynthesisSpec, bench, frames_match, read_table, synthesize
 from lester_dagster.synthesis import operators as ops
 from lester_dagster.synthesis.cases import Case
 from lester_dagster.synthesis.evaluate import judge
+from lester_dagster.synthesis.search import JOIN_FLOOR, join_rows
 
 SUITE = Path(__file__).parent / "fixtures" / "synthesis"
 RNG = np.random.default_rng(3)
@@ -164,3 +167,40 @@ def test_the_cli_prints_programs(capsys) -> None:
     assert len(out) and "shop" in out.columns
     report = json.dumps({"printed": True})
     assert report
+
+
+@given(st.data())
+def test_a_joins_rows_are_counted_without_making_them(data: st.DataObject) -> None:
+    keys = st.one_of(st.none(), st.integers(0, 3))
+    rows = st.lists(st.tuples(keys, keys), max_size=30)
+    left = pd.DataFrame(data.draw(rows), columns=["a", "b"], dtype="float").assign(x=1.0)
+    right = pd.DataFrame(data.draw(rows), columns=["a", "c"], dtype="float").assign(y=2.0)
+    on = data.draw(st.sampled_from([(("a",), ("a",)), (("a", "b"), ("a", "c")), (("b",), ("c",))]))
+    how = data.draw(st.sampled_from(["inner", "left"]))
+    step = ops.Join("s1", "l", "r", on[0], on[1], how)
+    env = {"l": left, "r": right}
+    assert join_rows(step, env) == len(step.run(env))
+
+
+def test_a_search_never_makes_a_join_that_multiplies_its_rows() -> None:
+    # three files of one table, joinable on yes/no columns: each such join makes ~half a million rows
+    offers = pd.DataFrame({"price": RNG.integers(900, 4000, 3000), "screen": RNG.choice([14, 15, 17], 3000),
+                           "cd": RNG.choice(["yes", "no"], 3000), "premium": RNG.choice(["yes", "no"], 3000)})
+    files = {f"table_{i}": offers.iloc[i * 1000:(i + 1) * 1000].reset_index(drop=True) for i in range(3)}
+    target = offers.groupby(["cd", "screen"]).agg(price=("price", "mean")).reset_index()
+    made: list[int] = []
+    run = ops.Join.run
+
+    def counted(self: ops.Join, frames: ops.Frames) -> pd.DataFrame:
+        out = run(self, frames)
+        made.append(len(out))
+        return out
+
+    ops.Join.run = counted  # type: ignore[method-assign]
+    try:
+        synthesize(files, target, SearchConfig(top_k=5, time_limit=900, max_states=300))
+    except LesterError:
+        pass  # no pipeline is fine: the point is what the search made on the way
+    finally:
+        ops.Join.run = run  # type: ignore[method-assign]
+    assert max(made, default=0) <= JOIN_FLOOR
