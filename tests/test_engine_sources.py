@@ -112,6 +112,14 @@ def test_files_are_read_for_their_schema_when_built_and_whole_when_run(tmp_path:
     assert some.execute().frame.columns.tolist() == some.columns == list(options.popitem()[1])
 
 
+def test_a_csv_column_empty_in_its_first_rows_has_no_kind_yet(tmp_path: Path) -> None:
+    path = tmp_path / "late.csv"
+    pd.DataFrame({"id": range(1_500), "late": [None] * 1_200 + ["x"] * 300}).to_csv(path, index=False)
+    table = le.read_csv(path, "late", key="id")
+    assert table.node.kinds == {"id": "number", "late": None}
+    assert table.filter("late == 'x'").execute().frame["id"].tolist() == list(range(1_200, 1_500))
+
+
 def test_a_file_that_lost_a_declared_column_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "mails.parquet"
     MAILS.to_parquet(path)

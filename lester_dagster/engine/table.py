@@ -488,12 +488,13 @@ def from_pandas(frame: pd.DataFrame, name: str, key: str | None = None) -> Table
 
 
 def _file_source(reader: str, path: str | Path, name: str, key: str | None, sample: pd.DataFrame,
-                 read: Callable[[], pd.DataFrame]) -> Table:
-    """A source whose schema comes from `sample` (no rows, or the first ones) and whose data is the file,
-    read by `read` at the first run that needs it (then checked against that schema and kept)."""
+                 read: Callable[[], pd.DataFrame], unknown: frozenset[str] = frozenset()) -> Table:
+    """A source whose schema comes from `sample` (no rows, or the first ones; the kinds of `unknown`
+    columns left open) and whose data is the file, read by `read` at the first run that needs it (then
+    checked against that schema and kept)."""
     if not isinstance(name, str) or not name:
         raise OperatorArgumentError(f"{reader}: give the source a non-empty name.")
-    schema = _schema(_normalised(sample, name))
+    schema = {c: None if c in unknown else k for c, k in _schema(_normalised(sample, name)).items()}
 
     def load() -> pd.DataFrame:
         frame = _normalised(read(), name)
@@ -516,7 +517,9 @@ def read_csv(path: str | Path, name: str, key: str | None = None, **read_options
     pandas infers them from those rows), the whole file is read at the first run."""
     rows = min(_CSV_SAMPLE_ROWS, read_options.get("nrows") or _CSV_SAMPLE_ROWS)
     sample = pd.read_csv(path, **{**read_options, "nrows": rows})
-    return _file_source("read_csv", path, name, key, sample, lambda: pd.read_csv(path, **read_options))
+    # a column with no value in those rows has no type yet: unknown, so that no check relies on a guess
+    empty = frozenset(str(c) for c in sample.columns[sample.isna().all().to_numpy()])
+    return _file_source("read_csv", path, name, key, sample, lambda: pd.read_csv(path, **read_options), empty)
 
 
 def read_parquet(path: str | Path, name: str, key: str | None = None, **read_options: Any) -> Table:
