@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 import lester_dagster.engine as le
-from lester_dagster.errors import SpecError
+from lester_dagster.engine.resolve_pivots import pivot_values
+from lester_dagster.errors import SchemaError, SpecError
 
 Frames = Mapping[str, pd.DataFrame]
 Tables = Mapping[str, le.Table]
@@ -282,7 +283,14 @@ class Pivot(Step):
         return wide.reset_index()
 
     def build(self, tables: Tables) -> le.Table:
-        return _get(tables, self.table).pivot(self.index, self.columns, self.values, self.aggfunc)
+        # the steps after a pivot name its value columns, so they are declared from the data bound to the
+        # plan's sources (as `run` finds them); over sources without data they are found at execution
+        table = _get(tables, self.table)
+        try:
+            values: list[Any] | None = pivot_values(table.execute().frame[self.columns])
+        except SchemaError:
+            values = None
+        return table.pivot(self.index, self.columns, self.values, self.aggfunc, column_values=values)
 
     def describe(self) -> str:
         # pivot_table drops empty columns and names columns by value; this spells out what `run` does
