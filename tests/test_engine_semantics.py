@@ -207,3 +207,17 @@ def test_grouping_by_a_column_of_lists_names_the_column_and_the_way_out() -> Non
     table = le.from_pandas(rows, "a", key="a_id").groupby("tags").agg(n=("v", "count"))
     with pytest.raises(LesterError, match=r"key column\(s\) \['tags'\] hold lists.*Explode"):
         table.execute()
+
+
+@pytest.mark.parametrize("backend", ["pandas", "duckdb"])
+@pytest.mark.parametrize(("expr", "params"), [
+    ("email != 'zz@x'", {}),  # an '@' inside a literal is text, not a parameter
+    ('email == "a@x" or email == @other', {"other": "b@y"}),
+    ("`e mail`.str.contains('`@')", {}),  # nor is a backtick
+    ("`e mail` == 'b@y' and n > @low", {"low": 0}),
+])
+def test_at_signs_and_backticks_inside_literals_are_text(backend: str, expr: str, params: dict) -> None:
+    frame = pd.DataFrame({"id": [1, 2, 3, 4], "email": ["a@x", "zz@x", "b@y", "`@z"], "n": [1, 2, 3, 4]})
+    frame["e mail"] = frame["email"]
+    got = le.from_pandas(frame, "mails", key="id").filter(expr, **params).execute(backend=backend).frame
+    assert got["id"].tolist() == frame.query(expr, local_dict=dict(params))["id"].tolist()

@@ -15,8 +15,8 @@ import pandas as pd
 from lester_dagster.engine.nodes import Query, Udf
 from lester_dagster.errors import ColumnNotFoundError, ExpressionError, NotRowWiseError, UndeclaredColumnError
 
-_PARAM = re.compile(r"@([A-Za-z_]\w*)")
-_BACKTICK = re.compile(r"`([^`]*)`")
+# a string literal (left as it is: an '@' or a backtick inside one is text), a `quoted column` or an @param
+_TOKENS = re.compile(r"""('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")|`([^`]*)`|@([A-Za-z_]\w*)""")
 # Names pandas.eval understands as functions or constants rather than columns.
 _BUILTIN_NAMES = frozenset(
     {"True", "False", "None", "abs", "sin", "cos", "tan", "exp", "log", "log10", "log1p", "expm1",
@@ -82,13 +82,20 @@ def parse_query(operator: str, expr: str, params: Mapping[str, Any], columns: Se
     if not isinstance(expr, str) or not expr.strip():
         raise ExpressionError(f"{operator}: expected a non-empty expression string, got {expr!r}.")
     quoted: dict[str, str] = {}
+    used: set[str] = set()
 
-    def quote(match: re.Match[str]) -> str:
-        placeholder = f"__lester_col_{len(quoted)}"
-        quoted[placeholder] = match.group(1)
-        return placeholder
+    def rewrite(match: re.Match[str]) -> str:
+        literal, column, param = match.groups()
+        if literal is not None:
+            return literal
+        if column is not None:
+            placeholder = f"__lester_col_{len(quoted)}"
+            quoted[placeholder] = column
+            return placeholder
+        used.add(param)
+        return f"__lester_param_{param}"
 
-    python = _PARAM.sub(r"__lester_param_\1", _BACKTICK.sub(quote, expr))
+    python = _TOKENS.sub(rewrite, expr)
     try:
         tree = ast.parse(python, mode="eval")
     except SyntaxError as error:
@@ -112,7 +119,7 @@ def parse_query(operator: str, expr: str, params: Mapping[str, Any], columns: Se
             )
         names[name.id] = column
     _check_row_wise(operator, expr, tree)
-    unused = set(params) - {m.group(1) for m in _PARAM.finditer(expr)}
+    unused = set(params) - used
     if unused:
         raise ExpressionError(f"{operator}: parameters {sorted(unused)} are not used by expression {expr!r}.")
     code = compile(ast.fix_missing_locations(_Vectorise().visit(tree)), f"<{operator}>", "eval")
