@@ -280,3 +280,22 @@ def test_a_column_like_the_melted_values_is_no_id_column() -> None:
     proposals = sorted(propose_unpivot({"table_1": Tab(training)}, ctx), key=lambda p: -p.probability)
     melt = proposals[0].steps[0]
     assert melt.id_vars == ("choice",) and set(melt.value_vars) == {"cost_car", "cost_rail", "time_rail"}, melt
+
+
+def test_the_last_characters_of_a_code_written_as_a_number(tmp_path: Path) -> None:
+    # 'KK-08'[-2:] is '08', which the target's CSV holds as the number 8
+    frame = pd.DataFrame({"span": RNG.choice(["KK-08", "KK-06", "09-12", "07-12"], 200),
+                          "pupils": RNG.integers(100, 900, 200)})
+
+    def pipeline(table: pd.DataFrame) -> pd.DataFrame:
+        return table.assign(highest=table["span"].str[-2:])
+
+    folder = make_case(tmp_path / "case", [(frame, True)], pipeline)
+    case = load_case(folder)
+    target = case.target.reset_index(drop=True)
+    assert pd.api.types.is_integer_dtype(target["highest"])
+    ctx = Context(target, discover(target), inputs=case.training)
+    made = [p.steps[0].describe() for p in propose_string_ops({"table_1": Tab(case.training["table_1"])}, ctx)]
+    assert any(step.endswith(("slice(-2, None))", "str[-1])", "str[1])")) for step in made), made
+    rank, tried = rank_of(folder)
+    assert rank == 1, tried

@@ -184,7 +184,8 @@ def _embedded_numbers(profiles: Mapping[str, ColumnProfile], inputs: Sequence[Ta
         if profile.kind != "number" or not profile.integral or profile.distinct > 200:
             continue
         sample = sorted(profile.values)[:20]
-        patterns = [re.compile(rf"(^|[^0-9A-Za-z]){re.escape(v)}([^0-9A-Za-z]|$)") for v in sample]
+        # zero-padded in the text ('08' of 'KK-08'), as a CSV's numbers lose their leading zeros
+        patterns = [re.compile(rf"(^|[^0-9A-Za-z])0*{re.escape(v)}([^0-9A-Za-z]|$)") for v in sample]
         if sample and any(sum(bool(p.search(text)) for p in patterns) >= 0.5 * len(sample) for text in texts):
             found.add(name)
     return found
@@ -1257,8 +1258,11 @@ def propose_string_ops(live: Mapping[str, Tab], ctx: Context) -> Iterator[Propos
                         fit = _fit(ctx, target, sub.function()(sample[column]))
                         if fit >= ctx.threshold:
                             proposals.append(Proposal((sub,), PRIOR["substring"] * fit, "substring"))
-                for end in (-1, -2, -3, -4) if widths else ():
-                    sub = ops.Substring(ctx.name(), name, target, column, None, end)
+                # cut from the end: all but the last characters, or the last ones ('08' of 'KK-08')
+                cuts: list[tuple[int | None, int | None]] = [(None, k) for k in (-1, -2, -3, -4)]
+                cuts += [(k, None) for k in (-1, -2, -3, -4)]
+                for first, last in cuts if widths else ():
+                    sub = ops.Substring(ctx.name(), name, target, column, first, last)
                     fit = _fit(ctx, target, sub.function()(sample[column]))
                     if fit >= ctx.threshold:
                         proposals.append(Proposal((sub,), PRIOR["substring"] * fit * 0.8, "substring"))
