@@ -154,6 +154,8 @@ def test_a_large_table_is_fitted_on_a_bounded_sample(spark: Any, frame: pd.DataF
 
     with pytest.raises(SparkEncodingError, match=r"handle_unknown='ignore'.*fit_rows=240"):
         encode_on_spark(ColumnTransformer([("c", OneHotEncoder(), ["country"])]), df, tmp_path / "Y", fit_rows=60)
+    with pytest.raises(SparkEncodingError, match="must be distinct"):
+        encode_on_spark(text_encoder(), df, tmp_path / "W", ids=["mail_id"], ordinal="mail_id")
     with pytest.raises(SparkEncodingError, match="exists"):
         encode_on_spark(text_encoder(), df, tmp_path / "X")
 

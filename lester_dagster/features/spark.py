@@ -97,6 +97,9 @@ def encode_on_spark(encoder: ColumnTransformer, dataframe: DataFrame, path: str 
     missing = [x for x in [*ids, *([ordinal] if ordinal else [])] if x not in columns]
     if missing:
         raise SparkEncodingError(f"the DataFrame has no column {missing}; its columns are {columns}.")
+    if ordinal is not None and ordinal in ids or len(set(ids)) != len(ids):
+        raise SparkEncodingError(f"ids {list(ids)} and ordinal {ordinal!r} must be distinct columns: each is written "
+                                 "once beside the vectors.")
     if X_COLUMN in columns or (ordinal is None and ROW_COLUMN in columns):
         raise SparkEncodingError(f"the DataFrame has a column named {X_COLUMN!r} or {ROW_COLUMN!r}, which "
                                  "encode_on_spark writes; rename it.")
