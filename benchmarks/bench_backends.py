@@ -9,7 +9,7 @@ rounds (one run of each variant per round, so a loaded machine slows them alike)
 peak RSS above its inputs, the median of `--repeat` fresh processes (Linux VmHWM after /proc/self/clear_refs).
 
     .venv/bin/python benchmarks/bench_backends.py [--sizes 10000 100000 1000000] [--repeat 3] [--json out.json]
-        [--plans preparation provenance-heavy]
+        [--plans preparation provenance-heavy] [--no-peak]
 
 Every variant returns a pandas DataFrame (the engine's Result holds one), so each pays its conversion.
 DuckDB SQL reads and writes pandas through Arrow, as the engine does: DuckDB's own pandas scan and `.df()`
@@ -200,8 +200,12 @@ def best_of(variants: dict[str, Callable[[pd.DataFrame, pd.DataFrame], Any]], re
     return seconds, next(iter(rows.values()))
 
 
-def measure(plan: str, size: int, repeat: int, customers: pd.DataFrame, mails: pd.DataFrame) -> dict[str, Any]:
+def measure(plan: str, size: int, repeat: int, customers: pd.DataFrame, mails: pd.DataFrame,
+            peak: bool = True) -> dict[str, Any]:
     seconds, rows = best_of(PLANS[plan], repeat, customers, mails)
+    load = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else []
+    if not peak:
+        return {"plan": plan, "mails": size, "rows": rows, "seconds": seconds, "load": load}
     # a peak differs from one fresh process to the next (at 1M mails DuckDB SQL's ranged 48-272 MiB: where
     # its threads' allocations land), so each variant's is the median of `repeat` processes, interleaved
     samples: dict[str, list[float]] = {name: [] for name in PLANS[plan]}
@@ -209,7 +213,7 @@ def measure(plan: str, size: int, repeat: int, customers: pd.DataFrame, mails: p
         for name in PLANS[plan]:
             samples[name].append(peak_mib(f"{plan}/{name}", size))
     peaks = {name: statistics.median(values) for name, values in samples.items()}
-    return {"plan": plan, "mails": size, "rows": rows, "seconds": seconds, "peak MiB": peaks,
+    return {"plan": plan, "mails": size, "rows": rows, "seconds": seconds, "load": load, "peak MiB": peaks,
             "peak MiB samples": samples}
 
 
@@ -218,7 +222,9 @@ def print_figures(figure: dict[str, Any], base: str = "engine on DuckDB") -> Non
     peak memory where measured."""
     baseline = figure["seconds"][f"{base} (provenance)"]
     peaks = figure.get("peak MiB")
-    print(f"\n{figure['plan'] + ': ' if 'plan' in figure else ''}{figure['mails']:,} mails -> {figure['rows']:,} rows")
+    load = f" (load averages {' '.join(figure['load'])} after the timed rounds)" if figure.get("load") else ""
+    print(f"\n{figure['plan'] + ': ' if 'plan' in figure else ''}{figure['mails']:,} mails -> {figure['rows']:,} rows"
+          f"{load}")
     print(f"| variant | seconds | / {base} |{' peak MiB above inputs |' if peaks else ''}")
     print(f"|---|---:|---:|{'---:|' if peaks else ''}")
     for name, seconds in figure["seconds"].items():
@@ -232,13 +238,14 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--plans", nargs="+", choices=sorted(PLANS), default=list(PLANS))
+    parser.add_argument("--no-peak", action="store_true", help="times only, no memory probe")
     args = parser.parse_args()
     figures = []
     for size in args.sizes:
         start = time.perf_counter()
         customers, mails = generate(size, seed=0)
         for plan in args.plans:
-            figure = measure(plan, size, args.repeat, customers, mails)
+            figure = measure(plan, size, args.repeat, customers, mails, peak=not args.no_peak)
             print_figures(figure)
             figures.append(figure)
         print(f"({size:,} mails took {time.perf_counter() - start:.0f} s in all)", flush=True)

@@ -8,7 +8,9 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -16,7 +18,7 @@ from hypothesis import strategies as st
 import lester_dagster.engine as le
 from example_project import declarative_pipeline as dp
 from lester_dagster.datasets.running_example import generate
-from lester_dagster.engine.duckdb_backend import Lowering, Relation, connection
+from lester_dagster.engine.duckdb_backend import Lowering, Relation, connection, in_order
 from lester_dagster.engine.execute import default_backend
 from lester_dagster.errors import SchemaError
 from tests.backend_oracle import (
@@ -84,10 +86,26 @@ def test_order_is_kept_across_duckdbs_threads() -> None:
 
 
 def test_rows_that_duckdb_returns_out_of_order_are_put_in_order() -> None:
-    """A relation taken to be in order whose rows come back otherwise is sorted after the fetch."""
+    """Rows that come back out of order are sorted after the fetch."""
     con = connection()
     rel = con.sql("SELECT i AS x, 10 * i AS __lester_prov_0, i AS __lester_row FROM range(5) t(i) ORDER BY i DESC")
-    relation = Relation(rel, ("x",), {"s": ("__lester_prov_0", False)}, 5, ordered=True)
+    relation = Relation(rel, ("x",), {"s": ("__lester_prov_0", False)}, 5)
     frame, provenance = Lowering(con, {}, {"s": "__lester_prov_0"}).computed(relation)
     assert frame["x"].tolist() == [0, 1, 2, 3, 4]
     assert provenance["s"].ids.tolist() == [0, 10, 20, 30, 40]
+
+
+@pytest.mark.parametrize("runs", [1, 2, 3, 7, 5000])
+def test_in_order_puts_runs_and_shuffles_back_in_order(runs: int) -> None:
+    """A few interleaved runs in order (a join's threads) come back as slices, many as a gather: either way
+    the table in the order of its ordinal, every column with it."""
+    rng = np.random.default_rng(runs)
+    ordinals = np.sort(rng.choice(10**9, 20_000, replace=False))
+    parts = np.array_split(ordinals, runs * 3)
+    rng.shuffle(parts)  # each run takes a few blocks of the ordinals, as a thread takes morsels
+    shuffled = np.concatenate([np.concatenate(parts[i::runs]) for i in range(runs)]) if runs < 5000 else (
+        rng.permutation(ordinals))
+    table = pa.table({"x": pa.array([f"v{o}" for o in shuffled]), "__lester_row": pa.array(shuffled)})
+    out = in_order(table)
+    assert out.column("__lester_row").to_numpy().tolist() == ordinals.tolist()
+    assert out.column("x").to_pylist() == [f"v{o}" for o in ordinals]
