@@ -147,12 +147,13 @@ def test_row_wise_python_functions_are_not_traced() -> None:
     same_on_both_backends(plan)
 
 
-TEXTS = st.lists(st.one_of(st.none(), st.text(max_size=12), st.sampled_from(["İI", "ß", "ΣΑΣ", "Bank Account"])),
+TEXTS = st.lists(st.one_of(st.none(), st.text(max_size=12),
+                           st.sampled_from(["İI", "ß", "ΣΑΣ", "Bank Account", "\u212a", "ſ", "BANK aCCount!"])),
                  min_size=1, max_size=30)
 
 
 @settings(max_examples=60, deadline=None)
-@given(texts=TEXTS, pattern=st.sampled_from(["a", "bank account|complaint", "ß|i", "", "Σ"]),
+@given(texts=TEXTS, pattern=st.sampled_from(["a", "bank account|complaint", "ß|i", "", "Σ", "k|s", "Bank", "!"]),
        dtype=st.sampled_from([object, "str"]))
 def test_case_mapping_and_matching_on_any_text_equal_pandas(texts: list[str | None], pattern: str,
                                                             dtype: Any) -> None:
@@ -163,3 +164,7 @@ def test_case_mapping_and_matching_on_any_text_equal_pandas(texts: list[str | No
     if frame["s"].notna().any():  # pandas' .str needs one text to know the column holds texts
         same_on_both_backends(lowered.filter(lambda low: low.str.contains(pattern), "low"))
         same_on_both_backends(lowered.project("has", "up", lambda up: up.str.contains(pattern.upper())))
+        # lowered and matched in one expression: an ASCII text is matched ignoring case, without its lower case
+        same_on_both_backends(base.filter(lambda s: s.str.lower().str.contains(pattern), "s"))
+        same_on_both_backends(base.project("has", "s", lambda s: s.str.lower().str.contains(pattern)))
+

@@ -39,6 +39,7 @@ class Sql:
     kind: str
     nullable: bool = True
     dtype: str | None = None  # "object" or "bool" where pandas holds the values so (else its default)
+    lower_of: Sql | None = None  # the text this one is the lower case of, where it is
 
 
 def kind_of(duck_type: str) -> str | None:
@@ -179,6 +180,12 @@ class Dialect:
     def match(self, a: Sql, how: str, pattern: str) -> Any:
         """Null where the text is null; `how` is "starts_with", "ends_with", "contains" (a literal) or
         "regexp_matches" (literal alternatives, the same in Python's `re`)."""
+        if how == "regexp_matches" and a.lower_of is not None and pattern == pattern.lower():
+            # an ASCII text's lower case matches a pattern without capitals where the text itself matches it
+            # ignoring case: no lower case to make first
+            x = a.lower_of.text
+            return _ascii(x, f"regexp_matches({x}, {literal(pattern, self).text}, 'i')",
+                          f"regexp_matches({a.text}, {literal(pattern, self).text})")
         return f"{how}({a.text}, {literal(pattern, self).text})"
 
     def or_false(self, text: Any) -> Any:
@@ -417,7 +424,8 @@ class _Str:
         self.column, self.sql, self.dialect = column, column.sql, column.dialect
 
     def _case(self, how: str) -> Column:
-        return self.column._made(self.dialect.case(self.sql, how), "str", self.sql.nullable, self.sql.dtype)
+        return Column(Sql(self.dialect.case(self.sql, how), "str", self.sql.nullable, self.sql.dtype,
+                          self.sql if how == "lower" else None), self.dialect)
 
     def lower(self) -> Column:
         return self._case("lower")
