@@ -30,7 +30,7 @@ from duckdb.func import PythonUDFType
 
 from lester_dagster.engine import nodes as n
 from lester_dagster.engine.execute import Computed, Result, SourceData, _as_mask, _evaluate, bind_sources
-from lester_dagster.engine.lower_expression import lower_expression, python_functions
+from lester_dagster.engine.lower_expression import lower_expression, python_functions, wrap_int64
 from lester_dagster.engine.lowering import Fallback, prov_names
 from lester_dagster.engine.lowering import Lowering as BaseLowering
 from lester_dagster.engine.resolve_pivots import resolve_pivots
@@ -448,6 +448,8 @@ def _aggregate_expression(func: Any, column: str, duck_type: str) -> str:
             return f"{func}({quote(column)})"
         raise Fallback
     if func == "sum":
+        if duck_type == "BIGINT":  # DuckDB sums in HUGEINT; NumPy's int64 sum wraps around
+            return wrap_int64(f"coalesce(sum({quote(column)}), 0)")
         cast = "BIGINT" if duck_type.startswith(_INTEGER) else "DOUBLE"
         return f"CAST(coalesce(sum({quote(column)}), 0) AS {cast})"
     if func == "mean":

@@ -104,10 +104,13 @@ class Dialect:
     whose language differs (Spark's column objects) overrides the methods."""
 
     # integer + - * and negation wrap around on overflow, as NumPy's int64 does (where they would raise
-    # instead, a dialect says False and such arithmetic is left to Python)
+    # instead, a dialect says False and such arithmetic is left to Python). DuckDB's raise, so they are
+    # computed in HUGEINT and folded back (`wrap_int64`)
     int_arithmetic = True
-    # float arithmetic writes NaN as null (pandas counts NaN as null; DuckDB's NaN is a value)
-    nan_is_null = False
+    # float arithmetic writes NaN as null: pandas counts NaN as null (isna, dropna, sums) and compares it
+    # False (True for !=), where DuckDB's NaN is a value, equal to itself and above every number. A NaN only
+    # arises inside a lowered expression (inf - inf, 0 * inf): the relations hold pandas' NaN as null
+    nan_is_null = True
 
     def kind_of(self, type_name: Any) -> str | None:
         return kind_of(type_name)
@@ -156,13 +159,22 @@ class Dialect:
         return f"({a.text} || {b.text})"
 
     def arith(self, a: Sql, op: str, b: Sql, kind: str) -> Any:
-        return f"CAST({a.text} {op} {b.text} AS {'BIGINT' if kind == 'int' else 'DOUBLE'})"
+        if kind == "int":
+            return wrap_int64(f"CAST({a.text} AS HUGEINT) {op} CAST({b.text} AS HUGEINT)")
+        return f"nullif(CAST({a.text} {op} {b.text} AS DOUBLE), CAST('NaN' AS DOUBLE))"  # DuckDB's NaN = NaN
 
     def neg(self, a: Sql) -> Any:
-        return f"(- {a.text})"
+        return self._signed(a, f"(- CAST({a.text} AS HUGEINT))", f"(- {a.text})")
 
     def absolute(self, a: Sql) -> Any:
-        return f"abs({a.text})"
+        return self._signed(a, f"abs(CAST({a.text} AS HUGEINT))", f"abs({a.text})")
+
+    def _signed(self, a: Sql, wide: str, plain: str) -> Any:
+        if a.kind == "int":
+            return wrap_int64(wide)  # -(-2**63) is -2**63 in NumPy
+        if a.kind == "narrow int":
+            raise NotLowerable("negation of a narrow integer")  # NumPy wraps at its width, DuckDB raises
+        return plain
 
     def cast(self, a: Sql, kind: str) -> Any:
         return f"CAST({a.text} AS {'BIGINT' if kind == 'int' else 'DOUBLE'})"
@@ -196,6 +208,12 @@ class Dialect:
 
 
 DUCKDB = Dialect()
+
+
+def wrap_int64(wide: str) -> str:
+    """A HUGEINT (that + - * of two int64 never overflows) as int64, wrapped around as NumPy's int64
+    arithmetic wraps (two's complement): its low 64 bits."""
+    return f"CAST(((({wide}) + {2**63}::HUGEINT) & {2**64 - 1}::HUGEINT) - {2**63}::HUGEINT AS BIGINT)"
 
 
 def literal(value: Any, dialect: Dialect = DUCKDB) -> Sql:
