@@ -9,7 +9,7 @@ rounds (one run of each variant per round, so a loaded machine slows them alike)
 peak RSS above its inputs, the median of `--repeat` fresh processes (Linux VmHWM after /proc/self/clear_refs).
 
     .venv/bin/python benchmarks/bench_backends.py [--sizes 10000 100000 1000000] [--repeat 3] [--json out.json]
-        [--plans preparation provenance-heavy] [--no-peak]
+        [--plans preparation provenance-heavy] [--no-peak] [--duckdb-threads N]
 
 Every variant returns a pandas DataFrame (the engine's Result holds one), so each pays its conversion.
 DuckDB SQL reads and writes pandas through Arrow, as the engine does: DuckDB's own pandas scan and `.df()`
@@ -239,7 +239,14 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--plans", nargs="+", choices=sorted(PLANS), default=list(PLANS))
     parser.add_argument("--no-peak", action="store_true", help="times only, no memory probe")
+    parser.add_argument("--duckdb-threads", type=int,
+                        help="DuckDB's threads (the engine's and DuckDB SQL's): 1 compares it core for core with "
+                             "pandas, which a loaded machine slows less than it slows DuckDB's threads")
     args = parser.parse_args()
+    if args.duckdb_threads:
+        from lester_dagster.engine.duckdb_backend import connection
+
+        connection().execute(f"SET threads = {args.duckdb_threads}")  # the process's one database
     figures = []
     for size in args.sizes:
         start = time.perf_counter()

@@ -172,7 +172,10 @@ def to_frame(table: pa.Table, nulls: Mapping[str, Any] | None = None,
 
 
 def from_frame(frame: pd.DataFrame) -> pa.Table:
-    return pa.Table.from_pandas(frame, preserve_index=False)
+    # one thread: pandas' columns are Arrow or NumPy buffers taken as they are, or Python objects read under
+    # the GIL, so a pool of threads only adds its start (at 100k mails 1 ms against 0.5, up to 0.17 s on a
+    # loaded machine)
+    return pa.Table.from_pandas(frame, preserve_index=False, nthreads=1)
 
 
 def prov_array(column: ProvColumn) -> pa.Array:

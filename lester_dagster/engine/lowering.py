@@ -7,6 +7,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Generic, Self, TypeVar
 
 import pandas as pd
@@ -89,25 +90,27 @@ class Lowering(ABC, Generic[R]):
     def run(self, root: n.Node, lower_one: Callable[[n.Node, Run[R], Self], R]) -> Computed:
         """The plan's output as the pandas executor holds it: each node lowered by `lower_one` (parents
         first, each once), or through the pandas translation where it raises `Fallback`."""
-
-        def run(node: n.Node) -> R:
-            lower(node)
-            return self.relation_of(node)
-
-        def lower(node: n.Node) -> None:
-            if id(node) in self.memo:
-                return
-            for parent in node.parents:
-                lower(parent)
-            try:
-                if self.forced(node):
-                    raise Fallback
-                self.memo[id(node)] = Lowered(relation=lower_one(node, run, self))
-            except Fallback:
-                self.memo[id(node)] = Lowered(computed=self.pandas_fallback(node))
-
-        lower(root)
+        self._lower(root, lower_one)
         return self.computed_of(root)
+
+    # methods, not closures that call themselves: such a cycle held the memo (every intermediate table,
+    # ~200 MiB at 1M mails) until Python's cyclic collector ran, not until the run returned
+
+    def _lower(self, node: n.Node, lower_one: Callable[[n.Node, Run[R], Self], R]) -> None:
+        if id(node) in self.memo:
+            return
+        for parent in node.parents:
+            self._lower(parent, lower_one)
+        try:
+            if self.forced(node):
+                raise Fallback
+            self.memo[id(node)] = Lowered(relation=lower_one(node, partial(self._relation, lower_one), self))
+        except Fallback:
+            self.memo[id(node)] = Lowered(computed=self.pandas_fallback(node))
+
+    def _relation(self, lower_one: Callable[[n.Node, Run[R], Self], R], node: n.Node) -> R:
+        self._lower(node, lower_one)
+        return self.relation_of(node)
 
     def pandas_fallback(self, node: n.Node) -> Computed:
         """The one operator through the pandas translation, on its inputs as pandas holds them."""
