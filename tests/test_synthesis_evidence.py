@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from lester_dagster.synthesis import operators as ops
 from lester_dagster.synthesis.alignment import Aligner, output_agreement
 from lester_dagster.synthesis.constraints import discover
 from lester_dagster.synthesis.evidence import count_surprise, null_mismatch
+from lester_dagster.synthesis.names import names_column
 from lester_dagster.synthesis.predict import name_tokens
 from lester_dagster.synthesis.profile import Tab
 
@@ -82,3 +84,16 @@ def test_null_shares_compare_when_one_side_is_all_null() -> None:
     one_row = Tab(pd.DataFrame({"score": [np.nan]}))
     assert null_mismatch(target.profiles(), empty, {"score": "score"}) > 0.0
     assert null_mismatch(one_row.profiles(), Tab(pd.DataFrame({"score": [np.nan, 2.0]})), {"score": "score"}) >= 0.0
+
+
+@pytest.mark.parametrize(("target", "column", "named"), [
+    ("n_dest", "dest", True),  # an abbreviation of the target's word
+    ("most_cited", "citestot", True),  # two abbreviations of one word, glued to another
+    ("mean_price", "libprice", True),  # the target's word glued to another
+    ("mean_temp", "temperature", True),
+    ("mean_price", "oclc", False),
+    ("most_cited", "city", False),  # three letters alike are no word
+    ("patients", "status", False),
+])
+def test_a_target_name_names_the_columns_it_abbreviates(target: str, column: str, named: bool) -> None:
+    assert names_column(name_tokens(target), name_tokens(column)) is named

@@ -15,6 +15,7 @@ import pytest
 
 from lester_dagster.synthesis import SearchConfig, judge, load_case, read_table, synthesize
 from lester_dagster.synthesis import operators as ops
+from lester_dagster.synthesis.alignment import Aligner, output_agreement
 from lester_dagster.synthesis.constraints import discover
 from lester_dagster.synthesis.evidence import text_sums
 from lester_dagster.synthesis.predict import (
@@ -299,3 +300,106 @@ def test_the_last_characters_of_a_code_written_as_a_number(tmp_path: Path) -> No
     assert any(step.endswith(("slice(-2, None))", "str[-1])", "str[1])")) for step in made), made
     rank, tried = rank_of(folder)
     assert rank == 1, tried
+
+
+def _passengers() -> pd.DataFrame:
+    """A passenger list sorted by class, as the R table is: the first half holds classes the second lacks."""
+    rng = np.random.default_rng(21)
+    classes = np.repeat(["1st class", "2nd class", "3rd class"], [120, 100, 280])
+    n = len(classes)
+    return pd.DataFrame({"class": classes, "sex": rng.choice(["man", "woman"], n),
+                         "age": rng.choice(["adult", "child"], n), "survived": rng.choice(["yes", "no"], n)})
+
+
+def test_categories_the_split_put_in_one_half_are_no_evidence(tmp_path: Path) -> None:
+    # the target is made from 1st and 2nd class passengers, the searched half holds 3rd class and crew: a
+    # label glued from class and sex cannot share its categories with the target, and a group-by that
+    # makes four rows out of 200 must not win for it
+    def pipeline(table: pd.DataFrame) -> pd.DataFrame:
+        return table.assign(group=table["class"] + " " + table["sex"])
+
+    rank, tried = rank_of(make_case(tmp_path / "case", [(_passengers(), True)], pipeline))
+    assert rank == 1, tried
+
+
+def test_a_lookup_flag_that_differs_with_the_entities_of_each_half(tmp_path: Path) -> None:
+    rng = np.random.default_rng(22)
+    # a country-year panel sorted by country, joined with each country's bloc flag: the halves hold other
+    # countries, so the flag's values differ between them as the countries do
+    countries = [f"country {i:02d}" for i in range(40)]
+    panel = pd.DataFrame([(c, y, float(rng.gamma(2.0, 500.0))) for c in countries for y in range(1980, 1990)],
+                         columns=["country", "year", "gdp"])
+    blocs = pd.DataFrame({"country": countries, "opec": ["no"] * 20 + ["yes", "no"] * 10,
+                          "com": ["no"] * 20 + ["no", "no", "yes", "no"] * 5})
+
+    def pipeline(panel: pd.DataFrame, blocs: pd.DataFrame) -> pd.DataFrame:
+        return panel.merge(blocs, on="country")
+
+    rank, tried = rank_of(make_case(tmp_path / "case", [(panel, True), (blocs, False)], pipeline))
+    assert rank == 1, tried
+
+
+def test_dropna_of_every_column_when_each_half_has_gaps_in_others(tmp_path: Path) -> None:
+    rng = np.random.default_rng(23)
+    n = 160
+    frame = pd.DataFrame({"patient": np.arange(n), "age": rng.integers(30, 80, n).astype(float),
+                          "weight": rng.normal(70, 10, n).round(1), "calories": rng.normal(900, 200, n).round()})
+    frame.loc[rng.choice(np.arange(n // 2), 8, replace=False), "age"] = np.nan  # gaps in the target's half
+    frame.loc[rng.choice(np.arange(n // 2, n), 8, replace=False), "weight"] = np.nan  # and in the searched one
+    frame.loc[rng.choice(np.arange(n), 20, replace=False), "calories"] = np.nan
+
+    rank, tried = rank_of(make_case(tmp_path / "case", [(frame, True)], lambda table: table.dropna()))
+    assert rank == 1, tried
+
+
+def test_a_few_keys_that_coincide_by_chance_say_nothing_of_agreement() -> None:
+    rng = np.random.default_rng(24)
+    def patients(n: int) -> pd.DataFrame:
+        return pd.DataFrame({"site": rng.integers(1, 20, n), "day": rng.integers(1, 900, n), "age": rng.integers(40, 80, n)})
+
+    target, other = patients(80).drop_duplicates(["site", "day"]), patients(100)
+    other.iloc[:3, :2] = target.iloc[:3, :2].to_numpy()  # three rows of other patients share a site and a day
+    aligner = Aligner(target, ("site", "day"))
+    assert output_agreement(aligner, other, {"site": "site", "day": "day", "age": "age"}) == {}
+    # the same rows, most of them matched (a group-by with the target's groups), do agree
+    same = target.assign(age=target["age"] + rng.integers(-2, 3, len(target)))
+    assert output_agreement(aligner, same, {"site": "site", "day": "day", "age": "age"})["age"] > 0.8
+
+
+def test_a_delimiter_only_some_values_hold(tmp_path: Path) -> None:
+    rng = np.random.default_rng(25)
+    industries = ["Manufacturing", "Trade", "Construction", "Business_and_Repair_Service", "Personal_Service",
+                  "Professional_and_Related_Service", "Agricultural", "Transportation", "Finance", "Mining"]
+    frame = pd.DataFrame({"person": np.arange(300), "industry": rng.choice(industries, 300),
+                          "wage": rng.normal(1.6, 0.5, 300).round(3)})
+    assert float(frame["industry"].str.contains("_").mean()) < 0.5
+
+    def pipeline(table: pd.DataFrame) -> pd.DataFrame:
+        return table.assign(sector=table["industry"].str.split("_").str[0])
+
+    rank, tried = rank_of(make_case(tmp_path / "case", [(frame, True)], pipeline))
+    assert rank == 1, tried
+
+
+def test_aggregates_of_columns_the_target_names_by_abbreviation() -> None:
+    # 'most_cited' is the largest 'citestot', 'mean_price' the mean 'libprice': other columns drawn alike
+    # (library holdings, pages) fit the values of other rows as well, so the names decide (the names alone
+    # chose both in 9 of 40 draws before abbreviations counted as names)
+    for seed in range(10):
+        rng = np.random.default_rng(seed)
+        n = 400
+        frame = pd.DataFrame({
+            "title": [f"Journal {i}" for i in range(n)],
+            "field": rng.choice([f"field {i}" for i in range(20)], n),
+            "libprice": rng.gamma(2.0, 200.0, n).round(), "pages": rng.gamma(2.0, 200.0, n).round(),
+            "citestot": rng.gamma(1.5, 150.0, n).round(), "oclc": rng.gamma(1.5, 150.0, n).round(),
+        })
+        test, training = frame.iloc[: n // 2], frame.iloc[n // 2 :].reset_index(drop=True)
+        target = test.groupby("field").agg(journals=("title", "count"), mean_price=("libprice", "mean"),
+                                           most_cited=("citestot", "max")).reset_index()
+        ctx = Context(target, discover(target), inputs={"table_1": training})
+        options = choose_aggregates(training.groupby(["field"]), Tab(training), ["field"],
+                                    ["journals", "mean_price", "most_cited"], ctx)
+        chosen = {out: (column, func) for out, column, func in options[0][0]}
+        assert chosen["mean_price"] == ("libprice", "mean"), (seed, options[0])
+        assert chosen["most_cited"] == ("citestot", "max"), (seed, options[0])

@@ -14,6 +14,7 @@ from lester_dagster.synthesis.profile import number_text
 
 MIN_ROWS = 5  # matched keys needed before agreement says anything
 FEW_ROWS = 2  # matched keys from which the sizes of numbers are compared (without their order)
+MATCHED_SHARE = 0.2  # share of the smaller side's rows whose keys must match for agreement to mean anything
 
 
 def key_text(values: pd.Series) -> list[str]:
@@ -55,6 +56,10 @@ class Aligner:
         matched = positions >= 0
         numeric = pd.api.types.is_numeric_dtype(self.target[column].dtype) and pd.api.types.is_numeric_dtype(values.dtype)
         if matched.sum() < (FEW_ROWS if numeric else MIN_ROWS):
+            return None
+        if matched.sum() < MATCHED_SHARE * min(len(positions), len(self.target)):
+            # a few keys of two row-level samples coincide by chance (patients of other institutions
+            # with the same follow-up time): their values agree as any two draws do
             return None
         theirs = self.target[column].to_numpy()[positions[matched]]
         ours = values.to_numpy()[matched]

@@ -79,6 +79,7 @@ def category_mismatch(
     the candidate lacks (a fill value, a category dropped with its rows), or the reverse, is unlikely.
     Values are compared as Fisher's exact test would, given their count on both sides."""
     total = 0.0
+    separated: list[str] | None = None
     for name, column in pairs.items():
         t, c = target[name], output.profile(column)
         if t.kind != "string" or c.kind != "string" or t.uniqueness > 0.5 or c.uniqueness > 0.5:
@@ -90,9 +91,16 @@ def category_mismatch(
         n, m = int(ours.sum()), int(theirs.sum())
         # a category no input has ('unknown' filled in beside the input's categories) is missing by
         # design, not by chance; a column whose values are all made (a part cut out) is compared below
-        made = len(t.foreign - set(ours.index)) if len(t.foreign) <= FILLED * t.distinct else 0
-        if made:
-            total += min(CAP, MADE * made)
+        missing = t.foreign - set(ours.index)
+        if len(t.foreign) <= FILLED * t.distinct:
+            made = len(missing)
+            if made:
+                total += min(CAP, MADE * made)
+                continue
+        elif missing:
+            # more of the target's categories than a fill makes are in no input and not in the candidate
+            # either: a contiguous split put them in the other half ('1st class' passengers only in the
+            # rows the target was made from), so this column's value sets tell nothing of the pipeline
             continue
         if len(theirs.index.intersection(ours.index)) < SHARED * min(len(theirs), len(ours)):
             # the two sides hold mostly other categories: the halves are other months, other symbols (a
@@ -102,9 +110,39 @@ def category_mismatch(
         # the most lopsided value, its p-value multiplied by the number of values tested (Bonferroni)
         ps = [_p_one_sided(int(k), m, n) for v, k in theirs.items() if v not in ours.index]
         ps += [_p_one_sided(int(k), n, m) for v, k in ours.items() if v not in theirs.index]
-        if ps:
-            total += min(CAP, _surprise(min(1.0, min(ps) * len(theirs.index.union(ours.index)))))
+        penalty = min(CAP, _surprise(min(1.0, min(ps) * len(theirs.index.union(ours.index))))) if ps else 0.0
+        if penalty:
+            if separated is None:
+                separated = _separated(target_frame, output, pairs)
+            if any(k != column and _determines(output.frame, k, column) for k in separated):
+                # the column is an attribute of entities the split put in one half or the other (a
+                # country's OPEC flag, where the halves hold other countries): it differs with them
+                continue
+        total += penalty
     return total
+
+
+def _separated(target_frame: pd.DataFrame, output: Tab, pairs: Mapping[str, str]) -> list[str]:
+    """The candidate's string columns whose values mostly differ from their target column's: the
+    contiguous split put other entities (countries, symbols, months) in each half."""
+    found = []
+    for name, column in pairs.items():
+        if output.profile(column).kind != "string":
+            continue
+        ours = set(output.frame[column].dropna().astype(str).str.strip())
+        theirs = set(target_frame[name].dropna().astype(str).str.strip())
+        if ours and theirs and len(ours & theirs) < SHARED * min(len(ours), len(theirs)):
+            found.append(column)
+    return found
+
+
+def _determines(frame: pd.DataFrame, key: str, column: str) -> bool:
+    """Each value of `key` comes with one value of `column` (a functional dependency), over rows of
+    repeated keys: a key that never repeats determines everything and says nothing."""
+    pair = frame[[key, column]].dropna()
+    if pair.empty or pair[key].nunique() > 0.8 * len(pair):
+        return False
+    return bool((pair.groupby(key, sort=False)[column].nunique() <= 1).all())
 
 
 def count_surprise(steps: Sequence[ops.Step], output: pd.DataFrame, target: pd.DataFrame,

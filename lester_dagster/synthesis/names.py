@@ -4,6 +4,7 @@ the columns and functions they came from; values of other rows differ, names do 
 
 from __future__ import annotations
 
+import os
 import re
 
 AGG_WORDS = {
@@ -37,7 +38,17 @@ def name_key(name: str) -> str:
 
 
 def names_column(tokens: set[str], own: set[str]) -> bool:
-    """Every word of the column's name is a word of the target's, or starts one ('dest' ~ 'destinations')."""
-    return bool(own) and all(
-        any(t == w or (len(w) >= 3 and len(t) > len(w) and t.startswith(w)) for t in tokens) for w in own
-    )
+    """Every word of the column's name is like a word of the target's (`word_like`)."""
+    return bool(own) and all(any(word_like(t, w) for t in tokens) for w in own)
+
+
+def word_like(t: str, w: str) -> bool:
+    """A target's word `t` names a column's word `w`: the same word; `w` abbreviates it ('dest' ~
+    'destination'); `w` holds it glued to another word ('libprice' ~ 'price'); or both start alike as
+    abbreviations of one word do ('citestot' ~ 'cited'): four letters, most of the shorter word."""
+    if t == w or (len(w) >= 3 and len(t) > len(w) and t.startswith(w)):
+        return True
+    if len(t) >= 4 and len(w) > len(t) and t in w:
+        return True
+    shared = len(os.path.commonprefix([t, w]))
+    return shared >= 4 and shared >= 0.75 * min(len(t), len(w))

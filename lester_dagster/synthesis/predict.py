@@ -65,6 +65,7 @@ CROWDED = 10  # numeric columns beyond which a table is aggregated with the comm
 TEXT_AGGS = ("count", "nunique", "first", "min", "max")
 DELIMITERS = (" ", ",", "-", "/", "_", ":", ";", "|", ".", "@")
 RUN_DELIMITERS = 3  # delimiters of two or three characters (' (', ', ', ' - ') found in a column's values
+SPLIT_SHARE = 0.2  # share of a column's values, at least, that hold a delimiter the string step splits at
 STRING_SAMPLE = 600
 
 
@@ -1239,7 +1240,9 @@ def propose_string_ops(live: Mapping[str, Tab], ctx: Context) -> Iterator[Propos
                 values = sample[column].dropna().astype(str)
                 if not len(values):
                     continue
-                for delimiter in delimiters_of(values):
+                # a delimiter some values lack still splits them: those stay whole as their first part
+                # ('Manufacturing' beside 'Business_and_Repair_Service')
+                for delimiter in delimiters_of(values, SPLIT_SHARE):
                     parts = int(values.str.count(re.escape(delimiter)).max()) + 1
                     for part in [*range(min(parts, 4)), -1]:
                         split = ops.Split(ctx.name(), name, target, column, delimiter, part)
@@ -1281,7 +1284,12 @@ def propose_string_ops(live: Mapping[str, Tab], ctx: Context) -> Iterator[Propos
                 if fit >= ctx.threshold:
                     derived = PRIOR["split"] ** len(before)
                     proposals.append(Proposal((*before, step), PRIOR["concatenate"] * fit * derived, "concatenate"))
-            yield from _best(proposals, 2)
+            # the best two, and the best of each kind of step: a slice that fits a little better must not
+            # crowd out the only split (or the reverse) when the target holds values of both shapes
+            kept = _best(proposals, 2)
+            for kind in ("split", "substring", "concatenate"):
+                kept += [p for p in _best([p for p in proposals if p.operator == kind], 1) if p not in kept]
+            yield from kept
 
 
 _LITERAL = re.compile(r"[^A-Za-z0-9]+")
@@ -1418,10 +1426,15 @@ def propose_dropna(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
             mapping.pairs[t] for t in ctx.columns
             if t in mapping.pairs and ctx.profiles[t].nulls == 0 and tab.profile(mapping.pairs[t]).nulls
         ]
-        if needed:
+        if needed and set(needed) == set(with_nulls):
+            # every column with gaps here needs its rows dropped: `dropna()` says that, and it also drops
+            # the rows of other rows' gaps in columns this sample happens to hold whole (a subset naming
+            # exactly the columns with gaps in one sample is rarely what was written)
+            yield Proposal((ops.DropNA(ctx.name(), name, ()),), PRIOR["dropna"], "dropna")
+            yield Proposal((ops.DropNA(ctx.name(), name, tuple(needed)),), PRIOR["dropna"] * 0.8, "dropna")
+        elif needed:
             yield Proposal((ops.DropNA(ctx.name(), name, tuple(needed)),), PRIOR["dropna"], "dropna")
-            if set(needed) != set(with_nulls):
-                yield Proposal((ops.DropNA(ctx.name(), name, ()),), PRIOR["dropna"] * 0.8, "dropna")
+            yield Proposal((ops.DropNA(ctx.name(), name, ()),), PRIOR["dropna"] * 0.8, "dropna")
         else:
             yield Proposal((ops.DropNA(ctx.name(), name, ()),), PRIOR["dropna"] * 0.25, "dropna")
 
