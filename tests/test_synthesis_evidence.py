@@ -94,6 +94,7 @@ def test_null_shares_compare_when_one_side_is_all_null() -> None:
     ("mean_price", "oclc", False),
     ("most_cited", "city", False),  # three letters alike are no word
     ("patients", "status", False),
+    ("mean_abundance", "meandepth", False),  # the function's word glued to another names no column
 ])
 def test_a_target_name_names_the_columns_it_abbreviates(target: str, column: str, named: bool) -> None:
     assert names_column(name_tokens(target), name_tokens(column)) is named

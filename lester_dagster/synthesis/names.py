@@ -19,6 +19,8 @@ AGG_WORDS = {
     "std": ("std",),
 }
 
+_FUNCTION_WORDS = frozenset(w for words in AGG_WORDS.values() for w in words)
+
 
 def name_tokens(name: str) -> set[str]:
     words = re.findall(r"[a-z]+|[0-9]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", str(name)).lower())
@@ -48,6 +50,8 @@ def word_like(t: str, w: str) -> bool:
     abbreviations of one word do ('citestot' ~ 'cited'): four letters, most of the shorter word."""
     if t == w or (len(w) >= 3 and len(t) > len(w) and t.startswith(w)):
         return True
+    if t in _FUNCTION_WORDS:
+        return False  # 'mean' inside 'meandepth' names a function, not the column
     if len(t) >= 4 and len(w) > len(t) and t in w:
         return True
     shared = len(os.path.commonprefix([t, w]))
