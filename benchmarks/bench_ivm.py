@@ -74,7 +74,7 @@ def _stand_in_embeddings(texts: Any, model_path: str | None = None, batch_size: 
     words: dict[str, np.ndarray] = {}
     done: dict[str, np.ndarray] = {}
     for i, value in enumerate(values):
-        if value is None or (not isinstance(value, str) and bool(pd.isna(value))):
+        if text._is_missing(value):
             continue
         key = str(value)
         if key not in done:

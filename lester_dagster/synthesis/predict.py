@@ -1426,15 +1426,15 @@ def propose_dropna(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
             mapping.pairs[t] for t in ctx.columns
             if t in mapping.pairs and ctx.profiles[t].nulls == 0 and tab.profile(mapping.pairs[t]).nulls
         ]
-        if needed and set(needed) == set(with_nulls):
-            # every column with gaps here needs its rows dropped: `dropna()` says that, and it also drops
-            # the rows of other rows' gaps in columns this sample happens to hold whole (a subset naming
-            # exactly the columns with gaps in one sample is rarely what was written)
-            yield Proposal((ops.DropNA(ctx.name(), name, ()),), PRIOR["dropna"], "dropna")
-            yield Proposal((ops.DropNA(ctx.name(), name, tuple(needed)),), PRIOR["dropna"] * 0.8, "dropna")
-        elif needed:
-            yield Proposal((ops.DropNA(ctx.name(), name, tuple(needed)),), PRIOR["dropna"], "dropna")
-            yield Proposal((ops.DropNA(ctx.name(), name, ()),), PRIOR["dropna"] * 0.8, "dropna")
+        if needed:
+            subset = ops.DropNA(ctx.name(), name, tuple(needed))
+            every = ops.DropNA(ctx.name(), name, ())
+            # where every column with gaps here needs its rows dropped, `dropna()` says that, and it also
+            # drops the rows of other rows' gaps in columns this sample happens to hold whole (a subset
+            # naming exactly the columns with gaps in one sample is rarely what was written)
+            first, second = (every, subset) if set(needed) == set(with_nulls) else (subset, every)
+            yield Proposal((first,), PRIOR["dropna"], "dropna")
+            yield Proposal((second,), PRIOR["dropna"] * 0.8, "dropna")
         else:
             yield Proposal((ops.DropNA(ctx.name(), name, ()),), PRIOR["dropna"] * 0.25, "dropna")
 
