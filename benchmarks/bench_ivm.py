@@ -64,8 +64,9 @@ def five_leakers(state: MaterializedPipeline, mails: pd.DataFrame) -> tuple[list
     return mails[mails.email.isin(emails)].mail_id.astype(int).tolist(), emails
 
 
-def _stand_in_embeddings(texts: Any, model_path: str | None = None, batch_size: int = 64,
-                         device: str = "cpu") -> np.ndarray:
+def _stand_in_embeddings(
+    texts: Any, model_path: str | None = None, batch_size: int = 64, device: str = "cpu"
+) -> np.ndarray:
     """Hashed bag-of-words embeddings of MiniLM's width: the sum of a fixed pseudo-random vector per word,
     scaled to unit length, so texts that share words lie close, as MiniLM's do (the model trained on X
     learns from them); zeros for a missing text, as `embed_texts` gives."""
@@ -100,8 +101,9 @@ def stand_in_embeddings() -> Iterator[None]:
         text.embed_texts = real
 
 
-def materialized(size: int, cache: Path | None, stand_in: bool = False
-                 ) -> tuple[MaterializedPipeline, pd.DataFrame, float | None, bool]:
+def materialized(
+    size: int, cache: Path | None, stand_in: bool = False
+) -> tuple[MaterializedPipeline, pd.DataFrame, float | None, bool]:
     """The pipeline run from scratch (timed), or loaded from `cache` with the time of the run that made it.
     With stand-in embeddings the run's time is not a full re-execution's and is not reported."""
     customers, mails = generate(size, seed=0)
@@ -134,15 +136,21 @@ def run(size: int, cache: Path | None = None, stand_in: bool = False, warm_up: b
     row["warm"] = warm_up
     report = apply_deletion(state, redaction)
     row["redact 5 customers"] = {
-        "mails": len(mail_ids), "prepared rows": report.prepared_rows_changed, "x cells": report.x_cells,
-        "mode": report.prepared_mode, "seconds": report.total_seconds, "stages": report.seconds,
+        "mails": len(mail_ids),
+        "prepared rows": report.prepared_rows_changed,
+        "x cells": report.x_cells,
+        "mode": report.prepared_mode,
+        "seconds": report.total_seconds,
+        "stages": report.seconds,
         "model update": {k: report.model.get(k) for k in ("method", "guarantee")},
     }
     erased = int(state.prepared.provenance["customers"].ids[len(state.prepared.frame) // 2])
     report = apply_deletion(state, DeletionRequest("customers", (erased,), "erase"))
     row["erase 1 customer"] = {
-        "prepared rows": report.prepared_rows_removed, "mode": report.prepared_mode,
-        "seconds": report.total_seconds, "stages": report.seconds,
+        "prepared rows": report.prepared_rows_removed,
+        "mode": report.prepared_mode,
+        "seconds": report.total_seconds,
+        "stages": report.seconds,
     }
     return row
 
@@ -176,13 +184,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000, 1_000_000])
     parser.add_argument("--json", type=Path, help="append each size's figures to this JSON file as they come")
-    parser.add_argument("--state-cache", type=Path, help="keep materialised pipelines here and reuse them (and "
-                        "the full run's time measured when they were made) in later runs")
-    parser.add_argument("--stand-in-embeddings", action="store_true",
-                        help="materialise with stand-in embeddings and measure IVM only (see above)")
-    parser.add_argument("--warm-up", action="store_true",
-                        help="run the redaction once, untimed, on a copy of the state before the measured one: the "
-                        "first request in a process also pays for reading X's pages and starting DuckDB and torch")
+    parser.add_argument(
+        "--state-cache",
+        type=Path,
+        help="keep materialised pipelines here and reuse them (and "
+        "the full run's time measured when they were made) in later runs",
+    )
+    parser.add_argument(
+        "--stand-in-embeddings",
+        action="store_true",
+        help="materialise with stand-in embeddings and measure IVM only (see above)",
+    )
+    parser.add_argument(
+        "--warm-up",
+        action="store_true",
+        help="run the redaction once, untimed, on a copy of the state before the measured one: the "
+        "first request in a process also pays for reading X's pages and starting DuckDB and torch",
+    )
     args = parser.parse_args()
     rows = []
     for size in args.sizes:
@@ -190,7 +208,9 @@ def main() -> None:
         show(rows[-1])
         if args.json:
             args.json.write_text(json.dumps(rows, indent=2, default=float))
-    print("\nIVM seconds by size (redaction):", {r["mails"]: round(r["redact 5 customers"]["seconds"], 4) for r in rows})
+    print(
+        "\nIVM seconds by size (redaction):", {r["mails"]: round(r["redact 5 customers"]["seconds"], 4) for r in rows}
+    )
 
 
 if __name__ == "__main__":

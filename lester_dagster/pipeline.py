@@ -78,8 +78,10 @@ def labels(frame: pd.DataFrame, label: str) -> np.ndarray:
     if present.any():
         y[present] = values[present].to_numpy().astype(np.int64)
         if (y[present] == NO_LABEL).any():  # else a -1 would pass for "no label" and drop out unseen
-            raise ModelError(f"label column {label!r} holds -1; labels must be 0, 1 or null (a null label leaves its "
-                             "row out of training and evaluation). Encode the positive class as 1.")
+            raise ModelError(
+                f"label column {label!r} holds -1; labels must be 0, 1 or null (a null label leaves its "
+                "row out of training and evaluation). Encode the positive class as 1."
+            )
     return y
 
 
@@ -175,13 +177,23 @@ def materialize(spec: PipelineSpec, frames: Mapping[str, pd.DataFrame]) -> Mater
     model = fit_model(spec, encoded)
     seconds["train"] = time.perf_counter() - started
     return MaterializedPipeline(
-        spec, plan, prepared, encoded.encoder, encoded.matrix, encoded.X, encoded.y, encoded.is_test, model,
-        dict(model.metrics), seconds=seconds,
+        spec,
+        plan,
+        prepared,
+        encoded.encoder,
+        encoded.matrix,
+        encoded.X,
+        encoded.y,
+        encoded.is_test,
+        model,
+        dict(model.metrics),
+        seconds=seconds,
     )
 
 
-def recompute(state: MaterializedPipeline, frames: Mapping[str, pd.DataFrame | SourceData],
-              backend: str | None = None) -> tuple[Result, np.ndarray]:
+def recompute(
+    state: MaterializedPipeline, frames: Mapping[str, pd.DataFrame | SourceData], backend: str | None = None
+) -> tuple[Result, np.ndarray]:
     """A full re-run of data preparation and encoding on other source data, with the same fitted
     encoder: what incremental maintenance must agree with. `backend` as for `execute` (tests name
     "pandas", the reference executor, so that IVM on the default backend is checked against another)."""

@@ -111,8 +111,13 @@ def apply_deletion(
 
     with stage("prepared"):
         update = maintain(
-            state.plan.node, state.prepared, change.sources, request.source, changed_ids,
-            erased=request.action == "erase", columns=request.columns,
+            state.plan.node,
+            state.prepared,
+            change.sources,
+            request.source,
+            changed_ids,
+            erased=request.action == "erase",
+            columns=request.columns,
         )
     with stage("features"):
         X, patch_rows, reencoded, ranges, x_cells = _maintain_matrix(state, update)
@@ -173,8 +178,14 @@ def apply_deletion(
             # only the rows the curvature is estimated on: a large X is never gathered whole
             sample = train[subsample_rows(len(train), CURVATURE_ROWS, state.model.config.seed)]
             result = second_order_update(
-                state.model, X_old_rows, y_old_rows, X_new_rows, y[new_rows],
-                _rows(X, patch_rows, state.X, origin, sample), y[sample], train_rows=len(train),
+                state.model,
+                X_old_rows,
+                y_old_rows,
+                X_new_rows,
+                y[new_rows],
+                _rows(X, patch_rows, state.X, origin, sample),
+                y[sample],
+                train_rows=len(train),
             )
         else:
             result = first_order_update(state.model, X_old_rows, y_old_rows, X_new_rows, y[new_rows], tau)
@@ -276,13 +287,17 @@ def _change_sources(sources: Mapping[str, SourceData], request: DeletionRequest,
     with stage("sources"):
         new_source, changed_ids, cells = _change_source(data, ids[present], request)
     return _SourceChange(
-        {**sources, request.source: new_source}, changed_ids, cells,
+        {**sources, request.source: new_source},
+        changed_ids,
+        cells,
         [k for k, hit in zip(request.keys, present, strict=True) if hit],
         [k for k, hit in zip(request.keys, present, strict=True) if not hit],
     )
 
 
-def apply_to_table(name: str, plan: le.Table, result: Result, request: DeletionRequest) -> tuple[Result, DeletionReport]:
+def apply_to_table(
+    name: str, plan: le.Table, result: Result, request: DeletionRequest
+) -> tuple[Result, DeletionReport]:
     """A pipeline that ends in a table (no features, no model): its new version for `request`, by the
     same incremental maintenance, and what changed. `result` is not modified."""
     stage = _Stages()
@@ -290,22 +305,44 @@ def apply_to_table(name: str, plan: le.Table, result: Result, request: DeletionR
     update = None
     if len(change.ids):
         with stage("prepared"):
-            update = maintain(plan.node, result, change.sources, request.source, change.ids,
-                              erased=request.action == "erase", columns=request.columns)
+            update = maintain(
+                plan.node,
+                result,
+                change.sources,
+                request.source,
+                change.ids,
+                erased=request.action == "erase",
+                columns=request.columns,
+            )
     new = result if update is None else update.result
     continuing = np.ones(0, dtype=bool) if update is None else update.origin >= 0
     report = DeletionReport(
-        request_id=request.request_id, pipeline=name, source=request.source, action=request.action,
-        matched_keys=change.matched, unmatched_keys=change.unmatched, source_rows=len(change.ids),
-        source_cells=change.cells, prepared_mode="unchanged" if update is None else update.mode,
+        request_id=request.request_id,
+        pipeline=name,
+        source=request.source,
+        action=request.action,
+        matched_keys=change.matched,
+        unmatched_keys=change.unmatched,
+        source_rows=len(change.ids),
+        source_cells=change.cells,
+        prepared_mode="unchanged" if update is None else update.mode,
         prepared_rows_removed=0 if update is None else len(update.removed),
         prepared_rows_changed=0 if update is None else int((update.changed & continuing).sum()),
         prepared_rows_added=0 if update is None else len(update.added),
         prepared_cells=0 if update is None else update.cells_touched(),
         prepared_columns=[] if update is None else list(update.columns),
-        x_rows_removed=0, x_rows_reencoded=0, x_ranges=[], x_cells=0, labels_changed=0, model={},
-        metrics_before={}, metrics_after={}, version_before=0, version_after=0 if update is None else 1,
-        seconds=stage.seconds, fallback_reason="" if update is None else update.reason,
+        x_rows_removed=0,
+        x_rows_reencoded=0,
+        x_ranges=[],
+        x_cells=0,
+        labels_changed=0,
+        model={},
+        metrics_before={},
+        metrics_after={},
+        version_before=0,
+        version_after=0 if update is None else 1,
+        seconds=stage.seconds,
+        fallback_reason="" if update is None else update.reason,
         operator_classes=[] if update is None else list(update.classes),
     )
     return new, report
@@ -329,9 +366,7 @@ def redact_cells(data: SourceData, ids: np.ndarray, columns: tuple[str, ...]) ->
     return SourceData(data.name, data.key, frame, data.ids)
 
 
-def _change_source(
-    data: SourceData, ids: np.ndarray, request: DeletionRequest
-) -> tuple[SourceData, np.ndarray, int]:
+def _change_source(data: SourceData, ids: np.ndarray, request: DeletionRequest) -> tuple[SourceData, np.ndarray, int]:
     """The source's new version, the ids of the rows that really change, and the cells removed."""
     rows = data.rows_with(ids)
     if request.action == "erase":
@@ -389,7 +424,9 @@ def _patched_rows(X: np.ndarray, patch: Patch, rows: np.ndarray, origin: np.ndar
     return out
 
 
-def _rows(X: np.ndarray | None, patch: Patch | None, old_X: np.ndarray, origin: np.ndarray, rows: np.ndarray) -> np.ndarray:
+def _rows(
+    X: np.ndarray | None, patch: Patch | None, old_X: np.ndarray, origin: np.ndarray, rows: np.ndarray
+) -> np.ndarray:
     """Rows of X's new version: the new matrix's, or (X None) the old matrix's with the patch applied."""
     if X is not None:
         return X[rows]
@@ -399,16 +436,42 @@ def _rows(X: np.ndarray | None, patch: Patch | None, old_X: np.ndarray, origin: 
 
 
 def _nothing_to_do(
-    state: MaterializedPipeline, request: DeletionRequest, matched: list[Any], unmatched: list[Any], seconds: dict[str, float]
+    state: MaterializedPipeline,
+    request: DeletionRequest,
+    matched: list[Any],
+    unmatched: list[Any],
+    seconds: dict[str, float],
 ) -> DeletionReport:
     report = DeletionReport(
-        request.request_id, state.spec.name, request.source, request.action, matched, unmatched, 0, 0,
-        "unchanged", 0, 0, 0, 0, [], 0, 0, [], 0, 0, {}, state.metrics, state.metrics, state.version,
-        state.version, seconds, unlabeled_rows=int((~state.labeled).sum()),
+        request.request_id,
+        state.spec.name,
+        request.source,
+        request.action,
+        matched,
+        unmatched,
+        0,
+        0,
+        "unchanged",
+        0,
+        0,
+        0,
+        0,
+        [],
+        0,
+        0,
+        [],
+        0,
+        0,
+        {},
+        state.metrics,
+        state.metrics,
+        state.version,
+        state.version,
+        seconds,
+        unlabeled_rows=int((~state.labeled).sum()),
     )
     state.history.append(report)
     return report
-
 
 
 def reflect(data: SourceData, effects: Sequence[DeletionRequest]) -> tuple[SourceData, int, int]:

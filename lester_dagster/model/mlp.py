@@ -232,9 +232,7 @@ def _exact_hvp(model: TrainedModel, X: torch.Tensor, y: torch.Tensor) -> Callabl
     return product
 
 
-def _gauss_newton_vp(
-    model: TrainedModel, X: torch.Tensor, y: torch.Tensor
-) -> Callable[[torch.Tensor], torch.Tensor]:
+def _gauss_newton_vp(model: TrainedModel, X: torch.Tensor, y: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor]:
     params = list(model.module.parameters())
     logits = model.module(X)
     prob = torch.sigmoid(logits).detach()
@@ -458,9 +456,7 @@ def _check_X(X: np.ndarray, input_dim: int | None, where: str) -> np.ndarray:
     return X
 
 
-def _check_Xy(
-    X: np.ndarray, y: np.ndarray, input_dim: int | None, where: str
-) -> tuple[np.ndarray, np.ndarray]:
+def _check_Xy(X: np.ndarray, y: np.ndarray, input_dim: int | None, where: str) -> tuple[np.ndarray, np.ndarray]:
     X = _check_X(X, input_dim, where)
     y = np.asarray(y)
     if y.ndim != 1 or len(y) != len(X):

@@ -61,6 +61,7 @@ def load_provenance(path: Path) -> RowProvenance:
 
 # ---- tables --------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class StoredTable:
     """A prepared table as stored: rows, their provenance and the columns' lineage."""
@@ -71,15 +72,22 @@ class StoredTable:
     row_lineage: frozenset[SourceColumn]
 
 
-def save_table(folder: Path, frame: pd.DataFrame, provenance: RowProvenance, lineage: Mapping[str, Any],
-               row_lineage: frozenset[SourceColumn]) -> None:
+def save_table(
+    folder: Path,
+    frame: pd.DataFrame,
+    provenance: RowProvenance,
+    lineage: Mapping[str, Any],
+    row_lineage: frozenset[SourceColumn],
+) -> None:
     """The rows and their provenance in one Parquet file (one column per source, named in its schema
     metadata), and the lineage in table.json."""
     table = pa.Table.from_pandas(frame, preserve_index=False)  # what DataFrame.to_parquet writes
     clash = [c for c in table.column_names if str(c).startswith(PROVENANCE_PREFIX)]
     if clash:
-        raise StorageError(f"the table's column(s) {clash} start with {PROVENANCE_PREFIX!r}, which lester keeps for "
-                           "the provenance it stores in the same file; rename them.")
+        raise StorageError(
+            f"the table's column(s) {clash} start with {PROVENANCE_PREFIX!r}, which lester keeps for "
+            "the provenance it stores in the same file; rename them."
+        )
     data, columns = list(table.column_names), []
     metadata = dict(table.schema.metadata or {})  # pandas' own, which says how to read the frame back
     for i, (source, column) in enumerate(provenance.items()):
@@ -91,8 +99,12 @@ def save_table(folder: Path, frame: pd.DataFrame, provenance: RowProvenance, lin
     metadata[PROVENANCE_KEY] = json.dumps({"columns": columns}).encode()
     # ids as deltas: at 1M mails the prepared table's file is 41.4 MiB with them, 43.2 with dictionaries
     # (the data columns as pandas writes them: dictionaries and snappy)
-    pq.write_table(table.replace_schema_metadata(metadata), folder / "table.parquet", use_dictionary=data,
-                   column_encoding={name: "DELTA_BINARY_PACKED" for _, name in columns})
+    pq.write_table(
+        table.replace_schema_metadata(metadata),
+        folder / "table.parquet",
+        use_dictionary=data,
+        column_encoding={name: "DELTA_BINARY_PACKED" for _, name in columns},
+    )
     meta = {
         "lineage": {c: sorted([s.source, s.column] for s in sources) for c, sources in lineage.items()},
         "row_lineage": sorted([s.source, s.column] for s in row_lineage),
@@ -114,8 +126,9 @@ def load_table(folder: Path) -> StoredTable:
     data = [c for c in schema.names if c not in hidden]
     stored = pq.read_table(path, columns=list(columns.values()))
     frame = pd.read_parquet(path, columns=data) if data else pd.DataFrame(index=pd.RangeIndex(stored.num_rows))
-    provenance = RowProvenance({source: provenance_column(stored.column(name)) for source, name in columns.items()},
-                               stored.num_rows)
+    provenance = RowProvenance(
+        {source: provenance_column(stored.column(name)) for source, name in columns.items()}, stored.num_rows
+    )
     return StoredTable(frame, provenance, lineage, row_lineage)
 
 
@@ -135,7 +148,9 @@ def load_sources(folder: Path) -> dict[str, SourceData]:
     index = json.loads((folder / "sources.json").read_text())
     return {
         name: SourceData(
-            name, entry["key"], pd.read_parquet(folder / f"source_{entry['file']}.parquet"),
+            name,
+            entry["key"],
+            pd.read_parquet(folder / f"source_{entry['file']}.parquet"),
             np.load(folder / f"source_{entry['file']}_ids.npy", allow_pickle=False),
         )
         for name, entry in index.items()
@@ -197,9 +212,16 @@ def load_encoder(path: Path) -> ColumnTransformer:
 # ---- the feature matrix ----------------------------------------------------------------------------------
 
 
-def save_matrix(folder: Path, X: np.ndarray, y: np.ndarray, is_test: np.ndarray, matrix: MatrixProvenance,
-                encoder: ColumnTransformer, provenance: RowProvenance | None = None,
-                chunk_rows: int | None = None) -> ChunkWrite:
+def save_matrix(
+    folder: Path,
+    X: np.ndarray,
+    y: np.ndarray,
+    is_test: np.ndarray,
+    matrix: MatrixProvenance,
+    encoder: ColumnTransformer,
+    provenance: RowProvenance | None = None,
+    chunk_rows: int | None = None,
+) -> ChunkWrite:
     """Stores X in row chunks (features.chunks): a chunk that still equals a file of the version X was read
     from is linked, not written, so a deletion writes only the chunks it touched. With `provenance` (the
     prepared rows', aligned with X) each chunk carries its rows' provenance, which the erasure scan checks."""
@@ -239,12 +261,14 @@ def save_state(folder: Path, state: MaterializedPipeline) -> None:
     save_sources(folder / "sources", state.sources)
     prepared = state.prepared
     save_table(folder / "prepared", prepared.frame, prepared.provenance, prepared.lineage, prepared.row_lineage)
-    save_matrix(folder / "features", state.X, state.y, state.is_test, state.matrix, state.encoder,
-                prepared.provenance)
+    save_matrix(folder / "features", state.X, state.y, state.is_test, state.matrix, state.encoder, prepared.provenance)
     save_model(state.model, folder / "model" / "model.pt")
     (folder / "state.json").write_text(
-        json.dumps({"pipeline": state.spec.name, "version": state.version, "metrics": state.metrics,
-                    "seconds": state.seconds}, indent=1, default=float)
+        json.dumps(
+            {"pipeline": state.spec.name, "version": state.version, "metrics": state.metrics, "seconds": state.seconds},
+            indent=1,
+            default=float,
+        )
     )
 
 
@@ -262,6 +286,16 @@ def load_state(folder: Path, spec: PipelineSpec) -> MaterializedPipeline:
     X, y, is_test, matrix, encoder = load_matrix(folder / "features", mmap_mode="c")
     model: TrainedModel = load_model(folder / "model" / "model.pt")
     return MaterializedPipeline(
-        spec, plan, prepared, encoder, matrix, X, y, is_test, model, meta["metrics"],
-        version=int(meta["version"]), seconds=meta.get("seconds", {}),
+        spec,
+        plan,
+        prepared,
+        encoder,
+        matrix,
+        X,
+        y,
+        is_test,
+        model,
+        meta["metrics"],
+        version=int(meta["version"]),
+        seconds=meta.get("seconds", {}),
     )
