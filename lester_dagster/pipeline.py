@@ -16,8 +16,10 @@ import lester_dagster.engine as le
 from lester_dagster.engine import Result, SourceData
 from lester_dagster.errors import ModelError, SchemaError
 from lester_dagster.features.batches import Progress, encode_in_batches
+from lester_dagster.features.chunks import ChunkedMatrix, as_matrix
 from lester_dagster.features.matrix import MatrixProvenance
 from lester_dagster.model.config import ModelConfig
+from lester_dagster.model.sampling import curvature_sample
 from lester_dagster.provenance import RowProvenance
 
 if TYPE_CHECKING:  # torch (the `ml` extra) loads when a model is trained, not when a pipeline is declared
@@ -145,12 +147,32 @@ class Encoded:
 
 def encode(spec: PipelineSpec, prepared: Result, progress: Progress | None = None) -> Encoded:
     """Fits the pipeline's encoder on the prepared table and applies it in batches of rows (`progress`
-    hears of each); splits rows by provenance."""
+    hears of each); splits rows by provenance. X comes in row chunks (views of the encoded array, no copy),
+    with float32 copies of the rows each deletion's model stage reads (`keep_model_rows`)."""
     encoder = spec.encoder()
-    X = encode_in_batches(encoder, prepared.frame.drop(columns=spec.label), progress=progress)
+    encoded = encode_in_batches(encoder, prepared.frame.drop(columns=spec.label), progress=progress)
     y = labels(prepared.frame, spec.label)
     is_test = holdout_mask(prepared.provenance, spec.test_fraction, spec.split_seed) & (y != NO_LABEL)
-    return Encoded(X, y, is_test, encoder, MatrixProvenance.of(encoder))
+    X = ChunkedMatrix.of(encoded)
+    keep_model_rows(X, y, is_test, spec.model.seed)
+    return Encoded(as_matrix(X), y, is_test, encoder, MatrixProvenance.of(encoder))
+
+
+# X's row copies (features.chunks.RowCopy) that the model stage of a deletion reads instead of X
+HELD_OUT, CURVATURE = "held_out", "curvature"
+
+
+def keep_model_rows(X: ChunkedMatrix, y: np.ndarray, is_test: np.ndarray, seed: int) -> None:
+    """Makes X keep float32 copies of the rows every deletion's model stage reads: all held-out rows (the
+    metrics are refreshed on them after each model update) and the curvature sample of the training rows
+    (the second-order update's). Stored with X and maintained with it, they are read in one pass where
+    gathering them from X would read most of its pages. The sample X already keeps stays, less the rows
+    that left training, topped up (model.sampling.curvature_sample)."""
+    X.keep_copy(HELD_OUT, np.flatnonzero(is_test))
+    training = ~is_test & (y != NO_LABEL)
+    old = X.copies.get(CURVATURE)
+    kept = None if old is None else old.rows[training[old.rows]]
+    X.keep_copy(CURVATURE, curvature_sample(np.flatnonzero(training), seed, kept))
 
 
 def fit_model(spec: PipelineSpec, encoded: Encoded) -> TrainedModel:

@@ -17,9 +17,9 @@ import pytest
 from example_project.declarative_pipeline import WORD_COUNT_PIPELINE
 from lester_dagster import faults
 from lester_dagster.datasets.running_example import generate
-from lester_dagster.features.chunks import MANIFEST, ChunkedMatrix, save_chunks, sidecar_name
+from lester_dagster.features.chunks import COPY_PREFIX, MANIFEST, ChunkedMatrix, save_chunks, sidecar_name
 from lester_dagster.ivm import DeletionRequest, apply_deletion
-from lester_dagster.pipeline import MaterializedPipeline, materialize, recompute
+from lester_dagster.pipeline import MaterializedPipeline, keep_model_rows, materialize, recompute
 from lester_dagster.proof import ErasureTarget, scan_for_erased_data
 from lester_dagster.provenance import RowProvenance
 from lester_dagster.storage import VersionedDirectory, load_state, save_state
@@ -55,8 +55,16 @@ def test_a_chunked_x_reads_writes_and_takes_like_an_ndarray(tmp_path: Path, seed
     assert C.shape == X.shape and len(C) == n and C.n_chunks == -(-n // rows)
     picks = rng.integers(-n, n, size=50)
     mask = rng.random(n) < 0.3
-    for key in (picks, mask, slice(None), slice(3, n - 2), slice(None, None, 3), (picks, slice(1, None)),
-                (mask, slice(0, 1)), int(rng.integers(0, n))):
+    for key in (
+        picks,
+        mask,
+        slice(None),
+        slice(3, n - 2),
+        slice(None, None, 3),
+        (picks, slice(1, None)),
+        (mask, slice(0, 1)),
+        int(rng.integers(0, n)),
+    ):
         np.testing.assert_array_equal(C[key], X[key])
     np.testing.assert_array_equal(np.asarray(C), X)
 
@@ -166,9 +174,11 @@ def stored(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Materialized
     VersionedDirectory(root).publish(lambda folder: save_state(folder, state))
     # small chunks, so that a customer's rows fall in a few of many
     features = VersionedDirectory(root).path() / "features"
-    for path in features.glob("X-*"):
+    for path in [*features.glob("X-*"), *features.glob(f"{COPY_PREFIX}*")]:
         path.unlink()
-    save_chunks(features, state.X, state.prepared.provenance, chunk_rows=16)
+    small = ChunkedMatrix.of(np.asarray(state.X), chunk_rows=16)
+    keep_model_rows(small, state.y, state.is_test, state.model.config.seed)  # as materialising keeps them
+    save_chunks(features, small, state.prepared.provenance)
     return root, state
 
 
@@ -177,8 +187,9 @@ def _customers_in_order(state: MaterializedPipeline) -> list[int]:
 
 
 @pytest.mark.parametrize("requests", ["erase one", "erase three", "redact", "erase mails and redact"])
-def test_ivm_on_a_chunked_x_equals_a_re_encoding_from_scratch(stored: tuple[Path, MaterializedPipeline],
-                                                               requests: str, tmp_path: Path) -> None:
+def test_ivm_on_a_chunked_x_equals_a_re_encoding_from_scratch(
+    stored: tuple[Path, MaterializedPipeline], requests: str, tmp_path: Path
+) -> None:
     root, original = stored
     store = VersionedDirectory(tmp_path / "complaints")
     store.root.mkdir()
@@ -191,7 +202,9 @@ def test_ivm_on_a_chunked_x_equals_a_re_encoding_from_scratch(stored: tuple[Path
     todo = {
         "erase one": [DeletionRequest("customers", (customers[5],), "erase")],
         "erase three": [DeletionRequest("customers", tuple(customers[10:13]), "erase")],
-        "redact": [DeletionRequest("mails", tuple(int(m) for m in mails.frame.mail_id[:40]), "redact", ("mail_subject",))],
+        "redact": [
+            DeletionRequest("mails", tuple(int(m) for m in mails.frame.mail_id[:40]), "redact", ("mail_subject",))
+        ],
         "erase mails and redact": [
             DeletionRequest("mails", tuple(int(m) for m in mails.frame.mail_id[100:130]), "erase"),
             DeletionRequest("mails", tuple(int(m) for m in mails.frame.mail_id[200:260]), "redact", ("mail_text",)),
@@ -212,8 +225,9 @@ def test_ivm_on_a_chunked_x_equals_a_re_encoding_from_scratch(stored: tuple[Path
 # ---- proof: every chunk of every version is checked ----------------------------------------------------------
 
 
-def test_the_scan_finds_erased_rows_in_old_chunks_until_they_are_purged(stored: tuple[Path, MaterializedPipeline],
-                                                                         tmp_path: Path) -> None:
+def test_the_scan_finds_erased_rows_in_old_chunks_until_they_are_purged(
+    stored: tuple[Path, MaterializedPipeline], tmp_path: Path
+) -> None:
     root, original = stored
     store = VersionedDirectory(tmp_path / "artifacts" / "complaints")
     store.publish(lambda folder: save_state(folder, original))
@@ -225,8 +239,10 @@ def test_the_scan_finds_erased_rows_in_old_chunks_until_they_are_purged(stored: 
 
     report = scan_for_erased_data({"artifacts": tmp_path / "artifacts"}, target)
     in_chunks = {f.path for f in report.findings if "/features/X-" in f.path}
-    assert in_chunks and all(p.startswith("complaints/v000001/") and "erased id(s) of customers" in w
-                             for p, w in ((f.path, f.what) for f in report.findings if f.path in in_chunks))
+    assert in_chunks and all(
+        p.startswith("complaints/v000001/") and "erased id(s) of customers" in w
+        for p, w in ((f.path, f.what) for f in report.findings if f.path in in_chunks)
+    )
     assert not [f for f in report.findings if f.path.startswith("complaints/v000002/")]
 
     store.prune(1)
@@ -282,22 +298,27 @@ def _state_after_recovery(root: Path) -> np.ndarray:
     return np.asarray(ChunkedMatrix.open(folder))
 
 
-@pytest.mark.parametrize(("point", "outcome"), [
-    ("x:after-chunk", "old"),  # the new version half staged: a leftover, the pointer untouched
-    ("txn:after-intent", "new"),  # the redo log durable: recovery rolls the commit forward
-    ("txn:after-first-pointer", "new"),
-    ("txn:before-forget", "new"),
-    ("purge:after-rename", "new"),  # committed; the old version half purged
-    (None, "new"),
-])
-def test_a_kill_at_each_commit_point_of_a_chunked_write_leaves_the_old_or_the_new_x(point: str | None, outcome: str,
-                                                                                     tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("point", "outcome"),
+    [
+        ("x:after-chunk", "old"),  # the new version half staged: a leftover, the pointer untouched
+        ("txn:after-intent", "new"),  # the redo log durable: recovery rolls the commit forward
+        ("txn:after-first-pointer", "new"),
+        ("txn:before-forget", "new"),
+        ("purge:after-rename", "new"),  # committed; the old version half purged
+        (None, "new"),
+    ],
+)
+def test_a_kill_at_each_commit_point_of_a_chunked_write_leaves_the_old_or_the_new_x(
+    point: str | None, outcome: str, tmp_path: Path
+) -> None:
     X = _store_with_x(tmp_path)
     env = {k: v for k, v in os.environ.items() if k not in (faults.CRASH, faults.TRACE)}
     if point is not None:
         env[faults.CRASH] = point
-    done = subprocess.run([sys.executable, "-c", WRITER, str(tmp_path)], env=env, capture_output=True, text=True,
-                          timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", WRITER, str(tmp_path)], env=env, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == (0 if point is None else 137), done.stderr
     expected = X if outcome == "old" else np.delete(X, [3, 250], axis=0)
     np.testing.assert_array_equal(_state_after_recovery(tmp_path), expected)

@@ -5,7 +5,11 @@ and reading a few rows maps only the chunks that hold them.
 A stored version is self-contained (every chunk it uses is a file in its folder), so the versioned folders'
 crash safety and purge work unchanged: purging an old version unlinks its names, and a chunk's bytes go when
 the last version naming it goes. A chunk that held erased rows is named only by the versions before the
-erasure."""
+erasure.
+
+X can carry named float32 copies of some of its rows (`RowCopy`): the rows a reader needs on every deletion (the
+model stage's held-out rows and curvature sample), stored contiguously so that they are read in one pass instead
+of gathered from all of X. They are chunked and stored like X, and every write or `take` of X maintains them."""
 
 from __future__ import annotations
 
@@ -29,12 +33,16 @@ log = logging.getLogger(__name__)
 
 MANIFEST = "X.chunks.json"
 PREFIX, SUFFIX, PROVENANCE_SUFFIX = "X-", ".npy", ".provenance.npz"
+# a row copy's chunks: not "X-", which the erasure scan reserves for X's own chunks (its manifest's "chunks")
+COPY_PREFIX = "X32-"
+COPY_DTYPE = np.dtype(np.float32)
 FORMAT = "lester-x-chunks"
 CHUNK_BYTES = 4 << 20  # a chunk's target size: an erasure that touches k chunks writes about k times this
 MIN_CHUNK_ROWS = 256
 # at most this many chunks (larger ones past 2 GB of X): each mapped chunk holds a file descriptor, and many
 # systems allow a process 1024
 MAX_CHUNKS = 512
+_GATHER_ROWS = 16_384
 
 
 class ChunkError(LesterError):
@@ -54,6 +62,39 @@ class _Chunk:
 
 
 @dataclass(frozen=True)
+class RowCopy:
+    """float32 copies of some rows of X: `values[i]` is `X[rows[i]]` as float32, with `rows` ascending.
+
+    The model computes in float32, so it gets the same numbers from the copy as from X's float64 rows; the
+    copy is a tenth of X's bytes when it holds a fifth of the rows, and contiguous."""
+
+    rows: np.ndarray  # int64, ascending positions in X
+    values: ChunkedMatrix  # float32, len(rows) rows
+
+    def positions(self, rows: np.ndarray) -> np.ndarray:
+        """Where each of `rows` sits in the copy, -1 where it is not in it."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if len(self.rows) == 0:
+            return np.full(len(rows), -1, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.rows, rows), len(self.rows) - 1)
+        return np.where(self.rows[at] == rows, at, -1)
+
+    def mapped(self, origin: np.ndarray, n_old: int) -> RowCopy:
+        """The copy for the matrix whose row i is old row origin[i]: rows that went are dropped, the others
+        renumbered; chunks whose rows all stay, in order, are shared."""
+        new_of_old = np.full(n_old, -1, dtype=np.int64)
+        kept = np.flatnonzero(origin >= 0)
+        new_of_old[origin[kept]] = kept
+        new = new_of_old[self.rows]
+        survive = np.flatnonzero(new >= 0)
+        order = survive[np.argsort(new[survive], kind="stable")]
+        return RowCopy(new[order], self.values.take(order))
+
+    def copy(self) -> RowCopy:
+        return RowCopy(self.rows, self.values.copy())
+
+
+@dataclass(frozen=True)
 class ChunkWrite:
     """What storing one version of X did: chunks and bytes written anew, chunks linked from a version."""
 
@@ -61,6 +102,10 @@ class ChunkWrite:
     written: int
     linked: int
     bytes_written: int
+    # the row copies' chunks (and their provenance), counted apart from X's
+    copy_written: int = 0
+    copy_linked: int = 0
+    copy_bytes_written: int = 0
 
 
 class ChunkedMatrix:
@@ -74,13 +119,15 @@ class ChunkedMatrix:
 
     ndim = 2
 
-    def __init__(self, chunks: Sequence[_Chunk], n_columns: int, dtype: Any, chunk_rows: int,
-                 owned: set[int] | None = None) -> None:
+    def __init__(
+        self, chunks: Sequence[_Chunk], n_columns: int, dtype: Any, chunk_rows: int, owned: set[int] | None = None
+    ) -> None:
         self._chunks = list(chunks)
         self._width = int(n_columns)
         self.dtype = np.dtype(dtype)
         self.chunk_rows = int(chunk_rows)
         self._owned = set() if owned is None else owned  # chunks whose data only this object holds
+        self._copies: dict[str, RowCopy] = {}
         sizes = np.fromiter((len(c.data) for c in self._chunks), dtype=np.int64, count=len(self._chunks))
         self._starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
 
@@ -104,12 +151,16 @@ class ChunkedMatrix:
             path = folder / entry["file"]
             data = np.load(path, mmap_mode="r", allow_pickle=False)
             if data.shape != (int(entry["rows"]), manifest["shape"][1]):
-                raise ChunkError(f"{path} holds shape {data.shape}, the manifest {folder / MANIFEST} says "
-                                 f"{(int(entry['rows']), manifest['shape'][1])}; the version is damaged.")
+                raise ChunkError(
+                    f"{path} holds shape {data.shape}, the manifest {folder / MANIFEST} says "
+                    f"{(int(entry['rows']), manifest['shape'][1])}; the version is damaged."
+                )
             chunks.append(_Chunk(data, path))
         X = cls(chunks, manifest["shape"][1], manifest["dtype"], int(manifest["chunk_rows"]))
         if len(X) != manifest["shape"][0]:
             raise ChunkError(f"{folder / MANIFEST} says {manifest['shape'][0]} rows but its chunks hold {len(X)}.")
+        for name, entry in manifest.get("copies", {}).items():
+            X._copies[name] = _open_copy(folder, name, entry, X.shape)
         return X
 
     # ---- the ndarray surface the pipeline uses -----------------------------------------------------------
@@ -141,8 +192,12 @@ class ChunkedMatrix:
         return out if dtype is None else out.astype(dtype, copy=False)
 
     def copy(self) -> ChunkedMatrix:
-        """An independent matrix: later writes to either are not seen by the other."""
-        return ChunkedMatrix(self._chunks, self._width, self.dtype, self.chunk_rows)
+        """An independent matrix (with its row copies): later writes to either are not seen by the other. No
+        rows are copied now; a write copies the chunks it touches."""
+        self._owned = set()  # its chunks are shared from now on: a write here must not reach the copy either
+        out = ChunkedMatrix(self._chunks, self._width, self.dtype, self.chunk_rows)
+        out._copies = {name: c.copy() for name, c in self._copies.items()}
+        return out
 
     def __getitem__(self, key: Any) -> np.ndarray:
         rows, columns, scalar = self._index(key)
@@ -170,6 +225,11 @@ class ChunkedMatrix:
         chunk, local = self._locate(rows)
         for c, where in _groups(chunk):
             self._writable(c)[local[where], columns] = values[where]
+        for copy in self._copies.values():  # the rows they hold change with X
+            at = copy.positions(rows)
+            hit = np.flatnonzero(at >= 0)
+            if len(hit):
+                copy.values[at[hit], columns] = values[hit]
 
     # ---- what IVM needs ---------------------------------------------------------------------------------
 
@@ -181,6 +241,8 @@ class ChunkedMatrix:
         """
         origin = np.asarray(origin, dtype=np.int64)
         n = len(origin)
+        if n == 0:  # no rows (a row copy of none, say): no chunks
+            return self._with_copies_of(ChunkedMatrix([], self._width, self.dtype, self.chunk_rows), origin)
         chunk = np.full(n, -1, dtype=np.int64)
         kept = origin >= 0
         if kept.any():
@@ -190,7 +252,7 @@ class ChunkedMatrix:
         bounds = np.concatenate([[0], breaks, [n]]).astype(np.int64)
         if len(bounds) - 1 > 4 * (n // max(self.chunk_rows, 1) + 1) + 64:
             # rows reordered throughout (a full recomputation's order): no chunk survives, chunk afresh
-            return self._gathered(origin, 0, n, fresh=True)
+            return self._with_copies_of(self._gathered(origin, 0, n, fresh=True), origin)
         out: list[_Chunk] = []
         owned: set[int] = set()
         pending: list[tuple[int, int]] = []  # consecutive segments to gather into new chunks
@@ -205,14 +267,62 @@ class ChunkedMatrix:
 
         for s, e in zip(bounds[:-1], bounds[1:], strict=True):
             c = int(chunk[s])
-            whole = (c >= 0 and e - s == self._starts[c + 1] - self._starts[c] and origin[s] == self._starts[c])
+            whole = c >= 0 and e - s == self._starts[c + 1] - self._starts[c] and origin[s] == self._starts[c]
             if whole:
                 flush()
                 out.append(self._chunks[c])
             else:
                 pending.append((int(s), int(e)))
         flush()
-        return ChunkedMatrix(out, self._width, self.dtype, self.chunk_rows, owned)
+        return self._with_copies_of(ChunkedMatrix(out, self._width, self.dtype, self.chunk_rows, owned), origin)
+
+    # ---- row copies ---------------------------------------------------------------------------------------
+
+    @property
+    def copies(self) -> dict[str, RowCopy]:
+        """The float32 row copies this matrix keeps, by name (read them; change them with `keep_copy`)."""
+        return dict(self._copies)
+
+    def keep_copy(self, name: str, rows: np.ndarray) -> RowCopy:
+        """Keeps a float32 copy of these rows (ascending, distinct) under `name`: rows the copy already holds
+        keep their chunks where they can, the others are read from X."""
+        if not name.isidentifier():
+            raise ChunkError(f"a row copy's name must be an identifier (it names files), got {name!r}.")
+        rows = np.asarray(rows, dtype=np.int64)
+        if len(rows) and (rows[0] < 0 or rows[-1] >= len(self) or (np.diff(rows) <= 0).any()):
+            raise ChunkError(
+                f"row copy {name!r}: rows must be distinct positions of X in ascending order, "
+                f"within its {len(self)} rows."
+            )
+        old = self._copies.get(name)
+        if old is None:
+            values = ChunkedMatrix.of(
+                self._gather(rows, COPY_DTYPE), chunk_rows_for(len(rows), self._width, COPY_DTYPE.itemsize)
+            )
+        else:
+            origin = old.positions(rows)
+            if len(origin) == len(old.rows) and (origin == np.arange(len(origin))).all():
+                return old  # the same rows: nothing to do
+            values = old.values.take(origin)
+            new = np.flatnonzero(origin < 0)
+            if len(new):
+                values[new] = self._gather(rows[new], COPY_DTYPE)
+        self._copies[name] = RowCopy(rows, values)
+        return self._copies[name]
+
+    def drop_copy(self, name: str) -> None:
+        self._copies.pop(name, None)
+
+    def _with_copies_of(self, taken: ChunkedMatrix, origin: np.ndarray) -> ChunkedMatrix:
+        taken._copies = {name: c.mapped(origin, len(self)) for name, c in self._copies.items()}
+        return taken
+
+    def _gather(self, rows: np.ndarray, dtype: np.dtype) -> np.ndarray:
+        """X[rows] as `dtype`, a batch at a time (no float64 temporary of all the rows)."""
+        out = np.empty((len(rows), self._width), dtype=dtype)
+        for a in range(0, len(rows), _GATHER_ROWS):
+            out[a : a + _GATHER_ROWS] = self[rows[a : a + _GATHER_ROWS]]
+        return out
 
     def chunk_of_rows(self) -> list[tuple[int, int, Path | None]]:
         """Each chunk's rows [start, stop) and the stored file it equals (None: to be written)."""
@@ -257,8 +367,10 @@ class ChunkedMatrix:
         rows_key, columns = key if isinstance(key, tuple) else (key, slice(None))
         n = len(self)
         if not isinstance(columns, slice):  # numpy broadcasts a row array against a column array: not wanted here
-            raise ChunkError("a chunked X gives whole rows or column ranges: X[rows] or X[rows, a:b]; select one "
-                             "column with X[rows, c:c+1].")
+            raise ChunkError(
+                "a chunked X gives whole rows or column ranges: X[rows] or X[rows, a:b]; select one "
+                "column with X[rows, c:c+1]."
+            )
         if isinstance(rows_key, (int, np.integer)):
             row = int(rows_key) + (n if rows_key < 0 else 0)
             if not 0 <= row < n:
@@ -297,16 +409,6 @@ def as_matrix(X: ChunkedMatrix) -> np.ndarray:
     return cast(np.ndarray, X)
 
 
-def take_rows(X: np.ndarray | ChunkedMatrix, origin: np.ndarray) -> np.ndarray:
-    """X's rows origin[i] (zeros where origin is -1, to be filled): chunk-sharing for a chunked X,
-    a gather for an ndarray."""
-    if isinstance(X, ChunkedMatrix):
-        return as_matrix(X.take(origin))
-    out = X[np.where(origin >= 0, origin, 0)]
-    out[origin < 0] = 0
-    return out
-
-
 # ---- storing --------------------------------------------------------------------------------------------
 
 
@@ -317,23 +419,75 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     return manifest
 
 
-def save_chunks(folder: Path, X: np.ndarray | ChunkedMatrix, provenance: RowProvenance | None = None,
-                chunk_rows: int | None = None) -> ChunkWrite:
-    """Stores X in `folder` as chunk files and the manifest. Chunks of a chunked X that still equal a stored
-    file are hard-linked from it (a file system without links gets a copy); the others are written, each
-    with the row provenance of its rows beside it when `provenance` is given (what the erasure scan reads)."""
+def save_chunks(
+    folder: Path, X: np.ndarray | ChunkedMatrix, provenance: RowProvenance | None = None, chunk_rows: int | None = None
+) -> ChunkWrite:
+    """Stores X in `folder` as chunk files and the manifest, with its row copies. Chunks of a chunked X (or of a
+    copy) that still equal a stored file are hard-linked from it (a file system without links gets a copy); the
+    others are written, each with the row provenance of its rows beside it when `provenance` is given (what the
+    erasure scan reads). The manifest is written last: until it is, the folder holds no X."""
     chunked = X if isinstance(X, ChunkedMatrix) else ChunkedMatrix.of(np.asarray(X), chunk_rows)
     if provenance is not None and provenance.n_rows != len(chunked):
         raise ChunkError(f"X has {len(chunked)} rows but its provenance {provenance.n_rows}; they must align.")
+    digests: dict[Path, dict[str, str]] = {}  # the stored versions' provenance digests, per chunk file
+    entries, written, linked, size = _save_chunk_files(folder, chunked, provenance, None, PREFIX, digests)
+    copies: dict[str, Any] = {}
+    copy_written = copy_linked = copy_size = 0
+    for name, copy in chunked.copies.items():
+        rows_file = f"{COPY_PREFIX}{name}.rows{SUFFIX}"
+        np.save(folder / rows_file, copy.rows, allow_pickle=False)
+        copy_entries, w, k, b = _save_chunk_files(folder, copy.values, provenance, copy.rows, COPY_PREFIX, digests)
+        copy_written, copy_linked, copy_size = copy_written + w, copy_linked + k, copy_size + b
+        copies[name] = {
+            "rows": rows_file,
+            "dtype": copy.values.dtype.str,
+            "chunk_rows": copy.values.chunk_rows,
+            "chunks": copy_entries,
+        }
+    manifest = {
+        "format": FORMAT,
+        "version": 1,
+        "shape": list(chunked.shape),
+        "dtype": chunked.dtype.str,
+        "chunk_rows": chunked.chunk_rows,
+        "chunks": entries,
+        "copies": copies,
+    }
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=1))
+    result = ChunkWrite(len(entries), written, linked, size, copy_written, copy_linked, copy_size)
+    log.info(
+        "X %s: wrote %d of %d chunk(s) (%.1f MB), linked %d; row copies: wrote %d chunk(s) (%.1f MB), linked %d",
+        chunked.shape,
+        written,
+        len(entries),
+        size / 1e6,
+        linked,
+        copy_written,
+        copy_size / 1e6,
+        copy_linked,
+    )
+    return result
+
+
+def _save_chunk_files(
+    folder: Path,
+    chunked: ChunkedMatrix,
+    provenance: RowProvenance | None,
+    rows_in_x: np.ndarray | None,
+    prefix: str,
+    digests: dict[Path, dict[str, str]],
+) -> tuple[list[dict[str, Any]], int, int, int]:
+    """Writes or links each chunk of `chunked` (X, or a row copy whose row i is X's row rows_in_x[i]) with
+    its rows' provenance; the manifest entries, chunks written, chunks linked and bytes written."""
     from lester_dagster.storage.artifacts import save_provenance
 
     entries: list[dict[str, Any]] = []
     written = linked = size = 0
-    digests: dict[Path, dict[str, str]] = {}  # the stored versions' provenance digests, per chunk file
     for i, (start, stop, stored) in enumerate(chunked.chunk_of_rows()):
-        name = stored.name if stored is not None else f"{PREFIX}{uuid.uuid4().hex[:20]}{SUFFIX}"
+        name = stored.name if stored is not None else f"{prefix}{uuid.uuid4().hex[:20]}{SUFFIX}"
         target = folder / name
-        rows = provenance.take(np.arange(start, stop)) if provenance is not None else None
+        positions = np.arange(start, stop) if rows_in_x is None else rows_in_x[start:stop]
+        rows = provenance.take(positions) if provenance is not None else None
         entry: dict[str, Any] = {"file": name, "rows": stop - start}
         if rows is not None:
             entry["provenance"] = provenance_digest(rows)
@@ -354,14 +508,36 @@ def save_chunks(folder: Path, X: np.ndarray | ChunkedMatrix, provenance: RowProv
             sidecar = target.with_name(sidecar_name(name))
             save_provenance(sidecar, rows)
             size += sidecar.stat().st_size
-        crash_point("x:after-chunk")
-    manifest = {"format": FORMAT, "version": 1, "shape": list(chunked.shape), "dtype": chunked.dtype.str,
-                "chunk_rows": chunked.chunk_rows, "chunks": entries}
-    (folder / MANIFEST).write_text(json.dumps(manifest, indent=1))
-    result = ChunkWrite(len(entries), written, linked, size)
-    log.info("X %s: wrote %d of %d chunk(s) (%.1f MB), linked %d", chunked.shape, written, len(entries),
-             size / 1e6, linked)
-    return result
+        crash_point("x:after-chunk")  # a row copy's chunks are part of X's version: the same point
+    return entries, written, linked, size
+
+
+def _open_copy(folder: Path, name: str, entry: dict[str, Any], shape: tuple[int, int]) -> RowCopy:
+    """A row copy as `save_chunks` stored it, its chunks mapped (read when used)."""
+    rows = np.load(folder / entry["rows"], allow_pickle=False)
+    chunks = []
+    for chunk in entry["chunks"]:
+        path = folder / chunk["file"]
+        # copy-on-write: the model reads these rows through torch, which wants arrays it may write
+        data = np.load(path, mmap_mode="c", allow_pickle=False)
+        if data.shape != (int(chunk["rows"]), shape[1]):
+            raise ChunkError(
+                f"{path} holds shape {data.shape}, the manifest {folder / MANIFEST} says "
+                f"{(int(chunk['rows']), shape[1])}; the version is damaged."
+            )
+        chunks.append(_Chunk(data, path))
+    values = ChunkedMatrix(chunks, shape[1], entry["dtype"], int(entry["chunk_rows"]))
+    if (
+        rows.dtype != np.int64
+        or rows.ndim != 1
+        or len(rows) != len(values)
+        or (len(rows) and (rows[0] < 0 or rows[-1] >= shape[0] or (np.diff(rows) <= 0).any()))
+    ):
+        raise ChunkError(
+            f"row copy {name!r} in {folder}: {entry['rows']} does not list {len(values)} ascending "
+            f"rows of X's {shape[0]}; the version is damaged."
+        )
+    return RowCopy(rows, values)
 
 
 def sidecar_name(chunk: str) -> str:
@@ -374,8 +550,11 @@ def provenance_digest(provenance: RowProvenance) -> str:
     hasher = hashlib.blake2b(digest_size=16)
     for source in sorted(provenance):
         indptr, ids = provenance[source].csr()
-        for part in (source.encode(), np.ascontiguousarray(indptr - indptr[0], np.int64).tobytes(),
-                     np.ascontiguousarray(ids, np.int64).tobytes()):
+        for part in (
+            source.encode(),
+            np.ascontiguousarray(indptr - indptr[0], np.int64).tobytes(),
+            np.ascontiguousarray(ids, np.int64).tobytes(),
+        ):
             hasher.update(len(part).to_bytes(8, "little"))
             hasher.update(part)
     return hasher.hexdigest()
@@ -384,7 +563,8 @@ def provenance_digest(provenance: RowProvenance) -> str:
 def _digests(folder: Path, cache: dict[Path, dict[str, str]]) -> dict[str, str]:
     if folder not in cache:
         try:
-            chunks = read_manifest(folder)["chunks"]
+            manifest = read_manifest(folder)
+            chunks = [*manifest["chunks"], *(c for copy in manifest.get("copies", {}).values() for c in copy["chunks"])]
             cache[folder] = {e["file"]: e["provenance"] for e in chunks if "provenance" in e}
         except (OSError, ValueError, KeyError, ChunkError):
             cache[folder] = {}
@@ -401,4 +581,12 @@ def _link(source: Path, target: Path) -> bool:
     return True
 
 
-__all__ = ["ChunkError", "ChunkWrite", "ChunkedMatrix", "as_matrix", "chunk_rows_for", "save_chunks", "take_rows"]
+__all__ = [
+    "ChunkError",
+    "ChunkWrite",
+    "ChunkedMatrix",
+    "RowCopy",
+    "as_matrix",
+    "chunk_rows_for",
+    "save_chunks",
+]

@@ -15,15 +15,22 @@ import numpy as np
 import lester_dagster.engine as le
 from lester_dagster.engine import Result, SourceData
 from lester_dagster.errors import ModelError
-from lester_dagster.features.chunks import take_rows
+from lester_dagster.features.chunks import ChunkedMatrix, as_matrix
 from lester_dagster.features.matrix import encode_blocks
 from lester_dagster.ivm.requests import DeletionRequest, RequestError
 from lester_dagster.ivm.table import TableUpdate, maintain
-from lester_dagster.pipeline import NO_LABEL, MaterializedPipeline, holdout_mask, labels
+from lester_dagster.pipeline import (
+    CURVATURE,
+    HELD_OUT,
+    NO_LABEL,
+    MaterializedPipeline,
+    holdout_mask,
+    keep_model_rows,
+    labels,
+)
 
 # "auto": an exact retrain while model.unlearning.RETRAIN_BUDGET allows it, else the second-order step.
 Unlearning = Literal["auto", "retrain", "first_order", "second_order"]
-_CHUNK = 16_384  # rows of X evaluated at a time
 
 
 @dataclass(frozen=True)
@@ -120,7 +127,9 @@ def apply_deletion(
             columns=request.columns,
         )
     with stage("features"):
-        X, patch_rows, reencoded, ranges, x_cells = _maintain_matrix(state, update)
+        # X's new version: it shares every chunk it does not write with the old one, which stays as it was
+        old_X = _chunked(state.X)
+        X, reencoded, ranges, x_cells = _maintain_matrix(state, old_X, update)
     with stage("labels"):
         y = labels(update.result.frame, state.spec.label)
         labeled = y != NO_LABEL
@@ -136,9 +145,12 @@ def apply_deletion(
             fresh = update.result.provenance.take(moved)
             is_test[moved] = holdout_mask(fresh, state.spec.test_fraction, state.spec.split_seed)
         is_test &= labeled  # a row whose label became null leaves evaluation (and training, below)
+    with stage("model rows"):
+        # the held-out rows and the curvature sample as float32 copies kept with X: read in one pass below
+        keep_model_rows(X, y, is_test, state.model.config.seed)
+        held, sample = X.copies[HELD_OUT], X.copies[CURVATURE]
     # here, not at the top: a deletion run that never reaches a model stage does not import torch
     from lester_dagster.model import (
-        CURVATURE_ROWS,
         MEMBERSHIP_HELDOUT_ROWS,
         RETRAIN_BUDGET,
         choose_unlearning,
@@ -162,8 +174,8 @@ def apply_deletion(
         old_rows = np.union1d(update.removed, origin[update.changed & continuing])
         old_rows = old_rows[~state.is_test[old_rows] & state.labeled[old_rows]]
         new_rows = np.flatnonzero(update.changed & ~is_test & labeled)
-        X_old_rows, y_old_rows = state.X[old_rows], state.y[old_rows]
-        X_new_rows = _rows(X, patch_rows, state.X, origin, new_rows)
+        X_old_rows, y_old_rows = old_X[old_rows], state.y[old_rows]
+        X_new_rows = X[new_rows]
         train = np.flatnonzero(~is_test & labeled)
         cost = retrain_cost(state.model.config, state.model.input_dim, len(train))
         method = unlearning
@@ -173,18 +185,17 @@ def apply_deletion(
             changed_training = len(old_rows) > 0 or len(new_rows) > 0
             method = choose_unlearning(state.model, len(train)) if changed_training else "first_order"
         if method == "retrain":
-            result = retrain_update(state.model, _rows(X, patch_rows, state.X, origin, train), y[train])
+            result = retrain_update(state.model, X[train], y[train])
         elif method == "second_order":
-            # only the rows the curvature is estimated on: a large X is never gathered whole
-            sample = train[subsample_rows(len(train), CURVATURE_ROWS, state.model.config.seed)]
+            # only the rows the curvature is estimated on (a large X is never gathered whole), from their copy
             result = second_order_update(
                 state.model,
                 X_old_rows,
                 y_old_rows,
                 X_new_rows,
                 y[new_rows],
-                _rows(X, patch_rows, state.X, origin, sample),
-                y[sample],
+                np.asarray(sample.values),
+                y[sample.rows],
                 train_rows=len(train),
             )
         else:
@@ -192,29 +203,22 @@ def apply_deletion(
         # The membership signal before and after (mean loss on the removed or changed training rows, in
         # their old version, over that on held-out rows) for the audit entry; a held-out sample keeps it at
         # a few milliseconds on any X.
-        held_out = np.flatnonzero(is_test)
-        held_out = held_out[subsample_rows(len(held_out), MEMBERSHIP_HELDOUT_ROWS, state.model.config.seed)]
+        held_out = subsample_rows(len(held.rows), MEMBERSHIP_HELDOUT_ROWS, state.model.config.seed)
         membership: dict[str, float | None] = {"membership_before": None, "membership_after": None}
         if len(old_rows) and len(held_out):
-            X_held, y_held = _rows(X, patch_rows, state.X, origin, held_out), y[held_out]
+            X_held, y_held = held.values[held_out], y[held.rows[held_out]]
             for key, scored in (("membership_before", state.model), ("membership_after", result.model)):
                 value = membership_signal(scored, X_old_rows, y_old_rows, X_held, y_held)
                 membership[key] = float(value) if np.isfinite(value) else None  # the audit log is strict JSON
     with stage("metrics"), torch_threads(1):
-        # chunk by chunk: the held-out rows of a large X are never copied at once
-        test = np.flatnonzero(is_test)
-        chunks = [test[i : i + _CHUNK] for i in range(0, len(test), _CHUNK)]
-        proba = [result.model.predict_proba(_rows(X, patch_rows, state.X, origin, c)) for c in chunks]
-        metrics = scores(y[test], np.concatenate(proba) if proba else np.empty(0), result.model.config.threshold)
+        # the held-out rows' copy, chunk by chunk as it is stored: never gathered, never converted
+        values = held.values
+        proba = [result.model.predict_proba(values.chunk_data(i)) for i in range(values.n_chunks)]
+        metrics = scores(y[held.rows], np.concatenate(proba) if proba else np.empty(0), result.model.config.threshold)
 
     # commit: nothing above touched `state`
     metrics_before, version_before = state.metrics, state.version
-    if patch_rows is not None:
-        rows, values = patch_rows
-        for (start, stop), block_values in values:
-            state.X[rows, start:stop] = block_values
-    elif X is not None:  # _maintain_matrix gives a new X or a patch, never neither
-        state.X = X
+    state.X = as_matrix(X)
     state.prepared, state.y, state.is_test = update.result, y, is_test
     state.model, state.metrics, state.version = result.model, metrics, state.version + 1
     report = DeletionReport(
@@ -378,17 +382,20 @@ def _change_source(data: SourceData, ids: np.ndarray, request: DeletionRequest) 
     return redact_cells(data, changed, request.columns), changed, int(filled.to_numpy().sum())
 
 
-Patch = tuple[np.ndarray, list[tuple[tuple[int, int], np.ndarray]]]
+def _chunked(X: np.ndarray | ChunkedMatrix) -> ChunkedMatrix:
+    """X as row chunks: a chunked X as it is, an ndarray (just materialised, or stored before chunks) as views
+    of its rows, so that a deletion copies only the chunks it writes, never the whole matrix."""
+    return X if isinstance(X, ChunkedMatrix) else ChunkedMatrix.of(np.asarray(X))
 
 
 def _maintain_matrix(
-    state: MaterializedPipeline, update: TableUpdate
-) -> tuple[np.ndarray | None, Patch | None, int, list[tuple[int, int]], int]:
+    state: MaterializedPipeline, old_X: ChunkedMatrix, update: TableUpdate
+) -> tuple[ChunkedMatrix, int, list[tuple[int, int]], int]:
     """X's new version, rows re-encoded, the ranges re-encoded in changed rows, and cells written.
 
-    When rows only change in place, a patch (rows, values per block) is returned instead of a new
-    matrix, so a large X is never copied for a few rows. Changed rows get exactly the blocks that read
-    a changed column; rows derived anew are encoded whole.
+    The new version shares the old one's chunks (and row copies) where their rows stay, in order, and copies
+    only the chunks it writes, so a large X is never copied for a few rows; the old version is left as it
+    was. Changed rows get exactly the blocks that read a changed column; rows derived anew are encoded whole.
     """
     frame, origin = update.result.frame, update.origin
     patched = np.flatnonzero(update.changed & (origin >= 0))
@@ -398,41 +405,14 @@ def _maintain_matrix(
     added = update.added
     cells = len(patched) * sum(b - a for a, b in ranges) + len(added) * state.matrix.n_features
     in_place = len(update.removed) == 0 and len(added) == 0 and np.array_equal(origin, np.arange(len(origin)))
-    if in_place:  # a re-run can also give the same rows in another order: then X is gathered anew
-        return None, (origin[patched], list(zip(ranges, values, strict=True))), len(patched), ranges, cells
-    X = take_rows(state.X, origin)  # a chunked X shares the chunks whose rows all stay, in order
+    # a re-run can also give the same rows in another order: then the chunks are gathered anew
+    X = old_X.copy() if in_place else old_X.take(origin)
     for (start, stop), block in zip(ranges, values, strict=True):
         X[patched, start:stop] = block
     if len(added):
         features = frame.iloc[added].drop(columns=state.spec.label)
         X[added] = np.asarray(state.encoder.transform(features), dtype=np.float64)
-    return X, None, len(patched) + len(added), ranges, cells
-
-
-def _patched_rows(X: np.ndarray, patch: Patch, rows: np.ndarray, origin: np.ndarray) -> np.ndarray:
-    """Rows of the patched matrix, without patching the shared one."""
-    out = X[origin[rows]]
-    patch_rows, values = patch
-    if len(patch_rows) == 0:
-        return out
-    order = np.argsort(patch_rows)
-    wanted = origin[rows]
-    position = np.minimum(np.searchsorted(patch_rows[order], wanted), len(order) - 1)
-    hit = np.flatnonzero(patch_rows[order][position] == wanted)
-    for (start, stop), block in values:
-        out[hit, start:stop] = block[order[position[hit]]]
-    return out
-
-
-def _rows(
-    X: np.ndarray | None, patch: Patch | None, old_X: np.ndarray, origin: np.ndarray, rows: np.ndarray
-) -> np.ndarray:
-    """Rows of X's new version: the new matrix's, or (X None) the old matrix's with the patch applied."""
-    if X is not None:
-        return X[rows]
-    if patch is None:
-        raise ValueError("X's new version is neither a matrix nor a patch")
-    return _patched_rows(old_X, patch, rows, origin)
+    return X, len(patched) + len(added), ranges, cells
 
 
 def _nothing_to_do(

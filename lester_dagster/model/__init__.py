@@ -11,6 +11,7 @@ from lester_dagster._lazy import exports
 _EXPORTS = {
     **dict.fromkeys(["MEMBERSHIP_HELDOUT_ROWS", "gap_closed", "membership_signal"], "lester_dagster.model.membership"),
     "ModelConfig": "lester_dagster.model.config",
+    **dict.fromkeys(["CURVATURE_ROWS", "curvature_sample", "subsample_rows"], "lester_dagster.model.sampling"),
     **dict.fromkeys(
         [
             "MLP",
@@ -21,7 +22,6 @@ _EXPORTS = {
             "objective_hvp",
             "save",
             "scores",
-            "subsample_rows",
             "torch_threads",
             "train",
         ],
@@ -29,7 +29,6 @@ _EXPORTS = {
     ),
     **dict.fromkeys(
         [
-            "CURVATURE_ROWS",
             "EXACT_RETRAIN",
             "RETRAIN_BUDGET",
             "UnlearningResult",
@@ -59,12 +58,11 @@ if TYPE_CHECKING:  # the names above, for the type checker (they are re-exported
         objective_hvp,
         save,
         scores,
-        subsample_rows,
         torch_threads,
         train,
     )
+    from lester_dagster.model.sampling import CURVATURE_ROWS, curvature_sample, subsample_rows
     from lester_dagster.model.unlearning import (
-        CURVATURE_ROWS,
         EXACT_RETRAIN,
         RETRAIN_BUDGET,
         UnlearningResult,

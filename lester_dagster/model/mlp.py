@@ -21,6 +21,7 @@ from scipy.stats import rankdata
 
 from lester_dagster.errors import MissingExtraError, ModelError
 from lester_dagster.model.config import ModelConfig
+from lester_dagster.model.sampling import subsample_rows
 
 try:
     import torch
@@ -424,14 +425,6 @@ def subsample(X: np.ndarray, y: np.ndarray, max_rows: int, seed: int) -> tuple[n
         return X, y
     rows = subsample_rows(len(X), max_rows, seed)
     return X[rows], y[rows]
-
-
-def subsample_rows(n_rows: int, max_rows: int, seed: int) -> np.ndarray:
-    """The positions `subsample` keeps out of `n_rows`: a caller holding a large matrix can gather just
-    these rows instead of passing (and first copying) all of them."""
-    if n_rows <= max_rows:
-        return np.arange(n_rows)
-    return np.sort(np.random.default_rng(seed).choice(n_rows, size=max_rows, replace=False))
 
 
 def _weighted_bce(logits: torch.Tensor, y: torch.Tensor, pos_weight: float, reduction: str) -> torch.Tensor:

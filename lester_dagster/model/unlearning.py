@@ -41,6 +41,7 @@ from lester_dagster.model.mlp import (
     subsample,
     train,
 )
+from lester_dagster.model.sampling import CURVATURE_ROWS
 
 __all__ = [
     "CURVATURE_ROWS",
@@ -75,7 +76,6 @@ CG_MAX_RESIDUAL = 0.1
 # what 3,000 or all ~3,100 did: bounding both keeps the step at tens of milliseconds at any training-set size.
 SECOND_ORDER_DAMPING = 0.01
 SECOND_ORDER_CG_RTOL = 1e-2
-CURVATURE_ROWS = 1_000
 
 # Retraining cost in row-parameter products (one row through every parameter once), the unit `retrain_cost`
 # counts in. Fitted by least squares to 17 timed `train` runs (one thread; 300-40,000 rows, 4,833-103,105
