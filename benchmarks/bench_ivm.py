@@ -54,7 +54,8 @@ def five_leakers(state: MaterializedPipeline, mails: pd.DataFrame) -> tuple[list
     customers in the prepared table when the data set has fewer leakers)."""
     customers = state.sources["customers"].frame
     leaked = mails[mails.mail_id.isin(leaked_mail_ids(mails))]
-    emails = list(dict.fromkeys(e for e in leaked.email if e in set(customers.customer_email)))
+    known = set(customers.customer_email)  # once: built per mail, it took 146 s at 1M mails
+    emails = list(dict.fromkeys(e for e in leaked.email if e in known))
     prepared_customers = set(state.prepared.provenance["customers"].ids.tolist())
     german = customers[(customers.country == "DE") & customers.customer_id.isin(prepared_customers)].customer_email
     for email in german:

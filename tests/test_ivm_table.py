@@ -40,7 +40,9 @@ def tables(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame]:
             "s": draw(st.lists(st.sampled_from(["ab", "b", "Abc", "c"]), min_size=n_a, max_size=n_a)),
         }
     ).astype({"v": "float64", "s": "str"})
-    b = pd.DataFrame({"b_id": np.arange(1, n_b + 1), "k": ints(0, 3, n_b), "w": ints(-4, 4, n_b)}).astype({"w": "float64"})
+    b = pd.DataFrame({"b_id": np.arange(1, n_b + 1), "k": ints(0, 3, n_b), "w": ints(-4, 4, n_b)}).astype(
+        {"w": "float64"}
+    )
     return a, b
 
 
@@ -54,11 +56,13 @@ PLANS: dict[str, Plan] = {
     "aggregate": lambda a, b: a.groupby("k").agg(total=("v", "sum"), n=("s", "count"), top=("s", "max")),
     "aggregate of a join": lambda a, b: a.join(b, on="k").groupby("s").agg(total=("w", "sum"), n=("v", "count")),
     "join with its own aggregate": lambda a, b: a.join(a.groupby("k").agg(total=("v", "sum")), on="k"),
-    "pivot of declared values": lambda a, b: a.pivot(index="k", columns="s", values="v", aggfunc="sum",
-                                                     column_values=["Abc", "ab", "b", "c"]),
+    "pivot of declared values": lambda a, b: a.pivot(
+        index="k", columns="s", values="v", aggfunc="sum", column_values=["Abc", "ab", "b", "c"]
+    ),
     # its columns are the values each run finds: an erase can remove one, IVM re-runs
-    "pivot of the values found": lambda a, b: a.pivot(index="k", columns="s", values="v", aggfunc="max")
-    .filter("k > 0").join(b, on="k"),
+    "pivot of the values found": lambda a, b: (
+        a.pivot(index="k", columns="s", values="v", aggfunc="max").filter("k > 0").join(b, on="k")
+    ),
 }
 REDACTABLE = {"a": ["k", "v", "s"], "b": ["k", "w"]}
 
@@ -190,8 +194,7 @@ def test_groups_sorted_by_an_aggregate_take_their_new_place_after_an_erase() -> 
     """Sorted by count, descending: erasing one of group 0's rows drops its count below group 1's, so it
     moves, though its group key and the rows around it did not change (found by bench_ivm_classes.py)."""
     rows = pd.DataFrame({"a_id": [1, 2, 3, 4, 5], "k": [0, 0, 0, 1, 1], "s": ["v", "w", "x", "y", "z"]})
-    table = (le.from_pandas(rows, "a", key="a_id")
-             .groupby("k").agg(n=("s", "count")).sort_values("n", ascending=False))
+    table = le.from_pandas(rows, "a", key="a_id").groupby("k").agg(n=("s", "count")).sort_values("n", ascending=False)
     assert table.execute().frame.k.tolist() == [0, 1]
     update, rerun = update_for(table, "a", [1, 2], [])
     assert rerun.frame.k.tolist() == [1, 0] and rerun.frame.n.tolist() == [2, 1]
@@ -247,3 +250,33 @@ def test_a_pivot_of_the_values_found_is_maintained_by_a_rerun() -> None:
     assert update.mode == "full" and "column_values" in update.reason
     assert update.result.frame.columns.tolist() == ["k", "x"] and update.changed.all()
     assert canonical(engine_rows(update.result)) == canonical(engine_rows(wide.execute({"a": new})))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_take_rows_equals_iloc_on_columns_held_in_several_arrow_chunks(
+    tmp_path_factory: pytest.TempPathFactory, data: st.DataObject
+) -> None:
+    """IVM takes a few rows of a large table chunk by chunk (ivm.table.take_rows): the same rows, values,
+    nulls and dtypes as pandas' iloc, in the order asked, duplicates included."""
+    from lester_dagster.ivm.table import take_rows
+
+    n = data.draw(st.integers(1, 60))
+    text = data.draw(st.lists(st.one_of(st.none(), st.text(max_size=4)), min_size=n, max_size=n))
+    frame = pd.DataFrame(
+        {
+            "s": pd.Series(text, dtype="str"),
+            "i": np.arange(n, dtype=np.int64) * 3,
+            "f": np.linspace(0, 1, n),
+            "b": np.arange(n) % 2 == 0,
+            "n": pd.array([None if i % 5 == 0 else i for i in range(n)], dtype="Int64"),
+            "a": pd.array([None if i % 4 == 0 else float(i) for i in range(n)], dtype="float64[pyarrow]"),
+        }
+    )
+    path = tmp_path_factory.mktemp("take") / "t.parquet"
+    group = data.draw(st.integers(1, 20))
+    frame.to_parquet(path, row_group_size=group)  # several row groups: chunked columns
+    stored = pd.read_parquet(path)
+    assert stored["s"].array._pa_array.num_chunks == -(-n // group)
+    positions = np.asarray(data.draw(st.lists(st.integers(0, n - 1), max_size=2 * n)), dtype=np.int64)
+    pd.testing.assert_frame_equal(take_rows(stored, positions), stored.iloc[positions].reset_index(drop=True))

@@ -18,7 +18,7 @@ from lester_dagster.errors import ModelError
 from lester_dagster.features.chunks import ChunkedMatrix, as_matrix
 from lester_dagster.features.matrix import encode_blocks
 from lester_dagster.ivm.requests import DeletionRequest, RequestError
-from lester_dagster.ivm.table import TableUpdate, maintain
+from lester_dagster.ivm.table import TableUpdate, maintain, take_rows
 from lester_dagster.pipeline import (
     CURVATURE,
     HELD_OUT,
@@ -115,6 +115,10 @@ def apply_deletion(
     if len(change.ids) == 0:
         return _nothing_to_do(state, request, change.matched, change.unmatched, stage.seconds)
     matched, unmatched, changed_ids, cells = change.matched, change.unmatched, change.ids, change.cells
+    old_X = _chunked(state.X)
+    # the model stage reads X's row copies whole: their pages (if they are not in memory) are read from here
+    # on while the table and X are maintained, instead of one page fault at a time when they are needed
+    old_X.prefetch_copies()
 
     with stage("prepared"):
         update = maintain(
@@ -127,8 +131,9 @@ def apply_deletion(
             columns=request.columns,
         )
     with stage("features"):
+        # the rows of X read or patched below, asked for at once rather than faulted in one by one
+        old_X.prefetch(np.union1d(update.removed, update.origin[update.changed & (update.origin >= 0)]))
         # X's new version: it shares every chunk it does not write with the old one, which stays as it was
-        old_X = _chunked(state.X)
         X, reencoded, ranges, x_cells = _maintain_matrix(state, old_X, update)
     with stage("labels"):
         y = labels(update.result.frame, state.spec.label)
@@ -401,7 +406,7 @@ def _maintain_matrix(
     patched = np.flatnonzero(update.changed & (origin >= 0))
     blocks = state.matrix.blocks_reading(update.columns) if len(patched) else []
     ranges = [(b.start, b.stop) for b in blocks]
-    values = encode_blocks(state.encoder, blocks, frame.iloc[patched]) if blocks else []
+    values = encode_blocks(state.encoder, blocks, take_rows(frame, patched)) if blocks else []
     added = update.added
     cells = len(patched) * sum(b - a for a, b in ranges) + len(added) * state.matrix.n_features
     in_place = len(update.removed) == 0 and len(added) == 0 and np.array_equal(origin, np.arange(len(origin)))
@@ -410,7 +415,7 @@ def _maintain_matrix(
     for (start, stop), block in zip(ranges, values, strict=True):
         X[patched, start:stop] = block
     if len(added):
-        features = frame.iloc[added].drop(columns=state.spec.label)
+        features = take_rows(frame, added).drop(columns=state.spec.label)
         X[added] = np.asarray(state.encoder.transform(features), dtype=np.float64)
     return X, len(patched) + len(added), ranges, cells
 

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from lester_dagster.engine import Result, SourceData, execute
 from lester_dagster.engine import nodes as n
@@ -135,8 +136,15 @@ def maintain(
     except _Unexplained as why:
         return _full(root, old, affected, new_sources, str(why), classes)
     if root.declares_order and len(update.added):
-        return _full(root, old, affected, new_sources, "rows appear in an output whose order the plan declares "
-                     f"(by {_names(root.order_lineage)}); a re-run puts them in their place", classes)
+        return _full(
+            root,
+            old,
+            affected,
+            new_sources,
+            "rows appear in an output whose order the plan declares "
+            f"(by {_names(root.order_lineage)}); a re-run puts them in their place",
+            classes,
+        )
     return replace(update, classes=classes)
 
 
@@ -149,8 +157,10 @@ def rule_for(
     pivot = next(open_pivots(root), None)
     if pivot is not None:
         # re-deriving rows from some source rows would find only their pivot values, so fewer columns
-        return "full", (f"{pivot.describe()} declares no column_values: its columns are the values each run finds, "
-                        "which a change can add or remove; a re-run decides them")
+        return "full", (
+            f"{pivot.describe()} declares no column_values: its columns are the values each run finds, "
+            "which a change can add or remove; a re-run decides them"
+        )
     redacted = frozenset(SourceColumn(source, c) for c in columns)
     out_columns = tuple(c for c, lineage in old.lineage.items() if erased or lineage & redacted)
     above = _above_aggregate(root, source, erased, redacted)
@@ -165,8 +175,14 @@ def rule_for(
 
 
 def _rederive(
-    root: n.Node, old: Result, new_sources: Mapping[str, SourceData], source: str, changed_ids: np.ndarray,
-    affected: np.ndarray, columns: tuple[str, ...], wide: bool,
+    root: n.Node,
+    old: Result,
+    new_sources: Mapping[str, SourceData],
+    source: str,
+    changed_ids: np.ndarray,
+    affected: np.ndarray,
+    columns: tuple[str, ...],
+    wide: bool,
 ) -> TableUpdate:
     """The affected rows re-derived from the rows in their polynomials (`wide`: with every row of the other
     sources, and the changed rows of `source`, so that rows can also appear) and spliced in."""
@@ -182,8 +198,9 @@ def _rederive(
     return _splice(old, affected, sub, new_sources, tuple(old.lineage), "rederive-wide", keep_new=(source, changed_ids))
 
 
-def _reaches_nothing(root: n.Node, affected: np.ndarray, erased: bool, redacted: Lineage,
-                     out_columns: tuple[str, ...]) -> bool:
+def _reaches_nothing(
+    root: n.Node, affected: np.ndarray, erased: bool, redacted: Lineage, out_columns: tuple[str, ...]
+) -> bool:
     """No output row depends on the change, and the change decides no row's existence or place."""
     if erased:
         return not affected.any()
@@ -200,8 +217,10 @@ def _above_aggregate(root: n.Node, source: str, erased: bool, redacted: Lineage)
         return None
     for node in reached(root, source):
         if node.op_class is OpClass.ABOVE_AGGREGATE:
-            return (f"{node.describe()} decides rows by an aggregate's value, so a group the change shrinks or "
-                    "reshapes can enter the result as well as leave it (class: non-monotone above an aggregate)")
+            return (
+                f"{node.describe()} decides rows by an aggregate's value, so a group the change shrinks or "
+                "reshapes can enter the result as well as leave it (class: non-monotone above an aggregate)"
+            )
     return None
 
 
@@ -216,19 +235,27 @@ def _needs_rerun(root: n.Node, source: str, erased: bool, redacted: Lineage, aff
         if isinstance(node, n.Join) and node.op_class is OpClass.OUTER and source in node.right.sources:
             keys = frozenset().union(*(node.right.lineage[c] for c in node.right_on))
             if erased or redacted & (node.right.row_lineage | keys):
-                return (f"{node.describe()}: the change removes or re-keys rows on its right side, so a left row "
-                        "can lose its last match and reappear padded with nulls (class: outer join)")
+                return (
+                    f"{node.describe()}: the change removes or re-keys rows on its right side, so a left row "
+                    "can lose its last match and reappear padded with nulls (class: outer join)"
+                )
     if redacted & root.row_lineage:
         for node in nodes:
             if node.op_class is OpClass.AGGREGATE and redacted & node.row_lineage:
-                return (f"the redacted column(s) {_names(redacted & node.row_lineage)} decide which rows "
-                        f"{node.describe()} groups together, so rows can move between groups (class: aggregate)")
+                return (
+                    f"the redacted column(s) {_names(redacted & node.row_lineage)} decide which rows "
+                    f"{node.describe()} groups together, so rows can move between groups (class: aggregate)"
+                )
             if isinstance(node, n.Join) and source in node.left.sources and source in node.right.sources:
-                return (f"{source!r} is joined with itself ({node.describe()}) and the redacted column(s) decide "
-                        "which rows exist, so rows can pair with rows the change did not touch")
+                return (
+                    f"{source!r} is joined with itself ({node.describe()}) and the redacted column(s) decide "
+                    "which rows exist, so rows can pair with rows the change did not touch"
+                )
     if root.declares_order and redacted & root.order_lineage and affected.any():
-        return (f"the redacted column(s) {_names(redacted & root.order_lineage)} decide the order of the rows "
-                "(class: order-dependent); a re-run puts the changed rows in their place")
+        return (
+            f"the redacted column(s) {_names(redacted & root.order_lineage)} decide the order of the rows "
+            "(class: order-dependent); a re-run puts the changed rows in their place"
+        )
     return None
 
 
@@ -239,18 +266,21 @@ def _names(lineage: Lineage) -> list[str]:
 def _unchanged(old: Result, new_sources: Mapping[str, SourceData], classes: tuple[str, ...]) -> TableUpdate:
     rows = len(old.frame)
     result = Result(old.frame, old.provenance, old.lineage, old.row_lineage, new_sources, old.order_lineage)
-    return TableUpdate(result, np.arange(rows), np.zeros(rows, bool), (), np.empty(0, np.int64), "unchanged",
-                       classes=classes)
+    return TableUpdate(
+        result, np.arange(rows), np.zeros(rows, bool), (), np.empty(0, np.int64), "unchanged", classes=classes
+    )
 
 
-def _delete_rows(old: Result, affected: np.ndarray, new_sources: Mapping[str, SourceData],
-                 classes: tuple[str, ...]) -> TableUpdate:
+def _delete_rows(
+    old: Result, affected: np.ndarray, new_sources: Mapping[str, SourceData], classes: tuple[str, ...]
+) -> TableUpdate:
     keep = ~affected
     frame = old.frame[keep].reset_index(drop=True)
     result = Result(frame, old.provenance.filter(keep), old.lineage, old.row_lineage, new_sources, old.order_lineage)
     kept = np.flatnonzero(keep)
-    return TableUpdate(result, kept, np.zeros(len(kept), bool), (), np.flatnonzero(affected), "delete-rows",
-                       classes=classes)
+    return TableUpdate(
+        result, kept, np.zeros(len(kept), bool), (), np.flatnonzero(affected), "delete-rows", classes=classes
+    )
 
 
 def _ids_of(provenance: RowProvenance, rows: np.ndarray, source: str) -> np.ndarray:
@@ -261,7 +291,45 @@ def _ids_of(provenance: RowProvenance, rows: np.ndarray, source: str) -> np.ndar
 
 def _rows_with_ids(data: SourceData, ids: np.ndarray) -> SourceData:
     mask = data.rows_with(ids)
-    return SourceData(data.name, data.key, data.frame[mask].reset_index(drop=True), data.ids[mask])
+    return SourceData(data.name, data.key, take_rows(data.frame, np.flatnonzero(mask)), data.ids[mask])
+
+
+def take_rows(frame: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
+    """`frame.iloc[positions]` with a fresh RangeIndex, in time that grows with the rows taken: pandas takes
+    rows of an Arrow column held in several chunks (a table read from Parquet) by first concatenating the
+    chunks, which for a few rows of 1M mails copied the whole 200 MB text column (0.3 s the first time a
+    process did it, most of it faulting in the new memory). Here each chunk gives its own rows."""
+    positions = np.asarray(positions, dtype=np.int64)
+    columns = [_take_array(frame.iloc[:, i].array, positions) for i in range(frame.shape[1])]
+    out = pd.DataFrame(dict(enumerate(columns)), index=pd.RangeIndex(len(positions)))
+    out.columns = frame.columns
+    return out
+
+
+def _take_array(array: Any, positions: np.ndarray) -> Any:
+    chunked = getattr(array, "_pa_array", None)  # an ArrowExtensionArray's data (pandas keeps no public name)
+    if not isinstance(chunked, pa.ChunkedArray) or chunked.num_chunks < 2 or len(positions) == 0:
+        return array.take(positions)
+    if len(positions) and (positions.min() < 0 or positions.max() >= len(chunked)):
+        raise IndexError(f"row positions out of bounds for a column of {len(chunked)} rows")
+    order = np.argsort(positions, kind="stable")
+    ordered = positions[order]
+    starts = np.cumsum([0, *(len(c) for c in chunked.chunks)])
+    which = np.searchsorted(starts, ordered, side="right") - 1
+    pieces = []
+    for c in np.unique(which):
+        local = ordered[which == c] - starts[c]
+        pieces.append(chunked.chunk(int(c)).take(pa.array(local)))
+    taken = pa.chunked_array(pieces, type=chunked.type).combine_chunks()  # the rows taken only: small
+    if not (order == np.arange(len(order))).all():
+        back = np.empty(len(order), dtype=np.int64)
+        back[order] = np.arange(len(order))
+        taken = taken.take(pa.array(back))
+    try:
+        out = type(array)(pa.chunked_array([taken]), dtype=array.dtype)
+    except TypeError:  # an ArrowExtensionArray takes its dtype from the data
+        out = type(array)(pa.chunked_array([taken]))
+    return out if out.dtype == array.dtype else array.take(positions)
 
 
 def _restricted(
@@ -279,7 +347,6 @@ def rederive(root: n.Node, result: Result, rows: np.ndarray) -> Result:
     mask = np.zeros(len(result.frame), dtype=bool)
     mask[rows] = True
     return execute(root, _restricted(result.provenance, mask, result.sources))
-
 
 
 class _Unexplained(Exception):
@@ -320,8 +387,10 @@ def _splice(
     leftover_old = np.setdiff1d(affected_rows, continues[continues >= 0]).tolist()
     # rows beyond what could continue the leftover old rows must be copies: each costs a look-up
     if len(pending) > _MAX_SIDE_EFFECT_ROWS + len(leftover_old):
-        raise _Unexplained(f"re-deriving the affected rows also gave {len(pending)} other rows, more than the "
-                           f"{_MAX_SIDE_EFFECT_ROWS} worth matching one by one; a re-run is cheaper")
+        raise _Unexplained(
+            f"re-deriving the affected rows also gave {len(pending)} other rows, more than the "
+            f"{_MAX_SIDE_EFFECT_ROWS} worth matching one by one; a re-run is cheaper"
+        )
     # a copy of an unaffected row (same polynomial and values) is set aside first, so that it cannot pass
     # for a shrunk group whose polynomial happens to contain its own
     pending = _drop_copies(old, affected, sub, pending)
@@ -373,8 +442,9 @@ def _drop_copies(old: Result, affected: np.ndarray, sub: Result, pending: list[i
     return rest
 
 
-def _unaffected_twin(old: Result, affected: np.ndarray, key: tuple[Any, ...], values: tuple[Any, ...],
-                     taken: set[int]) -> int | None:
+def _unaffected_twin(
+    old: Result, affected: np.ndarray, key: tuple[Any, ...], values: tuple[Any, ...], taken: set[int]
+) -> int | None:
     source, ids = key[0]
     for i in np.flatnonzero(old.provenance.depends_on(source, ids[:1]) & ~affected):
         if int(i) not in taken and old.provenance.row_key(int(i)) == key and _values(old, int(i)) == values:
@@ -413,7 +483,9 @@ def _assemble(
     else:
         kept = np.flatnonzero(keep_old)
         # old rows keep their place; a continued row takes its re-derived values; new rows go last
-        stacked = pd.concat([old.frame, sub.frame.astype(old.frame.dtypes.to_dict(), errors="ignore")], ignore_index=True)
+        stacked = pd.concat(
+            [old.frame, sub.frame.astype(old.frame.dtypes.to_dict(), errors="ignore")], ignore_index=True
+        )
         take = np.where(replacement[kept] >= 0, len(old.frame) + replacement[kept], kept)
         take = np.concatenate([take, len(old.frame) + added])
         frame = stacked.iloc[take].reset_index(drop=True)
@@ -448,8 +520,14 @@ def _patched_provenance(
     return RowProvenance.concat([old, sub]).take(order)
 
 
-def _full(root: n.Node, old: Result, affected: np.ndarray, new_sources: Mapping[str, SourceData], reason: str,
-          classes: tuple[str, ...]) -> TableUpdate:
+def _full(
+    root: n.Node,
+    old: Result,
+    affected: np.ndarray,
+    new_sources: Mapping[str, SourceData],
+    reason: str,
+    classes: tuple[str, ...],
+) -> TableUpdate:
     """Runs the whole plan again; an unaffected old row continues in the new row with its polynomial
     (and, where rows share one, its values), so only the other rows count as changed."""
     new = execute(root, dict(new_sources))
@@ -483,11 +561,13 @@ def _match(a: Result, a_rows: np.ndarray, b: Result, b_rows: np.ndarray, columns
         found = at >= 0
         found[found] = a_sig2[at[found]] == b_sig2[found]
         return np.where(found, np.asarray(a_rows, dtype=np.int64)[np.maximum(at, 0)], -1)
-    keys = pd.DataFrame({
-        "side": np.repeat(np.array([0, 1], dtype=np.int8), [n_a, len(b_rows)]),
-        "sig": np.concatenate([a_sig, b_sig]),
-        "sig2": np.concatenate([a_sig2, b_sig2]),
-    })
+    keys = pd.DataFrame(
+        {
+            "side": np.repeat(np.array([0, 1], dtype=np.int8), [n_a, len(b_rows)]),
+            "sig": np.concatenate([a_sig, b_sig]),
+            "sig2": np.concatenate([a_sig2, b_sig2]),
+        }
+    )
     repeated = keys.duplicated(["side", "sig", "sig2"], keep=False).to_numpy()
     shared = keys[["sig", "sig2"]][repeated].drop_duplicates()
     in_shared = pd.MultiIndex.from_frame(keys[["sig", "sig2"]]).isin(pd.MultiIndex.from_frame(shared))
@@ -495,8 +575,9 @@ def _match(a: Result, a_rows: np.ndarray, b: Result, b_rows: np.ndarray, columns
         rows = np.concatenate([a_rows, b_rows])[in_shared]
         from_a = np.flatnonzero(in_shared) < n_a
         for i, column in enumerate(columns):
-            values = pd.concat([a.frame[column].iloc[rows[from_a]], b.frame[column].iloc[rows[~from_a]]],
-                               ignore_index=True)
+            values = pd.concat(
+                [a.frame[column].iloc[rows[from_a]], b.frame[column].iloc[rows[~from_a]]], ignore_index=True
+            )
             codes = np.full(len(keys), -2, dtype=np.int64)
             codes[in_shared] = _value_codes(values)
             keys[f"value_{i}"] = codes
