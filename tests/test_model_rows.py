@@ -347,3 +347,24 @@ def test_a_kill_while_x_and_its_row_copy_are_written_publishes_no_stale_copy(
     np.testing.assert_array_equal(np.asarray(copy.values), expected_X[expected_rows].astype(np.float32))
     on_disk = {p.name for p in store.path().glob(f"{chunks.COPY_PREFIX}*.npy") if ".rows." not in p.name}
     assert on_disk == set(copy_chunk_files(store.path()))  # none missing, none stray
+
+
+def test_a_request_leaves_the_garbage_collector_as_it_found_it() -> None:
+    """apply_deletion freezes the objects that exist when it starts (so its collections skip them) and
+    unfreezes them when it ends; objects a caller froze stay frozen."""
+    import gc
+
+    frames = lake(1000, 8)
+    state = materialize(CHEAP, frames)
+    leaked = tuple(int(m) for m in leaked_mail_ids(frames["mails"]))
+    assert gc.get_freeze_count() == 0
+    apply_deletion(state, DeletionRequest("mails", leaked, "redact", ("mail_subject",)))
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        apply_deletion(state, DeletionRequest("mails", leaked[:1], "erase"))
+        # still frozen (objects the request replaced were freed by their reference counts)
+        assert 0.9 * frozen < gc.get_freeze_count() <= frozen
+    finally:
+        gc.unfreeze()

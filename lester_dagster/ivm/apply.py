@@ -4,6 +4,7 @@ Everything is computed first and committed at the end, so a failure leaves the p
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -110,6 +111,33 @@ def apply_deletion(
     Idempotent: keys that no longer exist, and cells that are already blank, change nothing, and a
     request that changes nothing leaves the version number as it was.
     """
+    with _collecting_only_new_objects():
+        return _apply_deletion(state, request, unlearning, tau)
+
+
+@contextmanager
+def _collecting_only_new_objects() -> Iterator[None]:
+    """While a request runs, Python's cyclic garbage collector looks only at objects the request makes.
+
+    A process that has just imported torch and friends and read a state holds ~500k objects the collector
+    tracks; its next full collection, which a request's allocations trigger, took 0.3 s at 1M mails (a third
+    of the first request). The objects that exist when the request starts are frozen (gc.freeze) until it
+    ends, so that collection happens after the request instead (moved, not saved). A caller that froze
+    objects itself keeps them frozen: then nothing is done here.
+    """
+    if gc.get_freeze_count() or not gc.isenabled():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def _apply_deletion(
+    state: MaterializedPipeline, request: DeletionRequest, unlearning: Unlearning, tau: float | None
+) -> DeletionReport:
     stage = _Stages()
     change = _change_sources(state.sources, request, stage)
     if len(change.ids) == 0:
