@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lester_dagster.errors import SynthesisInputError
 from lester_dagster.synthesis import SearchConfig, synthesize
@@ -173,3 +175,73 @@ def test_a_grouping_that_spares_a_key_column_is_told_apart() -> None:
     spare, key = features(("site", "visits"), 9), features(("site",), 3)
     assert spare["unique_in_target"] == 1.0 and spare["not_minimal"] == 1.0
     assert key["target_primary"] == 1.0 and key["not_minimal"] == 0.0 and key["leftmost"] == 1.0
+
+
+def _assignment(scores: np.ndarray):  # type: ignore[no-untyped-def]
+    """The best one-to-one assignment of target columns (rows) to aggregates (columns) where allowed, as
+    `predict._choose_aggregates` makes it, in the option layout `_runners_up` reads."""
+    from scipy.optimize import linear_sum_assignment
+
+    def assign(allowed: np.ndarray):  # type: ignore[no-untyped-def]
+        masked = np.where(allowed if allowed.ndim == 2 else allowed[None, :], scores, 0.0)
+        rows, cols = linear_sum_assignment(masked, maximize=True)
+        pairs = [(int(i), int(j)) for i, j in sorted(zip(rows, cols, strict=True)) if masked[i, j] > 0]
+        chosen = [(f"t{i}", f"c{j}", "f") for i, j in pairs]
+        fits = [float(scores[i, j]) for i, j in pairs]
+        return chosen, fits, float(sum(fits)), (), pairs
+
+    return assign
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 4), st.integers(0, 3), st.integers(0, 2**32 - 1))
+def test_runners_up_start_with_the_second_best_assignment(rows: int, extra: int, seed: int) -> None:
+    """Murty's k-best assignment, one level deep: where every aggregate fits its column about as well as
+    the best (as close as runners-up must be), the first runner-up is the second best one-to-one
+    assignment (brute force over all of them), the rest follow in order, each a different assignment."""
+    import itertools
+
+    from lester_dagster.synthesis.predict import CLOSE, _runners_up
+
+    scores = np.random.default_rng(seed).uniform(CLOSE + 0.01, 1.0, size=(rows, rows + extra))
+    assign = _assignment(scores)
+    best = assign(np.ones(scores.shape[1], dtype=bool))
+    totals = sorted((sum(scores[i, j] for i, j in enumerate(perm))
+                     for perm in itertools.permutations(range(scores.shape[1]), rows)), reverse=True)
+    found = _runners_up(best, assign, scores)
+    assert best[2] == pytest.approx(totals[0])
+    if len(totals) == 1:
+        assert found == []
+        return
+    assert found[0][2] == pytest.approx(totals[1])
+    assert [o[2] for o in found] == sorted((o[2] for o in found), reverse=True)
+    assert len({tuple(o[0]) for o in found} | {tuple(best[0])}) == len(found) + 1
+    for option in found:
+        assert len({j for _, j in option[4]}) == rows  # one aggregate per target column
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 5), st.integers(0, 3), st.integers(0, 2**32 - 1))
+def test_runners_up_change_columns_only_to_aggregates_that_fit_about_as_well(rows: int, extra: int, seed: int) -> None:
+    from lester_dagster.synthesis.predict import CLOSE, _runners_up
+
+    scores = np.random.default_rng(seed).uniform(0.05, 1.0, size=(rows, rows + extra))
+    assign = _assignment(scores)
+    best = assign(np.ones(scores.shape[1], dtype=bool))
+    for option in _runners_up(best, assign, scores):
+        chosen = dict(option[4])
+        assert all(scores[i, chosen[i]] >= CLOSE * scores[i, j] for i, j in best[4])
+
+
+def test_runners_up_reach_a_combination_two_changes_away() -> None:
+    """Two target columns whose best aggregates are both wrong: changing one column at a time never
+    proposes the right pair; the runners-up do, right after the single changes that beat it."""
+    from lester_dagster.synthesis.predict import _runners_up
+
+    # columns 0 and 1 each prefer aggregate 0/2 slightly over the right 1/3; column 2 is sure of 4
+    scores = np.array([[0.60, 0.55, 0.01, 0.01, 0.01],
+                       [0.01, 0.01, 0.60, 0.54, 0.01],
+                       [0.01, 0.01, 0.01, 0.01, 0.95]])
+    assign = _assignment(scores)
+    found = _runners_up(assign(np.ones(5, dtype=bool)), assign, scores)
+    assert [(i, j) for i, j in found[2][4]] == [(0, 1), (1, 3), (2, 4)]

@@ -403,3 +403,31 @@ def test_aggregates_of_columns_the_target_names_by_abbreviation() -> None:
         chosen = {out: (column, func) for out, column, func in options[0][0]}
         assert chosen["mean_price"] == ("libprice", "mean"), (seed, options[0])
         assert chosen["most_cited"] == ("citestot", "max"), (seed, options[0])
+
+
+def test_a_label_the_target_remakes_from_its_own_columns(tmp_path: Path) -> None:
+    # four answers of one scale: their values cannot say which two the label glues, the target's rows can
+    rng = np.random.default_rng(5)
+    scale = ["agree", "neutral", "disagree", "strongly agree"]
+    survey = pd.DataFrame({f"q{k}": rng.choice(scale, 200) for k in range(1, 5)}).assign(
+        wave=np.sort(rng.integers(1, 5, 200)))
+
+    def pipeline(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.assign(label=frame["q2"] + "/" + frame["q3"])
+
+    rank, tried = rank_of(make_case(tmp_path / "case", [(survey, True)], pipeline))
+    assert rank == 1, tried
+
+
+def test_a_code_cut_from_a_column_the_target_keeps(tmp_path: Path) -> None:
+    # the halves hold other stations, so the codes' values never meet; the target's rows show the cut
+    rng = np.random.default_rng(6)
+    stations = [f"{p}{n:03d}" for p in ("AB", "CD", "EF", "GH") for n in rng.choice(1000, 30, replace=False)]
+    frame = pd.DataFrame({"station": sorted(stations), "other": rng.choice(stations, len(stations)),
+                          "reading": rng.normal(10.0, 2.0, len(stations)).round(2)})
+
+    def pipeline(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.assign(number=frame["other"].str.slice(2, 5))
+
+    rank, tried = rank_of(make_case(tmp_path / "case", [(frame, True)], pipeline))
+    assert rank == 1, tried

@@ -721,6 +721,11 @@ def pair_scores(candidates: Sequence[_Aggregate], wanted: Sequence[str], tab: Ta
     return scores, features
 
 
+# an assignment: (output name, column, function) triples, their probabilities, their sum, the splits they
+# need, and the (target column, candidate) pairs chosen
+_Option = tuple[list[tuple[str, str, str]], list[float], float, tuple[ops.Split, ...], list[tuple[int, int]]]
+
+
 def aggregate_model() -> LogisticModel | None:
     """The learned aggregate predictor the package ships, if any (models/aggregate.json)."""
     return shipped("aggregate", AGGREGATE_FEATURES)
@@ -749,8 +754,8 @@ def _choose_aggregates(
         scores = np.array([[model.probability(f) for f in row] for row in features]).reshape(scores.shape)
         floor = float(model.meta.get("floor", floor))
 
-    def assign(allowed: np.ndarray) -> tuple[list[tuple[str, str, str]], list[float], float, tuple[ops.Split, ...]]:
-        masked = np.where(allowed[None, :], scores, 0.0)
+    def assign(allowed: np.ndarray) -> _Option:  # allowed: per candidate, or per (target column, candidate)
+        masked = np.where(allowed if allowed.ndim == 2 else allowed[None, :], scores, 0.0)
         rows, cols = linear_sum_assignment(masked, maximize=True)
         for _ in range(len(wanted)):
             clash = _same_values_apart(rows, cols, masked, floor, candidates, wanted, profiles)
@@ -761,10 +766,12 @@ def _choose_aggregates(
         chosen: list[tuple[str, str, str]] = []
         fits: list[float] = []
         derive: list[ops.Split] = []
+        pairs: list[tuple[int, int]] = []
         total = 0.0
         for i, j in sorted(zip(rows, cols, strict=True)):
             if masked[i, j] < floor:
                 continue
+            pairs.append((int(i), int(j)))
             column, func = candidates[j].column, candidates[j].func
             target = wanted[i]
             name = target if target not in by and target not in {n for n, _, _ in chosen} else f"{column}_{func}"
@@ -773,31 +780,14 @@ def _choose_aggregates(
             total += masked[i, j]
             if candidates[j].step is not None:
                 derive.append(candidates[j].step)
-        return chosen, fits, total, tuple(derive)
+        return chosen, fits, total, tuple(derive), pairs
 
-    options: list[tuple[list[tuple[str, str, str]], list[float], float, tuple[ops.Split, ...]]] = []
+    options: list[_Option] = []
     everything = np.ones(len(candidates), dtype=bool)
     best = assign(everything)
     if best[0]:
         options.append(best)
-        # runners-up, closest first: the second, third, ... best candidate of one target column at a time
-        chosen = {(c, f) for _, c, f in best[0]}
-        alternatives = []
-        for i in range(len(wanted)):
-            row = sorted(range(len(candidates)), key=lambda j: -scores[i, j])
-            if (candidates[row[0]].column, candidates[row[0]].func) not in chosen:
-                continue
-            close = max(floor, 0.8 * scores[i, row[0]])
-            for k in range(1, min(len(row), RUNNERS_UP + 1)):
-                if scores[i, row[k]] < close:
-                    break
-                alternatives.append((scores[i, row[0]] - scores[i, row[k]], row[:k]))
-        for _, banned in sorted(alternatives, key=lambda x: x[0])[:RUNNERS_UP]:
-            alternative = everything.copy()
-            alternative[banned] = False
-            second = assign(alternative)
-            if second[0] and len(second[0]) == len(best[0]) and all(second[0] != o[0] for o in options):
-                options.append(second)
+        options += _runners_up(best, assign, scores)
     funcs = {a.func for a in candidates}
     uniform = [assign(np.array([a.func == func for a in candidates])) for func in sorted(funcs)]
     uniform = [u for u in uniform if u[0] and len(u[0]) >= len(best[0])]
@@ -805,7 +795,46 @@ def _choose_aggregates(
         top = max(uniform, key=lambda u: u[2])
         if all(top[0] != o[0] for o in options) and top[2] >= 0.9 * best[2]:
             options.append(top)
-    return [(chosen, fits, derive) for chosen, fits, _, derive in options]
+    return [(chosen, fits, derive) for chosen, fits, _, derive, _ in options]
+
+
+CLOSE = 0.8  # a runner-up's aggregate fits its column at least this share as well as the best one
+JOINT_SWAPS = 8  # target columns, the least certain first, whose choices are changed two at a time
+
+
+def _runners_up(best: _Option, assign: Callable[[np.ndarray], _Option], scores: np.ndarray) -> list[_Option]:
+    """The next best assignments after `best`, by their summed probabilities, as Murty's k-best assignment
+    finds them one level deep: the best assignment without one of `best`'s (target column, aggregate)
+    pairs (the second best is always one of these), without two of them, or without a column's best two
+    choices. One column at a time is not enough: a predictor right for 85% of columns alone is right for
+    all three of a group-by about 60% of the time, and for 94% of columns with its best two choices, so the
+    right combination is often two changes away (figures on generated pipelines, RESULTS round 8)."""
+    pairs = best[4]
+
+    def margin(pair: tuple[int, int]) -> float:  # how far a column's choice is ahead of its next best
+        row = np.sort(scores[pair[0]])[::-1]
+        return float(row[0] - row[1]) if len(row) > 1 else 1.0
+
+    uncertain = sorted(pairs, key=margin)[:JOINT_SWAPS]
+    bans: list[tuple[tuple[int, int], ...]] = [(pair,) for pair in pairs]
+    bans += [(a, b) for n, a in enumerate(uncertain) for b in uncertain[n + 1 :]]
+    for i, j in pairs:  # the third choice of one column: without its first two
+        second = next((int(k) for k in np.argsort(-scores[i], kind="stable") if k != j), None)
+        if second is not None:
+            bans.append(((i, j), (i, second)))
+    found: dict[tuple[tuple[str, str, str], ...], _Option] = {}
+    for banned in bans:
+        allowed = np.ones(scores.shape, dtype=bool)
+        for i, j in banned:
+            allowed[i, j] = False
+        option = assign(allowed)
+        if not option[0] or len(option[0]) != len(best[0]) or option[0] == best[0]:
+            continue
+        # each changed column's aggregate fits about as well as its best: others the evidence told apart
+        chosen = dict(option[4])
+        if all(scores[i, chosen.get(i, j)] >= CLOSE * scores[i, j] for i, j in pairs):
+            found.setdefault(tuple(option[0]), option)
+    return sorted(found.values(), key=lambda option: -option[2])[:RUNNERS_UP]
 
 
 def _identical_columns(wanted: Sequence[str], ctx: Context, profiles: Mapping[str, ColumnProfile]
@@ -1227,6 +1256,13 @@ def propose_string_ops(live: Mapping[str, Tab], ctx: Context) -> Iterator[Propos
     for name in sorted(live):
         tab = live[name]
         targets = _string_targets(tab, ctx)
+        # digits cut from a code are numbers in the target's CSV: where the target's own columns remake
+        # such a column, it is offered that step too
+        mapping = ctx.mapping(tab)
+        for target in ctx.columns:
+            if (target not in targets and ctx.profiles[target].integral
+                    and (target not in mapping.pairs or mapping.scores[target] < 0.6)):
+                yield from _derived_in_target(ctx, name, tab, target)
         if not targets:
             continue
         sample = tab.frame.head(STRING_SAMPLE)
@@ -1284,6 +1320,7 @@ def propose_string_ops(live: Mapping[str, Tab], ctx: Context) -> Iterator[Propos
                 if fit >= ctx.threshold:
                     derived = PRIOR["split"] ** len(before)
                     proposals.append(Proposal((*before, step), PRIOR["concatenate"] * fit * derived, "concatenate"))
+            proposals += _derived_in_target(ctx, name, tab, target)
             # the best two, and the best of each kind of step: a slice that fits a little better must not
             # crowd out the only split (or the reverse) when the target holds values of both shapes
             kept = _best(proposals, 2)
@@ -1293,6 +1330,79 @@ def propose_string_ops(live: Mapping[str, Tab], ctx: Context) -> Iterator[Propos
 
 
 _LITERAL = re.compile(r"[^A-Za-z0-9]+")
+IN_TARGET = 0.9  # share of the target's rows a string step must remake from the target's own columns
+IN_TARGET_ROWS = 300  # target rows it is checked on
+IN_TARGET_SOURCES = 12  # target columns, at most, tried as the step's sources
+
+
+def _derived_in_target(ctx: Context, name: str, tab: Tab, target: str) -> list[Proposal]:
+    """String steps that remake a target column from the target's own other columns, row by row (`label`
+    is `aspect + ' ' + Stags` in the target's rows). Where the target keeps the columns a label, a code or
+    a part was made from, this holds whatever rows the split gave each half, unlike comparing the values
+    of this half with the target's; the step is written over this table's columns the mapping pairs them
+    with."""
+    mapping = ctx.mapping(tab)
+    frame = ctx.target.frame.head(IN_TARGET_ROWS)
+    wanted = frame[target]
+    present = wanted.notna().to_numpy()
+    if present.sum() < 2:
+        return []
+    expected = _text_of(wanted[present])
+    sources = [t for t in ctx.columns if t != target and t in mapping.pairs and mapping.pairs[t] in tab.columns
+               and mapping.pairs[t] != target][:IN_TARGET_SOURCES]
+
+    def remade(function: Any, *columns: str) -> float:
+        try:
+            made = function(*(frame[c] for c in columns))
+        except (TypeError, ValueError, AttributeError):
+            return 0.0
+        return float((_text_of(made[present]).to_numpy() == expected.to_numpy()).mean())
+
+    found: list[Proposal] = []
+
+    def offer(step: ops.Step, prior: float, share: float) -> None:
+        # remaking the target's own rows vouches for a step far more than its values looking alike does
+        if share >= IN_TARGET:
+            found.append(Proposal((step,), prior ** 0.25 * share, step.op))
+
+    strings = [t for t in sources if ctx.profiles[t].kind == "string"]
+    for source in strings:
+        column = mapping.pairs[source]
+        values = frame[source].dropna().astype(str)
+        for delimiter in delimiters_of(values, SPLIT_SHARE):
+            for part in (0, 1, 2, -1):
+                split = ops.Split(ctx.name(), name, target, column, delimiter, part)
+                offer(split, PRIOR["split"], remade(split.function(), source))
+        longest = int(values.str.len().max()) if len(values) else 0
+        widths = sorted({len(v) for v in expected.head(50)})[:3]
+        for width in widths:
+            for start in range(min(longest - width, 10) + 1):
+                cut = ops.Substring(ctx.name(), name, target, column, start, start + width)
+                offer(cut, PRIOR["substring"], remade(cut.function(), source))
+        for first, last in [(None, k) for k in (-1, -2, -3)] + [(k, None) for k in (-1, -2, -3, -4)]:
+            cut = ops.Substring(ctx.name(), name, target, column, first, last)
+            offer(cut, PRIOR["substring"] * 0.8, remade(cut.function(), source))
+    runs: dict[str, int] = {}
+    for value in expected.head(100):
+        for run in set(_LITERAL.findall(value)):
+            runs[run] = runs.get(run, 0) + 1
+    separators = ["", *sorted(runs, key=lambda r: -runs[r])[:3]]
+    for a in sources:
+        for b in sources:
+            if a == b:
+                continue
+            for separator in separators:
+                glued = ops.Concatenate(ctx.name(), name, target, (mapping.pairs[a], mapping.pairs[b]), (separator,))
+                prior = PRIOR["concatenate"] * (NO_SEPARATOR if not separator else 1.0)
+                offer(glued, prior, remade(glued.function(), a, b))
+    return _best(found, 2)
+
+
+def _text_of(values: pd.Series) -> pd.Series:
+    """Values as the text a CSV shows, for comparing a remade column with the target's."""
+    return ops.JoinStrings(())(values.reset_index(drop=True))
+
+
 
 
 def _common_end(values: Sequence[str], suffix: bool) -> str:
