@@ -204,3 +204,27 @@ def test_a_heavy_model_loads_once_per_python_worker(spark: Any, frame: pd.DataFr
     X, _ = encoding.read()
     np.testing.assert_array_equal(np.asarray(X), frame[["title"]].pipe(
         lambda f: transform_in_batches(ColumnTransformer([("t", WordCounter(), "title")]).fit(f), f)))
+
+
+def test_the_driver_reports_the_encodings_progress_by_partition(spark: Any, frame: pd.DataFrame, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The executors encode; the driver reports how many of the write's tasks (one per partition) are done,
+    from Spark's status tracker, as it polls and once at the end with all of them. The caller's job group
+    is its own again afterwards."""
+    from lester_dagster.features import spark as spark_encoding
+
+    monkeypatch.setattr(spark_encoding, "POLL_SECONDS", 0.01)
+    reports: list[tuple[int, int]] = []
+    df = spark.createDataFrame(frame).repartition(4)
+    context = spark.sparkContext
+    context.setLocalProperty("spark.jobGroup.id", "caller")
+    try:
+        encoding = encode_on_spark(tabular_encoder(), df, tmp_path / "X", ids=["mail_id"], ordinal="row",
+                                   progress=lambda done, total, seconds: reports.append((done, total)))
+        assert context.getLocalProperty("spark.jobGroup.id") == "caller"
+    finally:
+        context.setLocalProperty("spark.jobGroup.id", None)
+    assert reports, "no progress was reported"
+    assert reports[-1][0] == reports[-1][1] >= 4  # every task of the write, done
+    assert [done for done, _ in reports] == sorted(done for done, _ in reports)
+    assert encoding.n_rows == len(frame)

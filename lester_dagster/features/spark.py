@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
+import time
+import uuid
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,8 +25,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder
 from sklearn.utils.validation import check_is_fitted
 
+from lester_dagster import show_progress
 from lester_dagster.errors import LesterError
-from lester_dagster.features.batches import BATCH_ROWS, fit_without_encoding, transform_in_batches
+from lester_dagster.features.batches import BATCH_ROWS, Progress, fit_without_encoding, transform_in_batches
 from lester_dagster.features.chunks import ChunkedMatrix, chunk_rows_for
 from lester_dagster.features.matrix import MatrixProvenance
 
@@ -37,6 +42,7 @@ FORMAT = "lester-x-spark"
 # statistics it learns (means, scales, medians, categories) from 100k random rows are within sampling error
 # of the whole table's, and the driver holds only the encoder's input columns of those rows, never X
 FIT_ROWS = 100_000
+POLL_SECONDS = 0.5  # how often the driver asks Spark's status tracker how far the encoding is
 
 
 class SparkEncodingError(LesterError):
@@ -70,7 +76,8 @@ class SparkEncoding:
 
 def encode_on_spark(encoder: ColumnTransformer, dataframe: DataFrame, path: str | Path, *,
                     ids: Sequence[str] = (), ordinal: str | None = None, fit: bool = True,
-                    fit_rows: int = FIT_ROWS, seed: int = 0, batch_rows: int = BATCH_ROWS) -> SparkEncoding:
+                    fit_rows: int = FIT_ROWS, seed: int = 0, batch_rows: int = BATCH_ROWS,
+                    progress: Progress | None = None) -> SparkEncoding:
     """Fits `encoder` (unless `fit` is False: it came fitted) and writes X of `dataframe` into the new folder
     `path` on the executors: one Parquet file per partition, each row's vector (`X_COLUMN`, float64, equal
     to `transform_in_batches(encoder, rows)`) beside its `ids` columns and its `ordinal`, so that X's rows
@@ -83,7 +90,9 @@ def encode_on_spark(encoder: ColumnTransformer, dataframe: DataFrame, path: str 
     backend orders rows) whose order is the table's; without one, the row order is the DataFrame's own
     (partition by partition, `monotonically_increasing_id`), which is stable only if its partitioning is.
     The DataFrame is read twice (the fit's rows, then the encoding): persist it first if it is costly.
-    `path` must be a folder the driver and every executor see (a shared file system on a cluster)."""
+    `path` must be a folder the driver and every executor see (a shared file system on a cluster).
+    While the executors encode, the driver reports how many of the write's tasks (partitions) are done, from
+    Spark's status tracker: to `progress` (tasks done, tasks in all, seconds) and, in a terminal, as a bar."""
     from pyspark.sql import functions as F  # noqa: N812 - Spark's own convention
     from pyspark.sql import types as T  # noqa: N812
 
@@ -133,7 +142,8 @@ def encode_on_spark(encoder: ColumnTransformer, dataframe: DataFrame, path: str 
     encode = functools.partial(_encode_partition, encoder=encoder, inputs=tuple(inputs),
                                carried=(ordinal, *ids), width=width, batch_rows=batch_rows)
     encoded = dataframe.select(*(F.col(_quoted(x)) for x in dict.fromkeys([*inputs, ordinal, *ids])))
-    encoded.mapInArrow(encode, out_schema).write.parquet(str(target))
+    with _watched(dataframe.sparkSession.sparkContext, progress):
+        encoded.mapInArrow(encode, out_schema).write.parquet(str(target))
 
     files = sorted(p.name for p in target.glob("part-*.parquet"))
     rows_per_file = tuple(pq.read_metadata(target / name).num_rows for name in files)
@@ -146,6 +156,69 @@ def encode_on_spark(encoder: ColumnTransformer, dataframe: DataFrame, path: str 
         "matrix": encoding.matrix.to_dict(), "ordinal": ordinal, "ids": list(ids), "fit_rows": seen,
         "sampled": sampled}, indent=1))
     return encoding
+
+
+@contextmanager
+def _watched(context: Any, progress: Progress | None) -> Iterator[None]:
+    """Runs the block's Spark jobs in a job group of their own and, from a thread of the driver, reports how
+    many of their tasks are done, until the block ends (then once more, with the final count)."""
+    bar = _bar() if show_progress() else None
+    if progress is None and bar is None:
+        yield
+        return
+    group, started = f"lester-encode-{uuid.uuid4().hex}", time.perf_counter()
+    previous = context.getLocalProperty("spark.jobGroup.id")
+    context.setJobGroup(group, "lester: encoding X")
+    done = threading.Event()
+    shown = [0]
+
+    def report() -> None:
+        finished, total = _tasks(context.statusTracker(), group)
+        if not total:
+            return
+        if progress is not None:
+            progress(finished, total, time.perf_counter() - started)
+        if bar is not None:
+            bar.total = total
+            bar.update(finished - shown[0])
+            shown[0] = finished
+
+    def watch() -> None:
+        while not done.wait(POLL_SECONDS):
+            report()
+
+    watcher = threading.Thread(target=watch, name="lester-encode-progress", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()
+        context.setLocalProperty("spark.jobGroup.id", previous)
+        report()
+        if bar is not None:
+            bar.close()
+
+
+def _tasks(tracker: Any, group: str) -> tuple[int, int]:
+    """(tasks done, tasks in all) of the result stages of the group's jobs (the stage that writes: one task
+    a partition). The stages before it may be skipped, their output reused, and never complete."""
+    finished = total = 0
+    for job in tracker.getJobIdsForGroup(group):
+        info = tracker.getJobInfo(job)
+        described = tracker.getStageInfo(max(info.stageIds)) if info is not None and info.stageIds else None
+        if described is not None:
+            finished += described.numCompletedTasks
+            total += described.numTasks
+    return finished, total
+
+
+def _bar() -> Any:
+    try:
+        from tqdm.auto import tqdm
+    except ModuleNotFoundError:  # tqdm comes with the text extra
+        return None
+    return tqdm(total=0, unit="partitions", desc="encoding on Spark")
 
 
 def _encode_partition(batches: Iterator[pa.RecordBatch], *, encoder: Any, inputs: tuple[str, ...],
