@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +18,6 @@ import pytest
 import torch
 
 from example_project.declarative_pipeline import WORD_COUNT_PIPELINE
-from lester_dagster import faults
 from lester_dagster.datasets.running_example import generate, leaked_mail_ids
 from lester_dagster.features import chunks
 from lester_dagster.features.chunks import MANIFEST, ChunkedMatrix, save_chunks
@@ -30,6 +27,7 @@ from lester_dagster.pipeline import CURVATURE, HELD_OUT, MaterializedPipeline, m
 from lester_dagster.proof import ErasureTarget, scan_for_erased_data
 from lester_dagster.storage import VersionedDirectory, load_state, save_state
 from lester_dagster.storage.transaction import recover
+from tests.crashes import run_writer
 
 CHEAP = WORD_COUNT_PIPELINE
 KEYS = {"customers": "customer_id", "mails": "mail_id"}
@@ -329,13 +327,7 @@ def test_a_kill_while_x_and_its_row_copy_are_written_publishes_no_stale_copy(
     point: str | None, outcome: str, tmp_path: Path
 ) -> None:
     X, held = _store_with_copy(tmp_path)
-    env = {k: v for k, v in os.environ.items() if k not in (faults.CRASH, faults.TRACE)}
-    if point is not None:
-        env[faults.CRASH] = point
-    done = subprocess.run(
-        [sys.executable, "-c", WRITER, str(tmp_path)], env=env, capture_output=True, text=True, timeout=300
-    )
-    assert done.returncode == (0 if point is None else 137), done.stderr
+    run_writer(WRITER, str(tmp_path), crash_at=point, killed=point is not None)
     recover(tmp_path / "txn")
     store = VersionedDirectory(tmp_path / "features")
     store.clean_leftovers()

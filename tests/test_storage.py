@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -18,7 +16,6 @@ import pyarrow.parquet as pq
 import pytest
 
 from example_project.declarative_pipeline import WORD_COUNT_PIPELINE
-from lester_dagster import faults
 from lester_dagster.datasets.running_example import generate
 from lester_dagster.ivm import DeletionRequest, apply_deletion
 from lester_dagster.pipeline import materialize
@@ -35,6 +32,7 @@ from lester_dagster.storage.artifacts import StoredTable, load_table, save_table
 from lester_dagster.storage.lock import WriterLock
 from lester_dagster.storage.transaction import Transaction, recover
 from lester_dagster.storage.versions import StaleVersionError
+from tests.crashes import run_writer
 
 
 def test_versions_are_published_atomically(tmp_path: Path) -> None:
@@ -247,12 +245,9 @@ def _table_after_recovery(root: Path) -> StoredTable:
 def test_a_kill_at_each_commit_point_of_a_table_write_leaves_the_old_or_the_new_table(
         point: str | None, outcome: str, tmp_path: Path) -> None:
     frame, provenance = _store_with_table(tmp_path)
-    env = {k: v for k, v in os.environ.items() if k not in (faults.CRASH, faults.TRACE)}
-    if point not in (None, "staged"):
-        env[faults.CRASH] = point
-    done = subprocess.run([sys.executable, "-c", TABLE_WRITER, str(tmp_path), str(point)], env=env,
-                          capture_output=True, text=True, timeout=300, cwd=Path(__file__).parents[1])
-    assert done.returncode == (0 if point is None else 137), done.stderr
+    # "staged": the writer kills itself once the new table is staged
+    run_writer(TABLE_WRITER, str(tmp_path), str(point), crash_at=None if point == "staged" else point,
+               killed=point is not None)
     if outcome == "new":
         frame, provenance = frame.iloc[1:].reset_index(drop=True), provenance.take(np.array([1, 2]))
     _same_table(_table_after_recovery(tmp_path), frame, provenance)

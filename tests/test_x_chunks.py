@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -15,7 +13,6 @@ import numpy as np
 import pytest
 
 from example_project.declarative_pipeline import WORD_COUNT_PIPELINE
-from lester_dagster import faults
 from lester_dagster.datasets.running_example import generate
 from lester_dagster.features.chunks import COPY_PREFIX, MANIFEST, ChunkedMatrix, save_chunks, sidecar_name
 from lester_dagster.ivm import DeletionRequest, apply_deletion
@@ -27,6 +24,7 @@ from lester_dagster.storage.artifacts import load_matrix
 from lester_dagster.storage.lock import WriterLock
 from lester_dagster.storage.transaction import Transaction, recover
 from lester_dagster.storage.versions import StaleVersionError
+from tests.crashes import run_writer
 
 KEYS = {"customers": "customer_id", "mails": "mail_id"}
 
@@ -313,13 +311,7 @@ def test_a_kill_at_each_commit_point_of_a_chunked_write_leaves_the_old_or_the_ne
     point: str | None, outcome: str, tmp_path: Path
 ) -> None:
     X = _store_with_x(tmp_path)
-    env = {k: v for k, v in os.environ.items() if k not in (faults.CRASH, faults.TRACE)}
-    if point is not None:
-        env[faults.CRASH] = point
-    done = subprocess.run(
-        [sys.executable, "-c", WRITER, str(tmp_path)], env=env, capture_output=True, text=True, timeout=300
-    )
-    assert done.returncode == (0 if point is None else 137), done.stderr
+    run_writer(WRITER, str(tmp_path), crash_at=point, killed=point is not None)
     expected = X if outcome == "old" else np.delete(X, [3, 250], axis=0)
     np.testing.assert_array_equal(_state_after_recovery(tmp_path), expected)
 
