@@ -1,15 +1,18 @@
-"""The learned ranker (GetFinalTopK): a linear model over the features of a complete candidate, trained
-offline by benchmarks/synthesis/train_ranker.py on self-generated pipelines over the development tables
-only, and shipped as JSON weights (no pickle: loading a model runs no code). Its features include the
-hand-set joint-probability score, so what it learns is how much more the other evidence (column names,
-kinds, constraints, row agreement, the operators used) should count than that score gives them."""
+"""The learned ranker (GetFinalTopK): a model over the features of a complete candidate, trained offline
+by benchmarks/synthesis/train_ranker.py on self-generated pipelines over the development tables only, and
+shipped as JSON (no pickle: loading a model runs no code). Two kinds: a linear model (`LinearRanker`) and
+regression trees added to a linear base (`TreeRanker`), which the JSON's "kind" names. Their features
+include the hand-set joint-probability score, so what they learn is how much more the other evidence
+(column names, kinds, constraints, row agreement, the operators used) should count than that score gives
+them."""
 
 from __future__ import annotations
 
 import json
 import math
+import struct
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -71,13 +74,16 @@ class LinearRanker:
                                                                 strict=True)))
 
     def to_json(self) -> str:
-        return json.dumps({"version": MODEL_VERSION, "features": list(self.features), "mean": list(self.mean),
+        return json.dumps({"version": MODEL_VERSION, "kind": "linear", "features": list(self.features), "mean": list(self.mean),
                            "scale": list(self.scale), "weights": list(self.weights), "meta": dict(self.meta)},
                           indent=1)
 
     @classmethod
     def from_json(cls, text: str, source: str = "ranker model") -> LinearRanker:
-        data = read_model(text, source)
+        return cls.from_data(read_model(text, source), source)
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any], source: str = "ranker model") -> LinearRanker:
         try:
             return cls(tuple(map(str, data["features"])), tuple(map(float, data["mean"])),
                        tuple(float(s) or 1.0 for s in data["scale"]), tuple(map(float, data["weights"])),
@@ -86,10 +92,124 @@ class LinearRanker:
             raise SynthesisInputError(f"{source} lacks a field or holds a non-number ({error}); retrain it.") from None
 
 
+
+@dataclass(frozen=True)
+class Tree:
+    """A binary regression tree as flat arrays (scikit-learn's layout): node i splits on
+    `feature[i]` at `threshold[i]`, going to `left[i]` when the value is at most the threshold and to
+    `right[i]` otherwise; a leaf has left == right == -1 and scores `value[i]`."""
+
+    feature: tuple[int, ...]
+    threshold: tuple[float, ...]
+    left: tuple[int, ...]
+    right: tuple[int, ...]
+    value: tuple[float, ...]
+
+    def check(self, features: int, source: str) -> None:
+        """Refuses a tree whose arrays disagree, whose features are out of range or whose children do
+        not come after their parent (a cycle would never reach a leaf)."""
+        nodes = len(self.value)
+        if not nodes or not len(self.feature) == len(self.threshold) == len(self.left) == len(self.right) == nodes:
+            raise SynthesisInputError(f"{source}: a tree's feature, threshold, left, right and value arrays differ in "
+                                      "length or are empty; retrain it with benchmarks/synthesis/train_ranker.py.")
+        for node in range(nodes):
+            leaf = self.left[node] == -1 and self.right[node] == -1
+            if not math.isfinite(self.value[node]) or not leaf and (
+                    not node < self.left[node] < nodes or not node < self.right[node] < nodes
+                    or not 0 <= self.feature[node] < features or math.isnan(self.threshold[node])):
+                raise SynthesisInputError(f"{source}: tree node {node} has a child, feature or value out of range; "
+                                          "retrain it with benchmarks/synthesis/train_ranker.py.")
+
+    def predict(self, values: Sequence[float]) -> float:
+        node = 0
+        while self.left[node] != -1:
+            node = self.left[node] if values[self.feature[node]] <= self.threshold[node] else self.right[node]
+        return self.value[node]
+
+
+def _float32(value: float) -> float:
+    """The value as scikit-learn's trees compare it (they cast features to float32 first)."""
+    try:
+        return struct.unpack("f", struct.pack("f", value))[0]
+    except OverflowError:
+        return math.copysign(math.inf, value)
+
+
+@dataclass(frozen=True)
+class TreeRanker:
+    """score = sum of weight * feature (a linear base, e.g. the joint score alone) + the sum of the
+    trees' values over `features` (gradient boosting, each tree's values already scaled by its rate)."""
+
+    features: tuple[str, ...]
+    base: tuple[float, ...]  # weight per feature of the linear base
+    trees: tuple[Tree, ...]
+    meta: Mapping[str, Any]
+    float32: bool = True  # compare as float32, as scikit-learn's DecisionTreeRegressor does
+
+    def __post_init__(self) -> None:
+        if len(self.base) != len(self.features):
+            raise SynthesisInputError("ranker model: features and base weights differ in length; retrain it with "
+                                      "benchmarks/synthesis/train_ranker.py.")
+        unknown = set(self.features) - set(FEATURES)
+        if unknown:
+            raise SynthesisInputError(f"ranker model reads unknown features {sorted(unknown)}; retrain it with "
+                                      "benchmarks/synthesis/train_ranker.py.")
+        for tree in self.trees:
+            tree.check(len(self.features), "ranker model")
+
+    def score(self, candidate: Candidate) -> float:
+        values = dict(zip(FEATURES, feature_vector(candidate), strict=True))
+        return self.score_values([values[name] for name in self.features])
+
+    def score_values(self, values: Sequence[float]) -> float:
+        compared = [_float32(v) for v in values] if self.float32 else list(values)
+        return float(sum(w * v for w, v in zip(self.base, values, strict=True))
+                     + sum(tree.predict(compared) for tree in self.trees))
+
+    def to_json(self) -> str:
+        trees = [{"feature": list(t.feature), "threshold": list(t.threshold), "left": list(t.left),
+                  "right": list(t.right), "value": list(t.value)} for t in self.trees]
+        return json.dumps({"version": MODEL_VERSION, "kind": "trees", "features": list(self.features),
+                           "base": list(self.base), "float32": self.float32, "trees": trees, "meta": dict(self.meta)},
+                          separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str, source: str = "ranker model") -> TreeRanker:
+        return cls.from_data(read_model(text, source), source)
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any], source: str = "ranker model") -> TreeRanker:
+        try:
+            trees = tuple(Tree(tuple(map(int, t["feature"])), tuple(map(float, t["threshold"])),
+                               tuple(map(int, t["left"])), tuple(map(int, t["right"])), tuple(map(float, t["value"])))
+                          for t in data["trees"])
+            model = cls(tuple(map(str, data["features"])), tuple(map(float, data["base"])), (), dict(data.get("meta") or {}),
+                        bool(data.get("float32", True)))
+        except (KeyError, TypeError, ValueError) as error:
+            raise SynthesisInputError(f"{source} lacks a field or holds a non-number ({error}); retrain it with "
+                                      "benchmarks/synthesis/train_ranker.py.") from None
+        for tree in trees:
+            tree.check(len(model.features), source)
+        return replace(model, trees=trees)
+
+
+KINDS: dict[str, type[LinearRanker] | type[TreeRanker]] = {"linear": LinearRanker, "trees": TreeRanker}
+
+
+def read_ranker(text: str, source: str = "ranker model") -> LinearRanker | TreeRanker:
+    """The model a ranker JSON holds, of the kind it names ("linear" when it names none)."""
+    data = read_model(text, source)
+    kind = data.get("kind", "linear")
+    if kind not in KINDS:
+        raise SynthesisInputError(f"{source}: unknown ranker kind {kind!r} (known: {sorted(KINDS)}); retrain it "
+                                  "with benchmarks/synthesis/train_ranker.py.")
+    return KINDS[kind].from_data(data, source)
+
+
 @cache
-def learned_ranker(path: str | None = None) -> LinearRanker | None:
+def learned_ranker(path: str | None = None) -> LinearRanker | TreeRanker | None:
     """The shipped model, or None when the package carries none."""
     file = Path(path) if path else MODEL_FILE
     if not file.exists():
         return None
-    return LinearRanker.from_json(file.read_text(encoding="utf-8"), str(file))
+    return read_ranker(file.read_text(encoding="utf-8"), str(file))
