@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lester_dagster.synthesis.constraints import FD, check, discover
 from lester_dagster.synthesis.mapping import map_columns, name_similarity, similarity
@@ -115,3 +117,21 @@ def test_strings_that_read_as_numbers_profile_as_numbers() -> None:
     assert months.profile("m").kind == "number" and months.profile("m").integral
     target = Tab(pd.DataFrame({"month": [1, 3, 4, 6, 8, 10, 12]}))
     assert similarity(target.profile("month"), months.profile("m")) > 0.45  # maps (THRESHOLD)
+
+
+def test_an_fd_two_rows_show_by_chance_is_no_constraint() -> None:
+    # eight groups, two pairs of which share a count; their medians agree, as one time in five they would
+    small = pd.DataFrame({"herd": range(1, 9), "incidence": [4, 2, 3, 1, 3, 5, 2, 6],
+                          "period": [2.5, 2.0, 2.5, 2.5, 2.5, 1.0, 2.0, 2.5]})
+    assert not any(fd.lhs == ("incidence",) for fd in discover(small).fds)
+
+
+@settings(max_examples=40, deadline=None)
+@given(groups=st.integers(3, 8), size=st.integers(3, 6), seed=st.integers(0, 2**16))
+def test_an_fd_many_rows_show_is_kept(groups: int, size: int, seed: int) -> None:
+    # rhs = f(lhs) over groups of several rows each, as a lookup joined on makes it: always an FD
+    rng = np.random.default_rng(seed)
+    labels = rng.permutation(groups)
+    lhs = np.repeat(np.arange(groups), size)
+    frame = pd.DataFrame({"id": np.arange(len(lhs)), "code": lhs, "label": [f"L{labels[c]}" for c in lhs]})
+    assert FD(("code",), "label", len(lhs) - groups) in discover(frame).fds

@@ -431,3 +431,49 @@ def test_a_code_cut_from_a_column_the_target_keeps(tmp_path: Path) -> None:
 
     rank, tried = rank_of(make_case(tmp_path / "case", [(frame, True)], pipeline))
     assert rank == 1, tried
+
+
+def test_a_median_the_target_names_of_a_few_periods(tmp_path: Path) -> None:
+    # each herd is seen in most of four periods: the median period is 2.5 for every herd of the searched
+    # half, so it has the values of the mean there, and only the target's name says which function it was
+    rng = np.random.default_rng(8)
+    rows = []
+    for herd in range(1, 17):
+        periods = [1, 2, 3, 4] if herd > 8 or herd % 3 else [1, 2, 3]
+        rows += [{"herd": herd, "period": p, "incidence": int(rng.integers(0, 5)), "size": int(rng.integers(5, 30))}
+                 for p in periods]
+    frame = pd.DataFrame(rows)
+
+    def pipeline(table: pd.DataFrame) -> pd.DataFrame:
+        return table.groupby(["herd"]).agg(total_incidence=("incidence", "sum"), max_size=("size", "max"),
+                                           median_period=("period", "median")).reset_index()
+
+    rank, tried = rank_of(make_case(tmp_path / "case", [(frame, True)], pipeline))
+    assert rank == 1, tried
+
+
+def test_a_mean_of_ids_the_other_half_holds_other_ranges_of(tmp_path: Path) -> None:
+    # ids run with the rows: the searched half's means are another range than the target's, so no value
+    # maps the column; the group-by made it for `mean_id`, from `id` with the mean, as its name says
+    rng = np.random.default_rng(9)
+    frame = pd.DataFrame({"id": np.arange(1000, 1240), "site": rng.choice(["north", "south", "east"], 240),
+                          "y": rng.normal(5.0, 1.0, 240).round(2)})
+
+    def pipeline(table: pd.DataFrame) -> pd.DataFrame:
+        return table.groupby(["site"]).agg(mean_id=("id", "mean"), mean_y=("y", "mean")).reset_index()
+
+    rank, tried = rank_of(make_case(tmp_path / "case", [(frame, True)], pipeline))
+    assert rank == 1, tried
+
+
+def test_only_a_sure_prediction_maps_a_column_by_its_making() -> None:
+    target = pd.DataFrame({"site": ["a", "b", "c"], "mean_id": [10.5, 20.5, 30.5]})
+    ctx = Context(target, discover(target), inputs={"table_1": pd.DataFrame({"site": ["a"], "id": [1]})})
+    made = pd.DataFrame({"site": ["a", "b", "c"], "mean_id": [110.5, 120.5, 130.5]})
+    for probability, mapped in ((0.9, True), (0.5, False)):
+        tab = Tab(made)
+        tab.cache["explains"] = {"mean_id": probability}
+        assert ("mean_id" in ctx.mapping(tab).pairs) is mapped
+    text = Tab(made.assign(mean_id=["x", "y", "z"]))  # of another kind: never
+    text.cache["explains"] = {"mean_id": 0.99}
+    assert "mean_id" not in ctx.mapping(text).pairs

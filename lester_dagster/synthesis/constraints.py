@@ -102,6 +102,21 @@ def _collisions(codes: Mapping[str, np.ndarray], combo: Sequence[str]) -> float:
     return n * (n - 1) / 2 * repeat
 
 
+CHANCE_FD = 0.01  # an FD that columns drawn independently would show this often is no evidence
+
+
+def _fd_by_chance(lhs: np.ndarray, rhs: np.ndarray) -> float:
+    """How likely the rows that repeat an lhs value would all repeat their rhs value too if the rhs were
+    drawn independently of the lhs from its own values: per group of g rows, sum_v p_v^g, multiplied over
+    the groups. Two of eight rows agreeing on a four-valued column happens one time in four."""
+    shares = np.bincount(rhs) / max(len(rhs), 1)
+    sizes = np.bincount(lhs)
+    log_chance = 0.0
+    for size, count in zip(*np.unique(sizes[sizes > 1], return_counts=True), strict=True):
+        log_chance += int(count) * math.log(max(float(np.sum(shares ** int(size))), 1e-300))
+    return math.exp(log_chance)
+
+
 CHANCE_COLLISIONS = 3.0  # expected repeats below which numeric columns unique together tell nothing
 
 
@@ -169,6 +184,8 @@ def discover(frame: pd.DataFrame, max_lhs: int = 2) -> Constraints:
                         continue
                     if _distinct(_combined([lhs_codes, codes[rhs]])) == groups:
                         found[rhs].append(lhs)
+                        if _fd_by_chance(lhs_codes, codes[rhs]) > CHANCE_FD:
+                            continue  # a repeat or two agreeing by luck, in a handful of rows
                         fds.append(FD(tuple(sorted(lhs, key=columns.index)), rhs, support))
         fds.sort(key=lambda fd: (-fd.support, len(fd.lhs)))
         fds = fds[:MAX_FDS]

@@ -102,6 +102,12 @@ class ColumnProfile:
         """Sorted distinct finite numbers (empty for non-numeric columns)."""
         return self._distinct_values if self._numbers is not None else np.array([])
 
+    def share_of(self, number: float) -> float:
+        """The share of the finite numbers equal to `number` (0 for non-numeric columns)."""
+        if self._numbers is None or not len(self._finite):
+            return 0.0
+        return float(np.mean(np.isclose(self._finite, number)))
+
     @cached_property
     def rounded(self) -> frozenset[float]:
         """The distinct finite numbers rounded to 6 decimals: what the mapping compares across samples."""

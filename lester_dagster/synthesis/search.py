@@ -349,6 +349,7 @@ class _Search:
             return None
         produced = Tab(frame)
         produced.cache["made_by"] = proposal.operator
+        produced.cache["explains"] = proposal.explains
         if len(proposal.steps) == 1 and isinstance(proposal.steps[0], (ops._Derive, ops.FillNA, ops.Select, ops.Rename)):
             # same rows: the columns the step leaves alone keep their profiles
             step, parent = proposal.steps[0], state.live[proposal.steps[0].inputs[0]]
