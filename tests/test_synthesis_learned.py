@@ -19,7 +19,7 @@ from lester_dagster.synthesis.aggregate_features import FEATURES, pair_features
 from lester_dagster.synthesis.constraints import discover
 from lester_dagster.synthesis.evidence import category_mismatch
 from lester_dagster.synthesis.groupkey_features import FEATURES as GROUPKEY_FEATURES
-from lester_dagster.synthesis.logistic import MODELS, LogisticModel
+from lester_dagster.synthesis.logistic import MODELS, BoostedModel, LogisticModel, Tree, read_predictor
 from lester_dagster.synthesis.mapping import similarity
 from lester_dagster.synthesis.predict import Context
 from lester_dagster.synthesis.profile import Tab, profile_column
@@ -104,14 +104,65 @@ def test_a_model_for_other_features_is_refused_with_the_fix() -> None:
         LogisticModel.from_json(json.dumps({"version": 99}))
 
 
+def _stump(feature: int = 0, threshold: float = 0.5, low: float = -1.0, high: float = 2.0) -> Tree:
+    return Tree((feature, 0, 0), (threshold, -2.0, -2.0), (1, -1, -1), (2, -1, -1), (0.0, low, high))
+
+
+def test_a_boosted_model_round_trips_through_json() -> None:
+    model = BoostedModel("aggregate", ("a", "b"), 0.25, (_stump(0), _stump(1, 3.0, 0.5, -0.5)), {"floor": 0.2})
+    again = read_predictor(model.to_json())
+    assert again == model
+    z = 0.25 + 2.0 + 0.5  # a > 0.5 goes right (2.0); b <= 3.0 goes left (0.5)
+    assert again.probability([1.0, 3.0]) == pytest.approx(1 / (1 + math.exp(-z)))
+
+
+def test_a_malformed_boosted_model_is_refused_with_the_fix() -> None:
+    good = json.loads(BoostedModel("aggregate", ("a",), 0.0, (_stump(),)).to_json())
+    cycle = {**good, "trees": [{**good["trees"][0], "left": [0, -1, -1]}]}  # node 0 its own child: no leaf
+    unknown = {**good, "model": "forest"}
+    outside = {**good, "trees": [{**good["trees"][0], "feature": [3, 0, 0]}]}
+    for data, message in ((cycle, "out of range"), (unknown, "unknown model"), (outside, "out of range"),
+                          ({**good, "trees": "x"}, "retrain it")):
+        with pytest.raises(SynthesisInputError, match=message):
+            read_predictor(json.dumps(data))
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**16), features=st.integers(1, 5))
+def test_exported_trees_score_as_scikit_learn_does(seed: int, features: int) -> None:
+    """The training script's export (train_predictors.fit_trees) gives scikit-learn's own log-odds, on
+    rows it never saw too, values of float32's rounding edge included."""
+    pytest.importorskip("sklearn")
+    from benchmarks.synthesis.train_predictors import fit_trees
+
+    rng = np.random.default_rng(seed)
+    examples = []
+    for _ in range(30):
+        values = rng.normal(size=(6, features)).round(rng.integers(1, 8))
+        labels = [0] * 6
+        labels[int(np.argmax(values[:, 0] + rng.normal(scale=0.5, size=6)))] = 1
+        examples.append({"features": values.tolist(), "labels": labels, "source": "s"})
+    names = tuple(f"f{i}" for i in range(features))
+    model = fit_trees(examples, names, "aggregate")
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    from benchmarks.synthesis.train_predictors import BOOSTING, _rows
+
+    x, y, w = _rows(examples)
+    reference = GradientBoostingClassifier(**BOOSTING).fit(x, y, sample_weight=w)
+    fresh = np.vstack([rng.normal(size=(50, features)), x[:20] + 1e-9])
+    expected = reference.decision_function(fresh)
+    assert [model.logit(row) for row in fresh.tolist()] == pytest.approx(expected.tolist(), abs=1e-6)
+
+
 def test_shipped_models_are_json_of_the_features_the_predictors_compute() -> None:
     for file in sorted(MODELS.glob("*.json")):
         data = json.loads(file.read_text(encoding="utf-8"))  # JSON only: loading runs no code
         if data.get("kind") == "aggregate":
-            model = LogisticModel.from_json(file.read_text(encoding="utf-8")).check("aggregate", FEATURES)
+            model = read_predictor(file.read_text(encoding="utf-8")).check("aggregate", FEATURES)
             assert 0.0 <= float(model.meta["floor"]) < 1.0
         elif data.get("kind") == "groupkey":
-            model = LogisticModel.from_json(file.read_text(encoding="utf-8")).check("groupkey", GROUPKEY_FEATURES)
+            model = read_predictor(file.read_text(encoding="utf-8")).check("groupkey", GROUPKEY_FEATURES)
             assert 0.0 <= float(model.meta["floor"]) < 1.0
         else:
             raise AssertionError(f"{file.name}: a model of kind {data.get('kind')!r} no predictor reads")

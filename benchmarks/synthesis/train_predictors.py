@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/synthesis/train_predictors.py collect [--cases 4000] [--workers 2] [--seed 0]
         [--data benchmarks/out/predictor_data.jsonl]        # resumes: cases already in --data are skipped
-    .venv/bin/python benchmarks/synthesis/train_predictors.py train [--kind aggregate|groupkey] [--data ...] [--write]
+    .venv/bin/python benchmarks/synthesis/train_predictors.py train [--kind aggregate|groupkey] [--trees] [--data ...] [--write]
 
 Every step of a random pipeline (generate.py) is a labelled example of its operator's parameters: the
 steps before it, run on the synthesis half, give the table it reads; the pipeline up to it, run on the
@@ -36,6 +36,7 @@ import sys
 import time
 import zlib
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +45,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from lester_dagster.synthesis import aggregate_features, groupkey_features  # noqa: E402
-from lester_dagster.synthesis.logistic import MODELS, LogisticModel  # noqa: E402
+from lester_dagster.synthesis.logistic import MODELS, BoostedModel, LogisticModel, Tree  # noqa: E402
 
 DEFAULT_DATA = ROOT / "benchmarks" / "out" / "predictor_data.jsonl"
 FOLDS = 5
@@ -236,6 +237,45 @@ def fit(examples: list[dict], names: tuple[str, ...], kind: str, l2: float) -> L
                          float(theta[0]), {"examples": len(examples), "l2": l2})
 
 
+BOOSTING = {"n_estimators": 150, "max_depth": 3, "learning_rate": 0.1, "subsample": 0.8, "random_state": 0}
+
+
+def _rows(examples: list[dict]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Candidates' features, labels and weights (an example's right and wrong candidates each share one
+    unit), as `fit` weighs them."""
+    rows, labels, weights = [], [], []
+    for example in examples:
+        right = sum(example["labels"])
+        wrong = len(example["labels"]) - right
+        for values, label in zip(example["features"], example["labels"], strict=True):
+            rows.append(values)
+            labels.append(label)
+            weights.append(1.0 / right if label else 1.0 / max(wrong, 1))
+    return np.asarray(rows, dtype=float), np.asarray(labels, dtype=float), np.asarray(weights, dtype=float)
+
+
+def fit_trees(examples: list[dict], names: tuple[str, ...], kind: str) -> BoostedModel:
+    """Gradient-boosted trees (scikit-learn, offline only) on the same weighted examples, exported as
+    JSON trees; the export is checked against scikit-learn's own log-odds on every training row."""
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    x, y, w = _rows(examples)
+    boosted = GradientBoostingClassifier(**BOOSTING).fit(x, y, sample_weight=w)
+    rate = float(boosted.learning_rate)
+    trees = tuple(Tree(tuple(int(f) if f >= 0 else 0 for f in t.tree_.feature), tuple(map(float, t.tree_.threshold)),
+                       tuple(map(int, t.tree_.children_left)), tuple(map(int, t.tree_.children_right)),
+                       tuple(float(v) * rate for v in t.tree_.value[:, 0, 0]))
+                  for t in boosted.estimators_[:, 0])
+    raw = boosted.decision_function(x)
+    bias = float(raw[0] - sum(tree.predict(x[0].astype(np.float32).astype(float).tolist()) for tree in trees))
+    model = BoostedModel(kind, names, bias, trees, {"examples": len(examples), **BOOSTING})
+    worst = max(abs(model.logit(row) - r) for row, r in zip(x[:: max(1, len(x) // 2000)], raw[:: max(1, len(x) // 2000)],
+                                                              strict=True))
+    if worst > 1e-6:
+        raise SystemExit(f"exported trees differ from scikit-learn's by {worst:g}: not written")
+    return model
+
+
 def top1(examples: list[dict], score, k: int = 1) -> float:  # type: ignore[no-untyped-def]
     """Share of examples with a right one among their `k` best-scored candidates."""
     hits = 0
@@ -250,7 +290,7 @@ def fold_of(source: str) -> int:
     return zlib.crc32(source.encode()) % FOLDS
 
 
-def cross_validate(examples: list[dict], names: tuple[str, ...], kind: str, l2: float, k: int = 1
+def cross_validate(examples: list[dict], names: tuple[str, ...], kind: str, l2: float | None, k: int = 1
                    ) -> tuple[float, float]:
     """(hand-set, learned) share of held-out examples with a right candidate among the `k` best, over
     folds of source tables."""
@@ -267,14 +307,14 @@ def cross_validate(examples: list[dict], names: tuple[str, ...], kind: str, l2: 
         kept = [e for e in examples if fold_of(e["source"]) != fold]
         if not held or not kept:
             continue
-        model = fit(kept, names, kind, l2)
+        model: LogisticModel | BoostedModel = fit(kept, names, kind, l2) if l2 is not None else fit_trees(kept, names, kind)
         hand += top1(held, hand_set, k) * len(held)
         learned += top1(held, model.logit, k) * len(held)
         total += len(held)
     return hand / max(1, total), learned / max(1, total)
 
 
-def floor_for(model: LogisticModel, examples: list[dict], keep: float = 0.97) -> float:
+def floor_for(model: LogisticModel | BoostedModel, examples: list[dict], keep: float = 0.97) -> float:
     """The probability below which a candidate is dropped: the right candidates of all but 3% of the
     examples stay above it."""
     right = sorted(model.probability(values) for e in examples
@@ -285,9 +325,10 @@ def floor_for(model: LogisticModel, examples: list[dict], keep: float = 0.97) ->
 KINDS = {"aggregate": (aggregate_features.FEATURES, 1), "groupkey": (groupkey_features.FEATURES, 3)}
 
 
-def train(path: Path, write: bool, kind: str = "aggregate") -> int:
+def train(path: Path, write: bool, kind: str = "aggregate", trees: bool = False) -> int:
     """Fit the `kind` predictor; it wins when more held-out examples have the right candidate among
-    the candidates the search keeps (the best one aggregate per target column, the best three groupings)."""
+    the candidates the search keeps (the best one aggregate per target column, the best three groupings).
+    With `trees`, gradient-boosted trees are fitted too and shipped if they beat the logistic model."""
     names, k = KINDS[kind]
     examples = load(path, kind)
     records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -304,14 +345,21 @@ def train(path: Path, write: bool, kind: str = "aggregate") -> int:
     if best is None:
         print(f"the learned {kind} predictor does not beat the hand-set score: none written")
         return 1
-    model = fit(examples, names, kind, best[0])
+    model: LogisticModel | BoostedModel = fit(examples, names, kind, best[0])
+    if trees:
+        _, boosted = cross_validate(examples, names, kind, None, k)
+        print(f"  gradient-boosted trees: top-{k} over held-out source tables {boosted:.3f}")
+        if boosted > best[1]:
+            best = (best[0], boosted)
+            model = fit_trees(examples, names, kind)
     meta = {**model.meta, "floor": round(floor_for(model, examples), 4), "cv_folds": FOLDS,
             f"cv_top{k}_hand_set": round(hand_score, 4), f"cv_top{k}_learned": round(best[1], 4),
             "pipelines": len(records),
             "trained_on": "self-generated pipelines over parts.training_pool() (no test table)"}
-    model = LogisticModel(model.kind, model.features, model.mean, model.scale, model.weights, model.bias, meta)
-    for name, weight in sorted(zip(names, model.weights, strict=True), key=lambda x: -abs(x[1]))[:12]:
-        print(f"    {name:<22} {weight:+.3f}")
+    model = replace(model, meta=meta)
+    if isinstance(model, LogisticModel):
+        for name, weight in sorted(zip(names, model.weights, strict=True), key=lambda x: -abs(x[1]))[:12]:
+            print(f"    {name:<22} {weight:+.3f}")
     print(f"  floor {meta['floor']}")
     if write:
         MODELS.mkdir(parents=True, exist_ok=True)
@@ -330,11 +378,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--write", action="store_true", help="ship the model if it beats the hand-set score")
     parser.add_argument("--kind", choices=sorted(KINDS), default="aggregate", help="the predictor to train")
+    parser.add_argument("--trees", action="store_true", help="fit gradient-boosted trees too; ship them if they win")
     args = parser.parse_args(argv)
     if args.command == "collect":
         collect(args.cases, args.seed, args.workers, args.data)
         return 0
-    return train(args.data, args.write, args.kind)
+    return train(args.data, args.write, args.kind, args.trees)
 
 
 if __name__ == "__main__":

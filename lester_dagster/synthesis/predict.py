@@ -25,7 +25,7 @@ from lester_dagster.synthesis.alignment import Aligner, row_keys
 from lester_dagster.synthesis.constraints import Constraints
 from lester_dagster.synthesis.groupkey_features import FEATURES as GROUPKEY_FEATURES
 from lester_dagster.synthesis.groupkey_features import group_codes, grouping_features
-from lester_dagster.synthesis.logistic import LogisticModel, shipped
+from lester_dagster.synthesis.logistic import ShippedModel, shipped
 from lester_dagster.synthesis.mapping import (
     THRESHOLD,
     ColumnMapping,
@@ -506,7 +506,7 @@ def grouping_pool(tab: Tab, ctx: Context) -> list[tuple[tuple[str, ...], list[fl
     return pool
 
 
-def groupkey_model() -> LogisticModel | None:
+def groupkey_model() -> ShippedModel | None:
     """The learned group-key predictor the package ships, if any (models/groupkey.json)."""
     return shipped("groupkey", GROUPKEY_FEATURES)
 
@@ -745,7 +745,7 @@ def pair_scores(candidates: Sequence[_Aggregate], wanted: Sequence[str], tab: Ta
 _Option = tuple[list[tuple[str, str, str]], list[float], float, tuple[ops.Split, ...], list[tuple[int, int]]]
 
 
-def aggregate_model() -> LogisticModel | None:
+def aggregate_model() -> ShippedModel | None:
     """The learned aggregate predictor the package ships, if any (models/aggregate.json)."""
     return shipped("aggregate", AGGREGATE_FEATURES)
 
