@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
@@ -18,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lester_dagster.errors import SynthesisInputError
-from lester_dagster.synthesis.logistic import MODEL_VERSION, read_model
+from lester_dagster.synthesis.logistic import MODEL_VERSION, Tree, as_float32, read_model
 
 if TYPE_CHECKING:
     from lester_dagster.synthesis.search import Candidate
@@ -93,46 +92,7 @@ class LinearRanker:
 
 
 
-@dataclass(frozen=True)
-class Tree:
-    """A binary regression tree as flat arrays (scikit-learn's layout): node i splits on
-    `feature[i]` at `threshold[i]`, going to `left[i]` when the value is at most the threshold and to
-    `right[i]` otherwise; a leaf has left == right == -1 and scores `value[i]`."""
-
-    feature: tuple[int, ...]
-    threshold: tuple[float, ...]
-    left: tuple[int, ...]
-    right: tuple[int, ...]
-    value: tuple[float, ...]
-
-    def check(self, features: int, source: str) -> None:
-        """Refuses a tree whose arrays disagree, whose features are out of range or whose children do
-        not come after their parent (a cycle would never reach a leaf)."""
-        nodes = len(self.value)
-        if not nodes or not len(self.feature) == len(self.threshold) == len(self.left) == len(self.right) == nodes:
-            raise SynthesisInputError(f"{source}: a tree's feature, threshold, left, right and value arrays differ in "
-                                      "length or are empty; retrain it with benchmarks/synthesis/train_ranker.py.")
-        for node in range(nodes):
-            leaf = self.left[node] == -1 and self.right[node] == -1
-            if not math.isfinite(self.value[node]) or not leaf and (
-                    not node < self.left[node] < nodes or not node < self.right[node] < nodes
-                    or not 0 <= self.feature[node] < features or math.isnan(self.threshold[node])):
-                raise SynthesisInputError(f"{source}: tree node {node} has a child, feature or value out of range; "
-                                          "retrain it with benchmarks/synthesis/train_ranker.py.")
-
-    def predict(self, values: Sequence[float]) -> float:
-        node = 0
-        while self.left[node] != -1:
-            node = self.left[node] if values[self.feature[node]] <= self.threshold[node] else self.right[node]
-        return self.value[node]
-
-
-def _float32(value: float) -> float:
-    """The value as scikit-learn's trees compare it (they cast features to float32 first)."""
-    try:
-        return struct.unpack("f", struct.pack("f", value))[0]
-    except OverflowError:
-        return math.copysign(math.inf, value)
+RETRAIN = "retrain it with benchmarks/synthesis/train_ranker.py"
 
 
 @dataclass(frozen=True)
@@ -155,20 +115,19 @@ class TreeRanker:
             raise SynthesisInputError(f"ranker model reads unknown features {sorted(unknown)}; retrain it with "
                                       "benchmarks/synthesis/train_ranker.py.")
         for tree in self.trees:
-            tree.check(len(self.features), "ranker model")
+            tree.check(len(self.features), "ranker model", RETRAIN)
 
     def score(self, candidate: Candidate) -> float:
         values = dict(zip(FEATURES, feature_vector(candidate), strict=True))
         return self.score_values([values[name] for name in self.features])
 
     def score_values(self, values: Sequence[float]) -> float:
-        compared = [_float32(v) for v in values] if self.float32 else list(values)
+        compared = as_float32(values) if self.float32 else list(values)
         return float(sum(w * v for w, v in zip(self.base, values, strict=True))
                      + sum(tree.predict(compared) for tree in self.trees))
 
     def to_json(self) -> str:
-        trees = [{"feature": list(t.feature), "threshold": list(t.threshold), "left": list(t.left),
-                  "right": list(t.right), "value": list(t.value)} for t in self.trees]
+        trees = [t.to_data() for t in self.trees]
         return json.dumps({"version": MODEL_VERSION, "kind": "trees", "features": list(self.features),
                            "base": list(self.base), "float32": self.float32, "trees": trees, "meta": dict(self.meta)},
                           separators=(",", ":"))
@@ -180,16 +139,14 @@ class TreeRanker:
     @classmethod
     def from_data(cls, data: Mapping[str, Any], source: str = "ranker model") -> TreeRanker:
         try:
-            trees = tuple(Tree(tuple(map(int, t["feature"])), tuple(map(float, t["threshold"])),
-                               tuple(map(int, t["left"])), tuple(map(int, t["right"])), tuple(map(float, t["value"])))
-                          for t in data["trees"])
+            trees = tuple(Tree.from_data(t) for t in data["trees"])
             model = cls(tuple(map(str, data["features"])), tuple(map(float, data["base"])), (), dict(data.get("meta") or {}),
                         bool(data.get("float32", True)))
         except (KeyError, TypeError, ValueError) as error:
             raise SynthesisInputError(f"{source} lacks a field or holds a non-number ({error}); retrain it with "
                                       "benchmarks/synthesis/train_ranker.py.") from None
         for tree in trees:
-            tree.check(len(model.features), source)
+            tree.check(len(model.features), source, RETRAIN)
         return replace(model, trees=trees)
 
 
