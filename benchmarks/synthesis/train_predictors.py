@@ -207,17 +207,7 @@ def fit(examples: list[dict], names: tuple[str, ...], kind: str, l2: float) -> L
     one unit of weight per label), with an L2 penalty."""
     from scipy.optimize import minimize
 
-    rows, labels, weights = [], [], []
-    for example in examples:
-        right = sum(example["labels"])
-        wrong = len(example["labels"]) - right
-        for values, label in zip(example["features"], example["labels"], strict=True):
-            rows.append(values)
-            labels.append(label)
-            weights.append(1.0 / right if label else 1.0 / max(wrong, 1))
-    x = np.asarray(rows, dtype=float)
-    y = np.asarray(labels, dtype=float)
-    w = np.asarray(weights, dtype=float)
+    x, y, w = _rows(examples)
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale == 0] = 1.0
