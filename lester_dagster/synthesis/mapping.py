@@ -94,7 +94,7 @@ def _adjacent(t: ColumnProfile, c: ColumnProfile) -> float:
     return ADJACENT * (min(t_span, c_span) / max(t_span, c_span)) ** 0.5
 
 
-CONSTANT_CHANCE = 0.05
+CONSTANT_CHANCE = 0.05  # a constant that a sample of the varied column would be this often is no evidence against it
 
 
 def _constant_by_chance(t: ColumnProfile, c: ColumnProfile) -> bool:
