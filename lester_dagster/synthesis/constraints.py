@@ -110,7 +110,7 @@ def _fd_by_chance(lhs: np.ndarray, rhs: np.ndarray) -> float:
     drawn independently of the lhs from its own values: per group of g rows, sum_v p_v^g, multiplied over
     the groups. Two of eight rows agreeing on a four-valued column happens one time in four."""
     shares = np.bincount(rhs) / max(len(rhs), 1)
-    sizes = np.bincount(lhs)
+    sizes = np.unique(lhs, return_counts=True)[1]  # combined codes run up to the product of the columns' counts
     log_chance = 0.0
     for size, count in zip(*np.unique(sizes[sizes > 1], return_counts=True), strict=True):
         log_chance += int(count) * math.log(max(float(np.sum(shares ** int(size))), 1e-300))
