@@ -121,3 +121,30 @@ def test_without_a_shipped_model_the_search_ranks_by_joint_probability(monkeypat
     monkeypatch.setattr(ranker, "MODEL_FILE", ROOT / "no-such-model.json")
     assert isinstance(default_ranker(), JointProbabilityRanker)
     ranker.learned_ranker.cache_clear()
+
+
+def test_generated_chains_join_an_aggregate_back_and_remake_their_target() -> None:
+    """`random_case(..., chains=True)` draws aggregates joined back to the rows they summarise; each
+    drawn pipeline, run on the held-out half, gives the target, and plain draws are those of before."""
+    from benchmarks.synthesis.generate import random_case
+    from lester_dagster.synthesis import operators as ops
+    from lester_dagster.synthesis.evaluate import frames_match
+
+    pool = training_pool()
+    joined = 0
+    for i in range(40):
+        source = pool[(7 * i) % len(pool)]
+        case = random_case(source, 61000 + i, 4, chains=True)
+        if case is None:
+            continue
+        assert frames_match(case.spec.run_pandas(case.test), case.target)
+        steps = case.spec.steps
+        made = {s.out: s for s in steps}
+        for step in steps:
+            if isinstance(step, ops.Join) and step.right in made:  # not a lookup joined to the facts first
+                summary = made[step.right]
+                assert isinstance(summary, ops.GroupBy) and summary.table == step.left  # its own rows
+                joined += 1
+        plain, again = random_case(source, 61000 + i, 4), random_case(source, 61000 + i, 4, chains=False)
+        assert (plain is None) == (again is None) and (plain is None or plain.spec == again.spec)
+    assert joined >= 5

