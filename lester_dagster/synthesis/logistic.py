@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 
@@ -34,8 +34,33 @@ def read_model(text: str, source: str) -> dict[str, Any]:
     return data
 
 
+_RETRAIN = "retrain it with benchmarks/synthesis/train_predictors.py"
+
+
+class _Predictor:
+    """What both kinds of model share: P(right) from the log-odds their `logit` gives, and the check that a
+    model predicts what its reader computes the features of."""
+
+    kind: str
+    features: tuple[str, ...]
+
+    def logit(self, values: Sequence[float]) -> float:
+        raise NotImplementedError
+
+    def probability(self, values: Sequence[float]) -> float:
+        z = self.logit(values)
+        return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
+
+    def check(self, kind: str, features: Sequence[str]) -> Self:
+        """The model, if it predicts `kind` from exactly these features (in this order)."""
+        if self.kind != kind or tuple(features) != self.features:
+            raise SynthesisInputError(f"model for {self.kind!r} over {len(self.features)} features does not fit "
+                                      f"the {kind!r} predictor's {len(features)} features; {_RETRAIN}.")
+        return self
+
+
 @dataclass(frozen=True)
-class LogisticModel:
+class LogisticModel(_Predictor):
     """P(right) = sigmoid(bias + sum of weight * (feature - mean) / scale), over `features`."""
 
     kind: str  # what it predicts ('aggregate', ...): a model is refused where another kind is expected
@@ -55,18 +80,6 @@ class LogisticModel:
         return self.bias + sum(w * (v - m) / s for w, v, m, s in zip(self.weights, values, self.mean, self.scale,
                                                                        strict=True))
 
-    def probability(self, values: Sequence[float]) -> float:
-        z = self.logit(values)
-        return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
-
-    def check(self, kind: str, features: Sequence[str]) -> LogisticModel:
-        """The model, if it predicts `kind` from exactly these features (in this order)."""
-        if self.kind != kind or tuple(features) != self.features:
-            raise SynthesisInputError(f"model for {self.kind!r} over {len(self.features)} features does not fit "
-                                      f"the {kind!r} predictor's {len(features)} features; retrain it with "
-                                      "benchmarks/synthesis/train_predictors.py.")
-        return self
-
     def to_json(self) -> str:
         return json.dumps({"version": MODEL_VERSION, "kind": self.kind, "features": list(self.features),
                            "mean": list(self.mean), "scale": list(self.scale), "weights": list(self.weights),
@@ -81,9 +94,6 @@ class LogisticModel:
                        float(data["bias"]), dict(data.get("meta") or {}))
         except (KeyError, TypeError, ValueError) as error:
             raise SynthesisInputError(f"{source} lacks a field or holds a non-number ({error}); retrain it.") from None
-
-
-_RETRAIN = "retrain it with benchmarks/synthesis/train_predictors.py"
 
 
 @dataclass(frozen=True)
@@ -136,7 +146,7 @@ def as_float32(values: Sequence[float]) -> list[float]:
 
 
 @dataclass(frozen=True)
-class BoostedModel:
+class BoostedModel(_Predictor):
     """P(right) = sigmoid(bias + the sum of the trees' values over `features` compared as float32):
     scikit-learn's GradientBoostingClassifier, each tree's values already scaled by its learning rate."""
 
@@ -153,17 +163,6 @@ class BoostedModel:
     def logit(self, values: Sequence[float]) -> float:
         compared = as_float32(values)
         return self.bias + sum(tree.predict(compared) for tree in self.trees)
-
-    def probability(self, values: Sequence[float]) -> float:
-        z = self.logit(values)
-        return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
-
-    def check(self, kind: str, features: Sequence[str]) -> BoostedModel:
-        """The model, if it predicts `kind` from exactly these features (in this order)."""
-        if self.kind != kind or tuple(features) != self.features:
-            raise SynthesisInputError(f"model for {self.kind!r} over {len(self.features)} features does not fit "
-                                      f"the {kind!r} predictor's {len(features)} features; {_RETRAIN}.")
-        return self
 
     def to_json(self) -> str:
         return json.dumps({"version": MODEL_VERSION, "model": "trees", "kind": self.kind,
