@@ -218,12 +218,16 @@ def test_the_driver_reports_the_encodings_progress_by_partition(spark: Any, fram
     df = spark.createDataFrame(frame).repartition(4)
     context = spark.sparkContext
     context.setLocalProperty("spark.jobGroup.id", "caller")
+    context.setLocalProperty("spark.job.description", "the caller's job")
     try:
         encoding = encode_on_spark(tabular_encoder(), df, tmp_path / "X", ids=["mail_id"], ordinal="row",
                                    progress=lambda done, total, seconds: reports.append((done, total)))
         assert context.getLocalProperty("spark.jobGroup.id") == "caller"
+        assert context.getLocalProperty("spark.job.description") == "the caller's job"
+        assert context.getLocalProperty("spark.job.interruptOnCancel") is None
     finally:
         context.setLocalProperty("spark.jobGroup.id", None)
+        context.setLocalProperty("spark.job.description", None)
     assert reports, "no progress was reported"
     assert reports[-1][0] == reports[-1][1] >= 4  # every task of the write, done
     assert [done for done, _ in reports] == sorted(done for done, _ in reports)

@@ -43,6 +43,8 @@ FORMAT = "lester-x-spark"
 # of the whole table's, and the driver holds only the encoder's input columns of those rows, never X
 FIT_ROWS = 100_000
 POLL_SECONDS = 0.5  # how often the driver asks Spark's status tracker how far the encoding is
+# what SparkContext.setJobGroup sets: the caller's values come back after the encoding's jobs
+JOB_GROUP_PROPERTIES = ("spark.jobGroup.id", "spark.job.description", "spark.job.interruptOnCancel")
 
 
 class SparkEncodingError(LesterError):
@@ -167,7 +169,7 @@ def _watched(context: Any, progress: Progress | None) -> Iterator[None]:
         yield
         return
     group, started = f"lester-encode-{uuid.uuid4().hex}", time.perf_counter()
-    previous = context.getLocalProperty("spark.jobGroup.id")
+    previous = {key: context.getLocalProperty(key) for key in JOB_GROUP_PROPERTIES}
     context.setJobGroup(group, "lester: encoding X")
     done = threading.Event()
     shown = [0]
@@ -194,7 +196,8 @@ def _watched(context: Any, progress: Progress | None) -> Iterator[None]:
     finally:
         done.set()
         watcher.join()
-        context.setLocalProperty("spark.jobGroup.id", previous)
+        for key, value in previous.items():
+            context.setLocalProperty(key, value)
         report()
         if bar is not None:
             bar.close()
