@@ -151,3 +151,13 @@ def test_fds_of_two_wide_columns_cost_no_memory_of_their_codes_product() -> None
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < 10_000_000, peak
+
+
+def test_whole_numbers_spread_wide_over_a_few_rows_are_no_key() -> None:
+    # three maxima of angles between 39 and 61 are unique by chance; ids 1..20 and a primary key are not
+    cells = pd.DataFrame({"recipe": ["A", "B", "C"], "175": [47, 39, 46], "225": [47, 61, 63]})
+    keys = discover(cells).keys
+    assert ("recipe",) in keys and ("175",) not in keys and ("225",) not in keys
+    rng = np.random.default_rng(3)
+    people = pd.DataFrame({"name": [f"p{i}" for i in rng.permutation(20)], "id": np.arange(1, 21)})
+    assert ("id",) in discover(people).keys

@@ -21,6 +21,7 @@ from lester_dagster.synthesis.evidence import text_sums
 from lester_dagster.synthesis.predict import (
     Context,
     _aggregate_candidates,
+    _joined_back_in_target,
     choose_aggregates,
     delimiters_of,
     propose_string_ops,
@@ -477,3 +478,131 @@ def test_only_a_sure_prediction_maps_a_column_by_its_making() -> None:
     text = Tab(made.assign(mean_id=["x", "y", "z"]))  # of another kind: never
     text.cache["explains"] = {"mean_id": 0.99}
     assert "mean_id" not in ctx.mapping(text).pairs
+
+
+def _ids_by_site(n: int = 240) -> pd.DataFrame:
+    rng = np.random.default_rng(21)
+    return pd.DataFrame({"id": np.arange(1000, 1000 + n), "site": rng.choice(["north", "south", "east"], n),
+                         "y": rng.normal(5.0, 1.0, n).round(2)})
+
+
+def test_a_mean_of_ids_joined_back_maps_by_its_making(tmp_path: Path) -> None:
+    # the aggregate joined back to every row is made for `mean_id` as sure as a group-by's: the other
+    # half's ids are another range, so no value maps it, and the rows' own columns do not tell it apart
+    def pipeline(table: pd.DataFrame) -> pd.DataFrame:
+        means = table.groupby(["site"]).agg(mean_id=("id", "mean")).reset_index()
+        return table.merge(means, on=["site"], how="left")
+
+    rank, tried = rank_of(make_case(tmp_path / "case", [(_ids_by_site(), True)], pipeline))
+    assert 1 <= rank <= 3, tried
+
+
+def test_a_column_joined_back_stays_explained_when_a_later_step_drops_rows(tmp_path: Path) -> None:
+    # the mean is of every row, gaps included, and only then are the rows without a measure dropped: the
+    # dropna keeps the joined column as it was, so it is still the `mean_id` the group-by was made for
+    frame = _ids_by_site()
+    frame.loc[np.random.default_rng(4).choice(len(frame), 40, replace=False), "y"] = np.nan
+
+    def pipeline(table: pd.DataFrame) -> pd.DataFrame:
+        means = table.groupby(["site"]).agg(mean_id=("id", "mean")).reset_index()
+        return table.merge(means, on=["site"], how="left").dropna(subset=["y"])
+
+    rank, tried = rank_of(make_case(tmp_path / "case", [(frame, True)], pipeline))
+    assert 1 <= rank <= 3, tried
+
+
+def test_a_sum_joined_back_is_remade_from_the_targets_own_rows(tmp_path: Path) -> None:
+    # the years run with the rows, so each half holds other years and groups of other sizes; miles per
+    # gallon are whole in the early years and fractional later: no value and no kind of the searched half
+    # matches the target's totals, but the target holds each year's rows beside its total
+    rng = np.random.default_rng(5)
+    years = np.sort(rng.integers(70, 82, 300))
+    mpg = np.where(years < 76, rng.integers(12, 30, 300), rng.normal(28.0, 5.0, 300).round(1))
+    frame = pd.DataFrame({"name": [f"car {i}" for i in range(300)], "cylinders": rng.choice([4, 6, 8], 300),
+                          "year": years, "mpg": mpg})
+
+    def pipeline(table: pd.DataFrame) -> pd.DataFrame:
+        totals = table.groupby(["year"]).agg(total_gallon=("mpg", "sum")).reset_index()
+        return table.merge(totals, on=["year"], how="inner")
+
+    rank, tried = rank_of(make_case(tmp_path / "case", [(frame, True)], pipeline))
+    assert 1 <= rank <= 3, tried
+
+
+def test_aggregates_that_remake_a_joined_back_column_from_the_target() -> None:
+    rng = np.random.default_rng(8)
+    rows = pd.DataFrame({"site": rng.choice(["a", "b", "c", "d"], 60), "y": rng.normal(5.0, 2.0, 60).round(2)})
+    target = rows.assign(top_y=rows.groupby("site")["y"].transform("max"),
+                         n=rows.groupby("site")["y"].transform("count"))
+    table = Tab(pd.DataFrame({"site": ["e", "e", "f"], "y": [7.0, 8.0, 9.0]}))
+    ctx = Context(target, discover(target), inputs={"table_1": table.frame})
+    mapping = ctx.mapping(table)
+    fds = {fd.rhs: fd for fd in ctx.constraints.fds if fd.lhs == ("site",)}
+    assert [(c, f) for c, f, _ in _joined_back_in_target(ctx, fds["top_y"], mapping, table)] == [("y", "max")]
+    assert ("y", "count") in [(c, f) for c, f, _ in _joined_back_in_target(ctx, fds["n"], mapping, table)]
+
+
+def test_whole_numbers_are_this_halfs_to_say_where_the_target_rows_were_remade() -> None:
+    # whole sums in the target's half, fractional in this one: a kind the values shift, so only a column
+    # remade from the target's own rows (a share of 0.9 or more) maps across it, not a mere prediction
+    target = pd.DataFrame({"year": [70, 71, 72], "total": [120.0, 96.0, 130.0]})
+    ctx = Context(target, discover(target), inputs={"table_1": pd.DataFrame({"year": [80], "mpg": [1.5]})})
+    made = pd.DataFrame({"year": [80, 81, 82], "total": [910.5, 1220.25, 1530.75]})
+    for share, mapped in ((1.0, True), (0.8, False)):
+        tab = Tab(made)
+        tab.cache["explains"] = {"total": share}
+        assert ("total" in ctx.mapping(tab).pairs) is mapped
+
+
+def test_a_pivot_whose_cells_the_other_half_holds_other_values_of(tmp_path: Path) -> None:
+    # replicates run with the rows and the later ones were measured on another scale: every cell of the
+    # searched half lies far above every target cell, but the target's columns are the temperatures by
+    # name, so the shape is sure
+    rng = np.random.default_rng(12)
+    rows = [{"replicate": r, "recipe": recipe, "temperature": t,
+             "angle": int((20 if r <= 8 else 200) + rng.integers(0, 30))}
+            for r in range(1, 17) for recipe in "ABC" for t in (175, 185, 195, 205, 215, 225)]
+    frame = pd.DataFrame(rows)
+
+    def pipeline(table: pd.DataFrame) -> pd.DataFrame:
+        cells = table.pivot_table(index="recipe", columns="temperature", values="angle", aggfunc="max")
+        return cells.rename(columns=str).rename_axis(columns=None).reset_index()
+
+    rank, tried = rank_of(make_case(tmp_path / "case", [(frame, True)], pipeline))
+    assert rank >= 1, tried  # which function, the values cannot say
+
+
+def test_a_count_of_equal_groups_joined_back_after_a_melt(tmp_path: Path) -> None:
+    # each measure counted over the melted rows: one count for all, so the target shows no FD to join it
+    # back along, and the halves' counts differ (30 rows against 31)
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame({"species": rng.choice(["setosa", "versicolor", "virginica"], 61),
+                          "sepal": rng.normal(5.8, 0.8, 61).round(1), "petal": rng.normal(3.7, 1.7, 61).round(1)})
+
+    def pipeline(table: pd.DataFrame) -> pd.DataFrame:
+        long = table.melt(id_vars=["species"], value_vars=["sepal", "petal"], var_name="variable", value_name="value")
+        counts = long.groupby(["variable"]).agg(measure=("value", "count")).reset_index()
+        return long.merge(counts, on=["variable"], how="inner")
+
+    rank, tried = rank_of(make_case(tmp_path / "case", [(frame, True)], pipeline))
+    assert 1 <= rank <= 3, tried
+
+
+def test_files_stacked_before_aggregates_joined_back(tmp_path: Path) -> None:
+    # the target's rows come from both files: the aggregates are remade from the target's own rows,
+    # and the stacked pipeline, not one file's, is the answer
+    rng = np.random.default_rng(6)
+    frame = pd.DataFrame({"id": np.arange(200), "gender": rng.choice([1, 2], 200),
+                          "party": rng.integers(1, 8, 200), "ideol": rng.integers(1, 8, 200),
+                          "region": rng.choice(["north", "south"], 200)})
+    north, south = frame[frame.region == "north"].reset_index(drop=True), frame[frame.region == "south"].reset_index(drop=True)
+
+    def pipeline(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+        rows = pd.concat([a, b[a.columns]], ignore_index=True)
+        means = rows.groupby(["gender"]).agg(mean_party=("party", "mean")).reset_index()
+        rows = rows.merge(means, on=["gender"], how="inner")
+        tops = rows.groupby(["gender"]).agg(max_ideol=("ideol", "max")).reset_index()
+        return rows.merge(tops, on=["gender"], how="inner")
+
+    rank, tried = rank_of(make_case(tmp_path / "case", [(north, True), (south, True)], pipeline))
+    assert 1 <= rank <= 3, tried

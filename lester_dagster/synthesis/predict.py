@@ -22,7 +22,7 @@ from lester_dagster.synthesis import operators as ops
 from lester_dagster.synthesis.aggregate_features import FEATURES as AGGREGATE_FEATURES
 from lester_dagster.synthesis.aggregate_features import pair_features
 from lester_dagster.synthesis.alignment import Aligner, row_keys
-from lester_dagster.synthesis.constraints import Constraints
+from lester_dagster.synthesis.constraints import FD, Constraints
 from lester_dagster.synthesis.groupkey_features import FEATURES as GROUPKEY_FEATURES
 from lester_dagster.synthesis.groupkey_features import group_codes, grouping_features
 from lester_dagster.synthesis.logistic import ShippedModel, shipped
@@ -113,6 +113,7 @@ class Context:
         self.aligner = Aligner(self.target.frame, constraints.primary or ())
         self._cells: dict[tuple[str, ...], ColumnProfile] = {}
         self.aggregates: dict[object, list[tuple[list[tuple[str, str, str]], list[float], tuple[ops.Split, ...]]]] = {}
+        self.remade: dict[tuple[tuple[str, ...], str], list[tuple[str, str, float]]] = {}  # _joined_back_in_target
         self.spread_parts: dict[object, tuple[ColumnProfile, list[tuple[ops.Split | ops.Substring, tuple[Any, ...]]]]] = {}
         self._counter = 0
 
@@ -130,11 +131,18 @@ class Context:
     def _explained(self, found: ColumnMapping, tab: Tab) -> ColumnMapping:
         """Target columns no column's values map, where the step that made this table made a column for
         them that a predictor was sure of (`mean_id`, the mean of `id`: the other half's ids are another
-        range, so its mean is too). Mapped at the threshold: enough to verify, the least likely mapping."""
+        range, so its mean is too). Mapped at the threshold: enough to verify, the least likely mapping.
+        Whether a column's values are whole numbers is this half's to say, where the step remade the
+        target's own rows (a sum of miles per gallon, whole in the target's years, fractional in these)."""
         explains = tab.cache.get("explains") or {}
         taken = set(found.pairs.values())
+
+        def fits(t: str, p: float) -> bool:
+            target, made = self.profiles[t], tab.profile(t)
+            return same_kind(target, made) or (p >= IN_TARGET and target.kind == made.kind)
+
         extra = {t: t for t, p in explains.items() if p >= EXPLAINED and t not in found.pairs and t in self.profiles
-                 and t not in taken and t in tab.columns and same_kind(self.profiles[t], tab.profile(t))}
+                 and t not in taken and t in tab.columns and fits(t, p)}
         if not extra:
             return found
         return ColumnMapping({**found.pairs, **extra}, {**found.scores, **dict.fromkeys(extra, self.threshold)})
@@ -1058,7 +1066,7 @@ def _spread_names(tab: Tab, ctx: Context) -> tuple[set[str], str | None]:
 def propose_pivot(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
     for name in sorted(live):
         tab = live[name]
-        proposals = []
+        proposals: list[Proposal] = []
         spread: list[tuple[str, tuple[ops.Step, ...], Tab]] = [(column, (), tab) for column in tab.columns]
         if not any(len(_pivoted(tab.profile(c), ctx)) >= 2 for c in tab.columns):
             # the target's column names are values of no column: maybe of a part of one (the year of a date)
@@ -1080,6 +1088,13 @@ def propose_pivot(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
                 continue
             share = len(pivoted) / max(1, len(profile.values))
             table = before[-1].out if before else name
+            # every column of the target is the index or a value of this column by name: the shape is
+            # sure, and only the cells' values are in doubt. Those of a half with other rows may lie far
+            # apart (the max of other replicates), so the best few pivots are offered below the threshold
+            # too, the cells mapped by their making (`Context._explained`) at the least likely mapping
+            named = len(index) == len(rest) and len(pivoted) >= PIVOT_NAMED and not before
+            weak: list[Proposal] = []
+            strong = len(proposals)
             for values, funcs in _pivot_values(source, ctx, pivoted, {*index, column}):
                 vprofile = source.profile(values)
                 for func in funcs:
@@ -1090,6 +1105,9 @@ def propose_pivot(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
                         continue
                     fit = _pivot_fit(out, pivoted, ctx)
                     if fit < ctx.threshold:
+                        if named:
+                            weak.append(Proposal((step,), PRIOR["pivot"] * share * fit * PIVOT_UNSURE, "pivot",
+                                                 dict.fromkeys(pivoted, 1.0)))
                         continue
                     bonus = {"mean": 1.0, "first": 0.95, "sum": 0.9, "count": 0.9}.get(func, 0.8)
                     if func == "first" and _rows_per_cell(source.frame, index, column) > 1.2:
@@ -1104,7 +1122,14 @@ def propose_pivot(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
                         cells = tuple(c for c in out.columns if c not in index)
                         fill = ops.FillNA(ctx.name(), step.out, 0, cells)
                         proposals.append(Proposal((*before, step, fill), probability * PRIOR["fillna"] ** 0.5, "pivot"))
+            if len(proposals) == strong:
+                proposals += _best(weak, PIVOT_WEAK)
         yield from _best(proposals, TOP_PARAMETERS + 2)
+
+
+PIVOT_NAMED = 3  # values of a column, at least, naming target columns for a pivot's shape to be sure
+PIVOT_UNSURE = 0.5  # a pivot whose cells' values look unlike the target's
+PIVOT_WEAK = 5  # such pivots offered per spread column: the function is a guess among them
 
 
 def _rows_per_cell(frame: pd.DataFrame, index: Sequence[str], column: str) -> float:
@@ -1661,17 +1686,98 @@ def _fill_spread_names(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
 # ---- group-by joined back (the titanic pattern: an aggregate as a feature of every row) ----------------
 
 
+JOINED_BACK_ROWS = 50_000  # target rows, at most, that a joined-back aggregate is remade on
+JOINED_BACK_SOURCES = 24  # target columns, at most, tried as what it aggregates
+
+
+def _joined_back_in_target(ctx: Context, fd: FD, mapping: ColumnMapping, tab: Tab) -> list[tuple[str, str, float]]:
+    """(column of this table, function, share of the target's rows remade) for aggregates that remake a
+    joined-back target column from the target's own rows: the target holds the rows the aggregate was taken
+    over beside it (`max_y` is the max of `y` over the target's rows of each `site`), so this holds however
+    far apart the halves' values lie, where comparing this half's aggregates with the target's values does
+    not (a sum over groups of other sizes, a mean of ids of another range). Best first; functions that
+    remake it alike (a max and a min of constant groups) in the order of their priors."""
+    key = (fd.lhs, fd.rhs)
+    found = ctx.remade.get(key)
+    if found is None:
+        found = ctx.remade[key] = _remade_from_target(ctx, fd)
+    return [(mapping.pairs[t], func, share) for t, func, share in found
+            if t in mapping.pairs and mapping.pairs[t] in tab.columns]
+
+
+def _remade_from_target(ctx: Context, fd: FD) -> list[tuple[str, str, float]]:
+    """(target column, function, share) for `_joined_back_in_target`, once per FD."""
+    frame = ctx.target.frame
+    if len(frame) > JOINED_BACK_ROWS or len(frame) < 2:
+        return []
+    wanted = pd.to_numeric(frame[fd.rhs], errors="coerce") if ctx.profiles[fd.rhs].kind == "number" else None
+    present = (frame[fd.rhs].notna() if wanted is None else wanted.notna()).to_numpy()
+    if present.sum() < 2:
+        return []
+    grouped = frame.groupby(list(fd.lhs), sort=False, dropna=True)
+    if grouped.ngroups >= len(frame):
+        return []  # one row per group: every function remakes its row's own value
+    sources = [t for t in ctx.columns if t != fd.rhs and t not in fd.lhs][:JOINED_BACK_SOURCES]
+    found = []
+    for source in sources:
+        kind = ctx.profiles[source].kind
+        for func in (NUMERIC_AGGS if kind == "number" else TEXT_AGGS):
+            if (wanted is not None) != (func in ("count", "nunique") or kind == "number"):
+                continue
+            try:
+                made = grouped[source].transform(func)
+            except (TypeError, ValueError, NotImplementedError):
+                continue
+            if wanted is not None:
+                same = np.isclose(pd.to_numeric(made, errors="coerce").to_numpy(dtype=float, na_value=np.nan),
+                                  wanted.to_numpy(dtype=float, na_value=np.nan), rtol=1e-6, atol=1e-9)
+            else:
+                same = (made.astype(str) == frame[fd.rhs].astype(str)).to_numpy()
+            share = float(same[present].mean())
+            if share >= IN_TARGET:
+                found.append((source, func, share))
+    return sorted(found, key=lambda f: (-f[2], -AGG_PRIOR.get(f[1], 0.3)))
+
+
+CONSTANT_GROUPS = 50  # distinct values, at most, of a column tried as the groups of a constant joined back
+
+
+def _constant_fds(ctx: Context, mapping: Any) -> list[FD]:
+    """Every column determines a constant, so discovery names no FD for it; a count joined back over
+    groups of one size (each measure of a melted table counted) is one. The mapped columns of a few
+    values are its possible groups, tried only against the target's own rows (support 0 marks them)."""
+    constants = [t for t in ctx.columns if t not in mapping.pairs and ctx.profiles[t].distinct == 1]
+    if not constants:
+        return []
+    groups = [t for t in ctx.columns if t in mapping.pairs and 2 <= ctx.profiles[t].distinct <= CONSTANT_GROUPS
+              and not (ctx.profiles[t].kind == "number" and not ctx.profiles[t].integral)]
+    return [FD((g,), t, 0) for t in constants for g in groups]
+
+
 def propose_groupby_join(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
     for name in sorted(live):
         tab = live[name]
         mapping = ctx.mapping(tab)
         proposals = []
-        for fd in ctx.constraints.fds:
+        for fd in [*ctx.constraints.fds, *_constant_fds(ctx, mapping)]:
             if fd.rhs in mapping.pairs or not all(c in mapping.pairs for c in fd.lhs):
                 continue
             by = tuple(mapping.pairs[c] for c in fd.lhs)
             grouped = tab.frame.groupby(list(by), sort=True, dropna=True)
             if grouped.ngroups >= len(tab):
+                continue
+            remade = _joined_back_in_target(ctx, fd, mapping, tab)
+            if not fd.support and not remade:
+                continue  # a constant's group-by is only worth a step where it remakes the target's rows
+            for column, func, share in remade[:TOP_PARAMETERS]:
+                # remaking the target's own rows vouches for an aggregate far more than values alike do
+                out_name = fd.rhs if fd.rhs not in tab.columns else f"{column}_{func}"
+                group = ops.GroupBy(ctx.name(), name, by, ((out_name, column, func),))
+                join = ops.Join(ctx.name(), name, group.out, by, by, "left")
+                explains = {out_name: share} if out_name == fd.rhs else {}
+                proposals.append(Proposal((group, join), PRIOR["groupby_join"] ** 0.25 * share, "groupby_join",
+                                          explains))
+            if remade:
                 continue
             options = choose_aggregates(grouped, tab, by, [fd.rhs], ctx)
             if not options:
@@ -1682,7 +1788,8 @@ def propose_groupby_join(live: Mapping[str, Tab], ctx: Context) -> Iterator[Prop
             out_name = agg_name if agg_name not in tab.columns else f"{column}_{func}"
             group = ops.GroupBy(ctx.name(), name, by, ((out_name, column, func),))
             join = ops.Join(ctx.name(), name, group.out, by, by, "left")
-            proposals.append(Proposal((group, join), PRIOR["groupby_join"] * fit, "groupby_join"))
+            explains = {out_name: fit} if out_name == fd.rhs else {}
+            proposals.append(Proposal((group, join), PRIOR["groupby_join"] * fit, "groupby_join", explains))
         yield from _best(proposals, 2)
 
 

@@ -349,7 +349,7 @@ class _Search:
             return None
         produced = Tab(frame)
         produced.cache["made_by"] = proposal.operator
-        produced.cache["explains"] = proposal.explains
+        produced.cache["explains"] = {**_inherited(proposal, state.live, produced), **proposal.explains}
         if len(proposal.steps) == 1 and isinstance(proposal.steps[0], (ops._Derive, ops.FillNA, ops.Select, ops.Rename)):
             # same rows: the columns the step leaves alone keep their profiles
             step, parent = proposal.steps[0], state.live[proposal.steps[0].inputs[0]]
@@ -430,7 +430,7 @@ class _Search:
                 if self.verified(child):
                     candidates.append(child)
             near.extend(children)
-            if any(self.verified(c) for c in children) and found_at is None:
+            if found_at is None and any(self.verified(c) and self.reads_every_input(c) for c in children):
                 found_at = depth
             if self.config.greedy:
                 beam = self.promising(children)
@@ -517,6 +517,12 @@ class _Search:
         self.explored += 1
         self.evaluate(state)
         return state
+
+    def reads_every_input(self, state: State) -> bool:
+        """A pipeline that leaves an input unused is a candidate, but no reason to stop looking: the
+        target's rows may come from every file (an aggregate joined back to one file verifies where the
+        rows of two stacked files were meant)."""
+        return len(state.origins.get(state.last, frozenset())) == len(self.inputs)
 
     def confident(self, verified: list[State]) -> bool:
         """The best verified pipeline fits so well that longer ones are not worth a round."""
@@ -716,6 +722,23 @@ def _propose(operator: str, live: Mapping[str, Tab], ctx: Context) -> list[Propo
         return list(PREDICTORS[operator](live, ctx))
     except PREDICT_ERRORS:
         return []
+
+
+KEEPS_COLUMNS = ("join", "groupby_join", "dropna", "fillna", "split", "substring", "concatenate")
+
+
+def _inherited(proposal: Proposal, live: Mapping[str, Tab], produced: Tab) -> dict[str, float]:
+    """What the tables a step reads explain, where the step keeps their columns as they are, row by row
+    (a join, a gap dropped or filled, a derived column): a mean joined back stays the mean it was made as
+    when the next step joins another table or drops a row. Steps that aggregate or reshape make new columns."""
+    if proposal.operator not in KEEPS_COLUMNS:
+        return {}
+    found: dict[str, float] = {}
+    for name in {n for step in proposal.steps for n in step.inputs if n in live}:
+        for column, p in (live[name].cache.get("explains") or {}).items():
+            if column in produced.columns:
+                found[column] = max(p, found.get(column, 0.0))
+    return found
 
 
 def _all_steps_used(state: State) -> bool:
