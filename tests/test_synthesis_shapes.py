@@ -606,3 +606,24 @@ def test_files_stacked_before_aggregates_joined_back(tmp_path: Path) -> None:
 
     rank, tried = rank_of(make_case(tmp_path / "case", [(north, True), (south, True)], pipeline))
     assert 1 <= rank <= 3, tried
+
+
+def test_three_aggregates_joined_back_to_stacked_files(tmp_path: Path) -> None:
+    # four rounds deep (the stack, then three aggregates joined back): pipelines over fewer steps verify
+    # two rounds earlier, so the search looks two rounds on past its first verified pipeline
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame({"id": np.arange(200), "gender": rng.choice([1, 2], 200),
+                          "party": rng.integers(1, 8, 200), "ideol": rng.normal(4, 1, 200).round(1),
+                          "region": rng.choice(["north", "south"], 200)})
+    north, south = (frame[frame.region == r].reset_index(drop=True) for r in ("north", "south"))
+
+    def pipeline(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+        rows = pd.concat([a, b[a.columns]], ignore_index=True)
+        for name, column, func in (("value", "party", "mean"), ("count_party", "party", "count"),
+                                   ("ideol_top", "ideol", "max")):
+            made = rows.groupby(["gender"]).agg(**{name: (column, func)}).reset_index()
+            rows = rows.merge(made, on=["gender"], how="inner")
+        return rows
+
+    rank, tried = rank_of(make_case(tmp_path / "case", [(north, True), (south, True)], pipeline))
+    assert 1 <= rank <= 3, tried  # with one round on (the default until round 10), not reached

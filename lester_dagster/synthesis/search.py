@@ -69,7 +69,7 @@ class SearchConfig:
     top_k: int = 5
     beam_width: int = 9
     max_depth: int = 6
-    extra_depth: int = 1  # rounds to go on after the first verified pipeline, to find alternatives
+    extra_depth: int = 2  # rounds to go on after the first verified pipeline, to find alternatives
     time_limit: float = 30.0  # a guard: the budget below is what bounds a search on a loaded machine too
     # partial pipelines explored at most: a budget in work, not seconds, so that which pipelines are found
     # does not depend on the machine's load (None: the time limit alone)
