@@ -161,3 +161,16 @@ def test_whole_numbers_spread_wide_over_a_few_rows_are_no_key() -> None:
     rng = np.random.default_rng(3)
     people = pd.DataFrame({"name": [f"p{i}" for i in rng.permutation(20)], "id": np.arange(1, 21)})
     assert ("id",) in discover(people).keys
+
+
+def test_keys_of_every_numeric_dtype_are_judged_without_error() -> None:
+    # the chance test subtracts a column's least value from its largest: booleans, nullable integers and
+    # numbers near the int64 limits must not break it
+    big = np.iinfo(np.int64).max
+    frame = pd.DataFrame({"name": ["x", "y"], "flag": [True, False],
+                          "known": pd.array([True, False], dtype="boolean"),
+                          "count": pd.array([1, 5], dtype="Int64"), "huge": [big, -big]})
+    keys = discover(frame).keys
+    assert ("name",) in keys
+    with_gap = frame.assign(known=pd.array([True, pd.NA], dtype="boolean"), count=pd.array([pd.NA, 5], dtype="Int64"))
+    assert ("name",) in discover(with_gap).keys

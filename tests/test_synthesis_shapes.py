@@ -627,3 +627,23 @@ def test_three_aggregates_joined_back_to_stacked_files(tmp_path: Path) -> None:
 
     rank, tried = rank_of(make_case(tmp_path / "case", [(north, True), (south, True)], pipeline))
     assert 1 <= rank <= 3, tried  # with one round on (the default until round 10), not reached
+
+
+def test_remaking_a_joined_back_column_survives_every_kind_of_column() -> None:
+    # dates, booleans, nullable integers and mixed objects among the target's columns: functions that do
+    # not apply to a column are skipped, never raised
+    rng = np.random.default_rng(4)
+    rows = pd.DataFrame({"site": rng.choice(["a", "b", "c"], 40),
+                         "when": pd.Timestamp("2026-01-01") + pd.to_timedelta(rng.integers(0, 90, 40), unit="D"),
+                         "ok": rng.choice([True, False], 40), "n": pd.array(rng.integers(0, 9, 40), dtype="Int64"),
+                         "mixed": rng.choice(["x", "1", "2.5"], 40).astype(object)})
+    rows.loc[3, "n"] = pd.NA
+    target = rows.assign(last_when=rows.groupby("site")["when"].transform("max"),
+                         any_ok=rows.groupby("site")["ok"].transform("max"),
+                         total_n=rows.groupby("site")["n"].transform("sum"))
+    table = Tab(rows.head(10))
+    ctx = Context(target, discover(target), inputs={"table_1": table.frame})
+    mapping = ctx.mapping(table)
+    found = {fd.rhs: _joined_back_in_target(ctx, fd, mapping, table) for fd in ctx.constraints.fds
+             if fd.lhs == ("site",) and fd.rhs in ("last_when", "any_ok", "total_n")}
+    assert ("n", "sum") in [(c, f) for c, f, _ in found.get("total_n", [])], found

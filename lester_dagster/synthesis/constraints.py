@@ -105,7 +105,8 @@ def _collisions(codes: Mapping[str, np.ndarray], combo: Sequence[str]) -> float:
 def _range_collisions(column: pd.Series) -> float:
     """Expected pairs of rows equal if a numeric column's values were drawn evenly from the whole
     numbers of its range (ids 1..n repeat (n - 1) / 2 times; three values in a range of 23, 0.13 times)."""
-    values = pd.to_numeric(column, errors="coerce").dropna()
+    values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)  # bools, Int64
+    values = values[np.isfinite(values)]
     n = len(values)
     if n < 2:
         return 0.0
