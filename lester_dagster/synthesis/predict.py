@@ -1768,7 +1768,11 @@ def propose_groupby_join(live: Mapping[str, Tab], ctx: Context) -> Iterator[Prop
                 continue
             remade = _joined_back_in_target(ctx, fd, mapping, tab)
             if not fd.support and not remade:
-                continue  # a constant's group-by is only worth a step where it remakes the target's rows
+                # a constant's group-by is only worth a step where it remakes the target's rows. Many
+                # functions may (a count of groups of one size; the max of a small whole number over large
+                # groups, by design or by chance): each is a step to try, at a cost in states on targets
+                # with constants no pipeline makes (bounded by CONSTANT_COLUMNS and the budget)
+                continue
             for column, func, share in remade[:TOP_PARAMETERS]:
                 # remaking the target's own rows vouches for an aggregate far more than values alike do
                 out_name = fd.rhs if fd.rhs not in tab.columns else f"{column}_{func}"
