@@ -24,6 +24,7 @@ from lester_dagster.synthesis.predict import (
     _joined_back_in_target,
     choose_aggregates,
     delimiters_of,
+    propose_groupby_join,
     propose_string_ops,
     propose_unpivot,
 )
@@ -647,3 +648,20 @@ def test_remaking_a_joined_back_column_survives_every_kind_of_column() -> None:
     found = {fd.rhs: _joined_back_in_target(ctx, fd, mapping, table) for fd in ctx.constraints.fds
              if fd.lhs == ("site",) and fd.rhs in ("last_when", "any_ok", "total_n")}
     assert ("n", "sum") in [(c, f) for c, f, _ in found.get("total_n", [])], found
+
+
+def test_a_constant_is_joined_back_only_once_nothing_else_is_missing() -> None:
+    # the max of a whole number below 8 over groups of hundreds of rows is 7 in every group: it remakes
+    # a constant 7, by design or by chance. While another target column is still unmade, such a step
+    # would only multiply the states (a wide target with literal constants explored 60 instead of 11)
+    rng = np.random.default_rng(3)
+    rows = pd.DataFrame({"k": rng.integers(0, 5, 2000), "small": rng.integers(0, 8, 2000)})
+    table = Tab(rows.sample(500, random_state=1).reset_index(drop=True))
+
+    def joined_back(target: pd.DataFrame) -> list[str]:
+        ctx = Context(target, discover(target), inputs={"table_1": table.frame})
+        return [a[0] for p in propose_groupby_join({"table_1": table}, ctx) for step in p.steps
+                if isinstance(step, ops.GroupBy) for a in step.aggs]
+
+    assert "c" in joined_back(rows.assign(c=7))
+    assert "c" not in joined_back(rows.assign(c=7, noise=rng.normal(0, 1, 2000).round(3)))

@@ -1745,9 +1745,13 @@ CONSTANT_GROUPS = 50  # distinct values, at most, of a column tried as the group
 def _constant_fds(ctx: Context, mapping: Any) -> list[FD]:
     """Every column determines a constant, so discovery names no FD for it; a count joined back over
     groups of one size (each measure of a melted table counted) is one. The mapped columns of a few
-    values are its possible groups, tried only against the target's own rows (support 0 marks them)."""
-    constants = [t for t in ctx.columns if t not in mapping.pairs and ctx.profiles[t].distinct == 1]
-    if not constants:
+    values are its possible groups, tried only against the target's own rows (support 0 marks them),
+    once nothing but constants is left unmapped."""
+    unmapped = [t for t in ctx.columns if t not in mapping.pairs]
+    constants = [t for t in unmapped if ctx.profiles[t].distinct == 1]
+    if not constants or len(constants) < len(unmapped):
+        # many functions remake a constant, by design or by chance (a max of a small whole number over
+        # large groups): worth a step only once the constants are all that is left to make
         return []
     groups = [t for t in ctx.columns if t in mapping.pairs and 2 <= ctx.profiles[t].distinct <= CONSTANT_GROUPS
               and not (ctx.profiles[t].kind == "number" and not ctx.profiles[t].integral)]
@@ -1768,11 +1772,7 @@ def propose_groupby_join(live: Mapping[str, Tab], ctx: Context) -> Iterator[Prop
                 continue
             remade = _joined_back_in_target(ctx, fd, mapping, tab)
             if not fd.support and not remade:
-                # a constant's group-by is only worth a step where it remakes the target's rows. Many
-                # functions may (a count of groups of one size; the max of a small whole number over large
-                # groups, by design or by chance): each is a step to try, at a cost in states on targets
-                # with constants no pipeline makes (bounded by CONSTANT_COLUMNS and the budget)
-                continue
+                continue  # a constant's group-by is only worth a step where it remakes the target's rows
             for column, func, share in remade[:TOP_PARAMETERS]:
                 # remaking the target's own rows vouches for an aggregate far more than values alike do
                 out_name = fd.rhs if fd.rhs not in tab.columns else f"{column}_{func}"
