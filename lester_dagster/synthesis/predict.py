@@ -1688,6 +1688,7 @@ def _fill_spread_names(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
 
 JOINED_BACK_ROWS = 50_000  # target rows, at most, that a joined-back aggregate is remade on
 JOINED_BACK_SOURCES = 24  # target columns, at most, tried as what it aggregates
+JOINED_BACK_FDS = 24  # FDs, at most, whose right-hand side is remade per synthesis
 
 
 def _joined_back_in_target(ctx: Context, fd: FD, mapping: ColumnMapping, tab: Tab) -> list[tuple[str, str, float]]:
@@ -1700,7 +1701,8 @@ def _joined_back_in_target(ctx: Context, fd: FD, mapping: ColumnMapping, tab: Ta
     key = (fd.lhs, fd.rhs)
     found = ctx.remade.get(key)
     if found is None:
-        found = ctx.remade[key] = _remade_from_target(ctx, fd)
+        # bounded work on wide targets with many FDs: the first few FDs asked about are remade
+        found = ctx.remade[key] = _remade_from_target(ctx, fd) if len(ctx.remade) < JOINED_BACK_FDS else []
     return [(mapping.pairs[t], func, share) for t, func, share in found
             if t in mapping.pairs and mapping.pairs[t] in tab.columns]
 
@@ -1740,9 +1742,11 @@ def _remade_from_target(ctx: Context, fd: FD) -> list[tuple[str, str, float]]:
 
 
 CONSTANT_GROUPS = 50  # distinct values, at most, of a column tried as the groups of a constant joined back
+CONSTANT_COLUMNS = 3  # constant target columns, at most, tried as joined back
+CONSTANT_GROUP_COLUMNS = 6  # columns, at most, tried as their groups
 
 
-def _constant_fds(ctx: Context, mapping: Any) -> list[FD]:
+def _constant_fds(ctx: Context, mapping: ColumnMapping) -> list[FD]:
     """Every column determines a constant, so discovery names no FD for it; a count joined back over
     groups of one size (each measure of a melted table counted) is one. The mapped columns of a few
     values are its possible groups, tried only against the target's own rows (support 0 marks them),
@@ -1755,7 +1759,8 @@ def _constant_fds(ctx: Context, mapping: Any) -> list[FD]:
         return []
     groups = [t for t in ctx.columns if t in mapping.pairs and 2 <= ctx.profiles[t].distinct <= CONSTANT_GROUPS
               and not (ctx.profiles[t].kind == "number" and not ctx.profiles[t].integral)]
-    return [FD((g,), t, 0) for t in constants for g in groups]
+    groups.sort(key=lambda t: ctx.profiles[t].distinct)  # fewest values first: the likeliest groups
+    return [FD((g,), t, 0) for t in constants[:CONSTANT_COLUMNS] for g in groups[:CONSTANT_GROUP_COLUMNS]]
 
 
 def propose_groupby_join(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
