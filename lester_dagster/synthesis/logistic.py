@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -37,15 +38,16 @@ def read_model(text: str, source: str) -> dict[str, Any]:
 _RETRAIN = "retrain it with benchmarks/synthesis/train_predictors.py"
 
 
-class _Predictor:
+class _Predictor(ABC):
     """What both kinds of model share: P(right) from the log-odds their `logit` gives, and the check that a
     model predicts what its reader computes the features of."""
 
     kind: str
     features: tuple[str, ...]
 
+    @abstractmethod
     def logit(self, values: Sequence[float]) -> float:
-        raise NotImplementedError
+        """The log-odds that the candidate these feature values describe is right."""
 
     def probability(self, values: Sequence[float]) -> float:
         z = self.logit(values)

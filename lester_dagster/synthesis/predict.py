@@ -1768,6 +1768,15 @@ def propose_groupby_join(live: Mapping[str, Tab], ctx: Context) -> Iterator[Prop
         tab = live[name]
         mapping = ctx.mapping(tab)
         proposals = []
+
+        def joined_back(table: str, by: tuple[str, ...], wanted: str, out_name: str, column: str, func: str,
+                        fit: float, probability: float) -> Proposal:
+            """`table` grouped by `by` for one aggregate, joined back to its rows; made for `wanted`."""
+            group = ops.GroupBy(ctx.name(), table, by, ((out_name, column, func),))
+            join = ops.Join(ctx.name(), table, group.out, by, by, "left")
+            explains = {out_name: fit} if out_name == wanted else {}
+            return Proposal((group, join), probability, "groupby_join", explains)
+
         for fd in [*ctx.constraints.fds, *_constant_fds(ctx, mapping)]:
             if fd.rhs in mapping.pairs or not all(c in mapping.pairs for c in fd.lhs):
                 continue
@@ -1781,11 +1790,8 @@ def propose_groupby_join(live: Mapping[str, Tab], ctx: Context) -> Iterator[Prop
             for column, func, share in remade[:TOP_PARAMETERS]:
                 # remaking the target's own rows vouches for an aggregate far more than values alike do
                 out_name = fd.rhs if fd.rhs not in tab.columns else f"{column}_{func}"
-                group = ops.GroupBy(ctx.name(), name, by, ((out_name, column, func),))
-                join = ops.Join(ctx.name(), name, group.out, by, by, "left")
-                explains = {out_name: share} if out_name == fd.rhs else {}
-                proposals.append(Proposal((group, join), PRIOR["groupby_join"] ** 0.25 * share, "groupby_join",
-                                          explains))
+                proposals.append(joined_back(name, by, fd.rhs, out_name, column, func, share,
+                                             PRIOR["groupby_join"] ** 0.25 * share))
             if remade:
                 continue
             options = choose_aggregates(grouped, tab, by, [fd.rhs], ctx)
@@ -1795,10 +1801,7 @@ def propose_groupby_join(live: Mapping[str, Tab], ctx: Context) -> Iterator[Prop
                 continue  # a part derived to be counted is not joined back
             (agg_name, column, func), fit = options[0][0][0], options[0][1][0]
             out_name = agg_name if agg_name not in tab.columns else f"{column}_{func}"
-            group = ops.GroupBy(ctx.name(), name, by, ((out_name, column, func),))
-            join = ops.Join(ctx.name(), name, group.out, by, by, "left")
-            explains = {out_name: fit} if out_name == fd.rhs else {}
-            proposals.append(Proposal((group, join), PRIOR["groupby_join"] * fit, "groupby_join", explains))
+            proposals.append(joined_back(name, by, fd.rhs, out_name, column, func, fit, PRIOR["groupby_join"] * fit))
         yield from _best(proposals, 2)
 
 

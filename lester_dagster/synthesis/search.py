@@ -430,7 +430,10 @@ class _Search:
                 if self.verified(child):
                     candidates.append(child)
             near.extend(children)
-            if found_at is None and any(self.verified(c) and self.reads_every_input(c) for c in children):
+            # a pipeline that leaves an input unused is a candidate, but no reason to stop looking: the
+            # target's rows may come from every file (an aggregate joined back to one file verifies where
+            # the rows of two stacked files were meant)
+            if found_at is None and any(self.verified(c) and not self.unused_inputs(c) for c in children):
                 found_at = depth
             if self.config.greedy:
                 beam = self.promising(children)
@@ -518,11 +521,8 @@ class _Search:
         self.evaluate(state)
         return state
 
-    def reads_every_input(self, state: State) -> bool:
-        """A pipeline that leaves an input unused is a candidate, but no reason to stop looking: the
-        target's rows may come from every file (an aggregate joined back to one file verifies where the
-        rows of two stacked files were meant)."""
-        return len(state.origins.get(state.last, frozenset())) == len(self.inputs)
+    def unused_inputs(self, state: State) -> int:
+        return len(self.inputs) - len(state.origins.get(state.last, frozenset()))
 
     def confident(self, verified: list[State]) -> bool:
         """The best verified pipeline fits so well that longer ones are not worth a round."""
@@ -567,7 +567,7 @@ class _Search:
         used = state.origins.get(state.last, frozenset())
         pairs = state.mapping.pairs
         return Candidate(spec, state.probabilities, state.mapping, state.report, len(state.output),
-                         len(self.ctx.target), len(self.inputs) - len(used), verified,
+                         len(self.ctx.target), self.unused_inputs(state), verified,
                          null_mismatch(self.ctx.profiles, state.output, pairs),
                          category_mismatch(self.ctx.profiles, self.ctx.target.frame, state.output, pairs),
                          self.agreement(state),
