@@ -1728,7 +1728,7 @@ def _remade_from_target(ctx: Context, fd: FD) -> list[tuple[str, str, float]]:
                 continue
             try:
                 made = grouped[source].transform(func)
-            except (TypeError, ValueError, NotImplementedError):
+            except (TypeError, ValueError, NotImplementedError):  # pandas: a function this dtype lacks
                 continue
             if wanted is not None:
                 same = np.isclose(pd.to_numeric(made, errors="coerce").to_numpy(dtype=float, na_value=np.nan),
