@@ -148,3 +148,30 @@ def test_generated_chains_join_an_aggregate_back_and_remake_their_target() -> No
         plain, again = random_case(source, 61000 + i, 4), random_case(source, 61000 + i, 4, chains=False)
         assert (plain is None) == (again is None) and (plain is None or plain.spec == again.spec)
     assert joined >= 5
+
+
+def test_generated_flow_uses_the_column_the_step_before_made() -> None:
+    """`random_case(..., flow=True)` draws chains the way hand-written pipelines run: a label made by a
+    string step is grouped or spread by, a group-by's two keys are spread. Each drawn pipeline remakes its
+    target from the held-out half."""
+    from benchmarks.synthesis.generate import random_case
+    from lester_dagster.synthesis import operators as ops
+    from lester_dagster.synthesis.evaluate import frames_match
+
+    pool = training_pool()
+    used = spread = drawn = 0
+    for i in range(100):
+        case = random_case(pool[(11 * i) % len(pool)], 81000 + i, 5, flow=True)
+        if case is None:
+            continue
+        drawn += 1
+        assert case.name.endswith("#flow")
+        assert frames_match(case.spec.run_pandas(case.test), case.target)
+        steps = case.spec.steps
+        for before, step in zip(steps, steps[1:], strict=False):
+            if isinstance(before, (ops.Split, ops.Substring, ops.Concatenate)):
+                keys = (*step.by,) if isinstance(step, ops.GroupBy) else (
+                    (*step.index, step.columns) if isinstance(step, ops.Pivot) else ())
+                used += before.target in keys
+            spread += isinstance(before, ops.GroupBy) and isinstance(step, ops.Pivot) and step.table == before.out
+    assert drawn >= 25 and used >= 5 and spread >= 1

