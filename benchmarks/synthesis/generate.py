@@ -111,6 +111,7 @@ class _Builder:
     def __init__(self, rng: np.random.Generator) -> None:
         self.rng, self.steps, self.counter = rng, [], 0
         self.focus: str | None = None  # flow: a column the last step made, which the next step tends to use
+        self.keys: tuple[str, ...] = ()  # the key of an aggregated table: its group keys, or ids and names melted
 
     def name(self) -> str:
         self.counter += 1
@@ -124,6 +125,10 @@ class _Builder:
         if len(env[step.out]) < 2 or env[step.out].shape[1] == 0 or env[step.out].columns.duplicated().any():
             return None
         self.steps.append(step)
+        if isinstance(step, ops.GroupBy | ops.Pivot):
+            self.keys = step.by if isinstance(step, ops.GroupBy) else step.index
+        elif isinstance(step, ops.Unpivot) and self.keys:
+            self.keys = (*step.id_vars, step.var_name)
         return step.out
 
 
@@ -167,6 +172,9 @@ def _single_step(b: _Builder, env: dict[str, pd.DataFrame], table: str, aggregat
     if focus is not None and 2 <= frame[focus].nunique() <= 60:
         categorical = [focus, *[c for c in categorical if c != focus]]
     b.focus = None
+    keys = [c for c in b.keys if c in frame.columns] if flow and aggregated else []
+    if keys:  # an aggregated table is melted by its key, and grouped again more coarsely
+        numeric, categorical = [c for c in numeric if c not in keys], keys
     if kind == "spread" and len(by := [c for c in _group_keys(b) if c in frame.columns]) >= 2:
         values = [c for c in frame.columns if c not in by and c in numeric]
         columns = min(by, key=lambda c: frame[c].nunique())
@@ -191,7 +199,9 @@ def _single_step(b: _Builder, env: dict[str, pd.DataFrame], table: str, aggregat
                 return joined, False
         return None, aggregated
     if kind == "groupby" and categorical:
-        by = _pick(rng, categorical, 1 if rng.random() < 0.7 else 2)
+        by = _pick(rng, categorical, 1 if rng.random() < 0.7 or keys else 2)
+        if keys and set(by) >= set(keys):
+            return None, aggregated
         if focus in categorical and focus not in by:
             by = [focus, *by[1:]] if len(by) == 1 or rng.random() < 0.5 else [by[0], focus]
         measures = [c for c in numeric if c not in by] or [c for c in frame.columns if c not in by]
@@ -217,7 +227,7 @@ def _single_step(b: _Builder, env: dict[str, pd.DataFrame], table: str, aggregat
             func = ("mean", "sum", "count", "max", "min")[int(rng.integers(5))]
             return b.add(ops.Pivot(b.name(), table, (index,), columns, values[0], func), env), True
     if kind == "unpivot" and len(numeric) >= 2:
-        ids = _pick(rng, [c for c in frame.columns if c not in numeric] or categorical, int(rng.integers(1, 3)))
+        ids = keys or _pick(rng, [c for c in frame.columns if c not in numeric] or categorical, int(rng.integers(1, 3)))
         values = _pick(rng, [c for c in numeric if c not in ids], int(rng.integers(2, 5)))
         if ids and len(values) >= 2:
             var = ("variable", "measure", "kind")[int(rng.integers(3))]
