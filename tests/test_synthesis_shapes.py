@@ -665,3 +665,30 @@ def test_a_constant_is_joined_back_only_once_nothing_else_is_missing() -> None:
 
     assert "c" in joined_back(rows.assign(c=7))
     assert "c" not in joined_back(rows.assign(c=7, noise=rng.normal(0, 1, 2000).round(3)))
+
+
+def test_an_aggregate_its_name_spells_maps_whatever_the_other_rows_give(tmp_path: Path) -> None:
+    """Yearly output of three power sources, listed source by source: the half searched holds other
+    sources than the target's, so the yearly maxima are of another scale. The target's name,
+    `max_output`, says the column and the function, and that is enough to map what the group-by made
+    (iowa-electricity in the flow tuning draw: the right one-step pipeline found and not verified)."""
+    years = np.arange(2001, 2018)
+    frame = pd.concat([pd.DataFrame({"year": years, "source": source,
+                                     "output": np.round(scale * (1 + 0.3 * RNG.random(len(years))))})
+                       for source, scale in (("fossil", 30000), ("nuclear", 4000), ("renewable", 1500))],
+                      ignore_index=True)
+    folder = make_case(tmp_path / "spelled", [(frame, True)],
+                       lambda t: t.groupby(["year"]).agg(max_output=("output", "max")).reset_index())
+    rank, found = rank_of(folder)
+    assert rank == 1, found
+
+
+@pytest.mark.parametrize(("target", "column", "func", "expected"), [
+    ("max_net_generation", "net_generation", "max", True), ("union_mean", "union", "mean", True),
+    ("AvgDelay", "delay", "mean", True), ("n_flights", "flights", "count", False),  # 'n' counts or uniques
+    ("max_net_generation", "net_generation", "min", False), ("max_generation", "net_generation", "max", False),
+])
+def test_a_name_spells_a_column_and_a_function(target: str, column: str, func: str, expected: bool) -> None:
+    from lester_dagster.synthesis.names import spells
+
+    assert spells(target, column, func) is expected

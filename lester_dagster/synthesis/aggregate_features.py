@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from lester_dagster.synthesis.mapping import name_similarity
-from lester_dagster.synthesis.names import AGG_WORDS, name_key, name_tokens, names_column
+from lester_dagster.synthesis.names import AGG_WORDS, EXCLUSIVE_WORDS, name_key, name_tokens, names_column
 from lester_dagster.synthesis.profile import ColumnProfile
 
 FUNCTIONS = ("mean", "sum", "count", "min", "max", "median", "nunique", "first", "size")
@@ -19,8 +19,6 @@ FEATURES: tuple[str, ...] = (
     "counts_with_gaps", "nunique_of_measure", "nunique_of_ids", "derived", "log_groups", "fit_by_groups",
     "scale_gap", "text_column", "target_named_function", *(f"is_{f}" for f in FUNCTIONS),
 )
-_EXCLUSIVE = {func: set(words) - {w for other, ws in AGG_WORDS.items() if other != func for w in ws}
-              for func, words in AGG_WORDS.items()}
 
 
 def pair_features(target: str, tprofile: ColumnProfile, column: str, func: str, aggregate: ColumnProfile,
@@ -30,7 +28,7 @@ def pair_features(target: str, tprofile: ColumnProfile, column: str, func: str, 
     `aggregate`) with `func` for target column `target`, in `FEATURES` order."""
     tokens, own = name_tokens(target), name_tokens(column)
     words = set(AGG_WORDS.get(func, ()))
-    others = set().union(*(ws for f, ws in _EXCLUSIVE.items() if f != func))
+    others = set().union(*(ws for f, ws in EXCLUSIVE_WORDS.items() if f != func))
     log_groups = math.log(max(groups, 1))
     values = {
         "hand": hand,

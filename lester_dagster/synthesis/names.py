@@ -20,6 +20,9 @@ AGG_WORDS = {
 }
 
 _FUNCTION_WORDS = frozenset(w for words in AGG_WORDS.values() for w in words)
+# the words that name one function only ('avg', 'highest'; not 'n', which counts rows or distinct values)
+EXCLUSIVE_WORDS = {func: frozenset(words) - {w for other, ws in AGG_WORDS.items() if other != func for w in ws}
+                   for func, words in AGG_WORDS.items()}
 
 
 def name_tokens(name: str) -> set[str]:
@@ -56,3 +59,11 @@ def word_like(t: str, w: str) -> bool:
         return True
     shared = len(os.path.commonprefix([t, w]))
     return shared >= 4 and shared >= 0.75 * min(len(t), len(w))
+
+
+def spells(target: str, column: str, func: str) -> bool:
+    """The target's name is the column's name and a word for the function and nothing else
+    ('max_net_generation', 'union_mean', 'AvgDelay' of `delay`): the name says how the column was made,
+    whatever values the other rows give."""
+    own, whole = name_key(column), name_key(target)
+    return bool(own) and any(whole in (word + own, own + word) for word in EXCLUSIVE_WORDS.get(func, ()))

@@ -34,7 +34,7 @@ from lester_dagster.synthesis.mapping import (
     same_kind,
     similarity,
 )
-from lester_dagster.synthesis.names import AGG_WORDS, name_key, name_tokens, names_column
+from lester_dagster.synthesis.names import AGG_WORDS, name_key, name_tokens, names_column, spells
 from lester_dagster.synthesis.profile import (
     ColumnProfile,
     Tab,
@@ -984,7 +984,8 @@ def propose_groupby(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
                 before = _chain(derive, name, ctx)
                 step = ops.GroupBy(ctx.name(), before[-1].out if before else name, tuple(by), tuple(aggs))
                 derived = PRIOR["split"] ** len(before)
-                explains = {out: score for (out, _, _), score in zip(aggs, scores, strict=False) if out in ctx.profiles}
+                explains = {out: max(score, EXPLAINED) if spells(out, column, func) else score
+                            for (out, column, func), score in zip(aggs, scores, strict=False) if out in ctx.profiles}
                 proposals.append(Proposal((*before, step), PRIOR["groupby"] * by_score * fit * again * derived, "groupby",
                                           explains))
         yield from _best(proposals, TOP_PARAMETERS + 2)
