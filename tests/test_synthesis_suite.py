@@ -152,8 +152,8 @@ def test_generated_chains_join_an_aggregate_back_and_remake_their_target() -> No
 
 def test_generated_flow_uses_the_column_the_step_before_made() -> None:
     """`random_case(..., flow=True)` draws chains the way hand-written pipelines run: a label made by a
-    string step is grouped or spread by, a group-by's two keys are spread. Each drawn pipeline remakes its
-    target from the held-out half."""
+    string step is grouped or spread by, a group-by's two keys are spread, and a spread table is never
+    melted back. Each drawn pipeline remakes its target from the held-out half."""
     from benchmarks.synthesis.generate import random_case
     from lester_dagster.synthesis import operators as ops
     from lester_dagster.synthesis.evaluate import frames_match
@@ -174,4 +174,6 @@ def test_generated_flow_uses_the_column_the_step_before_made() -> None:
                     (*step.index, step.columns) if isinstance(step, ops.Pivot) else ())
                 used += before.target in keys
             spread += isinstance(before, ops.GroupBy) and isinstance(step, ops.Pivot) and step.table == before.out
+        pivots = [k for k, step in enumerate(steps) if isinstance(step, ops.Pivot)]
+        assert not any(isinstance(step, ops.Unpivot) for step in steps[pivots[0]:]) if pivots else True
     assert drawn >= 25 and used >= 5 and spread >= 1

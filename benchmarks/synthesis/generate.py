@@ -226,7 +226,8 @@ def _single_step(b: _Builder, env: dict[str, pd.DataFrame], table: str, aggregat
         if values and columns != index:
             func = ("mean", "sum", "count", "max", "min")[int(rng.integers(5))]
             return b.add(ops.Pivot(b.name(), table, (index,), columns, values[0], func), env), True
-    if kind == "unpivot" and len(numeric) >= 2:
+    spread_before = flow and any(isinstance(step, ops.Pivot) for step in b.steps)  # melted back: a round trip
+    if kind == "unpivot" and len(numeric) >= 2 and not spread_before:
         ids = keys or _pick(rng, [c for c in frame.columns if c not in numeric] or categorical, int(rng.integers(1, 3)))
         values = _pick(rng, [c for c in numeric if c not in ids], int(rng.integers(2, 5)))
         if ids and len(values) >= 2:
