@@ -147,7 +147,8 @@ def _single_step(b: _Builder, env: dict[str, pd.DataFrame], table: str, aggregat
                  chains: bool = False, flow: bool = False) -> tuple[str | None, bool]:
     """One random single-table step on `table`; the name of its output and whether it aggregated. With
     `chains`, a group-by may also be joined back to the rows it aggregated (`df.merge(df.groupby(k)...)`),
-    as hand-written pipelines of four or five steps often do."""
+    as hand-written pipelines of four or five steps often do. With `flow`, the step tends to use the column
+    the step before made (`_Builder.focus`) and reshapes an aggregated table by its key (`_Builder.keys`)."""
     frame, rng = env[table], b.rng
     focus = b.focus if flow and b.focus in frame.columns else None
     if aggregated:
