@@ -175,5 +175,5 @@ def test_generated_flow_uses_the_column_the_step_before_made() -> None:
                 used += before.target in keys
             spread += isinstance(before, ops.GroupBy) and isinstance(step, ops.Pivot) and step.table == before.out
         pivots = [k for k, step in enumerate(steps) if isinstance(step, ops.Pivot)]
-        assert not any(isinstance(step, ops.Unpivot) for step in steps[pivots[0]:]) if pivots else True
+        assert not pivots or not any(isinstance(step, ops.Unpivot) for step in steps[pivots[0]:])
     assert drawn >= 25 and used >= 5 and spread >= 1
