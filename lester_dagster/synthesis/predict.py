@@ -1220,13 +1220,13 @@ def _string_parts(ctx: Context, name: str, tab: Tab, column: str, target: str,
 
 def _pivot_values(tab: Tab, ctx: Context, pivoted: set[str], used: set[str]) -> list[tuple[str, tuple[str, ...]]]:
     """Value columns worth pivoting, with their aggregates: the three numeric columns whose values look
-    most like the target's pivoted cells (for mean, first, max, min, sum), and one gap-free column to
+    most like the target's pivoted cells (for mean, first, max, min, sum, median), and one gap-free column to
     count rows with. Pivoting every column with every aggregate costs too much on wide tables."""
     cells = pd.concat([ctx.target.frame[t] for t in pivoted], ignore_index=True)
     target = profile_column("cells", cells)
     numeric = [c for c in tab.columns if c not in used and tab.profile(c).kind == "number"]
     ranked = sorted(numeric, key=lambda c: -similarity(target, tab.profile(c)))[:3]
-    out: list[tuple[str, tuple[str, ...]]] = [(c, ("mean", "first", "sum", "max", "min")) for c in ranked]
+    out: list[tuple[str, tuple[str, ...]]] = [(c, ("mean", "first", "sum", "max", "min", "median")) for c in ranked]
     complete = [c for c in tab.columns if c not in used and not tab.profile(c).nulls]
     counter = complete[0] if complete else next((c for c in tab.columns if c not in used), None)
     if counter is not None:
