@@ -80,6 +80,10 @@ def _statsmodels(table: str) -> pd.DataFrame:
     if frame.index.name:  # statecrime keeps its state names in the index
         frame = frame.reset_index()
     # statsmodels casts every number to float; the CSVs it ships (and a user's copy) hold integers
+    return _whole_numbers_as_integers(frame)
+
+
+def _whole_numbers_as_integers(frame: pd.DataFrame) -> pd.DataFrame:
     for column in frame.columns:
         values = frame[column]
         if pd.api.types.is_float_dtype(values.dtype) and values.notna().all() and (values % 1 == 0).all():
@@ -142,11 +146,7 @@ def _causaldata(table: str) -> pd.DataFrame:
     folder = _package_folder("causaldata") / table
     csv = folder / f"{table}.csv"
     frame = pd.read_csv(csv) if csv.exists() else pd.read_stata(folder / f"{table}.dta", convert_categoricals=False)
-    for column in frame.columns:  # Stata stores every number as float; whole numbers are integers
-        values = frame[column]
-        if pd.api.types.is_float_dtype(values.dtype) and values.notna().all() and (values % 1 == 0).all():
-            frame[column] = values.astype("int64")
-    return frame
+    return _whole_numbers_as_integers(frame)  # Stata stores every number as float
 
 
 def _table_names(package: str) -> list[str]:
