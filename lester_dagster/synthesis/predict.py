@@ -1293,9 +1293,9 @@ def _numbered_columns(tab: Tab, variable: ColumnProfile) -> list[tuple[str, ...]
     wanted = {v.lstrip("0") or "0" for v in variable.values}
     stems: dict[str, list[str]] = {}
     for column in tab.columns:
-        numbers = re.findall(r"[0-9]+", column)
+        numbers = re.findall(r"[0-9]+", str(column))
         if len(numbers) == 1 and tab.profile(column).numeric and (numbers[0].lstrip("0") or "0") in wanted:
-            stems.setdefault(re.sub(r"[0-9]+", "#", column), []).append(column)
+            stems.setdefault(re.sub(r"[0-9]+", "#", str(column)), []).append(column)
     return [tuple(group) for group in stems.values() if len(group) >= max(2, 0.5 * len(wanted))][:TOP_PARAMETERS]
 
 
