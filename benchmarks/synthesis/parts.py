@@ -96,8 +96,12 @@ def _test_schemas() -> tuple[frozenset[str], ...]:
 
 @functools.cache
 def _has_test_schema(name: str) -> bool:
+    return _shares_schema(name, _test_schemas())
+
+
+def _shares_schema(name: str, schemas: tuple[frozenset[str], ...]) -> bool:
     schema = _schema(name)
-    return any(_same_schema(schema, t) for t in _test_schemas())
+    return any(_same_schema(schema, t) for t in schemas)
 
 
 @functools.cache
@@ -108,8 +112,7 @@ def _val_schemas() -> tuple[frozenset[str], ...]:
 
 @functools.cache
 def _has_val_schema(name: str) -> bool:
-    schema = _schema(name)
-    return any(_same_schema(schema, t) for t in _val_schemas())
+    return _shares_schema(name, _val_schemas())
 
 
 def _dev_or_none(name: str) -> bool:

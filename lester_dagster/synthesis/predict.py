@@ -1305,7 +1305,7 @@ MELTED_NUMBERS = 30  # distinct numbers, at most, of a target column read out of
 def _stem_named(value_vars: Sequence[str], ctx: Context, tab: Tab) -> str | None:
     """The stem the melted columns share ('wage' of wage228 and wage232), when a target column's name
     holds it as a word (`mean_wage`): the melted values were named after it, to be aggregated next."""
-    stems = {re.sub(r"[^a-z]+$", "", re.sub(r"^[^a-z]+", "", name_key(c).rstrip("0123456789"))) for c in value_vars}
+    stems = {name_key(c).strip("0123456789") for c in value_vars}  # name_key keeps letters and digits only
     stem = stems.pop() if len(stems) == 1 else ""
     if len(stem) < 3 or stem in tab.columns or stem in ctx.columns:
         return None
