@@ -200,7 +200,9 @@ def test_text_columns_are_never_summed() -> None:
     assert text_sums((summed,), summed.run({"t": frame})) == 1
 
 
-@pytest.mark.parametrize("values,expected", [(["a, b", "c, d"], ", "), (["x - y", "z - w"], " - ")])
+@pytest.mark.parametrize("values,expected", [(["a, b", "c, d"], ", "), (["x - y", "z - w"], " - "),
+                                             (["18 to 24", "25 to 34", "Over 54"], " to "),
+                                             (["Bank of Spain", "Bank of Chile", "Fed"], " of ")])
 def test_delimiter_runs_are_found(values: list[str], expected: str) -> None:
     assert expected in delimiters_of(pd.Series(values))
 
@@ -768,3 +770,22 @@ def test_a_pivot_of_medians(tmp_path: Path) -> None:
 
     rank, found = rank_of(make_case(tmp_path / "medians", [(frame, True)], pipeline))
     assert rank == 1, found  # round 11: 6th, below the max, min, sum and mean found some other way
+
+
+def test_a_band_split_at_a_joining_word_then_roles_spread(tmp_path: Path) -> None:
+    """The lower end of an age band ('Over 54' stays whole, so a split at ' ' cannot make it), the first
+    word of the offender's role, the custody rate per band and role, then roles across (ccdrug in round
+    12's second writer): the split is at the word ' to ', which the band's values join their ends with."""
+    bands = ["18 to 24", "25 to 34", "35 to 44", "45 to 54", "Over 54"]
+    n = 900
+    frame = pd.DataFrame({"age": RNG.choice(bands, n), "role": RNG.choice(["Leading role", "Lesser role",
+                                                                           "Significant role"], n),
+                          "custody": RNG.integers(0, 2, n), "male": RNG.integers(0, 2, n)})
+
+    def pipeline(t: pd.DataFrame) -> pd.DataFrame:
+        t = t.assign(age_from=t["age"].str.split(" to ").str[0], part=t["role"].str.split(" ").str[0])
+        rates = t.groupby(["age_from", "part"])["custody"].mean().reset_index()
+        return rates.pivot_table(index="age_from", columns="part", values="custody", aggfunc="sum")
+
+    rank, found = rank_of(make_case(tmp_path / "bands", [(frame, True)], pipeline))
+    assert rank >= 1, found

@@ -67,6 +67,8 @@ CROWDED = 10  # numeric columns beyond which a table is aggregated with the comm
 TEXT_AGGS = ("count", "nunique", "first", "min", "max")
 DELIMITERS = (" ", ",", "-", "/", "_", ":", ";", "|", ".", "@")
 RUN_DELIMITERS = 3  # delimiters of two or three characters (' (', ', ', ' - ') found in a column's values
+WORD_DELIMITERS = 2  # joining words (' to ', ' and ') found in a column's values
+_WORD_DELIMITER = re.compile(r"(?<=\S) (?:[a-z]{1,4}|&) (?=\S)")
 SPLIT_SHARE = 0.2  # share of a column's values, at least, that hold a delimiter the string step splits at
 STRING_SAMPLE = 600
 
@@ -182,8 +184,9 @@ def _mark_recurring(profiles: Mapping[str, ColumnProfile], inputs: Sequence[Tab]
 
 
 def delimiters_of(values: pd.Series, share: float = 0.5) -> list[str]:
-    """Delimiters most of these values hold: the usual single characters, and runs of two or three
-    punctuation characters (' (', ', ', ' - ') that recur in them."""
+    """Delimiters most of these values hold: the usual single characters, runs of two or three
+    punctuation characters (' (', ', ', ' - ') that recur in them, and short lower-case words between
+    spaces that join two parts (' to ' of '25 to 34', ' and ', ' of ')."""
     texts = values.dropna().astype(str).head(STRING_SAMPLE)
     if not len(texts):
         return []
@@ -194,7 +197,12 @@ def delimiters_of(values: pd.Series, share: float = 0.5) -> list[str]:
             if 2 <= len(run) <= 3:
                 counts[run] = counts.get(run, 0) + 1
     runs = sorted((r for r, n in counts.items() if n >= share * len(texts)), key=lambda r: -counts[r])
-    return found + runs[:RUN_DELIMITERS]
+    words: dict[str, int] = {}
+    for text in texts.tolist():
+        for word in set(_WORD_DELIMITER.findall(text)):
+            words[word] = words.get(word, 0) + 1
+    joining = sorted((w for w, n in words.items() if n >= share * len(texts)), key=lambda w: -words[w])
+    return found + runs[:RUN_DELIMITERS] + joining[:WORD_DELIMITERS]
 
 
 def _embedded_numbers(profiles: Mapping[str, ColumnProfile], inputs: Sequence[Tab], glued: bool = False) -> set[str]:
