@@ -789,3 +789,25 @@ def test_a_band_split_at_a_joining_word_then_roles_spread(tmp_path: Path) -> Non
 
     rank, found = rank_of(make_case(tmp_path / "bands", [(frame, True)], pipeline))
     assert rank >= 1, found
+
+
+def test_a_melt_keeps_the_column_a_later_pivot_spreads_a_part_of(tmp_path: Path) -> None:
+    """Season start years ('2003' of '2003-2004'), pre- and post-season ranks made long, averaged per
+    conference, poll and season, then seasons across (ncaa in round 12's second writer): the target never
+    shows the season column, yet the melt must keep it for the pivot after it."""
+    n = 800
+    conference = RNG.choice(["ACC", "Big Ten", "Pac-12", "SEC"], n)
+    frame = pd.DataFrame({"team": RNG.choice([f"team {k}" for k in range(60)], n),
+                          "year": RNG.choice(["2003-2004", "2009-2010", "2012-2013", "2015-2016"], n),
+                          "conference": conference, "prerpi": RNG.integers(1, 300, n),
+                          "postrpi": RNG.integers(1, 300, n), "wins": RNG.integers(0, 30, n)})
+
+    def pipeline(t: pd.DataFrame) -> pd.DataFrame:
+        t = t.assign(season=t["year"].str[:4])
+        long = t.melt(id_vars=["conference", "season"], value_vars=["prerpi", "postrpi"], var_name="poll",
+                      value_name="rpi")
+        means = long.groupby(["conference", "poll", "season"])["rpi"].mean().reset_index()
+        return means.pivot_table(index=["conference", "poll"], columns="season", values="rpi", aggfunc="sum")
+
+    rank, found = rank_of(make_case(tmp_path / "seasons", [(frame, True)], pipeline))
+    assert rank >= 1, found

@@ -1281,7 +1281,13 @@ def _unpivot_proposal(ctx: Context, name: str, tab: Tab, variable: str, vprofile
         value_name = "value"
     mapping = ctx.mapping(tab)
     mapped = {c for t, c in mapping.pairs.items() if t not in (variable, value_name)}
-    id_vars = tuple(c for c in tab.columns if c not in value_vars and (c in mapped or c in ctx.columns))
+    # a column whose values (or a part of them: the year of '2003-2004') name target columns is spread
+    # by a pivot after the melt, so the melt keeps it though the target never shows it as a column
+    spread = {c for c in tab.columns if len(_pivoted(tab.profile(c), ctx)) >= 2}
+    if not spread:
+        spread = {getattr(steps[0], "column", "") for _, steps, _ in _derived_spread(name, tab, ctx)}
+    id_vars = tuple(c for c in tab.columns
+                    if c not in value_vars and (c in mapped or c in ctx.columns or c in spread))
     if not id_vars:
         id_vars = tuple(c for c in tab.columns if c not in value_vars)
     if value_name in id_vars:
