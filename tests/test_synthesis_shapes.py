@@ -811,3 +811,21 @@ def test_a_melt_keeps_the_column_a_later_pivot_spreads_a_part_of(tmp_path: Path)
 
     rank, found = rank_of(make_case(tmp_path / "seasons", [(frame, True)], pipeline))
     assert rank >= 1, found
+
+
+def test_a_label_glued_from_a_name_and_a_flag_then_the_flag_spread(tmp_path: Path) -> None:
+    """'Alabama/True': a state glued to a True/False flag, the best vote per label and flag, flags across
+    (presidentialElections in round 13's generated draw). The flag reads as its text in the label."""
+    states = [f"State{k:02d}" for k in range(40)]
+    south = dict(zip(states, RNG.integers(0, 2, 40).astype(bool), strict=True))
+    n = 480
+    frame = pd.DataFrame({"state": RNG.choice(states, n), "year": RNG.choice(range(1972, 2004, 4), n),
+                          "vote": np.round(RNG.uniform(20, 80, n), 2)})
+    frame["south"] = frame["state"].map(south)
+
+    def pipeline(t: pd.DataFrame) -> pd.DataFrame:
+        t = t.assign(label=t["state"] + "/" + t["south"].astype(str))
+        return t.pivot_table(index="label", columns="south", values="vote", aggfunc="max").rename(columns=str)
+
+    rank, found = rank_of(make_case(tmp_path / "flags", [(frame, True)], pipeline))
+    assert rank >= 1, found

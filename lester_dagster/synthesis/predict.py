@@ -1387,8 +1387,8 @@ def propose_string_ops(live: Mapping[str, Tab], ctx: Context) -> Iterator[Propos
             continue
         sample = tab.frame.head(STRING_SAMPLE)
         texts = [c for c in tab.columns if tab.profile(c).kind == "string"]
-        pieces = [c for c in tab.columns
-                  if tab.profile(c).kind == "string" or (tab.profile(c).kind == "number" and tab.profile(c).integral)]
+        pieces = [c for c in tab.columns if tab.profile(c).kind in ("string", "bool")
+                  or (tab.profile(c).kind == "number" and tab.profile(c).integral)]
         for target in targets:
             tprofile = ctx.profiles[target]
             proposals: list[Proposal] = []
@@ -1621,7 +1621,9 @@ def _concat_programs(
             counts[literal] = counts.get(literal, 0) + 1
     common = [sep for sep, n in counts.items() if n >= 0.9 * len(values)]
     separators = sorted(common, key=lambda sep: (-counts[sep], -len(sep)))[:5]
-    columns = [_Part(c, tab.profile(c)) for c in pieces]
+    # a flag glued into a label reads as its text ('Alabama/True'): it is compared as that text
+    columns = [_Part(c, tab.profile(c) if tab.profile(c).kind != "bool"
+                     else profile_column(c, tab.frame[c].map(str, na_action="ignore"))) for c in pieces]
 
     def best(parts: list[str], exclude: set[str], k: int = 1, bar: float | None = None) -> list[tuple[float, _Part]]:
         part = profile_column("part", pd.Series(parts))
