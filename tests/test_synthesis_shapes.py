@@ -829,3 +829,25 @@ def test_a_label_glued_from_a_name_and_a_flag_then_the_flag_spread(tmp_path: Pat
 
     rank, found = rank_of(make_case(tmp_path / "flags", [(frame, True)], pipeline))
     assert rank >= 1, found
+
+
+def test_columns_melted_for_a_pivot_of_a_part_of_their_names(tmp_path: Path) -> None:
+    """Spending by incumbent and challenger in 88 and 90 (inexp88, chexp88, inexp90, chexp90) made long, who
+    spent it cut from the melted names, the year too, years across (vote2 in round 12's second writer): the
+    target's '88' and '90' name no column and no value, only the ends of four columns' names. The vote
+    shares of those years (vote88, vote90) look nothing like spending and stay out of the melt."""
+    n = 600
+    frame = pd.DataFrame({"state": RNG.choice(["AL", "AK", "AZ", "CA", "CO", "FL"], n), "democ": RNG.integers(0, 2, n),
+                          "vote88": RNG.integers(30, 80, n), "vote90": RNG.integers(30, 80, n),
+                          "inexp88": np.round(RNG.lognormal(12, 1, n), 1), "chexp88": np.round(RNG.lognormal(11, 1, n), 1),
+                          "inexp90": np.round(RNG.lognormal(12, 1, n), 1), "chexp90": np.round(RNG.lognormal(11, 1, n), 1)})
+
+    def pipeline(t: pd.DataFrame) -> pd.DataFrame:
+        long = t.melt(id_vars=["state", "democ"], value_vars=["inexp88", "chexp88", "inexp90", "chexp90"],
+                      var_name="series", value_name="spending")
+        long["who"] = long["series"].str[:2]
+        long["year"] = long["series"].str[-2:]
+        return long.pivot_table(index=["democ", "who"], columns="year", values="spending", aggfunc="mean")
+
+    rank, found = rank_of(make_case(tmp_path / "spending", [(frame, True)], pipeline))
+    assert rank >= 1, found

@@ -1183,7 +1183,9 @@ def _pivot_fit(out: pd.DataFrame, pivoted: set[str], ctx: Context) -> float:
 def _derived_spread(name: str, tab: Tab, ctx: Context) -> list[tuple[str, tuple[ops.Step, ...], Tab]]:
     """Parts of string columns (split at a delimiter, or a fixed slice) whose values name two or more
     target columns: a pivot spreads them, so the target never shows the part as a column of its own."""
-    wanted = frozenset(v for v, t in ctx.names_as_values.items() if t not in ctx.mapping(tab).pairs)
+    # target columns the table has by name are no spread part; those it only maps may be (a melted value
+    # column looks like the cells it is spread into)
+    wanted = frozenset(v for v, t in ctx.names_as_values.items() if t not in tab.columns)
     if len(wanted) < 2:
         return []
     lengths = [len(ctx.names_as_values[v]) for v in wanted]
@@ -1224,6 +1226,9 @@ def _string_parts(ctx: Context, name: str, tab: Tab, column: str, target: str,
         if 1 <= width < longest:
             for start in range(min(longest - width, 10) + 1):
                 yield ops.Substring(ctx.name(), name, target, column, start, start + width)
+    # parts of unlike widths: all but the first characters ('soda' of psoda, 'entree' of pentree), the last
+    for first, last in [(k, None) for k in (1, 2, 3, -1, -2, -3, -4)]:
+        yield ops.Substring(ctx.name(), name, target, column, first, last)
 
 
 def _pivot_values(tab: Tab, ctx: Context, pivoted: set[str], used: set[str]) -> list[tuple[str, tuple[str, ...]]]:
@@ -1264,7 +1269,59 @@ def propose_unpivot(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
                 if len(value_vars) < 2 or (var_name == "variable" and "variable" in tab.columns):
                     continue
                 proposals.append(_unpivot_proposal(ctx, name, tab, variable, vprofile, value_vars, var_name, whole))
+        if "variable" not in tab.columns:
+            proposals += _melts_spread_by_name_parts(ctx, name, tab)
         yield from _best(proposals)
+
+
+def _melts_spread_by_name_parts(ctx: Context, name: str, tab: Tab) -> list[Proposal]:
+    """Melts for a pivot that spreads a part of the melted names: target columns named by what follows
+    (or precedes) one stem in several numeric columns' names (`soda`, `fries` of psoda, pfries; `88`, `90`
+    of inexp88, chexp90) were never columns of their own, so the names were melted, cut and spread. One
+    melt per stem, and one of every such column when there are several stems (`who` of inexp, chexp
+    may be cut from the names too)."""
+    wanted = [t for t in ctx.columns if t not in tab.columns]  # mapped or not: their values may look alike
+    if len(wanted) < 2:
+        return []
+    stems: dict[tuple[bool, str], dict[str, str]] = {}  # (suffix, stem) -> column -> target name
+    for column in tab.columns:
+        text = str(column)
+        if tab.profile(column).kind != "number":
+            continue
+        for t in sorted(wanted, key=len, reverse=True):
+            if len(text) > len(t) and text.endswith(t):
+                stems.setdefault((True, text[: -len(t)]), {}).setdefault(column, t)
+            elif len(text) > len(t) and text.startswith(t):
+                stems.setdefault((False, text[len(t):]), {}).setdefault(column, t)
+    groups = [named for named in stems.values() if len(set(named.values())) >= 2]
+    if not groups:
+        return []
+    # the melted values are the cells the pivot spreads: stems whose values look like the target's cells
+    spread = sorted({t for named in groups for t in named.values()})
+    cells = profile_column("cells", pd.concat([ctx.target.frame[t] for t in spread], ignore_index=True))
+    fits = [similarity(cells, profile_column("value", pd.concat([tab.frame[c] for c in named], ignore_index=True)))
+            for named in groups]
+    ranked = sorted(range(len(groups)), key=lambda k: (-len(set(groups[k].values())), -fits[k]))[:MELT_STEMS]
+    options = [(tuple(groups[k]), fits[k]) for k in ranked]
+    alike = [k for k in ranked if fits[k] >= MELT_ALIKE * max(fits)]
+    if len(alike) > 1:
+        options.append((tuple(dict.fromkeys(c for k in alike for c in groups[k])), max(fits)))
+    mapping = ctx.mapping(tab)
+    proposals = []
+    for value_vars, fit in options:
+        covered = {t for named in groups for c, t in named.items() if c in value_vars}
+        keep = {c for t, c in mapping.pairs.items() if t not in covered} | set(ctx.columns)
+        id_vars = tuple(c for c in tab.columns if c not in value_vars and c in keep)
+        id_vars = id_vars or tuple(c for c in tab.columns if c not in value_vars)  # a join may come next
+        share = len(covered) / len(wanted)
+        step = ops.Unpivot(ctx.name(), name, id_vars, value_vars, "variable", "value")
+        proposals.append(Proposal((step,), PRIOR["unpivot"] * MELT_FOR_SPREAD * share * max(fit, 0.3), "unpivot"))
+    return proposals
+
+
+MELT_STEMS = 3  # stems, at most, whose numbered or named columns are melted for a later spread
+MELT_FOR_SPREAD = 0.7  # such a melt's prior beside a melt whose names the target shows as values
+MELT_ALIKE = 0.5  # stems whose values fit the cells half as well as the best, at least, are melted together too
 
 
 def _unpivot_proposal(ctx: Context, name: str, tab: Tab, variable: str, vprofile: ColumnProfile,
