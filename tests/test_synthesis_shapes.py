@@ -851,3 +851,28 @@ def test_columns_melted_for_a_pivot_of_a_part_of_their_names(tmp_path: Path) -> 
 
     rank, found = rank_of(make_case(tmp_path / "spending", [(frame, True)], pipeline))
     assert rank >= 1, found
+
+
+def test_a_merge_whose_suffixes_the_target_names_show(tmp_path: Path) -> None:
+    """Both tables have `state` (an abbreviation in one, the name in the other): `suffixes=('', '_name')`
+    gives the target's `state_name`, which pandas' own suffixes would call `state_y`."""
+    names = pd.DataFrame({"stateabb": [f"S{k:02d}" for k in range(30)],
+                          "state": [f"state number {k}" for k in range(30)]})
+    n = 600
+    panel = pd.DataFrame({"state": RNG.choice(names["stateabb"], n), "year": RNG.choice([87, 90, 93], n),
+                          "murders": RNG.integers(0, 50, n)})
+
+    def pipeline(panel: pd.DataFrame, names: pd.DataFrame) -> pd.DataFrame:
+        both = panel.merge(names, left_on="state", right_on="stateabb", suffixes=("", "_name"))
+        return both.groupby("state_name").agg(murders=("murders", "sum")).reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "suffixes", [(panel, True), (names, False)], pipeline))
+    assert rank >= 1, found
+    assert "suffixes=('', '_name')" in found or "suffixes=('_x', '_name')" in found
+
+
+def test_suffixes_survive_the_spec_and_specs_without_them_still_load() -> None:
+    join = ops.Join("s1", "a", "b", ("k",), ("k",), "inner", ("", "_name"))
+    assert ops.Step.from_dict(join.to_dict()) == join
+    old = {k: v for k, v in join.to_dict().items() if k != "suffixes"}
+    assert ops.Step.from_dict(old).suffixes == ("_x", "_y")

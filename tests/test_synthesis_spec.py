@@ -36,6 +36,7 @@ STEPS: list[ops.Step] = [
     ops.Join("j", "sales", "shops", ("shop",), ("shop",), "inner"),
     ops.Join("j", "sales", "shops", ("shop",), ("shop",), "left"),
     ops.Join("j", "sales", "shops", ("month",), ("region",), "left"),
+    ops.Join("j", "sales", "shops", ("month",), ("region",), "left", ("", "_shop")),  # shop and shop_shop
     ops.Union("u", ("sales", "sales_b")),
     ops.GroupBy("g", "sales", ("shop",), (("total", "amount", "sum"), ("n", "units", "count"), ("avg", "amount", "mean"))),
     ops.GroupBy("g", "sales", ("shop", "month"), (("most", "units", "max"), ("who", "manager", "nunique"))),

@@ -125,7 +125,7 @@ class Step:
         if kind is None:
             raise SpecError(f"unknown step operator {data.get('op')!r}; known: {sorted(STEPS)}.")
         names = {f.name for f in fields(kind)}
-        missing, extra = names - set(data), set(data) - names
+        missing, extra = names - set(data) - getattr(kind, "OPTIONAL", frozenset()), set(data) - names
         if missing or extra:
             raise SpecError(f"step {kind.op}: missing fields {sorted(missing)}, unknown fields {sorted(extra)}.")
         return kind(**{k: _from_json(kind, k, v) for k, v in data.items()})
@@ -140,7 +140,7 @@ def _jsonable(value: Any) -> Any:
 
 
 _TUPLE_FIELDS = {"left_on", "right_on", "tables", "by", "aggs", "index", "id_vars", "value_vars", "columns",
-                 "subset", "mapping", "separators"}
+                 "subset", "mapping", "separators", "suffixes"}
 
 
 def _from_json(kind: type[Step], name: str, value: Any) -> Any:
@@ -179,6 +179,8 @@ class Join(Step):
     left_on: tuple[str, ...] = ()
     right_on: tuple[str, ...] = ()
     how: str = "inner"
+    suffixes: tuple[str, str] = SUFFIXES  # what pandas appends to the names both tables have
+    OPTIONAL: ClassVar[frozenset[str]] = frozenset({"suffixes"})  # specs written before it default
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -190,15 +192,17 @@ class Join(Step):
         return {"left_on": list(self.left_on), "right_on": list(self.right_on)}
 
     def run(self, frames: Frames) -> pd.DataFrame:
-        return pd.merge(_get(frames, self.left), _get(frames, self.right), how=self.how, suffixes=SUFFIXES,
-                        sort=False, **self._on())
+        return pd.merge(_get(frames, self.left), _get(frames, self.right), how=self.how,
+                        suffixes=tuple(self.suffixes), sort=False, **self._on())
 
     def build(self, tables: Tables) -> le.Table:
-        return _get(tables, self.left).join(_get(tables, self.right), how=self.how, suffixes=SUFFIXES, **self._on())
+        return _get(tables, self.left).join(_get(tables, self.right), how=self.how, suffixes=tuple(self.suffixes),
+                                            **self._on())
 
     def describe(self) -> str:
         on = ", ".join(f"{k}={_list(tuple(v))}" for k, v in self._on().items())
-        return f"{self.out} = {self.left}.merge({self.right}, {on}, how={self.how!r})"
+        suffixes = "" if tuple(self.suffixes) == SUFFIXES else f", suffixes={tuple(self.suffixes)!r}"
+        return f"{self.out} = {self.left}.merge({self.right}, {on}, how={self.how!r}{suffixes})"
 
 
 @dataclass(frozen=True)

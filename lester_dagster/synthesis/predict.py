@@ -325,11 +325,39 @@ def propose_join(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
                 left, right, lk, rk = y, x, right_on, left_on
             else:
                 left, right, lk, rk = x, y, left_on, right_on
+            suffixes = _target_suffixes(live[left], live[right], lk, rk, ctx)
             for how, p_how in (("inner", 0.7), ("left", 0.45 if ctx.has_nulls else 0.3)):
-                step = ops.Join(ctx.name(), left, right, lk, rk, how)
+                step = ops.Join(ctx.name(), left, right, lk, rk, how, suffixes)
                 proposals.append(Proposal((step,), PRIOR["join"] * score * p_how, "join"))
         yield from _best(proposals, 2 * TOP_PARAMETERS)
     yield from _chain_joins(live, ctx)
+
+
+def _target_suffixes(left: Tab, right: Tab, left_on: Sequence[str], right_on: Sequence[str],
+                     ctx: Context) -> tuple[str, str]:
+    """The suffixes a merge was given, as the target's names show them: a name both tables have comes out
+    once as it is and once with an ending (`state` and `state_name` of `suffixes=('', '_name')`), or only
+    with the ending the target keeps. The side whose column looks more like the target's takes it. pandas'
+    own ('_x', '_y') where the target tells nothing."""
+    same = {a for a, b in zip(left_on, right_on, strict=True) if a == b}  # merged into one column
+    for column in (c for c in left.columns if c in right.columns and c not in same):
+        text = str(column)
+        endings = {str(t)[len(text):]: t for t in ctx.columns if str(t).startswith(text)}
+        endings = {e: t for e, t in endings.items() if e == "" or (e[0] in "_.- " and len(e) > 1)}
+        if not endings or set(endings) <= set(ops.SUFFIXES):
+            continue
+
+        def fit(tab: Tab, ending: str) -> float:
+            return similarity(ctx.profiles[endings[ending]], tab.profile(column))
+
+        if len(endings) >= 2:
+            pairs = [(a, b) for a in endings for b in endings if a != b]
+            return max(pairs, key=lambda p: fit(left, p[0]) + fit(right, p[1]))
+        (ending,) = endings
+        if fit(left, ending) >= fit(right, ending):
+            return ending, ops.SUFFIXES[1] if ending != ops.SUFFIXES[1] else ops.SUFFIXES[0]
+        return ops.SUFFIXES[0] if ending != ops.SUFFIXES[0] else ops.SUFFIXES[1], ending
+    return ops.SUFFIXES
 
 
 def _double_lookups(x: str, y: str, a: Tab, b: Tab, pairs: Sequence[tuple[float, str, str, float, float]],
