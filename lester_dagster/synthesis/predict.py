@@ -347,14 +347,13 @@ def _target_suffixes(left: Tab, right: Tab, left_on: Sequence[str], right_on: Se
         if not endings or set(endings) <= set(ops.SUFFIXES):
             continue
 
-        def fit(tab: Tab, ending: str) -> float:
-            return similarity(ctx.profiles[endings[ending]], tab.profile(column))
-
+        fits = {(side, e): similarity(ctx.profiles[t], tab.profile(column))
+                for side, tab in (("left", left), ("right", right)) for e, t in endings.items()}
         if len(endings) >= 2:
             pairs = [(a, b) for a in endings for b in endings if a != b]
-            return max(pairs, key=lambda p: fit(left, p[0]) + fit(right, p[1]))
+            return max(pairs, key=lambda p: fits["left", p[0]] + fits["right", p[1]])
         (ending,) = endings
-        if fit(left, ending) >= fit(right, ending):
+        if fits["left", ending] >= fits["right", ending]:
             return ending, ops.SUFFIXES[1] if ending != ops.SUFFIXES[1] else ops.SUFFIXES[0]
         return ops.SUFFIXES[0] if ending != ops.SUFFIXES[0] else ops.SUFFIXES[1], ending
     return ops.SUFFIXES
