@@ -50,13 +50,16 @@ def names_column(tokens: set[str], own: set[str]) -> bool:
 def word_like(t: str, w: str) -> bool:
     """A target's word `t` names a column's word `w`: the same word; `w` abbreviates it ('dest' ~
     'destination'); `w` holds it glued to another word ('libprice' ~ 'price'); or both start alike as
-    abbreviations of one word do ('citestot' ~ 'cited'): four letters, most of the shorter word."""
+    abbreviations of one word do ('citestot' ~ 'cited'): four letters, most of the shorter word. A word of
+    three letters or more counts behind a prefix of one or two ('pfries' ~ 'fries')."""
     if t == w or (len(w) >= 3 and len(t) > len(w) and t.startswith(w)):
         return True
     if t in _FUNCTION_WORDS:
         return False  # 'mean' inside 'meandepth' names a function, not the column
     if len(t) >= 4 and len(w) > len(t) and t in w:
         return True
+    if len(t) >= 3 and len(t) < len(w) <= len(t) + 2 and w.endswith(t):
+        return True  # a word behind a letter or two ('pfry' ~ 'fry': the price of fries, psoda)
     shared = len(os.path.commonprefix([t, w]))
     return shared >= 4 and shared >= 0.75 * min(len(t), len(w))
 
