@@ -22,6 +22,7 @@ from lester_dagster.synthesis.predict import (
     Context,
     _aggregate_candidates,
     _joined_back_in_target,
+    _target_suffixes,
     choose_aggregates,
     delimiters_of,
     propose_groupby_join,
@@ -876,3 +877,17 @@ def test_suffixes_survive_the_spec_and_specs_without_them_still_load() -> None:
     assert ops.Step.from_dict(join.to_dict()) == join
     old = {k: v for k, v in join.to_dict().items() if k != "suffixes"}
     assert ops.Step.from_dict(old).suffixes == ("_x", "_y")
+
+
+def test_a_merge_keeps_pandas_suffixes_when_the_target_shows_the_name_as_it_is() -> None:
+    """`state` in the target and in both tables tells nothing of what the other side's `state` was called:
+    pandas' own suffixes stay, as most pipelines leave them."""
+    left = Tab(pd.DataFrame({"k": [1, 2, 3], "state": ["AL", "AK", "AZ"]}))
+    right = Tab(pd.DataFrame({"k": [1, 2, 3], "state": ["alabama", "alaska", "arizona"]}))
+    target = pd.DataFrame({"k": [1, 2], "state": ["AL", "AK"]})
+    ctx = Context(target, discover(target), inputs={"a": left.frame, "b": right.frame})
+    assert _target_suffixes(left, right, ("k",), ("k",), ctx) == ("_x", "_y")  # k is merged into one column
+    named = pd.DataFrame({"k": [1, 2], "state": ["AL", "AK"], "state_name": ["alabama", "alaska"]})
+    ctx = Context(named, discover(named), inputs={"a": left.frame, "b": right.frame})
+    assert _target_suffixes(left, right, ("k",), ("k",), ctx) == ("", "_name")
+    assert _target_suffixes(right, left, ("k",), ("k",), ctx) == ("_name", "")

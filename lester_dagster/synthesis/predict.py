@@ -344,8 +344,8 @@ def _target_suffixes(left: Tab, right: Tab, left_on: Sequence[str], right_on: Se
         text = str(column)
         endings = {str(t)[len(text):]: t for t in ctx.columns if str(t).startswith(text)}
         endings = {e: t for e, t in endings.items() if e == "" or (e[0] in "_.- " and len(e) > 1)}
-        if not endings or set(endings) <= set(ops.SUFFIXES):
-            continue
+        if not set(endings) - {"", *ops.SUFFIXES}:
+            continue  # the target shows the name as it is, or pandas' own endings: pandas' own suffixes
 
         fits = {(side, e): similarity(ctx.profiles[t], tab.profile(column))
                 for side, tab in (("left", left), ("right", right)) for e, t in endings.items()}
