@@ -891,3 +891,19 @@ def test_a_merge_keeps_pandas_suffixes_when_the_target_shows_the_name_as_it_is()
     ctx = Context(named, discover(named), inputs={"a": left.frame, "b": right.frame})
     assert _target_suffixes(left, right, ("k",), ("k",), ctx) == ("", "_name")
     assert _target_suffixes(right, left, ("k",), ("k",), ctx) == ("_name", "")
+
+
+def test_distinct_values_of_a_fractional_column_its_name_spells(tmp_path: Path) -> None:
+    """`weekslast_nunique`: distinct values of a fractional column (charity in round 13's generated draw).
+    Distinct counts are otherwise tried on whole numbers and text only."""
+    n = 400
+    frame = pd.DataFrame({"giftlast": RNG.choice([2, 3, 4, 5, 10, 25], n),
+                          "weekslast": np.round(RNG.choice(np.linspace(20, 130, 15), n), 4),
+                          "mailsyear": RNG.choice([1.5, 2.0, 2.25, 2.5, 2.75], n)})
+
+    def pipeline(t: pd.DataFrame) -> pd.DataFrame:
+        return t.groupby("giftlast").agg(weekslast_nunique=("weekslast", "nunique"),
+                                         mailsyear_sum=("mailsyear", "sum")).reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "charity", [(frame, True)], pipeline))
+    assert rank >= 1, found

@@ -633,7 +633,9 @@ def _aggregate_candidates(grouped: Any, tab: Tab, by: Sequence[str], wanted: Seq
             if func == "count":
                 plan[func] = [*numbers, *texts]
             elif func == "nunique":
-                plan[func] = [*(c for c in numbers if tab.profile(c).integral), *texts]
+                # distinct values of fractional columns too, where a target's name spells it
+                plan[func] = [*(c for c in numbers if tab.profile(c).integral
+                                or any(spells(t, c, func) for t in wanted)), *texts]
             elif crowded and func not in COMMON_AGGS:
                 plan[func] = [c for c in arithmetic if c in named]
             elif func in ("sum", "mean", "median"):
