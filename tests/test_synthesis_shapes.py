@@ -907,3 +907,22 @@ def test_distinct_values_of_a_fractional_column_its_name_spells(tmp_path: Path) 
 
     rank, found = rank_of(make_case(tmp_path / "charity", [(frame, True)], pipeline))
     assert rank >= 1, found
+
+
+def test_a_pivot_whose_spread_columns_were_renamed(tmp_path: Path) -> None:
+    """The mean rate per crime before and after a law, the 0/1 status spread and renamed (castle in round
+    12's second writer): no value names `before` or `after`, so the pivot is found by its shape (as many
+    cells as the status has values, the crime as key) and the cells' values."""
+    n = 500
+    frame = pd.DataFrame({"sid": RNG.integers(1, 50, n), "post": RNG.integers(0, 2, n),
+                          "homicide": np.round(RNG.gamma(2, 2, n), 3), "robbery": np.round(RNG.gamma(5, 20, n), 3),
+                          "assault": np.round(RNG.gamma(8, 30, n), 3), "burglary": np.round(RNG.gamma(9, 70, n), 3)})
+
+    def pipeline(t: pd.DataFrame) -> pd.DataFrame:
+        long = t.melt(id_vars=["sid", "post"], value_vars=["homicide", "robbery", "assault", "burglary"],
+                      var_name="crime", value_name="rate")
+        wide = long.pivot_table(index="crime", columns="post", values="rate", aggfunc="mean")
+        return wide.rename(columns={0: "before", 1: "after"}).reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "castle", [(frame, True)], pipeline))
+    assert rank >= 1, found

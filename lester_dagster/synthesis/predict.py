@@ -1110,7 +1110,10 @@ def propose_pivot(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
         spread: list[tuple[str, tuple[ops.Step, ...], Tab]] = [(column, (), tab) for column in tab.columns]
         if not any(len(_pivoted(tab.profile(c), ctx)) >= 2 for c in tab.columns):
             # the target's column names are values of no column: maybe of a part of one (the year of a date)
-            spread += _derived_spread(name, tab, ctx)
+            derived = _derived_spread(name, tab, ctx)
+            spread += derived
+            if not derived:
+                proposals += _pivots_by_shape(name, tab, ctx)  # or spread columns renamed after
         for column, before, source in spread:
             profile = source.profile(column)
             if profile.distinct > 200:
@@ -1167,6 +1170,43 @@ def propose_pivot(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
         yield from _best(proposals, TOP_PARAMETERS + 2)
 
 
+def _pivots_by_shape(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
+    """Pivots whose spread columns were renamed after (`0`, `1` of a 0/1 status -> `before`, `after`):
+    the target's numeric columns outside its key are as many as the values of a column here, and its key
+    is mapped onto this table (the pivot's index). Matched by the cells' values alone, so offered below
+    pivots whose names say so."""
+    cached = tab.cache.get("shape_pivots")
+    if cached is not None:
+        return [replace(p, steps=tuple(replace(s, out=ctx.name(), table=name) for s in p.steps)) for p in cached]
+    mapping = ctx.mapping(tab)
+    rest = list(ctx.constraints.primary or ())  # a pivot's index is its output's key
+    cells = [t for t in ctx.columns if t not in rest and ctx.profiles[t].kind == "number"]
+    found: list[Proposal] = []
+    if (2 <= len(cells) <= SHAPE_SPREAD and rest and len(rest) + len(cells) == len(ctx.columns)
+            and all(t in mapping.pairs for t in rest)):
+        index = tuple(dict.fromkeys(mapping.pairs[t] for t in rest))
+        columns = [c for c in tab.columns if c not in index and tab.profile(c).distinct == len(cells)
+                   and _joinable(tab.profile(c))]
+        target_cells = {t: ctx.profiles[t] for t in cells}
+        for column in columns[:2]:
+            for values, funcs in _pivot_values(tab, ctx, set(cells), {*index, column}):
+                for func in funcs:
+                    step = ops.Pivot("", name, index, column, values, func)
+                    try:
+                        out = Tab(step.run({name: tab.frame}))
+                    except (TypeError, ValueError, KeyError):
+                        continue
+                    made = [c for c in out.columns if c not in index]
+                    fit = float(np.mean([max(similarity(p, out.profile(c)) for c in made) for p in target_cells.values()]))
+                    if fit >= ctx.threshold:
+                        found.append(Proposal((step,), PRIOR["pivot"] * fit * SHAPE_PRIOR, "pivot"))
+    found = _best(found, PIVOT_WEAK)
+    tab.cache["shape_pivots"] = found
+    return [replace(p, steps=tuple(replace(s, out=ctx.name()) for s in p.steps)) for p in found]
+
+
+SHAPE_SPREAD = 6  # target columns, at most, a pivot by shape alone spreads into
+SHAPE_PRIOR = 0.3  # such a pivot's prior beside one whose spread values name the target's columns
 PIVOT_NAMED = 3  # values of a column, at least, naming target columns for a pivot's shape to be sure
 PIVOT_UNSURE = 0.5  # a pivot whose cells' values look unlike the target's
 PIVOT_WEAK = 5  # such pivots offered per spread column: the function is a guess among them
