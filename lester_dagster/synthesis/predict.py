@@ -1110,9 +1110,9 @@ def propose_pivot(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
         spread: list[tuple[str, tuple[ops.Step, ...], Tab]] = [(column, (), tab) for column in tab.columns]
         if not any(len(_pivoted(tab.profile(c), ctx)) >= 2 for c in tab.columns):
             # the target's column names are values of no column: maybe of a part of one (the year of a date)
-            derived = _derived_spread(name, tab, ctx)
-            spread += derived
-            if not derived:
+            parts = _derived_spread(name, tab, ctx)
+            spread += parts
+            if not parts:
                 proposals += _pivots_by_shape(name, tab, ctx)  # or spread columns renamed after
         for column, before, source in spread:
             profile = source.profile(column)
