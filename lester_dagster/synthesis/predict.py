@@ -1174,10 +1174,10 @@ def _pivots_by_shape(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
     """Pivots whose spread columns were renamed after (`0`, `1` of a 0/1 status -> `before`, `after`):
     the target's numeric columns outside its key are as many as the values of a column here, and its key
     is mapped onto this table (the pivot's index). Matched by the cells' values alone, so offered below
-    pivots whose names say so."""
+    pivots whose names say so. A table keeps its name in every state, so its pivots are worked out once."""
     cached = tab.cache.get("shape_pivots")
     if cached is not None:
-        return [replace(p, steps=tuple(replace(s, out=ctx.name(), table=name) for s in p.steps)) for p in cached]
+        return [replace(p, steps=tuple(replace(s, out=ctx.name()) for s in p.steps)) for p in cached]
     mapping = ctx.mapping(tab)
     rest = list(ctx.constraints.primary or ())  # a pivot's index is its output's key
     cells = [t for t in ctx.columns if t not in rest and ctx.profiles[t].kind == "number"]
@@ -1200,8 +1200,7 @@ def _pivots_by_shape(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
                     fit = float(np.mean([max(similarity(p, out.profile(c)) for c in made) for p in target_cells.values()]))
                     if fit >= ctx.threshold:
                         found.append(Proposal((step,), PRIOR["pivot"] * fit * SHAPE_PRIOR, "pivot"))
-    found = _best(found, PIVOT_WEAK)
-    tab.cache["shape_pivots"] = found
+    found = tab.cache["shape_pivots"] = _best(found, PIVOT_WEAK)
     return [replace(p, steps=tuple(replace(s, out=ctx.name()) for s in p.steps)) for p in found]
 
 
@@ -1347,8 +1346,8 @@ def _melts_spread_by_name_parts(ctx: Context, name: str, tab: Tab) -> list[Propo
     """Melts for a pivot that spreads a part of the melted names: target columns named by what follows
     (or precedes) one stem in several numeric columns' names (`soda`, `fries` of psoda, pfries; `88`, `90`
     of inexp88, chexp90) were never columns of their own, so the names were melted, cut and spread. One
-    melt per stem, and one of every such column when there are several stems (`who` of inexp, chexp
-    may be cut from the names too)."""
+    melt per stem, and one of the stems whose values look like the target's cells together (inexp and chexp,
+    not the vote shares vote88, vote90; `who` may be cut from the melted names too)."""
     wanted = [t for t in ctx.columns if t not in tab.columns]  # mapped or not: their values may look alike
     if len(wanted) < 2:
         return []
