@@ -193,15 +193,15 @@ class Join(Step):
 
     def run(self, frames: Frames) -> pd.DataFrame:
         return pd.merge(_get(frames, self.left), _get(frames, self.right), how=self.how,
-                        suffixes=tuple(self.suffixes), sort=False, **self._on())
+                        suffixes=self.suffixes, sort=False, **self._on())
 
     def build(self, tables: Tables) -> le.Table:
-        return _get(tables, self.left).join(_get(tables, self.right), how=self.how, suffixes=tuple(self.suffixes),
+        return _get(tables, self.left).join(_get(tables, self.right), how=self.how, suffixes=self.suffixes,
                                             **self._on())
 
     def describe(self) -> str:
         on = ", ".join(f"{k}={_list(tuple(v))}" for k, v in self._on().items())
-        suffixes = "" if tuple(self.suffixes) == SUFFIXES else f", suffixes={tuple(self.suffixes)!r}"
+        suffixes = "" if self.suffixes == SUFFIXES else f", suffixes={self.suffixes!r}"
         return f"{self.out} = {self.left}.merge({self.right}, {on}, how={self.how!r}{suffixes})"
 
 

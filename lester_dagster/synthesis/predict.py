@@ -1175,33 +1175,36 @@ def _pivots_by_shape(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
     the target's numeric columns outside its key are as many as the values of a column here, and its key
     is mapped onto this table (the pivot's index). Matched by the cells' values alone, so offered below
     pivots whose names say so. A table keeps its name in every state, so its pivots are worked out once."""
-    cached = tab.cache.get("shape_pivots")
-    if cached is not None:
-        return [replace(p, steps=tuple(replace(s, out=ctx.name()) for s in p.steps)) for p in cached]
+    found = tab.cache.get("shape_pivots")
+    if found is None:
+        found = tab.cache["shape_pivots"] = _best(_shape_pivots(name, tab, ctx), PIVOT_WEAK)
+    return [replace(p, steps=tuple(replace(s, out=ctx.name()) for s in p.steps)) for p in found]
+
+
+def _shape_pivots(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
     mapping = ctx.mapping(tab)
     rest = list(ctx.constraints.primary or ())  # a pivot's index is its output's key
     cells = [t for t in ctx.columns if t not in rest and ctx.profiles[t].kind == "number"]
-    found: list[Proposal] = []
-    if (2 <= len(cells) <= SHAPE_SPREAD and rest and len(rest) + len(cells) == len(ctx.columns)
+    if not (2 <= len(cells) <= SHAPE_SPREAD and rest and len(rest) + len(cells) == len(ctx.columns)
             and all(t in mapping.pairs for t in rest)):
-        index = tuple(dict.fromkeys(mapping.pairs[t] for t in rest))
-        columns = [c for c in tab.columns if c not in index and tab.profile(c).distinct == len(cells)
-                   and _joinable(tab.profile(c))]
-        target_cells = {t: ctx.profiles[t] for t in cells}
-        for column in columns[:2]:
-            for values, funcs in _pivot_values(tab, ctx, set(cells), {*index, column}):
-                for func in funcs:
-                    step = ops.Pivot("", name, index, column, values, func)
-                    try:
-                        out = Tab(step.run({name: tab.frame}))
-                    except (TypeError, ValueError, KeyError):
-                        continue
-                    made = [c for c in out.columns if c not in index]
-                    fit = float(np.mean([max(similarity(p, out.profile(c)) for c in made) for p in target_cells.values()]))
-                    if fit >= ctx.threshold:
-                        found.append(Proposal((step,), PRIOR["pivot"] * fit * SHAPE_PRIOR, "pivot"))
-    found = tab.cache["shape_pivots"] = _best(found, PIVOT_WEAK)
-    return [replace(p, steps=tuple(replace(s, out=ctx.name()) for s in p.steps)) for p in found]
+        return []
+    index = tuple(dict.fromkeys(mapping.pairs[t] for t in rest))
+    columns = [c for c in tab.columns if c not in index and tab.profile(c).distinct == len(cells)
+               and _joinable(tab.profile(c))]
+    found = []
+    for column in columns[:2]:
+        for values, funcs in _pivot_values(tab, ctx, set(cells), {*index, column}):
+            for func in funcs:
+                step = ops.Pivot("", name, index, column, values, func)
+                try:
+                    out = Tab(step.run({name: tab.frame}))
+                except (TypeError, ValueError, KeyError):
+                    continue
+                made = [c for c in out.columns if c not in index]
+                fit = float(np.mean([max(similarity(ctx.profiles[t], out.profile(c)) for c in made) for t in cells]))
+                if fit >= ctx.threshold:
+                    found.append(Proposal((step,), PRIOR["pivot"] * fit * SHAPE_PRIOR, "pivot"))
+    return found
 
 
 SHAPE_SPREAD = 6  # target columns, at most, a pivot by shape alone spreads into
@@ -1406,11 +1409,7 @@ def _unpivot_proposal(ctx: Context, name: str, tab: Tab, variable: str, vprofile
         value_name = "value"
     mapping = ctx.mapping(tab)
     mapped = {c for t, c in mapping.pairs.items() if t not in (variable, value_name)}
-    # a column whose values (or a part of them: the year of '2003-2004') name target columns is spread
-    # by a pivot after the melt, so the melt keeps it though the target never shows it as a column
-    spread = {c for c in tab.columns if len(_pivoted(tab.profile(c), ctx)) >= 2}
-    if not spread:
-        spread = {getattr(steps[0], "column", "") for _, steps, _ in _derived_spread(name, tab, ctx)}
+    spread = _spread_sources(name, tab, ctx)
     id_vars = tuple(c for c in tab.columns
                     if c not in value_vars and (c in mapped or c in ctx.columns or c in spread))
     if not id_vars:
@@ -1422,6 +1421,17 @@ def _unpivot_proposal(ctx: Context, name: str, tab: Tab, variable: str, vprofile
     share = len(value_vars) / max(1, len(vprofile.values))
     step = ops.Unpivot(ctx.name(), name, id_vars, value_vars, var_name, value_name)
     return Proposal((step,), PRIOR["unpivot"] * (0.5 + 0.5 * min(share, 1.0)) * whole, "unpivot")
+
+
+def _spread_sources(name: str, tab: Tab, ctx: Context) -> set[str]:
+    """Columns whose values (or a part of them: the year of '2003-2004') name target columns: a pivot after
+    a melt spreads them, so the melt keeps them though the target never shows them. Once per table."""
+    found = tab.cache.get("spread_sources")
+    if found is None:
+        found = {c for c in tab.columns if len(_pivoted(tab.profile(c), ctx)) >= 2}
+        found = found or {getattr(steps[0], "column", "") for _, steps, _ in _derived_spread(name, tab, ctx)}
+        tab.cache["spread_sources"] = found
+    return found
 
 
 def _numbered_columns(tab: Tab, variable: ColumnProfile) -> list[tuple[str, ...]]:
