@@ -926,3 +926,41 @@ def test_a_pivot_whose_spread_columns_were_renamed(tmp_path: Path) -> None:
 
     rank, found = rank_of(make_case(tmp_path / "castle", [(frame, True)], pipeline))
     assert rank >= 1, found
+
+
+def test_a_group_by_every_column_of_a_melted_table_does_not_end_the_search(tmp_path: Path) -> None:
+    """One-hot university columns made long, members summed per university and year, years across (big9salary
+    in round 13's third writer): a group-by over every column of the long table left nothing to count, and the
+    proposer's StopIteration ended the whole search."""
+    n = 300
+    universities = ["osu", "iowa", "purdue", "msu", "minn"]
+    member = RNG.integers(0, len(universities), n)
+    frame = pd.DataFrame({"id": np.arange(n), "year": RNG.choice([92, 95, 99], n)})
+    for k, university in enumerate(universities):
+        frame[university] = (member == k).astype(int)
+
+    def pipeline(t: pd.DataFrame) -> pd.DataFrame:
+        long = t.melt(id_vars=["id", "year"], value_vars=universities, var_name="university", value_name="member")
+        counts = long.groupby(["university", "year"])["member"].sum().reset_index()
+        return counts.pivot_table(index="university", columns="year", values="member", aggfunc="sum")
+
+    rank, found = rank_of(make_case(tmp_path / "big9", [(frame, True)], pipeline))
+    assert rank >= 1, found
+
+
+def test_a_proposer_that_raises_costs_its_steps_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug in one proposer (an unexpected exception, not one of the errors a predictor may meet on odd
+    data) skips that operator's steps and is named in the result's notes, instead of ending the search."""
+    from lester_dagster.synthesis import search
+
+    def broken(live, ctx):  # noqa: ANN001, ANN202 - a predictor's signature
+        raise RuntimeError("generator raised StopIteration")
+        yield
+
+    monkeypatch.setitem(search.PREDICTORS, "fillna", broken)
+    frame = TRIPS[["trip_id", "carrier", "km"]]
+    result = synthesize({"trips": frame}, frame.groupby("carrier", as_index=False)["km"].mean(),
+                        SearchConfig(top_k=3, time_limit=900))
+    assert result.pipelines
+    assert any("fillna proposer failed (RuntimeError" in note for note in result.notes), result.notes
+    assert "fillna proposer failed" in search.summarise(result)

@@ -72,7 +72,7 @@ def run_case(folder: Path, config: SearchConfig, ranker: Ranker | None = None) -
     seconds = time.perf_counter() - started
     verdict = judge(result.specs(), case)
     return CaseResult(case.name, verdict.solved, verdict.rank, seconds, case.length, len(result.pipelines),
-                      "; ".join(verdict.errors)[:300], result.explored, result.timed_out)
+                      "; ".join([*result.notes, *verdict.errors])[:300], result.explored, result.timed_out)
 
 
 def _reason(error: BaseException) -> str:

@@ -1010,7 +1010,9 @@ def propose_groupby(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
                 profiles[CELLS] = ctx.cells(spread)
             options = choose_aggregates(grouped, tab, by, wanted, ctx, profiles)
             if not options:
-                other = next(c for c in tab.columns if c not in by)
+                other = next((c for c in tab.columns if c not in by), None)
+                if other is None:
+                    continue  # grouped by every column: nothing left to count the rows of
                 options = [([("size", other, "size")], [0.3], ())]
             again = 0.3 if tab.cache.get("made_by") in ("groupby", "pivot") else 1.0  # groupby of a groupby
             for aggs, scores, derive in options:

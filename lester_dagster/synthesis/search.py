@@ -262,6 +262,7 @@ class _Search:
         self.tried: dict[str, int] = {}
         self.proposed: dict[object, list[Proposal]] = {}  # (operator, tables) -> proposals
         self.made: dict[int, Tab | None] = {}  # id(proposal) -> the table it makes
+        self.failed: dict[str, str] = {}  # operator -> the first unexpected error its proposer raised
 
     def out_of_time(self) -> bool:
         """The search has spent its budget: the states it may explore, or its time."""
@@ -297,7 +298,11 @@ class _Search:
         for live in groups:
             key = (operator, frozenset((n, t.fingerprint, t.cache.get("made_by")) for n, t in live.items()))
             if key not in self.proposed:
-                self.proposed[key] = _propose(operator, live, self.ctx)
+                try:
+                    self.proposed[key] = _propose(operator, live, self.ctx)
+                except Exception as error:  # noqa: BLE001 - a proposer's bug costs its proposals, not the search
+                    self.proposed[key] = []
+                    self.failed.setdefault(operator, f"{type(error).__name__}: {str(error)[:120]}")
             found.extend(self.proposed[key])
         return found
 
@@ -626,7 +631,12 @@ class _Search:
             raise self.failure(near)
         seconds = time.perf_counter() - self.started
         return SynthesisResult(pipelines, seconds, self.explored, self.depth, self.ctx.constraints, self.timed_out,
-                               self.budget_spent)
+                               self.budget_spent, self.failure_notes())
+
+    def failure_notes(self) -> list[str]:
+        """What the proposers that raised cost: their steps were never offered (a bug to report)."""
+        return [f"the {operator} proposer failed ({error}); its steps were skipped, so a pipeline needing them "
+                f"may be missing: please report this" for operator, error in sorted(self.failed.items())]
 
     def failure(self, near: list[State]) -> TargetNotProduced:
         limit = (f"time limit of {self.config.time_limit:g} s reached" if self.timed_out else
@@ -634,6 +644,7 @@ class _Search:
                  f"depth {self.depth} reached")
         tried = [f"{count} {op} step(s)" for op, count in sorted(self.tried.items())] or ["no operator applied"]
         tried.append(f"target constraints: {', '.join(self.ctx.constraints.describe()[:6]) or 'none'}")
+        tried += self.failure_notes()
         best = sorted((s for s in near if s.mapping is not None), key=lambda s: (-s.mapping.covered, -s.log_probability))[:3]  # type: ignore[union-attr]
         misses = []
         for state in best:
@@ -914,7 +925,7 @@ def summarise(result: SynthesisResult) -> str:
     limit = ", time limit reached" if result.timed_out else ", budget spent" if result.budget_spent else ""
     head = (f"{len(result.pipelines)} pipeline(s) in {result.seconds:.2f} s ({result.explored} partial "
             f"pipelines explored, depth {result.depth}{limit})")
-    lines = [head]
+    lines = [head, *(f"note: {note}" for note in result.notes)]
     for pipeline in result.pipelines:
         lines.append(pipeline.describe())
     return "\n".join(lines)
