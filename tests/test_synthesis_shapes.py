@@ -964,3 +964,39 @@ def test_a_proposer_that_raises_costs_its_steps_and_says_so(monkeypatch: pytest.
     assert result.pipelines
     assert any("fillna proposer failed (RuntimeError" in note for note in result.notes), result.notes
     assert "fillna proposer failed" in search.summarise(result)
+
+
+def test_a_flag_spread_into_columns_named_after_it(tmp_path: Path) -> None:
+    """Men counted per birth order with race across, gaps read as 0 and the 0/1 columns renamed `nonblack`
+    and `black` (wage2 in round 13's third writer): no value names the cells, and this half's counts lie far
+    from the target's, but the names say which cell is which."""
+    n = 600
+    frame = pd.DataFrame({"wage": np.round(RNG.gamma(9, 100, n)), "black": (RNG.random(n) < 0.15).astype(int),
+                          "married": (RNG.random(n) < 0.8).astype(int),
+                          "brthord": np.where(RNG.random(n) < 0.1, np.nan, RNG.geometric(0.45, n).clip(1, 9))})
+
+    def pipeline(t: pd.DataFrame) -> pd.DataFrame:
+        known = t.dropna(subset=["brthord"])
+        counts = known.pivot_table(index="brthord", columns="black", values="wage", aggfunc="count")
+        return counts.fillna(0).rename(columns={0: "nonblack", 1: "black"})
+
+    rank, found = rank_of(make_case(tmp_path / "wage2", [(frame, True)], pipeline))
+    assert rank >= 1, found
+
+
+def test_a_split_where_the_parts_end_at_a_word_and_a_year() -> None:
+    """Descriptions cut before ' IN 19..' (nhefs_codebook in round 13's third writer): no single character
+    or joining word marks the cut (the subjects hold commas and ' IN '), but most descriptions hold
+    ' IN 19' and no subject does."""
+    subjects = ["MARITAL STATUS", "USE NERVES MEDICATION", "DX PEPTIC ULCER", "IN YOUR USUAL DAY, HOW ACTIVE",
+                "HAVE YOU HAD 1 DRINK PAST YEAR?", "WEIGHT, KILOGRAMS", "DIABETES", "HIGH BLOOD PRESSURE",
+                "SMOKING INTENSITY", "YEARS OF SMOKING", "PRICE OF TOBACCO", "TAX ON TOBACCO", "BODY HEIGHT, CM",
+                "USE TRANQUILIZERS", "DX HAY FEVER", "WORK ACTIVITY", "PAIN IN LEGS", "INCOME LEVEL"]
+    rows = [f"{subject} IN 19{71 + k % 12}  1:EVER, 0:NEVER" if k % 5 else subject
+            for k, subject in enumerate(subjects * 3)]
+    frame = pd.DataFrame({"variable": [f"v{k}" for k in range(len(rows))], "description": rows})
+    tab = Tab(frame)
+    target = frame.assign(subject=frame["description"].str.split(" IN 19").str[0])[["variable", "subject"]]
+    ctx = Context(target, discover(target), inputs={"codebook": frame})
+    found = [step for p in propose_string_ops({"codebook": tab}, ctx) for step in p.steps]
+    assert any(isinstance(s, ops.Split) and s.delimiter.startswith(" IN 1") and s.part == 0 for s in found), found

@@ -205,6 +205,39 @@ def delimiters_of(values: pd.Series, share: float = 0.5) -> list[str]:
     return found + runs[:RUN_DELIMITERS] + joining[:WORD_DELIMITERS]
 
 
+BOUNDARY_LONGEST = 8  # characters, at most, of a delimiter found where the target's parts end
+BOUNDARIES = 2  # such delimiters per column
+
+
+def boundaries_of(values: pd.Series, target: pd.Series, share: float = 0.5) -> list[str]:
+    """Delimiters no single character or word makes (' IN 19' of 'MARITAL STATUS IN 1971  1: Under 17'):
+    texts that most of the column's values hold, starting at a space or punctuation, that no value of the
+    target column holds, as a part cut at them cannot. Of texts found inside a longer one that starts
+    earlier, the longer one's start is where the cut is; of those starting at one place, the shortest; and
+    those leaving parts about as long as the target's values first."""
+    texts = values.dropna().astype(str).head(200).tolist()
+    wanted = "\n".join(target.dropna().astype(str).head(500).tolist())
+    if len(texts) < 5 or not wanted:
+        return []
+    counts: dict[str, int] = {}
+    for text in texts:
+        grams = {text[i: i + width] for i, ch in enumerate(text) if not ch.isalnum()
+                 for width in range(3, BOUNDARY_LONGEST + 1) if i + width <= len(text)}
+        for gram in grams:
+            counts[gram] = counts.get(gram, 0) + 1
+    absent = {g: n for g, n in counts.items() if n >= share * len(texts) and g.strip() and g not in wanted}
+    kept = [g for g in absent if not any(h.find(g) > 0 and absent[h] >= 0.9 * absent[g] for h in absent)]
+    kept = [g for g in kept if not any(h != g and g.startswith(h) for h in kept)]
+    # the cuts that leave parts as long as the target's values first
+    length = float(np.mean([len(v) for v in wanted.split("\n")]))
+
+    def off(gram: str) -> float:
+        cut = [(len(t.split(gram, 1)[0]), len(t.rsplit(gram, 1)[-1])) for t in texts if gram in t]
+        return min(abs(float(np.mean([c[0] for c in cut])) - length), abs(float(np.mean([c[1] for c in cut])) - length))
+
+    return sorted(kept, key=lambda g: (off(g), -absent[g]))[:BOUNDARIES]
+
+
 def _embedded_numbers(profiles: Mapping[str, ColumnProfile], inputs: Sequence[Tab], glued: bool = False) -> set[str]:
     """Target integer columns whose values are parts of input strings ('2' of '2:Med', '1973' of a
     date): a split or slice may make them, whether or not they are a key. `glued`: digits next to
@@ -1179,8 +1212,17 @@ def _pivots_by_shape(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
     pivots whose names say so. A table keeps its name in every state, so its pivots are worked out once."""
     found = tab.cache.get("shape_pivots")
     if found is None:
-        found = tab.cache["shape_pivots"] = _best(_shape_pivots(name, tab, ctx), PIVOT_WEAK)
-    return [replace(p, steps=tuple(replace(s, out=ctx.name()) for s in p.steps)) for p in found]
+        found = tab.cache["shape_pivots"] = _shape_pivots(name, tab, ctx)
+    return [replace(p, steps=_renamed_chain(p.steps, ctx)) for p in found]
+
+
+def _renamed_chain(steps: Sequence[ops.Step], ctx: Context) -> tuple[ops.Step, ...]:
+    """Steps given fresh names, each after the first reading the table the one before made."""
+    chained: list[ops.Step] = []
+    for step in steps:
+        fresh = replace(step, out=ctx.name())
+        chained.append(replace(fresh, table=chained[-1].out) if chained else fresh)  # type: ignore[call-arg]
+    return tuple(chained)
 
 
 def _shape_pivots(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
@@ -1193,7 +1235,10 @@ def _shape_pivots(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
     index = tuple(dict.fromkeys(mapping.pairs[t] for t in rest))
     columns = [c for c in tab.columns if c not in index and tab.profile(c).distinct == len(cells)
                and _joinable(tab.profile(c))]
-    found = []
+    # a column the target's cells are named after first: a flag spread into itself and its opposite
+    columns.sort(key=lambda c: not any(name_key(t) == name_key(c) for t in cells))
+    found: list[Proposal] = []
+    flagged: list[Proposal] = []
     for column in columns[:2]:
         for values, funcs in _pivot_values(tab, ctx, set(cells), {*index, column}):
             for func in funcs:
@@ -1206,7 +1251,37 @@ def _shape_pivots(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
                 fit = float(np.mean([max(similarity(ctx.profiles[t], out.profile(c)) for c in made) for t in cells]))
                 if fit >= ctx.threshold:
                     found.append(Proposal((step,), PRIOR["pivot"] * fit * SHAPE_PRIOR, "pivot"))
-    return found
+                named = _flag_cells(made, cells, column)
+                if named:
+                    # a 0/1 flag spread and renamed after itself (`black` and `nonblack`): the names say
+                    # which cell is which, whatever values this half's rows give
+                    steps: tuple[ops.Step, ...] = (step,)
+                    filled = out.frame
+                    if _zero_filled(out.frame, set(cells), tab.frame[values], func, ctx):
+                        steps += (ops.FillNA("", name, 0, tuple(made)),)
+                        filled = filled.fillna(dict.fromkeys(made, 0))
+                    steps += (ops.Rename("", name, tuple(named.items())),)
+                    fit = float(np.mean([similarity(ctx.profiles[t], profile_column(t, filled[c]))
+                                         for c, t in named.items()]))
+                    flagged.append(Proposal(steps, PRIOR["pivot"] * SHAPE_PRIOR * fit, "pivot",
+                                            dict.fromkeys(named.values(), 1.0)))
+    return _best(found, PIVOT_WEAK) + _best(flagged, FLAG_PIVOTS)
+
+
+_TRUE = {"1", "1.0", "true", "yes", "y"}
+
+
+def _flag_cells(made: Sequence[str], cells: Sequence[str], flag: str) -> dict[str, str]:
+    """Pivot column -> target column, where a two-valued `flag` is spread into two target columns one of
+    which is named after the flag: its true value's column is that one, its other value's the other."""
+    if len(made) != 2 or len(cells) != 2:
+        return {}
+    own = [t for t in cells if name_key(t) == name_key(flag)]
+    truthy = [c for c in made if c.strip().lower() in _TRUE]
+    if len(own) != 1 or len(truthy) != 1:
+        return {}
+    other = next(t for t in cells if t != own[0])
+    return {truthy[0]: own[0], next(c for c in made if c != truthy[0]): other}
 
 
 SHAPE_SPREAD = 6  # target columns, at most, a pivot by shape alone spreads into
@@ -1214,6 +1289,7 @@ SHAPE_PRIOR = 0.3  # such a pivot's prior beside one whose spread values name th
 PIVOT_NAMED = 3  # values of a column, at least, naming target columns for a pivot's shape to be sure
 PIVOT_UNSURE = 0.5  # a pivot whose cells' values look unlike the target's
 PIVOT_WEAK = 5  # such pivots offered per spread column: the function is a guess among them
+FLAG_PIVOTS = 3  # pivots of a flag spread into columns named after it, offered beside those by shape
 
 
 def _rows_per_cell(frame: pd.DataFrame, index: Sequence[str], column: str) -> float:
@@ -1535,7 +1611,9 @@ def propose_string_ops(live: Mapping[str, Tab], ctx: Context) -> Iterator[Propos
                     continue
                 # a delimiter some values lack still splits them: those stay whole as their first part
                 # ('Manufacturing' beside 'Business_and_Repair_Service')
-                for delimiter in delimiters_of(values, SPLIT_SHARE):
+                delimiters = delimiters_of(values, SPLIT_SHARE)
+                delimiters += [d for d in boundaries_of(values, ctx.target.frame[target]) if d not in delimiters]
+                for delimiter in delimiters:
                     parts = int(values.str.count(re.escape(delimiter)).max()) + 1
                     for part in [*range(min(parts, 4)), -1]:
                         split = ops.Split(ctx.name(), name, target, column, delimiter, part)
