@@ -1000,3 +1000,24 @@ def test_a_split_where_the_parts_end_at_a_word_and_a_year() -> None:
     ctx = Context(target, discover(target), inputs={"codebook": frame})
     found = [step for p in propose_string_ops({"codebook": tab}, ctx) for step in p.steps]
     assert any(isinstance(s, ops.Split) and s.delimiter.startswith(" IN 1") and s.part == 0 for s in found), found
+
+
+def test_labels_glued_from_a_column_and_a_word_of_melted_names(tmp_path: Path) -> None:
+    """Regular and eco prices made long, the kind cut from the melted name and glued to the state ('CA eco'),
+    then per label (apple in round 13's third writer): the labels' words 'reg' and 'eco' begin two columns'
+    names each, and the prices, not the pounds, look like the target's numbers."""
+    n = 300
+    frame = pd.DataFrame({"id": np.arange(10_000, 10_000 + n), "state": RNG.choice(["CA", "WA", "OR", "NY", "TX"], n),
+                          "hhsize": RNG.integers(1, 7, n), "regprc": np.round(RNG.uniform(0.4, 1.1, n), 2),
+                          "ecoprc": np.round(RNG.uniform(0.6, 1.6, n), 2),
+                          "reglbs": np.round(RNG.gamma(1.0, 1.5, n), 1), "ecolbs": np.round(RNG.gamma(1.0, 1.2, n), 1)})
+
+    def pipeline(t: pd.DataFrame) -> pd.DataFrame:
+        long = t.melt(id_vars=["id", "state"], value_vars=["regprc", "ecoprc"], var_name="series", value_name="price")
+        long["kind"] = long["series"].str[:3]
+        long["label"] = long["state"] + " " + long["kind"]
+        return long.groupby("label").agg(households=("id", "nunique"), mean_price=("price", "mean"),
+                                         max_price=("price", "max")).reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "apple", [(frame, True)], pipeline))
+    assert rank >= 1, found

@@ -1411,6 +1411,10 @@ def propose_unpivot(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
                     # the target shows a part of the melted names ('petal' of petalLength): a split or slice
                     # of the variable column comes next, so the variable keeps pandas' default name
                     options.append((_named_by_parts(tab, vprofile), "variable", 0.7))
+                    if len(options[-1][0]) < 2:
+                        # or words of its values ('eco' of the label 'AL eco' of ecoprc): the cut part was
+                        # glued to another column's text
+                        options += [(group, "variable", 0.5) for group in _named_by_words(tab, vprofile, ctx)]
             elif vprofile.kind == "number" and vprofile.integral:
                 # the numbers in the melted names (228 of wage228, 3 of choiceyrs3), sliced out next
                 options += [(group, "variable", 0.7) for group in _numbered_columns(tab, vprofile)]
@@ -1549,6 +1553,43 @@ def _named_by_parts(tab: Tab, variable: ColumnProfile) -> tuple[str, ...]:
     if len(found) < max(2, 0.5 * len(parts)):
         return ()
     return tuple(c for c, ps in named.items() if ps and tab.profile(c).numeric)
+
+
+LABEL_WORDS = 30  # distinct words, at most, in a target's labels for their words to name melted columns
+
+
+def _named_by_words(tab: Tab, variable: ColumnProfile, ctx: Context) -> list[tuple[str, ...]]:
+    """Numeric columns whose names are a word of the target column's values and a stem they share
+    ('eco' + 'prc' of ecoprc, 'reg' + 'prc' of regprc, for labels 'AL eco', 'AL reg'; 'earn' + '96'), two
+    words or more per stem: melted, cut and glued into labels. One group per stem, the stems whose values
+    look like the target's numbers first, and those of stems looking alike together."""
+    words = {w.lower() for v in variable.values for w in re.findall(r"[A-Za-z]+|[0-9]+", v)
+             if len(w) >= 3 or w.isdigit()}
+    if not 2 <= len(words) <= LABEL_WORDS:
+        return []
+    stems: dict[tuple[bool, str], dict[str, str]] = {}
+    for column in tab.columns:
+        text = str(column).lower()
+        if tab.profile(column).kind != "number":
+            continue
+        for word in words:
+            if len(text) > len(word) and text.startswith(word):
+                stems.setdefault((False, text[len(word):]), {}).setdefault(column, word)
+            if len(text) > len(word) and text.endswith(word):
+                stems.setdefault((True, text[: -len(word)]), {}).setdefault(column, word)
+    groups = [tuple(named) for named in stems.values() if len(set(named.values())) >= 2]
+    numbers = [t for t in ctx.columns if ctx.profiles[t].kind == "number" and t not in tab.columns]
+    if not groups or not numbers:
+        return []
+    fits = [max(similarity(ctx.profiles[t], profile_column(t, pd.concat([tab.frame[c] for c in group],
+                                                                          ignore_index=True))) for t in numbers)
+            for group in groups]
+    ranked = sorted(range(len(groups)), key=lambda k: -fits[k])[:MELT_STEMS]
+    options = [groups[k] for k in ranked]
+    alike = [k for k in ranked if fits[k] >= MELT_ALIKE * fits[ranked[0]]]
+    if len(alike) > 1:
+        options.append(tuple(dict.fromkeys(c for k in alike for c in groups[k])))
+    return options
 
 
 # ---- string operators --------------------------------------------------------------------------------
