@@ -1021,3 +1021,25 @@ def test_labels_glued_from_a_column_and_a_word_of_melted_names(tmp_path: Path) -
 
     rank, found = rank_of(make_case(tmp_path / "apple", [(frame, True)], pipeline))
     assert rank >= 1, found
+
+
+def test_melted_names_numbered_by_their_last_digit(tmp_path: Path) -> None:
+    """Region dummies reg661 to reg669 (region k in 1966) made long, the region read off the name's last
+    digit, men counted per region and a 0/1 flag, the flag across (card in round 13's third writer): the
+    whole number 661 is no region, its last digit is."""
+    n = 600
+    region = RNG.integers(1, 10, n)
+    frame = pd.DataFrame({"id": np.arange(n), "nearc4": (RNG.random(n) < 0.7).astype(int),
+                          "educ": RNG.integers(8, 19, n)})
+    for k in range(1, 10):
+        frame[f"reg66{k}"] = (region == k).astype(int)
+    regions = [f"reg66{k}" for k in range(1, 10)]
+
+    def pipeline(t: pd.DataFrame) -> pd.DataFrame:
+        long = t.melt(id_vars=["id", "nearc4"], value_vars=regions, var_name="series", value_name="lived_there")
+        long["region"] = long["series"].str[-1:]
+        men = long.groupby(["region", "nearc4"])["lived_there"].sum().reset_index()
+        return men.pivot_table(index="region", columns="nearc4", values="lived_there", aggfunc="sum")
+
+    rank, found = rank_of(make_case(tmp_path / "card", [(frame, True)], pipeline))
+    assert rank >= 1, found

@@ -1518,16 +1518,23 @@ def _spread_sources(name: str, tab: Tab, ctx: Context) -> set[str]:
 
 def _numbered_columns(tab: Tab, variable: ColumnProfile) -> list[tuple[str, ...]]:
     """Numeric columns of one stem numbered by the target column's values (wage228, wage232; choiceyrs1
-    to choiceyrs4), one group per stem, when they hold at least half of those values (and two)."""
+    to choiceyrs4; reg661 to reg669 by their last digit), one group per stem, when they hold at least half
+    of those values (and two); the largest groups first."""
     if variable.distinct > MELTED_NUMBERS or not variable.values:
         return []
     wanted = {v.lstrip("0") or "0" for v in variable.values}
     stems: dict[str, list[str]] = {}
     for column in tab.columns:
-        numbers = re.findall(r"[0-9]+", str(column))
-        if len(numbers) == 1 and tab.profile(column).numeric and (numbers[0].lstrip("0") or "0") in wanted:
-            stems.setdefault(re.sub(r"[0-9]+", "#", str(column)), []).append(column)
-    return [tuple(group) for group in stems.values() if len(group) >= max(2, 0.5 * len(wanted))][:TOP_PARAMETERS]
+        numbers = list(re.finditer(r"[0-9]+", str(column)))
+        if len(numbers) != 1 or not tab.profile(column).numeric:
+            continue
+        # the whole number, or its last digits (the region 3 of reg663, numbered after the year 66)
+        run = numbers[0]
+        for start in dict.fromkeys((run.start(), *(max(run.start(), run.end() - k) for k in (1, 2)))):
+            if (str(column)[start: run.end()].lstrip("0") or "0") in wanted:
+                stems.setdefault(f"{str(column)[:start]}#{str(column)[run.end():]}", []).append(column)
+    groups = [tuple(group) for group in stems.values() if len(group) >= max(2, 0.5 * len(wanted))]
+    return sorted(groups, key=len, reverse=True)[:TOP_PARAMETERS]
 
 
 MELTED_NUMBERS = 30  # distinct numbers, at most, of a target column read out of melted column names
