@@ -1043,3 +1043,19 @@ def test_melted_names_numbered_by_their_last_digit(tmp_path: Path) -> None:
 
     rank, found = rank_of(make_case(tmp_path / "card", [(frame, True)], pipeline))
     assert rank >= 1, found
+
+
+def test_a_melt_keeps_the_columns_aggregated_after_it() -> None:
+    """Bowl, title and Final Four flags made long, then per success and year the mean applications (athlet1
+    in round 13's third writer): `apps` maps no target column (its mean does), but `mean_apps` names it, so
+    the melt keeps it beside the year."""
+    n = 80
+    frame = pd.DataFrame({"school": [f"s{k}" for k in range(n)], "year": RNG.choice([1992, 1993], n),
+                          "apps": RNG.integers(2000, 20000, n), "stufac": RNG.integers(10, 25, n),
+                          "bowl": RNG.integers(0, 2, n), "btitle": RNG.integers(0, 2, n), "finfour": RNG.integers(0, 2, n)})
+    long = frame.melt(id_vars=["school", "year", "apps"], value_vars=["bowl", "btitle", "finfour"],
+                      var_name="success", value_name="achieved")
+    target = long.groupby(["success", "year"]).agg(schools=("achieved", "sum"), mean_apps=("apps", "mean")).reset_index()
+    ctx = Context(target, discover(target), inputs={"colleges": frame})
+    melts = [s for p in propose_unpivot({"colleges": Tab(frame)}, ctx) for s in p.steps if isinstance(s, ops.Unpivot)]
+    assert any(set(s.value_vars) == {"bowl", "btitle", "finfour"} and "apps" in s.id_vars for s in melts), melts

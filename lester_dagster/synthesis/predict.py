@@ -1492,8 +1492,11 @@ def _unpivot_proposal(ctx: Context, name: str, tab: Tab, variable: str, vprofile
     mapping = ctx.mapping(tab)
     mapped = {c for t, c in mapping.pairs.items() if t not in (variable, value_name)}
     spread = _spread_sources(name, tab, ctx)
+    # and columns a target column's name holds, aggregated after the melt (`apps` of `mean_apps`)
+    named = {c for c in tab.columns for t in ctx.columns if t not in tab.columns and t not in (variable, value_name)
+             and names_column(name_tokens(t), name_tokens(c))}
     id_vars = tuple(c for c in tab.columns
-                    if c not in value_vars and (c in mapped or c in ctx.columns or c in spread))
+                    if c not in value_vars and (c in mapped or c in ctx.columns or c in spread or c in named))
     if not id_vars:
         id_vars = tuple(c for c in tab.columns if c not in value_vars)
     if value_name in id_vars:
