@@ -1059,3 +1059,16 @@ def test_a_melt_keeps_the_columns_aggregated_after_it() -> None:
     ctx = Context(target, discover(target), inputs={"colleges": frame})
     melts = [s for p in propose_unpivot({"colleges": Tab(frame)}, ctx) for s in p.steps if isinstance(s, ops.Unpivot)]
     assert any(set(s.value_vars) == {"bowl", "btitle", "finfour"} and "apps" in s.id_vars for s in melts), melts
+
+
+def test_equal_counts_of_two_columns_melted_after_the_group_by(tmp_path: Path) -> None:
+    """Rows counted in two gap-free columns under two names, beside a maximum, then the aggregates made long
+    (a generated draw of round 14): the two counts are one candidate, so each of their names must take it."""
+    def pipeline(trips: pd.DataFrame) -> pd.DataFrame:
+        per = trips.groupby("carrier").agg(number_trips=("trip_id", "count"), n_km=("km", "count"),
+                                           highest_seats=("seats", "max")).reset_index()
+        return per.melt(id_vars=["carrier"], value_vars=["number_trips", "n_km", "highest_seats"],
+                        var_name="measure", value_name="value")
+
+    rank, found = rank_of(make_case(tmp_path / "counts", [(TRIPS, True)], pipeline))
+    assert rank >= 1, found

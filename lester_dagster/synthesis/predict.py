@@ -949,19 +949,41 @@ def _runners_up(best: _Option, assign: Callable[[np.ndarray], _Option], scores: 
 
 def _identical_columns(wanted: Sequence[str], ctx: Context, profiles: Mapping[str, ColumnProfile]
                        ) -> dict[str, list[str]]:
-    """Wanted target columns whose values are another's, row for row: the first of them -> the others."""
-    frame = ctx.target.frame
-    own = [t for t in wanted if t in frame.columns and profiles.get(t) is ctx.profiles.get(t)]
+    """Wanted target columns whose values are another's, row for row: the first of them -> the others. The
+    names of a long target's melted aggregates count too (`number_puma` and `n_exper`, both counts of
+    gap-free columns), by their values in the rows of each name."""
+    values = {t: v for t in wanted if (v := _target_values(t, ctx, profiles)) is not None}
+    own = list(values)
     copies: dict[str, list[str]] = {}
     taken: set[str] = set()
     for i, first in enumerate(own):
         if first in taken:
             continue
-        same = [t for t in own[i + 1:] if t not in taken and frame[t].equals(frame[first])]
+        same = [t for t in own[i + 1:] if t not in taken and values[t].equals(values[first])]
         if same:
             copies[first] = same
             taken.update(same)
     return copies
+
+
+def _target_values(target: str, ctx: Context, profiles: Mapping[str, ColumnProfile]) -> pd.Series | None:
+    """The values of a wanted target column: a column of the target's, or a melted aggregate's values in
+    the rows of its name, in the order of the other columns (None when it is neither)."""
+    frame = ctx.target.frame
+    if target in frame.columns and profiles.get(target) is ctx.profiles.get(target):
+        return frame[target]
+    if ctx.melted is None:
+        return None
+    (variable, value), parts = ctx.melted
+    if target not in parts or profiles.get(target) is not parts[target]:
+        return None
+    rows = frame[frame[variable].astype(str).str.strip() == target]
+    ids = [c for c in frame.columns if c not in (variable, value)]
+    try:
+        rows = rows.sort_values(ids) if ids else rows
+    except TypeError:
+        return None  # ids of mixed types: no order to compare the rows in
+    return rows[value].reset_index(drop=True)
 
 
 def _with_copies(option: tuple[list[tuple[str, str, str]], list[float], tuple[ops.Split, ...]],
