@@ -1072,3 +1072,20 @@ def test_equal_counts_of_two_columns_melted_after_the_group_by(tmp_path: Path) -
 
     rank, found = rank_of(make_case(tmp_path / "counts", [(TRIPS, True)], pipeline))
     assert rank >= 1, found
+
+
+def test_a_dropna_whose_gaps_lie_all_in_the_other_half(tmp_path: Path) -> None:
+    """A yearly series with its lag, rows without a lag dropped (phillips in a generated draw of round 14;
+    lawsch85's unreported salaries in the third writer's cases): the gaps are all in the half the target is
+    made from, so on the searched half the dropna changes nothing and no search step can show it."""
+    n = 60
+    inflation = np.round(RNG.normal(3.0, 2.0, n), 1)
+    frame = pd.DataFrame({"year": np.arange(1950, 1950 + n), "unem": np.round(RNG.normal(5.5, 1.2, n), 1),
+                          "inf": inflation, "inf_1": np.concatenate([[np.nan], inflation[:-1]])})
+    frame.loc[[3, 7], "unem"] = np.nan  # the other half's rows have gaps in other columns too
+
+    def pipeline(t: pd.DataFrame) -> pd.DataFrame:
+        return t.dropna(subset=["inf_1"]).reset_index(drop=True)
+
+    rank, found = rank_of(make_case(tmp_path / "phillips", [(frame, True)], pipeline))
+    assert rank >= 1, found

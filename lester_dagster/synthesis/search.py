@@ -50,6 +50,7 @@ from lester_dagster.synthesis.spec import SynthesisSpec
 VARIANTS_OF = 4  # best verified pipelines tried again with a dropna or fillna before they aggregate
 AGAIN_PER_STATE = 2  # gap steps after which a pipeline's aggregates are chosen again
 COUNT_VARIANTS_OF = 2  # further pipelines tried so that count more rows than the target does
+UNSEEN_GAPS = 3  # columns, at most, a pipeline of no step is offered again with a dropna on
 DROPNA_COLUMNS = 4  # columns with gaps a dropna variant drops on, fewest gaps first
 TOP_AGAIN = 2  # aggregations chosen again after gaps are handled
 FILL_COLUMNS = 2  # numeric columns with gaps a fillna variant fills with 0, most gaps first
@@ -263,6 +264,7 @@ class _Search:
         self.proposed: dict[object, list[Proposal]] = {}  # (operator, tables) -> proposals
         self.made: dict[int, Tab | None] = {}  # id(proposal) -> the table it makes
         self.failed: dict[str, str] = {}  # operator -> the first unexpected error its proposer raised
+        self.unseen: set[int] = set()  # states with a dropna the searched half cannot show (`unseen_gaps`)
 
     def out_of_time(self) -> bool:
         """The search has spent its budget: the states it may explore, or its time."""
@@ -422,6 +424,7 @@ class _Search:
         beam, candidates, found_at = [start], [], None
         if len(self.inputs) == 1 and self.verified(start):
             candidates.append(start)
+            candidates.extend(self.unseen_gaps(start))
             found_at = 0
         near: list[State] = [start] if start.mapping is not None else []
         for depth in range(1, self.config.max_depth + 1):
@@ -488,6 +491,40 @@ class _Search:
                     if self.out_of_time():
                         break
                     found.extend(self.aggregate_again(steps[: position + 1], (*p[:position], probability), state))
+        return found
+
+    def unseen_gaps(self, start: State) -> list[State]:
+        """The input as it is, rows with gaps dropped first: a table asked for is rarely the input itself,
+        and the gaps may lie all in the other half (the first rows of lags, a salary some schools do not
+        report), so this half cannot show the dropna. On every column where the target has no gap at all;
+        else on one such column each, those of whole numbers stored as floats first (a column of whole
+        numbers is stored so when its source has gaps), at most `UNSEEN_GAPS`."""
+        assert start.mapping is not None
+        (name, frame), = self.inputs.items()
+        target = self.ctx.target.frame
+        complete = [start.mapping.pairs[t] for t in self.ctx.columns
+                    if t in start.mapping.pairs and not target[t].isna().any()]
+        if not complete:
+            return []
+
+        def whole_floats(column: str) -> int:
+            values = frame[column].dropna()
+            if not pd.api.types.is_float_dtype(values.dtype):
+                return 2
+            return 0 if len(values) and bool((values == values.round()).all()) else 1
+
+        steps: list[tuple[ops.Step, float]] = []
+        if len(complete) == len(self.ctx.columns):
+            steps.append((ops.DropNA("g_all", name, ()), PRIOR["dropna"] * 0.5))
+        for column in sorted(complete, key=whole_floats)[:UNSEEN_GAPS]:
+            steps.append((ops.DropNA(f"g_{len(steps)}", name, (column,)), PRIOR["dropna"] * 0.5 ** (1 + len(steps))))
+        found = []
+        for step, probability in steps:
+            state = State((step,), (probability,), {step.out: start.output}, step.out, {step.out: frozenset({name})})
+            self.evaluate(state)
+            if self.verified(state):
+                found.append(state)
+                self.unseen.add(id(state))
         return found
 
     def gaps_the_target_lacks(self, state: State) -> bool:
@@ -602,6 +639,7 @@ class _Search:
             states += covered
             pool += [self.candidate(s, False) for s in covered]
         fingerprints = [(c, _projected_fingerprint(s, c.spec)) for s, c in zip(states, pool, strict=True)]
+        unseen = {id(c) for s, c in zip(states, pool, strict=True) if id(s) in self.unseen}
         if not pool:
             raise self.failure(near)
         scored = sorted(((self.ranker.score(c), c) for c in pool), key=lambda x: (not x[1].verified, -x[0]))
@@ -614,7 +652,8 @@ class _Search:
             # unmatched rows, and pipelines that differ in a fill, stay apart: other rows may have gaps
             hows = "|".join(s.how for s in cand.spec.steps if isinstance(s, ops.Join))
             fills = sum(isinstance(s, ops.FillNA) for s in cand.spec.steps)
-            text = f"{outputs.get(id(cand))}|{hows}|{fills}"
+            # a dropna this half cannot show stays apart from the pipeline without it too
+            text = f"{outputs.get(id(cand))}|{hows}|{fills}|{id(cand) if id(cand) in unseen else ''}"
             if text in seen:
                 continue
             seen.add(text)
