@@ -1089,3 +1089,20 @@ def test_a_dropna_whose_gaps_lie_all_in_the_other_half(tmp_path: Path) -> None:
 
     rank, found = rank_of(make_case(tmp_path / "phillips", [(frame, True)], pipeline))
     assert rank >= 1, found
+
+
+def test_an_aggregate_its_name_spells_is_chosen_whatever_this_halfs_values(tmp_path: Path) -> None:
+    """Medians of skips per panel (rpart's solder in a generated draw of round 14): the boards of the other
+    half skip far less, so the medians (3.5 here, 1 there) lie far from the target's, but `skips_median`
+    says how it was made."""
+    n = 360
+    frame = pd.DataFrame({"Opening": np.tile(np.repeat(["L", "M", "S"], 3), n // 9),
+                          "Mask": np.repeat(["A1.5", "A3", "B3", "B6"], n // 4),
+                          "Panel": np.tile([1, 2, 3], n // 3), "Solder": np.repeat(["Thin", "Thick"], n // 2),
+                          "skips": np.concatenate([RNG.poisson(1.2, n // 2), np.tile([2, 2, 2, 5, 5, 5], n // 12)])})
+
+    def pipeline(t: pd.DataFrame) -> pd.DataFrame:
+        return t.groupby("Panel").agg(skips_median=("skips", "median")).reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "solder", [(frame, True)], pipeline))
+    assert rank >= 1, found

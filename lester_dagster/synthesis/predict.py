@@ -852,6 +852,12 @@ def _choose_aggregates(
     if model is not None:
         scores = np.array([[model.probability(f) for f in row] for row in features]).reshape(scores.shape)
         floor = float(model.meta.get("floor", floor))
+    for i, target in enumerate(wanted):
+        for j, aggregate in enumerate(candidates):
+            if aggregate.step is None and spells(target, aggregate.column, aggregate.func):
+                # the name says how the column was made (`skips_median`): chosen, however far this half's
+                # values lie from the target's (medians of small, heavy-tailed groups)
+                scores[i, j] = max(float(scores[i, j]), floor)
 
     def assign(allowed: np.ndarray) -> _Option:  # allowed: per candidate, or per (target column, candidate)
         masked = np.where(allowed if allowed.ndim == 2 else allowed[None, :], scores, 0.0)
