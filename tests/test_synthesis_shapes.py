@@ -1106,3 +1106,19 @@ def test_an_aggregate_its_name_spells_is_chosen_whatever_this_halfs_values(tmp_p
 
     rank, found = rank_of(make_case(tmp_path / "solder", [(frame, True)], pipeline))
     assert rank >= 1, found
+
+
+def test_a_fill_whose_gaps_lie_all_in_the_other_half(tmp_path: Path) -> None:
+    """A yearly series' growth rate, its first year's gap read as 0 (earns in a generated draw of round 14):
+    the gap is in the half the target is made from, but the target holds a 0 the searched half's rates never
+    do."""
+    n = 60
+    wage = np.round(100 * np.cumprod(1 + RNG.normal(0.02, 0.01, n)), 3)
+    frame = pd.DataFrame({"year": np.arange(1950, 1950 + n), "hrwage": wage,
+                          "ghrwage": np.concatenate([[np.nan], np.round(np.diff(np.log(wage)), 5)])})
+
+    def pipeline(t: pd.DataFrame) -> pd.DataFrame:
+        return t.fillna({"ghrwage": 0})
+
+    rank, found = rank_of(make_case(tmp_path / "earns", [(frame, True)], pipeline))
+    assert rank >= 1, found

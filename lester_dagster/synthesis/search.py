@@ -264,7 +264,7 @@ class _Search:
         self.proposed: dict[object, list[Proposal]] = {}  # (operator, tables) -> proposals
         self.made: dict[int, Tab | None] = {}  # id(proposal) -> the table it makes
         self.failed: dict[str, str] = {}  # operator -> the first unexpected error its proposer raised
-        self.unseen: set[int] = set()  # states with a dropna the searched half cannot show (`unseen_gaps`)
+        self.unseen: set[int] = set()  # states with a dropna or fill the searched half cannot show (`unseen_gaps`)
 
     def out_of_time(self) -> bool:
         """The search has spent its budget: the states it may explore, or its time."""
@@ -518,6 +518,11 @@ class _Search:
             steps.append((ops.DropNA("g_all", name, ()), PRIOR["dropna"] * 0.5))
         for column in sorted(complete, key=whole_floats)[:UNSEEN_GAPS]:
             steps.append((ops.DropNA(f"g_{len(steps)}", name, (column,)), PRIOR["dropna"] * 0.5 ** (1 + len(steps))))
+        # or filled with 0: the target holds 0s in a column that has none here (a growth rate's first year)
+        zeros = [c for t, c in start.mapping.pairs.items() if c in complete and pd.api.types.is_numeric_dtype(frame[c])
+                 and bool((target[t] == 0).any()) and not bool((frame[c] == 0).any())]
+        steps += [(ops.FillNA(f"g_{len(steps) + k}", name, 0, (c,)), PRIOR["fillna"] * 0.5)
+                  for k, c in enumerate(zeros[:UNSEEN_GAPS])]
         found = []
         for step, probability in steps:
             state = State((step,), (probability,), {step.out: start.output}, step.out, {step.out: frozenset({name})})
@@ -652,7 +657,7 @@ class _Search:
             # unmatched rows, and pipelines that differ in a fill, stay apart: other rows may have gaps
             hows = "|".join(s.how for s in cand.spec.steps if isinstance(s, ops.Join))
             fills = sum(isinstance(s, ops.FillNA) for s in cand.spec.steps)
-            # a dropna this half cannot show stays apart from the pipeline without it too
+            # a dropna or fill this half cannot show stays apart from the pipeline without it too
             text = f"{outputs.get(id(cand))}|{hows}|{fills}|{id(cand) if id(cand) in unseen else ''}"
             if text in seen:
                 continue
