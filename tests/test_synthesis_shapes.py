@@ -1122,3 +1122,30 @@ def test_a_fill_whose_gaps_lie_all_in_the_other_half(tmp_path: Path) -> None:
 
     rank, found = rank_of(make_case(tmp_path / "earns", [(frame, True)], pipeline))
     assert rank >= 1, found
+
+
+def test_a_family_of_columns_aggregated_under_their_names_telling_parts(tmp_path: Path) -> None:
+    """States under each speed limit per year, `sl55` ... `slnone` summed as `55` ... `none` (driving in round
+    13's third writer): no state of the searched half is without a limit, so `slnone` is all 0 there, its
+    sum is its mean, and only the names say it is `none`'s source, summed as the others are."""
+    states, years = 40, np.arange(1980, 2000)
+    frame = pd.DataFrame([(s, y) for s in range(states) for y in years], columns=["state", "year"])
+    limit = RNG.choice(["55", "65", "70"], len(frame)).astype(object)
+    limit[(frame["state"] < 4).to_numpy() & (frame["year"] > 1985).to_numpy()] = "none"  # in the first half only
+    for name in ["55", "65", "70", "none"]:
+        frame[f"sl{name}"] = (limit == name).astype(float)
+    frame["totfat"] = RNG.integers(50, 3000, len(frame))
+
+    def pipeline(t: pd.DataFrame) -> pd.DataFrame:
+        return t.groupby("year")[["sl55", "sl65", "sl70", "slnone"]].sum().rename(
+            columns=lambda c: c[2:]).reset_index()
+
+    half = len(frame) // 2
+    target, searched = pipeline(frame.iloc[:half]), frame.iloc[half:].reset_index(drop=True)
+    assert not searched["slnone"].any() and target["none"].any()
+    ctx = Context(target, discover(target), inputs={"driving": searched})
+    found = choose_aggregates(searched.groupby("year"), Tab(searched), ["year"], ["55", "65", "70", "none"], ctx)
+    # one function for all columns: the column of 0s is summed as the others are
+    assert any(("none", "slnone", "sum") in aggs and {f for _, _, f in aggs} == {"sum"} for aggs, _, _ in found), found
+    rank, tried = rank_of(make_case(tmp_path / "driving", [(frame, True)], pipeline))
+    assert rank >= 1, tried

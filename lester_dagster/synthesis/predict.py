@@ -643,6 +643,7 @@ class _Aggregate:
     key: int  # a hash of the values, group by group
     values: pd.Series  # group by group, in the order of the groups
     step: ops.Split | None = None  # the step that derives `column` first, if the table lacks it
+    same: frozenset[str] = frozenset()  # other functions giving the same values of this column on these groups
 
 
 def _aggregate_candidates(grouped: Any, tab: Tab, by: Sequence[str], wanted: Sequence[str],
@@ -703,7 +704,10 @@ def _aggregate_candidates(grouped: Any, tab: Tab, by: Sequence[str], wanted: Seq
     unique: dict[object, _Aggregate] = {}
     for aggregate in found:
         own = name_key(aggregate.column) if name_key(aggregate.column) in wanted_names else None
-        unique.setdefault((aggregate.key, own), aggregate)
+        kept = unique.setdefault((aggregate.key, own), aggregate)
+        if kept is not aggregate and kept.column == aggregate.column and kept.step is None and aggregate.step is None:
+            # (a column of 0s: its sum is its mean and its max) one function for all columns may be any of them
+            unique[(aggregate.key, own)] = replace(kept, same=kept.same | {aggregate.func})
     return list(unique.values())
 
 
@@ -858,8 +862,10 @@ def _choose_aggregates(
                 # the name says how the column was made (`skips_median`): chosen, however far this half's
                 # values lie from the target's (medians of small, heavy-tailed groups)
                 scores[i, j] = max(float(scores[i, j]), floor)
+    _by_family_names(scores, candidates, wanted, tab)
 
-    def assign(allowed: np.ndarray) -> _Option:  # allowed: per candidate, or per (target column, candidate)
+    def assign(allowed: np.ndarray, func: str | None = None) -> _Option:
+        # allowed: per candidate, or per (target column, candidate); `func`: the one function for all columns
         masked = np.where(allowed if allowed.ndim == 2 else allowed[None, :], scores, 0.0)
         rows, cols = linear_sum_assignment(masked, maximize=True)
         for _ in range(len(wanted)):
@@ -877,10 +883,12 @@ def _choose_aggregates(
             if masked[i, j] < floor:
                 continue
             pairs.append((int(i), int(j)))
-            column, func = candidates[j].column, candidates[j].func
+            column, used = candidates[j].column, candidates[j].func
+            if func is not None and func in candidates[j].same:
+                used = func
             target = wanted[i]
-            name = target if target not in by and target not in {n for n, _, _ in chosen} else f"{column}_{func}"
-            chosen.append((name, column, func))
+            name = target if target not in by and target not in {n for n, _, _ in chosen} else f"{column}_{used}"
+            chosen.append((name, column, used))
             fits.append(float(masked[i, j]))
             total += masked[i, j]
             if candidates[j].step is not None:
@@ -894,13 +902,58 @@ def _choose_aggregates(
         options.append(best)
         options += _runners_up(best, assign, scores)
     funcs = {a.func for a in candidates}
-    uniform = [assign(np.array([a.func == func for a in candidates])) for func in sorted(funcs)]
+    uniform = [assign(np.array([a.func == func or func in a.same for a in candidates]), func) for func in sorted(funcs)]
     uniform = [u for u in uniform if u[0] and len(u[0]) >= len(best[0])]
     if uniform:
         top = max(uniform, key=lambda u: u[2])
         if all(top[0] != o[0] for o in options) and top[2] >= 0.9 * best[2]:
             options.append(top)
     return [(chosen, fits, derive) for chosen, fits, _, derive, _ in options]
+
+
+FAMILY = 2  # target columns, at least, named as a family of the table's columns is named ('55' of 'sl55')
+
+
+def name_families(wanted: Sequence[str], columns: Sequence[str]) -> dict[str, str]:
+    """Target column -> the table's column named by a stem and it ('sl' + '55' -> 'sl55', 'sl' + 'none' ->
+    'slnone'), where at least `FAMILY` target columns take one stem: wide per-year or per-category columns
+    aggregated under their names' telling part."""
+    stems: dict[tuple[bool, str], dict[str, str]] = {}
+    for target in wanted:
+        for column in map(str, columns):
+            if len(column) <= len(target):
+                continue
+            if column.endswith(target):
+                stems.setdefault((True, column[: -len(target)]), {})[target] = column
+            if column.startswith(target):
+                stems.setdefault((False, column[len(target):]), {})[target] = column
+    found: dict[str, str] = {}
+    for _, named in sorted(stems.items(), key=lambda item: -len(item[1])):
+        if len(named) >= FAMILY:
+            for target, column in named.items():
+                found.setdefault(target, column)
+    return found
+
+
+def _by_family_names(scores: np.ndarray, candidates: Sequence[_Aggregate], wanted: Sequence[str], tab: Tab) -> None:
+    """Where the target's columns name a family of the table's columns, each column's own member is its
+    source whatever this half's values say (`slnone` is all 0 in the half searched, the target's `none` is
+    not): its scores are scaled up until its best is the row's best, those of members another target column
+    names are halved."""
+    family = name_families(wanted, tab.columns)
+    if not family or not scores.shape[1]:
+        return
+    members = set(family.values())
+    for i, target in enumerate(wanted):
+        own = family.get(target)
+        if own is None:
+            continue
+        mine = [j for j, a in enumerate(candidates) if a.step is None and a.column == own]
+        theirs = [j for j, a in enumerate(candidates) if a.step is None and a.column != own and a.column in members]
+        best, top = float(scores[i].max()), max((float(scores[i, j]) for j in mine), default=0.0)
+        if top > 0:
+            scores[i, mine] *= best / top  # the functions keep their order
+        scores[i, theirs] *= 0.5
 
 
 CLOSE = 0.8  # a runner-up's aggregate fits its column at least this share as well as the best one
@@ -1070,6 +1123,7 @@ def propose_groupby(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
                 wanted.append(CELLS)
                 profiles[CELLS] = ctx.cells(spread)
             options = choose_aggregates(grouped, tab, by, wanted, ctx, profiles)
+            family = name_families(wanted, tab.columns)
             if not options:
                 other = next((c for c in tab.columns if c not in by), None)
                 if other is None:
@@ -1083,10 +1137,13 @@ def propose_groupby(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
                     # function for all of them
                     fit *= MIXED ** (len({func for _, _, func in aggs}) - 1)
                 fit *= _unnamed_functions(aggs)
+                # of aggregations alike here (a column of 0s sums as it averages), fewer functions first
+                fit *= 1.0 - 1e-3 * (len({func for _, _, func in aggs}) - 1)
                 before = _chain(derive, name, ctx)
                 step = ops.GroupBy(ctx.name(), before[-1].out if before else name, tuple(by), tuple(aggs))
                 derived = PRIOR["split"] ** len(before)
-                explains = {out: max(score, EXPLAINED) if spells(out, column, func) else score
+                explains = {out: max(score, EXPLAINED) if spells(out, column, func) or family.get(out) == column
+                            else score
                             for (out, column, func), score in zip(aggs, scores, strict=False) if out in ctx.profiles}
                 proposals.append(Proposal((*before, step), PRIOR["groupby"] * by_score * fit * again * derived, "groupby",
                                           explains))
