@@ -1149,3 +1149,20 @@ def test_a_family_of_columns_aggregated_under_their_names_telling_parts(tmp_path
     assert any(("none", "slnone", "sum") in aggs and {f for _, _, f in aggs} == {"sum"} for aggs, _, _ in found), found
     rank, tried = rank_of(make_case(tmp_path / "driving", [(frame, True)], pipeline))
     assert rank >= 1, tried
+
+
+def test_a_label_glued_from_two_cuts_of_one_code(tmp_path: Path) -> None:
+    """Series codes `earn96` rewritten as labels 'earn 96': the measure and the year cut from one code
+    and glued with a space (jtrain98 in round 13's third writer). Both parts are cuts of the same
+    column, which used to leave no column for the second."""
+    n = 200
+    frame = pd.DataFrame({"person": np.arange(n), "series": RNG.choice(["earn96", "earn98", "unem96", "unem98"], n),
+                          "value": np.round(RNG.gamma(2.0, 5.0, n), 2)})
+
+    def pipeline(t: pd.DataFrame) -> pd.DataFrame:
+        t = t.copy()
+        t["outcome"] = t["series"].str[:4] + " " + t["series"].str[4:]
+        return t[["person", "outcome", "value"]]
+
+    rank, found = rank_of(make_case(tmp_path / "codes", [(frame, True)], pipeline))
+    assert rank >= 1, found

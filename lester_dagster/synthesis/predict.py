@@ -1981,9 +1981,9 @@ def _concat_programs(
         # a part that recurs but no column holds as it is may be cut from one (the make of a car's name)
         lengths = {len(v) for v in parts}
         derived = [d for d in _derived_parts(ctx, name, tab, lengths if len(lengths) == 1 else set())
-                   if d.column not in exclude and len(part.values & d.profile.values) >= 0.3 * len(part.values)]
+                   if _part_key(d) not in exclude and len(part.values & d.profile.values) >= 0.3 * len(part.values)]
         part.recurs = bool(derived) or any(part.values & p.profile.values for p in columns)
-        scored = [(similarity(part, p.profile), p) for p in columns if p.column not in exclude]
+        scored = [(similarity(part, p.profile), p) for p in columns if _part_key(p) not in exclude]
         scored += [(0.9 * similarity(part, d.profile), d) for d in derived]
         scored = sorted((x for x in scored if x[0] >= (ctx.threshold if bar is None else bar)), key=lambda x: -x[0])
         unique: dict[str, tuple[float, _Part]] = {}
@@ -1998,14 +1998,14 @@ def _concat_programs(
             if any(len(x) != 2 for x in split):
                 continue
             for left in best([x[0] for x in split], set(), 2):
-                for right in best([x[1] for x in split], {left[1].column}, 2):
+                for right in best([x[1] for x in split], {_part_key(left[1])}, 2):
                     programs.append((left[0] * right[0], (left[1], right[1]), (separator,)))
                 for second in separators:  # a third column after a second separator
                     rest = [x[1].split(second, 1) for x in split]
                     if any(len(x) != 2 for x in rest):
                         continue
-                    for middle in best([x[0] for x in rest], {left[1].column}):
-                        for tail in best([x[1] for x in rest], {left[1].column, middle[1].column}):
+                    for middle in best([x[0] for x in rest], {_part_key(left[1])}):
+                        for tail in best([x[1] for x in rest], {_part_key(left[1]), _part_key(middle[1])}):
                             programs.append((left[0] * middle[0] * tail[0], (left[1], middle[1], tail[1]),
                                              (separator, second)))
     if not programs:
@@ -2020,15 +2020,33 @@ def _concat_programs(
             # the target, 'B' in the other rows: a one-letter category all the same)
             for right in best([b for _, b in pairs], set()):
                 bar = SHAPE_ONLY if right[0] >= VOUCHES else None
-                for left in best([a for a, _ in pairs], {right[1].column}, bar=bar):
+                for left in best([a for a, _ in pairs], {_part_key(right[1])}, bar=bar):
                     programs.append((NO_SEPARATOR * left[0] * right[0], (left[1], right[1]), ("",)))
             for left in best([a for a, _ in pairs], set()):
                 bar = SHAPE_ONLY if left[0] >= VOUCHES else None
-                for right in best([b for _, b in pairs], {left[1].column}, bar=bar):
+                for right in best([b for _, b in pairs], {_part_key(left[1])}, bar=bar):
                     programs.append((NO_SEPARATOR * left[0] * right[0], (left[1], right[1]), ("",)))
     programs.sort(key=lambda x: -x[0])
-    unique = list(dict.fromkeys((parts, seps) for _, parts, seps in programs))[:3]
+    unique = list(dict.fromkeys((_apart(parts), seps) for _, parts, seps in programs))[:3]
     return [(parts, seps, prefix, suffix) for parts, seps in unique]
+
+
+def _part_key(part: _Part) -> object:
+    """What a part is: its column, or the step deriving it (two cuts of one code are two parts)."""
+    return part.column if part.step is None else part.step
+
+
+def _apart(parts: tuple[_Part, ...]) -> tuple[_Part, ...]:
+    """The parts, those derived under a name an earlier part has given a name of their own ('earn' and '96'
+    cut from `earn96` are `variable_part` and `variable_part2`)."""
+    named: list[_Part] = []
+    for part in parts:
+        taken = {p.column for p in named}
+        if part.step is not None and part.column in taken:
+            fresh = next(f"{part.column}{k}" for k in range(2, 99) if f"{part.column}{k}" not in taken)
+            part = _Part(fresh, part.profile, replace(part.step, target=fresh))
+        named.append(part)
+    return tuple(named)
 
 
 NO_SEPARATOR = 0.8  # labels glued without a separator are rarer than those with one
