@@ -1976,7 +1976,7 @@ def _concat_programs(
     columns = [_Part(c, tab.profile(c) if tab.profile(c).kind != "bool"
                      else profile_column(c, tab.frame[c].map(str, na_action="ignore"))) for c in pieces]
 
-    def best(parts: list[str], exclude: set[str], k: int = 1, bar: float | None = None) -> list[tuple[float, _Part]]:
+    def best(parts: list[str], exclude: set[object], k: int = 1, bar: float | None = None) -> list[tuple[float, _Part]]:
         part = profile_column("part", pd.Series(parts))
         # a part that recurs but no column holds as it is may be cut from one (the make of a car's name)
         lengths = {len(v) for v in parts}
