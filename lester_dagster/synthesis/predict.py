@@ -1201,11 +1201,11 @@ def _melted_names(target: pd.DataFrame, profiles: Mapping[str, ColumnProfile]
     return None
 
 
-def _chain(steps: Sequence[ops._Derive], table: str, ctx: Context) -> list[ops._Derive]:
-    """Steps that each read the table the one before made, the first reading `table`."""
-    chained: list[ops._Derive] = []
+def _chain(steps: Sequence[ops.Step], table: str, ctx: Context) -> list[ops.Step]:
+    """Steps given fresh names, each reading the table the one before made, the first reading `table`."""
+    chained: list[ops.Step] = []
     for step in steps:
-        chained.append(replace(step, out=ctx.name(), table=chained[-1].out if chained else table))
+        chained.append(replace(step, out=ctx.name(), table=chained[-1].out if chained else table))  # type: ignore[call-arg]
     return chained
 
 
@@ -1298,16 +1298,7 @@ def _pivots_by_shape(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
     found = tab.cache.get("shape_pivots")
     if found is None:
         found = tab.cache["shape_pivots"] = _shape_pivots(name, tab, ctx)
-    return [replace(p, steps=_renamed_chain(p.steps, ctx)) for p in found]
-
-
-def _renamed_chain(steps: Sequence[ops.Step], ctx: Context) -> tuple[ops.Step, ...]:
-    """Steps given fresh names, each after the first reading the table the one before made."""
-    chained: list[ops.Step] = []
-    for step in steps:
-        fresh = replace(step, out=ctx.name())
-        chained.append(replace(fresh, table=chained[-1].out) if chained else fresh)  # type: ignore[call-arg]
-    return tuple(chained)
+    return [replace(p, steps=tuple(_chain(p.steps, name, ctx))) for p in found]
 
 
 def _shape_pivots(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
