@@ -893,6 +893,28 @@ def test_a_merge_keeps_pandas_suffixes_when_the_target_shows_the_name_as_it_is()
     assert _target_suffixes(right, left, ("k",), ("k",), ctx) == ("_name", "")
 
 
+def test_merge_suffixes_of_per_period_files_go_to_the_file_they_name() -> None:
+    """Two yearly files of one panel merged on the district with `suffixes=('_72', '_78')` (crime3 in round
+    14's fourth writer): their values alike, the suffix goes to the file whose constant `year` it spells;
+    with no such column, to the side pandas puts first (the left table's columns come first)."""
+    districts = np.arange(1, 41)
+
+    def year(y: int) -> pd.DataFrame:
+        return pd.DataFrame({"district": districts, "year": y, "crime": np.round(RNG.gamma(3.0, 9.0, 40), 2)})
+
+    early, late = Tab(year(72)), Tab(year(78))
+    target = pd.DataFrame({"district": [1, 2], "crime_78": [3.0, 4.0], "crime_72": [1.0, 2.0]})
+    ctx = Context(target, discover(target), inputs={"a": early.frame, "b": late.frame})
+    assert _target_suffixes(early, late, ("district",), ("district",), ctx) == ("_72", "_78")
+    assert _target_suffixes(late, early, ("district",), ("district",), ctx) == ("_78", "_72")
+    crime = early.frame["crime"]  # alike on both sides: nothing but the order tells them apart
+    plain = [Tab(pd.DataFrame({"district": districts, "crime": c})) for c in (crime, crime[::-1].to_numpy())]
+    target = pd.DataFrame({"district": [1, 2], "crime_old": [1.0, 2.0], "crime_new": [3.0, 4.0]})
+    ctx = Context(target, discover(target), inputs={"a": plain[0].frame, "b": plain[1].frame})
+    assert _target_suffixes(*plain, ("district",), ("district",), ctx) == ("_old", "_new")
+    assert _target_suffixes(*reversed(plain), ("district",), ("district",), ctx) == ("_old", "_new")
+
+
 def test_distinct_values_of_a_fractional_column_its_name_spells(tmp_path: Path) -> None:
     """`weekslast_nunique`: distinct values of a fractional column (charity in round 13's generated draw).
     Distinct counts are otherwise tried on whole numbers and text only."""
@@ -1166,3 +1188,4 @@ def test_a_label_glued_from_two_cuts_of_one_code(tmp_path: Path) -> None:
 
     rank, found = rank_of(make_case(tmp_path / "codes", [(frame, True)], pipeline))
     assert rank >= 1, found
+

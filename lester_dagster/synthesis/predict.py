@@ -380,16 +380,36 @@ def _target_suffixes(left: Tab, right: Tab, left_on: Sequence[str], right_on: Se
         if not set(endings) - {"", *ops.SUFFIXES}:
             continue  # the target shows the name as it is, or pandas' own endings: pandas' own suffixes
 
-        fits = {(side, e): similarity(ctx.profiles[t], tab.profile(column))
+        fits = {(side, e): similarity(ctx.profiles[t], tab.profile(column)) + SUFFIX_CONSTANT * _names_constant(e, tab)
                 for side, tab in (("left", left), ("right", right)) for e, t in endings.items()}
         if len(endings) >= 2:
             pairs = [(a, b) for a in endings for b in endings if a != b]
-            return max(pairs, key=lambda p: fits["left", p[0]] + fits["right", p[1]])
+            # pandas puts the left table's columns first: of equal fits, the ending the target shows first is the left's
+            order = {e: ctx.columns.index(t) for e, t in endings.items()}
+            return max(pairs, key=lambda p: (fits["left", p[0]] + fits["right", p[1]], order[p[1]] - order[p[0]]))
         (ending,) = endings
         if fits["left", ending] >= fits["right", ending]:
             return ending, ops.SUFFIXES[1] if ending != ops.SUFFIXES[1] else ops.SUFFIXES[0]
         return ops.SUFFIXES[0] if ending != ops.SUFFIXES[0] else ops.SUFFIXES[1], ending
     return ops.SUFFIXES
+
+
+SUFFIX_CONSTANT = 1.0  # a suffix naming a table's one value of a column ('_72' of the 1972 file) decides its side
+
+
+def _names_constant(ending: str, tab: Tab) -> bool:
+    """Whether a merge suffix spells the one value a column of the table holds (`_72` of a file whose `year`
+    is 72 throughout, `_f` of one whose `sex` is 'f'): per-period and per-group files say which they are."""
+    word = ending.strip("_.- ").lower()
+    if not word:
+        return False
+    for column in tab.columns:
+        profile = tab.profile(column)
+        if profile.distinct == 1 and profile.nulls == 0:
+            (value,) = profile.values
+            if value.lower() == word or (len(word) >= 2 and value.lower().endswith(word) and value[:-len(word)].isdigit()):
+                return True
+    return False
 
 
 def _double_lookups(x: str, y: str, a: Tab, b: Tab, pairs: Sequence[tuple[float, str, str, float, float]],
