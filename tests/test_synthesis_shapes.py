@@ -1189,3 +1189,20 @@ def test_a_label_glued_from_two_cuts_of_one_code(tmp_path: Path) -> None:
     rank, found = rank_of(make_case(tmp_path / "codes", [(frame, True)], pipeline))
     assert rank >= 1, found
 
+
+def test_a_melt_of_more_than_thirty_numbered_columns(tmp_path: Path) -> None:
+    """The Republican share per state in 31 elections (X1856 .. X1976), made long, the year cut from the
+    melted names, then per year (votes.repub in round 15's fifth writer): the target's 31 years are read out
+    of the column names; the cap on how many numbers that may be was 30."""
+    years = np.arange(1856, 1980, 4)
+    frame = pd.DataFrame({"name": [f"State {k}" for k in range(50)]})
+    for year in years:
+        frame[f"X{year}"] = np.round(RNG.uniform(20, 80, 50), 2)
+
+    def pipeline(t: pd.DataFrame) -> pd.DataFrame:
+        long = t.melt(id_vars=["name"], value_vars=[f"X{y}" for y in years], var_name="series", value_name="share")
+        long["year"] = long["series"].str[1:]
+        return long.groupby("year").agg(mean_share=("share", "mean"), top_share=("share", "max")).reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "repub", [(frame, True)], pipeline))
+    assert len(years) > 30 and rank >= 1, found

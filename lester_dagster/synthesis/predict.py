@@ -1636,7 +1636,7 @@ def _numbered_columns(tab: Tab, variable: ColumnProfile) -> list[tuple[str, ...]
     return sorted(groups, key=len, reverse=True)[:TOP_PARAMETERS]
 
 
-MELTED_NUMBERS = 30  # distinct numbers, at most, of a target column read out of melted column names
+MELTED_NUMBERS = 200  # distinct numbers, at most, of a target column read out of melted column names (31 elections)
 
 
 def _stem_named(value_vars: Sequence[str], ctx: Context, tab: Tab) -> str | None:
