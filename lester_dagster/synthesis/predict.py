@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -83,6 +84,9 @@ class Proposal:
     # target columns the last step makes an output column for, by name, with the predictor's probability
     # that it is that column (an aggregate the target's name and values chose)
     explains: Mapping[str, float] = field(default_factory=dict)
+    # of those, the ones whose name spells how the step made them (`mean_alp`, the mean of ALP): mapped by
+    # that name as an input's names are, before a look-alike column (Lib's mean)
+    spelled: frozenset[str] = frozenset()
 
 
 class Context:
@@ -126,7 +130,8 @@ class Context:
     def mapping(self, tab: Tab) -> ColumnMapping:
         found = tab.cache.get("mapping")
         if found is None:
-            found = map_columns(self.profiles, tab.profiles(), self.threshold, self.similarity_cache, self.given)
+            found = map_columns(self.profiles, tab.profiles(), self.threshold, self.similarity_cache, self.given,
+                                tab.cache.get("spelled", frozenset()))
             found = tab.cache["mapping"] = self._explained(found, tab)
         return found  # a ColumnMapping
 
@@ -666,6 +671,13 @@ class _Aggregate:
     same: frozenset[str] = frozenset()  # other functions giving the same values of this column on these groups
 
 
+def _flags(tab: Tab, column: str) -> bool:
+    """Whether a column holds only 0s and 1s (both)."""
+    if column not in tab.columns or tab.profile(column).kind != "number":
+        return False
+    return set(tab.profile(column).distinct_numbers.tolist()) == {0.0, 1.0}
+
+
 def _aggregate_candidates(grouped: Any, tab: Tab, by: Sequence[str], wanted: Sequence[str],
                           profiles: Mapping[str, ColumnProfile]) -> list[_Aggregate]:
     """Every (column, function) the wanted target columns could come from, computed on the groups. Two
@@ -790,6 +802,9 @@ def _values_key(values: pd.Series) -> int:
     return hash(tuple(map(str, values.tolist())))
 
 
+SPELLED = 1e-3  # what an aggregate its name spells scores above the best other fit for that column
+
+
 def choose_aggregates(
     grouped: Any, tab: Tab, by: Sequence[str], wanted: Sequence[str], ctx: Context,
     profiles: Mapping[str, ColumnProfile] | None = None,
@@ -874,14 +889,23 @@ def _choose_aggregates(
                                    model is not None)
     floor = ctx.threshold * 0.6
     if model is not None:
+        hand = scores
         scores = np.array([[model.probability(f) for f in row] for row in features]).reshape(scores.shape)
         floor = float(model.meta.get("floor", floor))
+        # a sum of a 0/1 column counts the rows flagged (people in an income band, after a melt of dummies):
+        # the model, trained on generated pipelines that rarely sum flags, scores them low; where the values
+        # fit as the hand-set score tells, it may be chosen
+        for j, aggregate in enumerate(candidates):
+            if aggregate.func == "sum" and aggregate.step is None and _flags(tab, aggregate.column):
+                scores[:, j] = np.where(hand[:, j] >= ctx.threshold, np.maximum(scores[:, j], floor), scores[:, j])
     for i, target in enumerate(wanted):
+        most = float(scores[i].max()) if len(candidates) else 0.0
         for j, aggregate in enumerate(candidates):
             if aggregate.step is None and spells(target, aggregate.column, aggregate.func):
-                # the name says how the column was made (`skips_median`): chosen, however far this half's
-                # values lie from the target's (medians of small, heavy-tailed groups)
-                scores[i, j] = max(float(scores[i, j]), floor)
+                # the name says how the column was made (`skips_median`, `mean_alp`): chosen, however far
+                # this half's values lie from the target's (medians of small, heavy-tailed groups), and
+                # before a column whose values look more alike (Lib's shares beside ALP's)
+                scores[i, j] = max(float(scores[i, j]), floor, min(1.0, most + SPELLED))
     _by_family_names(scores, candidates, wanted, tab)
 
     def assign(allowed: np.ndarray, func: str | None = None) -> _Option:
@@ -1162,11 +1186,11 @@ def propose_groupby(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
                 before = _chain(derive, name, ctx)
                 step = ops.GroupBy(ctx.name(), before[-1].out if before else name, tuple(by), tuple(aggs))
                 derived = PRIOR["split"] ** len(before)
-                explains = {out: max(score, EXPLAINED) if spells(out, column, func) or family.get(out) == column
-                            else score
+                spelled = frozenset(out for out, column, func in aggs if out in ctx.profiles and spells(out, column, func))
+                explains = {out: max(score, EXPLAINED) if out in spelled or family.get(out) == column else score
                             for (out, column, func), score in zip(aggs, scores, strict=False) if out in ctx.profiles}
                 proposals.append(Proposal((*before, step), PRIOR["groupby"] * by_score * fit * again * derived, "groupby",
-                                          explains))
+                                          explains, spelled))
         yield from _best(proposals, TOP_PARAMETERS + 2)
 
 
@@ -1471,9 +1495,12 @@ def _string_parts(ctx: Context, name: str, tab: Tab, column: str, target: str,
         if 1 <= width < longest:
             for start in range(min(longest - width, 10) + 1):
                 yield ops.Substring(ctx.name(), name, target, column, start, start + width)
-    # parts of unlike widths: all but the first characters ('soda' of psoda, 'entree' of pentree), the last
-    for first, last in [(k, None) for k in (1, 2, 3, -1, -2, -3, -4)]:
-        yield ops.Substring(ctx.name(), name, target, column, first, last)
+    # parts of unlike widths: all but the first characters ('soda' of psoda, 'entree' of pentree), the last,
+    # and all but the stem every value shares ('25', '101' of finc25, finc101)
+    stem = len(os.path.commonprefix(values.tolist())) if len(values) >= 2 else 0
+    cuts = dict.fromkeys((1, 2, 3, *((stem,) if 3 < stem < int(values.str.len().min()) else ()), -1, -2, -3, -4))
+    for first in cuts:
+        yield ops.Substring(ctx.name(), name, target, column, first, None)
 
 
 def _pivot_values(tab: Tab, ctx: Context, pivoted: set[str], used: set[str]) -> list[tuple[str, tuple[str, ...]]]:
@@ -1506,11 +1533,15 @@ def propose_unpivot(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
                 else:
                     # the target shows a part of the melted names ('petal' of petalLength): a split or slice
                     # of the variable column comes next, so the variable keeps pandas' default name
-                    options.append((_named_by_parts(tab, vprofile), "variable", 0.7))
+                    options.append((_named_by_parts(tab, vprofile, ctx), "variable", 0.7))
                     if len(options[-1][0]) < 2:
                         # or words of its values ('eco' of the label 'AL eco' of ecoprc): the cut part was
                         # glued to another column's text
                         options += [(group, "variable", 0.5) for group in _named_by_words(tab, vprofile, ctx)]
+                    # or the numbers of the melted names between a literal prefix and suffix ('Q7' of MBSA7,
+                    # 'lag 1' of clrprc1, '50k' of finc50): sliced out, then glued to the literal
+                    numbers = _labelled_numbers(vprofile)
+                    options += [(group, "variable", 0.6) for group in _numbered_columns(tab, numbers)]
             elif vprofile.kind == "number" and vprofile.integral:
                 # the numbers in the melted names (228 of wage228, 3 of choiceyrs3), sliced out next
                 options += [(group, "variable", 0.7) for group in _numbered_columns(tab, vprofile)]
@@ -1595,6 +1626,10 @@ def _unpivot_proposal(ctx: Context, name: str, tab: Tab, variable: str, vprofile
                     if c not in value_vars and (c in mapped or c in ctx.columns or c in spread or c in named))
     if not id_vars:
         id_vars = tuple(c for c in tab.columns if c not in value_vars)
+    counters = [c for c in tab.columns if c not in value_vars and not tab.profile(c).nulls]
+    if counters and all(tab.profile(c).nulls for c in id_vars):
+        # and a column without gaps to count the melted rows by (`lab`, a sample's id): the others have gaps
+        id_vars = tuple(c for c in tab.columns if c in id_vars or c == counters[0])
     if value_name in id_vars:
         value_name = "value"
     if value_name == "value" and var_name == "variable":
@@ -1615,18 +1650,33 @@ def _spread_sources(name: str, tab: Tab, ctx: Context) -> set[str]:
     return found
 
 
-def _numbered_columns(tab: Tab, variable: ColumnProfile) -> list[tuple[str, ...]]:
+def _labelled_numbers(variable: ColumnProfile) -> frozenset[str]:
+    """The numbers of a text column whose values are one literal prefix and suffix around a number ('Q2',
+    'Q7'; 'lag 1'; '25k', '101k'), or nothing."""
+    if variable.distinct > MELTED_NUMBERS or len(variable.values) < 2:
+        return frozenset()
+    found = [re.fullmatch(r"(\D*)(\d+)(\D*)", v) for v in variable.values]
+    if any(m is None for m in found):
+        return frozenset()
+    matches = [m for m in found if m is not None]
+    if len({(m[1], m[3]) for m in matches}) != 1 or not (matches[0][1] or matches[0][3]):
+        return frozenset()
+    return frozenset(m[2] for m in matches)
+
+
+def _numbered_columns(tab: Tab, variable: ColumnProfile | frozenset[str]) -> list[tuple[str, ...]]:
     """Numeric columns of one stem numbered by the target column's values (wage228, wage232; choiceyrs1
-    to choiceyrs4; reg661 to reg669 by their last digit), one group per stem, when they hold at least half
-    of those values (and two); the largest groups first."""
-    if variable.distinct > MELTED_NUMBERS or not variable.values:
+    to choiceyrs4; reg661 to reg669 by their last digit), or by the given numbers, one group per stem,
+    when they hold at least half of those values (and two); the largest groups first."""
+    values = variable if isinstance(variable, frozenset) else variable.values
+    if len(values) > MELTED_NUMBERS or not values:
         return []
-    wanted = {v.lstrip("0") or "0" for v in variable.values}
+    wanted = {v.lstrip("0") or "0" for v in values}
     stems: dict[str, list[str]] = {}
     for column in tab.columns:
         numbers = list(re.finditer(r"[0-9]+", str(column)))
-        if len(numbers) != 1 or not tab.profile(column).numeric:
-            continue
+        if len(numbers) != 1 or not (tab.profile(column).numeric or isinstance(variable, frozenset)):
+            continue  # a label around the number ('Q7') may name answers as well as measures
         # the whole number, or its last digits (the region 3 of reg663, numbered after the year 66)
         run = numbers[0]
         for start in dict.fromkeys((run.start(), *(max(run.start(), run.end() - k) for k in (1, 2)))):
@@ -1649,16 +1699,28 @@ def _stem_named(value_vars: Sequence[str], ctx: Context, tab: Tab) -> str | None
     return stem if any(stem in name_tokens(t) for t in ctx.columns) else None
 
 
-def _named_by_parts(tab: Tab, variable: ColumnProfile) -> tuple[str, ...]:
-    """Columns whose names contain a value of the target's column, when most of its values are found so."""
+def _named_by_parts(tab: Tab, variable: ColumnProfile, ctx: Context) -> tuple[str, ...]:
+    """Columns whose names contain a value of the target's column, when most of its values are found so:
+    numeric ones (measures), or text ones whose values the target spreads into columns (the bases A, C, G,
+    T of alleles site1.a1 .. site4.a2) or holds in a column."""
     parts = [v.lower() for v in variable.values if len(v) >= 3 and not v.isdigit()]
     if len(parts) < 2 or variable.distinct > 30:
         return ()
-    named = {c: [p for p in parts if p in c.lower()] for c in tab.columns}
+    # a column named just the part ('Other' beside Bush2004, Other2004) leaves nothing for the cut that follows
+    named = {c: [p for p in parts if p in c.lower()] for c in tab.columns if c.lower() not in parts}
     found = {p for ps in named.values() for p in ps}
     if len(found) < max(2, 0.5 * len(parts)):
         return ()
-    return tuple(c for c, ps in named.items() if ps and tab.profile(c).numeric)
+    numeric = tuple(c for c, ps in named.items() if ps and tab.profile(c).numeric)
+    if len(numeric) >= 2:
+        return numeric
+    texts = tuple(c for c, ps in named.items() if ps and tab.profile(c).kind == "string")
+    if len(texts) < 2:
+        return numeric
+    values = frozenset().union(*(tab.profile(c).values for c in texts))
+    spread = len(values & set(ctx.columns)) >= 2
+    held = any(len(values & ctx.profiles[t].values) >= 0.5 * len(values) for t in ctx.columns if ctx.profiles[t].kind == "string")
+    return texts if spread or held else numeric
 
 
 LABEL_WORDS = 30  # distinct words, at most, in a target's labels for their words to name melted columns
@@ -1728,6 +1790,31 @@ def _slice_widths(target: ColumnProfile, lengths: pd.Series) -> list[int]:
     return [w for i, w in enumerate(widths) if (lengths.mean() if i == 0 else lengths.max()) > w]
 
 
+def _varies_within(ctx: Context, column: str, target: str) -> bool:
+    """Whether the target shows the column as it is and, for one of its values, several of the target
+    column's: then no split or slice of the column made that one (a party cut from the state's code would
+    give both of Arkansas's senators one party)."""
+    if column not in ctx.columns or column == target:
+        return False
+    pairs = ctx.target.frame[[column, target]].dropna()
+    return bool(len(pairs)) and bool((pairs.groupby(column)[target].nunique() > 1).any())
+
+
+def _split_then_sliced(ctx: Context, name: str, target: str, column: str, delimiter: str, part: int,
+                       cut: pd.Series, width: int) -> list[Proposal]:
+    """The first or last characters of a split part ('D' of 'SESSIONS (D AL)', split at '(' and cut to one
+    character): two steps for one column, where the target's values all have one width."""
+    found = []
+    for first, last in ((0, width), (-width, None)):
+        sliced = cut.astype("string").str.slice(first, last)
+        fit = _fit(ctx, target, sliced)
+        if fit >= ctx.threshold:
+            split = ops.Split(ctx.name(), name, f"{column}_part", column, delimiter, part)
+            sub = ops.Substring(ctx.name(), split.out, target, f"{column}_part", first, last)
+            found.append(Proposal((split, sub), PRIOR["split"] * PRIOR["substring"] * fit, "split"))
+    return found
+
+
 def _fit(ctx: Context, target: str, values: pd.Series) -> float:
     return similarity(ctx.profiles[target], profile_column(target, values.reset_index(drop=True)))
 
@@ -1754,19 +1841,24 @@ def propose_string_ops(live: Mapping[str, Tab], ctx: Context) -> Iterator[Propos
             proposals: list[Proposal] = []
             for column in texts:
                 values = sample[column].dropna().astype(str)
-                if not len(values):
+                if not len(values) or _varies_within(ctx, column, target):
                     continue
                 # a delimiter some values lack still splits them: those stay whole as their first part
                 # ('Manufacturing' beside 'Business_and_Repair_Service')
                 delimiters = delimiters_of(values, SPLIT_SHARE)
                 delimiters += [d for d in boundaries_of(values, ctx.target.frame[target]) if d not in delimiters]
+                # one width, when all the target's values have it: a split part's first or last characters
+                width = round(tprofile.length) if tprofile.longest == round(tprofile.length) else 0
                 for delimiter in delimiters:
                     parts = int(values.str.count(re.escape(delimiter)).max()) + 1
                     for part in [*range(min(parts, 4)), -1]:
                         split = ops.Split(ctx.name(), name, target, column, delimiter, part)
-                        fit = _fit(ctx, target, split.function()(sample[column]))
+                        cut = split.function()(sample[column])
+                        fit = _fit(ctx, target, cut)
                         if fit >= ctx.threshold:
                             proposals.append(Proposal((split,), PRIOR["split"] * fit * (1.0 if part >= 0 else 0.9), "split"))
+                        elif width:
+                            proposals += _split_then_sliced(ctx, name, target, column, delimiter, part, cut, width)
                 lengths = values.str.len()
                 widths = _slice_widths(tprofile, lengths)
                 for width in widths:
@@ -1808,6 +1900,11 @@ def propose_string_ops(live: Mapping[str, Tab], ctx: Context) -> Iterator[Propos
             kept = _best(proposals, 2)
             for kind in ("split", "substring", "concatenate"):
                 kept += [p for p in _best([p for p in proposals if p.operator == kind], 1) if p not in kept]
+            # and the best split cut to the target's width, two steps whose priors both count, where it fits
+            # better than any one step does
+            single = max((p.probability for p in proposals if len(p.steps) == 1), default=0.0)
+            kept += [p for p in _best([p for p in proposals if p.operator == "split" and len(p.steps) > 1], 1)
+                     if p not in kept and p.probability / PRIOR["substring"] > single]
             yield from kept
 
 
@@ -2039,7 +2136,34 @@ def _concat_programs(
                     programs.append((NO_SEPARATOR * left[0] * right[0], (left[1], right[1]), ("",)))
     programs.sort(key=lambda x: -x[0])
     unique = list(dict.fromkeys((_apart(parts), seps) for _, parts, seps in programs))[:3]
-    return [(parts, seps, prefix, suffix) for parts, seps in unique]
+    return [*((parts, seps, prefix, suffix) for parts, seps in unique), *_labelled(values, prefix, suffix, best)]
+
+
+_Program = tuple[tuple[_Part, ...], tuple[str, ...], str, str]  # parts, separators, prefix, suffix
+
+
+def _labelled(values: Sequence[str], prefix: str, suffix: str,
+              best: Callable[[list[str], set[object]], list[tuple[float, _Part]]]) -> list[_Program]:
+    """A number from one column (or part of one) between a literal text every value starts or ends with,
+    letters too ('Q' + '7' of MBSA7, 'lag ' + '1', '50' + 'k'). The literal may share its last characters with the values'
+    own start ('1800s' is '18' + '00s', not '1' + '8' + '00s'): each literal is tried whole and without the
+    digits next to the part."""
+    if len(values) < 2:
+        return []
+    head = os.path.commonprefix(list(values))
+    tail = os.path.commonprefix([v[::-1] for v in values])[::-1]
+    found: list[tuple[float, tuple[_Part, ...], tuple[str, ...], str, str]] = []
+    for start in dict.fromkeys((head, head.rstrip("0123456789"))):
+        for end in dict.fromkeys((tail, tail.lstrip("0123456789"))):
+            if not (start or end) or any(len(v) <= len(start) + len(end) for v in values):
+                continue
+            rest = [v[len(start): len(v) - len(end)] for v in values]
+            if not all(r.isdigit() for r in rest):
+                continue  # a number labelled ('Q7', '50k'); text sharing a first letter is no label ('DQA', 'DQB')
+            for score, part in best(rest, set()):
+                found.append((score, (part,), (), prefix + start, end + suffix))
+    found.sort(key=lambda x: -x[0])
+    return [(parts, seps, start, end) for _, parts, seps, start, end in found[:2]]
 
 
 def _part_key(part: _Part) -> object:

@@ -357,6 +357,7 @@ class _Search:
         produced = Tab(frame)
         produced.cache["made_by"] = proposal.operator
         produced.cache["explains"] = {**_inherited(proposal, state.live, produced), **proposal.explains}
+        produced.cache["spelled"] = _inherited_spelled(proposal, state.live, produced) | proposal.spelled
         if len(proposal.steps) == 1 and isinstance(proposal.steps[0], (ops._Derive, ops.FillNA, ops.Select, ops.Rename)):
             # same rows: the columns the step leaves alone keep their profiles
             step, parent = proposal.steps[0], state.live[proposal.steps[0].inputs[0]]
@@ -471,6 +472,7 @@ class _Search:
         for state in scored[:VARIANTS_OF] + miscounted[:COUNT_VARIANTS_OF]:
             if self.out_of_time():
                 break
+            found.extend(self.filled_pivot(state))
             if self.gaps_the_target_lacks(state) and id(state) not in self.expanded:
                 # gaps the target does not have, left at the end: fill or drop them there
                 found.extend(c for c in self.extend(state, ["fillna", "dropna"]) if self.verified(c))
@@ -492,6 +494,28 @@ class _Search:
                         break
                     found.extend(self.aggregate_again(steps[: position + 1], (*p[:position], probability), state))
         return found
+
+    def filled_pivot(self, state: State) -> list[State]:
+        """A pivot whose empty cells were filled with 0 (`pivot_table(...).fillna(0)`): on this half every
+        row may have every column's value, so the fill changes nothing here, but the target's cells hold 0s
+        and no gap. Kept apart from the pivot without it, and ranked as a fill costs."""
+        assert state.mapping is not None
+        if not state.steps or not isinstance(state.steps[-1], ops.Pivot) or id(state) in self.unseen:
+            return []
+        target, output = self.ctx.target.frame, state.output.frame
+        cells = [t for t, c in state.mapping.pairs.items() if c not in state.steps[-1].index]
+        if not cells or target[cells].isna().any().any() or not (target[cells] == 0).any().any():
+            return []
+        if output[[state.mapping.pairs[t] for t in cells]].isna().any().any():
+            return []  # gaps here: the fill is found as any step is
+        fill = ops.FillNA(f"{state.last}_filled", state.last, 0, ())
+        child = State((*state.steps, fill), (*state.probabilities, PRIOR["fillna"] * 0.5), {fill.out: state.output},
+                      fill.out, {fill.out: state.origins[state.last]})
+        self.evaluate(child)
+        if not self.verified(child):
+            return []
+        self.unseen.add(id(child))
+        return [child]
 
     def unseen_gaps(self, start: State) -> list[State]:
         """The input as it is, rows with gaps dropped first: a table asked for is rarely the input itself,
@@ -794,6 +818,14 @@ def _inherited(proposal: Proposal, live: Mapping[str, Tab], produced: Tab) -> di
             if column in produced.columns:
                 found[column] = max(p, found.get(column, 0.0))
     return found
+
+
+def _inherited_spelled(proposal: Proposal, live: Mapping[str, Tab], produced: Tab) -> frozenset[str]:
+    """The spelled names of the tables a step reads that it keeps as they are (as `_inherited`)."""
+    if proposal.operator not in KEEPS_COLUMNS:
+        return frozenset()
+    names = {n for step in proposal.steps for n in step.inputs if n in live}
+    return frozenset(c for n in names for c in live[n].cache.get("spelled", ()) if c in produced.columns)
 
 
 def _all_steps_used(state: State) -> bool:
