@@ -1397,3 +1397,17 @@ def test_melted_names_cut_before_the_ending_they_share(tmp_path: Path) -> None:
 
     rank, found = rank_of(make_case(tmp_path / "alcohol", [(frame, True)], pipeline))
     assert rank >= 1, found
+
+
+def test_a_melt_comes_again_on_the_rows_complete_in_what_it_stacks() -> None:
+    """Women who answered all four asset questions, the answers made long (fertil2 in round 14's fourth
+    writer): among the gap variants of a pipeline that melts, a dropna of exactly the melted columns."""
+    from lester_dagster.synthesis.search import _with_gap_steps
+
+    frame = pd.DataFrame({"urban": [0, 1, 0, 1, 1], "radio": [1, None, 0, 1, 1], "tv": [0, 1, None, 1, 0],
+                          "bicycle": [1, 1, 0, 0, 1], "children": [2, None, 1, 3, 0]})
+    melt = ops.Unpivot("s1", "table_1", ("urban",), ("radio", "tv", "bicycle"), "asset", "has")
+    pivot = ops.Pivot("s2", "s1", ("asset",), "urban", "has", "mean")
+    dropped = [steps[0] for steps, _, _ in _with_gap_steps((melt, pivot), {"table_1": frame})
+               if isinstance(steps[0], ops.DropNA)]
+    assert ("radio", "tv", "bicycle") in [d.subset for d in dropped]

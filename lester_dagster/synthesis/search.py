@@ -464,6 +464,9 @@ class _Search:
         column's gaps filled with 0."""
         candidates = {id(s): self.candidate(s, True) for s in verified}
         scored = sorted(verified, key=lambda s: -self.ranker.score(candidates[id(s)]))
+        # one state per output: pipelines reaching one output by other paths would take the places of others
+        outputs: set[int] = set()
+        scored = [s for s in scored if not (s.output.fingerprint in outputs or outputs.add(s.output.fingerprint))]
         # and those that count more rows than the target does: a dropna before counting is missing
         # (the best of them as they would score with the right rows)
         miscounted = sorted((s for s in scored[VARIANTS_OF:] if candidates[id(s)].count_surprise > 0),
@@ -852,6 +855,17 @@ def _with_gap_steps(steps: tuple[ops.Step, ...], inputs: Mapping[str, pd.DataFra
             aggregated = tuple(c for _, c, _ in step.aggs) if isinstance(step, ops.GroupBy) else (step.values,)
             break
     variants: list[tuple[tuple[ops.Step, ...], int, float]] = []
+    melt = next(((k, s) for k, s in enumerate(steps) if isinstance(s, ops.Unpivot)), None)
+    if melt is not None:
+        # rows complete in the columns a melt stacks (women who answered all four asset questions)
+        position, step = melt
+        env = _run(steps[:position], inputs)
+        frame = env.get(step.table) if env is not None else None
+        if frame is not None and sum(bool(frame[c].isna().any()) for c in step.value_vars if c in frame) >= 2:
+            name = f"g{position}_melted"
+            rest = tuple(_reading(later, step.table, name) for later in steps[position:])
+            variants.append(((*steps[:position], ops.DropNA(name, step.table, tuple(step.value_vars)), *rest), position,
+                             PRIOR["dropna"] * 0.5))
     for position, table in dict.fromkeys(points):
         env = _run(steps[:position], inputs)
         frame = env.get(table) if env is not None else None
