@@ -465,8 +465,10 @@ class _Search:
         candidates = {id(s): self.candidate(s, True) for s in verified}
         scored = sorted(verified, key=lambda s: -self.ranker.score(candidates[id(s)]))
         # one state per output: pipelines reaching one output by other paths would take the places of others
-        outputs: set[int] = set()
-        scored = [s for s in scored if not (s.output.fingerprint in outputs or outputs.add(s.output.fingerprint))]
+        firsts: dict[int, State] = {}
+        for state in scored:
+            firsts.setdefault(state.output.fingerprint, state)
+        scored = list(firsts.values())
         # and those that count more rows than the target does: a dropna before counting is missing
         # (the best of them as they would score with the right rows)
         miscounted = sorted((s for s in scored[VARIANTS_OF:] if candidates[id(s)].count_surprise > 0),
