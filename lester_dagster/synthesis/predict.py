@@ -1498,16 +1498,13 @@ def _string_parts(ctx: Context, name: str, tab: Tab, column: str, target: str,
                 yield ops.Substring(ctx.name(), name, target, column, start, start + width)
     # parts of unlike widths: all but the first characters ('soda' of psoda, 'entree' of pentree), the last,
     # and all but the stem every value shares ('25', '101' of finc25, finc101)
-    texts = values.tolist()
-    stem = len(os.path.commonprefix(texts)) if len(texts) >= 2 else 0
-    tail = len(os.path.commonprefix([t[::-1] for t in texts])) if len(texts) >= 2 else 0
-    shortest = int(values.str.len().min()) if len(texts) else 0
-    cuts = dict.fromkeys((1, 2, 3, *((stem,) if 3 < stem < shortest else ()), -1, -2, -3, -4))
-    for first in cuts:
+    stems = _stem_cuts(values, stem_over=3)
+    starts = [first for first, last in stems if last is None]
+    for first in dict.fromkeys((1, 2, 3, *starts, -1, -2, -3, -4)):
         yield ops.Substring(ctx.name(), name, target, column, first, None)
-    if 4 < tail < shortest:
-        # all but the ending every value shares ('ex', 'fair' of exhealth, fairhealth)
-        yield ops.Substring(ctx.name(), name, target, column, None, -tail)
+    for first, last in stems:
+        if first is None:  # all but the ending every value shares ('ex', 'fair' of exhealth, fairhealth)
+            yield ops.Substring(ctx.name(), name, target, column, None, last)
 
 
 def _pivot_values(tab: Tab, ctx: Context, pivoted: set[str], used: set[str]) -> list[tuple[str, tuple[str, ...]]]:
@@ -1807,16 +1804,18 @@ def _slice_widths(target: ColumnProfile, lengths: pd.Series) -> list[int]:
     return [w for i, w in enumerate(widths) if (lengths.mean() if i == 0 else lengths.max()) > w]
 
 
-def _stem_cuts(values: pd.Series) -> list[tuple[int | None, int | None]]:
-    """Slices dropping the start or the ending every distinct value shares, of more than four characters
-    (`health` of exhealth, fairhealth: 'ex', 'fair'), where every value keeps something."""
-    texts = pd.unique(values).tolist()
+def _stem_cuts(values: pd.Series, stem_over: int = 4, tail_over: int = 4) -> list[tuple[int | None, int | None]]:
+    """Slices dropping the start or the ending every distinct value shares, when longer than the given
+    characters (`finc` of finc25, finc101: '25', '101'; `health` of exhealth, fairhealth: 'ex', 'fair'),
+    where every value keeps something."""
+    texts = [str(t) for t in pd.unique(values)]
     if len(texts) < 2:
         return []
     shortest = min(len(t) for t in texts)
     stem = len(os.path.commonprefix(texts))
     tail = len(os.path.commonprefix([t[::-1] for t in texts]))
-    return [*(((stem, None),) if 4 < stem < shortest else ()), *(((None, -tail),) if 4 < tail < shortest else ())]
+    return [*(((stem, None),) if stem_over < stem < shortest else ()),
+            *(((None, -tail),) if tail_over < tail < shortest else ())]
 
 
 def _varies_within(ctx: Context, column: str, target: str) -> bool:
