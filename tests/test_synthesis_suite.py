@@ -85,7 +85,12 @@ def test_sources_outside_both_parts_are_refused() -> None:
     with pytest.raises(PartError, match="no part"):
         part_of_source("seaborn.titanic")
     with pytest.raises(PartError, match="test part come from"):
-        part_of_source("pydataset.robustbase.CrohnD")  # a training-pool package, never a test table
+        part_of_source("pydataset.ISLR.Wage")  # a package of no part, never a test table
+    # the training pool's R packages are development tables since round 15, those with a test or val
+    # table's schema excepted (robustbase's CrohnD is a test table's copy)
+    assert part_of_source("pydataset.lattice.barley") == "dev"
+    with pytest.raises(PartError, match="schema of a test or val table"):
+        part_of_source("pydataset.robustbase.CrohnD")
     with pytest.raises(PartError, match="schema of a test table"):
         part_of_source("pydataset.Ecdat.Grunfeld")  # statsmodels' grunfeld, a test table
 
