@@ -815,11 +815,9 @@ def _inherited(proposal: Proposal, live: Mapping[str, Tab], produced: Tab) -> di
     """What the tables a step reads explain, where the step keeps their columns as they are, row by row
     (a join, a gap dropped or filled, a derived column): a mean joined back stays the mean it was made as
     when the next step joins another table or drops a row. Steps that aggregate or reshape make new columns."""
-    if proposal.operator not in KEEPS_COLUMNS:
-        return {}
     found: dict[str, float] = {}
-    for name in {n for step in proposal.steps for n in step.inputs if n in live}:
-        for column, p in (live[name].cache.get("explains") or {}).items():
+    for tab in _keeping(proposal, live):
+        for column, p in (tab.cache.get("explains") or {}).items():
             if column in produced.columns:
                 found[column] = max(p, found.get(column, 0.0))
     return found
@@ -827,10 +825,14 @@ def _inherited(proposal: Proposal, live: Mapping[str, Tab], produced: Tab) -> di
 
 def _inherited_spelled(proposal: Proposal, live: Mapping[str, Tab], produced: Tab) -> frozenset[str]:
     """The spelled names of the tables a step reads that it keeps as they are (as `_inherited`)."""
+    return frozenset(c for tab in _keeping(proposal, live) for c in tab.cache.get("spelled", ()) if c in produced.columns)
+
+
+def _keeping(proposal: Proposal, live: Mapping[str, Tab]) -> list[Tab]:
+    """The live tables a step reads, where it keeps their columns as they are, row by row; none otherwise."""
     if proposal.operator not in KEEPS_COLUMNS:
-        return frozenset()
-    names = {n for step in proposal.steps for n in step.inputs if n in live}
-    return frozenset(c for n in names for c in live[n].cache.get("spelled", ()) if c in produced.columns)
+        return []
+    return [live[n] for n in {n for step in proposal.steps for n in step.inputs if n in live}]
 
 
 def _all_steps_used(state: State) -> bool:
