@@ -1550,6 +1550,8 @@ def propose_unpivot(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
             elif vprofile.kind == "number" and vprofile.integral:
                 # the numbers in the melted names (228 of wage228, 3 of choiceyrs3), sliced out next
                 options += [(group, "variable", 0.7) for group in _numbered_columns(tab, vprofile)]
+                # or several stems numbered alike, made long together (pandas' wide_to_long)
+                proposals += _wide_to_long(ctx, name, tab, variable, vprofile)
             for value_vars, var_name, whole in options:
                 if len(value_vars) < 2 or (var_name == "variable" and "variable" in tab.columns):
                     continue
@@ -1557,6 +1559,63 @@ def propose_unpivot(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
         if "variable" not in tab.columns:
             proposals += _melts_spread_by_name_parts(ctx, name, tab)
         yield from _best(proposals)
+
+
+def _wide_to_long(ctx: Context, name: str, tab: Tab, variable: str, vprofile: ColumnProfile) -> list[Proposal]:
+    """pandas' `wide_to_long`: two or more stems numbered alike (time1, time2, infect1, infect2), the numbers
+    the target column `variable`'s values, made long together: one row per row of the table and number, a
+    column per stem. Each stem is melted and its number cut from the melted names, then the stems are joined
+    on the table's other columns and the number."""
+    if len(vprofile.values) > MELTED_NUMBERS or variable in tab.columns:
+        return []
+    wanted = {v.lstrip("0") or "0" for v in vprofile.values}
+    stems: dict[tuple[str, str], dict[str, str]] = {}  # (text before, text after the number) -> number -> column
+    for column in tab.columns:
+        text = str(column)
+        runs = list(re.finditer(r"[0-9]+", text))
+        number = (runs[0].group().lstrip("0") or "0") if len(runs) == 1 else None
+        if number in wanted and tab.profile(column).numeric:
+            stems.setdefault((text[: runs[0].start()], text[runs[0].end():]), {}).setdefault(number, column)
+    by_numbers: dict[frozenset[str], list[tuple[str, str]]] = {}
+    for stem, numbered in stems.items():
+        if len(numbered) >= max(2, 0.5 * len(wanted)) and stem[0].strip("_.- "):
+            by_numbers.setdefault(frozenset(numbered), []).append(stem)
+    shared = [(numbers, found) for numbers, found in by_numbers.items() if len(found) >= 2]
+    if not shared:
+        return []
+    numbers, chosen = max(shared, key=lambda item: (len(item[1]), len(item[0])))
+    melted = {c for stem in chosen for c in stems[stem].values()}
+    ids = tuple(c for c in tab.columns if c not in melted)
+    if not ids:
+        return []
+    # the table's rows are told apart by one id column where one is unique, else by all of them
+    keys = next(((c,) for c in ids if tab.profile(c).unique), ids)
+    order = sorted(numbers, key=int)
+    free = [t for t in ctx.columns if t not in tab.columns and t != variable]
+    steps: list[ops.Step] = []
+    named = 0
+    values: list[str] = []
+    joined = name
+    for k, (before, after) in enumerate(chosen):
+        word = before.strip("_.- ")
+        spelled = next((t for t in free if t not in values and (t.lower().startswith(word.lower())
+                                                                or word.lower().startswith(t.lower()))), None)
+        named += spelled is not None
+        value = spelled or word
+        if value in ids or value in values or value == variable:
+            return []
+        values.append(value)
+        label = f"{word}_column"
+        melt = ops.Unpivot(ctx.name(), name, ids if k == 0 else keys, tuple(stems[(before, after)][n] for n in order),
+                           label, value)
+        cut = ops.Substring(ctx.name(), melt.out, variable, label, len(before), -len(after) if after else None)
+        kept = ops.Select(ctx.name(), cut.out, (*(ids if k == 0 else keys), variable, value))
+        steps += [melt, cut, kept]
+        if k:
+            steps.append(ops.Join(ctx.name(), joined, kept.out, (*keys, variable), (*keys, variable)))
+        joined = steps[-1].out
+    probability = PRIOR["unpivot"] * (0.5 + 0.5 * min(1.0, len(numbers) / len(wanted))) * (0.4 + 0.5 * named / len(chosen))
+    return [Proposal(tuple(steps), probability, "unpivot")]
 
 
 def _melts_spread_by_name_parts(ctx: Context, name: str, tab: Tab) -> list[Proposal]:
