@@ -1907,9 +1907,56 @@ def _fit(ctx: Context, target: str, values: pd.Series) -> float:
     return similarity(ctx.profiles[target], profile_column(target, values.reset_index(drop=True)))
 
 
+def _parts_made_long(ctx: Context, name: str, tab: Tab) -> list[Proposal]:
+    """A text column of two to four parts of one kind ('1/2', a genotype's two alleles; 'drama|comedy'),
+    every part cut out and made long: a row per part (pandas' `str.split(...).explode()`, written with the
+    steps the search has). Where a target column holds the parts' values but not the whole texts, or the
+    target's column names are the parts' values (a pivot spreads them next)."""
+    free = [t for t in ctx.columns if t not in tab.columns]
+    spread = {v for v, t in ctx.names_as_values.items() if t not in tab.columns}
+    proposals: list[Proposal] = []
+    for column in tab.columns:
+        if tab.profile(column).kind != "string":
+            continue
+        values = tab.frame[column].dropna().astype(str).head(STRING_SAMPLE)
+        for delimiter in delimiters_of(values, 0.9) if len(values) else ():
+            counts = values.str.count(re.escape(delimiter))
+            parts = int(counts.mode().iloc[0]) + 1
+            if not 2 <= parts <= PARTS_MADE_LONG or float((counts == parts - 1).mean()) < 0.9:
+                continue
+            cut = values.str.split(delimiter, regex=False)
+            sets = [set(cut.str[k].dropna()) for k in range(parts)]
+            union = set().union(*sets)
+            if len(sets[0] & sets[1]) < PARTS_ALIKE * len(sets[0] | sets[1]) or len(union) > MELTED_NUMBERS:
+                continue  # parts of different kinds ('city, state'): split, not made long
+            whole = set(values)
+            fits = {t: similarity(ctx.profiles[t], profile_column(t, pd.Series(sorted(union)))) for t in free
+                    if ctx.profiles[t].values and len(ctx.profiles[t].values & whole) < 0.5 * len(ctx.profiles[t].values)}
+            named = len({_as_value(v) for v in union} & spread)
+            value, evidence = max(fits.items(), key=lambda item: item[1], default=(None, 0.0))
+            if evidence < ctx.threshold:
+                value, evidence = None, (0.8 if named >= 2 else 0.0)
+            if not evidence or any(f"{column}_{k + 1}" in tab.columns for k in range(parts)):
+                continue
+            steps: list[ops.Step] = []
+            made = []
+            for k in range(parts):
+                made.append(f"{column}_{k + 1}")
+                steps.append(ops.Split(ctx.name(), steps[-1].out if steps else name, made[-1], column, delimiter, k))
+            steps.append(ops.Unpivot(ctx.name(), steps[-1].out, tuple(tab.columns), tuple(made), f"{column}_part",
+                                     value or f"{column}_parts"))
+            proposals.append(Proposal(tuple(steps), PRIOR["split"] * evidence, "split"))
+    return _best(proposals, 2)
+
+
+PARTS_MADE_LONG = 4  # parts, at most, of a text made long part by part
+PARTS_ALIKE = 0.3  # the first two parts share this share of their values, at least, to be of one kind
+
+
 def propose_string_ops(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
     for name in sorted(live):
         tab = live[name]
+        yield from _parts_made_long(ctx, name, tab)
         targets = _string_targets(tab, ctx)
         # digits cut from a code are numbers in the target's CSV: where the target's own columns remake
         # such a column, it is offered that step too
