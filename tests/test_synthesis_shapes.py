@@ -1494,3 +1494,30 @@ def test_parts_of_one_kind_made_long(tmp_path: Path) -> None:
 
     rank, found = rank_of(make_case(tmp_path / "films", [(films, True)], per_genre))
     assert rank >= 1, found
+
+
+def test_a_pivot_by_period_where_the_halves_hold_other_periods(tmp_path: Path) -> None:
+    """Votes per party and year, years across, from rows in time order: split as the paper splits (the
+    first half is the target's), the target's columns are years (2001, 2002) the searched half barely has
+    (2002 to 2004). The pivot names its columns after the periods of the rows it reads, so the pipeline
+    keeps them as they come instead of renaming 2003 to 2001, which would fail on the other half. Also
+    with the year cut out of a date first."""
+    n, rng = 400, np.random.default_rng(16)  # draws of its own: the module's stay as they were
+    votes = pd.DataFrame({"party": rng.choice(["D", "R", "I"], n, p=[0.45, 0.45, 0.1]),
+                          "state": rng.choice([f"S{k:02d}" for k in range(30)], n),
+                          "votes": rng.integers(100, 5000, n),
+                          "date": pd.date_range("2001-01-01", periods=n, freq="3D").strftime("%Y-%m-%d")})
+
+    def by_year(t: pd.DataFrame) -> pd.DataFrame:
+        return t.pivot_table(index="party", columns="year", values="votes", aggfunc="mean").reset_index()
+
+    with_years = votes.assign(year=votes["date"].str[:4].astype(int))
+    rank, found = rank_of(make_case(tmp_path / "years", [(with_years, True)], by_year))
+    assert rank >= 1, found
+
+    def by_year_of_date(t: pd.DataFrame) -> pd.DataFrame:
+        return t.assign(year=t["date"].str[:4]).pivot_table(index="state", columns="year", values="votes",
+                                                            aggfunc="sum").reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "dates", [(votes, True)], by_year_of_date))
+    assert rank >= 1, found

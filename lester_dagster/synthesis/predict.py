@@ -41,6 +41,7 @@ from lester_dagster.synthesis.profile import (
     Tab,
     compressed_pattern,
     number_text,
+    pattern,
     profile_column,
 )
 
@@ -87,6 +88,9 @@ class Proposal:
     # of those, the ones whose name spells how the step made them (`mean_alp`, the mean of ALP): mapped by
     # that name as an input's names are, before a look-alike column (Lib's mean)
     spelled: frozenset[str] = frozenset()
+    # target columns named after periods the other half has, which this pivot spreads its own periods into
+    # (`_periods`): mapped onto its columns of periods by order, as the pooled cells vouched
+    periods: tuple[str, ...] = ()
 
 
 class Context:
@@ -150,6 +154,12 @@ class Context:
 
         extra = {t: t for t, p in explains.items() if p >= EXPLAINED and t not in found.pairs and t in self.profiles
                  and t not in taken and t in tab.columns and fits(t, p)}
+        periods = sorted(t for t in tab.cache.get("periods", ()) if t not in found.pairs and t in self.profiles)
+        if periods:
+            shape = _period_shape(periods[0])
+            free = sorted((c for c in tab.columns if c not in taken and _period_shape(str(c)) == shape),
+                          key=lambda c: (len(str(c)), str(c)))
+            extra.update(zip(periods, free, strict=False))  # as many as there are free columns of periods
         if not extra:
             return found
         return ColumnMapping({**found.pairs, **extra}, {**found.scores, **dict.fromkeys(extra, self.threshold)})
@@ -1283,7 +1293,10 @@ def propose_pivot(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
             if profile.distinct > 200:
                 continue
             pivoted = _pivoted(profile, ctx)
-            if len(pivoted) < 2 and not (pivoted and profile.distinct == 1):
+            periods = len(pivoted) < 2 and _periods(profile, source, ctx)
+            if periods:
+                pivoted = set(periods)  # periods of the other half: spread into columns of their own names
+            elif len(pivoted) < 2 and not (pivoted and profile.distinct == 1):
                 continue
             rest = [t for t in ctx.columns if t not in pivoted]
             mapping = ctx.mapping(source)
@@ -1310,7 +1323,7 @@ def propose_pivot(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
                         out = step.run({table: source.frame})
                     except (TypeError, ValueError, KeyError):
                         continue
-                    fit = _pivot_fit(out, pivoted, ctx)
+                    fit = _period_fit(out, pivoted, index, ctx) if periods else _pivot_fit(out, pivoted, ctx)
                     if fit < ctx.threshold:
                         if named:
                             weak.append(Proposal((step,), PRIOR["pivot"] * share * fit * PIVOT_UNSURE, "pivot",
@@ -1323,12 +1336,14 @@ def propose_pivot(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
                         bonus *= 0.85  # counting rows is done on a column without gaps
                     derived = PRIOR["split"] if before else 1.0
                     probability = PRIOR["pivot"] * share * fit * bonus * derived
-                    proposals.append(Proposal((*before, step), probability, "pivot"))
+                    spreads = tuple(sorted(pivoted)) if periods else ()
+                    proposals.append(Proposal((*before, step), probability, "pivot", periods=spreads))
                     if _zero_filled(out, pivoted, source.frame[values], func, ctx):
                         # the target's cells hold 0s this pivot cannot make: `.fillna(0)` followed it
-                        cells = tuple(c for c in out.columns if c not in index)
+                        cells = () if periods else tuple(c for c in out.columns if c not in index)  # periods: all
                         fill = ops.FillNA(ctx.name(), step.out, 0, cells)
-                        proposals.append(Proposal((*before, step, fill), probability * PRIOR["fillna"] ** 0.5, "pivot"))
+                        proposals.append(Proposal((*before, step, fill), probability * PRIOR["fillna"] ** 0.5, "pivot",
+                                                  periods=spreads))
             if len(proposals) == strong:
                 proposals += _best(weak, PIVOT_WEAK)
         yield from _best(proposals, TOP_PARAMETERS + 2)
@@ -1436,6 +1451,52 @@ def _pivoted(profile: ColumnProfile, ctx: Context) -> set[str]:
     return {ctx.names_as_values[v] for v in profile.values if v in ctx.names_as_values}
 
 
+def _periods(profile: ColumnProfile, tab: Tab, ctx: Context) -> list[str]:
+    """Target columns named like this column's values, all in one format with digits ('2001', '2001-07'),
+    where none of them is a value here: periods. A contiguous split gives the target's half other years
+    than this one, so a pivot by year names the target's columns after values this half does not have.
+    Two or more such names, and at most as many values here as PERIODS."""
+    if not 2 <= profile.distinct <= PERIODS:
+        return []
+    names = [t for t in ctx.columns if t not in tab.columns]
+    return _alike_periods(names, set(profile.values))
+
+
+def _alike_periods(names: Sequence[str], values: set[str]) -> list[str]:
+    """The names in the values' one format with digits (whole numbers of any width count as one format,
+    in ranges next to each other or overlapping), when two or more."""
+    if not values or len(values) > PERIODS:
+        return []
+    shape = _period_shape(next(iter(values)))
+    if not ("0" in shape or shape == "#") or any(_period_shape(v) != shape for v in values):
+        return []
+    found = [t for t in names if _period_shape(t) == shape]
+    if shape == "#" and found:
+        low, high = min(int(v) for v in values), max(int(v) for v in values)
+        first, last = min(int(t) for t in found), max(int(t) for t in found)
+        if max(first - high, low - last) > max(high - low, last - first) + 1:
+            return []  # months named 1 to 7 are no periods of years 2003 to 2004
+    return found if 2 <= len(found) <= PERIODS else []
+
+
+def _period_shape(text: str) -> str:
+    return "#" if text.isdigit() else pattern(text)
+
+
+PERIODS = 60  # values, at most, of a column of periods a pivot spreads
+
+
+def _period_fit(out: pd.DataFrame, periods: set[str], index: Sequence[str], ctx: Context) -> float:
+    """How alike a pivot's cells are to the target's columns of periods, pooled: the columns are other
+    periods here, so none compares with the target's column of its name."""
+    cells = [c for c in out.columns if c not in index]
+    if not cells:
+        return 0.0
+    made = profile_column("cells", pd.concat([out[c] for c in cells], ignore_index=True))
+    wanted = profile_column("cells", pd.concat([ctx.target.frame[t] for t in sorted(periods)], ignore_index=True))
+    return similarity(wanted, made)
+
+
 def _pivot_fit(out: pd.DataFrame, pivoted: set[str], ctx: Context) -> float:
     """How alike the pivoted cells are to the target's; cells left empty may be filled with 0 next, as
     `pivot_table(...).fillna(0)` does, when the target has no gaps there."""
@@ -1459,6 +1520,7 @@ def _derived_spread(name: str, tab: Tab, ctx: Context) -> list[tuple[str, tuple[
     wanted = frozenset(v for v, t in ctx.names_as_values.items() if t not in tab.columns)
     if len(wanted) < 2:
         return []
+    free = [t for t in ctx.columns if t not in tab.columns]
     lengths = [len(ctx.names_as_values[v]) for v in wanted]
     widths = {w for w in lengths if lengths.count(w) >= 2}  # spread names of one part have one width
     found: list[tuple[str, tuple[ops.Step, ...], Tab]] = []
@@ -1469,11 +1531,16 @@ def _derived_spread(name: str, tab: Tab, ctx: Context) -> list[tuple[str, tuple[
             continue
         key = (id(profile), wanted)
         if key not in ctx.spread_parts:
-            parts = []
+            parts, periods = [], []
             for step in _string_parts(ctx, name, tab, column, f"{column}_part", widths):
                 derived = step.function()(pd.Series(list(profile._distinct_values[:STRING_SAMPLE])))
-                if len({_as_value(str(v)) for v in derived.dropna()} & wanted) >= 2:
+                made = {_as_value(str(v)) for v in derived.dropna()}
+                if len(made & wanted) >= 2:
                     parts.append((step, tuple(derived.tolist())))
+                elif closeness := _period_part({str(v) for v in derived.dropna()}, free):
+                    periods.append((closeness, step, tuple(derived.tolist())))
+            # periods of the other half (`_periods`): the part with about as many periods as the target shows
+            parts += [(step, derived) for _, step, derived in sorted(periods, key=lambda p: -p[0])]
             ctx.spread_parts[key] = (profile, parts)  # the profile is kept so that its id stays its own
         for step, derived in ctx.spread_parts[key][1]:
             if (column, derived) in seen:
@@ -1482,6 +1549,13 @@ def _derived_spread(name: str, tab: Tab, ctx: Context) -> list[tuple[str, tuple[
             step = replace(step, out=ctx.name(), table=name)
             found.append((step.target, (step,), Tab(step.run({name: tab.frame}))))
     return found[:3]
+
+
+def _period_part(made: set[str], names: Sequence[str]) -> float:
+    """How near in count a derived part's values are to target names of their format ('2003', '2004' of
+    '2001', '2002'), between 0 and 1; 0 when they are no periods (`_alike_periods`)."""
+    found = _alike_periods(names, made) if len(made) >= 2 else []
+    return min(len(made), len(found)) / max(len(made), len(found)) if found else 0.0
 
 
 def _string_parts(ctx: Context, name: str, tab: Tab, column: str, target: str,

@@ -41,6 +41,7 @@ from lester_dagster.synthesis.predict import (
     REPAIRS,
     Context,
     Proposal,
+    _period_shape,
 )
 from lester_dagster.synthesis.profile import Tab
 from lester_dagster.synthesis.spec import SynthesisSpec
@@ -358,6 +359,7 @@ class _Search:
         produced.cache["made_by"] = proposal.operator
         produced.cache["explains"] = {**_inherited(proposal, state.live, produced), **proposal.explains}
         produced.cache["spelled"] = _inherited_spelled(proposal, state.live, produced) | proposal.spelled
+        produced.cache["periods"] = proposal.periods
         if len(proposal.steps) == 1 and isinstance(proposal.steps[0], (ops._Derive, ops.FillNA, ops.Select, ops.Rename)):
             # same rows: the columns the step leaves alone keep their profiles
             step, parent = proposal.steps[0], state.live[proposal.steps[0].inputs[0]]
@@ -639,6 +641,14 @@ class _Search:
         assert state.mapping is not None and state.report is not None
         columns = [state.mapping.pairs[t] for t in self.ctx.columns if t in state.mapping.pairs]
         renames = {c: t for t, c in state.mapping.pairs.items() if c != t}
+        periods = _period_cells(state, renames)
+        if periods:
+            # a pivot by period: the other half spreads other periods, under their own names, so all of them
+            # are kept and none is renamed after the period it stands for here
+            columns = [c for c in columns if c not in periods] + periods
+            renames = {c: t for c, t in renames.items() if c not in periods}
+            if set(columns) == set(state.output.frame.columns):
+                columns = []  # the spec keeps every column: which periods there are depends on the rows
         spec = canonical(SynthesisSpec(tuple(self.inputs), state.steps, state.last, tuple(columns), renames))
         used = state.origins.get(state.last, frozenset())
         pairs = state.mapping.pairs
@@ -976,6 +986,18 @@ def synthesize(
                      ranker or default_ranker())
     _check_mappable(search)
     return search.run()
+
+
+def _period_cells(state: State, renames: Mapping[str, str]) -> list[str]:
+    """The cell columns of a pivot that ends the pipeline (a fill of its gaps may follow), when one of them
+    is renamed after a target column of its format ('2003' for '2001'): a pivot by period (`_periods`)."""
+    steps = [s for s in state.steps if not isinstance(s, ops.FillNA)]
+    if not steps or not isinstance(steps[-1], ops.Pivot):
+        return []
+    cells = [c for c in state.output.frame.columns if c not in steps[-1].index]
+    if not any(c in renames and _period_shape(str(c)) == _period_shape(renames[c]) for c in cells):
+        return []
+    return cells
 
 
 def default_ranker() -> Ranker:
