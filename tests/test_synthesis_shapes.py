@@ -1521,3 +1521,27 @@ def test_a_pivot_by_period_where_the_halves_hold_other_periods(tmp_path: Path) -
 
     rank, found = rank_of(make_case(tmp_path / "dates", [(votes, True)], by_year_of_date))
     assert rank >= 1, found
+
+
+def test_the_month_of_a_date_where_the_halves_hold_other_months(tmp_path: Path) -> None:
+    """Daily readings of one year, the month split out of the date (ambientNOxCH in round 15's fifth
+    writer): split as the paper splits, the target's half holds January to June and the searched half July
+    to December (and the next January). The day's last digit shares more values with 1 to 6 than 7 to 12
+    do, so the month is known by the target column's name and by months running round their cycle; no
+    slice through a field of a date is as likely as the field."""
+    n, rng = 366, np.random.default_rng(16)  # draws of its own: the module's stay as they were
+    days = pd.DataFrame({"date": pd.date_range("2001-01-01", periods=n, freq="D").strftime("%Y-%m-%d"),
+                         "site": rng.choice(["Basel", "Bern", "Lugano"], n), "nox": np.round(rng.gamma(4.0, 9.0, n), 1)})
+
+    def monthly(t: pd.DataFrame) -> pd.DataFrame:
+        return t.assign(month=t["date"].str.split("-").str[1]).groupby("month").agg(mean_nox=("nox", "mean")).reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "monthly", [(days, True)], monthly))
+    assert rank >= 1, found
+
+    def by_site(t: pd.DataFrame) -> pd.DataFrame:
+        return t.assign(month=t["date"].str.split("-").str[1]).pivot_table(index="month", columns="site", values="nox",
+                                                                         aggfunc="mean").reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "sites", [(days, True)], by_site))
+    assert rank >= 1, found

@@ -85,6 +85,9 @@ def _adjacent(t: ColumnProfile, c: ColumnProfile) -> float:
     values never overlap. Dense integers of the same width in ranges that touch are such a column."""
     if not (t.integral and c.integral and all(p.distinct >= 2 and p.hi - p.lo + 1 <= 4 * p.distinct for p in (t, c))):
         return 0.0
+    cycle = _cycle(t, c)
+    if cycle:
+        return cycle
     if len(number_text(t.lo)) != len(number_text(c.lo)) or len(number_text(t.hi)) != len(number_text(c.hi)):
         return 0.0
     t_span, c_span = t.hi - t.lo + 1, c.hi - c.lo + 1
@@ -92,6 +95,22 @@ def _adjacent(t: ColumnProfile, c: ColumnProfile) -> float:
     if gap > 1 + 0.5 * max(t_span, c_span) or -gap > 0.25 * min(t_span, c_span):
         return 0.0
     return ADJACENT * (min(t_span, c_span) / max(t_span, c_span)) ** 0.5
+
+
+CYCLE = 60  # numbers, at most, of a cycle (months, days, hours, minutes)
+
+
+def _cycle(t: ColumnProfile, c: ColumnProfile) -> float:
+    """Months, days or hours of the two halves: small numbers of a cycle, sharing few values, that together
+    fill their range (1 to 6 in the target's half, 7 to 12 and the next January here). Their widths may
+    differ ('6', '12'), and the range may wrap round, unlike the years `_adjacent` compares."""
+    if min(t.lo, c.lo) < 0 or max(t.hi, c.hi) > CYCLE or min(t.distinct, c.distinct) < 3:
+        return 0.0
+    shared = len(t.values & c.values)
+    union = {float(v) for v in t.values | c.values}
+    if shared > 0.5 * min(t.distinct, c.distinct) or max(union) - min(union) + 1 > len(union) + 1:
+        return 0.0
+    return ADJACENT * (min(t.distinct, c.distinct) / max(t.distinct, c.distinct)) ** 0.5
 
 
 CONSTANT_CHANCE = 0.05  # a constant that a sample of the varied column would be this often is no evidence against it

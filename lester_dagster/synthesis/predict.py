@@ -1981,6 +1981,59 @@ def _fit(ctx: Context, target: str, values: pd.Series) -> float:
     return similarity(ctx.profiles[target], profile_column(target, values.reset_index(drop=True)))
 
 
+# the fields of dates and times written year first ('2004-07-01', '2004/07', '13:05:00'), by the words that
+# name them: split position and slice
+_DATE = re.compile(r"\d{4}([-/.])\d{1,2}(?:\1\d{1,2})?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?")
+_TIME = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?")
+DATE_FIELDS = {"year": 0, "yr": 0, "month": 1, "mon": 1, "mth": 1, "day": 2}
+TIME_FIELDS = {"hour": 0, "hr": 0, "minute": 1, "min": 1, "second": 2, "sec": 2}
+NAMED_FIELD = 0.9  # a date's field the target column's name says it is: this likely, whatever the values
+
+
+def _date_parts(ctx: Context, name: str, tab: Tab, target: str, texts: Sequence[str], sample: pd.DataFrame) -> list[Proposal]:
+    """The field of a date or time column that the target column's name says (`month` of '2004-07-01'): a
+    contiguous split gives the target's half other months, and the day's last digit may share more of
+    its values than the month does; the name tells them apart. The field is split out at the date's
+    delimiter, or at ':' for a time."""
+    words = name_tokens(target)
+    found: list[Proposal] = []
+    for column in texts:
+        values = sample[column].dropna().astype(str)
+        if not len(values):
+            continue
+        dates = values.str.fullmatch(_DATE.pattern).mean() >= 0.9
+        times = values.str.fullmatch(_TIME.pattern).mean() >= 0.9
+        for fields, holds in ((DATE_FIELDS, dates), (TIME_FIELDS, times)):
+            part = next((fields[w] for w in words if w in fields), None)
+            if not holds or part is None:
+                continue
+            delimiter = _DATE.match(values.iloc[0])[1] if fields is DATE_FIELDS else ":"  # type: ignore[index]
+            step = ops.Split(ctx.name(), name, target, column, delimiter, part)
+            # a field of digits alone: the day of '2004-07-01 13:05' comes with the time, and is left
+            made = step.function()(sample[column]).dropna()
+            if len(made) and made.str.fullmatch(r"\d{1,4}").mean() >= 0.9:
+                fit = max(_fit(ctx, target, made), NAMED_FIELD)
+                found.append(Proposal((step,), PRIOR["split"] * fit, "split", spelled=frozenset({target})))
+    return found
+
+
+DATE_CUT = 0.5  # a slice of a date that is none of its fields (the day's last digit)
+
+
+def _date_cut(values: pd.Series, start: int | None, end: int | None) -> float:
+    """1 for a slice of a date that is one of its fields, or its year's last two digits ('04' of
+    '2004-07-01'), or of values that are no dates; DATE_CUT for any other slice of a date."""
+    first = values.iloc[0] if len(values) else ""
+    if not _DATE.fullmatch(first) or values.head(50).str.fullmatch(_DATE.pattern).mean() < 0.9:
+        return 1.0
+    width = len(first)
+    cuts = {0, width} | {k for k, ch in enumerate(first) if not ch.isdigit()} | {
+        k + 1 for k, ch in enumerate(first) if not ch.isdigit()}
+    low = 0 if start is None else start % width if start < 0 else start
+    high = width if end is None else end % width if end < 0 else min(end, width)
+    return 1.0 if (low in cuts or (low, high) == (2, 4)) and high in cuts else DATE_CUT
+
+
 def _parts_made_long(ctx: Context, name: str, tab: Tab) -> list[Proposal]:
     """A text column of two to four parts of one kind ('1/2', a genotype's two alleles; 'drama|comedy'),
     every part cut out and made long: a row per part (pandas' `str.split(...).explode()`, written with the
@@ -2079,6 +2132,7 @@ def propose_string_ops(live: Mapping[str, Tab], ctx: Context) -> Iterator[Propos
                         sub = ops.Substring(ctx.name(), name, target, column, start, start + width)
                         fit = _fit(ctx, target, sub.function()(sample[column]))
                         if fit >= ctx.threshold:
+                            fit *= _date_cut(values, start, start + width)
                             proposals.append(Proposal((sub,), PRIOR["substring"] * fit, "substring"))
                 # cut from the end: all but the last characters, or the last ones ('08' of 'KK-08')
                 cuts: list[tuple[int | None, int | None]] = [(None, k) for k in (-1, -2, -3, -4)]
@@ -2088,6 +2142,7 @@ def propose_string_ops(live: Mapping[str, Tab], ctx: Context) -> Iterator[Propos
                     sub = ops.Substring(ctx.name(), name, target, column, first, last)
                     fit = _fit(ctx, target, sub.function()(sample[column]))
                     if fit >= ctx.threshold:
+                        fit *= _date_cut(values, first, last)
                         proposals.append(Proposal((sub,), PRIOR["substring"] * fit * 0.8, "substring"))
             for sources, separators, prefix, suffix in _concat_programs(ctx, target, name, tab, pieces):
                 before: list[ops.Step] = []
@@ -2104,6 +2159,7 @@ def propose_string_ops(live: Mapping[str, Tab], ctx: Context) -> Iterator[Propos
                 if fit >= ctx.threshold:
                     derived = PRIOR["split"] ** len(before)
                     proposals.append(Proposal((*before, step), PRIOR["concatenate"] * fit * derived, "concatenate"))
+            proposals += _date_parts(ctx, name, tab, target, texts, sample)
             proposals += _derived_in_target(ctx, name, tab, target)
             # the best two, and the best of each kind of step: a slice that fits a little better must not
             # crowd out the only split (or the reverse) when the target holds values of both shapes

@@ -834,8 +834,15 @@ def _inherited(proposal: Proposal, live: Mapping[str, Tab], produced: Tab) -> di
 
 
 def _inherited_spelled(proposal: Proposal, live: Mapping[str, Tab], produced: Tab) -> frozenset[str]:
-    """The spelled names of the tables a step reads that it keeps as they are (as `_inherited`)."""
-    return frozenset(c for tab in _keeping(proposal, live) for c in tab.cache.get("spelled", ()) if c in produced.columns)
+    """The spelled names of the tables a step reads that it keeps as they are (as `_inherited`), and of the
+    keys a group-by or pivot groups by: their values stay what the name says (a date's month)."""
+    kept = {c for tab in _keeping(proposal, live) for c in tab.cache.get("spelled", ()) if c in produced.columns}
+    for step in proposal.steps:
+        keys = step.by if isinstance(step, ops.GroupBy) else step.index if isinstance(step, ops.Pivot) else ()
+        source = live.get(step.inputs[0]) if keys else None
+        if source is not None:
+            kept |= {c for c in source.cache.get("spelled", ()) if c in keys and c in produced.columns}
+    return frozenset(kept)
 
 
 def _keeping(proposal: Proposal, live: Mapping[str, Tab]) -> list[Tab]:
