@@ -1522,6 +1522,22 @@ def test_a_pivot_by_period_where_the_halves_hold_other_periods(tmp_path: Path) -
     rank, found = rank_of(make_case(tmp_path / "dates", [(votes, True)], by_year_of_date))
     assert rank >= 1, found
 
+    def counted(t: pd.DataFrame) -> pd.DataFrame:  # counted over all periods: the totals of all cells compare
+        return t.pivot_table(index="party", columns="year", values="votes", aggfunc="count").fillna(0).reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "counts", [(with_years, True)], counted))
+    assert rank >= 1, found
+
+    # a category only the first half has: its pivot names a column this half cannot make
+    phases = votes.assign(phase=np.where(np.arange(n) < n // 4, "early", np.where(np.arange(n) < n // 2, "mid",
+                                                                                 rng.choice(["late", "mid"], n))))
+
+    def by_phase(t: pd.DataFrame) -> pd.DataFrame:
+        return t.pivot_table(index="state", columns="phase", values="votes", aggfunc="sum").reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "phases", [(phases, True)], by_phase))
+    assert rank >= 1, found
+
 
 def test_the_month_of_a_date_where_the_halves_hold_other_months(tmp_path: Path) -> None:
     """Daily readings of one year, the month split out of the date (ambientNOxCH in round 15's fifth

@@ -1338,7 +1338,8 @@ def propose_pivot(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
                     probability = PRIOR["pivot"] * share * fit * bonus * derived
                     spreads = tuple(sorted(pivoted)) if periods else ()
                     proposals.append(Proposal((*before, step), probability, "pivot", periods=spreads))
-                    if _zero_filled(out, pivoted, source.frame[values], func, ctx):
+                    made = [c for c in out.columns if c not in index] if periods else None
+                    if _zero_filled(out, pivoted, source.frame[values], func, ctx, made):
                         # the target's cells hold 0s this pivot cannot make: `.fillna(0)` followed it
                         cells = () if periods else tuple(c for c in out.columns if c not in index)  # periods: all
                         fill = ops.FillNA(ctx.name(), step.out, 0, cells)
@@ -1434,13 +1435,15 @@ def _rows_per_cell(frame: pd.DataFrame, index: Sequence[str], column: str) -> fl
     return len(frame) / max(1, cells)
 
 
-def _zero_filled(out: pd.DataFrame, pivoted: set[str], values: pd.Series, func: str, ctx: Context) -> bool:
+def _zero_filled(out: pd.DataFrame, pivoted: set[str], values: pd.Series, func: str, ctx: Context,
+                 made: Sequence[str] | None = None) -> bool:
     """The target's pivoted cells have 0s and no gaps, and this pivot leaves gaps or makes no 0 itself
-    (counting rows never gives 0, nor does aggregating values that are never 0)."""
+    (counting rows never gives 0, nor does aggregating values that are never 0). `made`: the pivot's cells
+    where they are other periods than the target's."""
     cells = pd.concat([ctx.target.frame[t] for t in pivoted], ignore_index=True)
     if not pd.api.types.is_numeric_dtype(cells.dtype) or cells.isna().any() or not (cells == 0).any():
         return False
-    names = [t for t in pivoted if t in out.columns]
+    names = list(made) if made is not None else [t for t in pivoted if t in out.columns]
     gaps = bool(out[names].isna().to_numpy().any())
     zeros = func not in ("count", "size", "nunique") and pd.api.types.is_numeric_dtype(values.dtype) and bool((values == 0).any())
     return gaps or not zeros

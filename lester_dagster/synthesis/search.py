@@ -41,9 +41,8 @@ from lester_dagster.synthesis.predict import (
     REPAIRS,
     Context,
     Proposal,
-    _period_shape,
 )
-from lester_dagster.synthesis.profile import Tab
+from lester_dagster.synthesis.profile import Tab, compressed_pattern
 from lester_dagster.synthesis.spec import SynthesisSpec
 
 # ---- configuration -----------------------------------------------------------------------------------
@@ -658,7 +657,7 @@ class _Search:
                          category_mismatch(self.ctx.profiles, self.ctx.target.frame, state.output, pairs),
                          self.agreement(state),
                          count_surprise(state.steps, state.output.frame, self.ctx.target.frame, pairs,
-                                        max((len(self.inputs[n]) for n in used), default=0)),
+                                        max((len(self.inputs[n]) for n in used), default=0), bool(periods)),
                          name_agreement(pairs), type_agreement(self.ctx.profiles, state.output, pairs),
                          text_sums(state.steps, state.output.frame))
 
@@ -997,14 +996,20 @@ def synthesize(
 
 def _period_cells(state: State, renames: Mapping[str, str]) -> list[str]:
     """The cell columns of a pivot that ends the pipeline (a fill of its gaps may follow), when one of them
-    is renamed after a target column of its format ('2003' for '2001'): a pivot by period (`_periods`)."""
+    is renamed after a target column of its format ('2003' for '2001', 'late' for 'early'): a pivot by
+    period (`_periods`), or by a category the other half has and this one lacks. The pivot names its cells
+    by the rows it reads, so a name of this half is none of the other's."""
     steps = [s for s in state.steps if not isinstance(s, ops.FillNA)]
     if not steps or not isinstance(steps[-1], ops.Pivot):
         return []
     cells = [c for c in state.output.frame.columns if c not in steps[-1].index]
-    if not any(c in renames and _period_shape(str(c)) == _period_shape(renames[c]) for c in cells):
+    if not any(c in renames and _name_shape(str(c)) == _name_shape(renames[c]) for c in cells):
         return []
     return cells
+
+
+def _name_shape(name: str) -> str:
+    return "#" if name.isdigit() else compressed_pattern(name)
 
 
 def default_ranker() -> Ranker:
