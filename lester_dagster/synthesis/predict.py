@@ -122,6 +122,7 @@ class Context:
         self.embedded = _embedded_numbers(self.profiles, [Tab(f) for f in inputs.values()]) if inputs is not None else set()
         self.aligner = Aligner(self.target.frame, constraints.primary or ())
         self._cells: dict[tuple[str, ...], ColumnProfile] = {}
+        self.remade_rows: dict[tuple[Any, ...], float] = {}  # (target column, function, its columns) -> share remade
         self.aggregates: dict[object, list[tuple[list[tuple[str, str, str]], list[float], tuple[ops.Split, ...]]]] = {}
         self.remade: dict[tuple[tuple[str, ...], str], list[tuple[str, str, float]]] = {}  # _joined_back_in_target
         self.spread_parts: dict[object, tuple[ColumnProfile, list[tuple[ops.Split | ops.Substring, tuple[Any, ...]]]]] = {}
@@ -2201,11 +2202,18 @@ def _derived_in_target(ctx: Context, name: str, tab: Tab, target: str) -> list[P
     sources = every[:IN_TARGET_SOURCES]
 
     def remade(function: Any, *columns: str) -> float:
-        try:
-            made = function(*(frame[c] for c in columns))
-        except (TypeError, ValueError, AttributeError):
-            return 0.0
-        return float((_text_of(made[present]).to_numpy() == expected.to_numpy()).mean())
+        # of the target's own rows alone: worked out once per synthesis, though every table of every
+        # state asks (a wide target of numbered columns asks for each of them)
+        key = (target, type(function).__name__, repr(sorted(vars(function).items())), columns)
+        found = ctx.remade_rows.get(key)
+        if found is None:
+            try:
+                made = function(*(frame[c] for c in columns))
+                found = float((_text_of(made[present]).to_numpy() == expected.to_numpy()).mean())
+            except (TypeError, ValueError, AttributeError):
+                found = 0.0
+            ctx.remade_rows[key] = found
+        return found
 
     found: list[Proposal] = []
 
