@@ -21,6 +21,8 @@ from lester_dagster.synthesis.evidence import text_sums
 from lester_dagster.synthesis.predict import (
     Context,
     _aggregate_candidates,
+    _alike_periods,
+    _date_cut,
     _joined_back_in_target,
     _target_suffixes,
     choose_aggregates,
@@ -29,7 +31,7 @@ from lester_dagster.synthesis.predict import (
     propose_string_ops,
     propose_unpivot,
 )
-from lester_dagster.synthesis.profile import Tab
+from lester_dagster.synthesis.profile import Tab, profile_column
 
 RNG = np.random.default_rng(11)
 CITIES = pd.DataFrame({
@@ -1561,3 +1563,26 @@ def test_the_month_of_a_date_where_the_halves_hold_other_months(tmp_path: Path) 
 
     rank, found = rank_of(make_case(tmp_path / "sites", [(days, True)], by_site))
     assert rank >= 1, found
+
+
+def test_periods_cycles_and_the_fields_of_a_date() -> None:
+    """What the contiguous split's evidence rests on: names of periods beside this half's (years next to
+    or overlapping, year-months of one format; not months beside years), months of two halves of a year
+    (widths and a wrap-round aside), and slices of a date that are its fields."""
+    from lester_dagster.synthesis.mapping import similarity
+
+    assert _alike_periods(["2001", "2002", "party"], {"2002", "2003", "2004"}) == ["2001", "2002"]
+    assert _alike_periods(["2001-01", "2001-02"], {"2002-07", "2002-08"}) == ["2001-01", "2001-02"]
+    assert _alike_periods(["1", "2", "3"], {"2003", "2004"}) == []  # months are no periods of years
+    assert _alike_periods(["2001"], {"2002", "2003"}) == []  # one name is no spread
+
+    first, second = pd.Series(range(1, 7), name="month"), pd.Series([7, 8, 9, 10, 11, 12, 1], name="month")
+    digit = pd.Series([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], name="month")
+    target = profile_column("month", first)
+    assert similarity(target, profile_column("month", second)) >= 0.6
+    assert similarity(profile_column("n", pd.Series([1, 2, 3])), profile_column("n", pd.Series([40, 50, 60]))) < 0.45
+    assert similarity(target, profile_column("month", digit)) > 0.45  # values alone still favour the digit
+
+    dates = pd.Series(["2004-07-01", "2004-12-31"])
+    assert [_date_cut(dates, *cut) for cut in [(0, 4), (5, 7), (8, 10), (2, 4), (9, 10), (6, 8)]] == [1.0, 1.0, 1.0, 1.0, 0.5, 0.5]
+    assert _date_cut(pd.Series(["KK-08", "AB-12"]), 4, 5) == 1.0  # no date: any slice
