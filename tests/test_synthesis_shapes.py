@@ -1584,5 +1584,6 @@ def test_periods_cycles_and_the_fields_of_a_date() -> None:
     assert similarity(target, profile_column("month", digit)) > 0.45  # values alone still favour the digit
 
     dates = pd.Series(["2004-07-01", "2004-12-31"])
-    assert [_date_cut(dates, *cut) for cut in [(0, 4), (5, 7), (8, 10), (2, 4), (9, 10), (6, 8)]] == [1.0, 1.0, 1.0, 1.0, 0.5, 0.5]
+    cuts = [(0, 4), (5, 7), (8, 10), (2, 4), (9, 10), (6, 8)]
+    assert [_date_cut(dates, *cut) for cut in cuts] == [1.0, 1.0, 1.0, 1.0, 0.5, 0.5]
     assert _date_cut(pd.Series(["KK-08", "AB-12"]), 4, 5) == 1.0  # no date: any slice
