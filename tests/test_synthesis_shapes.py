@@ -1587,3 +1587,14 @@ def test_periods_cycles_and_the_fields_of_a_date() -> None:
     cuts = [(0, 4), (5, 7), (8, 10), (2, 4), (9, 10), (6, 8)]
     assert [_date_cut(dates, *cut) for cut in cuts] == [1.0, 1.0, 1.0, 1.0, 0.5, 0.5]
     assert _date_cut(pd.Series(["KK-08", "AB-12"]), 4, 5) == 1.0  # no date: any slice
+
+
+def test_a_date_column_whose_first_value_is_no_date() -> None:
+    """The date's field is found though a few of its values are no dates, the first among them: reading the
+    delimiter off the first value raised, and the table lost every string step."""
+    days = pd.DataFrame({"date": ["unknown", *pd.date_range("2001-01-01", periods=59, freq="D").strftime("%Y-%m-%d")],
+                         "nox": np.arange(60.0)})
+    target = pd.DataFrame({"month": [1, 2], "mean_nox": [15.0, 44.5]})
+    ctx = Context(target, discover(target), inputs={"days": days})
+    steps = [p.steps[-1] for p in propose_string_ops({"days": Tab(days)}, ctx)]
+    assert any(getattr(s, "delimiter", None) == "-" and getattr(s, "part", None) == 1 for s in steps), steps

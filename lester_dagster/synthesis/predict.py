@@ -2011,7 +2011,8 @@ def _date_parts(ctx: Context, name: str, tab: Tab, target: str, texts: Sequence[
             part = next((fields[w] for w in words if w in fields), None)
             if not holds or part is None:
                 continue
-            delimiter = _DATE.match(values.iloc[0])[1] if fields is DATE_FIELDS else ":"  # type: ignore[index]
+            dated = next((m for m in map(_DATE.fullmatch, values) if m), None)  # a few values may be no dates
+            delimiter = dated[1] if fields is DATE_FIELDS and dated else ":"
             step = ops.Split(ctx.name(), name, target, column, delimiter, part)
             # a field of digits alone: the day of '2004-07-01 13:05' comes with the time, and is left
             made = step.function()(sample[column]).dropna()
