@@ -1575,6 +1575,7 @@ def test_periods_cycles_and_the_fields_of_a_date() -> None:
     assert _alike_periods(["2001-01", "2001-02"], {"2002-07", "2002-08"}) == ["2001-01", "2001-02"]
     assert _alike_periods(["1", "2", "3"], {"2003", "2004"}) == []  # months are no periods of years
     assert _alike_periods(["2001"], {"2002", "2003"}) == []  # one name is no spread
+    assert _alike_periods(["\u00b2", "\u00b3"], {"2002", "2003"}) == []  # digits to Python, not numbers to int()
 
     first, second = pd.Series(range(1, 7), name="month"), pd.Series([7, 8, 9, 10, 11, 12, 1], name="month")
     digit = pd.Series([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], name="month")

@@ -1484,7 +1484,7 @@ def _alike_periods(names: Sequence[str], values: set[str]) -> list[str]:
 
 
 def _period_shape(text: str) -> str:
-    return "#" if text.isdigit() else pattern(text)
+    return "#" if text.isascii() and text.isdigit() else pattern(text)
 
 
 PERIODS = 60  # values, at most, of a column of periods a pivot spreads

@@ -1009,7 +1009,7 @@ def _period_cells(state: State, renames: Mapping[str, str]) -> list[str]:
 
 
 def _name_shape(name: str) -> str:
-    return "#" if name.isdigit() else compressed_pattern(name)
+    return "#" if name.isascii() and name.isdigit() else compressed_pattern(name)
 
 
 def default_ranker() -> Ranker:
