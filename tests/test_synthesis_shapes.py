@@ -23,8 +23,11 @@ from lester_dagster.synthesis.predict import (
     _aggregate_candidates,
     _alike_periods,
     _date_cut,
+    _date_parts,
     _joined_back_in_target,
+    _parts_made_long,
     _target_suffixes,
+    _wide_to_long,
     choose_aggregates,
     delimiters_of,
     propose_groupby_join,
@@ -1599,3 +1602,39 @@ def test_a_date_column_whose_first_value_is_no_date() -> None:
     ctx = Context(target, discover(target), inputs={"days": days})
     steps = [p.steps[-1] for p in propose_string_ops({"days": Tab(days)}, ctx)]
     assert any(getattr(s, "delimiter", None) == "-" and getattr(s, "part", None) == 1 for s in steps), steps
+
+
+def test_what_the_split_fixes_leave_alone(tmp_path: Path) -> None:
+    """A review's findings on this round's shapes: a pivot by shape renamed (female, male -> women, men)
+    keeps its renames; an hour and a minute are no parts of one kind; a weekday's name is no date field;
+    stems spelled differently ('01', '1') are not joined on their numbers."""
+    n, rng = 600, np.random.default_rng(16)  # draws of its own: the module's stay as they were
+    people = pd.DataFrame({"state": rng.choice([f"S{k:02d}" for k in range(20)], n), "sex": rng.choice(["male", "female"], n),
+                           "income": rng.integers(100, 5000, n)})
+
+    def renamed(t: pd.DataFrame) -> pd.DataFrame:
+        return (t.pivot_table(index="state", columns="sex", values="income", aggfunc="mean")
+                .rename(columns={"female": "women", "male": "men"}).reset_index())
+
+    folder = make_case(tmp_path / "renamed", [(people, True)], renamed)
+    case = load_case(folder)
+    result = synthesize(case.training, case.target, SearchConfig(top_k=4, time_limit=900))
+    assert all(spec.renames for spec in result.specs()[:2]), [spec.describe() for spec in result.specs()]
+
+    hours, minutes = rng.integers(5, 23, n), rng.integers(0, 60, n)
+    flights = pd.DataFrame({"carrier": rng.choice(["AA", "DL", "UA"], n),
+                            "dep_time": [f"{h:02d}:{m:02d}" for h, m in zip(hours, minutes, strict=True)],
+                            "delay": rng.integers(-10, 90, n)})
+    target = flights.groupby("carrier").agg(mean_delay=("delay", "mean")).reset_index()
+    assert _parts_made_long(Context(target, discover(target), inputs={"f": flights}), "f", Tab(flights)) == []
+
+    days = pd.DataFrame({"date": pd.date_range("2001-01-01", periods=60, freq="D").strftime("%Y-%m-%d"), "x": np.arange(60.0)})
+    target = pd.DataFrame({"day_of_week": ["Mon", "Tue", "Wed", "Thu"], "mean_x": [1.0, 2, 3, 4]})
+    ctx = Context(target, discover(target), inputs={"days": days})
+    assert _date_parts(ctx, "days", Tab(days), "day_of_week", ["date"], days) == []
+
+    padded = pd.DataFrame({"id": np.arange(6), "time01": rng.integers(1, 9, 6), "time02": rng.integers(1, 9, 6),
+                           "infect1": rng.integers(0, 2, 6), "infect2": rng.integers(0, 2, 6)})
+    target = pd.DataFrame({"id": [0, 0], "occasion": [1, 2], "time": [3, 4], "infect": [0, 1]})
+    ctx = Context(target, discover(target), inputs={"t": padded})
+    assert _wide_to_long(ctx, "t", Tab(padded), "occasion", ctx.profiles["occasion"]) == []

@@ -146,14 +146,14 @@ def _determines(frame: pd.DataFrame, key: str, column: str) -> bool:
 
 
 def count_surprise(steps: Sequence[ops.Step], output: pd.DataFrame, target: pd.DataFrame,
-                   pairs: Mapping[str, str], sample_rows: int, periods: bool = False) -> float:
+                   pairs: Mapping[str, str], sample_rows: int, periods: Sequence[str] | None = None) -> float:
     """How unlikely the rows a candidate counts are next to the rows the target counts. Both count the
     rows that pass the same filters in samples of the same size (`sample_rows`, the largest input): a
     binomial share p of them each, so the totals differ by about sqrt(2 n p (1 - p)). A pipeline that
     counts every row where the target's counts leave some out (a dropna before counting) shows here,
     even when the counts of single groups look alike. Minus the log-likelihood of the z-score beyond a
-    free band. `periods`: the output's cells are other periods than the target's (a pivot by period), so
-    all of them count against all of the target's."""
+    free band. `periods`: the target's columns of periods, where the output's cells are other periods (a
+    pivot by period), so all the output's cells count against all of these."""
     position = max((i for i, s in enumerate(steps) if isinstance(s, (ops.GroupBy, ops.Pivot))), default=None)
     if position is None:
         return 0.0
@@ -175,7 +175,10 @@ def count_surprise(steps: Sequence[ops.Step], output: pd.DataFrame, target: pd.D
         return 0.0
     cells = sorted(c for c in counted if c in output.columns) if periods else [c for _, c in columns]
     ours = float(sum(pd.to_numeric(output[c], errors="coerce").fillna(0).sum() for c in cells))
-    theirs = float(sum(target[t].fillna(0).sum() for t, _ in columns))
+    wanted = [t for t in periods if t in target.columns] if periods else [t for t, _ in columns]
+    if not all(pd.api.types.is_numeric_dtype(target[t].dtype) for t in wanted):
+        return 0.0
+    theirs = float(sum(target[t].fillna(0).sum() for t in wanted))
     if not SAME_SIZE[0] <= ours / max(theirs, 1.0) <= SAME_SIZE[1]:
         return 0.0  # the target was made from a sample of another size: its totals say nothing here
     n = max(ours, theirs, float(sample_rows), 1.0)

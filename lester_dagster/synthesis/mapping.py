@@ -98,6 +98,8 @@ def _adjacent(t: ColumnProfile, c: ColumnProfile) -> float:
 
 
 CYCLE = 60  # numbers, at most, of a cycle (months, days, hours, minutes)
+CYCLIC = 0.6  # below ADJACENT: small numbers side by side are often other things too (a die's 1 to 6), so a
+# name that agrees must lift such a column over the threshold
 
 
 def _cycle(t: ColumnProfile, c: ColumnProfile) -> float:
@@ -108,9 +110,9 @@ def _cycle(t: ColumnProfile, c: ColumnProfile) -> float:
         return 0.0
     shared = len(t.values & c.values)
     union = {float(v) for v in t.values | c.values}
-    if shared > 0.5 * min(t.distinct, c.distinct) or max(union) - min(union) + 1 > len(union) + 1:
-        return 0.0
-    return ADJACENT * (min(t.distinct, c.distinct) / max(t.distinct, c.distinct)) ** 0.5
+    if shared > 2 or max(union) - min(union) + 1 > len(union) + 1:
+        return 0.0  # two values at most in both: the month at the split, and the next January
+    return CYCLIC * (min(t.distinct, c.distinct) / max(t.distinct, c.distinct)) ** 0.5
 
 
 CONSTANT_CHANCE = 0.05  # a constant that a sample of the varied column would be this often is no evidence against it

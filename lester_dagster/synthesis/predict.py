@@ -155,7 +155,8 @@ class Context:
 
         extra = {t: t for t, p in explains.items() if p >= EXPLAINED and t not in found.pairs and t in self.profiles
                  and t not in taken and t in tab.columns and fits(t, p)}
-        periods = sorted(t for t in tab.cache.get("periods", ()) if t not in found.pairs and t in self.profiles)
+        periods = sorted((t for t in tab.cache.get("periods", ()) if t not in found.pairs and t in self.profiles),
+                         key=lambda t: (len(t), t))  # as the columns below: 7 to 12 in order onto 1 to 6
         if periods:
             shape = _period_shape(periods[0])
             free = sorted((c for c in tab.columns if c not in taken and _period_shape(str(c)) == shape),
@@ -1307,7 +1308,7 @@ def propose_pivot(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
                 index = index or tuple(dict.fromkeys(guesses[:1]))
             if not index:
                 continue
-            share = len(pivoted) / max(1, len(profile.values))
+            share = min(1.0, len(pivoted) / max(1, len(profile.values)))  # periods: the target may have more
             table = before[-1].out if before else name
             # every column of the target is the index or a value of this column by name: the shape is
             # sure, and only the cells' values are in doubt. Those of a half with other rows may lie far
@@ -1653,7 +1654,8 @@ def _wide_to_long(ctx: Context, name: str, tab: Tab, variable: str, vprofile: Co
         runs = list(re.finditer(r"[0-9]+", text))
         number = (runs[0].group().lstrip("0") or "0") if len(runs) == 1 else None
         if number in wanted and tab.profile(column).numeric:
-            stems.setdefault((text[: runs[0].start()], text[runs[0].end():]), {}).setdefault(number, column)
+            # by the number as written: stems joined on the numbers cut out must spell them alike ('01', '1')
+            stems.setdefault((text[: runs[0].start()], text[runs[0].end():]), {}).setdefault(runs[0].group(), column)
     by_numbers: dict[frozenset[str], list[tuple[str, str]]] = {}
     for stem, numbered in stems.items():
         if len(numbered) >= max(2, 0.5 * len(wanted)) and stem[0].strip("_.- "):
@@ -2000,6 +2002,9 @@ def _date_parts(ctx: Context, name: str, tab: Tab, target: str, texts: Sequence[
     its values than the month does; the name tells them apart. The field is split out at the date's
     delimiter, or at ':' for a time."""
     words = name_tokens(target)
+    tprofile = ctx.profiles[target]
+    # the name says which field only where the target holds numbers ('Mon' of a `day_of_week` is no field)
+    digits = tprofile.integral or (tprofile.kind == "string" and all(v.isascii() and v.isdigit() for v in tprofile.values))
     found: list[Proposal] = []
     for column in texts:
         values = sample[column].dropna().astype(str)
@@ -2016,7 +2021,7 @@ def _date_parts(ctx: Context, name: str, tab: Tab, target: str, texts: Sequence[
             step = ops.Split(ctx.name(), name, target, column, delimiter, part)
             # a field of digits alone: the day of '2004-07-01 13:05' comes with the time, and is left
             made = step.function()(sample[column]).dropna()
-            if len(made) and made.str.fullmatch(r"\d{1,4}").mean() >= 0.9:
+            if len(made) and made.str.fullmatch(r"\d{1,4}").mean() >= 0.9 and digits:
                 fit = max(_fit(ctx, target, made), NAMED_FIELD)
                 found.append(Proposal((step,), PRIOR["split"] * fit, "split", spelled=frozenset({target})))
     return found
@@ -2028,15 +2033,15 @@ DATE_CUT = 0.5  # a slice of a date that is none of its fields (the day's last d
 def _date_cut(values: pd.Series, start: int | None, end: int | None) -> float:
     """1 for a slice of a date that is one of its fields, or its year's last two digits ('04' of
     '2004-07-01'), or of values that are no dates; DATE_CUT for any other slice of a date."""
-    first = values.iloc[0] if len(values) else ""
-    if not _DATE.fullmatch(first) or values.head(50).str.fullmatch(_DATE.pattern).mean() < 0.9:
+    if not len(values) or values.head(50).str.fullmatch(_DATE.pattern).mean() < 0.9:
         return 1.0
+    first = next(v for v in values.head(50) if _DATE.fullmatch(v))
     width = len(first)
-    cuts = {0, width} | {k for k, ch in enumerate(first) if not ch.isdigit()} | {
-        k + 1 for k, ch in enumerate(first) if not ch.isdigit()}
+    marks = [k for k, ch in enumerate(first) if not ch.isdigit()]
+    starts, ends = {0} | {k + 1 for k in marks}, {width} | set(marks)  # a field starts after a mark, ends at one
     low = 0 if start is None else start % width if start < 0 else start
     high = width if end is None else end % width if end < 0 else min(end, width)
-    return 1.0 if (low in cuts or (low, high) == (2, 4)) and high in cuts else DATE_CUT
+    return 1.0 if (low in starts or (low, high) == (2, 4)) and high in ends and low < high else DATE_CUT
 
 
 def _parts_made_long(ctx: Context, name: str, tab: Tab) -> list[Proposal]:
@@ -2051,7 +2056,9 @@ def _parts_made_long(ctx: Context, name: str, tab: Tab) -> list[Proposal]:
         if tab.profile(column).kind != "string":
             continue
         values = tab.frame[column].dropna().astype(str).head(STRING_SAMPLE)
-        for delimiter in delimiters_of(values, 0.9) if len(values) else ():
+        if not len(values) or values.str.fullmatch(f"{_DATE.pattern}|{_TIME.pattern}").mean() >= 0.5:
+            continue  # a date's or a time's fields are of different kinds, though their digits overlap
+        for delimiter in delimiters_of(values, 0.9):
             counts = values.str.count(re.escape(delimiter))
             parts = int(counts.mode().iloc[0]) + 1
             if not 2 <= parts <= PARTS_MADE_LONG or float((counts == parts - 1).mean()) < 0.9:
@@ -2063,7 +2070,8 @@ def _parts_made_long(ctx: Context, name: str, tab: Tab) -> list[Proposal]:
                 continue  # parts of different kinds ('city, state'): split, not made long
             whole = set(values)
             fits = {t: similarity(ctx.profiles[t], profile_column(t, pd.Series(sorted(union)))) for t in free
-                    if ctx.profiles[t].values and len(ctx.profiles[t].values & whole) < 0.5 * len(ctx.profiles[t].values)}
+                    if ctx.profiles[t].values and len(ctx.profiles[t].values & whole) < 0.5 * len(ctx.profiles[t].values)
+                    and (ctx.profiles[t].kind == "string" or ctx.profiles[t].integral)}  # parts, not aggregates
             named = len({_as_value(v) for v in union} & spread)
             value, evidence = max(fits.items(), key=lambda item: item[1], default=(None, 0.0))
             if evidence < ctx.threshold:

@@ -358,7 +358,9 @@ class _Search:
         produced.cache["made_by"] = proposal.operator
         produced.cache["explains"] = {**_inherited(proposal, state.live, produced), **proposal.explains}
         produced.cache["spelled"] = _inherited_spelled(proposal, state.live, produced) | proposal.spelled
-        produced.cache["periods"] = proposal.periods
+        # a fill after a pivot by period keeps its periods
+        produced.cache["periods"] = proposal.periods or next(
+            (t.cache["periods"] for t in _keeping(proposal, state.live) if t.cache.get("periods")), ())
         if len(proposal.steps) == 1 and isinstance(proposal.steps[0], (ops._Derive, ops.FillNA, ops.Select, ops.Rename)):
             # same rows: the columns the step leaves alone keep their profiles
             step, parent = proposal.steps[0], state.live[proposal.steps[0].inputs[0]]
@@ -640,7 +642,7 @@ class _Search:
         assert state.mapping is not None and state.report is not None
         columns = [state.mapping.pairs[t] for t in self.ctx.columns if t in state.mapping.pairs]
         renames = {c: t for t, c in state.mapping.pairs.items() if c != t}
-        periods = _period_cells(state, renames)
+        periods = _period_cells(state, renames, self.ctx.columns)
         if periods:
             # a pivot by period: the other half spreads other periods, under their own names, so all of them
             # are kept and none is renamed after the period it stands for here
@@ -657,7 +659,9 @@ class _Search:
                          category_mismatch(self.ctx.profiles, self.ctx.target.frame, state.output, pairs),
                          self.agreement(state),
                          count_surprise(state.steps, state.output.frame, self.ctx.target.frame, pairs,
-                                        max((len(self.inputs[n]) for n in used), default=0), bool(periods)),
+                                        max((len(self.inputs[n]) for n in used), default=0),
+                                        [t for t in self.ctx.columns if t not in pairs or pairs[t] in periods]
+                                        if periods else None),
                          name_agreement(pairs), type_agreement(self.ctx.profiles, state.output, pairs),
                          text_sums(state.steps, state.output.frame))
 
@@ -994,15 +998,19 @@ def synthesize(
     return search.run()
 
 
-def _period_cells(state: State, renames: Mapping[str, str]) -> list[str]:
+def _period_cells(state: State, renames: Mapping[str, str], targets: Sequence[str]) -> list[str]:
     """The cell columns of a pivot that ends the pipeline (a fill of its gaps may follow), when one of them
-    is renamed after a target column of its format ('2003' for '2001', 'late' for 'early'): a pivot by
-    period (`_periods`), or by a category the other half has and this one lacks. The pivot names its cells
-    by the rows it reads, so a name of this half is none of the other's."""
+    is renamed after a target column of its format ('2003' for '2001', 'late' for 'early') and the pivot
+    is by period (`_periods`) or by a category other cells of which bear the target's names ('mid'): the
+    other half has categories this one lacks. The pivot names its cells by the rows it reads, so a name of
+    this half is none of the other's. A pivot none of whose cells bears a target's name is renamed as
+    before (female, male -> women, men)."""
     steps = [s for s in state.steps if not isinstance(s, ops.FillNA)]
     if not steps or not isinstance(steps[-1], ops.Pivot):
         return []
     cells = [c for c in state.output.frame.columns if c not in steps[-1].index]
+    if not (state.output.cache.get("periods") or any(c in targets and c not in renames for c in cells)):
+        return []
     if not any(c in renames and _name_shape(str(c)) == _name_shape(renames[c]) for c in cells):
         return []
     return cells
