@@ -171,13 +171,12 @@ def count_surprise(steps: Sequence[ops.Step], output: pd.DataFrame, target: pd.D
             names = dict(later.mapping)
             counted = {names.get(c, c) for c in counted}
     columns = [(t, c) for t, c in pairs.items() if c in counted and c in output.columns and t in target.columns]
-    if not columns or not all(pd.api.types.is_numeric_dtype(target[t].dtype) for t, _ in columns):
+    # periods: the mapped target columns are among them
+    wanted = [t for t in periods if t in target.columns] if periods else [t for t, _ in columns]
+    if not columns or not all(pd.api.types.is_numeric_dtype(target[t].dtype) for t in wanted):
         return 0.0
     cells = sorted(c for c in counted if c in output.columns) if periods else [c for _, c in columns]
     ours = float(sum(pd.to_numeric(output[c], errors="coerce").fillna(0).sum() for c in cells))
-    wanted = [t for t in periods if t in target.columns] if periods else [t for t, _ in columns]
-    if not all(pd.api.types.is_numeric_dtype(target[t].dtype) for t in wanted):
-        return 0.0
     theirs = float(sum(target[t].fillna(0).sum() for t in wanted))
     if not SAME_SIZE[0] <= ours / max(theirs, 1.0) <= SAME_SIZE[1]:
         return 0.0  # the target was made from a sample of another size: its totals say nothing here

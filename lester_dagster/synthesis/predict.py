@@ -2005,6 +2005,8 @@ def _date_parts(ctx: Context, name: str, tab: Tab, target: str, texts: Sequence[
     tprofile = ctx.profiles[target]
     # the name says which field only where the target holds numbers ('Mon' of a `day_of_week` is no field)
     digits = tprofile.integral or (tprofile.kind == "string" and all(v.isascii() and v.isdigit() for v in tprofile.values))
+    if not digits or not any(w in DATE_FIELDS or w in TIME_FIELDS for w in words):
+        return []  # before reading any column: most target columns name no field
     found: list[Proposal] = []
     for column in texts:
         values = sample[column].dropna().astype(str)
@@ -2021,7 +2023,7 @@ def _date_parts(ctx: Context, name: str, tab: Tab, target: str, texts: Sequence[
             step = ops.Split(ctx.name(), name, target, column, delimiter, part)
             # a field of digits alone: the day of '2004-07-01 13:05' comes with the time, and is left
             made = step.function()(sample[column]).dropna()
-            if len(made) and made.str.fullmatch(r"\d{1,4}").mean() >= 0.9 and digits:
+            if len(made) and made.str.fullmatch(r"\d{1,4}").mean() >= 0.9:
                 fit = max(_fit(ctx, target, made), NAMED_FIELD)
                 found.append(Proposal((step,), PRIOR["split"] * fit, "split", spelled=frozenset({target})))
     return found
