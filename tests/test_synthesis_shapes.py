@@ -18,6 +18,7 @@ from lester_dagster.synthesis import operators as ops
 from lester_dagster.synthesis.alignment import Aligner, output_agreement
 from lester_dagster.synthesis.constraints import discover
 from lester_dagster.synthesis.evidence import text_sums
+from lester_dagster.synthesis.mapping import numeric_similarity
 from lester_dagster.synthesis.predict import (
     Context,
     _aggregate_candidates,
@@ -30,6 +31,7 @@ from lester_dagster.synthesis.predict import (
     _wide_to_long,
     choose_aggregates,
     delimiters_of,
+    propose_fillna,
     propose_groupby_join,
     propose_string_ops,
     propose_unpivot,
@@ -1638,3 +1640,79 @@ def test_what_the_split_fixes_leave_alone(tmp_path: Path) -> None:
     target = pd.DataFrame({"id": [0, 0], "occasion": [1, 2], "time": [3, 4], "infect": [0, 1]})
     ctx = Context(target, discover(target), inputs={"t": padded})
     assert _wide_to_long(ctx, "t", Tab(padded), "occasion", ctx.profiles["occasion"]) == []
+
+
+# Round 17's fixes, each found on a case of the sixth and seventh writers (draws of their own: the module's stay
+# as they were).
+
+
+def test_a_fractional_column_of_a_few_levels_is_a_group_key(tmp_path: Path) -> None:
+    """Runs per compression ratio of a test engine (7.5, 9, 12, 15, 18): a fractional column, but of a few
+    levels, each on many rows, as a dose or a ratio of a design is."""
+    rng, n = np.random.default_rng(17), 120
+    engine = pd.DataFrame({"C": np.repeat([7.5, 9.0, 12.0, 15.0, 18.0], n // 5)[rng.permutation(n)],
+                           "E": np.round(rng.uniform(0.6, 1.2, n), 3), "NOx": np.round(rng.gamma(2.0, 1.0, n), 3)})
+
+    def by_ratio(t: pd.DataFrame) -> pd.DataFrame:
+        return t.groupby("C").agg(runs=("NOx", "size"), mean_nox=("NOx", "mean"), max_nox=("NOx", "max")).reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "levels", [(engine, True)], by_ratio))
+    assert rank >= 1, found
+
+
+def test_two_constants_compare_by_their_sizes() -> None:
+    """Each of a balanced panel's periods counts its 29 patients in one half and 30 in the other."""
+    a, b = profile_column("patients", pd.Series([29] * 4)), profile_column("count", pd.Series([30] * 4))
+    assert numeric_similarity(a, b) >= 0.7 > 0.4 > numeric_similarity(a, profile_column("count", pd.Series([3] * 4)))
+
+
+def test_a_coarse_aggregate_named_as_a_fine_one_plus_a_word(tmp_path: Path) -> None:
+    """Affairs per sex and marriage rating beside the share over all of that sex ('sex_share' beside 'share'):
+    two sexes are too few groups for values to choose the coarse aggregate, the names choose it."""
+    rng = np.random.default_rng(17)
+    people = pd.DataFrame({"id": np.arange(600), "male": np.repeat([0, 1], 300), "ratemarr": rng.integers(1, 6, 600),
+                           "affair": (rng.random(600) < np.repeat([0.2, 0.3], 300)).astype(int)})
+    people = people.iloc[rng.permutation(600)].reset_index(drop=True)
+
+    def shares(t: pd.DataFrame) -> pd.DataFrame:
+        ratings = t.groupby(["male", "ratemarr"]).agg(respondents=("id", "count"), share=("affair", "mean")).reset_index()
+        return ratings.merge(t.groupby("male").agg(sex_share=("affair", "mean")).reset_index(), on="male")
+
+    rank, found = rank_of(make_case(tmp_path / "coarse", [(people, True)], shares))
+    assert rank >= 1, found
+
+
+def test_a_pivot_beside_a_count_per_row_of_it(tmp_path: Path) -> None:
+    """Mean wages per looks rating, the sexes across, beside the workers with that rating: a pivot and a
+    group-by of one table joined on the pivot's index."""
+    rng = np.random.default_rng(17)
+    workers = pd.DataFrame({"looks": rng.integers(1, 6, 800), "female": rng.integers(0, 2, 800),
+                            "wage": np.round(rng.gamma(3.0, 2.5, 800), 2), "educ": rng.integers(8, 18, 800)})
+
+    def beside(t: pd.DataFrame) -> pd.DataFrame:
+        wages = t.pivot_table(index="looks", columns="female", values="wage", aggfunc="mean").reset_index()
+        return wages.merge(t.groupby("looks").size().reset_index(name="workers"), on="looks")
+
+    rank, found = rank_of(make_case(tmp_path / "beside", [(workers, True)], beside))
+    assert rank >= 1, found
+
+
+def test_a_fill_value_among_many_values_only_the_targets_half_has_is_less_likely() -> None:
+    """Cabinets per country where the searched half has countries left blank: the target's half holds six
+    countries this half lacks, so any one of them as the fill value is less likely than a lone new value."""
+    rng = np.random.default_rng(17)
+    countries = [f"country{k:02d}" for k in range(12)]
+    cabinets = pd.DataFrame({"country": np.repeat(countries, 10), "duration": rng.integers(1, 50, 120)})
+    searched = cabinets.iloc[60:].copy()
+    searched.loc[searched.index[:10], "country"] = None
+
+    def fill_strength(target: pd.DataFrame) -> float:
+        ctx = Context(target, discover(target), inputs={"t": searched})
+        fills = [p for p in propose_fillna({"t": Tab(searched)}, ctx) if p.steps[0].subset == ("country",)]
+        return max((p.probability for p in fills), default=0.0)
+
+    counted = cabinets.iloc[:60].groupby("country").agg(cabinets=("duration", "count")).reset_index()
+    many = pd.concat([counted, counted.iloc[:1]], ignore_index=True)  # a fill value repeats
+    here = cabinets.iloc[60:].groupby("country").agg(cabinets=("duration", "count")).reset_index()
+    lone = pd.concat([counted.iloc[:1].assign(country="unknown")] * 2 + [here.iloc[:5]], ignore_index=True)
+    assert 0 < fill_strength(many) < fill_strength(lone)

@@ -398,19 +398,24 @@ def _map(function, jobs: Sequence, workers: int):  # type: ignore[no-untyped-def
 
 
 def _print_trace(missed: Sequence[Diagnosis], totals: bool) -> None:
-    """Where the missed cases' own code leaves the search: the first line whose table no state held."""
-    first: dict[str, int] = {}
+    """Where the missed cases' own code leaves the search: the line after the deepest one whose table a state
+    held (a gap step the search adds in front of a finished pipeline is no state of its own, so a line the
+    search did not make may come before lines it did)."""
+    where: dict[str, int] = {}
     for d in missed:
-        lines = [item.rsplit(":", 1) for item in d.traced]
-        gone = next((i for i, (_, hit) in enumerate(lines) if hit == "0"), None)
-        where = "error" if d.traced[:1] and d.traced[0].startswith("error") else (
-            "all reached" if gone is None else f"{lines[gone][0]} ({'first' if gone == 0 else 'later'} line)")
-        first[where] = first.get(where, 0) + 1
+        if d.traced[:1] and d.traced[0].startswith("error"):
+            key = "error"
+        else:
+            lines = [item.rsplit(":", 1) for item in d.traced]
+            deepest = max((i for i, (_, hit) in enumerate(lines) if hit == "1"), default=-1)
+            key = "all reached" if deepest == len(lines) - 1 else (
+                f"{lines[deepest + 1][0]} ({'first line' if deepest < 0 else f'after {lines[deepest][0]}'})")
+        where[key] = where.get(key, 0) + 1
         if not totals:
             print(f"  {d.case:<48} " + " ".join(d.traced))
-    print("missed cases, by the first table of their own code the search never made:")
-    for where, count in sorted(first.items(), key=lambda x: -x[1]):
-        print(f"  {count:3d}  {where}")
+    print("missed cases, by the line of their own code after the deepest one whose table the search made:")
+    for key, count in sorted(where.items(), key=lambda x: -x[1]):
+        print(f"  {count:3d}  {key}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,6 +18,8 @@ from lester_dagster.synthesis.profile import ColumnProfile, number_text, pattern
 
 THRESHOLD = 0.45  # a target column is mapped when its best candidate column scores at least this
 FEW = 5  # numeric columns with fewer values than this are compared leniently
+CONSTANTS = 0.8  # the similarity of two constants of one size
+CLOSE_CONSTANTS = 0.75  # the ratio of two constants, at least, that says they are one column's (far apart, any two are)
 _SUFFIX = re.compile(r"(_x|_y)$")
 _TOKEN = re.compile(r"[a-z]+|[0-9]+")
 
@@ -152,6 +154,12 @@ def numeric_similarity(t: ColumnProfile, c: ColumnProfile) -> float:
         score = max(score, jaccard)
     if (t.distinct == 1) != (c.distinct == 1) and max(t.distinct, c.distinct) > 2 and not _constant_by_chance(t, c):
         score *= 0.3  # a constant is not a column that varies
+    elif t.distinct == 1 and c.distinct == 1 and t.integral == c.integral and len(a) and len(b):
+        # two constants (each of a balanced panel's periods counts its 29 patients here and 30 there): as
+        # alike as their sizes, where the span of the two values says nothing
+        x, y = abs(float(a[0])), abs(float(b[0]))
+        if x and y and (float(a[0]) > 0) == (float(b[0]) > 0) and min(x, y) / max(x, y) >= CLOSE_CONSTANTS:
+            score = max(score, CONSTANTS * min(x, y) / max(x, y))
     if t.integral and not c.integral:
         score *= 0.6
     elif c.integral and not t.integral and c.distinct > 2:

@@ -124,6 +124,7 @@ class Context:
         self._cells: dict[tuple[str, ...], ColumnProfile] = {}
         self.remade_rows: dict[tuple[Any, ...], float] = {}  # (target column, function, its columns) -> share remade
         self.aggregates: dict[object, list[tuple[list[tuple[str, str, str]], list[float], tuple[ops.Split, ...]]]] = {}
+        self.per_part: dict[tuple[str, ...], dict[str, ColumnProfile]] = {}
         self.remade: dict[tuple[tuple[str, ...], str], list[tuple[str, str, float]]] = {}  # _joined_back_in_target
         self.spread_parts: dict[object, tuple[ColumnProfile, list[tuple[ops.Split | ops.Substring, tuple[Any, ...]]]]] = {}
         self._counter = 0
@@ -297,6 +298,20 @@ def _best(proposals: Sequence[Proposal], k: int = TOP_PARAMETERS) -> list[Propos
 
 def _joinable(profile: ColumnProfile) -> bool:
     return profile.kind in ("string", "bool") or (profile.kind == "number" and profile.integral)
+
+
+LEVELS = 12  # fractional values, at most, of a column that holds a design's levels (doses, ratios 7.5 and 9)
+
+
+def _levels(profile: ColumnProfile, rows: int) -> bool:
+    """A fractional number column with a few values, each on several rows: the levels of a factor (a dose of
+    0.5, a compression ratio of 7.5), which analysts group by as they would by a category."""
+    return (profile.kind == "number" and not profile.integral
+            and 1 < profile.distinct <= min(LEVELS, 0.25 * rows))
+
+
+def _groupable(profile: ColumnProfile, rows: int) -> bool:
+    return _joinable(profile) or _levels(profile, rows)
 
 
 # ---- join --------------------------------------------------------------------------------------------
@@ -546,9 +561,9 @@ def _hand_groupings(tab: Tab, ctx: Context) -> tuple[dict[tuple[str, ...], float
     singles = []
     for column in tab.columns:
         profile = tab.profile(column)
-        if not _joinable(profile) or not 1 < profile.distinct <= max(2, 0.5 * rows):
+        if not _groupable(profile, rows) or not 1 < profile.distinct <= max(2, 0.5 * rows):
             continue
-        if profile.kind == "number" and (profile.distinct > 30 or not profile.integral):
+        if profile.kind == "number" and (profile.distinct > 30 or not (profile.integral or _levels(profile, rows))):
             continue  # a numeric column with many or fractional values is a measure, not a group
         score = 0.55 * (1.0 - profile.distinct / max(rows, 1)) ** 2 * (0.8 if profile.kind == "number" else 1.0)
         singles.append((score, column))
@@ -587,7 +602,7 @@ def grouping_pool(tab: Tab, ctx: Context) -> list[tuple[tuple[str, ...], list[fl
     broad = []
     for column in tab.columns:
         profile = tab.profile(column)
-        if not _joinable(profile) or profile.distinct <= 1:
+        if not _groupable(profile, rows) or profile.distinct <= 1:
             continue
         is_named = name_key(column) in named
         if profile.distinct > max(2, (0.95 if is_named else 0.5) * rows):
@@ -827,7 +842,7 @@ def choose_aggregates(
     columns (as `groupby(...)[cols].mean()` gives). Each comes with its match scores. `profiles` are
     what the wanted columns should look like (the target's columns by default)."""
     profiles = profiles or ctx.profiles
-    key = (tab.fingerprint, tuple(by), tuple(wanted), id(profiles.get(CELLS)))
+    key = (tab.fingerprint, tuple(by), tuple(wanted), id(profiles.get(CELLS)), tuple(id(profiles.get(t)) for t in wanted))
     found = ctx.aggregates.get(key)
     if found is None:
         found = ctx.aggregates[key] = _choose_aggregates(grouped, tab, by, wanted, ctx, profiles)
@@ -2520,12 +2535,16 @@ def propose_fillna(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
             candidates: dict[Any, float] = {}
             counts = ctx.target.frame[t].value_counts()
             shares = counts / max(1, len(ctx.target))
+            texts = {value: number_text(value) if isinstance(value, (int, float, np.number)) else str(value)
+                     for value in counts.index}
+            # values the target has and this half lacks: where a contiguous split left several (other
+            # countries, other years), any one of them is a category of those rows, hardly a fill value
+            unseen = max(1, sum(text not in seen for text in texts.values()))
             for value, share in shares.items():
-                text = number_text(value) if isinstance(value, (int, float, np.number)) else str(value)
-                if text in seen or share < 0.3 * profile.null_share or counts[value] < 2:
+                if texts[value] in seen or share < 0.3 * profile.null_share or counts[value] < 2:
                     continue  # a constant fill value repeats wherever there were gaps
                 closeness = min(share, profile.null_share) / max(share, profile.null_share)
-                candidates[value] = 0.5 + 0.45 * closeness
+                candidates[value] = (0.5 + 0.45 * closeness) * min(1.0, UNSEEN_FILLS / unseen)
                 if len(candidates) >= 3:
                     break
             if profile.kind == "number":
@@ -2563,6 +2582,9 @@ def propose_fillna(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
                                               PRIOR["fillna"] * strength * 0.8, "fillna"))
         proposals += _fill_spread_names(name, tab, ctx)
         yield from _best(proposals)
+
+
+UNSEEN_FILLS = 2  # values the target has and the input lacks, beyond which each is less likely the fill value
 
 
 def _fill_spread_names(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
@@ -2710,7 +2732,7 @@ def propose_two_granularities(live: Mapping[str, Tab], ctx: Context) -> Iterator
     proper subset of the key): the table grouped by the whole key for the other columns, grouped by the
     part for those, and the two joined on the part. Each is an aggregate of the same source."""
     key = ctx.constraints.primary
-    if not key or len(key) < 2:
+    if not key:
         return
     for name in sorted(live):
         tab = live[name]
@@ -2719,7 +2741,7 @@ def propose_two_granularities(live: Mapping[str, Tab], ctx: Context) -> Iterator
         mapping = ctx.mapping(tab)
         if any(k not in mapping.pairs for k in key):
             continue
-        proposals = []
+        proposals = _pivot_beside_groupby(name, tab, ctx)
         for size in range(1, len(key)):
             for part in combinations(key, size):
                 coarse = [fd.rhs for fd in ctx.constraints.fds if set(fd.lhs) == set(part) and fd.rhs not in key]
@@ -2731,7 +2753,9 @@ def propose_two_granularities(live: Mapping[str, Tab], ctx: Context) -> Iterator
                 fine_options = choose_aggregates(tab.frame.groupby(list(by_fine), sort=True, dropna=True), tab,
                                                  by_fine, fine, ctx)
                 coarse_options = choose_aggregates(tab.frame.groupby(list(by_coarse), sort=True, dropna=True), tab,
-                                                   by_coarse, coarse, ctx)
+                                                   by_coarse, coarse, ctx, _per_part(ctx, part))
+                if fine_options and not fine_options[0][2] and (not coarse_options or coarse_options[0][2]):
+                    coarse_options = _coarse_like_fine(coarse, fine, fine_options[0][0])
                 if not fine_options or not coarse_options or fine_options[0][2] or coarse_options[0][2]:
                     continue
                 (fine_aggs, fine_fit, _), (coarse_aggs, coarse_fit, _) = fine_options[0], coarse_options[0]
@@ -2746,6 +2770,96 @@ def propose_two_granularities(live: Mapping[str, Tab], ctx: Context) -> Iterator
                 proposals.append(Proposal((first, second, join), PRIOR["groupby"] ** 2 * PRIOR["join"] * fit,
                                           "granularities"))
         yield from _best(proposals, 2)
+
+
+def _pivot_beside_groupby(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
+    """Target columns named after the values of a column here (a pivot's cells) beside others that are no
+    such value (a count or total per row of the pivot): the table spread by the columns left of the cells,
+    grouped by them for the others, and the two joined on them (`wages.merge(workers, on="looks")`)."""
+    named: dict[str, frozenset[str]] = {}
+    for column in tab.columns:
+        if tab.profile(column).distinct <= 200:
+            names = _pivoted(tab.profile(column), ctx)
+            if len(names) >= 2:
+                named[column] = frozenset(names)
+    if not named:
+        return []
+    spread = max(named.values(), key=len)
+    first = min(ctx.columns.index(t) for t in spread)
+    key = tuple(ctx.columns[:first])
+    mapping = ctx.mapping(tab)
+    if not key or any(k not in mapping.pairs for k in key):
+        return []
+    index = tuple(mapping.pairs[k] for k in key)
+    # flags (0 and 1) spread alike: every column with those values may be the one spread
+    spreaders = [c for c, names in named.items() if names == spread and c not in index][:SPREADERS]
+    rest = [t for t in ctx.columns if t not in key and t not in spread]
+    if not spreaders or not rest or any(ctx.profiles[t].kind != "number" for t in rest):
+        return []
+    options = choose_aggregates(tab.frame.groupby(list(index), sort=True, dropna=True), tab, index, rest, ctx)
+    if not options or options[0][2] or len(options[0][0]) < len(rest):
+        return []
+    aggs, fits, _ = options[0]
+    pivots = []
+    for spreader, (values, funcs) in ((c, v) for c in spreaders for v in _pivot_values(tab, ctx, set(spread), {*index, c})):
+        for func in funcs:
+            pivot = ops.Pivot("", name, index, spreader, values, func)
+            try:
+                out = Tab(pivot.run({name: tab.frame}))
+            except (TypeError, ValueError, KeyError):
+                continue
+            made = [c for c in out.columns if c not in index]
+            if not made:
+                continue
+            fit = float(np.mean([max(similarity(ctx.profiles[t], out.profile(c)) for c in made) for t in spread]))
+            pivots.append((fit, spreader, values, func))
+    found = []
+    ranked = sorted(pivots, key=lambda x: -x[0])
+    best: dict[str, tuple[float, str, str, str]] = {}
+    for pivot_option in ranked:
+        best.setdefault(pivot_option[1], pivot_option)  # the best pivot of each column spread first
+    chosen = [*best.values(), *(o for o in ranked if o not in best.values())][:SPREADERS]
+    for fit, spreader, values, func in chosen:
+        if fit < ctx.threshold:
+            continue
+        pivot = ops.Pivot(ctx.name(), name, index, spreader, values, func)
+        group = ops.GroupBy(ctx.name(), name, index, tuple(aggs))
+        join = ops.Join(ctx.name(), pivot.out, group.out, index, index, "inner")
+        found.append(Proposal((pivot, group, join), PRIOR["pivot"] * PRIOR["groupby"] * PRIOR["join"]
+                              * float(np.mean([fit, *fits])), "granularities"))
+    return found
+
+
+SPREADERS = 4  # columns, at most, that a pivot beside a group-by may spread, and pivots proposed
+COARSE_LIKE_FINE = 0.6  # the fit of a coarse aggregate taken as the fine one its name extends
+
+
+def _coarse_like_fine(coarse: Sequence[str], fine: Sequence[str], fine_aggs: Sequence[tuple[str, str, str]]
+                      ) -> list[tuple[list[tuple[str, str, str]], list[float], tuple[ops.Split, ...]]]:
+    """Coarse target columns named as a fine one plus a word ('sex_share' beside 'share', 'total_all' beside
+    'total'): the fine aggregate over the coarse groups, where few groups let no values decide."""
+    made = dict(zip(fine, fine_aggs, strict=False))
+    aggs = []
+    for t in coarse:
+        own = name_tokens(t)
+        like = [f for f in fine if f in made and name_tokens(f) and name_tokens(f) < own]
+        if len(like) != 1:
+            return []
+        _, column, func = made[like[0]]
+        aggs.append((t, column, func))
+    return [(aggs, [COARSE_LIKE_FINE] * len(aggs), ())]
+
+
+def _per_part(ctx: Context, part: tuple[str, ...]) -> Mapping[str, ColumnProfile]:
+    """The target's columns as one row per value of `part` holds them: a coarse aggregate joined onto finer
+    rows repeats once per fine row, and compares with the coarse groups only so (kept, so that the aggregates
+    chosen against them are cached under these objects)."""
+    found = ctx.per_part.get(part)
+    if found is None:
+        once = ctx.target.frame.drop_duplicates(subset=list(part))
+        found = ctx.per_part[part] = {**ctx.profiles, **{t: profile_column(t, once[t]) for t in ctx.columns
+                                                           if t not in part}}
+    return found
 
 
 PREDICTORS: dict[str, Predictor] = {
