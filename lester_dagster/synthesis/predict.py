@@ -1568,7 +1568,64 @@ def _derived_spread(name: str, tab: Tab, ctx: Context) -> list[tuple[str, tuple[
             seen.add((column, derived))
             step = replace(step, out=ctx.name(), table=name)
             found.append((step.target, (step,), Tab(step.run({name: tab.frame}))))
+    if len(found) < 3:
+        found += _labelled_spread(name, tab, ctx, wanted)
     return found[:3]
+
+
+LABELLED = 2  # target names, at least, that one literal and a column's values (or their first digits) make
+
+
+def _labelled_spread(name: str, tab: Tab, ctx: Context, wanted: frozenset[str]
+                     ) -> list[tuple[str, tuple[ops.Step, ...], Tab]]:
+    """Values of a column written between a literal text ('race ' + 1, 175 + ' C'), or the first digits of a
+    number before one (the decade '1960s' of 1965, '400 m' of 412), that name target columns: a pivot
+    spreads the label so made."""
+    key = ("labelled", wanted)
+    cached = tab.cache.get(key)
+    if cached is not None:
+        return _relabelled(name, tab, ctx, cached)
+    options: list[tuple[int, str, int, str, str]] = []  # names made, column, leading digits kept (0: all), literals
+    names = [n for n in wanted if not n.replace(".", "").isdigit()]  # plain values are spread as they are
+    for column in tab.columns:
+        profile = tab.profile(column)
+        if not 2 <= profile.distinct <= 200 or not (profile.kind == "string" or (profile.kind == "number"
+                                                                                   and profile.integral)):
+            continue
+        values = {str(v) for v in profile.values}
+        for keep in (0, 1, 2, 3) if profile.kind == "number" else (0,):
+            cut = {v[:keep] if keep else v for v in values if not keep or len(v) > keep}
+            literals: dict[tuple[str, str], set[str]] = {}
+            for label in names:
+                for value in cut:
+                    at = label.find(value)
+                    if value and at >= 0 and (at or len(label) > len(value)):
+                        literals.setdefault((label[:at], label[at + len(value):]), set()).add(label)
+            for (prefix, suffix), made in literals.items():
+                if len(made) >= LABELLED and (prefix or suffix) and not (keep and not suffix):
+                    options.append((len(made), column, keep, prefix, suffix))
+    options.sort(key=lambda o: -o[0])
+    tab.cache[key] = options[:2]
+    return _relabelled(name, tab, ctx, options[:2])
+
+
+def _relabelled(name: str, tab: Tab, ctx: Context, options: Sequence[tuple[int, str, int, str, str]]
+                ) -> list[tuple[str, tuple[ops.Step, ...], Tab]]:
+    found = []
+    for _, column, keep, prefix, suffix in options:
+        steps: list[ops.Step] = []
+        source = column
+        if keep:
+            steps.append(ops.Substring(ctx.name(), name, f"{column}_lead", column, 0, keep))
+            source = f"{column}_lead"
+        label = ops.Concatenate(ctx.name(), steps[-1].out if steps else name, f"{column}_label", (source,), (),
+                                prefix, suffix)
+        steps.append(label)
+        frames = {name: tab.frame}
+        for step in steps:
+            frames[step.out] = step.run(frames)
+        found.append((label.target, tuple(steps), Tab(frames[label.out])))
+    return found
 
 
 def _period_part(made: set[str], names: Sequence[str]) -> float:
@@ -1629,6 +1686,11 @@ def propose_unpivot(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
                 value_vars = tuple(c for c in tab.columns if c in vprofile.values)
                 if len(value_vars) >= 2:
                     options.append((value_vars, variable, 1.0))
+                    # columns named as the values plus a word ('ALPSeats' beside the vote share 'ALP'): the
+                    # melted values choose between them
+                    parts = _named_by_parts(tab, vprofile, ctx)
+                    if len(parts) >= 2 and not set(parts) & set(value_vars):
+                        options.append((parts, "variable", 0.7))
                 else:
                     # the target shows a part of the melted names ('petal' of petalLength): a split or slice
                     # of the variable column comes next, so the variable keeps pandas' default name
@@ -1858,6 +1920,25 @@ def _stem_named(value_vars: Sequence[str], ctx: Context, tab: Tab) -> str | None
     return stem if any(stem in name_tokens(t) for t in ctx.columns) else None
 
 
+def _one_frame(columns: Sequence[str], named: Mapping[str, list[str]]) -> tuple[str, ...]:
+    """Of columns named by a value each, those framed alike ('ALPSeats', 'LPSeats', 'OtherSeats') where another
+    frame names fewer values ('ALP2PP'): one measure per value is melted, not two. Numbers in a frame are any
+    numbers."""
+    frames: dict[tuple[str, str], list[str]] = {}
+    for column in columns:
+        if len(named[column]) != 1:
+            continue
+        low, part = column.lower(), named[column][0]
+        at = low.index(part)
+        # frames that differ in their numbers only are one (the years of Bush2004 and Gore2000)
+        frames.setdefault((re.sub("[0-9]+", "#", low[:at]), re.sub("[0-9]+", "#", low[at + len(part):])),
+                          []).append(column)
+    if len(frames) < 2:
+        return ()
+    ranked = sorted(frames.values(), key=len, reverse=True)
+    return tuple(ranked[0]) if len(ranked[0]) > len(ranked[1]) else ()
+
+
 def _named_by_parts(tab: Tab, variable: ColumnProfile, ctx: Context) -> tuple[str, ...]:
     """Columns whose names contain a value of the target's column, when most of its values are found so:
     numeric ones (measures), or text ones whose values the target spreads into columns (the bases A, C, G,
@@ -1881,6 +1962,9 @@ def _named_by_parts(tab: Tab, variable: ColumnProfile, ctx: Context) -> tuple[st
             if column is not None and (before or after) and not named.get(column):
                 named[column] = [value]
     numeric = tuple(c for c in tab.columns if named.get(c) and tab.profile(c).numeric)
+    framed = _one_frame(numeric, named)
+    if len(framed) >= 2:
+        return framed
     if len(numeric) >= 2:
         return numeric
     texts = tuple(c for c in tab.columns if named.get(c) and tab.profile(c).kind == "string")
