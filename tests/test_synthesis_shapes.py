@@ -1763,3 +1763,48 @@ def test_columns_named_as_the_values_plus_a_word_are_melted_beside_those_named_a
     melted = {tuple(p.steps[0].value_vars) for p in propose_unpivot({"t": Tab(frame)}, ctx)}
     assert ("ALPSeats", "LPSeats", "NPSeats", "OtherSeats") in melted, melted
     assert ("ALP", "LP", "NP") in melted, melted
+
+
+def test_what_a_review_of_round_17s_shapes_found() -> None:
+    """A fill value of a measure stays likely (only values common enough to be fills count as rivals); labels
+    are made as the steps write them ('01' stays '01'; no first digits of numbers with gaps or signs); a label
+    spread names its column for a melt before it; two constants compare alike only as counts do (not 2004 and
+    1503); pivots beside a group-by are worked out once per table."""
+    from lester_dagster.synthesis.predict import _labelled_spread, _pivot_beside_groupby, _spread_sources
+
+    rng = np.random.default_rng(17)
+    measured = pd.DataFrame({"site": rng.integers(0, 9, 200), "level": np.round(rng.normal(50, 10, 200), 2)})
+    searched = measured.iloc[100:].copy()
+    searched.loc[searched.index[:20], "level"] = np.nan
+    target = measured.iloc[:100].copy()
+    target.loc[target.index[:20], "level"] = -1.0
+    ctx = Context(target, discover(target), inputs={"t": searched})
+    fills = sorted(propose_fillna({"t": Tab(searched)}, ctx), key=lambda p: -p.probability)
+    assert fills and fills[0].steps[0].value == -1 and fills[0].probability > 0.3, fills
+
+    coded = pd.DataFrame({"region": ["01", "02", "03", "04"] * 10, "smoke": [0, 1, 2, 1] * 10,
+                          "year": [1961.0, 1975.0, np.nan, 1988.0] * 10, "hospital": rng.integers(0, 2, 40)})
+    target = pd.DataFrame({"x": ["a", "b"], "region 1": [1, 2], "region 2": [3, 4], "1960s": [1, 2], "1970s": [3, 4],
+                           "smoke 0": [1, 2], "smoke 1": [3, 4]})
+    ctx = Context(target, discover(target), inputs={"t": coded})
+    wanted = frozenset(c for c in target.columns if c != "x")
+    made = _labelled_spread("t", Tab(coded), ctx, wanted)
+    for _, steps, tab in made:
+        assert len({str(v) for v in tab.frame[steps[-1].target]} & wanted) >= 2, steps
+    assert _spread_sources("t", Tab(coded.drop(columns="region")), ctx) == {"smoke"}
+
+    def similar(x: int, y: int) -> float:
+        return numeric_similarity(profile_column("a", pd.Series([x] * 4)), profile_column("b", pd.Series([y] * 4)))
+
+    assert similar(29, 30) >= 0.7 and similar(2004, 1503) < 0.45 and similar(100000, 100731) < 0.45
+
+    workers = pd.DataFrame({"looks": rng.integers(1, 6, 400), "female": rng.integers(0, 2, 400),
+                            "wage": np.round(rng.gamma(3.0, 2.5, 400), 2)})
+    wages = workers.pivot_table(index="looks", columns="female", values="wage", aggfunc="mean").reset_index()
+    target = wages.merge(workers.groupby("looks").size().reset_index(name="workers"), on="looks")
+    target.columns = [str(c) for c in target.columns]
+    ctx = Context(target, discover(target), inputs={"t": workers})
+    first = _pivot_beside_groupby("t", Tab(workers), ctx)
+    again = _pivot_beside_groupby("u", Tab(workers), ctx)
+    assert first and len(ctx.beside) == 1 and [p.steps[0].table for p in again] == ["u"] * len(again)
+    assert {p.steps[-1].out for p in first}.isdisjoint(p.steps[-1].out for p in again)

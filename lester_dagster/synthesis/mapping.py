@@ -158,7 +158,9 @@ def numeric_similarity(t: ColumnProfile, c: ColumnProfile) -> float:
         # two constants (each of a balanced panel's periods counts its 29 patients here and 30 there): as
         # alike as their sizes, where the span of the two values says nothing
         x, y = abs(float(a[0])), abs(float(b[0]))
-        if x and y and (float(a[0]) > 0) == (float(b[0]) > 0) and min(x, y) / max(x, y) >= CLOSE_CONSTANTS:
+        # counts: whole numbers as close as counts of other rows are (a gap within twice the square root)
+        if (x and y and t.integral and (float(a[0]) > 0) == (float(b[0]) > 0)
+                and min(x, y) / max(x, y) >= CLOSE_CONSTANTS and abs(x - y) <= 2 * max(x, y) ** 0.5):
             score = max(score, CONSTANTS * min(x, y) / max(x, y))
     if t.integral and not c.integral:
         score *= 0.6

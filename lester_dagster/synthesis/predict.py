@@ -125,6 +125,7 @@ class Context:
         self.remade_rows: dict[tuple[Any, ...], float] = {}  # (target column, function, its columns) -> share remade
         self.aggregates: dict[object, list[tuple[list[tuple[str, str, str]], list[float], tuple[ops.Split, ...]]]] = {}
         self.per_part: dict[tuple[str, ...], dict[str, ColumnProfile]] = {}
+        self.beside: dict[int, list[Proposal]] = {}  # pivots beside a group-by, per table fingerprint
         self.remade: dict[tuple[tuple[str, ...], str], list[tuple[str, str, float]]] = {}  # _joined_back_in_target
         self.spread_parts: dict[object, tuple[ColumnProfile, list[tuple[ops.Split | ops.Substring, tuple[Any, ...]]]]] = {}
         self._counter = 0
@@ -1592,9 +1593,14 @@ def _labelled_spread(name: str, tab: Tab, ctx: Context, wanted: frozenset[str]
         if not 2 <= profile.distinct <= 200 or not (profile.kind == "string" or (profile.kind == "number"
                                                                                    and profile.integral)):
             continue
-        values = {str(v) for v in profile.values}
-        for keep in (0, 1, 2, 3) if profile.kind == "number" else (0,):
-            cut = {v[:keep] if keep else v for v in values if not keep or len(v) > keep}
+        raw = tab.frame[column].dropna().drop_duplicates().head(200)
+        whole = set(ops.JoinStrings(())(raw))  # as the Concatenate step writes them ('01' stays '01')
+        # the first digits of whole numbers that have more digits than kept (as the Substring step cuts their
+        # text: no gaps, which would make them floats, and no signs)
+        digits = (pd.api.types.is_integer_dtype(tab.frame[column].dtype) and profile.lo is not None
+                  and profile.lo >= 0)
+        for keep in (0, 1, 2, 3) if digits else (0,):
+            cut = {v[:keep] for v in raw.astype(str) if len(v) > keep} if keep else whole
             literals: dict[tuple[str, str], set[str]] = {}
             for label in names:
                 for value in cut:
@@ -1866,7 +1872,8 @@ def _spread_sources(name: str, tab: Tab, ctx: Context) -> set[str]:
     found = tab.cache.get("spread_sources")
     if found is None:
         found = {c for c in tab.columns if len(_pivoted(tab.profile(c), ctx)) >= 2}
-        found = found or {getattr(steps[0], "column", "") for _, steps, _ in _derived_spread(name, tab, ctx)}
+        found = found or {source for _, steps, _ in _derived_spread(name, tab, ctx)
+                          for source in getattr(steps[0], "sources", ())[:1]}
         tab.cache["spread_sources"] = found
     return found
 
@@ -2623,7 +2630,8 @@ def propose_fillna(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
                      for value in counts.index}
             # values the target has and this half lacks: where a contiguous split left several (other
             # countries, other years), any one of them is a category of those rows, hardly a fill value
-            unseen = max(1, sum(text not in seen for text in texts.values()))
+            # (of those common enough to be the fill value: a measure's other values are no candidates)
+            unseen = max(1, sum(texts[v] not in seen and shares[v] >= 0.3 * profile.null_share for v in counts.index))
             for value, share in shares.items():
                 if texts[value] in seen or share < 0.3 * profile.null_share or counts[value] < 2:
                     continue  # a constant fill value repeats wherever there were gaps
@@ -2859,7 +2867,24 @@ def propose_two_granularities(live: Mapping[str, Tab], ctx: Context) -> Iterator
 def _pivot_beside_groupby(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
     """Target columns named after the values of a column here (a pivot's cells) beside others that are no
     such value (a count or total per row of the pivot): the table spread by the columns left of the cells,
-    grouped by them for the others, and the two joined on them (`wages.merge(workers, on="looks")`)."""
+    grouped by them for the others, and the two joined on them (`wages.merge(workers, on="looks")`). Worked
+    out once per table (it tries many pivots); the steps are named anew for each state."""
+    found = ctx.beside.get(tab.fingerprint)
+    if found is None:
+        found = ctx.beside[tab.fingerprint] = _pivots_beside(name, tab, ctx)
+    return [replace(p, steps=_renamed(p.steps, name, ctx)) for p in found]
+
+
+def _renamed(steps: Sequence[ops.Step], name: str, ctx: Context) -> tuple[ops.Step, ...]:
+    """A pivot, a group-by of one table and their join, named for this state's table and fresh outputs."""
+    pivot, group, join = steps
+    assert isinstance(pivot, ops.Pivot) and isinstance(group, ops.GroupBy) and isinstance(join, ops.Join)
+    spread = replace(pivot, out=ctx.name(), table=name)
+    grouped = replace(group, out=ctx.name(), table=name)
+    return spread, grouped, replace(join, out=ctx.name(), left=spread.out, right=grouped.out)
+
+
+def _pivots_beside(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
     named: dict[str, frozenset[str]] = {}
     for column in tab.columns:
         if tab.profile(column).distinct <= 200:
@@ -2922,7 +2947,7 @@ def _coarse_like_fine(coarse: Sequence[str], fine: Sequence[str], fine_aggs: Seq
                       ) -> list[tuple[list[tuple[str, str, str]], list[float], tuple[ops.Split, ...]]]:
     """Coarse target columns named as a fine one plus a word ('sex_share' beside 'share', 'total_all' beside
     'total'): the fine aggregate over the coarse groups, where few groups let no values decide."""
-    made = dict(zip(fine, fine_aggs, strict=False))
+    made = {agg[0]: agg for agg in fine_aggs}  # by output name: each fine target column names its own
     aggs = []
     for t in coarse:
         own = name_tokens(t)
