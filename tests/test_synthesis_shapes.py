@@ -1808,3 +1808,38 @@ def test_what_a_review_of_round_17s_shapes_found() -> None:
     again = _pivot_beside_groupby("u", Tab(workers), ctx)
     assert first and len(ctx.beside) == 1 and [p.steps[0].table for p in again] == ["u"] * len(again)
     assert {p.steps[-1].out for p in first}.isdisjoint(p.steps[-1].out for p in again)
+
+
+def test_a_group_by_before_a_lookup_leaves_the_lookups_columns_to_the_join(tmp_path: Path) -> None:
+    """Per man of a wage panel: years observed, mean log wage and total hours, joined to his race and schooling
+    (wagepan): the group-by makes no aggregate for the lookup's columns, and the target's id `nr` is the input's
+    `nr`, though the other half holds other men's ids and hours look more like the target's ids."""
+    rng = np.random.default_rng(17)
+    men = np.concatenate([np.arange(13, 13 + 60 * 33, 33), np.arange(10013, 10013 + 60 * 33, 33)])  # ids by half
+    panel = pd.DataFrame({"nr": np.repeat(men, 8), "year": np.tile(np.arange(1980, 1988), len(men)),
+                          "lwage": np.round(rng.normal(1.6, 0.5, 8 * len(men)), 4),
+                          "hours": rng.integers(0, 4000, 8 * len(men)), "union": rng.integers(0, 2, 8 * len(men)),
+                          "married": rng.integers(0, 2, 8 * len(men))})
+    people = pd.DataFrame({"nr": men, "black": rng.integers(0, 2, len(men)), "hisp": rng.integers(0, 2, len(men)),
+                           "educ": rng.integers(8, 17, len(men))})
+
+    def per_man(wagepan: pd.DataFrame, lookup: pd.DataFrame) -> pd.DataFrame:
+        means = wagepan.groupby("nr").agg(years=("year", "count"), mean_lwage=("lwage", "mean"),
+                                          total_hours=("hours", "sum")).reset_index()
+        return means.merge(lookup, on="nr")
+
+    rank, found = rank_of(make_case(tmp_path / "wagepan", [(panel, True), (people, False)], per_man))
+    assert rank >= 1, found
+
+
+def test_an_inputs_column_named_as_a_target_column_is_that_columns() -> None:
+    """The target's ids `nr` (13 to 2000) map onto the input's `nr` (other men's, 10013 up), not onto hours (0 to
+    4000), which look more like them: a column named exactly as a target column is reserved for it."""
+    from lester_dagster.synthesis.mapping import map_columns
+
+    rng = np.random.default_rng(17)
+    target = {"nr": profile_column("nr", pd.Series(np.arange(13, 2000, 33))),
+              "total_hours": profile_column("total_hours", pd.Series(rng.integers(8000, 25000, 61)))}
+    candidate = {"nr": profile_column("nr", pd.Series(np.arange(10013, 12000, 33))),
+                 "hours": profile_column("hours", pd.Series(rng.integers(0, 4000, 61)))}
+    assert map_columns(target, candidate, given=frozenset(candidate)).pairs.get("nr") == "nr"

@@ -18,6 +18,7 @@ from lester_dagster.synthesis.profile import ColumnProfile, number_text, pattern
 
 THRESHOLD = 0.45  # a target column is mapped when its best candidate column scores at least this
 FEW = 5  # numeric columns with fewer values than this are compared leniently
+RESERVED = 0.6  # the weight of a match onto an input's column that another target column is named as
 CONSTANTS = 0.8  # the similarity of two constants of one size
 CLOSE_CONSTANTS = 0.75  # the ratio of two constants, at least, that says they are one column's (far apart, any two are)
 _SUFFIX = re.compile(r"(_x|_y)$")
@@ -313,6 +314,15 @@ def map_columns(
             scores[i, j] = similarity(target[t], profile, given)
             if cache is not None:
                 cache[key] = (profile, scores[i, j])
+    if given:
+        # an input's column named exactly as a target column of its kind is that column's: another target
+        # column takes it only where its values say so far more (ids of other men look like hours)
+        for j, c in enumerate(c_names):
+            if c in given and c in target and same_kind(target[c], candidate[c]):
+                k = t_names.index(c)
+                for i in range(len(t_names)):
+                    if i != k:
+                        scores[i, j] *= RESERVED
     rows, cols = linear_sum_assignment(scores, maximize=True)
     assigned = {t_names[i]: (c_names[j], float(scores[i, j])) for i, j in zip(rows, cols, strict=True)}
     pairs = {t: c for t, (c, s) in assigned.items() if s >= threshold}

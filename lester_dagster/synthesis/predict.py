@@ -1171,6 +1171,10 @@ def propose_groupby(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
             groupings += _melted_groupings(tab, ctx)
         mapping = ctx.mapping(tab)
         keyed = _target_keys_here(mapping, ctx)
+        # target columns another live table has by name and this one lacks come with a join after the group-by
+        # (a man's race and schooling from a lookup, beside his yearly means): no aggregate of this table
+        elsewhere = {t for t in ctx.columns if t not in tab.columns
+                     and any(t in other.columns for key, other in live.items() if key != name)}
         for by_score, by in groupings:
             grouped = tab.frame.groupby(list(by), sort=True, dropna=True)
             if grouped.ngroups == 0:
@@ -1183,7 +1187,7 @@ def propose_groupby(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
                     continue
                 by_score *= ONE_ROW_GROUPS
             covered = {t for t, c in mapping.pairs.items() if c in by}
-            wanted = [t for t in ctx.columns if t not in covered and t not in spread]
+            wanted = [t for t in ctx.columns if t not in covered and t not in spread and t not in elsewhere]
             profiles = dict(ctx.profiles)
             if ctx.melted is not None and spreader is None:
                 # the target is long: aggregates named like its variable's values, to be melted next
