@@ -10,7 +10,7 @@ import heapq
 import math
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import combinations
 from typing import Any
@@ -1383,6 +1383,21 @@ def _pivots_by_shape(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
     return [replace(p, steps=tuple(_chain(p.steps, name, ctx))) for p in found]
 
 
+def _run_pivot(step: ops.Pivot, tab: Tab, cells: Iterable[str], ctx: Context
+              ) -> tuple[Tab, list[str], float] | None:
+    """The pivot run on the table (None if it cannot run), the columns it spreads, and how well the target's
+    cells fit them: each cell's best match, averaged."""
+    try:
+        out = Tab(step.run({step.table: tab.frame}))
+    except (TypeError, ValueError, KeyError):
+        return None
+    made = [c for c in out.columns if c not in step.index]
+    if not made:
+        return out, made, 0.0
+    fit = float(np.mean([max(similarity(ctx.profiles[t], out.profile(c)) for c in made) for t in cells]))
+    return out, made, fit
+
+
 def _shape_pivots(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
     mapping = ctx.mapping(tab)
     rest = list(ctx.constraints.primary or ())  # a pivot's index is its output's key
@@ -1403,12 +1418,10 @@ def _shape_pivots(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
         for values, funcs in _pivot_values(tab, ctx, set(cells), {*index, column}):
             for func in funcs:
                 step = ops.Pivot("", name, index, column, values, func)
-                try:
-                    out = Tab(step.run({name: tab.frame}))
-                except (TypeError, ValueError, KeyError):
+                pivoted = _run_pivot(step, tab, cells, ctx)
+                if pivoted is None:
                     continue
-                made = [c for c in out.columns if c not in index]
-                fit = float(np.mean([max(similarity(ctx.profiles[t], out.profile(c)) for c in made) for t in cells]))
+                out, made, fit = pivoted
                 if fit >= ctx.threshold:
                     found.append(Proposal((step,), PRIOR["pivot"] * fit * SHAPE_PRIOR, "pivot"))
                 named = _flag_cells(made, cells, column)
@@ -2916,16 +2929,9 @@ def _pivots_beside(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
     pivots = []
     for spreader, (values, funcs) in ((c, v) for c in spreaders for v in _pivot_values(tab, ctx, set(spread), {*index, c})):
         for func in funcs:
-            pivot = ops.Pivot("", name, index, spreader, values, func)
-            try:
-                out = Tab(pivot.run({name: tab.frame}))
-            except (TypeError, ValueError, KeyError):
-                continue
-            made = [c for c in out.columns if c not in index]
-            if not made:
-                continue
-            fit = float(np.mean([max(similarity(ctx.profiles[t], out.profile(c)) for c in made) for t in spread]))
-            pivots.append((fit, spreader, values, func))
+            pivoted = _run_pivot(ops.Pivot("", name, index, spreader, values, func), tab, spread, ctx)
+            if pivoted is not None and pivoted[1]:
+                pivots.append((pivoted[2], spreader, values, func))
     found = []
     ranked = sorted(pivots, key=lambda x: -x[0])
     best: dict[str, tuple[float, str, str, str]] = {}
