@@ -1843,3 +1843,73 @@ def test_an_inputs_column_named_as_a_target_column_is_that_columns() -> None:
     candidate = {"nr": profile_column("nr", pd.Series(np.arange(10013, 12000, 33))),
                  "hours": profile_column("hours", pd.Series(rng.integers(0, 4000, 61)))}
     assert map_columns(target, candidate, given=frozenset(candidate)).pairs.get("nr") == "nr"
+
+
+# Round 18.
+
+
+def _visits(n: int = 240) -> pd.DataFrame:
+    """Clinic visits in time order, the sites' shares shifting: the early half mostly north, the late half
+    mostly south, so each site's count differs between the halves of a contiguous split."""
+    rng = np.random.default_rng(18)
+    early = rng.choice(["north", "east", "south", "west"], n // 2, p=[0.5, 0.3, 0.15, 0.05])
+    late = rng.choice(["north", "east", "south", "west"], n - n // 2, p=[0.04, 0.16, 0.3, 0.5])
+    return pd.DataFrame({"id": np.arange(n), "site": np.concatenate([early, late]),
+                         "minutes": np.round(rng.gamma(4.0, 5.0, n), 1), "referred": rng.integers(0, 2, n)})
+
+
+def test_a_count_whose_groups_differ_between_the_halves_but_not_its_total(tmp_path: Path) -> None:
+    """Visits per site, 54, 46, 15, 5 in one half and 3, 23, 33, 61 in the other: no count of one half is one
+    of the other, but both sum to the half's rows."""
+    def per_site(visits: pd.DataFrame) -> pd.DataFrame:
+        return visits.groupby("site").agg(visits=("id", "size"), mean_minutes=("minutes", "mean")).reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "visits", [(_visits(), True)], per_site))
+    assert rank >= 1, found
+
+
+def test_only_a_count_of_every_row_is_raised_by_its_total() -> None:
+    """The target's visits sum to the rows of the table grouped, its referrals (a sum of a 0/1 flag) to about
+    half of them: only the count is as likely as a column made for it."""
+    from lester_dagster.synthesis.predict import choose_aggregates
+
+    visits = _visits()
+    first, second = visits.iloc[:120], visits.iloc[120:].reset_index(drop=True)
+    target = first.groupby("site").agg(visits=("id", "size"), referrals=("referred", "sum")).reset_index()
+    ctx = Context(target, discover(target), inputs={"t": second})
+    tab = Tab(second)
+    options = choose_aggregates(tab.frame.groupby(["site"]), tab, ["site"], ["visits", "referrals"], ctx)
+    chosen, fits, _ = options[0]
+    made = {out: (column, func, fit) for (out, column, func), fit in zip(chosen, fits, strict=True)}
+    assert made["visits"][1] in ("count", "size") and made["visits"][2] >= 0.7
+    assert made.get("referrals", ("", "", 0.0))[1] != "count"
+
+
+@pytest.mark.parametrize(("target", "column", "expected"), [
+    ("nfarr", "nfarr86", True),  # arrests for felonies in 1986, the year left out
+    ("nfarr", "ptime86", False),
+    ("math_2001", "math4_2001", False),  # a name with numbers keeps them: the 4 is no year
+    ("math_2001", "math_1998", False),
+    ("mean_math", "math_2001", True),
+])
+def test_a_name_without_numbers_leaves_out_a_columns_year(target: str, column: str, expected: bool) -> None:
+    from lester_dagster.synthesis.names import name_tokens, names_column
+
+    assert names_column(name_tokens(target), name_tokens(column)) is expected
+
+
+def test_counts_spread_with_gaps_filled_rank_first(tmp_path: Path) -> None:
+    """Visits counted per site and doctor, doctors across, combinations nobody had filled with 0: a count is
+    never 0, so the target's 0s can only be gaps filled, and the pipeline with the fill ranks first (it came
+    fifth, below the pivot without it)."""
+    rng = np.random.default_rng(18)
+    visits = _visits()
+    visits["doctor"] = rng.choice(["ames", "bose", "cruz"], len(visits), p=[0.45, 0.45, 0.1])
+
+    def spread(t: pd.DataFrame) -> pd.DataFrame:
+        return t.pivot_table(index="site", columns="doctor", values="id", aggfunc="count").fillna(0).reset_index()
+
+    folder = make_case(tmp_path / "spread", [(visits, True)], spread)
+    result = synthesize(load_case(folder).training, load_case(folder).target, SearchConfig(top_k=8, time_limit=900))
+    assert judge(result.specs(), load_case(folder)).rank == 1, result.specs()[0].describe()
+    assert any(isinstance(step, ops.FillNA) for step in result.specs()[0].steps)

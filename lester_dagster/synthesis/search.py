@@ -36,6 +36,7 @@ from lester_dagster.synthesis.evidence import (
 )
 from lester_dagster.synthesis.mapping import ColumnMapping, similarity
 from lester_dagster.synthesis.predict import (
+    COUNTS_FILLED,
     PREDICTORS,
     PRIOR,
     REPAIRS,
@@ -356,6 +357,7 @@ class _Search:
             return None
         produced = Tab(frame)
         produced.cache["made_by"] = proposal.operator
+        produced.cache["counts"] = _counted_cells(proposal, state.live, produced)
         produced.cache["explains"] = {**_inherited(proposal, state.live, produced), **proposal.explains}
         produced.cache["spelled"] = _inherited_spelled(proposal, state.live, produced) | proposal.spelled
         # a fill after a pivot by period keeps its periods
@@ -517,7 +519,9 @@ class _Search:
         if output[[state.mapping.pairs[t] for t in cells]].isna().any().any():
             return []  # gaps here: the fill is found as any step is
         fill = ops.FillNA(f"{state.last}_filled", state.last, 0, ())
-        child = State((*state.steps, fill), (*state.probabilities, PRIOR["fillna"] * 0.5), {fill.out: state.output},
+        # a count is never 0: where the target's counts are, only the fill made them
+        chance = COUNTS_FILLED if state.steps[-1].aggfunc in ("count", "size") else PRIOR["fillna"] * 0.5
+        child = State((*state.steps, fill), (*state.probabilities, chance), {fill.out: state.output},
                       fill.out, {fill.out: state.origins[state.last]})
         self.evaluate(child)
         if not self.verified(child):
@@ -834,6 +838,18 @@ def _inherited(proposal: Proposal, live: Mapping[str, Tab], produced: Tab) -> di
             if column in produced.columns:
                 found[column] = max(p, found.get(column, 0.0))
     return found
+
+
+def _counted_cells(proposal: Proposal, live: Mapping[str, Tab], produced: Tab) -> frozenset[str]:
+    """The columns of the table a step makes that hold counts of rows, never 0: a pivot's cells counted (a
+    combination no row has is a gap), kept by a fill or a rename of other columns after it."""
+    last = proposal.steps[-1]
+    if isinstance(last, ops.Pivot):
+        return frozenset(c for c in produced.columns if c not in last.index) if last.aggfunc in ("count", "size") else frozenset()
+    if len(proposal.steps) == 1 and isinstance(last, ops.FillNA):
+        filled = set(last.subset) if last.subset else set(produced.columns)
+        return frozenset(c for c in live[last.table].cache.get("counts", ()) if c not in filled and c in produced.columns)
+    return frozenset()
 
 
 def _inherited_spelled(proposal: Proposal, live: Mapping[str, Tab], produced: Tab) -> frozenset[str]:
