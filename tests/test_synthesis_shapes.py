@@ -1913,3 +1913,26 @@ def test_counts_spread_with_gaps_filled_rank_first(tmp_path: Path) -> None:
     result = synthesize(load_case(folder).training, load_case(folder).target, SearchConfig(top_k=8, time_limit=900))
     assert judge(result.specs(), load_case(folder)).rank == 1, result.specs()[0].describe()
     assert any(isinstance(step, ops.FillNA) for step in result.specs()[0].steps)
+
+
+def test_a_count_unique_by_chance_leaves_the_group_keys_to_be_found() -> None:
+    """Workers per sex, race and region (18 cells), each count different by chance: the counts are no key,
+    and the three grouping columns left of them are the target's primary key."""
+    rng = np.random.default_rng(18)
+    cells = pd.DataFrame([(s, r, g) for s in (0, 1) for r in (0, 1, 2) for g in (1, 2, 3)],
+                         columns=["female", "race", "region"])
+    cells["workers"] = rng.choice(np.arange(50, 5000), len(cells), replace=False)
+    cells["lwage"] = np.round(rng.normal(2.3, 0.2, len(cells)), 4)
+    assert discover(cells).primary == ("female", "race", "region")
+
+
+def test_a_total_per_year_beside_each_cell_is_a_dependency() -> None:
+    """Crimes per year beside each region's cell of that year: two years, four cells each. Two values in
+    eight rows could agree with the years by chance, but totals this large repeat by design only, and so
+    does a mean with fractional values."""
+    cells = pd.DataFrame({"year": [82] * 4 + [87] * 4, "region": ["n", "s", "e", "w"] * 2,
+                          "crimes": [1201, 3410, 877, 2290, 1320, 3390, 901, 2404],
+                          "year_crimes": [783684.0] * 4 + [813351.0] * 4,
+                          "year_rate": [61.25] * 4 + [64.5] * 4})
+    fds = {(fd.lhs, fd.rhs) for fd in discover(cells).fds}
+    assert {(("year",), "year_crimes"), (("year",), "year_rate")} <= fds

@@ -114,6 +114,20 @@ def _range_collisions(column: pd.Series) -> float:
     return n * (n - 1) / 2 / spread
 
 
+def _grid_collisions(column: pd.Series) -> float:
+    """As `_range_collisions`, with the values drawn from the numbers of their range at the precision
+    they are written in (2.5 and 2.0: halves; 2.413717: millionths), up to six decimals."""
+    values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    values = values[np.isfinite(values)]
+    if len(values) < 2:
+        return 0.0
+    for decimals in range(7):
+        scaled = values * 10**decimals
+        if np.allclose(scaled, np.round(scaled), rtol=0.0, atol=1e-6):
+            break
+    return _range_collisions(pd.Series(np.round(scaled)))
+
+
 CHANCE_FD = 0.01  # an FD that columns drawn independently would show this often is no evidence
 
 
@@ -147,8 +161,11 @@ def discover(frame: pd.DataFrame, max_lhs: int = 2) -> Constraints:
     if n > 2:
         repeated = [c for c in columns if distinct[c] < n and c in no_nulls and c not in floats]
         repeated.sort(key=lambda c: distinct[c])
+        # whole numbers unique by chance (counts in a few rows: see below) do not end the search for the
+        # group-by's keys of three columns left of them
+        chance = {k for k in keys if k[0] in numeric and _range_collisions(frame[k[0]]) < CHANCE_COLLISIONS}
         for size in (2, 3):
-            if size == 3 and (keys or len(repeated) > 12):
+            if size == 3 and (any(k not in chance for k in keys) or len(repeated) > 12):
                 break
             for combo in combinations(repeated[:MAX_LHS_COLUMNS], size):
                 if any(set(k) <= set(combo) for k in keys):
@@ -183,6 +200,10 @@ def discover(frame: pd.DataFrame, max_lhs: int = 2) -> Constraints:
         lhs_columns = [c for c in columns if 1 < distinct[c] <= 0.8 * n and c not in floats]
         lhs_columns.sort(key=lambda c: distinct[c])
         lhs_columns = lhs_columns[:MAX_LHS_COLUMNS]
+        # measures that repeat by design only: values so many that rows drawn from their range, at their
+        # precision, would hardly repeat (a total or a mean with four decimals per year beside each cell;
+        # not a median of a few periods, 2.5 or 2.0)
+        designed = {c for c in columns if distinct[c] < n and c in numeric and _grid_collisions(frame[c]) < 1.0}
         found: dict[str, list[tuple[str, ...]]] = {c: [] for c in columns}
         for size in range(1, max_lhs + 1):
             for lhs in combinations(lhs_columns, size):
@@ -200,8 +221,9 @@ def discover(frame: pd.DataFrame, max_lhs: int = 2) -> Constraints:
                         continue
                     if _distinct(_combined([lhs_codes, codes[rhs]])) == groups:
                         found[rhs].append(lhs)
-                        if _fd_by_chance(lhs_codes, codes[rhs]) > CHANCE_FD:
-                            continue  # a repeat or two agreeing by luck, in a handful of rows
+                        if rhs not in designed and _fd_by_chance(lhs_codes, codes[rhs]) > CHANCE_FD:
+                            # a repeat or two agreeing by luck, in a handful of rows
+                            continue
                         fds.append(FD(tuple(sorted(lhs, key=columns.index)), rhs, support))
         fds.sort(key=lambda fd: (-fd.support, len(fd.lhs)))
         fds = fds[:MAX_FDS]

@@ -44,9 +44,10 @@ def name_key(name: str) -> str:
 
 def names_column(tokens: set[str], own: set[str]) -> bool:
     """Every word of the column's name is like a word of the target's (`word_like`). A target name without
-    numbers leaves out the year or wave a column's name ends with ('nfarr' of `nfarr86`, arrests in 1986)."""
+    numbers leaves out the year a column's name holds ('nfarr' of `nfarr86`, arrests in 1986), but not a
+    wave's number (`pfries2`, the second wave's price beside `pfries`)."""
     if not any(t.isdigit() for t in tokens):
-        own = {w for w in own if not w.isdigit()} or own
+        own = {w for w in own if not (w.isdigit() and len(w) in (2, 4))} or own
     return bool(own) and all(any(word_like(t, w) for t in tokens) for w in own)
 
 
