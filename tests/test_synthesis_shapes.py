@@ -1936,3 +1936,43 @@ def test_a_total_per_year_beside_each_cell_is_a_dependency() -> None:
                           "year_rate": [61.25] * 4 + [64.5] * 4})
     fds = {(fd.lhs, fd.rhs) for fd in discover(cells).fds}
     assert {(("year",), "year_crimes"), (("year",), "year_rate")} <= fds
+
+
+def test_two_granularities_keyed_by_the_targets_first_columns(tmp_path: Path) -> None:
+    """Workers per sex, black and hispanic (six cells, each count different), beside the mean log wage of
+    their sex: six rows prove no key, but the target's first columns map onto group keys and are unique
+    together, so the group-by by them is joined to the one by sex."""
+    rng = np.random.default_rng(18)
+    n = 600
+    race = rng.choice([0, 1, 2], n, p=[0.7, 0.2, 0.1])
+    workers = pd.DataFrame({"female": rng.integers(0, 2, n), "black": (race == 1).astype(int),
+                            "hispanic": (race == 2).astype(int), "lwage": np.round(rng.normal(2.3, 0.4, n), 4),
+                            "BA": (rng.random(n) < 0.3).astype(int)})
+
+    def cells(t: pd.DataFrame) -> pd.DataFrame:
+        per_cell = t.groupby(["female", "black", "hispanic"]).agg(workers=("lwage", "size"), lwage=("lwage", "mean"),
+                                                                  ba_share=("BA", "mean")).reset_index()
+        sexes = t.groupby("female")["lwage"].mean().reset_index().rename(columns={"lwage": "sex_lwage"})
+        return per_cell.merge(sexes, on="female")
+
+    rank, found = rank_of(make_case(tmp_path / "cells", [(workers, True)], cells))
+    assert rank >= 1, found
+
+
+def test_two_aggregates_of_one_grouping_joined_back_at_once(tmp_path: Path) -> None:
+    """Each birth beside its family's mean birth weight and number of births (`births.merge(births.groupby(
+    'familyid').agg(...), on='familyid')`), the file listing every family's first birth, then every second,
+    then every third: a family has one or two births in a half, which a 0/1 flag of the mother's age looks
+    like by values. One group-by makes both aggregates and is joined back once."""
+    rng = np.random.default_rng(18)
+    families = 300
+    births = pd.DataFrame({"familyid": np.tile(np.arange(1, families + 1), 3), "birthyr": rng.integers(0, 6, 3 * families),
+                           "male": rng.integers(0, 2, 3 * families), "bwt": rng.integers(2500, 4500, 3 * families),
+                           "highage": np.tile(rng.integers(0, 2, families), 3)})
+
+    def beside(t: pd.DataFrame) -> pd.DataFrame:
+        per_family = t.groupby("familyid").agg(family_bwt=("bwt", "mean"), family_births=("bwt", "count")).reset_index()
+        return t.merge(per_family, on="familyid")[["familyid", "birthyr", "male", "bwt", "family_bwt", "family_births"]]
+
+    rank, found = rank_of(make_case(tmp_path / "births", [(births, True)], beside))
+    assert rank >= 1, found

@@ -114,18 +114,29 @@ def _range_collisions(column: pd.Series) -> float:
     return n * (n - 1) / 2 / spread
 
 
-def _grid_collisions(column: pd.Series) -> float:
-    """As `_range_collisions`, with the values drawn from the numbers of their range at the precision
-    they are written in (2.5 and 2.0: halves; 2.413717: millionths), up to six decimals."""
+def _grid(column: pd.Series) -> float:
+    """How many values a numeric column could take between its least and greatest at the precision its
+    values are written in, up to six decimals (2.413717: millionths), in steps of the greatest common
+    divisor of its values' gaps where it has three values or more (1.0, 2.0, 2.5: halves)."""
     values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    values = values[np.isfinite(values)]
+    values = np.unique(values[np.isfinite(values)])
     if len(values) < 2:
-        return 0.0
+        return 1.0
     for decimals in range(7):
         scaled = values * 10**decimals
         if np.allclose(scaled, np.round(scaled), rtol=0.0, atol=1e-6):
             break
-    return _range_collisions(pd.Series(np.round(scaled)))
+    steps = np.diff(np.round(scaled)).astype(np.int64)
+    step = int(np.gcd.reduce(steps)) if len(values) >= 3 else 1
+    return float(np.round(scaled).max() - np.round(scaled).min()) / max(step, 1) + 1.0
+
+
+def _fd_by_chance_on_grid(lhs: np.ndarray, grid: float) -> float:
+    """As `_fd_by_chance`, with the rhs drawn evenly from `grid` values: its own few values are no measure of
+    chance where the FD made them few (a total per year repeated beside each of the year's cells). Per group
+    of g rows, grid^(1 - g)."""
+    sizes = np.unique(lhs, return_counts=True)[1]
+    return math.exp(float(np.sum(1 - sizes[sizes > 1])) * math.log(max(grid, 1.0)))
 
 
 CHANCE_FD = 0.01  # an FD that columns drawn independently would show this often is no evidence
@@ -200,10 +211,7 @@ def discover(frame: pd.DataFrame, max_lhs: int = 2) -> Constraints:
         lhs_columns = [c for c in columns if 1 < distinct[c] <= 0.8 * n and c not in floats]
         lhs_columns.sort(key=lambda c: distinct[c])
         lhs_columns = lhs_columns[:MAX_LHS_COLUMNS]
-        # measures that repeat by design only: values so many that rows drawn from their range, at their
-        # precision, would hardly repeat (a total or a mean with four decimals per year beside each cell;
-        # not a median of a few periods, 2.5 or 2.0)
-        designed = {c for c in columns if distinct[c] < n and c in numeric and _grid_collisions(frame[c]) < 1.0}
+        grids = {c: _grid(frame[c]) for c in columns if c in numeric}
         found: dict[str, list[tuple[str, ...]]] = {c: [] for c in columns}
         for size in range(1, max_lhs + 1):
             for lhs in combinations(lhs_columns, size):
@@ -221,8 +229,11 @@ def discover(frame: pd.DataFrame, max_lhs: int = 2) -> Constraints:
                         continue
                     if _distinct(_combined([lhs_codes, codes[rhs]])) == groups:
                         found[rhs].append(lhs)
-                        if rhs not in designed and _fd_by_chance(lhs_codes, codes[rhs]) > CHANCE_FD:
-                            # a repeat or two agreeing by luck, in a handful of rows
+                        if _fd_by_chance(lhs_codes, codes[rhs]) > CHANCE_FD and (
+                                rhs not in grids or _fd_by_chance_on_grid(lhs_codes, grids[rhs]) > CHANCE_FD):
+                            # a repeat or two agreeing by luck, in a handful of rows; a number repeated where
+                            # its range and precision make repeats unlikely (a total or a mean per year beside
+                            # each cell) is no luck, but a median of a few periods (2.5, 2.0) may be
                             continue
                         fds.append(FD(tuple(sorted(lhs, key=columns.index)), rhs, support))
         fds.sort(key=lambda fd: (-fd.support, len(fd.lhs)))

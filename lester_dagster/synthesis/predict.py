@@ -2762,6 +2762,7 @@ def _fill_spread_names(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
 JOINED_BACK_ROWS = 50_000  # target rows, at most, that a joined-back aggregate is remade on
 JOINED_BACK_SOURCES = 24  # target columns, at most, tried as what it aggregates
 JOINED_BACK_FDS = 24  # FDs, at most, whose right-hand side is remade per synthesis
+LOOSELY_MAPPED = 0.7  # a target column mapped below this may still be an aggregate joined back
 
 
 def _joined_back_in_target(ctx: Context, fd: FD, mapping: ColumnMapping, tab: Tab) -> list[tuple[str, str, float]]:
@@ -2850,22 +2851,29 @@ def propose_groupby_join(live: Mapping[str, Tab], ctx: Context) -> Iterator[Prop
             explains = {out_name: fit} if out_name == wanted else {}
             return Proposal((group, join), probability, "groupby_join", explains)
 
+        # per grouping, the best aggregate of each target column it determines: `df.merge(df.groupby(k).agg(
+        # mean_x=..., n=...), on=k)` joins several back at once
+        together: dict[tuple[str, ...], list[tuple[str, str, str, float, float]]] = {}
         for fd in [*ctx.constraints.fds, *_constant_fds(ctx, mapping)]:
-            if fd.rhs in mapping.pairs or not all(c in mapping.pairs for c in fd.lhs):
+            # a column mapped by values alike only (a 0/1 flag onto counts of one or two births) may still be
+            # an aggregate that remakes the target's rows
+            loosely = fd.rhs in mapping.pairs and mapping.scores[fd.rhs] < LOOSELY_MAPPED
+            if (fd.rhs in mapping.pairs and not loosely) or not all(c in mapping.pairs for c in fd.lhs):
                 continue
             by = tuple(mapping.pairs[c] for c in fd.lhs)
             grouped = tab.frame.groupby(list(by), sort=True, dropna=True)
             if grouped.ngroups >= len(tab):
                 continue
             remade = _joined_back_in_target(ctx, fd, mapping, tab)
-            if not fd.support and not remade:
+            if (not fd.support or loosely) and not remade:
                 continue  # a constant's group-by is only worth a step where it remakes the target's rows
             for column, func, share in remade[:TOP_PARAMETERS]:
                 # remaking the target's own rows vouches for an aggregate far more than values alike do
                 out_name = fd.rhs if fd.rhs not in tab.columns else f"{column}_{func}"
-                proposals.append(joined_back(name, by, fd.rhs, out_name, column, func, share,
-                                             PRIOR["groupby_join"] ** 0.25 * share))
+                probability = PRIOR["groupby_join"] ** 0.25 * share
+                proposals.append(joined_back(name, by, fd.rhs, out_name, column, func, share, probability))
             if remade:
+                together.setdefault(by, []).append((fd.rhs, remade[0][0], remade[0][1], remade[0][2], probability))
                 continue
             options = choose_aggregates(grouped, tab, by, [fd.rhs], ctx)
             if not options:
@@ -2875,6 +2883,17 @@ def propose_groupby_join(live: Mapping[str, Tab], ctx: Context) -> Iterator[Prop
             (agg_name, column, func), fit = options[0][0][0], options[0][1][0]
             out_name = agg_name if agg_name not in tab.columns else f"{column}_{func}"
             proposals.append(joined_back(name, by, fd.rhs, out_name, column, func, fit, PRIOR["groupby_join"] * fit))
+            together.setdefault(by, []).append((fd.rhs, column, func, fit, PRIOR["groupby_join"] * fit))
+        for by, aggregates in together.items():
+            wanted = {rhs: (column, func, fit, p) for rhs, column, func, fit, p in aggregates}  # one per target column
+            if len(wanted) < 2 or any(rhs in tab.columns for rhs in wanted):
+                continue
+            group = ops.GroupBy(ctx.name(), name, by, tuple((rhs, column, func) for rhs, (column, func, _, _) in wanted.items()))
+            join = ops.Join(ctx.name(), name, group.out, by, by, "left")
+            # one step for all, where each alone would take a step: tried before any of them alone
+            probability = min(1.0, max(p for _, _, _, p in wanted.values()) * 1.001)
+            explains = {rhs: fit for rhs, (_, _, fit, _) in wanted.items()}
+            proposals.append(Proposal((group, join), probability, "groupby_join", explains))
         yield from _best(proposals, 2)
 
 
@@ -2885,17 +2904,17 @@ def propose_two_granularities(live: Mapping[str, Tab], ctx: Context) -> Iterator
     """A target keyed by several columns, with columns that a part of the key determines (an FD from a
     proper subset of the key): the table grouped by the whole key for the other columns, grouped by the
     part for those, and the two joined on the part. Each is an aggregate of the same source."""
-    key = ctx.constraints.primary
-    if not key:
-        return
     for name in sorted(live):
         tab = live[name]
         if tab.cache.get("made_by") in ("groupby", "pivot", "granularities"):
             continue
         mapping = ctx.mapping(tab)
-        if any(k not in mapping.pairs for k in key):
+        key = ctx.constraints.primary
+        if not key or any(k not in mapping.pairs for k in key):
+            key = _leading_key(tab, ctx)
+        if not key:
             continue
-        proposals = _pivot_beside_groupby(name, tab, ctx)
+        proposals = _pivot_beside_groupby(name, tab, ctx) if key == ctx.constraints.primary else []
         for size in range(1, len(key)):
             for part in combinations(key, size):
                 coarse = [fd.rhs for fd in ctx.constraints.fds if set(fd.lhs) == set(part) and fd.rhs not in key]
@@ -2924,6 +2943,25 @@ def propose_two_granularities(live: Mapping[str, Tab], ctx: Context) -> Iterator
                 proposals.append(Proposal((first, second, join), PRIOR["groupby"] ** 2 * PRIOR["join"] * fit,
                                           "granularities"))
         yield from _best(proposals, 2)
+
+
+def _leading_key(tab: Tab, ctx: Context) -> tuple[str, ...]:
+    """The target's first columns that map onto group-by keys of this table, where they are unique in the
+    target together: a group-by's keys come first in its output. In a handful of rows the target's keys are
+    unique by chance as often (six cells of workers per sex, race and ethnicity: each count differs), so
+    discovery may not name them."""
+    mapping, rows = ctx.mapping(tab), len(tab)
+    leading: list[str] = []
+    for t in ctx.columns:
+        column = mapping.pairs.get(t)
+        if column is None or not _groupable(tab.profile(column), rows) or tab.profile(column).distinct > 0.5 * rows:
+            break
+        leading.append(t)
+    if len(leading) < 2 or len(leading) == len(ctx.columns):
+        return ()
+    if ctx.target.frame[leading].duplicated().any():
+        return ()
+    return tuple(leading)
 
 
 def _pivot_beside_groupby(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
