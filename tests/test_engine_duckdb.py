@@ -50,6 +50,17 @@ def test_aggregates_keep_distinct_ids_and_sql_null_keys() -> None:
     assert got is not None and sorted(got.source_rows(0)["customers"]) == [7, 8]
 
 
+def test_columns_whose_names_differ_only_in_case_stay_apart() -> None:
+    """DuckDB matches names without case: a table holding 'ID' and 'id', or 'batch' derived beside 'Batch',
+    made its lowering fail ("'id' is not in list"). Such a plan gives the pandas executor's result."""
+    frame = pd.DataFrame({"ID": [1, 1, 2], "id": [3, 3, 5], "Batch": ["D", "D", "E"]})
+    by_id = le.from_pandas(frame, "u").groupby("id").agg(n=("ID", "count"))
+    got = same_as_pandas(by_id, "duckdb")
+    assert got is not None and got.frame["n"].tolist() == [2, 1]
+    labelled = le.from_pandas(frame, "u").assign(batch="ID * 2").groupby("batch").agg(n=("Batch", "count"))
+    assert same_as_pandas(labelled, "duckdb") is not None
+
+
 def test_the_default_backend_is_duckdb_and_pandas_stays_selectable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("LESTER_ENGINE_BACKEND", raising=False)
     assert default_backend() == "duckdb"
