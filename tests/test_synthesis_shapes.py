@@ -1976,3 +1976,17 @@ def test_two_aggregates_of_one_grouping_joined_back_at_once(tmp_path: Path) -> N
 
     rank, found = rank_of(make_case(tmp_path / "births", [(births, True)], beside))
     assert rank >= 1, found
+
+
+def test_a_code_after_a_word_names_the_column_of_that_word(tmp_path: Path) -> None:
+    """Dyestuff yields per batch written 'Batch A': the other half holds batches D to F, so no value of the
+    label is one of this half's, but the word names the column `Batch` and its codes are the label's rest."""
+    rng = np.random.default_rng(18)
+    dyes = pd.DataFrame({"Batch": np.repeat(list("ABCDEF"), 5), "Yield": np.round(rng.normal(5.0, 3.0, 30), 3)})
+
+    def labelled(t: pd.DataFrame) -> pd.DataFrame:
+        t = t.assign(batch="Batch " + t["Batch"])
+        return t.groupby("batch").agg(samples=("Yield", "count"), mean_yield=("Yield", "mean")).reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "dyes", [(dyes, True)], labelled))
+    assert rank >= 1, found

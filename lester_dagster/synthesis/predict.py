@@ -32,6 +32,7 @@ from lester_dagster.synthesis.mapping import (
     ColumnMapping,
     map_columns,
     name_similarity,
+    pattern_similarity,
     same_kind,
     similarity,
 )
@@ -2096,8 +2097,17 @@ def _string_targets(tab: Tab, ctx: Context) -> list[str]:
         if (ctx.profiles[t].kind == "string"
             or (ctx.profiles[t].integral and (t in keyed or t in ctx.embedded or t in embedded)
                 and ctx.profiles[t].length <= 8))
-        and (t not in mapping.pairs or mapping.scores[t] < 0.6)
+        and (t not in mapping.pairs or mapping.scores[t] < 0.6 or _reshaped(ctx.profiles[t], tab.profile(mapping.pairs[t])))
     ]
+
+
+RESHAPED = 0.5  # pattern likeness below which a text column mapped by its name is still to be derived
+
+
+def _reshaped(target: ColumnProfile, column: ColumnProfile) -> bool:
+    """A text column mapped by its name whose values have other shapes than the target's ('D' beside 'Batch
+    A'): the pipeline rewrote it, so it is still a column to derive."""
+    return target.kind == column.kind == "string" and pattern_similarity(target, column) < RESHAPED
 
 
 def _slice_widths(target: ColumnProfile, lengths: pd.Series) -> list[int]:
@@ -2595,11 +2605,12 @@ _Program = tuple[tuple[_Part, ...], tuple[str, ...], str, str]  # parts, separat
 
 
 def _labelled(values: Sequence[str], prefix: str, suffix: str,
-              best: Callable[[list[str], set[object]], list[tuple[float, _Part]]]) -> list[_Program]:
+              best: Callable[[list[str], set[object], int, float | None], list[tuple[float, _Part]]]) -> list[_Program]:
     """A number from one column (or part of one) between a literal text every value starts or ends with,
     letters too ('Q' + '7' of MBSA7, 'lag ' + '1', '50' + 'k'). The literal may share its last characters with the values'
     own start ('1800s' is '18' + '00s', not '1' + '8' + '00s'): each literal is tried whole and without the
-    digits next to the part."""
+    digits next to the part. Or a code of letters after a word and a space ('Batch ' + 'A'): a column named
+    as that word is its code, whatever codes the other rows hold."""
     if len(values) < 2:
         return []
     head = os.path.commonprefix(list(values))
@@ -2610,9 +2621,12 @@ def _labelled(values: Sequence[str], prefix: str, suffix: str,
             if not (start or end) or any(len(v) <= len(start) + len(end) for v in values):
                 continue
             rest = [v[len(start): len(v) - len(end)] for v in values]
-            if not all(r.isdigit() for r in rest):
+            word = (prefix + start).strip() if not end and not suffix and (prefix + start)[-1:] == " " else ""
+            if not all(r.isdigit() for r in rest) and not word:
                 continue  # a number labelled ('Q7', '50k'); text sharing a first letter is no label ('DQA', 'DQB')
-            for score, part in best(rest, set()):
+            for score, part in best(rest, set(), 2, SHAPE_ONLY if word else None):
+                if score < THRESHOLD and (part.step is not None or name_key(part.column) != name_key(word)):
+                    continue  # by its shape only where the word names the column
                 found.append((score, (part,), (), prefix + start, end + suffix))
     found.sort(key=lambda x: -x[0])
     return [(parts, seps, start, end) for _, parts, seps, start, end in found[:2]]
