@@ -1891,6 +1891,8 @@ def test_only_a_count_of_every_row_is_raised_by_its_total() -> None:
     ("math_2001", "math4_2001", False),  # a name with numbers keeps them: the 4 is no year
     ("math_2001", "math_1998", False),
     ("mean_math", "math_2001", True),
+    ("wage_imp2", "wage1992", True),  # a merge suffix's number is no year
+    ("mean_pop", "pop65", False),  # the population over 65: no year behind a short word
 ])
 def test_a_name_without_numbers_leaves_out_a_columns_year(target: str, column: str, expected: bool) -> None:
     from lester_dagster.synthesis.names import name_tokens, names_column
@@ -1989,4 +1991,24 @@ def test_a_code_after_a_word_names_the_column_of_that_word(tmp_path: Path) -> No
         return t.groupby("batch").agg(samples=("Yield", "count"), mean_yield=("Yield", "mean")).reset_index()
 
     rank, found = rank_of(make_case(tmp_path / "dyes", [(dyes, True)], labelled))
+    assert rank >= 1, found
+
+
+def test_two_files_each_aggregated_for_their_merge_suffix(tmp_path: Path) -> None:
+    """Two imputations of one survey, one file each, aggregated per policy preference and merged with
+    suffixes ('_imp1', '_imp2'): each file makes the columns of its own suffix, the first also the count."""
+    rng = np.random.default_rng(18)
+    n = 800
+    base = pd.DataFrame({"ipip": rng.integers(1, 6, n), "ideol": rng.integers(1, 8, n).astype(float),
+                         "wage1992": np.round(rng.gamma(2.0, 0.3, n), 4)})
+    second = base.assign(ideol=np.clip(base["ideol"] + rng.integers(-1, 2, n), 1, 7),
+                         wage1992=np.round(base["wage1992"] * rng.uniform(0.8, 1.2, n), 4))
+
+    def compared(one: pd.DataFrame, two: pd.DataFrame) -> pd.DataFrame:
+        a = one.groupby("ipip").agg(respondents=("ideol", "size"), wage=("wage1992", "mean"),
+                                    ideology=("ideol", "mean")).reset_index()
+        b = two.groupby("ipip").agg(wage=("wage1992", "mean"), ideology=("ideol", "mean")).reset_index()
+        return a.merge(b, on="ipip", suffixes=("_imp1", "_imp2"))
+
+    rank, found = rank_of(make_case(tmp_path / "imputations", [(base, True), (second, True)], compared))
     assert rank >= 1, found

@@ -124,11 +124,17 @@ def _grid(column: pd.Series) -> float:
         return 1.0
     for decimals in range(7):
         scaled = values * 10**decimals
-        if np.allclose(scaled, np.round(scaled), rtol=0.0, atol=1e-6):
+        # seven significant digits, as a float32 column keeps them (17.8 read back as 17.799999)
+        if np.all(np.abs(scaled - np.round(scaled)) <= 1e-6 * np.maximum(np.abs(scaled), 1.0)):
             break
-    steps = np.diff(np.round(scaled)).astype(np.int64)
-    step = int(np.gcd.reduce(steps)) if len(values) >= 3 else 1
-    return float(np.round(scaled).max() - np.round(scaled).min()) / max(step, 1) + 1.0
+    scaled = np.round(scaled)
+    if np.abs(scaled).max() >= 2.0**53:
+        return math.inf  # beyond whole numbers a float tells apart
+    step = int(np.gcd.reduce(np.diff(scaled).astype(np.int64))) if len(values) >= 3 else 1
+    return float(scaled.max() - scaled.min()) / max(step, 1) + 1.0
+
+
+GRID_OVER_VALUES = 10  # a grid this many times the values a column shows: its own values say little of chance
 
 
 def _fd_by_chance_on_grid(lhs: np.ndarray, grid: float) -> float:
@@ -136,7 +142,10 @@ def _fd_by_chance_on_grid(lhs: np.ndarray, grid: float) -> float:
     chance where the FD made them few (a total per year repeated beside each of the year's cells). Per group
     of g rows, grid^(1 - g)."""
     sizes = np.unique(lhs, return_counts=True)[1]
-    return math.exp(float(np.sum(1 - sizes[sizes > 1])) * math.log(max(grid, 1.0)))
+    repeats = float(np.sum(sizes[sizes > 1] - 1))
+    if repeats == 0:
+        return 1.0
+    return 0.0 if math.isinf(grid) else math.exp(-repeats * math.log(max(grid, 1.0)))
 
 
 CHANCE_FD = 0.01  # an FD that columns drawn independently would show this often is no evidence
@@ -230,10 +239,12 @@ def discover(frame: pd.DataFrame, max_lhs: int = 2) -> Constraints:
                     if _distinct(_combined([lhs_codes, codes[rhs]])) == groups:
                         found[rhs].append(lhs)
                         if _fd_by_chance(lhs_codes, codes[rhs]) > CHANCE_FD and (
-                                rhs not in grids or _fd_by_chance_on_grid(lhs_codes, grids[rhs]) > CHANCE_FD):
+                                rhs not in grids or grids[rhs] < GRID_OVER_VALUES * distinct[rhs]
+                                or _fd_by_chance_on_grid(lhs_codes, grids[rhs]) > CHANCE_FD):
                             # a repeat or two agreeing by luck, in a handful of rows; a number repeated where
                             # its range and precision make repeats unlikely (a total or a mean per year beside
-                            # each cell) is no luck, but a median of a few periods (2.5, 2.0) may be
+                            # each cell) is no luck, but a median of a few periods (2.5, 2.0) or a flag that is
+                            # mostly 0 (two values on a grid of two) may be
                             continue
                         fds.append(FD(tuple(sorted(lhs, key=columns.index)), rhs, support))
         fds.sort(key=lambda fd: (-fd.support, len(fd.lhs)))

@@ -42,12 +42,19 @@ def name_key(name: str) -> str:
     return "".join(re.findall(r"[a-z0-9]+", re.sub(r"(_x|_y)$", "", str(name)).lower()))
 
 
+YEAR_DIGITS = (2, 4)  # a number of this many digits in a column's name may be a year ('86', '1992')
+
+
 def names_column(tokens: set[str], own: set[str]) -> bool:
     """Every word of the column's name is like a word of the target's (`word_like`). A target name without
-    numbers leaves out the year a column's name holds ('nfarr' of `nfarr86`, arrests in 1986), but not a
-    wave's number (`pfries2`, the second wave's price beside `pfries`)."""
-    if not any(t.isdigit() for t in tokens):
-        own = {w for w in own if not (w.isdigit() and len(w) in (2, 4))} or own
+    a year leaves out the year a column's name holds ('nfarr' of `nfarr86`, arrests in 1986; 'wage_imp2' of
+    `wage1992`), but not a wave's number (`pfries2`, the second wave's price beside `pfries`)."""
+    if not any(t.isdigit() and len(t) in YEAR_DIGITS for t in tokens):
+        # two digits are a year behind a word of four letters or more (`nfarr86`), not behind a short one
+        # (`pop65`, `pm25`: the population over 65, fine particles)
+        words = [w for w in own if not w.isdigit()]
+        year = [w for w in own if w.isdigit() and (len(w) == 4 or (len(w) == 2 and any(len(x) >= 4 for x in words)))]
+        own = (own - set(year)) or own
     return bool(own) and all(any(word_like(t, w) for t in tokens) for w in own)
 
 

@@ -103,6 +103,8 @@ class Context:
         self.profiles = self.target.profiles()
         # column names the inputs gave: a candidate column of a target column's name is evidence only then
         self.given = frozenset(str(c) for f in (inputs or {}).values() for c in f.columns)
+        # each input's columns: a predictor sees one live table, the search's inputs are all of them
+        self.input_columns = {name: frozenset(str(c) for c in f.columns) for name, f in (inputs or {}).items()}
         # and target column names that are values of an input column: a pivot names its columns by them
         # (the data named them, not the search)
         self.names_as_values = {_as_value(c): c for c in self.profiles}
@@ -849,9 +851,13 @@ def _counted_totals(scores: np.ndarray, candidates: Sequence[_Aggregate], wanted
         total = _count_total(ctx, [target])
         if total is None or any(scores[i, j] >= EXPLAINED for j in counts):
             continue  # a count fits by its values already: the totals add nothing
-        # of the counts that agree (of columns with a few gaps or none), the one that fits best
+        # of the counts that agree (of columns with a few gaps or none), the one that fits best; unless another
+        # aggregate of whole numbers reaches the total too (a sum of a column of about one per row, distinct
+        # ids that hardly repeat): then the total tells nothing
         agree = [j for j in counts if _totals_agree(total, float(candidates[j].values.sum()))]
-        if agree:
+        rivals = [j for j, a in enumerate(candidates) if j not in counts and a.step is None and _whole(a.values)
+                  and _totals_agree(total, float(pd.to_numeric(a.values, errors="coerce").sum()))]
+        if agree and not rivals:
             best = max(agree, key=lambda j: scores[i, j])
             scores[i, best] = EXPLAINED
 
@@ -868,6 +874,14 @@ def _count_total(ctx: Context, columns: Sequence[str]) -> float | None:
     if len(values) < 2 or bool((values < 0).any()) or not bool((values == values.round()).all()):
         return None
     return float(values.sum())
+
+
+def _whole(values: pd.Series) -> bool:
+    """Whether an aggregate's values are numbers, all whole (as a count's are)."""
+    if not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+        return False
+    finite = values.dropna()
+    return len(finite) > 0 and bool((finite == finite.round()).all())
 
 
 def _totals_agree(target: float, here: float) -> bool:
@@ -1197,6 +1211,45 @@ def _same_values_apart(rows: np.ndarray, cols: np.ndarray, masked: np.ndarray, f
     return None
 
 
+SUFFIX_MARKS = "_.- "  # a merge suffix starts with one of these
+
+
+def _other_files_sides(name: str, tab: Tab, ctx: Context) -> list[set[str]]:
+    """The target's columns of each of two merge suffixes (`wage_imp1`, `ideology_imp1` beside `wage_imp2`,
+    `ideology_imp2`), where another input holds this table's columns (another file of one survey): two sets,
+    or none."""
+    columns = frozenset(str(c) for c in tab.columns)
+    if not any(key != name and other == columns for key, other in ctx.input_columns.items()):
+        return []
+    endings: dict[tuple[str, str], set[str]] = {}
+    names = [str(t) for t in ctx.columns]
+    for a in names:
+        for b in names:
+            stem = os.path.commonprefix([a, b])
+            if a >= b or len(stem) < 2 or stem in (a, b):
+                continue
+            cut = max(stem.rfind(m) for m in SUFFIX_MARKS)
+            if cut <= 0:
+                continue
+            pair = (a[cut:], b[cut:])
+            endings.setdefault(pair, set()).update((a, b))
+    if not endings:
+        return []
+    (first, second), found = max(endings.items(), key=lambda item: len(item[1]))
+    return [{t for t in found if t.endswith(first)}, {t for t in found if t.endswith(second)}]
+
+
+def _aggregated(name: str, tab: Tab, by: tuple[str, ...], by_score: float, wanted: list[str], ctx: Context) -> list[Proposal]:
+    """The group-by of this table by `by` making the best aggregates for `wanted`."""
+    options = choose_aggregates(tab.frame.groupby(list(by), sort=True, dropna=True), tab, by, wanted, ctx)
+    if not options or options[0][2]:
+        return []
+    aggs, scores, _ = options[0]
+    fit = float(np.mean(scores)) * (len(scores) / max(1, len(wanted))) ** 0.3
+    return [Proposal((ops.GroupBy(ctx.name(), name, tuple(by), tuple(aggs)),), PRIOR["groupby"] * by_score * fit, "groupby",
+                     {out: score for (out, _, _), score in zip(aggs, scores, strict=False) if out in ctx.profiles})]
+
+
 def propose_groupby(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
     for name in sorted(live):
         tab = live[name]
@@ -1213,10 +1266,12 @@ def propose_groupby(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
             groupings += _melted_groupings(tab, ctx)
         mapping = ctx.mapping(tab)
         keyed = _target_keys_here(mapping, ctx)
-        # target columns another live table has by name and this one lacks come with a join after the group-by
-        # (a man's race and schooling from a lookup, beside his yearly means): no aggregate of this table
-        elsewhere = {t for t in ctx.columns if t not in tab.columns
-                     and any(t in other.columns for key, other in live.items() if key != name)}
+        # target columns another table has by name and this one lacks come with a join after the group-by (a
+        # man's race and schooling from a lookup, beside his yearly means): no aggregate of this table. The
+        # search asks about one table at a time: the others are the inputs
+        others = [set(other.columns) for key, other in live.items() if key != name] + [
+            set(columns) for key, columns in ctx.input_columns.items() if key != name and key not in live]
+        elsewhere = {t for t in ctx.columns if t not in tab.columns and any(t in other for other in others)}
         for by_score, by in groupings:
             grouped = tab.frame.groupby(list(by), sort=True, dropna=True)
             if grouped.ngroups == 0:
@@ -1230,6 +1285,14 @@ def propose_groupby(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
                 by_score *= ONE_ROW_GROUPS
             covered = {t for t, c in mapping.pairs.items() if c in by}
             wanted = [t for t in ctx.columns if t not in covered and t not in spread and t not in elsewhere]
+            sides = _other_files_sides(name, tab, ctx)
+            for k, side in enumerate(sides):
+                # a file of the same columns as another input, each aggregated for the target columns of one
+                # merge suffix (`one.merge(two, on=k, suffixes=('_imp1', '_imp2'))`): its own side only, the
+                # columns of neither (a count of respondents) with the left side
+                own = sides[1 - k]
+                kept = [t for t in wanted if t in own or (k == 1 and t not in side)]
+                proposals += _aggregated(name, tab, by, by_score, kept, ctx)
             profiles = dict(ctx.profiles)
             if ctx.melted is not None and spreader is None:
                 # the target is long: aggregates named like its variable's values, to be melted next
@@ -2745,8 +2808,7 @@ def propose_fillna(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
                                   and pd.api.types.is_numeric_dtype(tab.frame[x].dtype) == numeric_dtype)
                     proposals.append(Proposal((ops.FillNA(ctx.name(), name, value, alike),), prior * whole, "fillna"))
                 elif len(same_kind) > 1:
-                    proposals.append(Proposal((ops.FillNA(ctx.name(), name, value, same_kind),),
-                                              PRIOR["fillna"] * strength * 0.8, "fillna"))
+                    proposals.append(Proposal((ops.FillNA(ctx.name(), name, value, same_kind),), prior * 0.8, "fillna"))
         proposals += _fill_spread_names(name, tab, ctx)
         yield from _best(proposals)
 
@@ -2777,6 +2839,7 @@ JOINED_BACK_ROWS = 50_000  # target rows, at most, that a joined-back aggregate 
 JOINED_BACK_SOURCES = 24  # target columns, at most, tried as what it aggregates
 JOINED_BACK_FDS = 24  # FDs, at most, whose right-hand side is remade per synthesis
 LOOSELY_MAPPED = 0.7  # a target column mapped below this may still be an aggregate joined back
+TOGETHER = 0.9  # share of the likeliest aggregate's probability each joined back with it in one step reaches
 
 
 def _joined_back_in_target(ctx: Context, fd: FD, mapping: ColumnMapping, tab: Tab) -> list[tuple[str, str, float]]:
@@ -2884,10 +2947,11 @@ def propose_groupby_join(live: Mapping[str, Tab], ctx: Context) -> Iterator[Prop
             for column, func, share in remade[:TOP_PARAMETERS]:
                 # remaking the target's own rows vouches for an aggregate far more than values alike do
                 out_name = fd.rhs if fd.rhs not in tab.columns else f"{column}_{func}"
-                probability = PRIOR["groupby_join"] ** 0.25 * share
-                proposals.append(joined_back(name, by, fd.rhs, out_name, column, func, share, probability))
+                proposals.append(joined_back(name, by, fd.rhs, out_name, column, func, share,
+                                             PRIOR["groupby_join"] ** 0.25 * share))
             if remade:
-                together.setdefault(by, []).append((fd.rhs, remade[0][0], remade[0][1], remade[0][2], probability))
+                (column, func, share), probability = remade[0], PRIOR["groupby_join"] ** 0.25 * remade[0][2]
+                together.setdefault(by, []).append((fd.rhs, column, func, share, probability))
                 continue
             options = choose_aggregates(grouped, tab, by, [fd.rhs], ctx)
             if not options:
@@ -2899,7 +2963,9 @@ def propose_groupby_join(live: Mapping[str, Tab], ctx: Context) -> Iterator[Prop
             proposals.append(joined_back(name, by, fd.rhs, out_name, column, func, fit, PRIOR["groupby_join"] * fit))
             together.setdefault(by, []).append((fd.rhs, column, func, fit, PRIOR["groupby_join"] * fit))
         for by, aggregates in together.items():
-            wanted = {rhs: (column, func, fit, p) for rhs, column, func, fit, p in aggregates}  # one per target column
+            # one per target column, each about as likely as the likeliest: a poor guess rides along no sure one
+            most = max(p for *_, p in aggregates)
+            wanted = {rhs: (column, func, fit, p) for rhs, column, func, fit, p in aggregates if p >= TOGETHER * most}
             if len(wanted) < 2 or any(rhs in tab.columns for rhs in wanted):
                 continue
             group = ops.GroupBy(ctx.name(), name, by, tuple((rhs, column, func) for rhs, (column, func, _, _) in wanted.items()))

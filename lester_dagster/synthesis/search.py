@@ -357,7 +357,7 @@ class _Search:
             return None
         produced = Tab(frame)
         produced.cache["made_by"] = proposal.operator
-        produced.cache["counts"] = _counted_cells(proposal, state.live, produced)
+        produced.cache["counts"] = _counted_cells(proposal, state.live, produced, env)
         produced.cache["explains"] = {**_inherited(proposal, state.live, produced), **proposal.explains}
         produced.cache["spelled"] = _inherited_spelled(proposal, state.live, produced) | proposal.spelled
         # a fill after a pivot by period keeps its periods
@@ -840,16 +840,27 @@ def _inherited(proposal: Proposal, live: Mapping[str, Tab], produced: Tab) -> di
     return found
 
 
-def _counted_cells(proposal: Proposal, live: Mapping[str, Tab], produced: Tab) -> frozenset[str]:
+def _counted_cells(proposal: Proposal, live: Mapping[str, Tab], produced: Tab,
+                   env: Mapping[str, pd.DataFrame]) -> frozenset[str]:
     """The columns of the table a step makes that hold counts of rows, never 0: a pivot's cells counted (a
-    combination no row has is a gap), kept by a fill or a rename of other columns after it."""
+    combination no row has is a gap), also where the proposal joins the pivot to a group-by beside it, and
+    kept by a fill of other columns after it."""
     last = proposal.steps[-1]
-    if isinstance(last, ops.Pivot):
-        return frozenset(c for c in produced.columns if c not in last.index) if last.aggfunc in ("count", "size") else frozenset()
+    # a count of a column with gaps is 0 where all of a combination's values are gaps: counts of gap-free ones
+    counted = [s for s in proposal.steps if isinstance(s, ops.Pivot) and s.aggfunc in ("count", "size")
+               and (s.aggfunc == "size" or _gap_free(s.table, s.values, live, env))]
+    if counted:
+        cells = {str(c) for s in counted if s.out in env for c in env[s.out].columns if c not in s.index}
+        return frozenset(c for c in produced.columns if c in cells)
     if len(proposal.steps) == 1 and isinstance(last, ops.FillNA):
         filled = set(last.subset) if last.subset else set(produced.columns)
         return frozenset(c for c in live[last.table].cache.get("counts", ()) if c not in filled and c in produced.columns)
     return frozenset()
+
+
+def _gap_free(table: str, column: str, live: Mapping[str, Tab], env: Mapping[str, pd.DataFrame]) -> bool:
+    frame = env[table] if table in env else live[table].frame if table in live else None
+    return frame is not None and column in frame.columns and not bool(frame[column].isna().any())
 
 
 def _inherited_spelled(proposal: Proposal, live: Mapping[str, Tab], produced: Tab) -> frozenset[str]:
