@@ -117,19 +117,8 @@ BACKENDS = ("pandas", "duckdb", "spark")
 def _names_apart_by_case(root: n.Node) -> bool:
     """Whether a table of the plan has two columns whose names differ only in case ('ID' and 'id', or 'batch'
     derived beside 'Batch')."""
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        columns = node.columns  # an open pivot's spread columns are known once its input ran: not checked
-        lowered = {c.lower() for c in columns}
-        if len(lowered) < len(columns):
-            return True
-        stack.extend(node.parents)
-    return False
+    # an open pivot's spread columns are known once its input ran: not checked
+    return any(len({c.lower() for c in node.columns}) < len(node.columns) for node in n.walk(root))
 
 
 def default_backend() -> str:

@@ -7,7 +7,7 @@ incremental maintenance picks its rule."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
@@ -22,6 +22,18 @@ from lester_dagster.provenance.columns import union
 
 # dtype kinds we can compare at build time; None means "not known until run time"
 Kind = str | None
+
+
+def walk(root: Node) -> Iterator[Node]:
+    """Each node of the plan under `root` once (a node two operators read is one node), root first."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) not in seen:
+            seen.add(id(node))
+            yield node
+            stack.extend(node.parents)
 
 
 def kind_of(dtype: Any) -> Kind:

@@ -22,16 +22,7 @@ def pivot_values(values: pd.Series) -> list[Any]:
 
 def open_pivots(root: n.Node) -> Iterator[n.Pivot]:
     """The plan's pivots without declared values, each once."""
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, n.Pivot) and node.column_values is None:
-            yield node
-        stack.extend(node.parents)
+    yield from (node for node in n.walk(root) if isinstance(node, n.Pivot) and node.column_values is None)
 
 
 def resolve_pivots(root: n.Node, column: Column) -> n.Node:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -81,24 +81,13 @@ def reached(root: n.Node, source: str) -> list[n.Node]:
 
 def plan_classes(root: n.Node, source: str | None = None) -> tuple[str, ...]:
     """The maintenance classes of the operators a change of `source` reaches (of all, without one)."""
-    nodes = reached(root, source) if source is not None else list(_walk(root))
+    nodes = reached(root, source) if source is not None else list(n.walk(root))
     return tuple(sorted({node.op_class.value for node in nodes}))
-
-
-def _walk(root: n.Node) -> Iterator[n.Node]:
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) not in seen:
-            seen.add(id(node))
-            yield node
-            stack.extend(node.parents)
 
 
 def is_monotone(node: n.Node, source: str | None = None) -> bool:
     """Deleting rows of `source` (of any source, without one) only deletes output rows, in their order."""
-    nodes = reached(node, source) if source is not None else list(_walk(node))
+    nodes = reached(node, source) if source is not None else list(n.walk(node))
     return all(_monotone_for(x, source) for x in nodes)
 
 
