@@ -856,7 +856,7 @@ def _counted_totals(scores: np.ndarray, candidates: Sequence[_Aggregate], wanted
         # ids that hardly repeat): then the total tells nothing
         agree = [j for j in counts if _totals_agree(total, float(candidates[j].values.sum()))]
         rivals = [j for j, a in enumerate(candidates) if j not in counts and a.step is None and _whole(a.values)
-                  and _totals_agree(total, float(pd.to_numeric(a.values, errors="coerce").sum()))]
+                  and _totals_agree(total, float(a.values.sum()))]
         if agree and not rivals:
             best = max(agree, key=lambda j: scores[i, j])
             scores[i, best] = EXPLAINED
@@ -868,10 +868,10 @@ def _count_total(ctx: Context, columns: Sequence[str]) -> float | None:
     if not columns or any(t not in ctx.target.frame.columns for t in columns):
         return None
     values = pd.concat([ctx.target.frame[t] for t in columns], ignore_index=True)
-    if not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+    if not _whole(values):
         return None
     values = values.dropna()
-    if len(values) < 2 or bool((values < 0).any()) or not bool((values == values.round()).all()):
+    if len(values) < 2 or bool((values < 0).any()):
         return None
     return float(values.sum())
 
@@ -1239,13 +1239,18 @@ def _other_files_sides(name: str, tab: Tab, ctx: Context) -> list[set[str]]:
     return [{t for t in found if t.endswith(first)}, {t for t in found if t.endswith(second)}]
 
 
+def _aggregates_fit(scores: Sequence[float], wanted: Sequence[str]) -> float:
+    """How well a group-by's aggregates fit: their mean score, less where they make few of the wanted columns."""
+    return float(np.mean(scores)) * (len(scores) / max(1, len(wanted))) ** 0.3
+
+
 def _aggregated(name: str, tab: Tab, by: tuple[str, ...], by_score: float, wanted: list[str], ctx: Context) -> list[Proposal]:
     """The group-by of this table by `by` making the best aggregates for `wanted`."""
     options = choose_aggregates(tab.frame.groupby(list(by), sort=True, dropna=True), tab, by, wanted, ctx)
     if not options or options[0][2]:
         return []
     aggs, scores, _ = options[0]
-    fit = float(np.mean(scores)) * (len(scores) / max(1, len(wanted))) ** 0.3
+    fit = _aggregates_fit(scores, wanted)
     return [Proposal((ops.GroupBy(ctx.name(), name, tuple(by), tuple(aggs)),), PRIOR["groupby"] * by_score * fit, "groupby",
                      {out: score for (out, _, _), score in zip(aggs, scores, strict=False) if out in ctx.profiles})]
 
@@ -1272,6 +1277,7 @@ def propose_groupby(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
         others = [set(other.columns) for key, other in live.items() if key != name] + [
             set(columns) for key, columns in ctx.input_columns.items() if key != name and key not in live]
         elsewhere = {t for t in ctx.columns if t not in tab.columns and any(t in other for other in others)}
+        sides = _other_files_sides(name, tab, ctx)
         for by_score, by in groupings:
             grouped = tab.frame.groupby(list(by), sort=True, dropna=True)
             if grouped.ngroups == 0:
@@ -1285,7 +1291,6 @@ def propose_groupby(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
                 by_score *= ONE_ROW_GROUPS
             covered = {t for t, c in mapping.pairs.items() if c in by}
             wanted = [t for t in ctx.columns if t not in covered and t not in spread and t not in elsewhere]
-            sides = _other_files_sides(name, tab, ctx)
             for k, side in enumerate(sides):
                 # a file of the same columns as another input, each aggregated for the target columns of one
                 # merge suffix (`one.merge(two, on=k, suffixes=('_imp1', '_imp2'))`): its own side only, the
@@ -1312,7 +1317,7 @@ def propose_groupby(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
                 options = [([("size", other, "size")], [0.3], ())]
             again = 0.3 if tab.cache.get("made_by") in ("groupby", "pivot") else 1.0  # groupby of a groupby
             for aggs, scores, derive in options:
-                fit = float(np.mean(scores)) * (len(scores) / max(1, len(wanted))) ** 0.3
+                fit = _aggregates_fit(scores, wanted)
                 if len(aggs) > 1 and all(out == column for out, column, _ in aggs):
                     # columns aggregated under their own names are `df.groupby(...)[columns].max()`: one
                     # function for all of them
