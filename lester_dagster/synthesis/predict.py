@@ -36,7 +36,7 @@ from lester_dagster.synthesis.mapping import (
     same_kind,
     similarity,
 )
-from lester_dagster.synthesis.names import AGG_WORDS, name_key, name_tokens, names_column, spells
+from lester_dagster.synthesis.names import AGG_WORDS, EXCLUSIVE_WORDS, name_key, name_tokens, names_column, spells
 from lester_dagster.synthesis.profile import (
     ColumnProfile,
     Tab,
@@ -990,6 +990,17 @@ def _choose_aggregates(
                 # this half's values lie from the target's (medians of small, heavy-tailed groups), and
                 # before a column whose values look more alike (Lib's shares beside ALP's)
                 scores[i, j] = max(float(scores[i, j]), floor, min(1.0, most + SPELLED))
+    for target, column in _left_over(tab, by, ctx).items():
+        if target not in wanted:
+            continue
+        # the one aggregate no name accounts for, of the one column no name accounts for: as likely as the
+        # best-fitting column, however far this half's values lie (the early runs rich, the late lean)
+        i = list(wanted).index(target)
+        most = float(scores[i].max()) if len(candidates) else 0.0
+        said = name_tokens(target)
+        for j, aggregate in enumerate(candidates):
+            if aggregate.step is None and aggregate.column == column and said & EXCLUSIVE_WORDS.get(aggregate.func, set()):
+                scores[i, j] = max(float(scores[i, j]), floor, most)
     _by_family_names(scores, candidates, wanted, tab)
 
     def assign(allowed: np.ndarray, func: str | None = None) -> _Option:
@@ -1309,7 +1320,7 @@ def propose_groupby(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
                 wanted.append(CELLS)
                 profiles[CELLS] = ctx.cells(spread)
             options = choose_aggregates(grouped, tab, by, wanted, ctx, profiles)
-            family = name_families(wanted, tab.columns)
+            family = {**_left_over(tab, by, ctx), **name_families(wanted, tab.columns)}
             if not options:
                 other = next((c for c in tab.columns if c not in by), None)
                 if other is None:
@@ -1336,6 +1347,25 @@ def propose_groupby(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
         yield from _best(proposals, TOP_PARAMETERS + 2)
 
 
+def _left_over(tab: Tab, by: Sequence[str], ctx: Context) -> dict[str, str]:
+    """The one target column whose name says a function but names no input's column, and the one number
+    column of this table that no target column names: one is the other's aggregate (`mean_equivalence` of
+    `E` beside `mean_nox` and `max_nox` of `NOx`, grouped by `C`). Nothing where either is not alone."""
+    inputs = {c for columns in ctx.input_columns.values() for c in columns} or {str(c) for c in tab.columns}
+    owned = [name_tokens(c) for c in inputs]
+    free = [t for t in ctx.columns if t not in inputs and name_tokens(t) & MEASURE_WORDS
+            and not any(names_column(name_tokens(t), own) for own in owned)]
+    if len(free) != 1:
+        return {}
+    named = {str(c) for c in tab.columns
+             if any(t == str(c) or names_column(name_tokens(t), name_tokens(str(c))) for t in ctx.columns)}
+    columns = [str(c) for c in tab.columns if str(c) not in by and str(c) not in named
+               and tab.profile(str(c)).kind == "number"]
+    return {free[0]: columns[0]} if len(columns) == 1 else {}
+
+
+# the words of the functions that aggregate a column's values, not count its rows
+MEASURE_WORDS = frozenset().union(*(EXCLUSIVE_WORDS[f] for f in ("mean", "sum", "min", "max", "median", "std")))
 EXPLAINED = 0.7  # a predictor's probability, at least, that a column it made is the target column named so
 SMALLER = 0.8  # a target with fewer rows than this share of a table was reduced from it
 ONE_ROW_GROUPS = 0.5  # the chance of grouping by the target's key where this half has one row per key
