@@ -2012,3 +2012,101 @@ def test_two_files_each_aggregated_for_their_merge_suffix(tmp_path: Path) -> Non
 
     rank, found = rank_of(make_case(tmp_path / "imputations", [(base, True), (second, True)], compared))
     assert rank >= 1, found
+
+
+def _engine_runs(n: int = 88) -> pd.DataFrame:
+    """Test-engine runs in time order at five compression ratios (`C`), the equivalence ratio (`E`) drifting
+    down over the sessions: the early half runs rich (about 1.0), the late half lean (about 0.8), so no mean of
+    `E` of one half is like one of the other."""
+    rng = np.random.default_rng(19)
+    early = np.round(rng.normal(1.0, 0.04, n // 2), 3)
+    late = np.round(rng.normal(0.8, 0.04, n - n // 2), 3)
+    return pd.DataFrame({"NOx": np.round(rng.gamma(5.0, 0.4, n), 3), "C": rng.choice([7.5, 9.0, 12.0, 15.0, 18.0], n),
+                         "E": np.concatenate([early, late])})
+
+
+def test_the_one_column_no_name_names_is_the_one_aggregate_no_column_names(tmp_path: Path) -> None:
+    """`mean_equivalence` names the mean and no column; `E` is the one column no target column names (`NOx` is
+    `mean_nox`'s, `C` the key). Its means of the late half are no target value, yet the one step is found."""
+    def per_ratio(runs: pd.DataFrame) -> pd.DataFrame:
+        return runs.groupby("C").agg(runs=("NOx", "size"), mean_nox=("NOx", "mean"), max_nox=("NOx", "max"),
+                                     mean_equivalence=("E", "mean")).reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "engine", [(_engine_runs(), True)], per_ratio))
+    assert rank == 1, found
+
+
+def test_no_left_over_pairing_where_two_columns_are_unnamed() -> None:
+    from lester_dagster.synthesis.predict import _left_over
+
+    runs = _engine_runs()
+    target = runs.groupby("C").agg(mean_nox=("NOx", "mean"), mean_equivalence=("E", "mean")).reset_index()
+    ctx = Context(target, discover(target), inputs={"t": runs})
+    assert _left_over(Tab(runs), ["C"], ctx) == {"mean_equivalence": "E"}
+    wider = runs.assign(T=runs["E"] * 300)
+    ctx = Context(target, discover(target), inputs={"t": wider})
+    assert _left_over(Tab(wider), ["C"], ctx) == {}
+
+
+def _patients(n: int = 90) -> pd.DataFrame:
+    """Patients in the order they were enrolled; the two whose diagnosis was never recorded came early, so a
+    contiguous split leaves the late half without a gap."""
+    rng = np.random.default_rng(20)
+    diagnosis = rng.choice(["Meningioma", "LG glioma", "HG glioma", "Other"], n).astype(object)
+    diagnosis[[7, 31]] = None
+    return pd.DataFrame({"sex": rng.choice(["Female", "Male"], n), "diagnosis": diagnosis,
+                         "method": rng.choice(["SRS", "SRT"], n), "months": np.round(rng.gamma(2.0, 15.0, n), 2)})
+
+
+@pytest.mark.parametrize("pivot", [False, True])
+def test_a_fill_value_the_searched_half_had_no_gap_for(tmp_path: Path, pivot: bool) -> None:
+    """'Unknown' is a diagnosis in the target and in no input: the gaps it fills were all in the other half,
+    where this half has none. Filled, before a pivot or alone, it is found."""
+    def pipeline(patients: pd.DataFrame) -> pd.DataFrame:
+        filled = patients.fillna({"diagnosis": "Unknown"})
+        if not pivot:
+            return filled
+        return filled.pivot_table(index="diagnosis", columns="method", values="months", aggfunc="max")
+
+    rank, found = rank_of(make_case(tmp_path / "patients", [(_patients(), True)], pipeline))
+    assert rank == 1, found
+
+
+def test_a_count_of_a_subset_is_the_sum_of_the_one_flag(tmp_path: Path) -> None:
+    """Deaths per diagnosis beside patients: the early-enrolled patients were followed long and most died,
+    the late ones mostly live, so no sum of `status` of the late half is like the target's; the one 0/1 flag
+    of the table, counting a subset of the rows, is still its source."""
+    rng = np.random.default_rng(21)
+    n = 100
+    status = np.concatenate([rng.random(n // 2) < 0.8, rng.random(n - n // 2) < 0.1]).astype(int)
+    patients = pd.DataFrame({"diagnosis": rng.choice(["Meningioma", "LG glioma", "HG glioma", "Other"], n),
+                             "ki": rng.choice([60, 70, 80, 90, 100], n), "status": status,
+                             "months": np.round(rng.gamma(2.0, 15.0, n), 2)})
+
+    def pipeline(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.groupby("diagnosis").agg(patients=("months", "size"), deaths=("status", "sum"),
+                                              median_months=("months", "median")).reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "deaths", [(patients, True)], pipeline))
+    assert rank == 1, found
+
+
+def test_a_whole_target_column_is_a_median_of_whole_numbers_not_their_mean(tmp_path: Path) -> None:
+    """Each college type's median fee per item, in whole dollars: the target half's groups are odd in size, so
+    its medians are whole; the searched half's are even, so some of its medians are halves. A mean of whole
+    dollars is hardly ever whole: the halves are no reason to prefer it."""
+    rng = np.random.default_rng(22)
+    private = np.array(["Yes"] * 41 + ["No"] * 39 + ["Yes"] * 40 + ["No"] * 40)
+    n = len(private)
+    colleges = pd.DataFrame({"private": private, "outstate": rng.integers(3000, 20000, n),
+                             "books": np.round(rng.lognormal(6.2, 0.3, n)).astype(int),
+                             "personal": np.round(rng.lognormal(7.0, 0.5, n)).astype(int),
+                             "board": rng.integers(1800, 7500, n)})
+
+    def pipeline(frame: pd.DataFrame) -> pd.DataFrame:
+        long = frame.melt(id_vars="private", value_vars=["outstate", "board", "books", "personal"], var_name="item",
+                          value_name="cost")
+        return long.groupby(["private", "item"])["cost"].median().reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "fees", [(colleges, True)], pipeline))
+    assert rank == 1, found

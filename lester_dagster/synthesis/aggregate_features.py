@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from lester_dagster.synthesis.mapping import name_similarity
 from lester_dagster.synthesis.names import AGG_WORDS, EXCLUSIVE_WORDS, name_key, name_tokens, names_column
 from lester_dagster.synthesis.profile import ColumnProfile
@@ -30,6 +32,11 @@ def pair_features(target: str, tprofile: ColumnProfile, column: str, func: str, 
     words = set(AGG_WORDS.get(func, ()))
     others = set().union(*(ws for f, ws in EXCLUSIVE_WORDS.items() if f != func))
     log_groups = math.log(max(groups, 1))
+    # a median of whole numbers is whole or halfway between two: it agrees with a target of whole numbers and
+    # halves, whatever this half's medians are (a mean of several whole numbers hardly ever does)
+    whole = aggregate.integral
+    if func == "median" and source.kind == "number" and source.integral and _halves(tprofile):
+        whole = tprofile.integral
     values = {
         "hand": hand,
         "fit": fit,
@@ -41,8 +48,8 @@ def pair_features(target: str, tprofile: ColumnProfile, column: str, func: str, 
         "function_word": float(bool(tokens & words)),
         "other_function_word": float(bool(tokens & others) and not tokens & words),
         "target_integral": float(tprofile.integral),
-        "aggregate_integral": float(aggregate.integral),
-        "integral_mismatch": float(tprofile.integral != aggregate.integral and tprofile.kind == "number"),
+        "aggregate_integral": float(whole),
+        "integral_mismatch": float(tprofile.integral != whole and tprofile.kind == "number"),
         "counts_with_gaps": float(func in ("count", "size") and source.nulls > 0),
         "nunique_of_measure": float(func == "nunique" and source.kind == "number" and not source.integral),
         "nunique_of_ids": float(func == "nunique" and source.uniqueness > 0.95),
@@ -55,6 +62,12 @@ def pair_features(target: str, tprofile: ColumnProfile, column: str, func: str, 
         **{f"is_{f}": float(func == f) for f in FUNCTIONS},
     }
     return [float(values[name]) for name in FEATURES]
+
+
+def _halves(profile: ColumnProfile) -> bool:
+    """Whether a number column holds only whole numbers and halves."""
+    values = profile.distinct_numbers
+    return profile.kind == "number" and len(values) > 0 and bool(np.all((2 * values) % 1 == 0))
 
 
 def _scale_gap(t: ColumnProfile, c: ColumnProfile) -> float:

@@ -73,25 +73,32 @@ def null_mismatch(target: Mapping[str, ColumnProfile], output: Tab, pairs: Mappi
 
 
 def category_mismatch(
-    target: Mapping[str, ColumnProfile], target_frame: pd.DataFrame, output: Tab, pairs: Mapping[str, str]
+    target: Mapping[str, ColumnProfile], target_frame: pd.DataFrame, output: Tab, pairs: Mapping[str, str],
+    filled: frozenset[str] = frozenset(),
 ) -> float:
     """A categorical column shows its common values on both samples: a value the target repeats that
     the candidate lacks (a fill value, a category dropped with its rows), or the reverse, is unlikely.
-    Values are compared as Fisher's exact test would, given their count on both sides."""
+    Values are compared as Fisher's exact test would, given their count on both sides. `filled`: values the
+    pipeline's fills write, which this half may have had no gap to show."""
     total = 0.0
     separated: list[str] | None = None
     for name, column in pairs.items():
         t, c = target[name], output.profile(column)
-        if t.kind != "string" or c.kind != "string" or t.uniqueness > 0.5 or c.uniqueness > 0.5:
+        if t.kind != "string" or c.kind != "string" or t.distinct > CATEGORICAL or c.distinct > CATEGORICAL:
             continue
-        if t.distinct > CATEGORICAL or c.distinct > CATEGORICAL:
+        if t.uniqueness > 0.5 or c.uniqueness > 0.5:
+            # a key of few categories (a pivot's or group-by's): one value of it that no input has and the
+            # candidate lacks ('Unknown' beside the diagnoses) was made, not cut off by the split
+            lacking = t.foreign - set(output.frame[column].dropna().astype(str).str.strip()) - filled
+            if len(t.foreign) == 1 and lacking:
+                total += MADE
             continue
         ours = output.frame[column].dropna().astype(str).str.strip().value_counts()
         theirs = target_frame[name].dropna().astype(str).str.strip().value_counts()
         n, m = int(ours.sum()), int(theirs.sum())
         # a category no input has ('unknown' filled in beside the input's categories) is missing by
         # design, not by chance; a column whose values are all made (a part cut out) is compared below
-        missing = t.foreign - set(ours.index)
+        missing = t.foreign - set(ours.index) - filled
         if len(t.foreign) <= FILLED * t.distinct:
             made = len(missing)
             if made:

@@ -164,7 +164,8 @@ def numeric_similarity(t: ColumnProfile, c: ColumnProfile) -> float:
                 and min(x, y) / max(x, y) >= CLOSE_CONSTANTS and abs(x - y) <= 2 * max(x, y) ** 0.5):
             score = max(score, CONSTANTS * min(x, y) / max(x, y))
     if t.integral and not c.integral:
-        score *= 0.6
+        # halves among whole numbers are what a median of whole numbers gives where a group's count is even
+        score *= HALVES if len(b) and bool(np.all((2 * b) % 1 == 0)) and bool(np.any(b % 1 == 0)) else 0.6
     elif c.integral and not t.integral and c.distinct > 2:
         score *= 0.8
     score = max(score, _adjacent(t, c))
@@ -175,6 +176,7 @@ def numeric_similarity(t: ColumnProfile, c: ColumnProfile) -> float:
     return score
 
 
+HALVES = 0.85  # a whole target column's likeness to whole numbers and halves, relative to a column as whole
 ORDERED_CODES = 400  # distinct values, at most, of a text column checked for the next range of codes
 
 

@@ -982,6 +982,7 @@ def _choose_aggregates(
             if aggregate.func == "sum" and aggregate.step is None and _flags(tab, aggregate.column):
                 scores[:, j] = np.where(hand[:, j] >= ctx.threshold, np.maximum(scores[:, j], floor), scores[:, j])
     _counted_totals(scores, candidates, wanted, ctx, profiles)
+    _flagged_subsets(scores, candidates, wanted, tab, ctx, floor)
     for i, target in enumerate(wanted):
         most = float(scores[i].max()) if len(candidates) else 0.0
         for j, aggregate in enumerate(candidates):
@@ -1345,6 +1346,30 @@ def propose_groupby(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
                 proposals.append(Proposal((*before, step), PRIOR["groupby"] * by_score * fit * again * derived, "groupby",
                                           explains, spelled))
         yield from _best(proposals, TOP_PARAMETERS + 2)
+
+
+def _flagged_subsets(scores: np.ndarray, candidates: Sequence[_Aggregate], wanted: Sequence[str], tab: Tab,
+                     ctx: Context, floor: float) -> None:
+    """A target column of whole numbers at most another aggregate's in every row, below it in some (`deaths`
+    beside `patients`), counts the rows of a subset: where the table has one 0/1 flag, its sum is as likely as the
+    best-fitting aggregate, however far this half's sums lie (the early patients died, the late ones live)."""
+    flags = [j for j, a in enumerate(candidates) if a.func == "sum" and a.step is None and _flags(tab, a.column)]
+    if len({candidates[j].column for j in flags}) != 1:
+        return
+    frame = ctx.target.frame
+    whole = [t for t in ctx.columns if pd.api.types.is_numeric_dtype(frame[t].dtype) and frame[t].notna().all()
+             and bool((frame[t] >= 0).all()) and bool((frame[t] % 1 == 0).all())]
+    for i, target in enumerate(wanted):
+        if target not in whole or name_tokens(target) & MEASURE_WORDS - EXCLUSIVE_WORDS["sum"]:
+            continue
+        values = frame[target]
+        # bounded by another column this group-by makes (a key, a year, bounds anything)
+        if not any(bool((values <= frame[u]).all()) and bool((values < frame[u]).any())
+                   for u in wanted if u in whole and u != target):
+            continue
+        most = float(scores[i].max())
+        for j in flags:
+            scores[i, j] = max(float(scores[i, j]), floor, most)
 
 
 def _left_over(tab: Tab, by: Sequence[str], ctx: Context) -> dict[str, str]:

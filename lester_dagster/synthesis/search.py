@@ -431,6 +431,7 @@ class _Search:
         if len(self.inputs) == 1 and self.verified(start):
             candidates.append(start)
             candidates.extend(self.unseen_gaps(start))
+            candidates.extend(self.unseen_fills(start))
             found_at = 0
         near: list[State] = [start] if start.mapping is not None else []
         for depth in range(1, self.config.max_depth + 1):
@@ -483,6 +484,8 @@ class _Search:
             if self.out_of_time():
                 break
             found.extend(self.filled_pivot(state))
+            if id(state) not in self.unseen:
+                found.extend(self.unseen_fills(state))
             if self.gaps_the_target_lacks(state) and id(state) not in self.expanded:
                 # gaps the target does not have, left at the end: fill or drop them there
                 found.extend(c for c in self.extend(state, ["fillna", "dropna"]) if self.verified(c))
@@ -566,6 +569,35 @@ class _Search:
             if self.verified(state):
                 found.append(state)
                 self.unseen.add(id(state))
+        return found
+
+    def unseen_fills(self, state: State) -> list[State]:
+        """The pipeline with an input's text column filled first, where the target's column holds one value no
+        input has ('Unknown' beside the diagnoses) and no gap, and the column has no gap here: the gaps were
+        all in the other half, filled with that value. The fill changes nothing here; it is kept apart from
+        the pipeline without it, and ranked as a fill costs."""
+        assert state.mapping is not None
+        target, found = self.ctx.target.frame, []
+        for t, c in state.mapping.pairs.items():
+            profile = self.ctx.profiles[t]
+            if profile.kind != "string" or len(profile.foreign) != 1 or target[t].isna().any():
+                continue
+            value = next(iter(profile.foreign))
+            if not any(ch.isalpha() for ch in value):
+                continue
+            for name, frame in self.inputs.items():
+                if (c not in frame.columns or frame[c].isna().any() or pd.api.types.is_numeric_dtype(frame[c].dtype)
+                        or (state.steps and not any(name in s.inputs for s in state.steps))):
+                    continue
+                fill = ops.FillNA(f"u_{name}", name, value, (c,))
+                rest = tuple(_reading(s, name, fill.out) for s in state.steps)
+                last = rest[-1].out if rest else fill.out
+                child = State((fill, *rest), (PRIOR["fillna"] * 0.5, *state.probabilities), {last: state.output}, last,
+                              {last: state.origins.get(state.last, frozenset({name}))})
+                self.evaluate(child)
+                if self.verified(child):
+                    found.append(child)
+                    self.unseen.add(id(child))
         return found
 
     def gaps_the_target_lacks(self, state: State) -> bool:
@@ -660,7 +692,8 @@ class _Search:
         return Candidate(spec, state.probabilities, state.mapping, state.report, len(state.output),
                          len(self.ctx.target), self.unused_inputs(state), verified,
                          null_mismatch(self.ctx.profiles, state.output, pairs),
-                         category_mismatch(self.ctx.profiles, self.ctx.target.frame, state.output, pairs),
+                         category_mismatch(self.ctx.profiles, self.ctx.target.frame, state.output, pairs,
+                                           frozenset(str(s.value) for s in state.steps if isinstance(s, ops.FillNA))),
                          self.agreement(state),
                          count_surprise(state.steps, state.output.frame, self.ctx.target.frame, pairs,
                                         max((len(self.inputs[n]) for n in used), default=0),
