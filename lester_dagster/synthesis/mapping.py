@@ -14,6 +14,7 @@ from functools import lru_cache
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from lester_dagster.synthesis.names import name_tokens
 from lester_dagster.synthesis.profile import ColumnProfile, number_text, pattern
 
 THRESHOLD = 0.45  # a target column is mapped when its best candidate column scores at least this
@@ -131,7 +132,7 @@ def _constant_by_chance(t: ColumnProfile, c: ColumnProfile) -> bool:
     return varied.share_of(float(constant.distinct_numbers[0])) ** constant.finite >= CONSTANT_CHANCE
 
 
-def numeric_similarity(t: ColumnProfile, c: ColumnProfile) -> float:
+def numeric_similarity(t: ColumnProfile, c: ColumnProfile, median: bool = False) -> float:
     if not t.quantiles or not c.quantiles:
         return 0.5 if not t.quantiles and not c.quantiles else 0.0
     lo, hi = min(t.lo, c.lo), max(t.hi, c.hi)
@@ -164,8 +165,9 @@ def numeric_similarity(t: ColumnProfile, c: ColumnProfile) -> float:
                 and min(x, y) / max(x, y) >= CLOSE_CONSTANTS and abs(x - y) <= 2 * max(x, y) ** 0.5):
             score = max(score, CONSTANTS * min(x, y) / max(x, y))
     if t.integral and not c.integral:
-        # halves among whole numbers are what a median of whole numbers gives where a group's count is even
-        score *= HALVES if len(b) and bool(np.all((2 * b) % 1 == 0)) and bool(np.any(b % 1 == 0)) else 0.6
+        # medians of whole numbers (`median`) are whole or halves: as whole as the target, where a group's
+        # count is even in this half and odd in the other
+        score *= HALVES if median and _halves(c) else 0.6
     elif c.integral and not t.integral and c.distinct > 2:
         score *= 0.8
     score = max(score, _adjacent(t, c))
@@ -176,7 +178,7 @@ def numeric_similarity(t: ColumnProfile, c: ColumnProfile) -> float:
     return score
 
 
-HALVES = 0.85  # a whole target column's likeness to whole numbers and halves, relative to a column as whole
+HALVES = 0.85  # a whole target column's likeness to medians of whole numbers, relative to a column as whole
 ORDERED_CODES = 400  # distinct values, at most, of a text column checked for the next range of codes
 
 
@@ -219,10 +221,10 @@ def _string_similarity(t: ColumnProfile, c: ColumnProfile, values: float) -> flo
     return max(values, 0.8 * shape * (0.75 + 0.25 * cardinality))
 
 
-def value_similarity(t: ColumnProfile, c: ColumnProfile) -> float:
+def value_similarity(t: ColumnProfile, c: ColumnProfile, median: bool = False) -> float:
     kinds = {t.kind, c.kind}
     if kinds == {"number"}:
-        score = numeric_similarity(t, c)
+        score = numeric_similarity(t, c, median)
     elif kinds == {"bool"}:
         score = max(_jaccard(t.values, c.values)[0], 0.8)
     elif kinds <= {"string", "datetime", "other"}:
@@ -242,13 +244,14 @@ SAME_NAME = 0.6  # a column of the target's name and kind, whatever its values: 
 SPELLED_NAME = 0.95  # a column a step made as its name spells (`mean_alp`), of the target's kind: this likely
 
 
-def similarity(t: ColumnProfile, c: ColumnProfile, given: frozenset[str] | None = None) -> float:
+def similarity(t: ColumnProfile, c: ColumnProfile, given: frozenset[str] | None = None, median: bool = False) -> float:
     """How likely candidate column `c` is target column `t`, in [0, 1]. The target was made from other
     rows (other months, other countries): values may not overlap at all, while a column of the same name
     and kind is still that column. Names are evidence beside values (beyond the paper's value mapping),
-    but only names the inputs gave (`given`): the search names what it derives after the target."""
-    values = value_similarity(t, c)
-    named = name_similarity(t.name, c.name)
+    but only names the inputs gave (`given`): the search names what it derives after the target. `median`: `c`
+    holds medians, which of whole numbers are whole or halves, as whole as a whole target column."""
+    values = value_similarity(t, c, median)
+    named = max(name_similarity(t.name, c.name), abbreviated(t.name, c.name))
     if values < 0.3:
         score = 0.8 * values
     else:
@@ -257,6 +260,24 @@ def similarity(t: ColumnProfile, c: ColumnProfile, given: frozenset[str] | None 
         # still ordered by values: aggregates of one column all bear its name
         score = max(score, SAME_NAME + 0.2 * values)
     return score
+
+
+@lru_cache(maxsize=65536)
+def abbreviated(target: str, column: str) -> float:
+    """`ABBREVIATED` where every word of the column's name is a word of the target's or its first three letters
+    or more ('Apps' of 'applications', 'Grad.Rate' of 'graduation_rate'): a report's rename spells out a terse
+    name. Not a word behind a letter (`cdef`, the change of `def`): that is another quantity."""
+    tokens, own = name_tokens(target), name_tokens(column)
+    cut = all(any(t == w or (len(w) >= 3 and t.startswith(w)) for t in tokens) for w in own)
+    return ABBREVIATED if own and cut and own != tokens else 0.0
+
+
+ABBREVIATED = 0.8  # the name likeness of a column whose name abbreviates the target's (an exact name is 1)
+
+
+def _halves(c: ColumnProfile) -> bool:
+    values = c.distinct_numbers
+    return c.kind == "number" and len(values) > 0 and bool(np.all((2 * values) % 1 == 0))
 
 
 def same_kind(t: ColumnProfile, c: ColumnProfile) -> bool:
@@ -294,6 +315,7 @@ def map_columns(
     cache: dict[tuple[str, int], tuple[ColumnProfile, float]] | None = None,
     given: frozenset[str] | None = None,
     spelled: frozenset[str] = frozenset(),
+    medians: frozenset[str] = frozenset(),
 ) -> ColumnMapping:
     """The best one-to-one assignment of target columns to candidate columns (Hungarian method). `spelled`
     names candidate columns a step named after what the name spells (`mean_alp`): by name, they count as
@@ -310,10 +332,12 @@ def map_columns(
                 scores[i, j] = max(score, SPELLED_NAME) if same_kind(target[t], profile) else score
                 continue
             key = (t, id(profile))
-            if cache is not None and key in cache and cache[key][0] is profile:
+            if cache is not None and key in cache and cache[key][0] is profile and c not in medians:
                 scores[i, j] = cache[key][1]
                 continue
-            scores[i, j] = similarity(target[t], profile, given)
+            scores[i, j] = similarity(target[t], profile, given, c in medians)
+            if c in medians:
+                continue  # the profile may be another table's column too, not a median there
             if cache is not None:
                 cache[key] = (profile, scores[i, j])
     if given:

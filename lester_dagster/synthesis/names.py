@@ -16,7 +16,7 @@ AGG_WORDS = {
     "max": ("max", "maximum", "highest", "most", "largest", "latest", "newest", "longest", "peak", "top", "best",
             "hottest", "strongest", "high", "busiest"),
     "median": ("median",),
-    "std": ("std",),
+    "std": ("std", "sd", "stdev", "stddev"),
 }
 
 _FUNCTION_WORDS = frozenset(w for words in AGG_WORDS.values() for w in words)

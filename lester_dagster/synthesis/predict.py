@@ -21,6 +21,7 @@ from scipy.optimize import linear_sum_assignment
 
 from lester_dagster.synthesis import operators as ops
 from lester_dagster.synthesis.aggregate_features import FEATURES as AGGREGATE_FEATURES
+from lester_dagster.synthesis.aggregate_features import FUNCTIONS as AGGREGATE_FUNCTIONS
 from lester_dagster.synthesis.aggregate_features import pair_features
 from lester_dagster.synthesis.alignment import Aligner, row_keys
 from lester_dagster.synthesis.constraints import FD, Constraints
@@ -64,7 +65,7 @@ TOP_PARAMETERS = 3  # parameterisations kept per operator and table (the paper's
 KEY_PAIRS = 6  # single-column join keys considered per pair of tables
 MIXED = 0.6  # per extra function among columns aggregated under their own names
 RUNNERS_UP = 3  # alternative aggregations offered where a column's best function is not clear
-NUMERIC_AGGS = ("sum", "mean", "count", "min", "max", "median", "nunique")
+NUMERIC_AGGS = ("sum", "mean", "count", "min", "max", "median", "nunique", "std")
 COMMON_AGGS = ("sum", "mean", "count", "min", "max", "median")
 CROWDED = 10  # numeric columns beyond which a table is aggregated with the common functions only
 TEXT_AGGS = ("count", "nunique", "first", "min", "max")
@@ -141,7 +142,7 @@ class Context:
         found = tab.cache.get("mapping")
         if found is None:
             found = map_columns(self.profiles, tab.profiles(), self.threshold, self.similarity_cache, self.given,
-                                tab.cache.get("spelled", frozenset()))
+                                tab.cache.get("spelled", frozenset()), tab.cache.get("medians", frozenset()))
             found = tab.cache["mapping"] = self._explained(found, tab)
         return found  # a ColumnMapping
 
@@ -917,7 +918,7 @@ def pair_scores(candidates: Sequence[_Aggregate], wanted: Sequence[str], tab: Ta
         agreements, raw = _agreements(target, candidates, positions, ctx)
         row = []
         for j, aggregate in enumerate(candidates):
-            value_fit = similarity(tprofile, aggregate.profile, ctx.given)
+            value_fit = similarity(tprofile, aggregate.profile, ctx.given, aggregate.func == "median")
             fit = value_fit
             if fit >= 0.3:
                 fit = min(1.0, fit + _agg_bonus(target, aggregate.column, aggregate.func))
@@ -981,6 +982,8 @@ def _choose_aggregates(
         for j, aggregate in enumerate(candidates):
             if aggregate.func == "sum" and aggregate.step is None and _flags(tab, aggregate.column):
                 scores[:, j] = np.where(hand[:, j] >= ctx.threshold, np.maximum(scores[:, j], floor), scores[:, j])
+            elif aggregate.func not in AGGREGATE_FUNCTIONS:
+                scores[:, j] = hand[:, j]  # a function the model was never trained on (std): the hand-set score
     _counted_totals(scores, candidates, wanted, ctx, profiles)
     _flagged_subsets(scores, candidates, wanted, tab, ctx, floor)
     for i, target in enumerate(wanted):
@@ -998,9 +1001,9 @@ def _choose_aggregates(
         # best-fitting column, however far this half's values lie (the early runs rich, the late lean)
         i = list(wanted).index(target)
         most = float(scores[i].max()) if len(candidates) else 0.0
-        said = name_tokens(target)
+        said = _first_function(target)
         for j, aggregate in enumerate(candidates):
-            if aggregate.step is None and aggregate.column == column and said & EXCLUSIVE_WORDS.get(aggregate.func, set()):
+            if aggregate.step is None and aggregate.column == column and aggregate.func == said:
                 scores[i, j] = max(float(scores[i, j]), floor, most)
     _by_family_names(scores, candidates, wanted, tab)
 
@@ -1048,6 +1051,19 @@ def _choose_aggregates(
         top = max(uniform, key=lambda u: u[2])
         if all(top[0] != o[0] for o in options) and top[2] >= 0.9 * best[2]:
             options.append(top)
+    # target columns named as functions alone (`count`, `mean`, `std`) are what `[column].agg([...])` names:
+    # one column's, each function once
+    named = [i for i, t in enumerate(wanted) if t in AGG_PRIOR]
+    if len(named) >= 2:
+        alone = []
+        for column in dict.fromkeys(a.column for a in candidates if a.step is None):
+            allowed = np.ones((len(wanted), len(candidates)), dtype=bool)
+            # a count of rows stands for any column without gaps: the candidates list it once
+            allowed[named] = [a.step is None and (a.column == column or a.func in ("count", "size")) for a in candidates]
+            alone.append(assign(allowed))
+        single = max(alone, key=lambda u: u[2], default=None)
+        if single is not None and single[0] and all(single[0] != o[0] for o in options) and single[2] >= 0.8 * best[2]:
+            options.append(single)
     return [(chosen, fits, derive) for chosen, fits, _, derive, _ in options]
 
 
@@ -1321,7 +1337,14 @@ def propose_groupby(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
                 wanted.append(CELLS)
                 profiles[CELLS] = ctx.cells(spread)
             options = choose_aggregates(grouped, tab, by, wanted, ctx, profiles)
-            family = {**_left_over(tab, by, ctx), **name_families(wanted, tab.columns)}
+            periods = ctx.melted[1] if ctx.melted is not None else {}
+            if (any(t in periods for t in wanted) and all(any(ch.isdigit() for ch in p) for p in periods)
+                    and len({_period_shape(p) for p in periods}) == 1):
+                # periods ('2013-01', '2013-02') a melt stacks into one column hold one measure: one function
+                # for each (measures named apart, `number_trips` beside `highest_seats`, may take several)
+                options = [o for o in options if len({f for out, _, f in o[0] if out in periods}) <= 1]
+            family = name_families(wanted, tab.columns)
+            left = _left_over(tab, by, ctx)
             if not options:
                 other = next((c for c in tab.columns if c not in by), None)
                 if other is None:
@@ -1335,13 +1358,18 @@ def propose_groupby(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
                     # function for all of them
                     fit *= MIXED ** (len({func for _, _, func in aggs}) - 1)
                 fit *= _unnamed_functions(aggs)
+                # outputs named as functions alone came from one column (`df.groupby(k)['sales'].agg(['mean', 'std'])`)
+                fit *= MIXED ** max(0, len({c for out, c, f in aggs if out in AGG_PRIOR and f not in ("count", "size")}) - 1)
                 # of aggregations alike here (a column of 0s sums as it averages), fewer functions first
                 fit *= 1.0 - 1e-3 * (len({func for _, _, func in aggs}) - 1)
                 before = _chain(derive, name, ctx)
                 step = ops.GroupBy(ctx.name(), before[-1].out if before else name, tuple(by), tuple(aggs))
                 derived = PRIOR["split"] ** len(before)
                 spelled = frozenset(out for out, column, func in aggs if out in ctx.profiles and spells(out, column, func))
-                explains = {out: max(score, EXPLAINED) if out in spelled or family.get(out) == column else score
+                # the one column no name accounts for, with the function the name says (`_left_over`)
+                said = {out for out, column, func in aggs if left.get(out) == column and _first_function(out) == func}
+                explains = {out: max(score, EXPLAINED) if out in spelled or out in said or family.get(out) == column
+                            else score
                             for (out, column, func), score in zip(aggs, scores, strict=False) if out in ctx.profiles}
                 proposals.append(Proposal((*before, step), PRIOR["groupby"] * by_score * fit * again * derived, "groupby",
                                           explains, spelled))
@@ -1387,6 +1415,16 @@ def _left_over(tab: Tab, by: Sequence[str], ctx: Context) -> dict[str, str]:
     columns = [str(c) for c in tab.columns if str(c) not in by and str(c) not in named
                and tab.profile(str(c)).kind == "number"]
     return {free[0]: columns[0]} if len(columns) == 1 else {}
+
+
+def _first_function(name: str) -> str | None:
+    """The function the first function word of a name says ('mean' of `mean_top_share`, whose 'top' is a word
+    for the maximum too)."""
+    for word in re.findall(r"[a-z]+|[0-9]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", name).lower()):
+        for func, words in EXCLUSIVE_WORDS.items():
+            if word in words:
+                return func
+    return None
 
 
 # the words of the functions that aggregate a column's values, not count its rows
@@ -2691,7 +2729,9 @@ def _concat_programs(
             if any(len(x) != 2 for x in split):
                 continue
             for left in best([x[0] for x in split], set(), 2):
-                for right in best([x[1] for x in split], {_part_key(left[1])}, 2):
+                # with the separator all values hold, a side found by its values vouches for the other, found
+                # by its shape (the makes of both halves' planes are alike, their models mostly other ones)
+                for right in best([x[1] for x in split], {_part_key(left[1])}, 2, SHAPE_ONLY):
                     programs.append((left[0] * right[0], (left[1], right[1]), (separator,)))
                 for second in separators:  # a third column after a second separator
                     rest = [x[1].split(second, 1) for x in split]

@@ -358,6 +358,7 @@ class _Search:
         produced = Tab(frame)
         produced.cache["made_by"] = proposal.operator
         produced.cache["counts"] = _counted_cells(proposal, state.live, produced, env)
+        produced.cache["medians"] = _medians(proposal, state.live, produced, env)
         produced.cache["explains"] = {**_inherited(proposal, state.live, produced), **proposal.explains}
         produced.cache["spelled"] = _inherited_spelled(proposal, state.live, produced) | proposal.spelled
         # a fill after a pivot by period keeps its periods
@@ -889,6 +890,18 @@ def _counted_cells(proposal: Proposal, live: Mapping[str, Tab], produced: Tab,
         filled = set(last.subset) if last.subset else set(produced.columns)
         return frozenset(c for c in live[last.table].cache.get("counts", ()) if c not in filled and c in produced.columns)
     return frozenset()
+
+
+def _medians(proposal: Proposal, live: Mapping[str, Tab], produced: Tab, env: Mapping[str, pd.DataFrame]) -> frozenset[str]:
+    """The columns of the table a step makes that hold medians (a group-by's, a pivot's cells), also where a
+    step keeps them as they are: of whole numbers, they are whole or halves."""
+    found = {c for tab in _keeping(proposal, live) for c in tab.cache.get("medians", ())}
+    for step in proposal.steps:
+        if isinstance(step, ops.GroupBy):
+            found |= {out for out, _, func in step.aggs if func == "median"}
+        elif isinstance(step, ops.Pivot) and step.aggfunc == "median" and step.out in env:
+            found |= {str(c) for c in env[step.out].columns if c not in step.index}
+    return frozenset(c for c in produced.columns if c in found)
 
 
 def _gap_free(table: str, column: str, live: Mapping[str, Tab], env: Mapping[str, pd.DataFrame]) -> bool:
