@@ -2073,12 +2073,12 @@ def test_a_fill_value_the_searched_half_had_no_gap_for(tmp_path: Path, pivot: bo
 
 
 def test_a_count_of_a_subset_is_the_sum_of_the_one_flag(tmp_path: Path) -> None:
-    """Deaths per diagnosis beside patients: the early-enrolled patients were followed long and most died,
+    """Deaths per diagnosis beside patients: the early-enrolled patients were followed long and half died,
     the late ones mostly live, so no sum of `status` of the late half is like the target's; the one 0/1 flag
     of the table, counting a subset of the rows, is still its source."""
     rng = np.random.default_rng(21)
     n = 100
-    status = np.concatenate([rng.random(n // 2) < 0.8, rng.random(n - n // 2) < 0.1]).astype(int)
+    status = np.concatenate([rng.random(n // 2) < 0.45, rng.random(n - n // 2) < 0.05]).astype(int)
     patients = pd.DataFrame({"diagnosis": rng.choice(["Meningioma", "LG glioma", "HG glioma", "Other"], n),
                              "ki": rng.choice([60, 70, 80, 90, 100], n), "status": status,
                              "months": np.round(rng.gamma(2.0, 15.0, n), 2)})
@@ -2180,3 +2180,52 @@ def test_a_label_whose_second_part_the_other_half_mostly_lacks() -> None:
     programs = _concat_programs(ctx, "aircraft", "t", Tab(late), ["manufacturer", "model", "year"])
     assert any([p.column for p in parts] == ["manufacturer", "model"] and separators == (" ",)
                for parts, separators, _, _ in programs), programs
+
+
+def test_a_count_of_rows_below_a_sum_of_quantities_is_no_flag_sum(tmp_path: Path) -> None:
+    """Orders per store beside the quantity ordered: the orders are at most the quantity in every row, but they
+    fit as a count of rows, so the table's one 0/1 flag (`returned`) is no reason for a sum (a review's
+    counterexample to the subset rule)."""
+    rng = np.random.default_rng(1)
+    n = 300
+    orders = pd.DataFrame({"store": rng.choice(["A1", "B2", "C3", "D4", "E5", "F6"], n), "qty": rng.integers(1, 6, n),
+                           "returned": (rng.random(n) < 0.1).astype(int), "price": np.round(rng.gamma(3, 4, n), 2)})
+
+    def pipeline(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.groupby("store").agg(orders=("qty", "size"), qty=("qty", "sum"),
+                                          mean_price=("price", "mean")).reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "orders", [(orders, True)], pipeline))
+    assert rank == 1, found
+
+
+def test_a_category_of_the_other_half_only_is_no_fill_value(tmp_path: Path) -> None:
+    """'Coastal' ships only in the early half, beside a few unrecorded carriers: a category the searched half
+    lacks, not a fill ('Unknown' would be), so no pipeline fills the gaps with it."""
+    rng = np.random.default_rng(5)
+    n = 200
+    carrier = rng.choice(["Atlas", "Birch"], n).astype(object)
+    carrier[: n // 2][rng.random(n // 2) < 0.3] = "Coastal"
+    carrier[[3, 17, 40, 66]] = None
+    shipments = pd.DataFrame({"carrier": carrier, "weight": np.round(rng.gamma(3, 5, n), 1), "days": rng.integers(1, 9, n)})
+
+    def pipeline(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.groupby("carrier").agg(shipments=("weight", "size"), mean_weight=("weight", "mean")).reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "shipments", [(shipments, True)], pipeline))
+    assert rank == 1 and "Coastal" not in found, found
+
+
+def test_measures_named_alike_but_for_their_function_melted(tmp_path: Path) -> None:
+    """`min_2020` and `max_2020` melted into one column are two functions, not two periods of one measure."""
+    rng = np.random.default_rng(1)
+    n = 240
+    cities = pd.DataFrame({"city": rng.choice(["Oslo", "Rome", "Lima", "Pune", "Kobe"], n),
+                           "temp": np.round(rng.normal(15, 8, n), 1), "rain": np.round(rng.gamma(2, 3, n), 1)})
+
+    def pipeline(frame: pd.DataFrame) -> pd.DataFrame:
+        wide = frame.groupby("city").agg(min_2020=("temp", "min"), max_2020=("temp", "max")).reset_index()
+        return wide.melt(id_vars="city", var_name="stat", value_name="value")
+
+    rank, found = rank_of(make_case(tmp_path / "cities", [(cities, True)], pipeline))
+    assert rank == 1, found

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
-from lester_dagster.synthesis.mapping import name_similarity
+from lester_dagster.synthesis.mapping import halves, name_similarity
 from lester_dagster.synthesis.names import AGG_WORDS, EXCLUSIVE_WORDS, name_key, name_tokens, names_column
 from lester_dagster.synthesis.profile import ColumnProfile
 
@@ -35,7 +33,7 @@ def pair_features(target: str, tprofile: ColumnProfile, column: str, func: str, 
     # a median of whole numbers is whole or halfway between two: it agrees with a target of whole numbers and
     # halves, whatever this half's medians are (a mean of several whole numbers hardly ever does)
     whole = aggregate.integral
-    if func == "median" and source.kind == "number" and source.integral and _halves(tprofile):
+    if func == "median" and source.kind == "number" and source.integral and halves(tprofile):
         whole = tprofile.integral
     values = {
         "hand": hand,
@@ -62,12 +60,6 @@ def pair_features(target: str, tprofile: ColumnProfile, column: str, func: str, 
         **{f"is_{f}": float(func == f) for f in FUNCTIONS},
     }
     return [float(values[name]) for name in FEATURES]
-
-
-def _halves(profile: ColumnProfile) -> bool:
-    """Whether a number column holds only whole numbers and halves."""
-    values = profile.distinct_numbers
-    return profile.kind == "number" and len(values) > 0 and bool(np.all((2 * values) % 1 == 0))
 
 
 def _scale_gap(t: ColumnProfile, c: ColumnProfile) -> float:

@@ -72,6 +72,16 @@ def null_mismatch(target: Mapping[str, ColumnProfile], output: Tab, pairs: Mappi
     return float(sum(terms.values()))
 
 
+PLACEHOLDERS = frozenset({"unknown", "missing", "none", "other", "n/a", "na", "not recorded", "not available",
+                          "not known", "unspecified", "not specified", "no data", "null", "nan", "blank", "empty",
+                          "not stated", "not reported", "no answer", "undisclosed", "unclassified", "?", "-", "--"})
+
+
+def placeholder(value: str) -> bool:
+    """A text an analyst writes where a value is missing ('Unknown', 'N/A', 'not recorded'), which a fill makes."""
+    return value.strip().lower().strip(".()[]") in PLACEHOLDERS
+
+
 def category_mismatch(
     target: Mapping[str, ColumnProfile], target_frame: pd.DataFrame, output: Tab, pairs: Mapping[str, str],
     filled: frozenset[str] = frozenset(),
@@ -90,7 +100,7 @@ def category_mismatch(
             # a key of few categories (a pivot's or group-by's): one value of it that no input has and the
             # candidate lacks ('Unknown' beside the diagnoses) was made, not cut off by the split
             lacking = t.foreign - set(output.frame[column].dropna().astype(str).str.strip()) - filled
-            if len(t.foreign) == 1 and lacking:
+            if len(t.foreign) == 1 and lacking and placeholder(next(iter(lacking))):
                 total += MADE
             continue
         ours = output.frame[column].dropna().astype(str).str.strip().value_counts()

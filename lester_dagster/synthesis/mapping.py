@@ -167,7 +167,7 @@ def numeric_similarity(t: ColumnProfile, c: ColumnProfile, median: bool = False)
     if t.integral and not c.integral:
         # medians of whole numbers (`median`) are whole or halves: as whole as the target, where a group's
         # count is even in this half and odd in the other
-        score *= HALVES if median and _halves(c) else 0.6
+        score *= HALVES if median and halves(c) else 0.6
     elif c.integral and not t.integral and c.distinct > 2:
         score *= 0.8
     score = max(score, _adjacent(t, c))
@@ -275,7 +275,8 @@ def abbreviated(target: str, column: str) -> float:
 ABBREVIATED = 0.8  # the name likeness of a column whose name abbreviates the target's (an exact name is 1)
 
 
-def _halves(c: ColumnProfile) -> bool:
+def halves(c: ColumnProfile) -> bool:
+    """Whether a number column holds only whole numbers and halves."""
     values = c.distinct_numbers
     return c.kind == "number" and len(values) > 0 and bool(np.all((2 * values) % 1 == 0))
 

@@ -1339,7 +1339,7 @@ def propose_groupby(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
             options = choose_aggregates(grouped, tab, by, wanted, ctx, profiles)
             periods = ctx.melted[1] if ctx.melted is not None else {}
             if (any(t in periods for t in wanted) and all(any(ch.isdigit() for ch in p) for p in periods)
-                    and len({_period_shape(p) for p in periods}) == 1):
+                    and len({re.sub(r"[0-9]+", "", p) for p in periods}) == 1):
                 # periods ('2013-01', '2013-02') a melt stacks into one column hold one measure: one function
                 # for each (measures named apart, `number_trips` beside `highest_seats`, may take several)
                 options = [o for o in options if len({f for out, _, f in o[0] if out in periods}) <= 1]
@@ -1396,8 +1396,13 @@ def _flagged_subsets(scores: np.ndarray, candidates: Sequence[_Aggregate], wante
                    for u in wanted if u in whole and u != target):
             continue
         most = float(scores[i].max())
+        if most >= FITS_WELL:
+            continue  # an aggregate fits well by its values (a count of rows below a sum of quantities)
         for j in flags:
             scores[i, j] = max(float(scores[i, j]), floor, most)
+
+
+FITS_WELL = 0.6  # an aggregate's score from which its values vouch for it, whatever the names and flags say
 
 
 def _left_over(tab: Tab, by: Sequence[str], ctx: Context) -> dict[str, str]:
@@ -2731,7 +2736,10 @@ def _concat_programs(
             for left in best([x[0] for x in split], set(), 2):
                 # with the separator all values hold, a side found by its values vouches for the other, found
                 # by its shape (the makes of both halves' planes are alike, their models mostly other ones)
+                rights = {x[1] for x in split}
                 for right in best([x[1] for x in split], {_part_key(left[1])}, 2, SHAPE_ONLY):
+                    if right[0] < ctx.threshold and len(rights & right[1].profile.values) < SHARED_PART * len(rights):
+                        continue  # alike in shape, but none of its values: no part of these labels
                     programs.append((left[0] * right[0], (left[1], right[1]), (separator,)))
                 for second in separators:  # a third column after a second separator
                     rest = [x[1].split(second, 1) for x in split]
@@ -2816,6 +2824,7 @@ def _apart(parts: tuple[_Part, ...]) -> tuple[_Part, ...]:
 NO_SEPARATOR = 0.8  # labels glued without a separator are rarer than those with one
 VOUCHES = 0.8  # a part matched this well by values lets the other part match by its shape
 SHAPE_ONLY = 0.3  # the bar for that other part
+SHARED_PART = 0.1  # of a part matched by its shape beside a separator, the share of its values a column must hold
 
 
 # ---- nulls -------------------------------------------------------------------------------------------

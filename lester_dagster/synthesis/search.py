@@ -30,6 +30,7 @@ from lester_dagster.synthesis.evidence import (
     count_surprise,
     name_agreement,
     null_mismatch,
+    placeholder,
     row_surprise,
     text_sums,
     type_agreement,
@@ -265,6 +266,7 @@ class _Search:
         self.proposed: dict[object, list[Proposal]] = {}  # (operator, tables) -> proposals
         self.made: dict[int, Tab | None] = {}  # id(proposal) -> the table it makes
         self.failed: dict[str, str] = {}  # operator -> the first unexpected error its proposer raised
+        self.filled_from: set[int] = set()  # states `unseen_fills` ran on
         self.unseen: set[int] = set()  # states with a dropna or fill the searched half cannot show (`unseen_gaps`)
 
     def out_of_time(self) -> bool:
@@ -573,6 +575,12 @@ class _Search:
         return found
 
     def unseen_fills(self, state: State) -> list[State]:
+        if id(state) in self.filled_from:
+            return []  # the start state's fills, made before the search
+        self.filled_from.add(id(state))
+        return self._unseen_fills(state)
+
+    def _unseen_fills(self, state: State) -> list[State]:
         """The pipeline with an input's text column filled first, where the target's column holds one value no
         input has ('Unknown' beside the diagnoses) and no gap, and the column has no gap here: the gaps were
         all in the other half, filled with that value. The fill changes nothing here; it is kept apart from
@@ -584,8 +592,8 @@ class _Search:
             if profile.kind != "string" or len(profile.foreign) != 1 or target[t].isna().any():
                 continue
             value = next(iter(profile.foreign))
-            if not any(ch.isalpha() for ch in value):
-                continue
+            if not placeholder(value):
+                continue  # a category of the other half only ('Coastal'), not a fill value
             for name, frame in self.inputs.items():
                 if (c not in frame.columns or frame[c].isna().any() or pd.api.types.is_numeric_dtype(frame[c].dtype)
                         or (state.steps and not any(name in s.inputs for s in state.steps))):
@@ -632,6 +640,7 @@ class _Search:
         output = Tab(env[last])
         if len(output) == 0 or output.fingerprint == like.output.fingerprint:
             return None
+        output.cache["medians"] = _medians(Proposal(steps, 1.0, "replay"), {}, output, env)
         state = State(steps, probabilities, {last: output}, last, {last: origins[last]})
         self.explored += 1
         self.evaluate(state)
