@@ -1379,8 +1379,8 @@ def propose_groupby(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
 def _flagged_subsets(scores: np.ndarray, candidates: Sequence[_Aggregate], wanted: Sequence[str], tab: Tab,
                      ctx: Context, floor: float) -> None:
     """A target column of whole numbers at most another aggregate's in every row, below it in some (`deaths`
-    beside `patients`), counts the rows of a subset: where the table has one 0/1 flag, its sum is as likely as the
-    best-fitting aggregate, however far this half's sums lie (the early patients died, the late ones live)."""
+    beside `patients`), counts the rows of a subset: where the table has one 0/1 flag and no aggregate fits well
+    by its values, the flag's sum is as likely as the best one (the early patients died, the late ones live)."""
     flags = [j for j, a in enumerate(candidates) if a.func == "sum" and a.step is None and _flags(tab, a.column)]
     if len({candidates[j].column for j in flags}) != 1:
         return

@@ -266,7 +266,6 @@ class _Search:
         self.proposed: dict[object, list[Proposal]] = {}  # (operator, tables) -> proposals
         self.made: dict[int, Tab | None] = {}  # id(proposal) -> the table it makes
         self.failed: dict[str, str] = {}  # operator -> the first unexpected error its proposer raised
-        self.filled_from: set[int] = set()  # states `unseen_fills` ran on
         self.unseen: set[int] = set()  # states with a dropna or fill the searched half cannot show (`unseen_gaps`)
 
     def out_of_time(self) -> bool:
@@ -360,7 +359,7 @@ class _Search:
         produced = Tab(frame)
         produced.cache["made_by"] = proposal.operator
         produced.cache["counts"] = _counted_cells(proposal, state.live, produced, env)
-        produced.cache["medians"] = _medians(proposal, state.live, produced, env)
+        produced.cache["medians"] = _medians(proposal.steps, _keeping(proposal, state.live), produced, env)
         produced.cache["explains"] = {**_inherited(proposal, state.live, produced), **proposal.explains}
         produced.cache["spelled"] = _inherited_spelled(proposal, state.live, produced) | proposal.spelled
         # a fill after a pivot by period keeps its periods
@@ -487,7 +486,7 @@ class _Search:
             if self.out_of_time():
                 break
             found.extend(self.filled_pivot(state))
-            if id(state) not in self.unseen:
+            if state.steps and id(state) not in self.unseen:  # the start state's fills were made before the search
                 found.extend(self.unseen_fills(state))
             if self.gaps_the_target_lacks(state) and id(state) not in self.expanded:
                 # gaps the target does not have, left at the end: fill or drop them there
@@ -575,12 +574,6 @@ class _Search:
         return found
 
     def unseen_fills(self, state: State) -> list[State]:
-        if id(state) in self.filled_from:
-            return []  # the start state's fills, made before the search
-        self.filled_from.add(id(state))
-        return self._unseen_fills(state)
-
-    def _unseen_fills(self, state: State) -> list[State]:
         """The pipeline with an input's text column filled first, where the target's column holds one value no
         input has ('Unknown' beside the diagnoses) and no gap, and the column has no gap here: the gaps were
         all in the other half, filled with that value. The fill changes nothing here; it is kept apart from
@@ -640,7 +633,7 @@ class _Search:
         output = Tab(env[last])
         if len(output) == 0 or output.fingerprint == like.output.fingerprint:
             return None
-        output.cache["medians"] = _medians(Proposal(steps, 1.0, "replay"), {}, output, env)
+        output.cache["medians"] = _medians(steps, (), output, env)
         state = State(steps, probabilities, {last: output}, last, {last: origins[last]})
         self.explored += 1
         self.evaluate(state)
@@ -901,11 +894,12 @@ def _counted_cells(proposal: Proposal, live: Mapping[str, Tab], produced: Tab,
     return frozenset()
 
 
-def _medians(proposal: Proposal, live: Mapping[str, Tab], produced: Tab, env: Mapping[str, pd.DataFrame]) -> frozenset[str]:
-    """The columns of the table a step makes that hold medians (a group-by's, a pivot's cells), also where a
-    step keeps them as they are: of whole numbers, they are whole or halves."""
-    found = {c for tab in _keeping(proposal, live) for c in tab.cache.get("medians", ())}
-    for step in proposal.steps:
+def _medians(steps: Sequence[ops.Step], kept: Sequence[Tab], produced: Tab, env: Mapping[str, pd.DataFrame]
+             ) -> frozenset[str]:
+    """The columns of the table the steps make that hold medians (a group-by's, a pivot's cells), also those of
+    the tables they keep as they are (`kept`): of whole numbers, they are whole or halves."""
+    found = {c for tab in kept for c in tab.cache.get("medians", ())}
+    for step in steps:
         if isinstance(step, ops.GroupBy):
             found |= {out for out, _, func in step.aggs if func == "median"}
         elif isinstance(step, ops.Pivot) and step.aggfunc == "median" and step.out in env:
