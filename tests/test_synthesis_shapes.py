@@ -27,6 +27,7 @@ from lester_dagster.synthesis.predict import (
     _date_parts,
     _joined_back_in_target,
     _parts_made_long,
+    _same_order,
     _target_suffixes,
     _wide_to_long,
     choose_aggregates,
@@ -2229,3 +2230,54 @@ def test_measures_named_alike_but_for_their_function_melted(tmp_path: Path) -> N
 
     rank, found = rank_of(make_case(tmp_path / "cities", [(cities, True)], pipeline))
     assert rank == 1, found
+
+
+def test_a_pivot_beside_a_group_by_spreads_the_flag_whose_cells_keep_their_order(tmp_path: Path) -> None:
+    """Mean wages per looks rating, women and men across, beside the workers with that rating, in a table of
+    many 0/1 columns ahead of `female`: every flag is tried as the one spread, not the first few. Union
+    members earn as much more as women earn less, so the cells' values cannot tell the two flags apart;
+    that the '1' cell lies below the '0' cell in every row, in either half, does."""
+    rng = np.random.default_rng(23)
+    n = 900
+    flags = {name: rng.integers(0, 2, n) for name in ("belavg", "abvavg", "union", "goodhlth", "black", "married",
+                                                      "south", "female")}
+    wage = np.round(rng.gamma(4.0, 1.5, n) + 3.0 * flags["union"] - 3.0 * flags["female"] + 3.0, 2)
+    workers = pd.DataFrame({"wage": wage, "looks": rng.integers(1, 6, n), **flags, "educ": rng.integers(8, 18, n)})
+
+    def beside(t: pd.DataFrame) -> pd.DataFrame:
+        wages = t.pivot_table(index="looks", columns="female", values="wage", aggfunc="mean").reset_index()
+        return wages.merge(t.groupby("looks").size().reset_index(name="workers"), on="looks")
+
+    rank, found = rank_of(make_case(tmp_path / "beside", [(workers, True)], beside))
+    assert rank == 1, found
+
+    target = beside(workers.iloc[: n // 2])
+    target.columns = [str(c) for c in target.columns]
+    searched = workers.iloc[n // 2:]
+    ctx = Context(target, discover(target), inputs={"t": searched})
+    order = {}
+    for flag in ("female", "union"):
+        spread = searched.pivot_table(index="looks", columns=flag, values="wage", aggfunc="mean").reset_index()
+        spread.columns = [str(c) for c in spread.columns]
+        order[flag] = _same_order(spread, ["0", "1"], ctx, "mean")
+    assert order["female"] == 1.0 and order["union"] < 0.7, order
+
+
+def test_a_label_of_a_flag_among_many_flags(tmp_path: Path) -> None:
+    """Cabinets per country and majority status, labelled 'majority 0' or 'majority 1' from one of several 0/1
+    columns: every flag gives the same two labels, so each is a part of its own to try (only a split and a
+    slice of one column cutting alike are one part), and the counts per label tell them apart."""
+    rng = np.random.default_rng(29)
+    n = 320
+    cabinets = pd.DataFrame({"duration": rng.integers(1, 60, n), **{f: rng.integers(0, 2, n) for f in
+                             ("ciep12", "invest", "polar", "numst2")}, "crisis": rng.integers(0, 9, n),
+                             "country": rng.choice(["belgium", "denmark", "finland", "ireland"], n)})
+    cabinets["numst2"] = (rng.random(n) < 0.8).astype(int)  # most cabinets hold a majority
+
+    def labelled(t: pd.DataFrame) -> pd.DataFrame:
+        t = t.assign(status="majority " + t["numst2"].astype(str))
+        return t.groupby(["country", "status"]).agg(cabinets=("duration", "count"), longest=("duration", "max"),
+                                                    crises=("crisis", "mean")).reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "labelled", [(cabinets, True)], labelled))
+    assert rank >= 1, found

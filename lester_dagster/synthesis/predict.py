@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import combinations
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -299,6 +299,19 @@ def _as_value(name: str) -> str:
 
 def _best(proposals: Sequence[Proposal], k: int = TOP_PARAMETERS) -> list[Proposal]:
     return sorted(proposals, key=lambda p: -p.probability)[:k]
+
+
+_Ranked = TypeVar("_Ranked")
+
+
+def _with_ties(ranked: Sequence[_Ranked], k: int, score: Callable[[_Ranked], float]) -> list[_Ranked]:
+    """The first k of options ranked best first, and those after as likely as the kth, up to TIED: options the
+    values cannot tell apart (a label of one flag or another alike) all stay, for the steps after to."""
+    tied = [x for x in ranked[k:] if score(ranked[k - 1]) - score(x) < 1e-9] if len(ranked) > k else []
+    return [*ranked[:k], *tied][:max(k, TIED)]
+
+
+TIED = 6  # options as likely as the last one kept that are kept too, at most
 
 
 def _joinable(profile: ColumnProfile) -> bool:
@@ -1553,17 +1566,13 @@ def propose_pivot(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
                         out = step.run({table: source.frame})
                     except (TypeError, ValueError, KeyError):
                         continue
-                    fit = _period_fit(out, pivoted, index, ctx) if periods else _pivot_fit(out, pivoted, ctx)
+                    fit = _period_fit(out, pivoted, index, ctx) if periods else _pivot_fit(out, pivoted, ctx, func)
                     if fit < ctx.threshold:
                         if named:
                             weak.append(Proposal((step,), PRIOR["pivot"] * share * fit * PIVOT_UNSURE, "pivot",
                                                  dict.fromkeys(pivoted, 1.0)))
                         continue
-                    bonus = {"mean": 1.0, "first": 0.95, "sum": 0.9, "count": 0.9}.get(func, 0.8)
-                    if func == "first" and _rows_per_cell(source.frame, index, column) > 1.2:
-                        bonus = 0.3  # `df.pivot` spreads one row per cell; the first of many is rarely meant
-                    if func == "count" and vprofile.nulls:
-                        bonus *= 0.85  # counting rows is done on a column without gaps
+                    bonus = _pivot_bonus(source, index, column, func, vprofile)
                     derived = PRIOR["split"] if before else 1.0
                     probability = PRIOR["pivot"] * share * fit * bonus * derived
                     spreads = tuple(sorted(pivoted)) if periods else ()
@@ -1578,6 +1587,16 @@ def propose_pivot(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
             if len(proposals) == strong:
                 proposals += _best(weak, PIVOT_WEAK)
         yield from _best(proposals, TOP_PARAMETERS + 2)
+
+
+def _pivot_bonus(source: Tab, index: Sequence[str], column: str, func: str, values: ColumnProfile) -> float:
+    """How likely a pivot's aggregate is, by the function and the table it spreads."""
+    bonus = {"mean": 1.0, "first": 0.95, "sum": 0.9, "count": 0.9}.get(func, 0.8)
+    if func == "first" and _rows_per_cell(source.frame, index, column) > 1.2:
+        bonus = 0.3  # `df.pivot` spreads one row per cell; the first of many is rarely meant
+    if func == "count" and values.nulls:
+        bonus *= 0.85  # counting rows is done on a column without gaps
+    return bonus
 
 
 def _pivots_by_shape(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
@@ -1602,8 +1621,41 @@ def _run_pivot(step: ops.Pivot, tab: Tab, cells: Iterable[str], ctx: Context
     made = [c for c in out.columns if c not in step.index]
     if not made:
         return out, made, 0.0
-    fit = float(np.mean([max(similarity(ctx.profiles[t], out.profile(c)) for c in made) for t in cells]))
-    return out, made, fit
+    median = step.aggfunc == "median"
+    # a cell named as a spread value is that column; a cell named otherwise (renamed after) is its likeliest
+    fit = float(np.mean([similarity(ctx.profiles[t], out.profile(t), median=median) if t in made else
+                         max(similarity(ctx.profiles[t], out.profile(c), median=median) for c in made) for t in cells]))
+    return out, made, fit * _same_order(out.frame, [t for t in cells if t in made], ctx, step.aggfunc)
+
+
+ORDER_WEIGHT = 0.5  # of a pivot's fit, what the order of its cells within a row decides
+
+
+def _same_order(out: pd.DataFrame, cells: Sequence[str], ctx: Context, func: str) -> float:
+    """Whether a pivot's cells stand in the same order within a row as the target's: how often one spread
+    column's cell is below another's is an effect of the column spread (women's mean wage below men's at
+    every rating), which a split by rows leaves alone, though the values themselves move. 1 where the shares
+    agree within what one row of the fewer moves them by, down to 1 - ORDER_WEIGHT where they are opposite.
+    Only for the two cells of a flag, and a measure's mean or median: counts and sums, and the cells of more
+    values (counts of bases), are ordered by how often each value is met in the rows at hand, which a
+    contiguous split moves."""
+    if len(cells) != 2 or func not in ("mean", "median"):
+        return 1.0
+    target = ctx.target.frame
+    apart = []
+    for a, b in [tuple(cells)]:
+        shares, rows = [], []
+        for frame in (target, out):
+            both = frame[[a, b]].apply(pd.to_numeric, errors="coerce").dropna()
+            if len(both) < 2:
+                break
+            shares.append(float((both[a] < both[b]).mean()) - float((both[a] > both[b]).mean()))
+            rows.append(len(both))
+        if len(shares) == 2:
+            apart.append(max(0.0, abs(shares[0] - shares[1]) / 2 - 1 / min(rows)))
+    if not apart:
+        return 1.0
+    return 1.0 - ORDER_WEIGHT * float(np.mean(apart))
 
 
 def _shape_pivots(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
@@ -1743,19 +1795,21 @@ def _period_fit(out: pd.DataFrame, periods: set[str], index: Sequence[str], ctx:
     return similarity(wanted, made)
 
 
-def _pivot_fit(out: pd.DataFrame, pivoted: set[str], ctx: Context) -> float:
+def _pivot_fit(out: pd.DataFrame, pivoted: set[str], ctx: Context, func: str) -> float:
     """How alike the pivoted cells are to the target's; cells left empty may be filled with 0 next, as
-    `pivot_table(...).fillna(0)` does, when the target has no gaps there."""
+    `pivot_table(...).fillna(0)` does, when the target has no gaps there. `func` made the cells."""
+    median = func == "median"
     tab = Tab(out)
     names = [t for t in pivoted if t in out.columns]
     if not names:
         return 0.0
-    fit = float(np.mean([similarity(ctx.profiles[t], tab.profile(t)) for t in names]))
+    fit = float(np.mean([similarity(ctx.profiles[t], tab.profile(t), median=median) for t in names]))
     gaps = any(tab.profile(t).nulls for t in names) and not any(ctx.profiles[t].nulls for t in names)
     if gaps and all(pd.api.types.is_numeric_dtype(out[t].dtype) for t in names):
         filled = Tab(out[names].fillna(0))
-        fit = max(fit, 0.9 * float(np.mean([similarity(ctx.profiles[t], filled.profile(t)) for t in names])))
-    return fit
+        fit = max(fit, 0.9 * float(np.mean([similarity(ctx.profiles[t], filled.profile(t), median=median)
+                                            for t in names])))
+    return fit * _same_order(out, names, ctx, func)
 
 
 def _derived_spread(name: str, tab: Tab, ctx: Context) -> list[tuple[str, tuple[ops.Step, ...], Tab]]:
@@ -2518,7 +2572,7 @@ def propose_string_ops(live: Mapping[str, Tab], ctx: Context) -> Iterator[Propos
             proposals += _derived_in_target(ctx, name, tab, target)
             # the best two, and the best of each kind of step: a slice that fits a little better must not
             # crowd out the only split (or the reverse) when the target holds values of both shapes
-            kept = _best(proposals, 2)
+            kept = _with_ties(_best(proposals, len(proposals)), 2, lambda p: p.probability)
             for kind in ("split", "substring", "concatenate"):
                 kept += [p for p in _best([p for p in proposals if p.operator == kind], 1) if p not in kept]
             # and the best split cut to the target's width, two steps whose priors both count, where it fits
@@ -2722,10 +2776,11 @@ def _concat_programs(
         scored = [(similarity(part, p.profile), p) for p in columns if _part_key(p) not in exclude]
         scored += [(0.9 * similarity(part, d.profile), d) for d in derived]
         scored = sorted((x for x in scored if x[0] >= (ctx.threshold if bar is None else bar)), key=lambda x: -x[0])
-        unique: dict[str, tuple[float, _Part]] = {}
+        unique: dict[tuple[str, str], tuple[float, _Part]] = {}
         for score, p in scored:
-            unique.setdefault(str(p.profile.values), (score, p))  # a split and a slice cutting alike are one
-        return list(unique.values())[:k]
+            # a split and a slice of one column cutting alike are one part; two flags are two
+            unique.setdefault((p.column if p.step is None else p.step.column, str(p.profile.values)), (score, p))
+        return _with_ties(list(unique.values()), k, lambda x: x[0])
 
     programs: list[tuple[float, tuple[_Part, ...], tuple[str, ...]]] = []
     for separator in separators:
@@ -2800,7 +2855,9 @@ def _labelled(values: Sequence[str], prefix: str, suffix: str,
                     continue  # by its shape only where the word names the column
                 found.append((score, (part,), (), prefix + start, end + suffix))
     found.sort(key=lambda x: -x[0])
-    return [(parts, seps, start, end) for _, parts, seps, start, end in found[:2]]
+    return [(parts, seps, start, end) for _, parts, seps, start, end in _with_ties(found, 2, lambda x: x[0])]
+
+
 
 
 def _part_key(part: _Part) -> object:
@@ -3190,7 +3247,7 @@ def _pivots_beside(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
         return []
     index = tuple(mapping.pairs[k] for k in key)
     # flags (0 and 1) spread alike: every column with those values may be the one spread
-    spreaders = [c for c, names in named.items() if names == spread and c not in index][:SPREADERS]
+    spreaders = [c for c, names in named.items() if names == spread and c not in index][:SPREAD_POOL]
     rest = [t for t in ctx.columns if t not in key and t not in spread]
     if not spreaders or not rest or any(ctx.profiles[t].kind != "number" for t in rest):
         return []
@@ -3198,30 +3255,34 @@ def _pivots_beside(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
     if not options or options[0][2] or len(options[0][0]) < len(rest):
         return []
     aggs, fits, _ = options[0]
+    # every flag is tried, and the pivots ranked by their cells' fit and how likely their function is
     pivots = []
     for spreader, (values, funcs) in ((c, v) for c in spreaders for v in _pivot_values(tab, ctx, set(spread), {*index, c})):
         for func in funcs:
             pivoted = _run_pivot(ops.Pivot("", name, index, spreader, values, func), tab, spread, ctx)
-            if pivoted is not None and pivoted[1]:
-                pivots.append((pivoted[2], spreader, values, func))
+            if pivoted is not None and pivoted[1] and pivoted[2] >= ctx.threshold:
+                bonus = _pivot_bonus(tab, index, spreader, func, tab.profile(values))
+                share = len(spread) / max(len(spread), tab.profile(spreader).distinct)  # a score, not a flag
+                pivots.append((pivoted[2] * bonus * share, spreader, values, func))
     found = []
     ranked = sorted(pivots, key=lambda x: -x[0])
-    best: dict[str, tuple[float, str, str, str]] = {}
+    # the best pivot of each of the likeliest columns spread, then the second best of each (another function)
+    by_column: dict[str, list[tuple[float, str, str, str]]] = {}
     for pivot_option in ranked:
-        best.setdefault(pivot_option[1], pivot_option)  # the best pivot of each column spread first
-    chosen = [*best.values(), *(o for o in ranked if o not in best.values())][:SPREADERS]
-    for fit, spreader, values, func in chosen:
-        if fit < ctx.threshold:
-            continue
+        by_column.setdefault(pivot_option[1], []).append(pivot_option)
+    columns = list(by_column.values())[:SPREADERS]
+    chosen = [*(options[0] for options in columns), *(options[1] for options in columns if len(options) > 1)]
+    for likely, spreader, values, func in chosen[:SPREADERS + 2]:
         pivot = ops.Pivot(ctx.name(), name, index, spreader, values, func)
         group = ops.GroupBy(ctx.name(), name, index, tuple(aggs))
         join = ops.Join(ctx.name(), pivot.out, group.out, index, index, "inner")
         found.append(Proposal((pivot, group, join), PRIOR["pivot"] * PRIOR["groupby"] * PRIOR["join"]
-                              * float(np.mean([fit, *fits])), "granularities"))
+                              * float(np.mean([likely, *fits])), "granularities"))
     return found
 
 
-SPREADERS = 4  # columns, at most, that a pivot beside a group-by may spread, and pivots proposed
+SPREAD_POOL = 24  # flag columns, at most, that a pivot beside a group-by tries spreading
+SPREADERS = 4  # columns a pivot beside a group-by is proposed spreading, the likeliest (two functions each)
 COARSE_LIKE_FINE = 0.6  # the fit of a coarse aggregate taken as the fine one its name extends
 
 
