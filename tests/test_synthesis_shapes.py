@@ -2281,3 +2281,38 @@ def test_a_label_of_a_flag_among_many_flags(tmp_path: Path) -> None:
 
     rank, found = rank_of(make_case(tmp_path / "labelled", [(cabinets, True)], labelled))
     assert rank >= 1, found
+
+
+def test_a_report_spells_out_names_written_without_their_vowels() -> None:
+    """Econometric files write a crime rate `crmrte`, a price `prc` and a quantity `qty`: the letters of the
+    column's name are the target's in order, from its first, and hold most of its consonants. Not `age` of
+    `average` (one of its three consonants) nor `lcrimes` of `crime_rate` (another first letter)."""
+    from lester_dagster.synthesis.mapping import ABBREVIATED, abbreviated
+
+    for target, column in (("crime_rate", "crmrte"), ("price", "prc"), ("quantity", "qty"), ("percent", "pct")):
+        assert abbreviated(target, column) == ABBREVIATED, (target, column)
+    for target, column in (("average", "age"), ("crime_rate", "lcrimes"), ("mean_age", "ma"), ("price", "price")):
+        assert abbreviated(target, column) == 0.0, (target, column)
+
+
+def test_totals_per_year_beside_cells_named_by_the_year_and_their_column(tmp_path: Path) -> None:
+    """Cities per year and region flags with their mean crime rate, beside the year's crimes and officers
+    over all cities (`year_crimes`, `year_officers`): the other half holds other cities, so its yearly sums
+    lie far from the target's, but the names say each is its column summed per year."""
+    rng = np.random.default_rng(37)
+    n = 92
+    region = rng.integers(0, 4, n // 2)
+    cities = pd.DataFrame({"area": np.repeat(np.arange(n // 2), 2), "year": np.tile([82, 87], n // 2),
+                           "west": np.repeat(region == 1, 2).astype(int), "south": np.repeat(region == 2, 2).astype(int),
+                           "crimes": np.round(rng.lognormal(9.5, 1.0, n)), "crmrte": np.round(rng.gamma(5.0, 20.0, n), 2),
+                           "officers": rng.integers(50, 3000, n)})
+    cities.loc[n // 2:, ["crimes", "officers"]] *= 3  # the other half's cities are the larger ones
+
+    def pipeline(t: pd.DataFrame) -> pd.DataFrame:
+        cells = t.groupby(["year", "west", "south"]).agg(cities=("crimes", "size"),
+                                                         crime_rate=("crmrte", "mean")).reset_index()
+        years = t.groupby("year").agg(year_crimes=("crimes", "sum"), year_officers=("officers", "sum")).reset_index()
+        return cells.merge(years, on="year")
+
+    rank, found = rank_of(make_case(tmp_path / "years", [(cities, True)], pipeline))
+    assert rank >= 1, found

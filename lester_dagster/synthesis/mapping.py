@@ -265,11 +265,33 @@ def similarity(t: ColumnProfile, c: ColumnProfile, given: frozenset[str] | None 
 @lru_cache(maxsize=65536)
 def abbreviated(target: str, column: str) -> float:
     """`ABBREVIATED` where every word of the column's name is a word of the target's or its first three letters
-    or more ('Apps' of 'applications', 'Grad.Rate' of 'graduation_rate'): a report's rename spells out a terse
-    name. Not a word behind a letter (`cdef`, the change of `def`): that is another quantity."""
+    or more ('Apps' of 'applications', 'Grad.Rate' of 'graduation_rate'), or where the name is the target's
+    written without its vowels (`crmrte` of 'crime_rate', `qty` of 'quantity'): a report's rename spells out a
+    terse name. Not a word behind a letter (`cdef`, the change of `def`): that is another quantity."""
     tokens, own = name_tokens(target), name_tokens(column)
     cut = all(any(t == w or (len(w) >= 3 and t.startswith(w)) for t in tokens) for w in own)
-    return ABBREVIATED if own and cut and own != tokens else 0.0
+    return ABBREVIATED if own and ((cut and own != tokens) or _skeleton(target, column)) else 0.0
+
+
+_VOWELS = frozenset("aeiou")
+
+
+def _skeleton(target: str, column: str) -> bool:
+    """Whether the column's letters are the target's in order, from its first letter on, three or more of them
+    and most of the target's consonants: a name written without its vowels (`crmrte`, `prc`, `qty`). Not
+    `age` of 'average' (one of its three consonants)."""
+    t = "".join(ch for ch in target.lower() if "a" <= ch <= "z")
+    c = "".join(ch for ch in column.lower() if "a" <= ch <= "z")
+    if len(c) < 3 or len(c) >= len(t) or c[0] != t[0]:
+        return False
+    letters = iter(t)
+    if not all(ch in letters for ch in c):  # a subsequence: each letter found after the one before
+        return False
+    consonants = [ch for ch in t if ch not in _VOWELS]
+    return sum(ch not in _VOWELS for ch in c) >= SKELETON * len(consonants)
+
+
+SKELETON = 0.6  # share of the target's consonants a name without vowels keeps
 
 
 ABBREVIATED = 0.8  # the name likeness of a column whose name abbreviates the target's (an exact name is 1)

@@ -3155,13 +3155,17 @@ def propose_two_granularities(live: Mapping[str, Tab], ctx: Context) -> Iterator
         if tab.cache.get("made_by") in ("groupby", "pivot", "granularities"):
             continue
         mapping = ctx.mapping(tab)
-        key = ctx.constraints.primary
-        if not key or any(k not in mapping.pairs for k in key):
-            key = _leading_key(tab, ctx)
-        if not key:
-            continue
-        proposals = _pivot_beside_groupby(name, tab, ctx) if key == ctx.constraints.primary else []
-        for size in range(1, len(key)):
+        primary = ctx.constraints.primary
+        if primary and all(k in mapping.pairs for k in primary):
+            proposals = _pivot_beside_groupby(name, tab, ctx)
+            keys = [primary]
+        else:
+            proposals, keys = [], []
+        # and the target's first columns: a total of a few rows is unique by chance, and discovery may
+        # take it for the key (officers summed per year and region, six rows)
+        leading = _leading_key(tab, ctx)
+        keys += [leading] if leading and leading not in keys else []
+        for key, size in ((k, size) for k in keys for size in range(1, len(k))):
             for part in combinations(key, size):
                 coarse = [fd.rhs for fd in ctx.constraints.fds if set(fd.lhs) == set(part) and fd.rhs not in key]
                 fine = [t for t in ctx.columns if t not in key and t not in coarse]
@@ -3186,9 +3190,22 @@ def propose_two_granularities(live: Mapping[str, Tab], ctx: Context) -> Iterator
                 second = ops.GroupBy(ctx.name(), name, by_coarse, tuple(coarse_aggs))
                 join = ops.Join(ctx.name(), first.out, second.out, by_coarse, by_coarse, "inner")
                 fit = float(np.mean([*fine_fit, *coarse_fit]))
+                explains = {out: score for (out, _, _), score in zip(fine_aggs, fine_fit, strict=False)}
+                explains.update((out, max(score, EXPLAINED) if _per_key(out, column, func, (*part, *by_coarse)) else score)
+                                for (out, column, func), score in zip(coarse_aggs, coarse_fit, strict=False))
                 proposals.append(Proposal((first, second, join), PRIOR["groupby"] ** 2 * PRIOR["join"] * fit,
-                                          "granularities"))
+                                          "granularities", {t: p for t, p in explains.items() if t in ctx.profiles}))
         yield from _best(proposals, 2)
+
+
+def _per_key(target: str, column: str, func: str, by: Sequence[str]) -> bool:
+    """Whether a coarse aggregate's name says how it was made: its column's name and a word of its function,
+    or and the name of the key it is per (`year_crimes`, the crimes of all cities of a year). A total over
+    the other half's rows lies far from the target's, whose rows are others."""
+    if spells(target, column, func):
+        return True
+    whole, own = name_key(target), name_key(column)
+    return bool(own) and any(whole in (name_key(k) + own, own + name_key(k)) for k in by)
 
 
 def _leading_key(tab: Tab, ctx: Context) -> tuple[str, ...]:
