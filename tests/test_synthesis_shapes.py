@@ -2316,3 +2316,26 @@ def test_totals_per_year_beside_cells_named_by_the_year_and_their_column(tmp_pat
 
     rank, found = rank_of(make_case(tmp_path / "years", [(cities, True)], pipeline))
     assert rank >= 1, found
+
+
+def test_cities_known_by_their_land_area(tmp_path: Path) -> None:
+    """Each city's figures averaged over the years of the file, the city known by its land area (a fraction,
+    on each year's row), joined to the city's region flags by that area: a fractional column whose every
+    value recurs is a group key, and fractional values two files share exactly under one name join them."""
+    rng = np.random.default_rng(41)
+    cities = 60
+    area = np.round(rng.uniform(15.0, 400.0, cities), 4)
+    years = pd.DataFrame({"area": np.repeat(area, 2), "year": np.tile([82, 87], cities),
+                          "crmrte": np.round(rng.gamma(5.0, 20.0, 2 * cities), 2),
+                          "unem": np.round(rng.uniform(3.0, 12.0, 2 * cities), 1),
+                          "officers": rng.integers(50, 3000, 2 * cities)})
+    region = rng.integers(0, 3, cities)
+    regions = pd.DataFrame({"area": area, "west": (region == 0).astype(int), "south": (region == 1).astype(int)})
+
+    def pipeline(rows: pd.DataFrame, flags: pd.DataFrame) -> pd.DataFrame:
+        means = rows.groupby("area").agg(crime_rate=("crmrte", "mean"), unemployment=("unem", "mean"),
+                                         officers=("officers", "mean")).reset_index()
+        return means.merge(flags, on="area")
+
+    rank, found = rank_of(make_case(tmp_path / "areas", [(years, True), (regions, False)], pipeline))
+    assert rank >= 1, found

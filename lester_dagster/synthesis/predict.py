@@ -328,8 +328,19 @@ def _levels(profile: ColumnProfile, rows: int) -> bool:
             and 1 < profile.distinct <= min(LEVELS, 0.25 * rows))
 
 
+def _entity(profile: ColumnProfile, rows: int) -> bool:
+    """A fractional number column whose every value recurs, on few rows each: a measure never repeats so
+    exactly, an attribute of what the rows are about does (a city's land area on each year's row)."""
+    return (profile.kind == "number" and not profile.integral and 1 < profile.distinct <= 0.5 * rows
+            and profile.repeated >= ENTITY)
+
+
+ENTITY = 0.95  # share of rows, at least, whose fractional value other rows repeat, of an entity's attribute
+FRACTIONAL_KEY = 0.5  # share of one side's fractional values, at least, the other side holds exactly to join them
+
+
 def _groupable(profile: ColumnProfile, rows: int) -> bool:
-    return _joinable(profile) or _levels(profile, rows)
+    return _joinable(profile) or _levels(profile, rows) or _entity(profile, rows)
 
 
 # ---- join --------------------------------------------------------------------------------------------
@@ -340,17 +351,20 @@ def _key_pairs(left: Tab, right: Tab) -> list[tuple[float, str, str, float, floa
     found = []
     for a in left.columns:
         pa = left.profile(a)
-        if not _joinable(pa) or pa.distinct < 2:
+        if not (_joinable(pa) or pa.kind == "number") or pa.distinct < 2:
             continue  # a constant joins every row to every row
         for b in right.columns:
             pb = right.profile(b)
-            if not _joinable(pb) or pb.kind != pa.kind or pb.distinct < 2:
-                continue
+            exact = _joinable(pa) and _joinable(pb)
+            if pb.kind != pa.kind or pb.distinct < 2 or not (exact or name_similarity(a, b) == 1.0):
+                continue  # fractional values join only under one name (a city's land area in two files)
             common = len(pa.values & pb.values)
             if common == 0 or (common < 2 and min(pa.distinct, pb.distinct) > 1):
                 continue
             contained_left, contained_right = common / len(pa.values), common / len(pb.values)
             overlap = max(contained_left, contained_right)
+            if not exact and overlap < FRACTIONAL_KEY:
+                continue  # measures alike by chance share a few values
             keyness = max(pa.uniqueness, pb.uniqueness)
             # two samples of the same keys (hours, ids) share a small share of them, but many
             same_key = common >= 10 and min(pa.uniqueness, pb.uniqueness) > 0.9 and name_similarity(a, b) == 1.0

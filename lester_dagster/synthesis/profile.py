@@ -92,6 +92,16 @@ class ColumnProfile:
         return f"ColumnProfile({self.name!r}, {self.kind}, rows={self.rows}, distinct={self.distinct})"
 
     @cached_property
+    def repeated(self) -> float:
+        """The share of the rows with a value whose value another row has too."""
+        if self._numbers is not None:
+            _, counts = np.unique(self._finite, return_counts=True)
+        else:
+            counts = pd.Series(self._objects).value_counts().to_numpy()
+        total = int(counts.sum())
+        return float(counts[counts > 1].sum()) / total if total else 0.0
+
+    @cached_property
     def _distinct_values(self) -> np.ndarray:
         if self._numbers is not None:
             return np.unique(self._finite)
