@@ -2339,3 +2339,10 @@ def test_cities_known_by_their_land_area(tmp_path: Path) -> None:
 
     rank, found = rank_of(make_case(tmp_path / "areas", [(years, True), (regions, False)], pipeline))
     assert rank >= 1, found
+    from lester_dagster.synthesis.predict import _key_pairs
+
+    # a pass rate both files hold, unique in neither (a measure, not a lookup's key), joins nothing
+    rates = np.round(rng.uniform(20, 90, 40), 3)
+    left = Tab(pd.DataFrame({"school": np.arange(80), "math4": np.repeat(rates, 2)}))
+    right = Tab(pd.DataFrame({"school": np.arange(80), "math4": np.tile(rates, 2)}))
+    assert [(a, b) for _, a, b, _, _ in _key_pairs(left, right)] == [("school", "school")]

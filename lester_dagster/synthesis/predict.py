@@ -329,14 +329,23 @@ def _levels(profile: ColumnProfile, rows: int) -> bool:
 
 
 def _entity(profile: ColumnProfile, rows: int) -> bool:
-    """A fractional number column whose every value recurs, on few rows each: a measure never repeats so
-    exactly, an attribute of what the rows are about does (a city's land area on each year's row)."""
+    """A fractional number column of fine values, every one of which recurs: a measure of fine values never
+    repeats so exactly, an attribute of what the rows are about does (a city's land area on each year's row).
+    Coarse measures (a lab value to one decimal) repeat by chance."""
     return (profile.kind == "number" and not profile.integral and 1 < profile.distinct <= 0.5 * rows
-            and profile.repeated >= ENTITY)
+            and _fine(profile) and profile.repeated >= ENTITY)
+
+
+def _fine(profile: ColumnProfile) -> bool:
+    """Whether most of a number column's values have more than two decimals: two such values are equal by
+    chance rarely, those of a rate to one decimal often."""
+    values = profile.distinct_numbers[:200]
+    return bool(len(values)) and bool((np.abs(values * 100 - np.round(values * 100)) > 1e-6).mean() >= 0.5)
 
 
 ENTITY = 0.95  # share of rows, at least, whose fractional value other rows repeat, of an entity's attribute
 FRACTIONAL_KEY = 0.5  # share of one side's fractional values, at least, the other side holds exactly to join them
+LOOKUP = 0.95  # uniqueness, at least, of a fractional key on one side of a join (a lookup of the other's)
 
 
 def _groupable(profile: ColumnProfile, rows: int) -> bool:
@@ -356,15 +365,16 @@ def _key_pairs(left: Tab, right: Tab) -> list[tuple[float, str, str, float, floa
         for b in right.columns:
             pb = right.profile(b)
             exact = _joinable(pa) and _joinable(pb)
-            if pb.kind != pa.kind or pb.distinct < 2 or not (exact or name_similarity(a, b) == 1.0):
-                continue  # fractional values join only under one name (a city's land area in two files)
+            if pb.kind != pa.kind or pb.distinct < 2 or not (exact or (name_similarity(a, b) == 1.0 and _fine(pa)
+                                                                        and _fine(pb))):
+                continue  # fine fractional values join only under one name (a city's land area in two files)
             common = len(pa.values & pb.values)
             if common == 0 or (common < 2 and min(pa.distinct, pb.distinct) > 1):
                 continue
             contained_left, contained_right = common / len(pa.values), common / len(pb.values)
             overlap = max(contained_left, contained_right)
-            if not exact and overlap < FRACTIONAL_KEY:
-                continue  # measures alike by chance share a few values
+            if not exact and (overlap < FRACTIONAL_KEY or max(pa.uniqueness, pb.uniqueness) < LOOKUP):
+                continue  # a measure two files both hold shares some values: a key is one file's lookup
             keyness = max(pa.uniqueness, pb.uniqueness)
             # two samples of the same keys (hours, ids) share a small share of them, but many
             same_key = common >= 10 and min(pa.uniqueness, pb.uniqueness) > 0.9 and name_similarity(a, b) == 1.0
