@@ -2289,10 +2289,17 @@ def test_a_report_spells_out_names_written_without_their_vowels() -> None:
     `average` (one of its three consonants) nor `lcrimes` of `crime_rate` (another first letter)."""
     from lester_dagster.synthesis.mapping import ABBREVIATED, abbreviated
 
-    for target, column in (("crime_rate", "crmrte"), ("price", "prc"), ("quantity", "qty"), ("percent", "pct")):
+    for target, column in (("crime_rate", "crmrte"), ("price", "prc"), ("quantity", "qty"), ("percent", "pct"),
+                           ("weight", "wht")):
         assert abbreviated(target, column) == ABBREVIATED, (target, column)
-    for target, column in (("average", "age"), ("crime_rate", "lcrimes"), ("mean_age", "ma"), ("price", "price")):
+    # words of their own, other first letters, names with digits (a review's false matches)
+    for target, column in (("average", "age"), ("crime_rate", "lcrimes"), ("mean_age", "ma"), ("price", "price"),
+                           ("median", "mean"), ("median_income", "mean_income"), ("count", "cut"), ("price", "pre"),
+                           ("state", "sat"), ("height", "high"), ("season", "SES"), ("black", "back"),
+                           ("mean", "men"), ("crime_rate", "creat"), ("disease", "D12S1344.a1"),
+                           ("australia", "austria"), ("country", "county")):
         assert abbreviated(target, column) == 0.0, (target, column)
+    assert abbreviated(2019, "y2019") == 0.0  # type: ignore[arg-type]
 
 
 def test_totals_per_year_beside_cells_named_by_the_year_and_their_column(tmp_path: Path) -> None:

@@ -277,18 +277,23 @@ _VOWELS = frozenset("aeiou")
 
 
 def _skeleton(target: str, column: str) -> bool:
-    """Whether the column's letters are the target's in order, from its first letter on, three or more of them
-    and most of the target's consonants: a name written without its vowels (`crmrte`, `prc`, `qty`). Not
-    `age` of 'average' (one of its three consonants)."""
-    t = "".join(ch for ch in target.lower() if "a" <= ch <= "z")
-    c = "".join(ch for ch in column.lower() if "a" <= ch <= "z")
-    if len(c) < 3 or len(c) >= len(t) or c[0] != t[0]:
+    """Whether the column's name is the target's written without its vowels (`crmrte`, `prc`, `qty`, `wht`):
+    letters only, three consonants or more and no vowel but a last 'e', each of them the target's in order
+    from its first letter on, and most of the target's consonants. Not a word of its own (`mean` of 'median',
+    `cut` of 'count', `pre` of 'price'), nor a name with digits (`D12S1344.a1`)."""
+    t = "".join(ch for ch in str(target).lower() if "a" <= ch <= "z")
+    raw = str(column).lower()
+    if any(ch.isdigit() for ch in raw):
+        return False
+    c = "".join(ch for ch in raw if "a" <= ch <= "z")
+    consonants = [ch for ch in c if ch not in _VOWELS]
+    if (len(consonants) < 3 or any(ch in _VOWELS for ch in c[:-1]) or len(c) >= len(t) or not c
+            or c[0] != t[0]):
         return False
     letters = iter(t)
     if not all(ch in letters for ch in c):  # a subsequence: each letter found after the one before
         return False
-    consonants = [ch for ch in t if ch not in _VOWELS]
-    return sum(ch not in _VOWELS for ch in c) >= SKELETON * len(consonants)
+    return len(consonants) >= SKELETON * sum(ch not in _VOWELS for ch in t)
 
 
 SKELETON = 0.6  # share of the target's consonants a name without vowels keeps

@@ -305,13 +305,15 @@ _Ranked = TypeVar("_Ranked")
 
 
 def _with_ties(ranked: Sequence[_Ranked], k: int, score: Callable[[_Ranked], float]) -> list[_Ranked]:
-    """The first k of options ranked best first, and those after as likely as the kth, up to TIED: options the
-    values cannot tell apart (a label of one flag or another alike) all stay, for the steps after to."""
+    """The first k (one at least) of options ranked best first, and those after as likely as the kth, at most
+    TIED options in all: options the values cannot tell apart (a label of one flag or another alike) stay
+    together, for the steps after to tell apart. Beyond TIED, the table's column order decides."""
+    k = max(k, 1)
     tied = [x for x in ranked[k:] if score(ranked[k - 1]) - score(x) < 1e-9] if len(ranked) > k else []
     return [*ranked[:k], *tied][:max(k, TIED)]
 
 
-TIED = 6  # options as likely as the last one kept that are kept too, at most
+TIED = 6  # options kept, at most, where those after the first k are as likely as the kth
 
 
 def _joinable(profile: ColumnProfile) -> bool:
@@ -1590,7 +1592,7 @@ def propose_pivot(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
                         out = step.run({table: source.frame})
                     except (TypeError, ValueError, KeyError):
                         continue
-                    fit = _period_fit(out, pivoted, index, ctx) if periods else _pivot_fit(out, pivoted, ctx, func)
+                    fit, order = (_period_fit(out, pivoted, index, ctx), 1.0) if periods else _pivot_fit(out, pivoted, ctx, func)
                     if fit < ctx.threshold:
                         if named:
                             weak.append(Proposal((step,), PRIOR["pivot"] * share * fit * PIVOT_UNSURE, "pivot",
@@ -1598,7 +1600,7 @@ def propose_pivot(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
                         continue
                     bonus = _pivot_bonus(source, index, column, func, vprofile)
                     derived = PRIOR["split"] if before else 1.0
-                    probability = PRIOR["pivot"] * share * fit * bonus * derived
+                    probability = PRIOR["pivot"] * share * fit * order * bonus * derived
                     spreads = tuple(sorted(pivoted)) if periods else ()
                     proposals.append(Proposal((*before, step), probability, "pivot", periods=spreads))
                     made = [c for c in out.columns if c not in index] if periods else None
@@ -1649,7 +1651,7 @@ def _run_pivot(step: ops.Pivot, tab: Tab, cells: Iterable[str], ctx: Context
     # a cell named as a spread value is that column; a cell named otherwise (renamed after) is its likeliest
     fit = float(np.mean([similarity(ctx.profiles[t], out.profile(t), median=median) if t in made else
                          max(similarity(ctx.profiles[t], out.profile(c), median=median) for c in made) for t in cells]))
-    return out, made, fit * _same_order(out.frame, [t for t in cells if t in made], ctx, step.aggfunc)
+    return out, made, fit
 
 
 ORDER_WEIGHT = 0.5  # of a pivot's fit, what the order of its cells within a row decides
@@ -1819,21 +1821,25 @@ def _period_fit(out: pd.DataFrame, periods: set[str], index: Sequence[str], ctx:
     return similarity(wanted, made)
 
 
-def _pivot_fit(out: pd.DataFrame, pivoted: set[str], ctx: Context, func: str) -> float:
-    """How alike the pivoted cells are to the target's; cells left empty may be filled with 0 next, as
-    `pivot_table(...).fillna(0)` does, when the target has no gaps there. `func` made the cells."""
+def _pivot_fit(out: pd.DataFrame, pivoted: set[str], ctx: Context, func: str) -> tuple[float, float]:
+    """How alike the pivoted cells are to the target's, and whether they stand in its order (`_same_order`);
+    cells left empty may be filled with 0 next, as `pivot_table(...).fillna(0)` does, when the target has no
+    gaps there: then both are of the filled cells, where those fit better. `func` made the cells."""
     median = func == "median"
     tab = Tab(out)
     names = [t for t in pivoted if t in out.columns]
     if not names:
-        return 0.0
+        return 0.0, 1.0
     fit = float(np.mean([similarity(ctx.profiles[t], tab.profile(t), median=median) for t in names]))
+    cells = out
     gaps = any(tab.profile(t).nulls for t in names) and not any(ctx.profiles[t].nulls for t in names)
     if gaps and all(pd.api.types.is_numeric_dtype(out[t].dtype) for t in names):
         filled = Tab(out[names].fillna(0))
-        fit = max(fit, 0.9 * float(np.mean([similarity(ctx.profiles[t], filled.profile(t), median=median)
-                                            for t in names])))
-    return fit * _same_order(out, names, ctx, func)
+        fit_filled = 0.9 * float(np.mean([similarity(ctx.profiles[t], filled.profile(t), median=median)
+                                          for t in names]))
+        if fit_filled > fit:
+            fit, cells = fit_filled, filled.frame
+    return fit, _same_order(cells, names, ctx, func)
 
 
 def _derived_spread(name: str, tab: Tab, ctx: Context) -> list[tuple[str, tuple[ops.Step, ...], Tab]]:
@@ -3304,7 +3310,8 @@ def _pivots_beside(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
             if pivoted is not None and pivoted[1] and pivoted[2] >= ctx.threshold:
                 bonus = _pivot_bonus(tab, index, spreader, func, tab.profile(values))
                 share = len(spread) / max(len(spread), tab.profile(spreader).distinct)  # a score, not a flag
-                pivots.append((pivoted[2] * bonus * share, spreader, values, func))
+                order = _same_order(pivoted[0].frame, [t for t in spread if t in pivoted[1]], ctx, func)
+                pivots.append((pivoted[2] * order * bonus * share, spreader, values, func))
     found = []
     ranked = sorted(pivots, key=lambda x: -x[0])
     # the best pivot of each of the likeliest columns spread, then the second best of each (another function)
