@@ -26,6 +26,7 @@ from lester_dagster.synthesis.predict import (
     _date_cut,
     _date_parts,
     _joined_back_in_target,
+    _key_pairs,
     _parts_made_long,
     _same_order,
     _target_suffixes,
@@ -2346,7 +2347,6 @@ def test_cities_known_by_their_land_area(tmp_path: Path) -> None:
 
     rank, found = rank_of(make_case(tmp_path / "areas", [(years, True), (regions, False)], pipeline))
     assert rank >= 1, found
-    from lester_dagster.synthesis.predict import _key_pairs
 
     # a pass rate both files hold, unique in neither (a measure, not a lookup's key), joins nothing
     rates = np.round(rng.uniform(20, 90, 40), 3)
