@@ -1667,21 +1667,15 @@ def _same_order(out: pd.DataFrame, cells: Sequence[str], ctx: Context, func: str
     contiguous split moves."""
     if len(cells) != 2 or func not in ("mean", "median"):
         return 1.0
-    target = ctx.target.frame
-    apart = []
-    for a, b in [tuple(cells)]:
-        shares, rows = [], []
-        for frame in (target, out):
-            both = frame[[a, b]].apply(pd.to_numeric, errors="coerce").dropna()
-            if len(both) < 2:
-                break
-            shares.append(float((both[a] < both[b]).mean()) - float((both[a] > both[b]).mean()))
-            rows.append(len(both))
-        if len(shares) == 2:
-            apart.append(max(0.0, abs(shares[0] - shares[1]) / 2 - 1 / min(rows)))
-    if not apart:
-        return 1.0
-    return 1.0 - ORDER_WEIGHT * float(np.mean(apart))
+    a, b = cells
+    shares, rows = [], []
+    for frame in (ctx.target.frame, out):
+        both = frame[[a, b]].apply(pd.to_numeric, errors="coerce").dropna()
+        if len(both) < 2:
+            return 1.0
+        shares.append(float((both[a] < both[b]).mean()) - float((both[a] > both[b]).mean()))
+        rows.append(len(both))
+    return 1.0 - ORDER_WEIGHT * max(0.0, abs(shares[0] - shares[1]) / 2 - 1 / min(rows))
 
 
 def _shape_pivots(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
@@ -2886,8 +2880,6 @@ def _labelled(values: Sequence[str], prefix: str, suffix: str,
                 found.append((score, (part,), (), prefix + start, end + suffix))
     found.sort(key=lambda x: -x[0])
     return [(parts, seps, start, end) for _, parts, seps, start, end in _with_ties(found, 2, lambda x: x[0])]
-
-
 
 
 def _part_key(part: _Part) -> object:
