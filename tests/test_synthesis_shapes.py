@@ -37,6 +37,7 @@ from lester_dagster.synthesis.predict import (
     propose_groupby_join,
     propose_string_ops,
     propose_unpivot,
+    stacked,
 )
 from lester_dagster.synthesis.profile import Tab, profile_column
 
@@ -2353,3 +2354,85 @@ def test_cities_known_by_their_land_area(tmp_path: Path) -> None:
     left = Tab(pd.DataFrame({"school": np.arange(80), "math4": np.repeat(rates, 2)}))
     right = Tab(pd.DataFrame({"school": np.arange(80), "math4": np.tile(rates, 2)}))
     assert [(a, b) for _, a, b, _, _ in _key_pairs(left, right)] == [("school", "school")]
+
+
+def test_an_aggregate_joined_back_over_a_key_of_more_values_than_fourteen_other_columns(tmp_path: Path) -> None:
+    """Each row with the count of its month's rows, where a dozen and more flags and codes have fewer values
+    than the month: an FD's left-hand side of one column is looked for among all columns, not only the
+    fourteen of fewest values (those are for pairs)."""
+    rng = np.random.default_rng(43)
+    n = 400
+    rows = pd.DataFrame({f"code{k}": rng.integers(0, 2 + k % 4, n) for k in range(15)})
+    rows["month"] = np.sort(rng.integers(1, 41, n))
+    rows["weight"] = np.round(rng.normal(3.0, 0.5, n), 3)
+
+    def pipeline(t: pd.DataFrame) -> pd.DataFrame:
+        counts = t.groupby("month").agg(month_rows=("weight", "count")).reset_index()
+        return t.merge(counts, on="month")
+
+    target = pipeline(rows.iloc[:200])
+    assert any(fd.lhs == ("month",) and fd.rhs == "month_rows" for fd in discover(target).fds)
+    rank, found = rank_of(make_case(tmp_path / "months", [(rows, True)], pipeline))
+    assert rank >= 1, found
+
+
+def _weather_files() -> list[tuple[pd.DataFrame, bool]]:
+    rng = np.random.default_rng(47)
+    files = []
+    for year in (2012, 2013, 2014, 2015):
+        dates = pd.date_range(f"{year}-01-01", f"{year}-12-31", freq="2D")
+        files.append((pd.DataFrame({"date": dates.strftime("%Y-%m-%d"),
+                                    "precipitation": np.round(rng.gamma(1.0, 3.0, len(dates)), 1),
+                                    "temp_max": np.round(rng.normal(16, 6, len(dates)), 1),
+                                    "temp_min": np.round(rng.normal(7, 5, len(dates)), 1),
+                                    "wind": np.round(rng.gamma(3.0, 1.0, len(dates)), 1),
+                                    "weather": rng.choice(["rain", "sun", "fog", "drizzle", "snow"], len(dates),
+                                                          p=[0.45, 0.4, 0.07, 0.05, 0.03])}), True))
+    return files
+
+
+def test_yearly_files_stacked_then_split_and_counted_in_a_filled_pivot(tmp_path: Path) -> None:
+    """Four yearly files stacked, the year and month cut from the date, days of each weather per month
+    spread and filled with 0. Steps of one file alone (a split of one file's dates) are the same steps once
+    the files are stacked: made file by file they took the budget, and the union's own steps were never
+    grown."""
+    def pipeline(*years: pd.DataFrame) -> pd.DataFrame:
+        days = pd.concat(years)
+        days["year"] = days["date"].str[:4]
+        days["month"] = days["date"].str[5:7]
+        counted = days.groupby(["year", "month", "weather"])["date"].count().reset_index(name="days")
+        return counted.pivot_table(index=["year", "month"], columns="weather", values="days").fillna(0).reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "weather", _weather_files(), pipeline), max_states=600)
+    assert rank >= 1, found
+
+
+def test_files_to_stack_are_stepped_on_once_stacked() -> None:
+    files = {f"table_{k}": Tab(frame) for k, (frame, _) in enumerate(_weather_files(), start=1)}
+    target = pd.DataFrame({"year": ["2012"], "rain": [3.0]})
+    ctx = Context(target, discover(target), inputs={n: t.frame for n, t in files.items()})
+    assert stacked(files, ctx) == frozenset(files)
+    # a file of other columns is no member; files whose shared column the target names once per file are
+    # joined side by side (temp_max_seattle, temp_max_sf), not stacked
+    other = {**files, "stations": Tab(pd.DataFrame({"station": ["a", "b"], "height": [3, 4]}))}
+    assert stacked(other, ctx) == frozenset(files)
+    apart = pd.DataFrame({"date": ["2012-01-01"], "temp_max_seattle": [3.0], "temp_max_sf": [9.0]})
+    two = dict(list(files.items())[:2])
+    assert stacked(two, Context(apart, discover(apart), inputs={n: t.frame for n, t in two.items()})) == frozenset()
+
+
+def test_the_last_stage_has_a_share_of_the_budget_of_its_own() -> None:
+    """A search that spends its budget growing pipelines still makes the best ones again with a fill or a
+    dropna the searched half cannot show (a pivot of counts filled with 0, four yearly files stacked): that
+    stage has a quarter of the budget more, and the result still says the budget was spent."""
+    from lester_dagster.synthesis.search import _Search, default_ranker
+
+    frame = pd.DataFrame({"k": ["a", "b", "a"], "v": [1, 2, 3]})
+    search = _Search({"table_1": frame}, frame, SearchConfig(max_states=40), default_ranker())
+    search.explored = 40
+    assert search.out_of_time()
+    search.finishing, search.budget_spent = True, False
+    search.explored = 49
+    assert not search.out_of_time()
+    search.explored = 50
+    assert search.out_of_time()

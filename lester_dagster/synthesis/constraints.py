@@ -14,7 +14,8 @@ import pandas as pd
 
 MAX_ROWS = 5000  # rows of the target (and of a candidate) the constraints are computed on
 MAX_FDS = 40
-MAX_LHS_COLUMNS = 14  # columns considered on an FD's left-hand side (lowest cardinality first)
+MAX_LHS_COLUMNS = 14  # columns considered on an FD's left-hand side of two columns (lowest cardinality first)
+MAX_SINGLE_LHS = 48  # columns considered as an FD's left-hand side alone: a cheap pass, so wider
 TOLERANCE = 0.98  # share of a key's (or an FD's) values that must be consistent on a candidate
 
 
@@ -219,11 +220,13 @@ def discover(frame: pd.DataFrame, max_lhs: int = 2) -> Constraints:
         # a measure with fractional values determines nothing, whatever a few repeated values suggest
         lhs_columns = [c for c in columns if 1 < distinct[c] <= 0.8 * n and c not in floats]
         lhs_columns.sort(key=lambda c: distinct[c])
-        lhs_columns = lhs_columns[:MAX_LHS_COLUMNS]
+        # one column alone is a cheap pass over many more of them: a key of many values (the month of 20,
+        # beside a dozen flags and codes of fewer) still determines the aggregate joined back over it
+        lhs_columns = lhs_columns[:MAX_SINGLE_LHS]
         grids = {c: _grid(frame[c]) for c in columns if c in numeric}
         found: dict[str, list[tuple[str, ...]]] = {c: [] for c in columns}
         for size in range(1, max_lhs + 1):
-            for lhs in combinations(lhs_columns, size):
+            for lhs in combinations(lhs_columns if size == 1 else lhs_columns[:MAX_LHS_COLUMNS], size):
                 if any(set(k) <= set(lhs) for k in keys):
                     continue
                 lhs_codes = _combined([codes[c] for c in lhs])

@@ -15,7 +15,7 @@ AGG_WORDS = {
     "min": ("min", "minimum", "lowest", "least", "smallest", "earliest", "oldest", "shortest", "low", "worst"),
     "max": ("max", "maximum", "highest", "most", "largest", "latest", "newest", "longest", "peak", "top", "best",
             "hottest", "strongest", "high", "busiest"),
-    "median": ("median",),
+    "median": ("median", "typical"),
     "std": ("std", "sd", "stdev", "stddev"),
 }
 

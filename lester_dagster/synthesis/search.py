@@ -43,6 +43,7 @@ from lester_dagster.synthesis.predict import (
     REPAIRS,
     Context,
     Proposal,
+    stacked,
 )
 from lester_dagster.synthesis.profile import Tab, compressed_pattern
 from lester_dagster.synthesis.spec import SynthesisSpec
@@ -77,6 +78,10 @@ class SearchConfig:
     # partial pipelines explored at most: a budget in work, not seconds, so that which pipelines are found
     # does not depend on the machine's load (None: the time limit alone)
     max_states: int | None = None
+    # a further share of `max_states` kept for the last stage (the best pipelines again with a fill or a
+    # dropna the searched half cannot show): a search that spends its budget reaching the pipeline still
+    # finishes it
+    finishing_share: float = 0.25
     min_constraint_share: float = 0.75  # of the target's keys/FDs/non-keys a verified candidate satisfies
     use_constraints: bool = True
     greedy: bool = False  # keep only the single most probable step each round (Auto-Suggest baseline)
@@ -259,6 +264,7 @@ class _Search:
         constraints = discover(target) if config.use_constraints else Constraints(tuple(map(str, target.columns)), len(target))
         self.ctx = Context(target, constraints, inputs=self.inputs)
         self.explored, self.depth, self.timed_out, self.budget_spent = 0, 0, False, False
+        self.finishing = False  # in the last stage, with its share of the budget (`SearchConfig.finishing_share`)
         self.mapped_ever: dict[str, float] = {}  # target column -> best mapping score any explored table gave
         self.seen: dict[int, int] = {}
         self.expanded: set[int] = set()  # states every operator has been tried on
@@ -270,7 +276,10 @@ class _Search:
 
     def out_of_time(self) -> bool:
         """The search has spent its budget: the states it may explore, or its time."""
-        if self.config.max_states is not None and self.explored >= self.config.max_states:
+        limit = self.config.max_states
+        if limit is not None and self.finishing:
+            limit += int(limit * self.config.finishing_share)
+        if limit is not None and self.explored >= limit:
             self.budget_spent = True
         elif time.perf_counter() - self.started > self.config.time_limit:
             self.timed_out = True
@@ -297,7 +306,9 @@ class _Search:
         if operator in MULTI_TABLE:
             groups = [state.live]
         else:
-            groups = [{name: tab} for name, tab in sorted(state.live.items())]
+            # files to be stacked are stepped on once stacked, not one by one (see `stacked`)
+            apart = stacked(state.live, self.ctx) if len(state.live) > 1 else frozenset()
+            groups = [{name: tab} for name, tab in sorted(state.live.items()) if name not in apart]
         found: list[Proposal] = []
         for live in groups:
             key = (operator, frozenset((n, t.fingerprint, t.cache.get("made_by")) for n, t in live.items()))
@@ -462,7 +473,9 @@ class _Search:
                 break
         if self.config.fine_tune and self.config.use_constraints and not self.config.greedy:
             candidates.extend(self.fine_tune(near, candidates))
+            spent, self.finishing, self.budget_spent = self.budget_spent, True, False
             candidates.extend(self.gap_variants(candidates))
+            self.budget_spent = self.budget_spent or spent
         return self.rank(candidates, near)
 
     def gap_variants(self, verified: list[State]) -> list[State]:
