@@ -15,7 +15,8 @@ import pandas as pd
 MAX_ROWS = 5000  # rows of the target (and of a candidate) the constraints are computed on
 MAX_FDS = 40
 MAX_LHS_COLUMNS = 14  # columns considered on an FD's left-hand side of two columns (lowest cardinality first)
-MAX_SINGLE_LHS = 48  # columns considered as an FD's left-hand side alone: a cheap pass, so wider
+MAX_SINGLE_LHS = 48  # columns considered as an FD's left-hand side alone: a cheap pass, so wider...
+SINGLE_LHS_CHECKS = 1500  # ...where (left-hand sides) x (columns) stays within this many checks (not 14 x 200)
 TOLERANCE = 0.98  # share of a key's (or an FD's) values that must be consistent on a candidate
 
 
@@ -222,7 +223,7 @@ def discover(frame: pd.DataFrame, max_lhs: int = 2) -> Constraints:
         lhs_columns.sort(key=lambda c: distinct[c])
         # one column alone is a cheap pass over many more of them: a key of many values (the month of 20,
         # beside a dozen flags and codes of fewer) still determines the aggregate joined back over it
-        lhs_columns = lhs_columns[:MAX_SINGLE_LHS]
+        lhs_columns = lhs_columns[:max(MAX_LHS_COLUMNS, min(MAX_SINGLE_LHS, SINGLE_LHS_CHECKS // len(columns)))]
         grids = {c: _grid(frame[c]) for c in columns if c in numeric}
         found: dict[str, list[tuple[str, ...]]] = {c: [] for c in columns}
         for size in range(1, max_lhs + 1):
