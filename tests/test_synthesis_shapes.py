@@ -35,6 +35,7 @@ from lester_dagster.synthesis.predict import (
     delimiters_of,
     propose_fillna,
     propose_groupby_join,
+    propose_join,
     propose_string_ops,
     propose_unpivot,
     stacked,
@@ -2412,6 +2413,8 @@ def test_files_to_stack_are_stepped_on_once_stacked() -> None:
     target = pd.DataFrame({"year": ["2012"], "rain": [3.0]})
     ctx = Context(target, discover(target), inputs={n: t.frame for n, t in files.items()})
     assert stacked(files, ctx) == frozenset(files)
+    # nor joined: that gives every column twice (`temp_max_x`, `temp_max_y`), which the target does not name
+    assert list(propose_join(files, ctx)) == []
     # a file of other columns is no member; files whose shared column the target names once per file are
     # joined side by side (temp_max_seattle, temp_max_sf), not stacked
     other = {**files, "stations": Tab(pd.DataFrame({"station": ["a", "b"], "height": [3, 4]}))}

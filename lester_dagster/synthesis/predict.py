@@ -396,8 +396,13 @@ def _tuples(frame: pd.DataFrame, columns: Sequence[str]) -> set[tuple[Any, ...]]
 
 def propose_join(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
     names = sorted(live)
+    to_stack = stacked(live, ctx)
     for x, y in combinations(names, 2):
         a, b = live[x], live[y]
+        if x in to_stack and y in to_stack and set(a.columns) == set(b.columns):
+            # files to be stacked, joined, give every column twice (`prestige_x`, `prestige_y`), which the
+            # target does not name (else they are kept apart): no step of the pipeline
+            continue
         pairs = _key_pairs(a, b)
         keys: list[tuple[float, tuple[str, ...], tuple[str, ...]]] = [(s, (left,), (right,)) for s, left, right, _, _ in pairs]
         # two-column keys from the best single pairs, when together they identify rows better
