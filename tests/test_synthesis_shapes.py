@@ -2439,3 +2439,24 @@ def test_the_last_stage_has_a_share_of_the_budget_of_its_own() -> None:
     assert not search.out_of_time()
     search.explored = 50
     assert search.out_of_time()
+
+
+def test_rows_of_known_age_where_the_unknown_ages_are_all_in_the_other_half(tmp_path: Path) -> None:
+    """Full names of the people whose age is known, with their age: every missing age is in the half the
+    target is made from, so this half cannot show the dropna, but ages stored as floats say their source has
+    gaps. The pipeline comes again with the dropna first, after the one without it."""
+    rng = np.random.default_rng(53)
+    n = 160
+    ages = rng.integers(15, 80, n).astype(float)
+    ages[rng.choice(n // 2, 12, replace=False)] = np.nan  # the first half only: the target's
+    people = pd.DataFrame({"first_name": rng.choice(["Ana", "Ben", "Cleo", "Dev", "Eli", "Fay", "Gus"], n),
+                           "last_name": rng.choice(["Ito", "Jones", "Kahn", "Lopez", "Moss", "Nagy", "Ortiz", "Park"], n),
+                           "age": ages, "district": rng.choice(["north", "south", "east", "west"], n)})
+
+    def pipeline(t: pd.DataFrame) -> pd.DataFrame:
+        t = t.dropna(subset=["age"])
+        t["full_name"] = t["first_name"] + " " + t["last_name"]
+        return t[["full_name", "age", "district"]]
+
+    rank, found = rank_of(make_case(tmp_path / "ages", [(people, True)], pipeline), max_states=600)
+    assert rank >= 1, found

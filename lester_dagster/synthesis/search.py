@@ -54,6 +54,8 @@ VARIANTS_OF = 4  # best verified pipelines tried again with a dropna or fillna b
 AGAIN_PER_STATE = 2  # gap steps after which a pipeline's aggregates are chosen again
 COUNT_VARIANTS_OF = 2  # further pipelines tried so that count more rows than the target does
 UNSEEN_GAPS = 3  # columns, at most, a pipeline of no step is offered again with a dropna on
+UNSEEN_DROPS = 2  # columns, at most, a pipeline that keeps every row is offered again with a dropna on
+ROW_KEEPING = (ops._Derive, ops.Select, ops.Rename, ops.FillNA)  # steps that keep every row of their table
 DROPNA_COLUMNS = 4  # columns with gaps a dropna variant drops on, fewest gaps first
 TOP_AGAIN = 2  # aggregations chosen again after gaps are handled
 FILL_COLUMNS = 2  # numeric columns with gaps a fillna variant fills with 0, most gaps first
@@ -501,6 +503,7 @@ class _Search:
             found.extend(self.filled_pivot(state))
             if state.steps and id(state) not in self.unseen:  # the start state's fills were made before the search
                 found.extend(self.unseen_fills(state))
+                found.extend(self.unseen_drops(state))
             if self.gaps_the_target_lacks(state) and id(state) not in self.expanded:
                 # gaps the target does not have, left at the end: fill or drop them there
                 found.extend(c for c in self.extend(state, ["fillna", "dropna"]) if self.verified(c))
@@ -613,6 +616,33 @@ class _Search:
                 if self.verified(child):
                     found.append(child)
                     self.unseen.add(id(child))
+        return found
+
+    def unseen_drops(self, state: State) -> list[State]:
+        """A pipeline that keeps every row of its one input (labels made, columns kept), again with the rows
+        dropped first whose value is missing in a column the target copies without a gap, where that column
+        holds whole numbers stored as floats: a column of whole numbers is stored so when its source has gaps,
+        and here they were all in the other half (victims of known age), so this half cannot show the dropna
+        (`unseen_gaps` does the same for the input as it is). At most `UNSEEN_DROPS`, ranked as a dropna costs."""
+        assert state.mapping is not None
+        if len(self.inputs) != 1 or not all(isinstance(s, ROW_KEEPING) for s in state.steps):
+            return []
+        (name, frame), = self.inputs.items()
+        target = self.ctx.target.frame
+        columns = [c for t, c in state.mapping.pairs.items()
+                   if c in frame.columns and not target[t].isna().any() and pd.api.types.is_float_dtype(frame[c].dtype)
+                   and not frame[c].isna().any() and bool((frame[c] == frame[c].round()).all())]
+        found = []
+        for k, column in enumerate(columns[:UNSEEN_DROPS]):
+            drop = ops.DropNA(f"u_drop{k}_{name}", name, (column,))
+            rest = tuple(_reading(s, name, drop.out) for s in state.steps)
+            last = rest[-1].out
+            child = State((drop, *rest), (PRIOR["dropna"] * 0.5 ** (1 + k), *state.probabilities), {last: state.output},
+                          last, {last: state.origins.get(state.last, frozenset({name}))})
+            self.evaluate(child)
+            if self.verified(child):
+                found.append(child)
+                self.unseen.add(id(child))
         return found
 
     def gaps_the_target_lacks(self, state: State) -> bool:
