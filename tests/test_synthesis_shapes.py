@@ -2413,8 +2413,13 @@ def test_files_to_stack_are_stepped_on_once_stacked() -> None:
     target = pd.DataFrame({"year": ["2012"], "rain": [3.0]})
     ctx = Context(target, discover(target), inputs={n: t.frame for n, t in files.items()})
     assert stacked(files, ctx) == frozenset(files)
-    # nor joined: that gives every column twice (`temp_max_x`, `temp_max_y`), which the target does not name
-    assert list(propose_join(files, ctx)) == []
+    # nor joined on some of their columns: that gives the others twice (`temp_max_x`, `temp_max_y`), which the
+    # target does not name; pandas' default merge on every column (the rows both files hold) stays
+    joins = [p.steps[0] for p in propose_join(files, ctx)]
+    assert all(set(j.left_on) == set(files["table_1"].columns) for j in joins), joins
+    codes = pd.DataFrame({"id": [f"p{k}" for k in range(60)], "grade": list("ABCDEF") * 10})
+    both = {"table_1": Tab(codes.iloc[:40]), "table_2": Tab(codes.iloc[20:])}
+    assert {j.left_on for p in propose_join(both, ctx) for j in p.steps} == {("id", "grade")}
     # a file of other columns is no member; files whose shared column the target names once per file are
     # joined side by side (temp_max_seattle, temp_max_sf), not stacked
     other = {**files, "stations": Tab(pd.DataFrame({"station": ["a", "b"], "height": [3, 4]}))}

@@ -399,10 +399,10 @@ def propose_join(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
     to_stack = stacked(live, ctx)
     for x, y in combinations(names, 2):
         a, b = live[x], live[y]
-        if x in to_stack and y in to_stack and set(a.columns) == set(b.columns):
-            # files to be stacked, joined, give every column twice (`prestige_x`, `prestige_y`), which the
-            # target does not name (else they are kept apart): no step of the pipeline
-            continue
+        # files to be stacked, joined on some of their columns, give the others twice (`prestige_x`,
+        # `prestige_y`), which the target does not name (else they are kept apart): only pandas' default merge
+        # on every column (the rows both files hold) is a step of the pipeline
+        both = x in to_stack and y in to_stack and set(a.columns) == set(b.columns)
         pairs = _key_pairs(a, b)
         keys: list[tuple[float, tuple[str, ...], tuple[str, ...]]] = [(s, (left,), (right,)) for s, left, right, _, _ in pairs]
         # two-column keys from the best single pairs, when together they identify rows better
@@ -428,8 +428,10 @@ def propose_join(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
                 unique = max(len(left_tuples) / max(1, len(a)), len(right_tuples) / max(1, len(b)))
                 keys.append((overlap * (0.4 + 0.6 * unique), shared, shared))
         proposals = []
+        if both:
+            keys = [k for k in keys if len(k[1]) == len(a.columns)]
         apart = 1.0 / PRIOR["join"] if _kept_apart(a, b, ctx) else 1.0
-        proposals += _double_lookups(x, y, a, b, pairs, ctx)
+        proposals += [] if both else _double_lookups(x, y, a, b, pairs, ctx)
         for score, left_on, right_on in keys:
             score = min(1.0, score * apart)
             left_unique = _tuples_unique(a, left_on)
