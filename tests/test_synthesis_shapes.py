@@ -2413,13 +2413,6 @@ def test_files_to_stack_are_stepped_on_once_stacked() -> None:
     target = pd.DataFrame({"year": ["2012"], "rain": [3.0]})
     ctx = Context(target, discover(target), inputs={n: t.frame for n, t in files.items()})
     assert stacked(files, ctx) == frozenset(files)
-    # nor joined on some of their columns: that gives the others twice (`temp_max_x`, `temp_max_y`), which the
-    # target does not name; pandas' default merge on every column (the rows both files hold) stays
-    joins = [p.steps[0] for p in propose_join(files, ctx)]
-    assert all(set(j.left_on) == set(files["table_1"].columns) for j in joins), joins
-    codes = pd.DataFrame({"id": [f"p{k}" for k in range(60)], "grade": list("ABCDEF") * 10})
-    both = {"table_1": Tab(codes.iloc[:40]), "table_2": Tab(codes.iloc[20:])}
-    assert {j.left_on for p in propose_join(both, ctx) for j in p.steps} == {("id", "grade")}
     # a file of other columns is no member; files whose shared column the target names once per file are
     # joined side by side (temp_max_seattle, temp_max_sf), not stacked
     other = {**files, "stations": Tab(pd.DataFrame({"station": ["a", "b"], "height": [3, 4]}))}
@@ -2427,6 +2420,17 @@ def test_files_to_stack_are_stepped_on_once_stacked() -> None:
     apart = pd.DataFrame({"date": ["2012-01-01"], "temp_max_seattle": [3.0], "temp_max_sf": [9.0]})
     two = dict(list(files.items())[:2])
     assert stacked(two, Context(apart, discover(apart), inputs={n: t.frame for n, t in two.items()})) == frozenset()
+    # joined on some of their columns they give the others twice (`temp_max_x`, `temp_max_y`): less likely than
+    # pandas' default merge on every column (the rows both files hold)
+    codes = pd.DataFrame({"id": [f"p{k}" for k in range(60)], "grade": list("ABCDEF") * 10})
+    both = {"table_1": Tab(codes.iloc[:40]), "table_2": Tab(codes.iloc[20:])}
+    ctx = Context(target, discover(target), inputs={n: t.frame for n, t in both.items()})
+    assert stacked(both, ctx) == frozenset(both)
+    joins = sorted(((p.probability, p.steps[0].left_on) for p in propose_join(both, ctx)), reverse=True)
+    assert joins[0][1] == ("id", "grade"), joins
+    # a table made that happens to have a file's columns is no file to stack
+    made = {"table_1": Tab(codes.iloc[:40]), "s1": Tab(codes.iloc[20:].reset_index(drop=True))}
+    assert stacked(made, Context(target, discover(target), inputs={"table_1": codes})) == frozenset()
 
 
 def test_the_last_stage_has_a_share_of_the_budget_of_its_own() -> None:
@@ -2465,3 +2469,56 @@ def test_rows_of_known_age_where_the_unknown_ages_are_all_in_the_other_half(tmp_
 
     rank, found = rank_of(make_case(tmp_path / "ages", [(people, True)], pipeline), max_states=600)
     assert rank >= 1, found
+
+
+def _store_months(seed: int, n: int = 240) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rng = np.random.default_rng(seed)
+
+    def month() -> pd.DataFrame:
+        return pd.DataFrame({"store": np.tile(list("ABCDEFGH"), n // 8), "amount": rng.integers(1, 50, n)})
+    return month(), month()
+
+
+def test_files_of_one_shape_each_aggregated_side_by_side(tmp_path: Path) -> None:
+    """Each month's totals per store side by side (a review's reproduction): a group-by of one file is not the
+    group-by of the files stacked, so files to be stacked are still grouped one by one."""
+    jan, feb = _store_months(8)
+
+    def pipeline(jan: pd.DataFrame, feb: pd.DataFrame) -> pd.DataFrame:
+        a = jan.groupby("store").agg(jan_sales=("amount", "sum")).reset_index()
+        b = feb.groupby("store").agg(feb_sales=("amount", "sum")).reset_index()
+        return a.merge(b, on="store")
+
+    rank, found = rank_of(make_case(tmp_path / "months", [(jan, True), (feb, True)], pipeline))
+    assert rank >= 1, found
+
+
+def test_this_year_beside_last_year_of_files_of_one_shape(tmp_path: Path) -> None:
+    """Two years' scores of the same students joined on the student (`suffixes=('', '_prev')`), and this year's
+    members who were also there last year: joins of files of one shape on a key stay (a review's
+    reproductions), less likely than a merge on every column but not ruled out."""
+    rng = np.random.default_rng(1)
+    ids = [f"s{k:03d}" for k in range(120)]
+    prev = pd.DataFrame({"student": ids, "score": rng.integers(40, 100, 120)})
+    cur = pd.DataFrame({"student": ids, "score": rng.integers(40, 100, 120)})
+
+    def beside(cur: pd.DataFrame, prev: pd.DataFrame) -> pd.DataFrame:
+        return cur.merge(prev, on="student", suffixes=("", "_prev"))
+
+    rank, found = rank_of(make_case(tmp_path / "years", [(cur, True), (prev, True)], beside))
+    assert rank >= 1, found
+    rng = np.random.default_rng(7)
+    last = pd.DataFrame({"member": [f"m{k:03d}" for k in rng.choice(400, 200, replace=False)],
+                         "visits": rng.integers(0, 30, 200)})
+    this = pd.DataFrame({"member": [f"m{k:03d}" for k in rng.choice(400, 200, replace=False)],
+                         "visits": rng.integers(0, 30, 200)})
+
+    def returning(this: pd.DataFrame, last: pd.DataFrame) -> pd.DataFrame:
+        return this.merge(last, on="member", suffixes=("", "_last"))[["member", "visits"]]
+
+    rank, found = rank_of(make_case(tmp_path / "members", [(this, False), (last, False)], returning))
+    assert rank >= 1, found
+
+
+def test_constraints_of_a_table_without_columns() -> None:
+    assert discover(pd.DataFrame(index=range(5))).fds == ()

@@ -223,7 +223,7 @@ def discover(frame: pd.DataFrame, max_lhs: int = 2) -> Constraints:
         lhs_columns.sort(key=lambda c: distinct[c])
         # one column alone is a cheap pass over many more of them: a key of many values (the month of 20,
         # beside a dozen flags and codes of fewer) still determines the aggregate joined back over it
-        lhs_columns = lhs_columns[:max(MAX_LHS_COLUMNS, min(MAX_SINGLE_LHS, SINGLE_LHS_CHECKS // len(columns)))]
+        lhs_columns = lhs_columns[:max(MAX_LHS_COLUMNS, min(MAX_SINGLE_LHS, SINGLE_LHS_CHECKS // max(1, len(columns))))]
         grids = {c: _grid(frame[c]) for c in columns if c in numeric}
         found: dict[str, list[tuple[str, ...]]] = {c: [] for c in columns}
         for size in range(1, max_lhs + 1):

@@ -396,12 +396,12 @@ def _tuples(frame: pd.DataFrame, columns: Sequence[str]) -> set[tuple[Any, ...]]
 
 def propose_join(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
     names = sorted(live)
-    to_stack = stacked(live, ctx)
+    to_stack, crowd = stacked(live, ctx), stacked(live, ctx, STACKED_CROWD)
     for x, y in combinations(names, 2):
         a, b = live[x], live[y]
         # files to be stacked, joined on some of their columns, give the others twice (`prestige_x`,
-        # `prestige_y`), which the target does not name (else they are kept apart): only pandas' default merge
-        # on every column (the rows both files hold) is a step of the pipeline
+        # `prestige_y`), which the target rarely names as such (else they are kept apart): less likely than
+        # pandas' default merge on every column (the rows both files hold), not ruled out (`score`, `score_prev`)
         both = x in to_stack and y in to_stack and set(a.columns) == set(b.columns)
         pairs = _key_pairs(a, b)
         keys: list[tuple[float, tuple[str, ...], tuple[str, ...]]] = [(s, (left,), (right,)) for s, left, right, _, _ in pairs]
@@ -428,8 +428,12 @@ def propose_join(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
                 unique = max(len(left_tuples) / max(1, len(a)), len(right_tuples) / max(1, len(b)))
                 keys.append((overlap * (0.4 + 0.6 * unique), shared, shared))
         proposals = []
-        if both:
+        if both and x in crowd:
+            # three files alike or more: their joins on some columns, pair by pair, took the search's budget
             keys = [k for k in keys if len(k[1]) == len(a.columns)]
+        elif both:
+            keys = [(score * (1.0 if len(left) == len(a.columns) else STACKED_JOIN), left, right)
+                    for score, left, right in keys]
         apart = 1.0 / PRIOR["join"] if _kept_apart(a, b, ctx) else 1.0
         proposals += [] if both else _double_lookups(x, y, a, b, pairs, ctx)
         for score, left_on, right_on in keys:
@@ -579,19 +583,25 @@ def propose_union(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
 
 
 KEPT_APART = 0.3  # a union's chance where the target names a shared column once per table
+STACKED_JOIN = 0.3  # a join's chance, on some of their columns, of two files to be stacked (`stacked`)
+STACKED_CROWD = 3  # files alike, at least, whose joins on some columns are left out, and other steps one by one
 
 
-def stacked(live: Mapping[str, Tab], ctx: Context) -> frozenset[str]:
-    """Live tables with the columns of another live table, to be stacked rather than kept apart (yearly
-    files). A row-wise step of one of them alone (a split of one file's dates, a fill of its gaps) is the
-    same step taken once after the union: made file by file, those steps took most of the search's budget
-    (a hundred states at the first depth for four files) and the union's own steps went unexplored."""
+def stacked(live: Mapping[str, Tab], ctx: Context, least: int = 2) -> frozenset[str]:
+    """Input files as read with the columns of another, to be stacked rather than kept apart (yearly files).
+    A row-wise step of one of them alone (a split of one file's dates, a fill of its gaps) is the same step
+    taken once after the union: made file by file, those steps took most of the search's budget (a hundred
+    states at the first depth for four files) and the union's own steps went unexplored. A group-by of one
+    file is not (each month's totals side by side, this year's beside last year's): other operators pass by
+    only files of `least` or more alike (three survey years, four yearly files), rarely set side by side."""
     groups: dict[frozenset[str], list[str]] = {}
     for name in sorted(live):
-        groups.setdefault(frozenset(live[name].columns), []).append(name)
+        columns = frozenset(str(c) for c in live[name].columns)
+        if ctx.input_columns.get(name) == columns:  # files as read, not a table made with a file's columns
+            groups.setdefault(columns, []).append(name)
     found: set[str] = set()
     for members in groups.values():
-        if len(members) < 2 or _kept_apart(live[members[0]], live[members[1]], ctx):
+        if len(members) < least or _kept_apart(live[members[0]], live[members[1]], ctx):
             continue
         if _other_files_sides(members[0], live[members[0]], ctx):
             continue  # each file aggregated for the target columns of its merge suffix (`wage_imp1`, `wage_imp2`)

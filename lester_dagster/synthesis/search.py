@@ -41,6 +41,7 @@ from lester_dagster.synthesis.predict import (
     PREDICTORS,
     PRIOR,
     REPAIRS,
+    STACKED_CROWD,
     Context,
     Proposal,
     stacked,
@@ -54,7 +55,8 @@ VARIANTS_OF = 4  # best verified pipelines tried again with a dropna or fillna b
 AGAIN_PER_STATE = 2  # gap steps after which a pipeline's aggregates are chosen again
 COUNT_VARIANTS_OF = 2  # further pipelines tried so that count more rows than the target does
 UNSEEN_GAPS = 3  # columns, at most, a pipeline of no step is offered again with a dropna on
-UNSEEN_DROPS = 2  # columns, at most, a pipeline that keeps every row is offered again with a dropna on
+UNSEEN_DROPS = 1  # columns, at most, a pipeline that keeps every row is offered again with a dropna on
+ROW_WISE = ("string", "dropna", "fillna")  # operators whose steps are the same before a union as after it
 ROW_KEEPING = (ops._Derive, ops.Select, ops.Rename, ops.FillNA)  # steps that keep every row of their table
 DROPNA_COLUMNS = 4  # columns with gaps a dropna variant drops on, fewest gaps first
 TOP_AGAIN = 2  # aggregations chosen again after gaps are handled
@@ -309,7 +311,8 @@ class _Search:
             groups = [state.live]
         else:
             # files to be stacked are stepped on once stacked, not one by one (see `stacked`)
-            apart = stacked(state.live, self.ctx) if len(state.live) > 1 else frozenset()
+            apart = (stacked(state.live, self.ctx, 2 if operator in ROW_WISE else STACKED_CROWD) if len(state.live) > 1
+                     else frozenset())
             groups = [{name: tab} for name, tab in sorted(state.live.items()) if name not in apart]
         found: list[Proposal] = []
         for live in groups:
