@@ -396,7 +396,8 @@ def _tuples(frame: pd.DataFrame, columns: Sequence[str]) -> set[tuple[Any, ...]]
 
 def propose_join(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
     names = sorted(live)
-    to_stack, crowd = stacked(live, ctx), stacked(live, ctx, STACKED_CROWD)
+    to_stack = stacked(live, ctx)
+    crowd = stacked(live, ctx, STACKED_CROWD) if to_stack else frozenset()  # the second pass only where files are alike
     for x, y in combinations(names, 2):
         a, b = live[x], live[y]
         # files to be stacked, joined on some of their columns, give the others twice (`prestige_x`,
