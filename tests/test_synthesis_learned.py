@@ -294,3 +294,32 @@ def test_runners_up_reach_a_combination_two_changes_away() -> None:
     assign = _assignment(scores)
     found = _runners_up(assign(np.ones(5, dtype=bool)), assign, scores)
     assert [(i, j) for i, j in found[2][4]] == [(0, 1), (1, 3), (2, 4)]
+
+
+def test_functions_are_as_likely_as_pipelines_write_them() -> None:
+    """The aggregate model learned the generator's shares of functions (a minimum one group-by in ten);
+    pipelines use one in thirty. Its odds move by the ratio, so of two that fit alike the common one comes
+    first, while a rare one over the floor stays over it (still proposed)."""
+    from lester_dagster.synthesis.predict import GENERATED_SHARES, WRITTEN_SHARES, _as_often_as_written
+
+    fits = np.array([0.2, 0.45, 0.8])
+    mean, minimum = _as_often_as_written(fits, "mean", 0.33), _as_often_as_written(fits, "min", 0.33)
+    assert (mean > minimum).all() and (minimum[1:] >= 0.33).all() and minimum[0] < 0.2
+    assert (_as_often_as_written(fits, "std", 0.33) == fits).all()  # a function neither counts: as it was
+    assert set(WRITTEN_SHARES) == set(GENERATED_SHARES)
+    assert math.isclose(sum(WRITTEN_SHARES.values()), 1.0, abs_tol=0.01)
+
+
+def test_the_shares_are_the_generator_s_and_the_development_pipelines() -> None:
+    """GENERATED_SHARES are the shares `generate.FUNCS` draws at, and WRITTEN_SHARES what
+    function_shares.py counts in the development part's pipelines today (re-run it when cases are added)."""
+    from benchmarks.synthesis.function_shares import FUNCTIONS, written_counts
+    from benchmarks.synthesis.generate import FUNC_SHARES, FUNCS
+    from lester_dagster.synthesis.predict import GENERATED_SHARES, WRITTEN_SHARES
+
+    assert dict(zip(FUNCS, FUNC_SHARES, strict=True)) == GENERATED_SHARES
+    counts, pipelines = written_counts()
+    total = sum(counts[f] for f in FUNCTIONS)
+    assert pipelines >= 400
+    for func in FUNCTIONS:
+        assert abs(counts[func] / total - WRITTEN_SHARES[func]) < 0.01, func

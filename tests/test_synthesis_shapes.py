@@ -6,6 +6,7 @@ a separator, medians; and text columns are never summed."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,14 +18,15 @@ from lester_dagster.synthesis import SearchConfig, judge, load_case, read_table,
 from lester_dagster.synthesis import operators as ops
 from lester_dagster.synthesis.alignment import Aligner, output_agreement
 from lester_dagster.synthesis.constraints import discover
-from lester_dagster.synthesis.evidence import text_sums
-from lester_dagster.synthesis.mapping import numeric_similarity
+from lester_dagster.synthesis.evidence import EXACT_ROW, row_surprise, text_sums
+from lester_dagster.synthesis.mapping import numeric_similarity, similarity
 from lester_dagster.synthesis.predict import (
     Context,
     _aggregate_candidates,
     _alike_periods,
     _date_cut,
     _date_parts,
+    _determining_parts,
     _joined_back_in_target,
     _key_pairs,
     _parts_made_long,
@@ -37,10 +39,12 @@ from lester_dagster.synthesis.predict import (
     propose_groupby_join,
     propose_join,
     propose_string_ops,
+    propose_two_granularities,
     propose_unpivot,
     stacked,
 )
-from lester_dagster.synthesis.profile import Tab, profile_column
+from lester_dagster.synthesis.profile import ColumnProfile, Tab, profile_column
+from lester_dagster.synthesis.search import _measures
 
 RNG = np.random.default_rng(11)
 CITIES = pd.DataFrame({
@@ -2522,3 +2526,159 @@ def test_this_year_beside_last_year_of_files_of_one_shape(tmp_path: Path) -> Non
 
 def test_constraints_of_a_table_without_columns() -> None:
     assert discover(pd.DataFrame(index=range(5))).fds == ()
+
+
+def test_a_pipeline_that_keeps_every_row_is_off_by_the_rows_the_target_lacks(tmp_path: Path) -> None:
+    """Schools that report a salary: every missing salary is in the half the target is made from, so on
+    this half the dropna drops nothing and keeping every row looks as good. But halves are the same size,
+    so a pipeline that keeps every row would give the target as many rows as this half has; the target has
+    fewer, so the dropna comes first. Other columns have gaps in both halves (a dropna of every gap is wrong)."""
+    rng = np.random.default_rng(61)
+    n = 180
+    salary = rng.integers(300, 900, n).astype(float) * 100
+    salary[rng.choice(n // 2, 14, replace=False)] = np.nan  # the first half only: the target's
+    cost = rng.integers(40, 120, n).astype(float) * 100
+    cost[rng.choice(n, 24, replace=False)] = np.nan
+    schools = pd.DataFrame({"school": [f"S{k:03d}" for k in range(n)], "salary": salary, "cost": cost,
+                            "region": rng.choice(["north", "south", "east", "west"], n)})
+
+    def pipeline(t: pd.DataFrame) -> pd.DataFrame:
+        return t.dropna(subset=["salary"]).reset_index(drop=True)
+
+    rank, found = rank_of(make_case(tmp_path / "schools", [(schools, True)], pipeline), max_states=200)
+    assert rank == 1, found
+
+
+def test_the_exact_count_of_a_pipeline_that_keeps_every_row() -> None:
+    """Its count is the inputs' size: off by the slack (halves of odd counts) is free, each row more costs,
+    the further off the more (a review: a band of sample sizes once let a count further off cost less);
+    filters keep the loose z-score."""
+    assert row_surprise(90, 90, 1) == row_surprise(90, 89, 1) == 0.0
+    assert row_surprise(90, 80, 1) == min(8.0, 9 * EXACT_ROW) > 0.0 == row_surprise(90, 80)
+    costs = [row_surprise(rows, 150, 1) for rows in range(150, 40, -1)]
+    assert costs == sorted(costs) and costs[-1] == 8.0
+
+
+
+def test_six_year_months_are_not_the_days_of_the_month_that_hold_them() -> None:
+    """The year-month of each flight, flights in time order: the halves hold other months, so the right cut
+    ('2013-07' to '2013-12') shares no value with the target ('2013-01' to '2013-06'), while the year glued to
+    the day of the month ('2013-01' to '2013-31') holds all six among its thirty-one. The same column over
+    another sample has about as many categories: six against thirty-one is another column."""
+    rng = np.random.default_rng(67)
+    months = [f"2013-{m:02d}" for m in rng.integers(1, 7, 700)]
+    target = ColumnProfile("year_month", pd.Series(months))
+    right = ColumnProfile("year_month", pd.Series([f"2013-{m:02d}" for m in rng.integers(7, 13, 700)]))
+    days = ColumnProfile("year_month", pd.Series([f"2013-{d:02d}" for d in rng.integers(1, 32, 700)]))
+    assert similarity(target, right) > similarity(target, days)
+    # categories a contiguous split shares in part, as many on both sides, stay alike
+    states = ColumnProfile("state", pd.Series(rng.choice([f"S{k}" for k in range(12)], 700)))
+    assert similarity(ColumnProfile("state", pd.Series(rng.choice([f"S{k}" for k in range(4, 16)], 700))), states) > 0.75
+
+
+def test_a_wide_key_is_not_cut_into_all_its_parts() -> None:
+    """Survey answers side by side, each row unique only across all 25 of them, with a region's mean joined
+    back: the coarser granularities to try are the parts of the key that determine a column (the region),
+    not the key's 2^25 parts, which hung a search for an hour (a generated case's 32 answers)."""
+    rng = np.random.default_rng(5)
+    answers = pd.DataFrame({f"q{k}": rng.integers(0, 2, 400) for k in range(24)})
+    answers["region"] = rng.choice(["n", "s", "e", "w"], 400)
+    target = answers.merge(answers.groupby("region")["q0"].mean().rename("q0_mean"), left_on="region", right_index=True)
+    ctx = Context(target, discover(target), inputs={"t": answers})
+    key = tuple(answers.columns)
+    assert _determining_parts(key, ctx) == [("region",)]
+    done: list[list[object]] = []
+    worker = threading.Thread(target=lambda: done.append(list(propose_two_granularities({"t": Tab(answers)}, ctx))),
+                              daemon=True)
+    worker.start()
+    worker.join(600)  # far above the milliseconds it takes: a guard against the hang, not a budget
+    assert done, "propose_two_granularities still runs after 600 s"
+
+
+def test_no_join_is_keyed_on_a_count_or_a_mean() -> None:
+    """Schools counted per ZIP code share values with small school codes (1 to 160): a join of the count to
+    the codes ranked a real case's right pipeline sixth. Counts, sums and means a group-by makes are measures,
+    never keys; a group's latest date (a max) may still be joined back to its rows."""
+    rng = np.random.default_rng(71)
+    schools = pd.DataFrame({"bcode": np.arange(1, 161), "zipcode": rng.choice(np.arange(49201, 49241), 160),
+                            "opened": rng.choice(pd.date_range("2001-01-01", periods=50).astype(str), 160)})
+    step = ops.GroupBy("g", "schools", ("zipcode",), (("schools", "bcode", "count"), ("latest", "opened", "max")))
+    counted = schools.groupby("zipcode").agg(schools=("bcode", "count"), latest=("opened", "max")).reset_index()
+    per_zip = Tab(counted)
+    per_zip.cache["measures"] = _measures((step,), (), per_zip, {"g": counted})
+    assert per_zip.cache["measures"] == {"schools"}
+    pairs = {(a, b) for _, a, b, _, _ in _key_pairs(per_zip, Tab(schools))}
+    assert ("schools", "bcode") not in pairs and ("latest", "opened") in pairs
+    # the state's code averaged per county is constant in each: a key to the states still (a review)
+    counties = pd.DataFrame({"county": np.repeat(np.arange(30), 4), "state_fips": np.repeat(rng.integers(1, 9, 30), 4),
+                             "votes": rng.integers(10, 500, 120)})
+    step = ops.GroupBy("c", "counties", ("county",), (("state_fips", "state_fips", "mean"), ("votes", "votes", "sum")))
+    summed = step.run({"counties": counties})
+    assert _measures((step,), (), Tab(summed), {"counties": counties, "c": summed}) == {"votes"}
+    # stacked, kept or renamed, a count stays a measure
+    live = {"a": per_zip, "b": per_zip}
+    stacked_counts = ops.Union("u", ("a", "b"))
+    assert "schools" in _measures((stacked_counts,), (), Tab(pd.concat([counted, counted])), {}, live)
+    renamed = ops.Rename("r", "a", (("schools", "n_schools"),))
+    assert _measures((renamed,), (), Tab(counted.rename(columns={"schools": "n_schools"})), {}, live) == {"n_schools"}
+
+
+def test_a_label_whose_first_part_the_split_put_in_the_other_half(tmp_path: Path) -> None:
+    """Conference and season glued ('ACC 2003'), teams in conference order: the half the target is made from
+    holds other conferences than this one (one shared), so the left part is found by its shape only, while
+    the seasons cut from '2003-2004' are alike in both halves and vouch for it."""
+    rng = np.random.default_rng(73)
+    conferences = ["ACC", "Big 10", "Big 12", "Pac-12", "Big East", "SEC", "WCC"]
+    rows = [(c, f"{y}-{y + 1}", f"T{k}") for c in conferences for k in range(6) for y in (2003, 2009, 2012, 2015)]
+    teams = pd.DataFrame(rows, columns=["conference", "year", "team"])
+    teams["wins"] = rng.integers(5, 30, len(teams))
+
+    def pipeline(t: pd.DataFrame) -> pd.DataFrame:
+        t = t.assign(conference_season=t["conference"] + " " + t["year"].str[:4])
+        return t.groupby("conference_season").agg(teams=("team", "nunique"), wins=("wins", "sum")).reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "ncaa", [(teams, True)], pipeline), max_states=300)
+    assert rank >= 1, found
+
+
+def test_a_label_of_two_flags_beside_a_third_the_target_keeps(tmp_path: Path) -> None:
+    """Couples labelled by the wife's and the husband's college ('no/yes'), then per label and the wife's
+    labour-force status, couples in status order: three yes/no columns make labels alike, but the status is
+    a column of its own in the target, and its rows show it is no piece of the label."""
+    rng = np.random.default_rng(79)
+    n = 400
+    couples = pd.DataFrame({"lfp": np.sort(rng.choice(["no", "yes"], n, p=[0.4, 0.6]))[::-1], "k5": rng.integers(0, 3, n),
+                            "wc": rng.choice(["no", "yes"], n, p=[0.7, 0.3]), "hc": rng.choice(["no", "yes"], n, p=[0.6, 0.4]),
+                            "inc": rng.uniform(5, 60, n).round(2)})
+
+    def pipeline(t: pd.DataFrame) -> pd.DataFrame:
+        t = t.assign(college=t["wc"] + "/" + t["hc"])
+        return t.groupby(["college", "lfp"]).agg(couples=("k5", "count"), mean_inc=("inc", "mean")).reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "mroz", [(couples, True)], pipeline), max_states=300)
+    assert rank >= 1, found
+
+
+@pytest.mark.parametrize("shape", ["a part of two words", "a count named after a part"])
+def test_labels_the_target_s_own_rows_do_not_rule_out(tmp_path: Path, shape: str) -> None:
+    """A review's reproductions: 'Big 10 2003' has more spaces than parts, and a count named `colour` is no
+    colour; neither rules out the label's program (both were lost when they did)."""
+    rng = np.random.default_rng(1)
+    n = 240
+    if shape == "a part of two words":
+        frame = pd.DataFrame({"conference": rng.choice(["ACC", "Big 10", "Big 12", "Pac 12", "SEC"], n),
+                              "year": rng.choice([2003, 2009, 2012], n), "wins": rng.integers(0, 30, n)})
+
+        def pipeline(t: pd.DataFrame) -> pd.DataFrame:
+            t = t.assign(label=t.conference + " " + t.year.astype(str))
+            return t.groupby(["label", "conference"]).agg(wins=("wins", "sum")).reset_index()
+    else:
+        frame = pd.DataFrame({"colour": rng.choice(["red", "blue", "green"], n), "shape": rng.choice(["x", "y", "z", "w"], n),
+                              "v": rng.integers(0, 9, n)})
+
+        def pipeline(t: pd.DataFrame) -> pd.DataFrame:
+            t = t.assign(label=t.colour + "-" + t["shape"])
+            return t.groupby("label").agg(colour=("colour", "count"), v=("v", "sum")).reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "labels", [(frame, True)], pipeline), max_states=300)
+    assert rank >= 1, found

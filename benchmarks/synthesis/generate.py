@@ -22,6 +22,7 @@ from lester_dagster.synthesis.spec import SynthesisSpec
 
 MAX_ROWS = 1200  # a source is sampled to this many rows before it is split
 FUNCS = ("mean", "sum", "count", "max", "min", "median", "nunique")
+FUNC_SHARES = (0.3, 0.2, 0.15, 0.12, 0.1, 0.05, 0.08)  # how often a group-by draws each (predict.GENERATED_SHARES)
 DELIMITERS = (" ", "-", "/", ":", ",", "_", ".", " (")
 SEPARATORS = (" ", "-", "/", ", ", "_", "")
 
@@ -209,7 +210,7 @@ def _single_step(b: _Builder, env: dict[str, pd.DataFrame], table: str, aggregat
         aggs, used = [], set()
         style = int(rng.choice(len(NAMING), p=NAMING_SHARES))  # one naming habit per aggregation
         for column in _pick(rng, measures, int(rng.integers(1, 4))):
-            func = FUNCS[rng.choice(len(FUNCS), p=[0.3, 0.2, 0.15, 0.12, 0.1, 0.05, 0.08])]
+            func = FUNCS[rng.choice(len(FUNCS), p=FUNC_SHARES)]
             out = aggregate_name(rng, column, func, style)
             if out in used or out in by:
                 out = f"{column}_{func}"

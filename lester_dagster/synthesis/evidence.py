@@ -16,6 +16,7 @@ from lester_dagster.synthesis.profile import ColumnProfile, Tab
 
 CAP = 6.0  # per column (or per null pattern)
 ROW_Z_FREE = 1.2  # row counts of two halves differ by this many standard errors by chance
+EXACT_ROW = 1.0  # per row a pipeline that keeps every row is off the target's count, beyond the halves' slack
 SAME_SIZE = (0.67, 1.5)  # ratios of counted rows beyond which the samples differ in size, not in filters
 COUNT_Z_FREE = 2.0  # counted rows of two halves differ by this many standard errors by chance
 CATEGORICAL = 30  # distinct values up to which a column's value set is compared
@@ -38,9 +39,15 @@ def _surprise(p: float) -> float:
     return -math.log(max(p, 1e-300)) if p < SIGNIFICANCE else 0.0
 
 
-def row_surprise(rows: int, target_rows: int) -> float:
+def row_surprise(rows: int, target_rows: int, slack: int | None = None) -> float:
     """How unlikely a candidate's row count is next to the target's: the inputs are other samples of
-    the same size, so the counts differ by about their standard error. The z-score beyond a free band."""
+    the same size, so the counts differ by about their standard error. The z-score beyond a free band.
+    `slack`: the pipeline keeps every row of its inputs (or stacks them), so its count is no sample's
+    share but the inputs' size, which the target's sources share up to `slack` rows (halves of an odd
+    count). Then each row beyond that costs `EXACT_ROW` (it was dropped). A target from a sample of another
+    size costs every such pipeline alike (and a filter's z-score is as far off)."""
+    if slack is not None:
+        return min(8.0, EXACT_ROW * max(0, abs(rows - target_rows) - slack))
     z = abs(rows - target_rows) / math.sqrt(max(rows + target_rows, 1))
     return min(8.0, max(0.0, z - ROW_Z_FREE))
 

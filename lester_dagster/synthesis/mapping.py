@@ -203,6 +203,11 @@ def string_similarity(t: ColumnProfile, c: ColumnProfile) -> float:
     jaccard, containment = _jaccard(t.values, c.values)
     if jaccard == 0.0:
         return max(_string_similarity(t, c, 0.0), _adjacent_text(t, c))
+    if max(t.uniqueness, c.uniqueness) <= 0.5:
+        # categories: the same column over another sample has about as many of them, so a side that holds
+        # the other's few among many more (days of the month beside the six months of the target) is
+        # another, finer column, whatever it shares
+        containment *= (min(t.distinct, c.distinct) / max(t.distinct, c.distinct)) ** 0.5
     return _string_similarity(t, c, max(jaccard, 0.9 * containment))
 
 

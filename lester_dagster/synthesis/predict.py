@@ -360,12 +360,15 @@ def _groupable(profile: ColumnProfile, rows: int) -> bool:
 def _key_pairs(left: Tab, right: Tab) -> list[tuple[float, str, str, float, float]]:
     """(score, left column, right column, left containment, right uniqueness) for plausible join keys."""
     found = []
+    measured = left.cache.get("measures", frozenset()), right.cache.get("measures", frozenset())
     for a in left.columns:
         pa = left.profile(a)
-        if not (_joinable(pa) or pa.kind == "number") or pa.distinct < 2:
-            continue  # a constant joins every row to every row
+        if not (_joinable(pa) or pa.kind == "number") or pa.distinct < 2 or a in measured[0]:
+            continue  # a constant joins every row to every row; a count or a mean is no key
         for b in right.columns:
             pb = right.profile(b)
+            if b in measured[1]:
+                continue
             exact = _joinable(pa) and _joinable(pb)
             if pb.kind != pa.kind or pb.distinct < 2 or not (exact or (name_similarity(a, b) == 1.0 and _fine(pa)
                                                                         and _fine(pb))):
@@ -1023,6 +1026,29 @@ def pair_scores(candidates: Sequence[_Aggregate], wanted: Sequence[str], tab: Ta
 _Option = tuple[list[tuple[str, str, str]], list[float], float, tuple[ops.Split, ...], list[tuple[int, int]]]
 
 
+# How often pipelines aggregate with each function, against how often the generator that made the model's
+# training data does (a prior shift: the model learned the generator's shares). Written: the development
+# part's 481 hand-written pipelines (benchmarks/synthesis/function_shares.py counts them; no test or val case);
+# generated: `generate.FUNCS`, the shares its group-bys draw.
+WRITTEN_SHARES = {"mean": 0.420, "sum": 0.199, "count": 0.183, "max": 0.082, "min": 0.029, "median": 0.064,
+                  "nunique": 0.023}
+SHARES_WEIGHT = 0.5  # the log ratio, softened as the hand-set prior is (`AGG_PRIOR ** 0.5`)
+GENERATED_SHARES = {"mean": 0.30, "sum": 0.20, "count": 0.15, "max": 0.12, "min": 0.10, "median": 0.05, "nunique": 0.08}
+
+
+def _as_often_as_written(scores: np.ndarray, func: str, floor: float) -> np.ndarray:
+    """The model's probabilities for one function, its odds moved by how much more (or less) often pipelines
+    use it than the generator did. Over the floor they stay over it: a rarer function that fits is still
+    proposed, after a common one that fits as well (a month's mean temperature, not its minimum). A common
+    function's odds rise, so one just under the floor may cross it (a mean at 0.30 is 0.38)."""
+    if func not in WRITTEN_SHARES:
+        return scores
+    shift = SHARES_WEIGHT * math.log(WRITTEN_SHARES[func] / GENERATED_SHARES[func])
+    clipped = np.clip(scores, 1e-6, 1 - 1e-6)
+    moved = 1.0 / (1.0 + np.exp(-(np.log(clipped / (1 - clipped)) + shift)))
+    return np.where(scores >= floor, np.maximum(moved, floor), moved)
+
+
 def aggregate_model() -> ShippedModel | None:
     """The learned aggregate predictor the package ships, if any (models/aggregate.json)."""
     return shipped("aggregate", AGGREGATE_FEATURES)
@@ -1059,6 +1085,8 @@ def _choose_aggregates(
                 scores[:, j] = np.where(hand[:, j] >= ctx.threshold, np.maximum(scores[:, j], floor), scores[:, j])
             elif aggregate.func not in AGGREGATE_FUNCTIONS:
                 scores[:, j] = hand[:, j]  # a function the model was never trained on (std): the hand-set score
+            else:
+                scores[:, j] = _as_often_as_written(scores[:, j], aggregate.func, floor)
     _counted_totals(scores, candidates, wanted, ctx, profiles)
     _flagged_subsets(scores, candidates, wanted, tab, ctx, floor)
     for i, target in enumerate(wanted):
@@ -2864,6 +2892,14 @@ def _concat_programs(
                         for tail in best([x[1] for x in rest], {_part_key(left[1]), _part_key(middle[1])}):
                             programs.append((left[0] * middle[0] * tail[0], (left[1], middle[1], tail[1]),
                                              (separator, second)))
+            # or the right side vouches for the left (the seasons of both halves alike, their conferences
+            # mostly other ones: 'ACC 2003' here, 'SEC 2003' there)
+            lefts = {x[0] for x in split}
+            for right in best([x[1] for x in split], set(), 2):
+                for left in best([x[0] for x in split], {_part_key(right[1])}, 2, SHAPE_ONLY):
+                    if left[0] < ctx.threshold and len(lefts & left[1].profile.values) < SHARED_PART * len(lefts):
+                        continue  # alike in shape, but none of its values: no part of these labels
+                    programs.append((left[0] * right[0], (left[1], right[1]), (separator,)))
     if not programs:
         # written without a separator ('A' + 'L' = 'AL'): cut every value at one position, from the start
         # or from the end, and look for the columns each side comes from
@@ -2883,11 +2919,44 @@ def _concat_programs(
                 for right in best([b for _, b in pairs], {_part_key(left[1])}, bar=bar):
                     programs.append((NO_SEPARATOR * left[0] * right[0], (left[1], right[1]), ("",)))
     programs.sort(key=lambda x: -x[0])
-    unique = list(dict.fromkeys((_apart(parts), seps) for _, parts, seps in programs))[:3]
+    unique = [p for p in dict.fromkeys((_apart(parts), seps) for _, parts, seps in programs)
+              if not _contradicted(ctx, target, tab, *p, prefix, suffix)][:3]
     return [*((parts, seps, prefix, suffix) for parts, seps in unique), *_labelled(values, prefix, suffix, best)]
 
 
 _Program = tuple[tuple[_Part, ...], tuple[str, ...], str, str]  # parts, separators, prefix, suffix
+
+
+def _contradicted(ctx: Context, target: str, tab: Tab, parts: Sequence[_Part], separators: Sequence[str],
+                  prefix: str, suffix: str) -> bool:
+    """Whether the target's own rows rule a label's program out: a part read from a column the target keeps
+    too, under its name and with values of it (the wife's labour-force status beside 'no/yes', her and her
+    husband's college), is that piece of the label in the rows where both are known, as a concatenation
+    writes it: the label starts with the first part and its separator, ends with the last, holds a middle
+    one between its separators. Not a column of that name that holds something else (a count named after it)."""
+    frame = ctx.target.frame.head(IN_TARGET_ROWS)
+    if len(separators) != len(parts) - 1:
+        return False
+    for position, part in enumerate(parts):
+        column = part.column
+        if part.step is not None or column == target or column not in frame.columns or column not in tab.columns:
+            continue
+        if not ctx.profiles[column].values & tab.profile(column).values:
+            continue  # the same name, other values: not this column
+        rows = frame[[target, column]].dropna()
+        if len(rows) < 2:
+            continue
+        labels = _text_of(rows[target]).str.slice(len(prefix), -len(suffix) if suffix else None)
+        before = separators[position - 1] if position > 0 else ""
+        after = separators[position] if position < len(separators) else ""
+        agree = 0
+        for label, value in zip(labels, _text_of(rows[column]), strict=True):
+            piece = f"{before}{value}{after}"
+            agree += (label.startswith(piece) if position == 0 else label.endswith(piece)
+                      if position == len(parts) - 1 else piece in label)
+        if agree < IN_TARGET * len(rows):
+            return True
+    return False
 
 
 def _labelled(values: Sequence[str], prefix: str, suffix: str,
@@ -3204,6 +3273,14 @@ def propose_groupby_join(live: Mapping[str, Tab], ctx: Context) -> Iterator[Prop
 # ---- one table at two granularities, joined (per carrier and month beside per carrier) --------------------
 
 
+def _determining_parts(key: Sequence[str], ctx: Context) -> list[tuple[str, ...]]:
+    """The proper parts of a key that determine a column outside it (an FD's left side), smallest first,
+    each in the key's order. Only these can be a coarser granularity; a wide key's 2^n parts are not tried."""
+    found = {tuple(k for k in key if k in fd.lhs) for fd in ctx.constraints.fds
+             if fd.lhs and set(fd.lhs) < set(key) and fd.rhs not in key}
+    return sorted(found, key=lambda part: (len(part), [key.index(k) for k in part]))
+
+
 def propose_two_granularities(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
     """A target keyed by several columns, with columns that a part of the key determines (an FD from a
     proper subset of the key): the table grouped by the whole key for the other columns, grouped by the
@@ -3223,8 +3300,8 @@ def propose_two_granularities(live: Mapping[str, Tab], ctx: Context) -> Iterator
         # take it for the key (officers summed per year and region, six rows)
         leading = _leading_key(tab, ctx)
         keys += [leading] if leading and leading not in keys else []
-        for key, size in ((k, size) for k in keys for size in range(1, len(k))):
-            for part in combinations(key, size):
+        for key in keys:
+            for part in _determining_parts(key, ctx):
                 coarse = [fd.rhs for fd in ctx.constraints.fds if set(fd.lhs) == set(part) and fd.rhs not in key]
                 fine = [t for t in ctx.columns if t not in key and t not in coarse]
                 if not coarse or not fine:

@@ -151,6 +151,11 @@ class Candidate:
     name_agreement: float = 0.0  # mean name likeness of the mapped columns (the target's names as evidence)
     type_agreement: float = 1.0  # share of mapped columns whose kind (number, text, ...) is the target's
     text_sums: int = 0  # text columns summed or averaged (pandas concatenates strings): rarely meant
+    row_slack: int | None = None  # the pipeline keeps every input row: its count is exact up to this many rows
+
+    @property
+    def row_surprise(self) -> float:
+        return row_surprise(self.rows, self.target_rows, self.row_slack)
 
     @property
     def log_probability(self) -> float:
@@ -179,7 +184,7 @@ class Candidate:
             "unused_inputs": float(self.unused_inputs),
             "null_mismatch": self.null_mismatch,
             "category_mismatch": self.category_mismatch,
-            "row_surprise": row_surprise(self.rows, self.target_rows),
+            "row_surprise": self.row_surprise,
             "row_agreement": self.row_agreement,
             "count_surprise": self.count_surprise,
             "verified": float(self.verified),
@@ -206,7 +211,7 @@ class JointProbabilityRanker:
             + candidate.mapping.log_likelihood()
             + 2.0 * math.log(max(candidate.report.share, 0.05))
             - 1.5 * candidate.unused_inputs
-            - row_surprise(candidate.rows, candidate.target_rows)
+            - candidate.row_surprise
             - candidate.null_mismatch
             - candidate.category_mismatch
             + AGREEMENT * candidate.row_agreement
@@ -376,6 +381,7 @@ class _Search:
         produced.cache["made_by"] = proposal.operator
         produced.cache["counts"] = _counted_cells(proposal, state.live, produced, env)
         produced.cache["medians"] = _medians(proposal.steps, _keeping(proposal, state.live), produced, env)
+        produced.cache["measures"] = _measures(proposal.steps, _keeping(proposal, state.live), produced, env, state.live)
         produced.cache["explains"] = {**_inherited(proposal, state.live, produced), **proposal.explains}
         produced.cache["spelled"] = _inherited_spelled(proposal, state.live, produced) | proposal.spelled
         # a fill after a pivot by period keeps its periods
@@ -680,6 +686,7 @@ class _Search:
         if len(output) == 0 or output.fingerprint == like.output.fingerprint:
             return None
         output.cache["medians"] = _medians(steps, (), output, env)
+        output.cache["measures"] = _measures(steps, (), output, env)
         state = State(steps, probabilities, {last: output}, last, {last: origins[last]})
         self.explored += 1
         self.evaluate(state)
@@ -693,7 +700,7 @@ class _Search:
         best = max((self.candidate(s, True) for s in verified), key=self.ranker.score, default=None)
         return (best is not None and best.report.share == 1.0 and best.mapping.mean_score >= 0.85
                 and best.null_mismatch == 0.0 and best.category_mismatch == 0.0 and best.unused_inputs == 0
-                and row_surprise(best.rows, best.target_rows) == 0.0)
+                and best.row_surprise == 0.0)
 
     def fine_tune(self, near: list[State], candidates: list[State]) -> list[State]:
         """Salvages near misses: pipelines whose outputs map most target columns or miss a constraint."""
@@ -749,7 +756,8 @@ class _Search:
                                         [t for t in self.ctx.columns if t not in pairs or pairs[t] in periods]
                                         if periods else None),
                          name_agreement(pairs), type_agreement(self.ctx.profiles, state.output, pairs),
-                         text_sums(state.steps, state.output.frame))
+                         text_sums(state.steps, state.output.frame),
+                         len(used) if all(isinstance(s, (*ROW_KEEPING, ops.Union)) for s in state.steps) else None)
 
     def agreement(self, state: State) -> dict[str, float]:
         found = state.output.cache.get("agreement")
@@ -938,6 +946,42 @@ def _counted_cells(proposal: Proposal, live: Mapping[str, Tab], produced: Tab,
         filled = set(last.subset) if last.subset else set(produced.columns)
         return frozenset(c for c in live[last.table].cache.get("counts", ()) if c not in filled and c in produced.columns)
     return frozenset()
+
+
+def _measures(steps: Sequence[ops.Step], kept: Sequence[Tab], produced: Tab, env: Mapping[str, pd.DataFrame],
+              live: Mapping[str, Tab] | None = None) -> frozenset[str]:
+    """The columns of the table the steps make that hold measures computed over groups (counts, sums, means: a
+    group-by's, a pivot's cells), also those of the tables they keep as they are (`kept`), stack (measures of
+    every file), keep some columns of or rename (`live`: the tables the steps read). No join is keyed on them
+    (a count of schools is no school code). A group's min or max may be (the rows of its latest date), and so
+    may an aggregate of a column constant in every group (the state's code of a county, averaged)."""
+    found = {c for tab in kept for c in tab.cache.get("measures", ())}
+
+    def measured(name: str) -> frozenset[str]:
+        return frozenset(live[name].cache.get("measures", ())) if live and name in live else frozenset()
+    for step in steps:
+        if isinstance(step, ops.GroupBy):
+            source = env.get(step.table, pd.DataFrame())
+            varying = list(dict.fromkeys(c for _, c, f in step.aggs if f in MEASURES and c in source.columns))
+            try:
+                varies = source.groupby(list(step.by), dropna=True)[varying].nunique().max() if varying else pd.Series()
+            except (TypeError, ValueError, KeyError):  # unhashable cells: every aggregate a measure
+                varies = pd.Series()
+            found |= {out for out, column, func in step.aggs if func in ("count", "size", "nunique")
+                      or (func in MEASURES and int(varies.get(column, 2)) > 1)}
+        elif isinstance(step, ops.Pivot) and step.aggfunc in MEASURES and step.out in env:
+            found |= {str(c) for c in env[step.out].columns if c not in step.index}
+        elif isinstance(step, ops.Union):
+            found |= frozenset.intersection(*(measured(n) for n in step.inputs)) if step.inputs else frozenset()
+        elif isinstance(step, ops.Select):
+            found |= measured(step.table)
+        elif isinstance(step, ops.Rename):
+            names = dict(step.mapping)
+            found |= {names.get(c, c) for c in measured(step.table)}
+    return frozenset(c for c in produced.columns if c in found)
+
+
+MEASURES = ("count", "size", "nunique", "sum", "mean", "median", "std", "var")
 
 
 def _medians(steps: Sequence[ops.Step], kept: Sequence[Tab], produced: Tab, env: Mapping[str, pd.DataFrame]
