@@ -357,10 +357,19 @@ def _groupable(profile: ColumnProfile, rows: int) -> bool:
 # ---- join --------------------------------------------------------------------------------------------
 
 
+def measures_of(tab: Tab) -> frozenset[str]:
+    """The columns of a table that hold measures computed over groups (`search._measures`), worked out when
+    first asked: only a join's keys ask, so the search does not work them out for every table it makes."""
+    found = tab.cache.get("measures")
+    if callable(found):
+        found = tab.cache["measures"] = found()
+    return found or frozenset()
+
+
 def _key_pairs(left: Tab, right: Tab) -> list[tuple[float, str, str, float, float]]:
     """(score, left column, right column, left containment, right uniqueness) for plausible join keys."""
     found = []
-    measured = left.cache.get("measures", frozenset()), right.cache.get("measures", frozenset())
+    measured = measures_of(left), measures_of(right)
     for a in left.columns:
         pa = left.profile(a)
         if not (_joinable(pa) or pa.kind == "number") or pa.distinct < 2 or a in measured[0]:

@@ -12,6 +12,7 @@ import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, Protocol, runtime_checkable
 
 import pandas as pd
@@ -44,6 +45,7 @@ from lester_dagster.synthesis.predict import (
     STACKED_CROWD,
     Context,
     Proposal,
+    measures_of,
     stacked,
 )
 from lester_dagster.synthesis.profile import Tab, compressed_pattern
@@ -380,8 +382,10 @@ class _Search:
         produced = Tab(frame)
         produced.cache["made_by"] = proposal.operator
         produced.cache["counts"] = _counted_cells(proposal, state.live, produced, env)
-        produced.cache["medians"] = _medians(proposal.steps, _keeping(proposal, state.live), produced, env)
-        produced.cache["measures"] = _measures(proposal.steps, _keeping(proposal, state.live), produced, env, state.live)
+        kept = _keeping(proposal, state.live)
+        produced.cache["medians"] = _medians(proposal.steps, kept, produced, env)
+        produced.cache["measures"] = partial(_measures, proposal.steps, kept, produced, _measured_frames(proposal.steps, env),
+                                             state.live)  # worked out by measures_of
         produced.cache["explains"] = {**_inherited(proposal, state.live, produced), **proposal.explains}
         produced.cache["spelled"] = _inherited_spelled(proposal, state.live, produced) | proposal.spelled
         # a fill after a pivot by period keeps its periods
@@ -686,7 +690,7 @@ class _Search:
         if len(output) == 0 or output.fingerprint == like.output.fingerprint:
             return None
         output.cache["medians"] = _medians(steps, (), output, env)
-        output.cache["measures"] = _measures(steps, (), output, env)
+        output.cache["measures"] = partial(_measures, steps, (), output, _measured_frames(steps, env))  # by measures_of
         state = State(steps, probabilities, {last: output}, last, {last: origins[last]})
         self.explored += 1
         self.evaluate(state)
@@ -955,10 +959,10 @@ def _measures(steps: Sequence[ops.Step], kept: Sequence[Tab], produced: Tab, env
     every file), keep some columns of or rename (`live`: the tables the steps read). No join is keyed on them
     (a count of schools is no school code). A group's min or max may be (the rows of its latest date), and so
     may an aggregate of a column constant in every group (the state's code of a county, averaged)."""
-    found = {c for tab in kept for c in tab.cache.get("measures", ())}
+    found = {c for tab in kept for c in measures_of(tab)}
 
     def measured(name: str) -> frozenset[str]:
-        return frozenset(live[name].cache.get("measures", ())) if live and name in live else frozenset()
+        return measures_of(live[name]) if live and name in live else frozenset()
     for step in steps:
         if isinstance(step, ops.GroupBy):
             source = env.get(step.table, pd.DataFrame())
@@ -982,6 +986,12 @@ def _measures(steps: Sequence[ops.Step], kept: Sequence[Tab], produced: Tab, env
 
 
 MEASURES = ("count", "size", "nunique", "sum", "mean", "median", "std", "var")
+
+
+def _measured_frames(steps: Sequence[ops.Step], env: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The frames `_measures` reads (what group-bys aggregate, what pivots make), kept until it is asked."""
+    names = {s.table for s in steps if isinstance(s, ops.GroupBy)} | {s.out for s in steps if isinstance(s, ops.Pivot)}
+    return {n: env[n] for n in names if n in env}
 
 
 def _medians(steps: Sequence[ops.Step], kept: Sequence[Tab], produced: Tab, env: Mapping[str, pd.DataFrame]
