@@ -2879,19 +2879,24 @@ def _concat_programs(
             unique.setdefault((p.column if p.step is None else p.step.column, str(p.profile.values)), (score, p))
         return _with_ties(list(unique.values()), k, lambda x: x[0])
 
+    def vouched(parts: list[str], exclude: set[object]) -> list[tuple[float, _Part]]:
+        # a side found by its shape beside one found by its values; one alike in shape that holds none of the
+        # side's values is no part of these labels
+        wanted = set(parts)
+        return [p for p in best(parts, exclude, 2, SHAPE_ONLY)
+                if p[0] >= ctx.threshold or len(wanted & p[1].profile.values) >= SHARED_PART * len(wanted)]
+
     programs: list[tuple[float, tuple[_Part, ...], tuple[str, ...]]] = []
     for separator in separators:
         for last in (False, True):
             split = [v.rsplit(separator, 1) if last else v.split(separator, 1) for v in values]
             if any(len(x) != 2 for x in split):
                 continue
-            for left in best([x[0] for x in split], set(), 2):
+            lefts, rights = [x[0] for x in split], [x[1] for x in split]
+            for left in best(lefts, set(), 2):
                 # with the separator all values hold, a side found by its values vouches for the other, found
                 # by its shape (the makes of both halves' planes are alike, their models mostly other ones)
-                rights = {x[1] for x in split}
-                for right in best([x[1] for x in split], {_part_key(left[1])}, 2, SHAPE_ONLY):
-                    if right[0] < ctx.threshold and len(rights & right[1].profile.values) < SHARED_PART * len(rights):
-                        continue  # alike in shape, but none of its values: no part of these labels
+                for right in vouched(rights, {_part_key(left[1])}):
                     programs.append((left[0] * right[0], (left[1], right[1]), (separator,)))
                 for second in separators:  # a third column after a second separator
                     rest = [x[1].split(second, 1) for x in split]
@@ -2903,11 +2908,8 @@ def _concat_programs(
                                              (separator, second)))
             # or the right side vouches for the left (the seasons of both halves alike, their conferences
             # mostly other ones: 'ACC 2003' here, 'SEC 2003' there)
-            lefts = {x[0] for x in split}
-            for right in best([x[1] for x in split], set(), 2):
-                for left in best([x[0] for x in split], {_part_key(right[1])}, 2, SHAPE_ONLY):
-                    if left[0] < ctx.threshold and len(lefts & left[1].profile.values) < SHARED_PART * len(lefts):
-                        continue  # alike in shape, but none of its values: no part of these labels
+            for right in best(rights, set(), 2):
+                for left in vouched(lefts, {_part_key(right[1])}):
                     programs.append((left[0] * right[0], (left[1], right[1]), (separator,)))
     if not programs:
         # written without a separator ('A' + 'L' = 'AL'): cut every value at one position, from the start
