@@ -39,6 +39,21 @@ def test_counting_every_row_where_the_target_counts_completed_ones_is_surprising
     assert completed == 0.0  # other rows, the same filter: within the noise
 
 
+def test_the_counted_rows_come_from_the_input_that_holds_as_many_not_a_larger_lookup() -> None:
+    # 700 flights joined to a lookup of 3,000 airports: the flights' count per origin is a share of 700 rows,
+    # so 700 counted where the target counts about 650 completed ones is far beyond the noise
+    train, test = _flights(700), _flights(700)
+    target = _counts(test.dropna())
+    step = (ops.GroupBy("s1", "flights", ("origin",), (("n", "flight", "count"),)),)
+    pairs = {"origin": "origin", "n": "n"}
+    assert count_surprise(step, _counts(train), target, pairs, [len(train), 3000]) > 4.0
+    assert count_surprise(step, _counts(train.dropna()), target, pairs, [len(train), 3000]) == 0.0
+    # two files of 350 stacked: the counted rows come from both, a share of 700, not of one file
+    filtered = test[test["origin"] != "EWR"]
+    share = _counts(train[train["origin"] != "EWR"])
+    assert count_surprise(step, share, _counts(filtered), pairs, [350, 350]) == 0.0
+
+
 def test_count_surprise_ignores_pipelines_that_count_nothing() -> None:
     train = _flights(500)
     means = train.groupby("origin").agg(d=("delay", "mean")).reset_index()

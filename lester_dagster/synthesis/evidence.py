@@ -170,10 +170,14 @@ def _determines(frame: pd.DataFrame, key: str, column: str) -> bool:
 
 
 def count_surprise(steps: Sequence[ops.Step], output: pd.DataFrame, target: pd.DataFrame,
-                   pairs: Mapping[str, str], sample_rows: int, periods: Sequence[str] | None = None) -> float:
+                   pairs: Mapping[str, str], sample_rows: int | Sequence[int],
+                   periods: Sequence[str] | None = None) -> float:
     """How unlikely the rows a candidate counts are next to the rows the target counts. Both count the
-    rows that pass the same filters in samples of the same size (`sample_rows`, the largest input): a
-    binomial share p of them each, so the totals differ by about sqrt(2 n p (1 - p)). A pipeline that
+    rows that pass the same filters in samples of the same size n: a binomial share p of them each, so the
+    totals differ by about sqrt(2 n p (1 - p)). n is the size of the input the counted rows come from: of
+    the inputs the pipeline reads (`sample_rows`) and all of them stacked, the smallest that holds as many
+    rows as either side counts (the flights, not the larger table of airports a join looks their states
+    up in). A pipeline that
     counts every row where the target's counts leave some out (a dropna before counting) shows here,
     even when the counts of single groups look alike. Minus the log-likelihood of the z-score beyond a
     free band. `periods`: the target's columns of periods, where the output's cells are other periods (a
@@ -204,7 +208,9 @@ def count_surprise(steps: Sequence[ops.Step], output: pd.DataFrame, target: pd.D
     theirs = float(sum(target[t].fillna(0).sum() for t in wanted))
     if not SAME_SIZE[0] <= ours / max(theirs, 1.0) <= SAME_SIZE[1]:
         return 0.0  # the target was made from a sample of another size: its totals say nothing here
-    n = max(ours, theirs, float(sample_rows), 1.0)
+    sizes = [sample_rows] if isinstance(sample_rows, int) else list(sample_rows)
+    counted_rows = max(ours, theirs, 1.0)
+    n = float(min((s for s in [*sizes, sum(sizes)] if s >= counted_rows), default=counted_rows))
     share = (ours + theirs) / (2 * n)
     variance = 2 * n * share * (1 - share)
     if variance <= 0:

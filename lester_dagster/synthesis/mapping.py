@@ -20,6 +20,9 @@ from lester_dagster.synthesis.profile import ColumnProfile, number_text, pattern
 THRESHOLD = 0.45  # a target column is mapped when its best candidate column scores at least this
 FEW = 5  # numeric columns with fewer values than this are compared leniently
 RESERVED = 0.6  # the weight of a match onto an input's column that another target column is named as
+WHOLE_KEEPING = ("max", "min", "first", "last", "sum", "count", "size", "nunique")  # whole numbers in, whole out
+FRACTIONS = (0.25, 3)  # share and number of a target column's values, at least, finer than a column's grain to miss it
+NOT_WHOLE = 0.5  # what is left of the likeness of a column of a coarser grain (the largest of whole angles)
 CONSTANTS = 0.8  # the similarity of two constants of one size
 CLOSE_CONSTANTS = 0.75  # the ratio of two constants, at least, that says they are one column's (far apart, any two are)
 _SUFFIX = re.compile(r"(_x|_y)$")
@@ -341,6 +344,13 @@ class ColumnMapping:
         return float(sum(np.log(max(s, 1e-3)) for s in self.scores.values()))
 
 
+def finer(profile: ColumnProfile, grain: float) -> bool:
+    """Whether enough of a column's numbers are no multiples of `grain` for it to be no column of that grain
+    (a few odd values may be an input's own: a sample size of 1770.27 among whole ones)."""
+    share = profile.finer_than(grain)
+    return share >= FRACTIONS[0] and share * profile.finite >= FRACTIONS[1]
+
+
 def map_columns(
     target: MappingType[str, ColumnProfile],
     candidate: MappingType[str, ColumnProfile],
@@ -349,10 +359,14 @@ def map_columns(
     given: frozenset[str] | None = None,
     spelled: frozenset[str] = frozenset(),
     medians: frozenset[str] = frozenset(),
+    grains: MappingType[str, float] | None = None,
 ) -> ColumnMapping:
     """The best one-to-one assignment of target columns to candidate columns (Hungarian method). `spelled`
     names candidate columns a step named after what the name spells (`mean_alp`): by name, they count as
-    the inputs' names do."""
+    the inputs' names do. `grains`: columns that are multiples of a unit by their making in any sample
+    (counts and the largest of whole numbers are whole, their medians whole or halves): a target column of
+    finer values is none of them."""
+    grains = grains or {}
     t_names, c_names = list(target), list(candidate)
     if not t_names or not c_names:
         return ColumnMapping({}, dict.fromkeys(t_names, 0.0))
@@ -365,10 +379,14 @@ def map_columns(
                 scores[i, j] = max(score, SPELLED_NAME) if same_kind(target[t], profile) else score
                 continue
             key = (t, id(profile))
-            if cache is not None and key in cache and cache[key][0] is profile and c not in medians:
+            if cache is not None and key in cache and cache[key][0] is profile and c not in medians and c not in grains:
                 scores[i, j] = cache[key][1]
                 continue
             scores[i, j] = similarity(target[t], profile, given, c in medians)
+            if c in grains:
+                if finer(target[t], grains[c]):
+                    scores[i, j] *= NOT_WHOLE
+                continue  # the profile may be another table's column too, of no grain there
             if c in medians:
                 continue  # the profile may be another table's column too, not a median there
             if cache is not None:

@@ -10,7 +10,7 @@ import heapq
 import math
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import combinations
 from typing import Any, TypeVar
@@ -29,8 +29,11 @@ from lester_dagster.synthesis.groupkey_features import FEATURES as GROUPKEY_FEAT
 from lester_dagster.synthesis.groupkey_features import group_codes, grouping_features
 from lester_dagster.synthesis.logistic import ShippedModel, shipped
 from lester_dagster.synthesis.mapping import (
+    NOT_WHOLE,
     THRESHOLD,
+    WHOLE_KEEPING,
     ColumnMapping,
+    finer,
     map_columns,
     name_similarity,
     pattern_similarity,
@@ -142,7 +145,8 @@ class Context:
         found = tab.cache.get("mapping")
         if found is None:
             found = map_columns(self.profiles, tab.profiles(), self.threshold, self.similarity_cache, self.given,
-                                tab.cache.get("spelled", frozenset()), tab.cache.get("medians", frozenset()))
+                                tab.cache.get("spelled", frozenset()), tab.cache.get("medians", frozenset()),
+                                tab.cache.get("grains"))
             found = tab.cache["mapping"] = self._explained(found, tab)
         return found  # a ColumnMapping
 
@@ -150,17 +154,24 @@ class Context:
         """Target columns no column's values map, where the step that made this table made a column for
         them that a predictor was sure of (`mean_id`, the mean of `id`: the other half's ids are another
         range, so its mean is too). Mapped at the threshold: enough to verify, the least likely mapping.
-        Whether a column's values are whole numbers is this half's to say, where the step remade the
-        target's own rows (a sum of miles per gallon, whole in the target's years, fractional in these)."""
+        Also where the values map the target column onto another column and the column made for it onto
+        another target column (a pivot's mean breaking angles of other replicates: 175 degrees here look like
+        225 there): the step named them. Whether a column's values are whole numbers is this half's to say,
+        where the step remade the target's own rows (a sum of miles per gallon, whole in the target's years,
+        fractional in these)."""
         explains = tab.cache.get("explains") or {}
-        taken = set(found.pairs.values())
 
         def fits(t: str, p: float) -> bool:
             target, made = self.profiles[t], tab.profile(t)
+            grain = (tab.cache.get("grains") or {}).get(t)
+            if grain is not None and finer(target, grain):
+                return False  # the largest of whole angles is no mean of them
             return same_kind(target, made) or (p >= IN_TARGET and target.kind == made.kind)
 
-        extra = {t: t for t, p in explains.items() if p >= EXPLAINED and t not in found.pairs and t in self.profiles
-                 and t not in taken and t in tab.columns and fits(t, p)}
+        extra = {t: t for t, p in explains.items() if p >= EXPLAINED and found.pairs.get(t) != t and t in self.profiles
+                 and t in tab.columns and fits(t, p)}
+        kept = {t: c for t, c in found.pairs.items() if t not in extra and c not in extra}
+        taken = set(kept.values()) | set(extra)
         periods = sorted((t for t in tab.cache.get("periods", ()) if t not in found.pairs and t in self.profiles),
                          key=lambda t: (len(t), t))  # as the columns below: 7 to 12 in order onto 1 to 6
         if periods:
@@ -170,7 +181,7 @@ class Context:
             extra.update(zip(periods, free, strict=False))  # as many as there are free columns of periods
         if not extra:
             return found
-        return ColumnMapping({**found.pairs, **extra}, {**found.scores, **dict.fromkeys(extra, self.threshold)})
+        return ColumnMapping({**kept, **extra}, {**found.scores, **dict.fromkeys(extra, self.threshold)})
 
     def cells(self, names: set[str]) -> ColumnProfile:
         """The values of these target columns as one column (a pivot's cells)."""
@@ -274,9 +285,12 @@ def _embedded_numbers(profiles: Mapping[str, ColumnProfile], inputs: Sequence[Ta
         if profile.kind != "number" or not profile.integral or profile.distinct > 200:
             continue
         sample = sorted(profile.values)[:20]
-        # zero-padded in the text ('08' of 'KK-08'), as a CSV's numbers lose their leading zeros
+        # zero-padded in the text ('08' of 'KK-08'), as a CSV's numbers lose their leading zeros; years written
+        # in full from their last two digits ('74' of re74)
         edge = "[^0-9]" if glued else "[^0-9A-Za-z]"
-        patterns = [re.compile(rf"(^|{edge})0*{re.escape(v)}({edge}|$)") for v in sample]
+        tails = _year_tails(profile.values) if glued else set()
+        patterns = [re.compile(rf"(^|{edge})0*({re.escape(v)}{'|' + re.escape(v[-2:]) if tails else ''})({edge}|$)")
+                    for v in sample]
         if sample and any(sum(bool(p.search(text)) for p in patterns) >= 0.5 * len(sample) for text in texts):
             found.add(name)
     return found
@@ -1155,7 +1169,7 @@ def _choose_aggregates(
     best = assign(everything)
     if best[0]:
         options.append(best)
-        options += _runners_up(best, assign, scores)
+        options += _runners_up(best, assign, scores, _alike_columns(wanted, ctx, profiles))
     funcs = {a.func for a in candidates}
     uniform = [assign(np.array([a.func == func or func in a.same for a in candidates]), func) for func in sorted(funcs)]
     uniform = [u for u in uniform if u[0] and len(u[0]) >= len(best[0])]
@@ -1228,7 +1242,8 @@ CLOSE = 0.8  # a runner-up's aggregate fits its column at least this share as we
 K_BEST_TRIED = 400  # combinations looked at, at most, for the runners-up
 
 
-def _runners_up(best: _Option, assign: Callable[[np.ndarray], _Option], scores: np.ndarray) -> list[_Option]:
+def _runners_up(best: _Option, assign: Callable[[np.ndarray], _Option], scores: np.ndarray,
+                alike: frozenset[tuple[int, int]] = frozenset()) -> list[_Option]:
     """The next best assignments after `best`, in order of their summed probabilities (an exact k-best
     enumeration), where each changed column's aggregate fits it at least `CLOSE` as well as its choice in
     `best`. One column at a time is not enough: a predictor right for 85% of columns alone is right for all
@@ -1244,7 +1259,11 @@ def _runners_up(best: _Option, assign: Callable[[np.ndarray], _Option], scores: 
     if not pairs:
         return []
     rows = [i for i, _ in pairs]
-    choices = [[int(k) for k in np.argsort(-scores[i], kind="stable") if scores[i, k] >= CLOSE * scores[i, j]]
+    # and the aggregate `best` gives a column alike (`alike`: the mothers per year, and the mothers who stopped,
+    # nearly all of them): each may take the other's, though each fits its own better by a little
+    swaps = {i: {j for k, j in pairs if (i, k) in alike or (k, i) in alike} for i, _ in pairs}
+    choices = [[int(k) for k in np.argsort(-scores[i], kind="stable")
+                if scores[i, k] >= CLOSE * scores[i, j] or (k in swaps[i] and scores[i, k] >= CLOSE * CLOSE * scores[i, j])]
                for i, j in pairs]
     start = (0,) * len(rows)
     heap = [(-sum(scores[i, choices[n][0]] for n, i in enumerate(rows)), start)]
@@ -1272,6 +1291,18 @@ def _runners_up(best: _Option, assign: Callable[[np.ndarray], _Option], scores: 
         ):
             found.append(option)
     return found
+
+
+def _alike_columns(wanted: Sequence[str], ctx: Context, profiles: Mapping[str, ColumnProfile]
+                   ) -> frozenset[tuple[int, int]]:
+    """Pairs of wanted target columns (by position) with the same value in at least `ALIKE_ROWS` of the rows
+    (the mothers per year, and the mothers who stopped breastfeeding: nearly all)."""
+    values = {i: v for i, t in enumerate(wanted) if (v := _target_values(t, ctx, profiles)) is not None}
+    return frozenset((i, k) for i in values for k in values if i < k and len(values[i]) == len(values[k])
+                     and float((values[i].to_numpy() == values[k].to_numpy()).mean()) >= ALIKE_ROWS)
+
+
+ALIKE_ROWS = 0.5
 
 
 def _identical_columns(wanted: Sequence[str], ctx: Context, profiles: Mapping[str, ColumnProfile]
@@ -1654,7 +1685,7 @@ def propose_pivot(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
             # sure, and only the cells' values are in doubt. Those of a half with other rows may lie far
             # apart (the max of other replicates), so the best few pivots are offered below the threshold
             # too, the cells mapped by their making (`Context._explained`) at the least likely mapping
-            named = len(index) == len(rest) and len(pivoted) >= PIVOT_NAMED and not before
+            named = len(index) == len(rest) and len(pivoted) >= PIVOT_NAMED
             weak: list[Proposal] = []
             strong = len(proposals)
             for values, funcs in _pivot_values(source, ctx, pivoted, {*index, column}):
@@ -1668,7 +1699,8 @@ def propose_pivot(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
                     fit, order = (_period_fit(out, pivoted, index, ctx), 1.0) if periods else _pivot_fit(out, pivoted, ctx, func)
                     if fit < ctx.threshold:
                         if named:
-                            weak.append(Proposal((step,), PRIOR["pivot"] * share * fit * PIVOT_UNSURE, "pivot",
+                            weak.append(Proposal((*before, step), PRIOR["pivot"] * share * fit * PIVOT_UNSURE
+                                                 * (PRIOR["split"] if before else 1.0), "pivot",
                                                  dict.fromkeys(pivoted, 1.0)))
                         continue
                     bonus = _pivot_bonus(source, index, column, func, vprofile)
@@ -1906,7 +1938,16 @@ def _pivot_fit(out: pd.DataFrame, pivoted: set[str], ctx: Context, func: str) ->
                                           for t in names]))
         if fit_filled > fit:
             fit, cells = fit_filled, filled.frame
+    # the largest (or the sum, the first) of whole numbers is whole, their median whole or a half: cells of the
+    # target that are not (a cake's mean breaking angle, 31.125 degrees) no such pivot makes, however close
+    # this half's are
+    grain = 1.0 if func in WHOLE_KEEPING else 0.5 if median else None
+    if (grain is not None and all(tab.profile(t).finer_than(grain) == 0 for t in names)
+            and finer(ctx.cells(set(names)), grain)):
+        fit *= NOT_WHOLE
     return fit, _same_order(cells, names, ctx, func)
+
+
 
 
 def _derived_spread(name: str, tab: Tab, ctx: Context) -> list[tuple[str, tuple[ops.Step, ...], Tab]]:
@@ -2268,6 +2309,14 @@ def _labelled_numbers(variable: ColumnProfile) -> frozenset[str]:
     return frozenset(m[2] for m in matches)
 
 
+def _year_tails(values: Collection[str]) -> set[str]:
+    """The last two digits of years written in full from them ('19' + '74' of re74), where all the values
+    are years of one century; else none."""
+    if all(len(v) == 4 and v.isdigit() for v in values) and len({v[:2] for v in values}) == 1:
+        return {v[-2:] for v in values}
+    return set()
+
+
 def _numbered_columns(tab: Tab, variable: ColumnProfile | frozenset[str]) -> list[tuple[str, ...]]:
     """Numeric columns of one stem numbered by the target column's values (wage228, wage232; choiceyrs1
     to choiceyrs4; reg661 to reg669 by their last digit), or by the given numbers, one group per stem,
@@ -2276,6 +2325,7 @@ def _numbered_columns(tab: Tab, variable: ColumnProfile | frozenset[str]) -> lis
     if len(values) > MELTED_NUMBERS or not values:
         return []
     wanted = {v.lstrip("0") or "0" for v in values}
+    wanted |= _year_tails(values)
     stems: dict[str, list[str]] = {}
     for column in tab.columns:
         numbers = list(re.finditer(r"[0-9]+", str(column)))
@@ -2582,6 +2632,7 @@ def _parts_made_long(ctx: Context, name: str, tab: Tab) -> list[Proposal]:
     return _best(proposals, 2)
 
 
+UNNAMED_PART = 0.8  # a label's column its literal does not name, where another's does
 PARTS_MADE_LONG = 4  # parts, at most, of a text made long part by part
 PARTS_ALIKE = 0.3  # the first two parts share this share of their values, at least, to be of one kind
 
@@ -2650,7 +2701,11 @@ def propose_string_ops(live: Mapping[str, Tab], ctx: Context) -> Iterator[Propos
                     if fit >= ctx.threshold:
                         fit *= _date_cut(values, first, last)
                         proposals.append(Proposal((sub,), PRIOR["substring"] * fit * 0.8, "substring"))
-            for sources, separators, prefix, suffix in _concat_programs(ctx, target, name, tab, pieces):
+            programs = _concat_programs(ctx, target, name, tab, pieces)
+            # a literal word naming a column ('stage ' + stage): others whose values fit as well are less likely
+            named = [any(p.step is None and name_key(p.column) == name_key(prefix.strip()) for p in sources)
+                     for sources, _, prefix, _ in programs]
+            for (sources, separators, prefix, suffix), naming in zip(programs, named, strict=True):
                 before: list[ops.Step] = []
                 frame = sample
                 for part in sources:
@@ -2663,6 +2718,7 @@ def propose_string_ops(live: Mapping[str, Tab], ctx: Context) -> Iterator[Propos
                                        prefix, suffix)
                 fit = _fit(ctx, target, step.function()(*(frame[c] for c in columns)))
                 if fit >= ctx.threshold:
+                    fit *= UNNAMED_PART if any(named) and not naming else 1.0
                     derived = PRIOR["split"] ** len(before)
                     proposals.append(Proposal((*before, step), PRIOR["concatenate"] * fit * derived, "concatenate"))
             proposals += _date_parts(ctx, name, tab, target, texts, sample)
@@ -2982,7 +3038,10 @@ def _labelled(values: Sequence[str], prefix: str, suffix: str,
     head = os.path.commonprefix(list(values))
     tail = os.path.commonprefix([v[::-1] for v in values])[::-1]
     found: list[tuple[float, tuple[_Part, ...], tuple[str, ...], str, str]] = []
-    for start in dict.fromkeys((head, head.rstrip("0123456789"))):
+    bare = head.rstrip("0123456789")
+    # the literal whole, without the digits next to the part, or without the last of them ('19' + '74': the
+    # values 1974, 1975 and 1978 share '197', but the year's last two digits are the part)
+    for start in dict.fromkeys((head, bare, *(head[:k] for k in range(len(head) - 1, len(bare), -1)))):
         for end in dict.fromkeys((tail, tail.lstrip("0123456789"))):
             if not (start or end) or any(len(v) <= len(start) + len(end) for v in values):
                 continue
@@ -2990,11 +3049,16 @@ def _labelled(values: Sequence[str], prefix: str, suffix: str,
             word = (prefix + start).strip() if not end and not suffix and (prefix + start)[-1:] == " " else ""
             if not all(r.isdigit() for r in rest) and not word:
                 continue  # a number labelled ('Q7', '50k'); text sharing a first letter is no label ('DQA', 'DQB')
-            for score, part in best(rest, set(), 2, SHAPE_ONLY if word else None):
-                if score < THRESHOLD and (part.step is not None or name_key(part.column) != name_key(word)):
+            parts = best(rest, set(), 2, SHAPE_ONLY if word else None)
+            top = max((score for score, _ in parts), default=0.0)
+            for score, part in parts:
+                named = part.step is None and bool(word) and name_key(part.column) == name_key(word)
+                if score < THRESHOLD and not named:
                     continue  # by its shape only where the word names the column
-                found.append((score, (part,), (), prefix + start, end + suffix))
-    found.sort(key=lambda x: -x[0])
+                # the column the word names before one whose values fit as well ('stage ' + stage, not + the
+                # 0/1 of deaths: the halves hold other stages)
+                found.append((max(score, top + SPELLED) if named else score, (part,), (), prefix + start, end + suffix))
+    found.sort(key=lambda x: (-x[0], len(x[3]) + len(x[4])))  # alike: the shortest literal, the most of a column
     return [(parts, seps, start, end) for _, parts, seps, start, end in _with_ties(found, 2, lambda x: x[0])]
 
 

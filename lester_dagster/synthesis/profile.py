@@ -65,6 +65,7 @@ class ColumnProfile:
         self.recurs = True
         # values no input has: made by the pipeline (a fill value), so a right candidate has them too
         self.foreign: frozenset[str] = frozenset()
+        self._finer: dict[float, float] = {}
         kind = kind_of(values)
         self._numbers: np.ndarray | None = None
         if kind == "number":
@@ -167,6 +168,16 @@ class ColumnProfile:
     @cached_property
     def integral(self) -> bool:
         return self._numbers is not None and len(self._finite) > 0 and bool(np.all(np.mod(self._finite, 1) == 0))
+
+    def finer_than(self, unit: float) -> float:
+        """The share of the finite numbers that are no multiples of `unit` (1: no whole numbers; 0 for
+        non-numeric columns)."""
+        if self._numbers is None or not len(self._finite):
+            return 0.0
+        found = self._finer.get(unit)
+        if found is None:
+            found = self._finer[unit] = float(np.mean(np.mod(self._finite, unit) != 0))
+        return found
 
     @cached_property
     def _range(self) -> tuple[float, float, tuple[float, ...]]:

@@ -36,7 +36,7 @@ from lester_dagster.synthesis.evidence import (
     text_sums,
     type_agreement,
 )
-from lester_dagster.synthesis.mapping import ColumnMapping, similarity
+from lester_dagster.synthesis.mapping import WHOLE_KEEPING, ColumnMapping, similarity
 from lester_dagster.synthesis.predict import (
     COUNTS_FILLED,
     PREDICTORS,
@@ -384,6 +384,7 @@ class _Search:
         produced.cache["counts"] = _counted_cells(proposal, state.live, produced, env)
         kept = _keeping(proposal, state.live)
         produced.cache["medians"] = _medians(proposal.steps, kept, produced, env)
+        produced.cache["grains"] = _grains(proposal.steps, kept, produced, env)
         produced.cache["measures"] = partial(_measures, proposal.steps, kept, produced, _measured_frames(proposal.steps, env),
                                              state.live)  # worked out by measures_of
         produced.cache["explains"] = {**_inherited(proposal, state.live, produced), **proposal.explains}
@@ -690,6 +691,7 @@ class _Search:
         if len(output) == 0 or output.fingerprint == like.output.fingerprint:
             return None
         output.cache["medians"] = _medians(steps, (), output, env)
+        output.cache["grains"] = _grains(steps, (), output, env)
         output.cache["measures"] = partial(_measures, steps, (), output, _measured_frames(steps, env))  # by measures_of
         state = State(steps, probabilities, {last: output}, last, {last: origins[last]})
         self.explored += 1
@@ -756,7 +758,7 @@ class _Search:
                                            frozenset(str(s.value) for s in state.steps if isinstance(s, ops.FillNA))),
                          self.agreement(state),
                          count_surprise(state.steps, state.output.frame, self.ctx.target.frame, pairs,
-                                        max((len(self.inputs[n]) for n in used), default=0),
+                                        [len(self.inputs[n]) for n in used],
                                         [t for t in self.ctx.columns if t not in pairs or pairs[t] in periods]
                                         if periods else None),
                          name_agreement(pairs), type_agreement(self.ctx.profiles, state.output, pairs),
@@ -1007,6 +1009,39 @@ def _medians(steps: Sequence[ops.Step], kept: Sequence[Tab], produced: Tab, env:
     return frozenset(c for c in produced.columns if c in found)
 
 
+def _grains(steps: Sequence[ops.Step], kept: Sequence[Tab], produced: Tab, env: Mapping[str, pd.DataFrame]
+            ) -> dict[str, float]:
+    """The columns of the table the steps make that are multiples of a unit in any sample, and the unit:
+    counts, and the largest, smallest, first or sum of whole numbers are whole (1), their median whole or a half
+    (0.5); a group-by's, or a pivot's cells. Also those of the tables they keep as they are (`kept`). A column
+    whole in only a few rows here may not be there."""
+    found = {c: g for tab in kept for c, g in (tab.cache.get("grains") or {}).items()}
+
+    def grain(table: str, column: str, func: str) -> float | None:
+        if func in ("count", "size", "nunique"):
+            return 1.0
+        values = env[table][column] if table in env and column in env[table].columns else None
+        if (func not in (*WHOLE_KEEPING, "median") or values is None or not pd.api.types.is_numeric_dtype(values.dtype)
+                or pd.api.types.is_bool_dtype(values.dtype)):
+            return None
+        finite = values.dropna()
+        if len(finite) < WHOLE_SEEN or not bool((finite == finite.round()).all()):
+            return None
+        return 0.5 if func == "median" else 1.0
+
+    for step in steps:
+        if isinstance(step, ops.GroupBy):
+            for out, column, func in step.aggs:
+                if (unit := grain(step.table, column, func)) is not None:
+                    found[out] = unit
+        elif isinstance(step, ops.Pivot) and step.out in env and (unit := grain(step.table, step.values, step.aggfunc)):
+            found.update(dict.fromkeys((str(c) for c in env[step.out].columns if c not in step.index), unit))
+    return {c: g for c, g in found.items() if c in produced.columns}
+
+
+WHOLE_SEEN = 20  # whole numbers, at least, a column shows for its aggregates to count as whole in any sample
+
+
 def _gap_free(table: str, column: str, live: Mapping[str, Tab], env: Mapping[str, pd.DataFrame]) -> bool:
     frame = env[table] if table in env else live[table].frame if table in live else None
     return frame is not None and column in frame.columns and not bool(frame[column].isna().any())
@@ -1072,7 +1107,11 @@ def _with_gap_steps(steps: tuple[ops.Step, ...], inputs: Mapping[str, pd.DataFra
         if frame is None:
             continue
         gaps = frame.isna().sum()
-        columns = [str(c) for c in gaps[gaps > 0].sort_values().index[:DROPNA_COLUMNS]]
+        # the columns the group-by or pivot aggregates first, however many gaps they have (people who came
+        # back for their result: the most gaps of any column), then those with the fewest gaps
+        with_gaps = [str(c) for c in gaps[gaps > 0].sort_values().index]
+        first = [c for c in dict.fromkeys(aggregated) if c in with_gaps] if (position, table) == aggregation else []
+        columns = list(dict.fromkeys([*first, *with_gaps]))[:max(DROPNA_COLUMNS, len(first))]
         # gaps of the column a group-by or pivot aggregates are handled as often as not; others less
         inserted: list[tuple[ops.Step, float]] = [
             (ops.DropNA("", table, (c,)), PRIOR["dropna"] * (1.0 if c in aggregated else 0.5)) for c in columns
