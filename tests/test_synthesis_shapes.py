@@ -22,6 +22,7 @@ from lester_dagster.synthesis.constraints import discover
 from lester_dagster.synthesis.evidence import EXACT_ROW, row_surprise, text_sums
 from lester_dagster.synthesis.mapping import NOT_WHOLE, map_columns, numeric_similarity, similarity
 from lester_dagster.synthesis.predict import (
+    PRIOR,
     Context,
     _aggregate_candidates,
     _alike_periods,
@@ -47,7 +48,7 @@ from lester_dagster.synthesis.predict import (
     stacked,
 )
 from lester_dagster.synthesis.profile import ColumnProfile, Tab, profile_column
-from lester_dagster.synthesis.search import _measures
+from lester_dagster.synthesis.search import _measures, _with_gap_steps
 
 RNG = np.random.default_rng(11)
 CITIES = pd.DataFrame({
@@ -2740,9 +2741,10 @@ def test_a_column_whole_by_its_making_is_no_column_of_fractions() -> None:
     for grain in (1.0, 0.5):  # the largest whole angle, or the median of whole angles
         made = map_columns(target, {"largest": largest}, threshold=0.0, grains={"largest": grain})
         assert made.scores["angle"] == pytest.approx(NOT_WHOLE * alone.scores["angle"])
-    # whole; halves; one odd value (a median sample size of 1770.27 where the input's sizes are whole here)
+    # whole; halves; one odd value (a median sample size of 1770.27 where the input's sizes are whole here);
+    # readings to a tenth (miles per gallon, whole in this half's early years, not in the target's later ones)
     for values in ([31, 30, 34, 37, 40, 41, 33, 36], [31, 30.5, 34, 37, 40, 41.5, 33, 36],
-                   [1770.27, 1880, 1936.5, 1132, 1148, 1148, 1413, 1415]):
+                   [1770.27, 1880, 1936.5, 1132, 1148, 1148, 1413, 1415], [31.5, 25.4, 34.1, 37.2, 40.8, 41.5, 33.9, 36]):
         fine = {"angle": profile_column("angle", pd.Series(values))}
         assert map_columns(fine, {"largest": largest}, threshold=0.0, grains={"largest": 0.5}).scores == \
             map_columns(fine, {"largest": largest}, threshold=0.0).scores
@@ -2779,3 +2781,78 @@ def test_a_label_s_word_names_its_column() -> None:
     proposals = [p for p in propose_string_ops({"t": Tab(patients)}, ctx) if p.operator == "concatenate"]
     best = max(proposals, key=lambda p: p.probability)
     assert best.steps[-1].columns == ("stage",), [p.steps[-1].describe() for p in proposals]
+
+
+def test_a_count_of_a_column_with_gaps_reads_as_its_rows_dropped_first() -> None:
+    """People per village who came back for their result: `dropna(subset=['got'])`, then a count of `got`. The
+    count alone gives the same counts, so the drop is as likely as the pipeline without it (its other means
+    tell them apart); a drop on a column only averaged stays a guess."""
+    rng = np.random.default_rng(103)
+    n = 300
+    got = rng.choice([0.0, 1.0, np.nan], n, p=[0.3, 0.4, 0.3])
+    people = pd.DataFrame({"village": rng.integers(1, 9, n), "got": got, "distance": rng.gamma(2.0, 1.0, n),
+                           "age": np.where(rng.random(n) < 0.1, np.nan, rng.integers(15, 80, n))})
+    group = ops.GroupBy("s1", "t", ("village",), (("people", "got", "count"), ("mean_distance", "distance", "mean"),
+                                                  ("mean_age", "age", "mean")))
+    variants = {(v[0][0].subset if isinstance(v[0][0], ops.DropNA) else None): v[2]
+                for v in _with_gap_steps((group,), {"t": people}) if v[1] == 0}
+    assert variants[("got",)] == 1.0
+    assert variants[("age",)] == PRIOR["dropna"]
+
+
+def test_a_column_a_step_named_takes_its_name_back_only_from_a_crossed_mapping() -> None:
+    """The step made `mean_x` for the target's `mean_x`, but this half's values map it onto the target's `n`
+    (and `n`'s onto `mean_x`): the step's word counts, and `n`, left without a column, scores nothing. Where
+    the values map `mean_x` well onto another column and no target column holds column `mean_x`, the values
+    stand (a review's reproductions)."""
+    rng = np.random.default_rng(7)
+    k = 30
+    target = pd.DataFrame({"g": range(k), "mean_x": rng.normal(50, 5, k).round(2), "n": rng.integers(20, 40, k)})
+    ctx = Context(target, discover(target), inputs={"t": target})
+    crossed = Tab(pd.DataFrame({"g": range(k), "mean_x": rng.integers(20, 40, k), "n": rng.normal(50, 5, k).round(2)}))
+    crossed.cache["explains"] = {"mean_x": 1.0}
+    mapping = ctx.mapping(crossed)
+    assert dict(mapping.pairs) == {"g": "g", "mean_x": "mean_x"} and mapping.scores["n"] == 0.0
+    apart = Tab(pd.DataFrame({"g": range(k), "avg": target["mean_x"] + 0.01, "mean_x": rng.integers(20, 40, k) + 0.5,
+                              "n": target["n"]}))
+    apart.cache["explains"] = {"mean_x": 0.8}
+    assert dict(ctx.mapping(apart).pairs) == {"g": "g", "mean_x": "avg", "n": "n"}
+
+
+def test_review_of_labels_numbers_and_gaps() -> None:
+    """A review's reproductions: years numbered in full (pop1974) need half of them, not of their endings too,
+    and endings lose their zeros as column numbers do (re05 for 2005); a column named '#' is not named by an
+    empty literal; a number padded with zeros keeps its whole literal ('P0000000' + id); a group-by of four
+    columns with gaps still drops on the column with the fewest."""
+    rng = np.random.default_rng(12)
+    pops = pd.DataFrame({f"pop{y}": rng.integers(1, 9, 6) for y in (1974, 1975, 1976)})
+    assert _numbered_columns(Tab(pops), frozenset({"1974", "1975", "1976", "1977"})) == [("pop1974", "pop1975", "pop1976")]
+    earnings = pd.DataFrame({f"re0{y}": rng.integers(1, 9, 6) for y in (5, 6, 7)})
+    assert _numbered_columns(Tab(earnings), frozenset({"2005", "2006", "2007"})) == [("re05", "re06", "re07")]
+
+    n = 200
+    players = pd.DataFrame({"team": rng.choice(["ATL", "BOS", "CHI", "DAL"], n), "number": rng.integers(1, 60, n),
+                            "#": rng.integers(1, 60, n), "pts": rng.gamma(2, 5, n).round(1)})
+    target = pd.DataFrame({"player": [f"{t}-{k}" for t, k in zip(rng.choice(["ATL", "BOS", "CHI", "DAL"], 80),
+                                                                 rng.integers(1, 60, 80), strict=True)],
+                           "pts": rng.gamma(2, 5, 80).round(1)})
+    ctx = Context(target, discover(target), inputs={"t": players})
+    chances = {p.steps[-1].columns: p.probability for p in propose_string_ops({"t": Tab(players)}, ctx)
+               if p.operator == "concatenate"}
+    assert chances[("team", "number")] >= 0.95 * chances[("team", "#")]
+
+    ids = rng.choice(np.arange(100000, 100400), 400, replace=False)
+    people = pd.DataFrame({"id": ids, **{f"x{k}": rng.integers(0, 1000, 400) for k in range(8)}})
+    target = pd.DataFrame({"code": [f"P0000000{v}" for v in ids[:300]], "x0": people["x0"][:300]})
+    ctx = Context(target, discover(target), inputs={"t": people})
+    best = max(propose_string_ops({"t": Tab(people)}, ctx), key=lambda p: p.probability)
+    assert best.steps[-1].prefix == "P0000000", best.steps[-1].describe()
+
+    def gappy(p: float) -> np.ndarray:
+        return np.where(rng.random(300) < p, np.nan, rng.normal(10, 2, 300))
+
+    villages = pd.DataFrame({"village": rng.integers(1, 9, 300), "consent": gappy(0.02), "a": gappy(0.2),
+                             "b": gappy(0.25), "c": gappy(0.3), "d": gappy(0.35)})
+    group = ops.GroupBy("s1", "t", ("village",), tuple((f"mean_{c}", c, "mean") for c in "abcd"))
+    dropped = {v[0][0].subset for v in _with_gap_steps((group,), {"t": villages}) if isinstance(v[0][0], ops.DropNA)}
+    assert ("consent",) in dropped and {("a",), ("b",), ("c",), ("d",)} <= dropped

@@ -6,7 +6,7 @@ the candidate looks like the target), capped so one column cannot outweigh the r
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -170,53 +170,81 @@ def _determines(frame: pd.DataFrame, key: str, column: str) -> bool:
 
 
 def count_surprise(steps: Sequence[ops.Step], output: pd.DataFrame, target: pd.DataFrame,
-                   pairs: Mapping[str, str], sample_rows: int | Sequence[int],
-                   periods: Sequence[str] | None = None) -> float:
+                   pairs: Mapping[str, str], sources: int | Sequence[tuple[int, Collection[str]]],
+                   periods: Sequence[str] | None = None, flags: frozenset[str] = frozenset()) -> float:
     """How unlikely the rows a candidate counts are next to the rows the target counts. Both count the
     rows that pass the same filters in samples of the same size n: a binomial share p of them each, so the
-    totals differ by about sqrt(2 n p (1 - p)). n is the size of the input the counted rows come from: of
-    the inputs the pipeline reads (`sample_rows`) and all of them stacked, the smallest that holds as many
-    rows as either side counts (the flights, not the larger table of airports a join looks their states
-    up in). A pipeline that
-    counts every row where the target's counts leave some out (a dropna before counting) shows here,
-    even when the counts of single groups look alike. Minus the log-likelihood of the z-score beyond a
-    free band. `periods`: the target's columns of periods, where the output's cells are other periods (a
-    pivot by period), so all the output's cells count against all of these."""
+    totals differ by about sqrt(2 n p (1 - p)). A pipeline that counts every row where the target's counts
+    leave some out (a dropna before counting) shows here, even when the counts of single groups look alike.
+    Minus the log-likelihood of the z-score beyond a free band, widened for the number of columns compared.
+
+    `sources`: the size and the column names of each input the pipeline reads (or one size). n is the size
+    of the input holding the counted column (the 700 flights, not the 3,376 airports a join looks their
+    states up in; stacked files together), else the smallest input, or all of them, holding as many rows as
+    either side counts; none does where a melt repeated the rows, and then the totals say nothing (the
+    halves of a contiguous split differ in how many of a melted table's cells are empty). `periods`: the
+    target's columns of periods, where the output's cells are other periods (a pivot by period), so all the
+    output's cells count against all of these. `flags`: the group-by's sums of a 0/1 flag, which count the
+    rows flagged (patients counted as the sum of a flag nearly all 1 count fewer rows than the target's
+    patients)."""
     position = max((i for i, s in enumerate(steps) if isinstance(s, (ops.GroupBy, ops.Pivot))), default=None)
     if position is None:
         return 0.0
     step = steps[position]
+    made_of: dict[str, str] = {}  # counted output column -> the column it counts
     if isinstance(step, ops.GroupBy):
-        counted = {name for name, _, func in step.aggs if func in ("count", "size")}
+        made_of = {name: column for name, column, func in step.aggs
+                   if func in ("count", "size") or (func == "sum" and name in flags)}
     elif isinstance(step, ops.Pivot) and step.aggfunc in ("count", "size"):
-        counted = {str(c) for c in output.columns if c not in step.index}
-    else:
-        counted = set()
+        made_of = {str(c): step.values for c in output.columns if c not in step.index}
     for later in steps[position + 1:]:
         if isinstance(later, (ops.Join, ops.Union, ops.Unpivot)):
             return 0.0  # rows counted no longer add up to the output's totals
         if isinstance(later, ops.Rename):
             names = dict(later.mapping)
-            counted = {names.get(c, c) for c in counted}
-    columns = [(t, c) for t, c in pairs.items() if c in counted and c in output.columns and t in target.columns]
+            made_of = {names.get(c, c): column for c, column in made_of.items()}
+    columns = [(t, c) for t, c in pairs.items() if c in made_of and c in output.columns and t in target.columns]
     # periods: the mapped target columns are among them
     wanted = [t for t in periods if t in target.columns] if periods else [t for t, _ in columns]
     if not columns or not all(pd.api.types.is_numeric_dtype(target[t].dtype) for t in wanted):
         return 0.0
-    cells = sorted(c for c in counted if c in output.columns) if periods else [c for _, c in columns]
-    ours = float(sum(pd.to_numeric(output[c], errors="coerce").fillna(0).sum() for c in cells))
-    theirs = float(sum(target[t].fillna(0).sum() for t in wanted))
+    # all of a pivot's cells against all the periods; else the counts together against their target columns
+    # (the rows counted split by a pivot's column add up to the rows), and each sum of a flag against its own
+    if periods:
+        groups = [(sorted(c for c in made_of if c in output.columns), wanted)]
+    else:
+        counts = [(t, c) for t, c in columns if c not in flags]
+        groups = ([([c for _, c in counts], [t for t, _ in counts])] if counts else []) + [
+            ([c], [t]) for t, c in columns if c in flags]
+    inputs: list[tuple[int, Collection[str]]] = ([(int(sources), ())] if isinstance(sources, (int, np.integer))
+                                                 else [(int(n), set(c)) for n, c in sources])
+    free = math.sqrt(COUNT_Z_FREE**2 + 2 * math.log(len(groups)))  # each of k columns may stray by chance
+    found = 0.0
+    for cells, there in groups:
+        ours = float(sum(pd.to_numeric(output[c], errors="coerce").fillna(0).sum() for c in cells))
+        theirs = float(sum(target[t].fillna(0).sum() for t in there))
+        holding = [n for n, names in inputs if made_of[cells[0]] in names]
+        found = max(found, _totals_surprise(ours, theirs, holding, [n for n, _ in inputs], free))
+    return found
+
+
+def _totals_surprise(ours: float, theirs: float, holding: Sequence[int], sizes: Sequence[int], free: float) -> float:
+    """-log of the normal density of two halves' counted rows beyond the free band (`count_surprise`)."""
     if not SAME_SIZE[0] <= ours / max(theirs, 1.0) <= SAME_SIZE[1]:
         return 0.0  # the target was made from a sample of another size: its totals say nothing here
-    sizes = [sample_rows] if isinstance(sample_rows, int) else list(sample_rows)
     counted_rows = max(ours, theirs, 1.0)
-    n = float(min((s for s in [*sizes, sum(sizes)] if s >= counted_rows), default=counted_rows))
+    # the input holding the counted column, or the files holding it stacked; else the smallest input, or all
+    # of them, holding as many rows. None does where a melt or a join repeated rows: how many, is not known
+    held = [n for n in (max(holding, default=0), sum(holding)) if n >= counted_rows]
+    n = float(held[0] if held else min((s for s in [*sizes, sum(sizes)] if s >= counted_rows), default=0))
+    if not n:
+        return 0.0
     share = (ours + theirs) / (2 * n)
     variance = 2 * n * share * (1 - share)
     if variance <= 0:
         return 0.0
     z = abs(ours - theirs) / math.sqrt(variance)
-    return min(8.0, max(0.0, (z * z - COUNT_Z_FREE**2) / 2))  # -log of the normal density, beyond the band
+    return min(8.0, max(0.0, (z * z - free**2) / 2))
 
 
 def name_agreement(pairs: Mapping[str, str]) -> float:

@@ -154,9 +154,9 @@ class Context:
         """Target columns no column's values map, where the step that made this table made a column for
         them that a predictor was sure of (`mean_id`, the mean of `id`: the other half's ids are another
         range, so its mean is too). Mapped at the threshold: enough to verify, the least likely mapping.
-        Also where the values map the target column onto another column and the column made for it onto
-        another target column (a pivot's mean breaking angles of other replicates: 175 degrees here look like
-        225 there): the step named them. Whether a column's values are whole numbers is this half's to say,
+        Also where the values map the column made for it onto another target column (a pivot's mean breaking
+        angles of other replicates: 175 degrees here look like 225 there): the step named them, and the other
+        target column is left unmapped. Whether a column's values are whole numbers is this half's to say,
         where the step remade the target's own rows (a sum of miles per gallon, whole in the target's years,
         fractional in these)."""
         explains = tab.cache.get("explains") or {}
@@ -168,9 +168,17 @@ class Context:
                 return False  # the largest of whole angles is no mean of them
             return same_kind(target, made) or (p >= IN_TARGET and target.kind == made.kind)
 
-        extra = {t: t for t, p in explains.items() if p >= EXPLAINED and found.pairs.get(t) != t and t in self.profiles
+        named = {t for t, p in explains.items() if p >= EXPLAINED and found.pairs.get(t) != t and t in self.profiles
                  and t in tab.columns and fits(t, p)}
+        owner = {c: t for t, c in found.pairs.items()}
+        # unmapped, its column free; or its column taken by another target column, which gives it up (and, if
+        # a step named a column for that one too, takes it)
+        extra = {t: t for t in named if owner.get(t) is not None or t not in found.pairs}
         kept = {t: c for t, c in found.pairs.items() if t not in extra and c not in extra}
+        while moved := [t for t in named if t not in extra and t not in kept and t not in set(kept.values())]:
+            extra.update({t: t for t in moved})
+            kept = {t: c for t, c in kept.items() if c not in extra}
+        displaced = {t: 0.0 for t in found.pairs if t not in kept and t not in extra}
         taken = set(kept.values()) | set(extra)
         periods = sorted((t for t in tab.cache.get("periods", ()) if t not in found.pairs and t in self.profiles),
                          key=lambda t: (len(t), t))  # as the columns below: 7 to 12 in order onto 1 to 6
@@ -181,7 +189,7 @@ class Context:
             extra.update(zip(periods, free, strict=False))  # as many as there are free columns of periods
         if not extra:
             return found
-        return ColumnMapping({**kept, **extra}, {**found.scores, **dict.fromkeys(extra, self.threshold)})
+        return ColumnMapping({**kept, **extra}, {**found.scores, **displaced, **dict.fromkeys(extra, self.threshold)})
 
     def cells(self, names: set[str]) -> ColumnProfile:
         """The values of these target columns as one column (a pivot's cells)."""
@@ -288,9 +296,10 @@ def _embedded_numbers(profiles: Mapping[str, ColumnProfile], inputs: Sequence[Ta
         # zero-padded in the text ('08' of 'KK-08'), as a CSV's numbers lose their leading zeros; years written
         # in full from their last two digits ('74' of re74)
         edge = "[^0-9]" if glued else "[^0-9A-Za-z]"
-        tails = _year_tails(profile.values) if glued else set()
-        patterns = [re.compile(rf"(^|{edge})0*({re.escape(v)}{'|' + re.escape(v[-2:]) if tails else ''})({edge}|$)")
-                    for v in sample]
+        tails = _year_tails(profile.values) if glued else {}
+        # a year's last two digits right after a letter only (re74, not the minutes of 19:55)
+        patterns = [re.compile(rf"(^|{edge})0*{re.escape(v)}({edge}|$)" + (rf"|[A-Za-z]{re.escape(v[-2:])}({edge}|$)"
+                                                                           if tails else "")) for v in sample]
         if sample and any(sum(bool(p.search(text)) for p in patterns) >= 0.5 * len(sample) for text in texts):
             found.add(name)
     return found
@@ -2309,24 +2318,26 @@ def _labelled_numbers(variable: ColumnProfile) -> frozenset[str]:
     return frozenset(m[2] for m in matches)
 
 
-def _year_tails(values: Collection[str]) -> set[str]:
-    """The last two digits of years written in full from them ('19' + '74' of re74), where all the values
-    are years of one century; else none."""
+def _year_tails(values: Collection[str]) -> dict[str, str]:
+    """The last two digits of years written in full from them ('19' + '74' of re74; '5' of 2005, as numbers
+    lose their leading zeros) -> the year, where all the values are years of one century; else none."""
     if all(len(v) == 4 and v.isdigit() for v in values) and len({v[:2] for v in values}) == 1:
-        return {v[-2:] for v in values}
-    return set()
+        return {v[-2:].lstrip("0") or "0": v for v in values}
+    return {}
 
 
 def _numbered_columns(tab: Tab, variable: ColumnProfile | frozenset[str]) -> list[tuple[str, ...]]:
     """Numeric columns of one stem numbered by the target column's values (wage228, wage232; choiceyrs1
     to choiceyrs4; reg661 to reg669 by their last digit), or by the given numbers, one group per stem,
-    when they hold at least half of those values (and two); the largest groups first."""
+    when they hold at least half of those values (and two); the largest groups first. Years written in full
+    may be numbered by their last two digits (re74 for 1974)."""
     values = variable if isinstance(variable, frozenset) else variable.values
     if len(values) > MELTED_NUMBERS or not values:
         return []
-    wanted = {v.lstrip("0") or "0" for v in values}
-    wanted |= _year_tails(values)
+    wanted = {v.lstrip("0") or "0": v for v in values}
+    wanted = {**_year_tails(values), **wanted}  # a number that is a value stands for itself
     stems: dict[str, list[str]] = {}
+    covered: dict[str, set[str]] = {}
     for column in tab.columns:
         numbers = list(re.finditer(r"[0-9]+", str(column)))
         if len(numbers) != 1 or not (tab.profile(column).numeric or isinstance(variable, frozenset)):
@@ -2334,9 +2345,13 @@ def _numbered_columns(tab: Tab, variable: ColumnProfile | frozenset[str]) -> lis
         # the whole number, or its last digits (the region 3 of reg663, numbered after the year 66)
         run = numbers[0]
         for start in dict.fromkeys((run.start(), *(max(run.start(), run.end() - k) for k in (1, 2)))):
-            if (str(column)[start: run.end()].lstrip("0") or "0") in wanted:
-                stems.setdefault(f"{str(column)[:start]}#{str(column)[run.end():]}", []).append(column)
-    groups = [tuple(group) for group in stems.values() if len(group) >= max(2, 0.5 * len(wanted))]
+            number = str(column)[start: run.end()].lstrip("0") or "0"
+            if number in wanted:
+                stem = f"{str(column)[:start]}#{str(column)[run.end():]}"
+                stems.setdefault(stem, []).append(column)
+                covered.setdefault(stem, set()).add(wanted[number])
+    groups = dict.fromkeys(tuple(group) for stem, group in stems.items()
+                           if len(group) >= 2 and len(covered[stem]) >= 0.5 * len(values))
     return sorted(groups, key=len, reverse=True)[:TOP_PARAMETERS]
 
 
@@ -2633,6 +2648,12 @@ def _parts_made_long(ctx: Context, name: str, tab: Tab) -> list[Proposal]:
 
 
 UNNAMED_PART = 0.8  # a label's column its literal does not name, where another's does
+
+
+def _label_word(prefix: str) -> str:
+    """The name key of the word a literal prefix ends in before a space ('stage ' -> 'stage'), or ''."""
+    words = prefix.split()
+    return name_key(words[-1]) if prefix.endswith(" ") and words else ""
 PARTS_MADE_LONG = 4  # parts, at most, of a text made long part by part
 PARTS_ALIKE = 0.3  # the first two parts share this share of their values, at least, to be of one kind
 
@@ -2702,9 +2723,10 @@ def propose_string_ops(live: Mapping[str, Tab], ctx: Context) -> Iterator[Propos
                         fit *= _date_cut(values, first, last)
                         proposals.append(Proposal((sub,), PRIOR["substring"] * fit * 0.8, "substring"))
             programs = _concat_programs(ctx, target, name, tab, pieces)
-            # a literal word naming a column ('stage ' + stage): others whose values fit as well are less likely
-            named = [any(p.step is None and name_key(p.column) == name_key(prefix.strip()) for p in sources)
-                     for sources, _, prefix, _ in programs]
+            # a literal word before a space naming a column ('stage ' + stage): others whose values fit as well
+            # are less likely
+            named = [bool(_label_word(prefix)) and any(p.step is None and name_key(p.column) == _label_word(prefix)
+                                                       for p in sources) for sources, _, prefix, _ in programs]
             for (sources, separators, prefix, suffix), naming in zip(programs, named, strict=True):
                 before: list[ops.Step] = []
                 frame = sample
@@ -3037,10 +3059,10 @@ def _labelled(values: Sequence[str], prefix: str, suffix: str,
         return []
     head = os.path.commonprefix(list(values))
     tail = os.path.commonprefix([v[::-1] for v in values])[::-1]
-    found: list[tuple[float, tuple[_Part, ...], tuple[str, ...], str, str]] = []
+    found: list[tuple[float, tuple[_Part, ...], tuple[str, ...], str, str, bool]] = []
     bare = head.rstrip("0123456789")
-    # the literal whole, without the digits next to the part, or without the last of them ('19' + '74': the
-    # values 1974, 1975 and 1978 share '197', but the year's last two digits are the part)
+    # the literal whole, without the digits next to the part, or cut anywhere among those digits ('19' + '74':
+    # the values 1974, 1975 and 1978 share '197', but the year's last two digits are the part)
     for start in dict.fromkeys((head, bare, *(head[:k] for k in range(len(head) - 1, len(bare), -1)))):
         for end in dict.fromkeys((tail, tail.lstrip("0123456789"))):
             if not (start or end) or any(len(v) <= len(start) + len(end) for v in values):
@@ -3057,9 +3079,12 @@ def _labelled(values: Sequence[str], prefix: str, suffix: str,
                     continue  # by its shape only where the word names the column
                 # the column the word names before one whose values fit as well ('stage ' + stage, not + the
                 # 0/1 of deaths: the halves hold other stages)
-                found.append((max(score, top + SPELLED) if named else score, (part,), (), prefix + start, end + suffix))
-    found.sort(key=lambda x: (-x[0], len(x[3]) + len(x[4])))  # alike: the shortest literal, the most of a column
-    return [(parts, seps, start, end) for _, parts, seps, start, end in _with_ties(found, 2, lambda x: x[0])]
+                found.append((max(score, top + SPELLED) if named else score, (part,), (), prefix + start, end + suffix,
+                              any(len(r) > 1 and r.startswith("0") for r in rest)))
+    # alike: a part that is a number as written (no leading zero: 'P0000' + '17', not 'P00' + '0017'), then the
+    # shortest literal, the most of a column ('19' + '74', not '197' + '4')
+    found.sort(key=lambda x: (-x[0], x[5], len(x[3]) + len(x[4])))
+    return [(parts, seps, start, end) for _, parts, seps, start, end, _ in _with_ties(found, 2, lambda x: x[0])]
 
 
 def _part_key(part: _Part) -> object:

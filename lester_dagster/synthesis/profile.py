@@ -170,13 +170,16 @@ class ColumnProfile:
         return self._numbers is not None and len(self._finite) > 0 and bool(np.all(np.mod(self._finite, 1) == 0))
 
     def finer_than(self, unit: float) -> float:
-        """The share of the finite numbers that are no multiples of `unit` (1: no whole numbers; 0 for
-        non-numeric columns)."""
+        """The share of the finite numbers that are no multiples of `unit` (1: no whole numbers), nor of a
+        tenth (a reading to one decimal, whole in some rows and not in others, is no aggregate's fraction);
+        0 for non-numeric columns."""
         if self._numbers is None or not len(self._finite):
             return 0.0
         found = self._finer.get(unit)
         if found is None:
-            found = self._finer[unit] = float(np.mean(np.mod(self._finite, unit) != 0))
+            tenths = self._finite * 10
+            off = (np.mod(self._finite, unit) != 0) & (np.abs(tenths - np.round(tenths)) > 1e-6)
+            found = self._finer[unit] = float(np.mean(off))
         return found
 
     @cached_property

@@ -385,6 +385,7 @@ class _Search:
         kept = _keeping(proposal, state.live)
         produced.cache["medians"] = _medians(proposal.steps, kept, produced, env)
         produced.cache["grains"] = _grains(proposal.steps, kept, produced, env)
+        produced.cache["flag_sums"] = _flag_sums(proposal.steps, kept, produced, env)
         produced.cache["measures"] = partial(_measures, proposal.steps, kept, produced, _measured_frames(proposal.steps, env),
                                              state.live)  # worked out by measures_of
         produced.cache["explains"] = {**_inherited(proposal, state.live, produced), **proposal.explains}
@@ -692,6 +693,7 @@ class _Search:
             return None
         output.cache["medians"] = _medians(steps, (), output, env)
         output.cache["grains"] = _grains(steps, (), output, env)
+        output.cache["flag_sums"] = _flag_sums(steps, (), output, env)
         output.cache["measures"] = partial(_measures, steps, (), output, _measured_frames(steps, env))  # by measures_of
         state = State(steps, probabilities, {last: output}, last, {last: origins[last]})
         self.explored += 1
@@ -758,9 +760,9 @@ class _Search:
                                            frozenset(str(s.value) for s in state.steps if isinstance(s, ops.FillNA))),
                          self.agreement(state),
                          count_surprise(state.steps, state.output.frame, self.ctx.target.frame, pairs,
-                                        [len(self.inputs[n]) for n in used],
+                                        [(len(self.inputs[n]), [str(c) for c in self.inputs[n].columns]) for n in used],
                                         [t for t in self.ctx.columns if t not in pairs or pairs[t] in periods]
-                                        if periods else None),
+                                        if periods else None, state.output.cache.get("flag_sums", frozenset())),
                          name_agreement(pairs), type_agreement(self.ctx.profiles, state.output, pairs),
                          text_sums(state.steps, state.output.frame),
                          len(used) if all(isinstance(s, (*ROW_KEEPING, ops.Union)) for s in state.steps) else None)
@@ -1039,6 +1041,22 @@ def _grains(steps: Sequence[ops.Step], kept: Sequence[Tab], produced: Tab, env: 
     return {c: g for c, g in found.items() if c in produced.columns}
 
 
+def _flag_sums(steps: Sequence[ops.Step], kept: Sequence[Tab], produced: Tab, env: Mapping[str, pd.DataFrame]
+               ) -> frozenset[str]:
+    """The columns a group-by makes as sums of a 0/1 flag (each counts the rows flagged), also those of the
+    tables the steps keep as they are (`kept`)."""
+    found = {c for tab in kept for c in tab.cache.get("flag_sums", ())}
+    for step in steps:
+        frame = env.get(step.table) if isinstance(step, ops.GroupBy) else None
+        if not isinstance(step, ops.GroupBy) or frame is None:
+            continue
+        for out, column, func in step.aggs:
+            if func == "sum" and column in frame.columns and pd.api.types.is_numeric_dtype(frame[column].dtype):
+                values = frame[column].dropna()
+                found |= {out} if len(values) and set(values.unique().tolist()) <= {0, 1} else set()
+    return frozenset(c for c in found if c in produced.columns)
+
+
 WHOLE_SEEN = 20  # whole numbers, at least, a column shows for its aggregates to count as whole in any sample
 
 
@@ -1078,16 +1096,20 @@ def _all_steps_used(state: State) -> bool:
 def _with_gap_steps(steps: tuple[ops.Step, ...], inputs: Mapping[str, pd.DataFrame]
                     ) -> list[tuple[tuple[ops.Step, ...], int, float]]:
     """The pipeline with one step for gaps inserted, and that step's probability: a dropna on each input
-    with gaps (once per column with gaps, at most a few, and once for all columns) and on the table
-    the first group-by or pivot reads; a fill with 0 of each column with gaps that step aggregates."""
+    with gaps (once per column with gaps: those the first group-by or pivot aggregates, and a few with the
+    fewest gaps; and once for all columns) and on the table that step reads; a fill with 0 of each column
+    with gaps that step aggregates."""
     points: list[tuple[int, str]] = [(0, name) for name in inputs if any(name in s.inputs for s in steps)]
     aggregated: tuple[str, ...] = ()
+    counted: set[str] = set()
     aggregation: tuple[int, str] | None = None
     for number, step in enumerate(steps):
         if isinstance(step, (ops.GroupBy, ops.Pivot)):
             aggregation = (number, step.inputs[0])
             points.append(aggregation)
             aggregated = tuple(c for _, c, _ in step.aggs) if isinstance(step, ops.GroupBy) else (step.values,)
+            counted = ({c for _, c, f in step.aggs if f == "count"} if isinstance(step, ops.GroupBy)
+                       else {step.values} if step.aggfunc == "count" else set())
             break
     variants: list[tuple[tuple[ops.Step, ...], int, float]] = []
     melt = next(((k, s) for k, s in enumerate(steps) if isinstance(s, ops.Unpivot)), None)
@@ -1111,10 +1133,15 @@ def _with_gap_steps(steps: tuple[ops.Step, ...], inputs: Mapping[str, pd.DataFra
         # back for their result: the most gaps of any column), then those with the fewest gaps
         with_gaps = [str(c) for c in gaps[gaps > 0].sort_values().index]
         first = [c for c in dict.fromkeys(aggregated) if c in with_gaps] if (position, table) == aggregation else []
-        columns = list(dict.fromkeys([*first, *with_gaps]))[:max(DROPNA_COLUMNS, len(first))]
-        # gaps of the column a group-by or pivot aggregates are handled as often as not; others less
+        columns = list(dict.fromkeys([*first, *with_gaps[:DROPNA_COLUMNS]]))
+        # gaps of the column a group-by or pivot aggregates are handled as often as not; others less. A count of
+        # a column with gaps counts the rows where it is known: hand-written pipelines count a column without
+        # gaps, or drop the rows first (none of the development part's 29 counts of a column reads one with
+        # gaps), so the drop is as likely as the count without it
+        at_aggregation = (position, table) == aggregation
         inserted: list[tuple[ops.Step, float]] = [
-            (ops.DropNA("", table, (c,)), PRIOR["dropna"] * (1.0 if c in aggregated else 0.5)) for c in columns
+            (ops.DropNA("", table, (c,)), 1.0 if at_aggregation and c in counted
+             else PRIOR["dropna"] * (1.0 if c in aggregated else 0.5)) for c in columns
         ]
         if len(columns) > 1:
             inserted.append((ops.DropNA("", table, ()), PRIOR["dropna"] * 0.5))
