@@ -1131,14 +1131,14 @@ def _with_gap_steps(steps: tuple[ops.Step, ...], inputs: Mapping[str, pd.DataFra
         gaps = frame.isna().sum()
         # the columns the group-by or pivot aggregates first, however many gaps they have (people who came
         # back for their result: the most gaps of any column), then those with the fewest gaps
+        at_aggregation = (position, table) == aggregation
         with_gaps = [str(c) for c in gaps[gaps > 0].sort_values().index]
-        first = [c for c in dict.fromkeys(aggregated) if c in with_gaps] if (position, table) == aggregation else []
+        first = [c for c in dict.fromkeys(aggregated) if c in with_gaps] if at_aggregation else []
         columns = list(dict.fromkeys([*first, *with_gaps[:DROPNA_COLUMNS]]))
         # gaps of the column a group-by or pivot aggregates are handled as often as not; others less. A count of
         # a column with gaps counts the rows where it is known: hand-written pipelines count a column without
         # gaps, or drop the rows first (none of the development part's 29 counts of a column reads one with
         # gaps), so the drop is as likely as the count without it
-        at_aggregation = (position, table) == aggregation
         inserted: list[tuple[ops.Step, float]] = [
             (ops.DropNA("", table, (c,)), 1.0 if at_aggregation and c in counted
              else PRIOR["dropna"] * (1.0 if c in aggregated else 0.5)) for c in columns
