@@ -344,6 +344,12 @@ class ColumnMapping:
         return float(sum(np.log(max(s, 1e-3)) for s in self.scores.values()))
 
 
+def grain_of(func: str) -> float | None:
+    """The unit an aggregate of whole numbers is a multiple of: the largest, smallest, first or sum of them
+    (and any count) is whole, their median whole or a half; None for others (a mean)."""
+    return 0.5 if func == "median" else 1.0 if func in WHOLE_KEEPING else None
+
+
 def finer(profile: ColumnProfile, grain: float) -> bool:
     """Whether enough of a column's numbers are no multiples of `grain` for it to be no column of that grain
     (a few odd values may be an input's own: a sample size of 1770.27 among whole ones)."""

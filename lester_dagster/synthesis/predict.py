@@ -31,9 +31,9 @@ from lester_dagster.synthesis.logistic import ShippedModel, shipped
 from lester_dagster.synthesis.mapping import (
     NOT_WHOLE,
     THRESHOLD,
-    WHOLE_KEEPING,
     ColumnMapping,
     finer,
+    grain_of,
     map_columns,
     name_similarity,
     pattern_similarity,
@@ -1950,7 +1950,7 @@ def _pivot_fit(out: pd.DataFrame, pivoted: set[str], ctx: Context, func: str) ->
     # the largest (or the sum, the first) of whole numbers is whole, their median whole or a half: cells of the
     # target that are not (a cake's mean breaking angle, 31.125 degrees) no such pivot makes, however close
     # this half's are
-    grain = 1.0 if func in WHOLE_KEEPING else 0.5 if median else None
+    grain = grain_of(func)
     if (grain is not None and all(tab.profile(t).finer_than(grain) == 0 for t in names)
             and finer(ctx.cells(set(names)), grain)):
         fit *= NOT_WHOLE
@@ -2725,8 +2725,9 @@ def propose_string_ops(live: Mapping[str, Tab], ctx: Context) -> Iterator[Propos
             programs = _concat_programs(ctx, target, name, tab, pieces)
             # a literal word before a space naming a column ('stage ' + stage): others whose values fit as well
             # are less likely
-            named = [bool(_label_word(prefix)) and any(p.step is None and name_key(p.column) == _label_word(prefix)
-                                                       for p in sources) for sources, _, prefix, _ in programs]
+            words = [_label_word(prefix) for _, _, prefix, _ in programs]
+            named = [bool(word) and any(p.step is None and name_key(p.column) == word for p in sources)
+                     for (sources, _, _, _), word in zip(programs, words, strict=True)]
             for (sources, separators, prefix, suffix), naming in zip(programs, named, strict=True):
                 before: list[ops.Step] = []
                 frame = sample

@@ -36,7 +36,7 @@ from lester_dagster.synthesis.evidence import (
     text_sums,
     type_agreement,
 )
-from lester_dagster.synthesis.mapping import WHOLE_KEEPING, ColumnMapping, similarity
+from lester_dagster.synthesis.mapping import ColumnMapping, grain_of, similarity
 from lester_dagster.synthesis.predict import (
     COUNTS_FILLED,
     PREDICTORS,
@@ -1023,13 +1023,13 @@ def _grains(steps: Sequence[ops.Step], kept: Sequence[Tab], produced: Tab, env: 
         if func in ("count", "size", "nunique"):
             return 1.0
         values = env[table][column] if table in env and column in env[table].columns else None
-        if (func not in (*WHOLE_KEEPING, "median") or values is None or not pd.api.types.is_numeric_dtype(values.dtype)
+        if (grain_of(func) is None or values is None or not pd.api.types.is_numeric_dtype(values.dtype)
                 or pd.api.types.is_bool_dtype(values.dtype)):
             return None
         finite = values.dropna()
         if len(finite) < WHOLE_SEEN or not bool((finite == finite.round()).all()):
             return None
-        return 0.5 if func == "median" else 1.0
+        return grain_of(func)
 
     for step in steps:
         if isinstance(step, ops.GroupBy):
