@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -18,9 +19,17 @@ from scipy.optimize import linear_sum_assignment
 from lester_dagster.synthesis import SearchConfig, judge, load_case, read_table, synthesize
 from lester_dagster.synthesis import operators as ops
 from lester_dagster.synthesis.alignment import Aligner, output_agreement
-from lester_dagster.synthesis.constraints import discover
-from lester_dagster.synthesis.evidence import EXACT_ROW, row_surprise, text_sums
-from lester_dagster.synthesis.mapping import NOT_WHOLE, map_columns, numeric_similarity, similarity
+from lester_dagster.synthesis.constraints import check, discover
+from lester_dagster.synthesis.evidence import EXACT_ROW, count_surprise, row_surprise, text_sums
+from lester_dagster.synthesis.mapping import (
+    NOT_WHOLE,
+    OUT_OF_DOMAIN,
+    beyond,
+    domain_of,
+    map_columns,
+    numeric_similarity,
+    similarity,
+)
 from lester_dagster.synthesis.predict import (
     PRIOR,
     Context,
@@ -48,7 +57,7 @@ from lester_dagster.synthesis.predict import (
     stacked,
 )
 from lester_dagster.synthesis.profile import ColumnProfile, Tab, profile_column
-from lester_dagster.synthesis.search import _measures, _with_gap_steps
+from lester_dagster.synthesis.search import JointProbabilityRanker, State, _domains, _measures, _Search, _with_gap_steps
 
 RNG = np.random.default_rng(11)
 CITIES = pd.DataFrame({
@@ -2856,3 +2865,111 @@ def test_review_of_labels_numbers_and_gaps() -> None:
     group = ops.GroupBy("s1", "t", ("village",), tuple((f"mean_{c}", c, "mean") for c in "abcd"))
     dropped = {v[0][0].subset for v in _with_gap_steps((group,), {"t": villages}) if isinstance(v[0][0], ops.DropNA)}
     assert ("consent",) in dropped and {("a",), ("b",), ("c",), ("d",)} <= dropped
+
+
+def _cars(n: int, seed: int) -> pd.DataFrame:
+    """Cars by model year, in year order (a contiguous split puts other years in each half), with a code of few
+    values (cylinders) beside them."""
+    rng = np.random.default_rng(seed)
+    years = np.sort(rng.integers(1970, 1983, n))
+    origin = rng.choice(["USA", "Europe", "Japan"], n, p=[0.6, 0.2, 0.2])
+    cylinders = np.where(origin == "USA", rng.choice([6, 8], n), rng.choice([4, 6], n))
+    return pd.DataFrame({"name": [f"car {k}" for k in range(n)], "year": years, "origin": origin,
+                         "cylinders": cylinders, "weight": rng.normal(3000, 500, n).round()})
+
+
+def test_counts_in_a_few_rows_repeat_by_chance(tmp_path: Path) -> None:
+    """Cars counted per model year, origins across, seven years: the target's counts of European cars (7 to 10)
+    repeat because there are four such numbers, not because they are a category, so counts of 1 to 14 here
+    that do not repeat break no constraint."""
+    target = pd.DataFrame({"year": range(1970, 1977), "Europe": [8, 10, 9, 8, 10, 9, 7], "USA": [27, 30, 32, 31, 24, 25, 18],
+                           "label": ["a", "b", "a", "b", "a", "b", "a"]})
+    assert discover(target).nonkeys == ("label",)
+    spread = target.assign(Europe=range(1, 8))
+    assert "not a key: Europe" not in check(discover(target), spread, {c: c for c in target}).violations
+    # repeats forced by the rows: the years of a balanced panel, a flag
+    panel = pd.DataFrame({"year": np.repeat(np.arange(2001, 2006), 8), "flag": np.tile([True, False], 20),
+                          "code": np.tile(np.arange(8), 5)})
+    assert set(discover(panel).nonkeys) == {"year", "flag", "code"}
+
+    def pipeline(cars: pd.DataFrame) -> pd.DataFrame:
+        return cars.pivot_table(index="year", columns="origin", values="name", aggfunc="count").reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "cars", [(_cars(600, 3), True)], pipeline), max_states=300)
+    assert rank == 1, found
+
+
+def test_a_code_bounds_its_aggregates_not_its_counts() -> None:
+    cylinders = pd.Series([4, 6, 8, 6, 4] * 8)
+    assert domain_of(cylinders, "max") == (4.0, 8.0)
+    assert domain_of(cylinders, "mean") == (4.0, 8.0)
+    assert domain_of(cylinders, "count") is None and domain_of(cylinders, "sum") is None  # counts and sums grow
+    assert domain_of(pd.Series(range(40)), "max") is None  # many values: a measure, its other half may differ
+    assert domain_of(pd.Series([1976, 1977, 1978] * 10), "max") is None  # years move on
+    assert domain_of(pd.Series([4.5, 6.0, 8.0] * 10), "max") is None  # not whole: no code
+    assert domain_of(cylinders[:10], "max") is None  # too few seen to know the codes
+    counts = profile_column("USA", pd.Series([22, 20, 18, 29, 15, 20, 11]))
+    largest = profile_column("USA", pd.Series([8, 8, 6, 8, 8, 6]))
+    assert beyond(counts, (4.0, 8.0)) and not beyond(largest, (4.0, 8.0))
+    # another half's codes (3 and 12 cylinders beside 4 to 8 here; quarters 3 and 4 of a file in date order
+    # beside 1 and 2; a code constant here) are still codes
+    assert not beyond(profile_column("c", pd.Series([3, 5, 10, 12, 4, 6])), (4.0, 8.0))
+    assert not beyond(profile_column("q", pd.Series([3.5, 4.0, 3.0, 4.0, 3.75])), (1.0, 2.0))
+    assert not beyond(profile_column("m", pd.Series([7, 9, 12, 10, 11])), (1.0, 6.0))
+    assert not beyond(profile_column("c", pd.Series([6, 6, 5, 6])), (4.0, 4.0))
+    alone = map_columns({"USA": counts}, {"USA": largest}, threshold=0.0)
+    made = map_columns({"USA": counts}, {"USA": largest}, threshold=0.0, domains={"USA": (4.0, 8.0)})
+    assert made.scores["USA"] == pytest.approx(OUT_OF_DOMAIN * alone.scores["USA"])
+
+
+def test_a_pivot_of_counts_counted_again_by_the_same_keys_still_counts() -> None:
+    """A group-by's counts per year and origin, then a pivot of their mean by the same keys: each cell is one
+    group's count, so its total is compared with the target's as the pivot of the count is."""
+    train, test = _cars(600, 5), _cars(600, 6)
+    # the target counts the light cars, the candidate all of them
+    target = test[test["weight"] < 3300].pivot_table(index="year", columns="origin", values="name", aggfunc="count")
+    target = target.reset_index()
+    made = train.pivot_table(index="year", columns="origin", values="name", aggfunc="count").reset_index()
+    pairs = {c: c for c in ("year", "Europe", "Japan", "USA")}
+    direct = (ops.Pivot("s1", "cars", ("year",), "origin", "name", "count"),)
+    again = (ops.GroupBy("s1", "cars", ("year", "origin"), (("n", "name", "count"),)),
+             ops.Pivot("s2", "s1", ("year",), "origin", "n", "mean"))
+    sources = [(len(train), list(train.columns))]
+    assert count_surprise(direct, made, target, pairs, sources) > 0.0
+    assert count_surprise(again, made, target, pairs, sources) == count_surprise(direct, made, target, pairs, sources)
+    # by other keys, a mean of counts is no count
+    other = (ops.GroupBy("s1", "cars", ("year", "origin", "cylinders"), (("n", "name", "count"),)),
+             ops.Pivot("s2", "s1", ("year",), "origin", "n", "mean"))
+    assert count_surprise(other, made, target, pairs, sources) == 0.0
+
+
+def test_a_gap_step_inserted_keeps_what_the_steps_said_of_the_columns() -> None:
+    """The same pipeline with a dropna first: the derived key is still named as its values spell, and the
+    columns a group-by explained are still explained (a gap variant lost both, and so its mapping)."""
+    cars = _cars(200, 7)
+    cars.loc[cars.index[::9], "weight"] = np.nan
+    target = cars.dropna().groupby("year").agg(cars=("name", "count")).reset_index()
+    search = _Search({"cars": cars}, target, SearchConfig(max_states=50), JointProbabilityRanker())
+    steps = (ops.GroupBy("s1", "cars", ("year",), (("cars", "name", "count"),)),)
+    start = State((), (), {"cars": Tab(cars)}, "cars", {"cars": frozenset({"cars"})})
+    like = search.replay(steps, (0.5,), start)
+    assert like is not None
+    like.output.cache.update(spelled=frozenset({"year"}), explains={"cars": 0.9}, periods=())
+    drop = ops.DropNA("d", "cars", ("weight",))
+    variant = search.replay((drop, replace(steps[0], table="d")), (0.2, 0.5), like)
+    assert variant is not None
+    assert variant.output.cache["spelled"] == frozenset({"year"}) and variant.output.cache["explains"] == {"cars": 0.9}
+    # where the last steps are others (aggregates chosen again), what they said instead
+    again = search.replay((drop, replace(steps[0], table="d")), (0.2, 0.5), like, {"explains": {}, "spelled": frozenset()})
+    assert again is not None and again.output.cache["explains"] == {} and again.output.cache["spelled"] == frozenset()
+
+
+def test_a_column_made_again_takes_the_domain_of_its_new_making() -> None:
+    """The largest cylinders per car, then their sum per origin under the same name: a sum, of no domain."""
+    cars = _cars(100, 11)
+    largest = ops.GroupBy("s1", "cars", ("name", "origin"), (("cylinders", "cylinders", "max"),))
+    total = ops.GroupBy("s2", "s1", ("origin",), (("cylinders", "cylinders", "sum"),))
+    env = {"cars": cars, "s1": largest.run({"cars": cars})}
+    env["s2"] = total.run(env)
+    assert _domains((largest,), (), Tab(env["s1"]), env) == {"cylinders": (4.0, 8.0)}
+    assert _domains((largest, total), (), Tab(env["s2"]), env) == {}

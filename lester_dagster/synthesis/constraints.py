@@ -108,12 +108,23 @@ def _range_collisions(column: pd.Series) -> float:
     """Expected pairs of rows equal if a numeric column's values were drawn evenly from the whole
     numbers of its range (ids 1..n repeat (n - 1) / 2 times; three values in a range of 23, 0.13 times)."""
     values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)  # bools, Int64
-    values = values[np.isfinite(values)]
-    n = len(values)
+    n = int(np.isfinite(values).sum())
     if n < 2:
         return 0.0
-    spread = float(values.max() - values.min()) + 1.0
-    return n * (n - 1) / 2 / spread
+    return n * (n - 1) / 2 / _spread(column)
+
+
+def _spread(column: pd.Series) -> float:
+    """How many whole numbers a numeric column's range holds (1 for a constant or an empty column)."""
+    values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)  # bools, Int64
+    values = values[np.isfinite(values)]
+    return float(values.max() - values.min()) + 1.0 if len(values) else 1.0
+
+
+def _pairs(codes: np.ndarray) -> float:
+    """Pairs of rows with equal values."""
+    counts = np.unique(codes, return_counts=True)[1].astype(float)
+    return float(np.sum(counts * (counts - 1) / 2))
 
 
 def _grid(column: pd.Series) -> float:
@@ -253,7 +264,12 @@ def discover(frame: pd.DataFrame, max_lhs: int = 2) -> Constraints:
                         fds.append(FD(tuple(sorted(lhs, key=columns.index)), rhs, support))
         fds.sort(key=lambda fd: (-fd.support, len(fd.lhs)))
         fds = fds[:MAX_FDS]
-    nonkeys = tuple(c for c in columns if n >= 6 and distinct[c] <= 0.7 * n and (c,) not in keys)
+    # whole numbers that repeat no more than numbers drawn evenly from their range would, in too few rows to
+    # force repeats (seven counts of cars between 7 and 10), are no category: a candidate's counts spread over
+    # 1 to 14 need not repeat. Flags, and years of a panel, repeat by force
+    by_chance = {c for c in numeric - floats if not pd.api.types.is_bool_dtype(frame[c].dtype)
+              and n < 2 * _spread(frame[c]) and _pairs(codes[c]) <= _range_collisions(frame[c])}
+    nonkeys = tuple(c for c in columns if n >= 6 and distinct[c] <= 0.7 * n and (c,) not in keys and c not in by_chance)
     return Constraints(tuple(columns), n, tuple(keys), primary, tuple(fds), nonkeys)
 
 

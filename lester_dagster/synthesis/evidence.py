@@ -197,6 +197,7 @@ def count_surprise(steps: Sequence[ops.Step], output: pd.DataFrame, target: pd.D
                    if func in ("count", "size") or (func == "sum" and name in flags)}
     elif isinstance(step, ops.Pivot) and step.aggfunc in ("count", "size"):
         made_of = {str(c): step.values for c in output.columns if c not in step.index}
+    made_of = made_of or _counted_again(steps[:position], step, output)
     for later in steps[position + 1:]:
         if isinstance(later, (ops.Join, ops.Union, ops.Unpivot)):
             return 0.0  # rows counted no longer add up to the output's totals
@@ -226,6 +227,29 @@ def count_surprise(steps: Sequence[ops.Step], output: pd.DataFrame, target: pd.D
         holding = [n for n, names in inputs if made_of[cells[0]] in names]
         found = max(found, _totals_surprise(ours, theirs, holding, [n for n, _ in inputs], free))
     return found
+
+
+AS_IS = ("sum", "mean", "max", "min", "first", "last", "median")  # aggregates that give a single row's value
+
+
+def _counted_again(before: Sequence[ops.Step], step: ops.Step, output: pd.DataFrame) -> dict[str, str]:
+    """The columns an aggregation keeps counts in, where it reads a group-by's counts by the same keys: each
+    group is one row, so its sum, mean or first is the count (a pivot of the mean of the cars counted per year
+    and origin counts them as a pivot of their count does)."""
+    if not isinstance(step, (ops.GroupBy, ops.Pivot)):
+        return {}
+    inner = next((s for s in reversed(before) if s.out == step.table), None)
+    if not isinstance(inner, ops.GroupBy):
+        return {}
+    keys = set(step.by) if isinstance(step, ops.GroupBy) else {*step.index, step.columns}
+    if keys != set(inner.by):
+        return {}
+    counts = {name: column for name, column, func in inner.aggs if func in ("count", "size")}
+    if isinstance(step, ops.GroupBy):
+        return {name: counts[column] for name, column, func in step.aggs if column in counts and func in AS_IS}
+    if isinstance(step, ops.Pivot) and step.values in counts and step.aggfunc in AS_IS:
+        return {str(c): counts[step.values] for c in output.columns if c not in step.index}
+    return {}
 
 
 def _totals_surprise(ours: float, theirs: float, holding: Sequence[int], sizes: Sequence[int], free: float) -> float:

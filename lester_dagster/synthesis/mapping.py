@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
 from lester_dagster.synthesis.names import name_tokens
@@ -23,6 +24,11 @@ RESERVED = 0.6  # the weight of a match onto an input's column that another targ
 WHOLE_KEEPING = ("max", "min", "first", "last", "sum", "count", "size", "nunique")  # whole numbers in, whole out
 FRACTIONS = (0.25, 3)  # share and number of a target column's values, at least, finer than a column's grain to miss it
 NOT_WHOLE = 0.5  # what is left of the likeness of a column of a coarser grain (the largest of whole angles)
+RANGE_KEEPING = ("max", "min", "first", "last", "mean", "median")  # in any sample, inside their column's range
+DOMAIN_VALUES = 12  # distinct whole numbers, at most, of a column of codes or a scale (cylinders, ratings, flags)
+DOMAIN_SEEN = 20  # numbers, at least, a column shows for its domain to be known
+BEYOND = (0.5, 3)  # share and number of a target column's values, at least, beyond a domain to miss its aggregates
+OUT_OF_DOMAIN = 0.5  # what is left of the likeness of an aggregate of codes to a column of values beyond them
 CONSTANTS = 0.8  # the similarity of two constants of one size
 CLOSE_CONSTANTS = 0.75  # the ratio of two constants, at least, that says they are one column's (far apart, any two are)
 _SUFFIX = re.compile(r"(_x|_y)$")
@@ -357,6 +363,32 @@ def finer(profile: ColumnProfile, grain: float) -> bool:
     return share >= FRACTIONS[0] and share * profile.finite >= FRACTIONS[1]
 
 
+def domain_of(values: pd.Series, func: str) -> tuple[float, float] | None:
+    """The range of a column of codes or of a scale (few whole numbers, none a year or an identifier), where
+    `func` keeps its aggregates inside it in any sample: the largest, smallest, first, last, mean or median
+    of cylinders is no count of cars. None for other columns and aggregates."""
+    if func not in RANGE_KEEPING or not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+        return None
+    finite = values.to_numpy(dtype=float, na_value=np.nan)
+    finite = finite[np.isfinite(finite)]
+    if len(finite) < DOMAIN_SEEN or not bool((finite == np.round(finite)).all()):
+        return None
+    lo, hi = float(finite.min()), float(finite.max())
+    if len(np.unique(finite)) > DOMAIN_VALUES or max(abs(lo), abs(hi)) >= 1000:
+        return None
+    return lo, hi
+
+
+def beyond(profile: ColumnProfile, domain: tuple[float, float]) -> bool:
+    """Whether enough of a column's numbers lie beyond a domain, widened on each side by its span and 2 at least,
+    for it to be no aggregate kept inside the domain. The other half may hold codes this one lacks: quarters 3
+    and 4 of a file in date order beside 1 and 2 here, months 7 to 12 beside 1 to 6, a code constant here."""
+    lo, hi = domain
+    width = max(hi - lo, 2.0)
+    share = profile.outside(lo - width, hi + width)
+    return share >= BEYOND[0] and share * profile.finite >= BEYOND[1]
+
+
 def map_columns(
     target: MappingType[str, ColumnProfile],
     candidate: MappingType[str, ColumnProfile],
@@ -366,13 +398,15 @@ def map_columns(
     spelled: frozenset[str] = frozenset(),
     medians: frozenset[str] = frozenset(),
     grains: MappingType[str, float] | None = None,
+    domains: MappingType[str, tuple[float, float]] | None = None,
 ) -> ColumnMapping:
     """The best one-to-one assignment of target columns to candidate columns (Hungarian method). `spelled`
     names candidate columns a step named after what the name spells (`mean_alp`): by name, they count as
     the inputs' names do. `grains`: columns that are multiples of a unit by their making in any sample
     (counts and the largest of whole numbers are whole, their medians whole or halves): a target column of
-    finer values is none of them."""
-    grains = grains or {}
+    finer values is none of them. `domains`: columns kept inside a column of codes' range by their making
+    (`domain_of`): a target column mostly beyond it is none of them."""
+    grains, domains = grains or {}, domains or {}
     t_names, c_names = list(target), list(candidate)
     if not t_names or not c_names:
         return ColumnMapping({}, dict.fromkeys(t_names, 0.0))
@@ -385,16 +419,17 @@ def map_columns(
                 scores[i, j] = max(score, SPELLED_NAME) if same_kind(target[t], profile) else score
                 continue
             key = (t, id(profile))
-            if cache is not None and key in cache and cache[key][0] is profile and c not in medians and c not in grains:
+            made = c in medians or c in grains or c in domains
+            if cache is not None and key in cache and cache[key][0] is profile and not made:
                 scores[i, j] = cache[key][1]
                 continue
             scores[i, j] = similarity(target[t], profile, given, c in medians)
-            if c in grains:
-                if finer(target[t], grains[c]):
-                    scores[i, j] *= NOT_WHOLE
-                continue  # the profile may be another table's column too, of no grain there
-            if c in medians:
-                continue  # the profile may be another table's column too, not a median there
+            if c in grains and finer(target[t], grains[c]):
+                scores[i, j] *= NOT_WHOLE
+            if c in domains and beyond(target[t], domains[c]):
+                scores[i, j] *= OUT_OF_DOMAIN
+            if made:
+                continue  # the profile may be another table's column too, made otherwise there
             if cache is not None:
                 cache[key] = (profile, scores[i, j])
     if given:

@@ -30,8 +30,11 @@ from lester_dagster.synthesis.groupkey_features import group_codes, grouping_fea
 from lester_dagster.synthesis.logistic import ShippedModel, shipped
 from lester_dagster.synthesis.mapping import (
     NOT_WHOLE,
+    OUT_OF_DOMAIN,
     THRESHOLD,
     ColumnMapping,
+    beyond,
+    domain_of,
     finer,
     grain_of,
     map_columns,
@@ -146,7 +149,7 @@ class Context:
         if found is None:
             found = map_columns(self.profiles, tab.profiles(), self.threshold, self.similarity_cache, self.given,
                                 tab.cache.get("spelled", frozenset()), tab.cache.get("medians", frozenset()),
-                                tab.cache.get("grains"))
+                                tab.cache.get("grains"), tab.cache.get("domains"))
             found = tab.cache["mapping"] = self._explained(found, tab)
         return found  # a ColumnMapping
 
@@ -166,6 +169,9 @@ class Context:
             grain = (tab.cache.get("grains") or {}).get(t)
             if grain is not None and finer(target, grain):
                 return False  # the largest of whole angles is no mean of them
+            domain = (tab.cache.get("domains") or {}).get(t)
+            if domain is not None and beyond(target, domain):
+                return False  # the largest of a car's cylinders is no count of cars
             return same_kind(target, made) or (p >= IN_TARGET and target.kind == made.kind)
 
         named = {t for t, p in explains.items() if p >= EXPLAINED and found.pairs.get(t) != t and t in self.profiles
@@ -1705,7 +1711,8 @@ def propose_pivot(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
                         out = step.run({table: source.frame})
                     except (TypeError, ValueError, KeyError):
                         continue
-                    fit, order = (_period_fit(out, pivoted, index, ctx), 1.0) if periods else _pivot_fit(out, pivoted, ctx, func)
+                    fit, order = ((_period_fit(out, pivoted, index, ctx), 1.0) if periods
+                                  else _pivot_fit(out, pivoted, ctx, func, domain_of(source.frame[values], func)))
                     if fit < ctx.threshold:
                         if named:
                             weak.append(Proposal((*before, step), PRIOR["pivot"] * share * fit * PIVOT_UNSURE
@@ -1929,10 +1936,12 @@ def _period_fit(out: pd.DataFrame, periods: set[str], index: Sequence[str], ctx:
     return similarity(wanted, made)
 
 
-def _pivot_fit(out: pd.DataFrame, pivoted: set[str], ctx: Context, func: str) -> tuple[float, float]:
+def _pivot_fit(out: pd.DataFrame, pivoted: set[str], ctx: Context, func: str,
+               domain: tuple[float, float] | None = None) -> tuple[float, float]:
     """How alike the pivoted cells are to the target's, and whether they stand in its order (`_same_order`);
     cells left empty may be filled with 0 next, as `pivot_table(...).fillna(0)` does, when the target has no
-    gaps there: then both are of the filled cells, where those fit better. `func` made the cells."""
+    gaps there: then both are of the filled cells, where those fit better. `func` made the cells, inside
+    `domain` (`mapping.domain_of`) where it is given."""
     median = func == "median"
     tab = Tab(out)
     names = [t for t in pivoted if t in out.columns]
@@ -1954,6 +1963,8 @@ def _pivot_fit(out: pd.DataFrame, pivoted: set[str], ctx: Context, func: str) ->
     if (grain is not None and all(tab.profile(t).finer_than(grain) == 0 for t in names)
             and finer(ctx.cells(set(names)), grain)):
         fit *= NOT_WHOLE
+    if domain is not None and beyond(ctx.cells(set(names)), domain):
+        fit *= OUT_OF_DOMAIN  # the largest of cylinders is no count of cars
     return fit, _same_order(cells, names, ctx, func)
 
 

@@ -182,6 +182,12 @@ class ColumnProfile:
             found = self._finer[unit] = float(np.mean(off))
         return found
 
+    def outside(self, lo: float, hi: float) -> float:
+        """The share of the finite numbers outside [lo, hi]; 0 for non-numeric columns."""
+        if self._numbers is None or not len(self._finite):
+            return 0.0
+        return float(np.mean((self._finite < lo) | (self._finite > hi)))
+
     @cached_property
     def _range(self) -> tuple[float, float, tuple[float, ...]]:
         if self._numbers is None or not len(self._finite):

@@ -36,7 +36,7 @@ from lester_dagster.synthesis.evidence import (
     text_sums,
     type_agreement,
 )
-from lester_dagster.synthesis.mapping import ColumnMapping, grain_of, similarity
+from lester_dagster.synthesis.mapping import ColumnMapping, domain_of, grain_of, similarity
 from lester_dagster.synthesis.predict import (
     COUNTS_FILLED,
     PREDICTORS,
@@ -385,6 +385,7 @@ class _Search:
         kept = _keeping(proposal, state.live)
         produced.cache["medians"] = _medians(proposal.steps, kept, produced, env)
         produced.cache["grains"] = _grains(proposal.steps, kept, produced, env)
+        produced.cache["domains"] = _domains(proposal.steps, kept, produced, env)
         produced.cache["flag_sums"] = _flag_sums(proposal.steps, kept, produced, env)
         produced.cache["measures"] = partial(_measures, proposal.steps, kept, produced, _measured_frames(proposal.steps, env),
                                              state.live)  # worked out by measures_of
@@ -673,14 +674,22 @@ class _Search:
         for proposal in _propose(operator, {prefix[-1].out: Tab(env[prefix[-1].out])}, self.ctx)[:TOP_AGAIN]:
             steps = (*prefix, *proposal.steps)
             chances = (*probabilities, proposal.probability, *(1.0,) * (len(proposal.steps) - 1))
-            child = self.replay(steps, chances, like)
+            # the keys it groups by (a pivot may be filled after)
+            keys = {k for s in proposal.steps for k in (s.by if isinstance(s, ops.GroupBy) else
+                                                        s.index if isinstance(s, ops.Pivot) else ())}
+            carry = {"explains": proposal.explains, "periods": proposal.periods,
+                     "spelled": proposal.spelled | {c for c in like.output.cache.get("spelled", ()) if c in keys}}
+            child = self.replay(steps, chances, like, carry)
             if child is not None and self.verified(child):
                 found.append(child)
         return found
 
-    def replay(self, steps: tuple[ops.Step, ...], probabilities: tuple[float, ...], like: State) -> State | None:
+    def replay(self, steps: tuple[ops.Step, ...], probabilities: tuple[float, ...], like: State,
+               carry: Mapping[str, Any] | None = None) -> State | None:
         """The state a pipeline of these steps reaches from the inputs (None if it fails or gives the
-        output `like` already has)."""
+        output `like` already has). What the steps that made `like` said of its columns (names spelled
+        after what they hold, columns explained, periods spread) holds for the same steps with a gap step
+        inserted, and is carried over; `carry` says it instead where the last steps are others."""
         env = _run(steps, self.inputs)
         if env is None:
             return None
@@ -693,8 +702,13 @@ class _Search:
             return None
         output.cache["medians"] = _medians(steps, (), output, env)
         output.cache["grains"] = _grains(steps, (), output, env)
+        output.cache["domains"] = _domains(steps, (), output, env)
         output.cache["flag_sums"] = _flag_sums(steps, (), output, env)
         output.cache["measures"] = partial(_measures, steps, (), output, _measured_frames(steps, env))  # by measures_of
+        said = like.output.cache if carry is None else carry
+        output.cache["spelled"] = frozenset(c for c in said.get("spelled", ()) if c in output.columns)
+        output.cache["explains"] = {c: p for c, p in (said.get("explains") or {}).items() if c in output.columns}
+        output.cache["periods"] = tuple(said.get("periods") or ())
         state = State(steps, probabilities, {last: output}, last, {last: origins[last]})
         self.explored += 1
         self.evaluate(state)
@@ -1039,6 +1053,33 @@ def _grains(steps: Sequence[ops.Step], kept: Sequence[Tab], produced: Tab, env: 
         elif isinstance(step, ops.Pivot) and step.out in env and (unit := grain(step.table, step.values, step.aggfunc)):
             found.update(dict.fromkeys((str(c) for c in env[step.out].columns if c not in step.index), unit))
     return {c: g for c, g in found.items() if c in produced.columns}
+
+
+def _domains(steps: Sequence[ops.Step], kept: Sequence[Tab], produced: Tab, env: Mapping[str, pd.DataFrame]
+             ) -> dict[str, tuple[float, float]]:
+    """The columns of the table the steps make that lie inside the range of a column of codes in any sample
+    (`mapping.domain_of`: the largest, mean, ... of cylinders), and the range; a group-by's, or a pivot's cells.
+    Also those of the tables they keep as they are (`kept`)."""
+    found = {c: d for tab in kept for c, d in (tab.cache.get("domains") or {}).items()}
+
+    def domain(table: str, column: str, func: str) -> tuple[float, float] | None:
+        frame = env.get(table)
+        return domain_of(frame[column], func) if frame is not None and column in frame.columns else None
+
+    for step in steps:
+        # a later step that makes a column again makes it anew: of a domain, or of none
+        if isinstance(step, ops.GroupBy):
+            for out, column, func in step.aggs:
+                found.pop(out, None)
+                if (bounds := domain(step.table, column, func)) is not None:
+                    found[out] = bounds
+        elif isinstance(step, ops.Pivot) and step.out in env:
+            cells = [str(c) for c in env[step.out].columns if c not in step.index]
+            for cell in cells:
+                found.pop(cell, None)
+            if (bounds := domain(step.table, step.values, step.aggfunc)) is not None:
+                found.update(dict.fromkeys(cells, bounds))
+    return {c: d for c, d in found.items() if c in produced.columns}
 
 
 def _flag_sums(steps: Sequence[ops.Step], kept: Sequence[Tab], produced: Tab, env: Mapping[str, pd.DataFrame]
