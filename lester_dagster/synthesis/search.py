@@ -674,9 +674,7 @@ class _Search:
         for proposal in _propose(operator, {prefix[-1].out: Tab(env[prefix[-1].out])}, self.ctx)[:TOP_AGAIN]:
             steps = (*prefix, *proposal.steps)
             chances = (*probabilities, proposal.probability, *(1.0,) * (len(proposal.steps) - 1))
-            # the keys it groups by (a pivot may be filled after)
-            keys = {k for s in proposal.steps for k in (s.by if isinstance(s, ops.GroupBy) else
-                                                        s.index if isinstance(s, ops.Pivot) else ())}
+            keys = {k for s in proposal.steps for k in _group_keys(s)}  # a pivot may be filled after
             carry = {"explains": proposal.explains, "periods": proposal.periods,
                      "spelled": proposal.spelled | {c for c in like.output.cache.get("spelled", ()) if c in keys}}
             child = self.replay(steps, chances, like, carry)
@@ -1111,11 +1109,16 @@ def _inherited_spelled(proposal: Proposal, live: Mapping[str, Tab], produced: Ta
     keys a group-by or pivot groups by: their values stay what the name says (a date's month)."""
     kept = {c for tab in _keeping(proposal, live) for c in tab.cache.get("spelled", ()) if c in produced.columns}
     for step in proposal.steps:
-        keys = step.by if isinstance(step, ops.GroupBy) else step.index if isinstance(step, ops.Pivot) else ()
+        keys = _group_keys(step)
         source = live.get(step.inputs[0]) if keys else None
         if source is not None:
             kept |= {c for c in source.cache.get("spelled", ()) if c in keys and c in produced.columns}
     return frozenset(kept)
+
+
+def _group_keys(step: ops.Step) -> tuple[str, ...]:
+    """The keys a group-by groups by, or the index a pivot keeps as rows; none for other steps."""
+    return step.by if isinstance(step, ops.GroupBy) else step.index if isinstance(step, ops.Pivot) else ()
 
 
 def _keeping(proposal: Proposal, live: Mapping[str, Tab]) -> list[Tab]:
