@@ -24,6 +24,7 @@ from lester_dagster.synthesis.evidence import EXACT_ROW, count_surprise, row_sur
 from lester_dagster.synthesis.mapping import (
     NOT_WHOLE,
     OUT_OF_DOMAIN,
+    SAME_NAME,
     beyond,
     domain_of,
     map_columns,
@@ -42,6 +43,7 @@ from lester_dagster.synthesis.predict import (
     _key_pairs,
     _numbered_columns,
     _parts_made_long,
+    _pivot_fit,
     _runners_up,
     _same_order,
     _target_suffixes,
@@ -49,6 +51,7 @@ from lester_dagster.synthesis.predict import (
     choose_aggregates,
     delimiters_of,
     propose_fillna,
+    propose_groupby,
     propose_groupby_join,
     propose_join,
     propose_string_ops,
@@ -718,6 +721,9 @@ def test_an_aggregate_its_name_spells_maps_whatever_the_other_rows_give(tmp_path
     ("max_net_generation", "net_generation", "max", True), ("union_mean", "union", "mean", True),
     ("AvgDelay", "delay", "mean", True), ("n_flights", "flights", "count", False),  # 'n' counts or uniques
     ("max_net_generation", "net_generation", "min", False), ("max_generation", "net_generation", "max", False),
+    # a unit after the name is left out of it (iris's `petal length (cm)`); it alone names no column
+    ("max_petal_length", "petal length (cm)", "max", True), ("mean_weight", "Weight [kg]", "mean", True),
+    ("max_cm", "petal length (cm)", "max", False), ("max", "(cm)", "max", False),
 ])
 def test_a_name_spells_a_column_and_a_function(target: str, column: str, func: str, expected: bool) -> None:
     from lester_dagster.synthesis.names import spells
@@ -2973,3 +2979,68 @@ def test_a_column_made_again_takes_the_domain_of_its_new_making() -> None:
     env["s2"] = total.run(env)
     assert _domains((largest,), (), Tab(env["s1"]), env) == {"cylinders": (4.0, 8.0)}
     assert _domains((largest, total), (), Tab(env["s2"]), env) == {}
+
+
+def test_a_pivot_of_codes_is_tested_column_by_column_and_without_its_fills() -> None:
+    """The highest school grade (9 to 12) per district and school type, types across, gaps filled with 0: most
+    cells are fills, which lie beyond the grades but are no aggregate of them. And a column of counts beside two
+    columns of grades is beyond them, though the cells pooled are mostly grades."""
+    rng = np.random.default_rng(3)
+    kinds = ["public", "charter", "magnet", "private"]
+    rows = pd.DataFrame({"district": rng.integers(0, 60, 400), "kind": rng.choice(kinds, 400, p=[0.91, 0.03, 0.03, 0.03]),
+                         "grade": rng.integers(9, 13, 400)})
+    step = ops.Pivot("s1", "schools", ("district",), "kind", "grade", "max")
+    made = step.run({"schools": rows})
+    target = made.fillna(0)
+    names = set(kinds) & set(made.columns)
+    assert (target[sorted(names)] == 0).to_numpy().mean() > 0.5  # mostly fills
+    ctx = Context(target, discover(target), inputs={"schools": rows})
+    fit, _ = _pivot_fit(made, names, ctx, "max", (9.0, 12.0))
+    assert fit == pytest.approx(_pivot_fit(made, names, ctx, "max")[0])
+    # counts of pupils in one column, grades in the other two
+    grades = pd.DataFrame({"district": range(12), "a": [9, 10, 12, 11] * 3, "b": [12, 11, 12, 10] * 3,
+                           "c": [31, 28, 40, 35, 22, 27, 38, 30, 26, 33, 29, 41]})
+    made = grades.assign(c=[12, 11, 10, 12] * 3)
+    ctx = Context(grades, discover(grades))
+    fit, _ = _pivot_fit(made, {"a", "b", "c"}, ctx, "max", (9.0, 12.0))
+    assert fit == pytest.approx((1 - (1 - OUT_OF_DOMAIN) / 3) * _pivot_fit(made, {"a", "b", "c"}, ctx, "max")[0])
+    assert beyond(profile_column("c", grades["c"]), (9.0, 12.0))
+    assert not beyond(ctx.cells({"a", "b", "c"}), (9.0, 12.0))  # pooled, the counts hid among the grades
+
+
+def test_aggregates_named_after_their_function_alone(tmp_path: Path) -> None:
+    """`cars.groupby(year)['mpg'].agg(['count', 'mean', 'max'])`, the year cut out of a date, of cars in date
+    order: the contiguous split leaves this half later years, whose best miles per gallon lie above the target's
+    and are not whole as the early years' are. The names say the functions: never a count named `max` (tenth
+    writer's `t10_cars_mpg_by_model_year`)."""
+    cars = _cars(400, 13)
+    rng = np.random.default_rng(13)
+    cars["mpg"] = (12 + 1.6 * (cars["year"] - 1970) + rng.gamma(2.0, 2.5, len(cars))).round(1)
+    cars.loc[cars["year"] < 1977, "mpg"] = cars["mpg"].round()
+    cars.loc[cars.index[::17], "mpg"] = np.nan
+    cars = cars.assign(Year=cars["year"].astype(str) + "-01-01").drop(columns="year")
+
+    def pipeline(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.assign(year=frame["Year"].str[:4]).groupby("year")["mpg"].agg(["count", "mean", "max"]).reset_index()
+
+    rank, tried = rank_of(make_case(tmp_path / "case", [(cars, True)], pipeline))
+    assert rank == 1, tried
+    # the group-by is proposed with the largest miles per gallon, its name spelled by the function
+    half = len(cars) // 2
+    ctx = Context(pipeline(cars.iloc[:half]), discover(pipeline(cars.iloc[:half])), inputs={"cars": cars})
+    later = cars.iloc[half:].assign(year=cars["Year"].str[:4])
+    made = [p for p in propose_groupby({"cars": Tab(later)}, ctx) if p.steps[-1].by == ("year",)]
+    assert any(("max", "mpg", "max") in p.steps[-1].aggs and "max" in p.spelled for p in made), made
+    assert not any(out == "max" and func != "max" for p in made for out, _, func in p.steps[-1].aggs)
+    # the name says the function, not the column: a column of the target's name and kind, whatever its values,
+    # unless its making rules them out (the largest of 4 to 8 cylinders is no 20 to 45)
+    largest = profile_column("max", pd.Series([27.0, 35.0, 28.0, 29.0]))
+    highest = profile_column("max", pd.Series([33.0, 36.1, 43.1, 37.3]))
+    plain = map_columns({"max": largest}, {"max": highest}, threshold=0.0)
+    said = map_columns({"max": largest}, {"max": highest}, threshold=0.0, spelled=frozenset({"max"}))
+    assert plain.scores["max"] < SAME_NAME and said.scores["max"] == pytest.approx(SAME_NAME)
+    cylinders = profile_column("max", pd.Series([8, 6, 8, 4, 6]))
+    far = profile_column("max", pd.Series([20, 31, 45, 38, 27]))
+    ruled_out = map_columns({"max": far}, {"max": cylinders}, threshold=0.0, spelled=frozenset({"max"}),
+                            domains={"max": (4.0, 8.0)})
+    assert ruled_out.scores["max"] < SAME_NAME

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
-from lester_dagster.synthesis.names import name_tokens
+from lester_dagster.synthesis.names import MEASURE_NAMES, name_tokens
 from lester_dagster.synthesis.profile import ColumnProfile, number_text, pattern
 
 THRESHOLD = 0.45  # a target column is mapped when its best candidate column scores at least this
@@ -402,10 +402,11 @@ def map_columns(
 ) -> ColumnMapping:
     """The best one-to-one assignment of target columns to candidate columns (Hungarian method). `spelled`
     names candidate columns a step named after what the name spells (`mean_alp`): by name, they count as
-    the inputs' names do. `grains`: columns that are multiples of a unit by their making in any sample
-    (counts and the largest of whole numbers are whole, their medians whole or halves): a target column of
-    finer values is none of them. `domains`: columns kept inside a column of codes' range by their making
-    (`domain_of`): a target column mostly beyond it is none of them."""
+    the inputs' names do; named after the function alone (`max`), as a column of the target's name does.
+    `grains`: columns that are multiples of a unit by their making in any sample (counts and the largest of
+    whole numbers are whole, their medians whole or halves): a target column of finer values is none of them.
+    `domains`: columns kept inside a column of codes' range by their making (`domain_of`): a target column
+    mostly beyond it is none of them."""
     grains, domains = grains or {}, domains or {}
     t_names, c_names = list(target), list(candidate)
     if not t_names or not c_names:
@@ -414,9 +415,18 @@ def map_columns(
     for i, t in enumerate(t_names):
         for j, c in enumerate(c_names):
             profile = candidate[c]
-            if t == c and c in spelled:
+            if t == c and c in spelled and c not in MEASURE_NAMES:
                 score = similarity(target[t], profile, frozenset({c}))
                 scores[i, j] = max(score, SPELLED_NAME) if same_kind(target[t], profile) else score
+                continue
+            if t == c and c in spelled:
+                # a measure's function alone says how the column was made, not of what: as a name does (the best miles
+                # per gallon of some years are whole, of others not), unless its making rules the values out
+                coarse = c in grains and finer(target[t], grains[c])
+                far = c in domains and beyond(target[t], domains[c])
+                score = (similarity(target[t], profile, given, c in medians) * (NOT_WHOLE if coarse else 1.0)
+                         * (OUT_OF_DOMAIN if far else 1.0))
+                scores[i, j] = max(score, SAME_NAME) if target[t].kind == profile.kind and not (coarse or far) else score
                 continue
             key = (t, id(profile))
             made = c in medians or c in grains or c in domains

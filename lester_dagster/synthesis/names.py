@@ -19,6 +19,8 @@ AGG_WORDS = {
     "std": ("std", "sd", "stdev", "stddev"),
 }
 
+# the names pandas gives a measure's aggregate of its function alone (`df.groupby(k)['mpg'].agg(['count', 'mean', 'max'])`)
+MEASURE_NAMES = frozenset({"mean", "sum", "min", "max", "median", "std"})
 _FUNCTION_WORDS = frozenset(w for words in AGG_WORDS.values() for w in words)
 # the words that name one function only ('avg', 'highest'; not 'n', which counts rows or distinct values)
 EXCLUSIVE_WORDS = {func: frozenset(words) - {w for other, ws in AGG_WORDS.items() if other != func for w in ws}
@@ -77,7 +79,14 @@ def word_like(t: str, w: str) -> bool:
 
 def spells(target: str, column: str, func: str) -> bool:
     """The target's name is the column's name and a word for the function and nothing else
-    ('max_net_generation', 'union_mean', 'AvgDelay' of `delay`): the name says how the column was made,
-    whatever values the other rows give."""
-    own, whole = name_key(column), name_key(target)
-    return bool(own) and any(whole in (word + own, own + word) for word in EXCLUSIVE_WORDS.get(func, ()))
+    ('max_net_generation', 'union_mean', 'AvgDelay' of `delay`, 'max_petal_length' of `petal length (cm)`,
+    its unit left out): the name says how the column was made, whatever values the other rows give."""
+    whole = name_key(target)
+    return any(bool(own) and any(whole in (word + own, own + word) for word in EXCLUSIVE_WORDS.get(func, ()))
+               for own in {name_key(column), name_key(_UNIT.sub("", str(column)))})
+
+
+# a unit in brackets after the name: 'petal length (cm)', 'Weight [kg]'; not a note of a function or a number
+# ('temp (max)', 'sales (2019)'), nor an argument ('f(x)')
+_UNIT = re.compile(r"\s+[(\[](?![^()\[\]]*(?:\d|\b(?:" + "|".join(sorted(_FUNCTION_WORDS)) + r")\b))[^()\[\]]+[)\]]\s*$",
+                   re.IGNORECASE)

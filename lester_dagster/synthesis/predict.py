@@ -43,7 +43,15 @@ from lester_dagster.synthesis.mapping import (
     same_kind,
     similarity,
 )
-from lester_dagster.synthesis.names import AGG_WORDS, EXCLUSIVE_WORDS, name_key, name_tokens, names_column, spells
+from lester_dagster.synthesis.names import (
+    AGG_WORDS,
+    EXCLUSIVE_WORDS,
+    MEASURE_NAMES,
+    name_key,
+    name_tokens,
+    names_column,
+    spells,
+)
 from lester_dagster.synthesis.profile import (
     ColumnProfile,
     Tab,
@@ -70,6 +78,7 @@ PRIOR = {
 TOP_PARAMETERS = 3  # parameterisations kept per operator and table (the paper's top-k per operator)
 KEY_PAIRS = 6  # single-column join keys considered per pair of tables
 MIXED = 0.6  # per extra function among columns aggregated under their own names
+OTHER_FUNCTION = 0.1  # an aggregate of another function than the one a target column's name is, alone ('max')
 RUNNERS_UP = 3  # alternative aggregations offered where a column's best function is not clear
 NUMERIC_AGGS = ("sum", "mean", "count", "min", "max", "median", "nunique", "std")
 COMMON_AGGS = ("sum", "mean", "count", "min", "max", "median")
@@ -1147,10 +1156,18 @@ def _choose_aggregates(
             if aggregate.step is None and aggregate.column == column and aggregate.func == said:
                 scores[i, j] = max(float(scores[i, j]), floor, most)
     _by_family_names(scores, candidates, wanted, tab)
+    for i, target in enumerate(wanted):
+        if target in MEASURE_NAMES and target not in ctx.given:
+            # a column named as a measure's function alone (`max`, as `['mpg'].agg(['count', 'max'])` names it) is
+            # that function's, or one's of the same values here: hardly a count named `max`. Not the counts (a
+            # count, a size and distinct values coincide often, and are listed once) nor an input's own `mean`
+            scores[i] = np.where([a.func == target or target in a.same for a in candidates], scores[i],
+                                 OTHER_FUNCTION * scores[i])
 
-    def assign(allowed: np.ndarray, func: str | None = None) -> _Option:
-        # allowed: per candidate, or per (target column, candidate); `func`: the one function for all columns
-        masked = np.where(allowed if allowed.ndim == 2 else allowed[None, :], scores, 0.0)
+    def assign(allowed: np.ndarray, func: str | None = None, base: np.ndarray = scores) -> _Option:
+        # allowed: per candidate, or per (target column, candidate); `func`: the one function for all columns;
+        # `base`: the scores to assign by
+        masked = np.where(allowed if allowed.ndim == 2 else allowed[None, :], base, 0.0)
         rows, cols = linear_sum_assignment(masked, maximize=True)
         for _ in range(len(wanted)):
             clash = _same_values_apart(rows, cols, masked, floor, candidates, wanted, profiles)
@@ -1196,14 +1213,22 @@ def _choose_aggregates(
     # one column's, each function once
     named = [i for i, t in enumerate(wanted) if t in AGG_PRIOR]
     if len(named) >= 2:
+        # and a measure's name says its function: that function's aggregate of the column, however far this half's
+        # values lie (the best miles per gallon of other years), at the floor; compared with the best on the same scores
+        by_name = scores.copy()
+        for i in named:
+            if wanted[i] in MEASURE_NAMES and wanted[i] not in ctx.given:
+                by_name[i] = np.maximum(by_name[i], [floor if a.step is None and a.func == wanted[i] else 0.0
+                                                     for a in candidates])
         alone = []
         for column in dict.fromkeys(a.column for a in candidates if a.step is None):
             allowed = np.ones((len(wanted), len(candidates)), dtype=bool)
             # a count of rows stands for any column without gaps: the candidates list it once
             allowed[named] = [a.step is None and (a.column == column or a.func in ("count", "size")) for a in candidates]
-            alone.append(assign(allowed))
+            alone.append(assign(allowed, base=by_name))
         single = max(alone, key=lambda u: u[2], default=None)
-        if single is not None and single[0] and all(single[0] != o[0] for o in options) and single[2] >= 0.8 * best[2]:
+        most = assign(everything, base=by_name)[2]
+        if single is not None and single[0] and all(single[0] != o[0] for o in options) and single[2] >= 0.8 * most:
             options.append(single)
     return [(chosen, fits, derive) for chosen, fits, _, derive, _ in options]
 
@@ -1524,13 +1549,16 @@ def propose_groupby(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
                 step = ops.GroupBy(ctx.name(), before[-1].out if before else name, tuple(by), tuple(aggs))
                 derived = PRIOR["split"] ** len(before)
                 spelled = frozenset(out for out, column, func in aggs if out in ctx.profiles and spells(out, column, func))
+                # pandas names an aggregate after its function alone (`['mpg'].agg(['count', 'max'])`): how, not of what
+                bare = frozenset(out for out, _, func in aggs if out in MEASURE_NAMES and out == func and out in ctx.profiles
+                                 and out not in ctx.given)
                 # the one column no name accounts for, with the function the name says (`_left_over`)
                 said = {out for out, column, func in aggs if left.get(out) == column and _first_function(out) == func}
                 explains = {out: max(score, EXPLAINED) if out in spelled or out in said or family.get(out) == column
                             else score
                             for (out, column, func), score in zip(aggs, scores, strict=False) if out in ctx.profiles}
                 proposals.append(Proposal((*before, step), PRIOR["groupby"] * by_score * fit * again * derived, "groupby",
-                                          explains, spelled))
+                                          explains, spelled | bare))
         yield from _best(proposals, TOP_PARAMETERS + 2)
 
 
@@ -1963,9 +1991,23 @@ def _pivot_fit(out: pd.DataFrame, pivoted: set[str], ctx: Context, func: str,
     if (grain is not None and all(tab.profile(t).finer_than(grain) == 0 for t in names)
             and finer(ctx.cells(set(names)), grain)):
         fit *= NOT_WHOLE
-    if domain is not None and beyond(ctx.cells(set(names)), domain):
-        fit *= OUT_OF_DOMAIN  # the largest of cylinders is no count of cars
+    if domain is not None:
+        # the largest of cylinders is no count of cars: each column is tested as the mapping tests it, and all
+        # cells together (a column of two rows is never beyond alone); where the fill made the target's zeros
+        # (the filled cells fit better), without them
+        fills = cells is not out
+        far = [beyond(_made_cells(ctx, [t], fills), domain) for t in names]
+        share = 1.0 if beyond(_made_cells(ctx, names, fills), domain) else float(np.mean(far))
+        fit *= 1.0 - (1.0 - OUT_OF_DOMAIN) * share
     return fit, _same_order(cells, names, ctx, func)
+
+
+def _made_cells(ctx: Context, names: Sequence[str], filled: bool) -> ColumnProfile:
+    """These target columns' values as one column, without their zeros where the pivot's gaps were filled with 0."""
+    if not filled:
+        return ctx.profiles[names[0]] if len(names) == 1 else ctx.cells(set(names))
+    values = pd.concat([ctx.target.frame[t] for t in names], ignore_index=True)
+    return profile_column(CELLS, values[values != 0])
 
 
 
