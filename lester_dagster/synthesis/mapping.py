@@ -419,29 +419,22 @@ def map_columns(
                 score = similarity(target[t], profile, frozenset({c}))
                 scores[i, j] = max(score, SPELLED_NAME) if same_kind(target[t], profile) else score
                 continue
-            if t == c and c in spelled:
-                # a measure's function alone says how the column was made, not of what: as a name does (the best miles
-                # per gallon of some years are whole, of others not), unless its making rules the values out
-                coarse = c in grains and finer(target[t], grains[c])
-                far = c in domains and beyond(target[t], domains[c])
-                score = (similarity(target[t], profile, given, c in medians) * (NOT_WHOLE if coarse else 1.0)
-                         * (OUT_OF_DOMAIN if far else 1.0))
-                scores[i, j] = max(score, SAME_NAME) if target[t].kind == profile.kind and not (coarse or far) else score
-                continue
             key = (t, id(profile))
             made = c in medians or c in grains or c in domains
+            coarse = c in grains and finer(target[t], grains[c])
+            far = c in domains and beyond(target[t], domains[c])
             if cache is not None and key in cache and cache[key][0] is profile and not made:
                 scores[i, j] = cache[key][1]
-                continue
-            scores[i, j] = similarity(target[t], profile, given, c in medians)
-            if c in grains and finer(target[t], grains[c]):
-                scores[i, j] *= NOT_WHOLE
-            if c in domains and beyond(target[t], domains[c]):
-                scores[i, j] *= OUT_OF_DOMAIN
-            if made:
-                continue  # the profile may be another table's column too, made otherwise there
-            if cache is not None:
-                cache[key] = (profile, scores[i, j])
+            else:
+                scores[i, j] = (similarity(target[t], profile, given, c in medians) * (NOT_WHOLE if coarse else 1.0)
+                                * (OUT_OF_DOMAIN if far else 1.0))
+                # a made profile may be another table's column too, made otherwise there
+                if cache is not None and not made:
+                    cache[key] = (profile, scores[i, j])
+            if t == c and c in spelled and target[t].kind == profile.kind and not (coarse or far):
+                # a measure's function alone says how the column was made, not of what: as a name does (the best miles
+                # per gallon of some years are whole, of others not), unless its making rules the values out
+                scores[i, j] = max(scores[i, j], SAME_NAME)
     if given:
         # an input's column named exactly as a target column of its kind is that column's: another target
         # column takes it only where its values say so far more (ids of other men look like hours)

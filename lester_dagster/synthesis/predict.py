@@ -963,6 +963,12 @@ SPELLED = 1e-3  # what an aggregate its name spells scores above the best other 
 COUNT_TOTAL = 0.1  # share of a count's total (and 2 rows) the target column's total may lie from it
 
 
+def _measure_named(target: str, ctx: Context) -> bool:
+    """Whether a target column is named as a measure's function alone (`max`), as pandas names `['mpg'].agg(['mean',
+    'max'])`, and no input has a column of that name (its own `mean`)."""
+    return target in MEASURE_NAMES and target not in ctx.given
+
+
 def _counted_totals(scores: np.ndarray, candidates: Sequence[_Aggregate], wanted: Sequence[str], ctx: Context,
                     profiles: Mapping[str, ColumnProfile]) -> None:
     """A count of rows per group is as likely as a column it was made for, where the target column sums to
@@ -1157,7 +1163,7 @@ def _choose_aggregates(
                 scores[i, j] = max(float(scores[i, j]), floor, most)
     _by_family_names(scores, candidates, wanted, tab)
     for i, target in enumerate(wanted):
-        if target in MEASURE_NAMES and target not in ctx.given:
+        if _measure_named(target, ctx):
             # a column named as a measure's function alone (`max`, as `['mpg'].agg(['count', 'max'])` names it) is
             # that function's, or one's of the same values here: hardly a count named `max`. Not the counts (a
             # count, a size and distinct values coincide often, and are listed once) nor an input's own `mean`
@@ -1217,7 +1223,7 @@ def _choose_aggregates(
         # values lie (the best miles per gallon of other years), at the floor; compared with the best on the same scores
         by_name = scores.copy()
         for i in named:
-            if wanted[i] in MEASURE_NAMES and wanted[i] not in ctx.given:
+            if _measure_named(wanted[i], ctx):
                 by_name[i] = np.maximum(by_name[i], [floor if a.step is None and a.func == wanted[i] else 0.0
                                                      for a in candidates])
         alone = []
@@ -1550,8 +1556,7 @@ def propose_groupby(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
                 derived = PRIOR["split"] ** len(before)
                 spelled = frozenset(out for out, column, func in aggs if out in ctx.profiles and spells(out, column, func))
                 # pandas names an aggregate after its function alone (`['mpg'].agg(['count', 'max'])`): how, not of what
-                bare = frozenset(out for out, _, func in aggs if out in MEASURE_NAMES and out == func and out in ctx.profiles
-                                 and out not in ctx.given)
+                bare = frozenset(out for out, _, func in aggs if out == func and out in ctx.profiles and _measure_named(out, ctx))
                 # the one column no name accounts for, with the function the name says (`_left_over`)
                 said = {out for out, column, func in aggs if left.get(out) == column and _first_function(out) == func}
                 explains = {out: max(score, EXPLAINED) if out in spelled or out in said or family.get(out) == column
