@@ -20,17 +20,22 @@ from lester_dagster.synthesis import SearchConfig, judge, load_case, read_table,
 from lester_dagster.synthesis import operators as ops
 from lester_dagster.synthesis.alignment import Aligner, output_agreement
 from lester_dagster.synthesis.constraints import check, discover
-from lester_dagster.synthesis.evidence import EXACT_ROW, count_surprise, row_surprise, text_sums
+from lester_dagster.synthesis.evidence import EXACT_ROW, count_surprise, padded, row_surprise, text_sums
 from lester_dagster.synthesis.mapping import (
+    NOT_PICKED,
     NOT_WHOLE,
     OUT_OF_DOMAIN,
     SAME_NAME,
+    Blend,
     beyond,
+    blended_away,
+    blended_values,
     domain_of,
     map_columns,
     numeric_similarity,
     similarity,
 )
+from lester_dagster.synthesis.names import opposed
 from lester_dagster.synthesis.predict import (
     PRIOR,
     Context,
@@ -47,6 +52,7 @@ from lester_dagster.synthesis.predict import (
     _runners_up,
     _same_order,
     _target_suffixes,
+    _unnamed_functions,
     _wide_to_long,
     choose_aggregates,
     delimiters_of,
@@ -3044,3 +3050,141 @@ def test_aggregates_named_after_their_function_alone(tmp_path: Path) -> None:
     ruled_out = map_columns({"max": far}, {"max": cylinders}, threshold=0.0, spelled=frozenset({"max"}),
                             domains={"max": (4.0, 8.0)})
     assert ruled_out.scores["max"] < SAME_NAME
+
+
+def _workers(n: int, seed: int) -> pd.DataFrame:
+    """Workers by year (a contiguous split puts other years in each half): an education level written as
+    '2. HS Grad', a job class, and a wage heaped on a few hundred values with many decimals (as a wage worked
+    back from its logarithm is), higher with education."""
+    rng = np.random.default_rng(seed)
+    levels = ["1. < HS Grad", "2. HS Grad", "3. Some College", "4. College Grad", "5. Advanced Degree"]
+    pool = np.sort(np.exp(rng.normal(4.6, 0.35, 120)))
+    level = rng.integers(0, len(levels), n)
+    picks = np.clip(rng.normal(40 + 15 * level, 18).round().astype(int), 0, len(pool) - 1)
+    return pd.DataFrame({"year": np.sort(rng.integers(2003, 2010, n)), "education": np.array(levels)[level],
+                         "jobclass": rng.choice(["1. Industrial", "2. Information"], n), "wage": pool[picks]})
+
+
+def test_a_target_of_a_columns_own_values_is_no_mean_of_it(tmp_path: Path) -> None:
+    """The median wage per education level, the job classes side by side and renamed: a wage heaped on a
+    few hundred values makes medians that are the other half's wages too, where this half's means never
+    are. The mean, whose values lie as close, is no match (tenth writer's
+    `t10_wage_median_by_education_and_jobclass`, 3rd, under a mean)."""
+    workers = _workers(1200, 5)
+
+    def pipeline(frame: pd.DataFrame) -> pd.DataFrame:
+        medians = frame.pivot_table(index="education", columns="jobclass", values="wage", aggfunc="median")
+        return medians.rename(columns={"1. Industrial": "industrial", "2. Information": "information"}).reset_index()
+
+    rank, tried = rank_of(make_case(tmp_path / "case", [(workers, True)], pipeline), max_states=300)
+    assert rank == 1, tried
+    # the rule itself: a target of the column's own fractions is not its blend, where the blend's are not
+    values = Blend("mean", frozenset(np.round(workers["wage"].unique(), 6).tolist()), 240.0)
+    own = profile_column("wage", pd.Series(workers["wage"].iloc[[3, 50, 400, 700, 1000]].to_numpy()))
+    means = profile_column("wage", workers.groupby("education")["wage"].mean())
+    assert blended_away(own, means, values)
+    assert not blended_away(means, means, values)  # a target of means is
+    assert not blended_away(own, own, values)  # nor where the blend's values are the column's too (groups of one)
+    away = map_columns({"wage": own}, {"wage": means}, threshold=0.0, blends={"wage": values})
+    near = map_columns({"wage": own}, {"wage": means}, threshold=0.0)
+    assert away.scores["wage"] == pytest.approx(NOT_PICKED * near.scores["wage"])
+
+
+def test_texts_with_spaces_the_targets_never_have(tmp_path: Path) -> None:
+    """Workers counted per education level, its number cut off at '. ': a cut at '.' alone leaves a space
+    before each level. The two compare alike, trimmed, and the spaced one is the wrong pipeline (ninth
+    writer's `wage_by_education_level`, 2nd)."""
+    workers = _workers(1200, 6)
+
+    def pipeline(frame: pd.DataFrame) -> pd.DataFrame:
+        levels = frame.assign(level=frame["education"].str.split(". ", regex=False).str[1])
+        return levels.groupby("level").agg(workers=("year", "count"), median_wage=("wage", "median")).reset_index()
+
+    rank, tried = rank_of(make_case(tmp_path / "case", [(workers, True)], pipeline), max_states=300)
+    assert rank == 1, tried
+    target = pipeline(workers)
+    spaced = target.assign(level=" " + target["level"])
+    assert padded(target, spaced, {"level": "level", "workers": "workers"}) == 1
+    assert padded(target, target, {"level": "level"}) == 0
+    assert padded(spaced, spaced, {"level": "level"}) == 0  # the target's own spaces are its values
+
+
+@pytest.mark.parametrize(("target", "column", "func", "expected"), [
+    ("mean_high", "temp_min", "mean", True), ("avg_low", "High", "mean", True), ("mean_high", "temp_max", "mean", False),
+    ("lowest", "temp_max", "min", False),  # the lowest of the highs: the function's own word
+    ("max_temp_min", "temp_min", "max", False), ("highest_low", "temp_max", "max", True),
+    ("mean_temp", "temp_min", "mean", False), ("high_days", "MinTemp", "count", False),  # a count names no column
+    ("mean_peak_duration", "duration_min", "mean", False), ("most_recent_price", "low_price", "first", False),
+])
+def test_a_name_says_the_other_end_of_a_column(target: str, column: str, func: str, expected: bool) -> None:
+    assert opposed(target, column, func) is expected
+
+
+def test_the_mean_of_the_highs_is_of_the_column_of_highs() -> None:
+    """Days per kind of weather with their mean high, beside a column of lows as spread as the highs (tenth
+    writer's `t10_seattle_days_per_weather`, 2nd under the mean of the lows, whose five means lay closer): the
+    name says which end."""
+    rng = np.random.default_rng(4)
+    weather = rng.choice(["sun", "rain", "fog", "drizzle", "snow"], 1000, p=[0.45, 0.4, 0.07, 0.05, 0.03])
+    highs = (14 + rng.normal(0, 6, 1000)).round(1)
+    frame = pd.DataFrame({"weather": weather, "temp_min": rng.permutation(highs), "temp_max": highs})
+    target = frame.iloc[:500].groupby("weather").agg(mean_high=("temp_max", "mean")).reset_index()
+    ctx = Context(target, discover(target), inputs={"weather": frame})
+    made = sorted(propose_groupby({"weather": Tab(frame.iloc[500:])}, ctx), key=lambda p: -p.probability)
+    assert made and made[0].steps[-1].aggs == (("mean_high", "temp_max", "mean"),), made[:3]
+
+
+@pytest.mark.parametrize("seed", [1, 3])
+def test_a_median_of_whole_numbers_over_two_groups_is_no_mean(tmp_path: Path, seed: int) -> None:
+    """Private and public colleges: applications summed, the median out-of-state tuition (whole dollars) and the
+    mean graduation rate, keeping the names (ninth writer's `college_private_and_public_summary`, 2nd under the
+    mean tuition). Two groups give two values: the median's are whole or halves (seed 3: a half), as a mean of a
+    hundred whole numbers hardly ever is, and the mean rate's are not, as a median's always are."""
+    rng = np.random.default_rng(seed)
+    private = rng.choice(["Yes", "No"], 700, p=[0.72, 0.28])
+    rate = np.where(private == "Yes", 68, 56) + rng.normal(0, 16, 700)
+    colleges = pd.DataFrame({"Private": private, "Apps": rng.gamma(1.2, 2500, 700).round().astype(int),
+                             "Outstate": (np.where(private == "Yes", 11500, 7000) + rng.normal(0, 3500, 700)).round().astype(int),
+                             "Grad.Rate": np.clip(rate, 10, 100).round().astype(int)})
+
+    def pipeline(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.groupby("Private").agg({"Apps": "sum", "Outstate": "median", "Grad.Rate": "mean"})
+
+    rank, tried = rank_of(make_case(tmp_path / "case", [(colleges, True)], pipeline), max_states=300)
+    assert rank == 1, tried
+    assert blended_values(colleges["Outstate"]) == frozenset()  # a whole column
+    tuition = Blend("mean", frozenset(), 175.0)
+    medians, means = (profile_column("Outstate", pd.Series(v)) for v in ([7033.0, 11214.5], [7130.4, 11302.9]))
+    assert blended_away(medians, means, tuition)
+    assert not blended_away(means, means, tuition)
+    assert not blended_away(medians, means, tuition._replace(rows=11.0))  # means of eleven: one in 30 both halves
+    # an infinite value is no number to round (it crashed the search's walk over a pivot)
+    assert blended_values(pd.Series([1.0, -np.inf, np.inf] + [2.0] * 30)) == frozenset()
+    assert blended_values(pd.Series([np.inf, np.nan])) is None
+
+
+def test_a_count_of_rows_is_offered_beside_a_count_of_distinct_names() -> None:
+    """Models per make, `('name', 'nunique')`, where this half's counts of rows fit the target as well (tenth
+    writer's `t10_auto_mpg_by_make`, unsolved: only the count was offered, and the evidence ruled it out). The
+    group-by offers both; the target's totals choose (`count_surprise`)."""
+    rng = np.random.default_rng(7)
+    rows = [(f"make{k}", f"make{k} model{w}", round(float(rng.normal(23, 5)), 1))
+            for k in range(12) for w in range(1 + k % 6) for _ in range(rng.integers(1, 4))]
+    frame = pd.DataFrame(rows, columns=["make", "name", "mpg"]).sample(frac=1, random_state=1).reset_index(drop=True)
+    half = len(frame) // 2
+    target = frame.iloc[:half].groupby("make").agg(models=("name", "nunique"), mean_mpg=("mpg", "mean")).reset_index()
+    ctx = Context(target, discover(target), inputs={"cars": frame})
+    tab = Tab(frame.iloc[half:].reset_index(drop=True))
+    options = [chosen for chosen, _, _ in choose_aggregates(tab.frame.groupby(["make"]), tab, ("make",),
+                                                            ["models", "mean_mpg"], ctx)]
+    assert options[0] == [("models", "mpg", "count"), ("mean_mpg", "mpg", "mean")]
+    assert [("models", "name", "nunique"), ("mean_mpg", "mpg", "mean")] in options
+    # where the target's total is the rows' (cars per make), the count stands alone
+    counted = frame.iloc[:half].groupby("make").agg(models=("name", "count"), mean_mpg=("mpg", "mean")).reset_index()
+    ctx = Context(counted, discover(counted), inputs={"cars": frame})
+    options = [chosen for chosen, _, _ in choose_aggregates(tab.frame.groupby(["make"]), tab, ("make",),
+                                                            ["models", "mean_mpg"], ctx)]
+    assert not any(func == "nunique" for chosen in options for _, _, func in chosen), options
+    # and a count of rows beside a mean of the column it is listed under is no column aggregated two ways unnamed
+    assert _unnamed_functions([("cars", "mpg", "count"), ("mean_mpg", "mpg", "mean")]) == 1.0
+    assert _unnamed_functions([("lo", "temp", "median"), ("hi", "temp", "mean")]) < 1.0

@@ -289,6 +289,34 @@ def type_agreement(target: Mapping[str, ColumnProfile], output: Tab, pairs: Mapp
     return float(np.mean([target[t].kind == output.profile(c).kind for t, c in pairs.items()]))
 
 
+PADDED_SHARE = 0.5  # a column's share of distinct texts, at least, with spaces around them for it to be padded
+
+
+def padded(target: pd.DataFrame, output: pd.DataFrame, pairs: Mapping[str, str]) -> int:
+    """Mapped text columns whose values carry spaces around them where the target's never do (a split at
+    '.' of '1. < HS Grad' keeps the space after the dot): the values compare alike, trimmed, but the pipeline
+    writes other texts than the target holds, in any rows."""
+    found = 0
+    for t, c in pairs.items():
+        if t not in target.columns or c not in output.columns:
+            continue
+        theirs, ours = _texts(target[t]), _texts(output[c])
+        if theirs is None or ours is None or not len(ours) or (theirs != theirs.str.strip()).any():
+            continue
+        found += int((ours != ours.str.strip()).mean() >= PADDED_SHARE)
+    return found
+
+
+def _texts(values: pd.Series) -> pd.Series | None:
+    """The distinct texts of a column of text, or None for other columns."""
+    if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+        return None
+    distinct = pd.Series(values.dropna().unique())
+    if not len(distinct) or not all(isinstance(v, str) for v in distinct):
+        return None
+    return distinct
+
+
 def text_sums(steps: Sequence[ops.Step], output: pd.DataFrame) -> int:
     """Aggregates that add or average text: pandas concatenates strings for `sum`, so the pipeline runs,
     but no analyst means it."""

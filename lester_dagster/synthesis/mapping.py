@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping as MappingType
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -29,6 +30,11 @@ DOMAIN_VALUES = 12  # distinct whole numbers, at most, of a column of codes or a
 DOMAIN_SEEN = 20  # numbers, at least, a column shows for its domain to be known
 BEYOND = (0.5, 3)  # share and number of a target column's values, at least, beyond a domain to miss its aggregates
 OUT_OF_DOMAIN = 0.5  # what is left of the likeness of an aggregate of codes to a column of values beyond them
+BLENDING = ("mean", "sum")  # make new numbers of a column's: of fractions, hardly ever one of its own values
+PICKED = (0.4, 0.1, 3)  # a target's share of its column's own fractions, at least; a blend's, at most; fractions seen
+WHOLE_BLENDED = 20  # whole numbers, at least, a column shows for its blends to count as of a whole column
+BY_CHANCE = 0.01  # how often, at most, a blend may make a target's values by chance for them to rule it out
+NOT_PICKED = 0.5  # what is left of the likeness of a blend of a column to a target column of that column's own values
 CONSTANTS = 0.8  # the similarity of two constants of one size
 CLOSE_CONSTANTS = 0.75  # the ratio of two constants, at least, that says they are one column's (far apart, any two are)
 _SUFFIX = re.compile(r"(_x|_y)$")
@@ -360,7 +366,8 @@ def finer(profile: ColumnProfile, grain: float) -> bool:
     """Whether enough of a column's numbers are no multiples of `grain` for it to be no column of that grain
     (a few odd values may be an input's own: a sample size of 1770.27 among whole ones)."""
     share = profile.finer_than(grain)
-    return share >= FRACTIONS[0] and share * profile.finite >= FRACTIONS[1]
+    # two values are enough where both are finer (the mean rates of private and public colleges), not two of more
+    return share >= FRACTIONS[0] and (share * profile.finite >= FRACTIONS[1] or (share == 1.0 and profile.finite >= 2))
 
 
 def domain_of(values: pd.Series, func: str) -> tuple[float, float] | None:
@@ -389,6 +396,54 @@ def beyond(profile: ColumnProfile, domain: tuple[float, float]) -> bool:
     return share >= BEYOND[0] and share * profile.finite >= BEYOND[1]
 
 
+class Blend(NamedTuple):
+    """A column made as the mean or sum (`func`) of a numeric column: the column's distinct fractions, rounded as
+    `ColumnProfile.rounded` (empty where it is whole), and its rows per value made."""
+
+    func: str
+    values: frozenset[float]
+    rows: float
+
+
+def blended_values(values: pd.Series) -> frozenset[float] | None:
+    """What `Blend.values` holds of a column: its distinct numbers rounded as `ColumnProfile.rounded`, none where
+    all of at least WHOLE_BLENDED are whole; None for a column of no numbers, or of too few whole ones to say."""
+    if not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+        return None
+    finite = values.dropna().to_numpy(dtype=float)
+    finite = finite[np.isfinite(finite)]
+    distinct = frozenset(np.round(np.unique(finite), 6).tolist())
+    if not distinct or any(v != round(v) for v in distinct):
+        return distinct or None
+    return frozenset() if len(finite) >= WHOLE_BLENDED else None
+
+
+def picked(values: frozenset[float], profile: ColumnProfile) -> float | None:
+    """The share of a column's distinct fractions (rounded as `ColumnProfile.rounded`) that are among `values`,
+    or None where it has fewer than PICKED[2] fractions to say."""
+    fractions = [v for v in profile.rounded if v != round(v)]
+    if len(fractions) < PICKED[2]:
+        return None
+    return sum(v in values for v in fractions) / len(fractions)
+
+
+def blended_away(target: ColumnProfile, blend: ColumnProfile, made: Blend) -> bool:
+    """Whether target column `target` holds values a blend hardly ever makes where `blend`, made so here, does
+    not: its column's own fractions (a heaped wage's, the medians or largest of groups of the other half), or
+    whole numbers and halves where its column is whole and the groups large (the median tuition of private
+    colleges, beside a mean). This sample's blends show how often a blend lands on one by chance."""
+    if made.values:
+        theirs, ours = picked(made.values, target), picked(made.values, blend)
+        return theirs is not None and ours is not None and theirs >= PICKED[0] and ours <= PICKED[1]
+    if made.func != "mean" or min(target.finite, blend.finite) < 2:
+        return False
+    # a mean of n whole numbers is whole or a half about 2/n of the time: all of the target's by chance, hardly ever
+    if (2 / max(made.rows, 2)) ** target.finite > BY_CHANCE:
+        return False
+    numbers = blend.distinct_numbers
+    return halves(target) and len(numbers) >= 2 and float(np.mean(np.mod(2 * numbers, 1) != 0)) >= 1 - PICKED[1]
+
+
 def map_columns(
     target: MappingType[str, ColumnProfile],
     candidate: MappingType[str, ColumnProfile],
@@ -399,6 +454,7 @@ def map_columns(
     medians: frozenset[str] = frozenset(),
     grains: MappingType[str, float] | None = None,
     domains: MappingType[str, tuple[float, float]] | None = None,
+    blends: MappingType[str, Blend] | None = None,
 ) -> ColumnMapping:
     """The best one-to-one assignment of target columns to candidate columns (Hungarian method). `spelled`
     names candidate columns a step named after what the name spells (`mean_alp`): by name, they count as
@@ -406,8 +462,9 @@ def map_columns(
     `grains`: columns that are multiples of a unit by their making in any sample (counts and the largest of
     whole numbers are whole, their medians whole or halves): a target column of finer values is none of them.
     `domains`: columns kept inside a column of codes' range by their making (`domain_of`): a target column
-    mostly beyond it is none of them."""
-    grains, domains = grains or {}, domains or {}
+    mostly beyond it is none of them. `blends`: columns made as the mean or sum of a column (`blended_away`): a target
+    column of values they hardly ever make, where this sample's have none, is none of them."""
+    grains, domains, blends = grains or {}, domains or {}, blends or {}
     t_names, c_names = list(target), list(candidate)
     if not t_names or not c_names:
         return ColumnMapping({}, dict.fromkeys(t_names, 0.0))
@@ -420,18 +477,19 @@ def map_columns(
                 scores[i, j] = max(score, SPELLED_NAME) if same_kind(target[t], profile) else score
                 continue
             key = (t, id(profile))
-            made = c in medians or c in grains or c in domains
+            made = c in medians or c in grains or c in domains or c in blends
             coarse = c in grains and finer(target[t], grains[c])
             far = c in domains and beyond(target[t], domains[c])
+            away = c in blends and blended_away(target[t], profile, blends[c])
             if cache is not None and key in cache and cache[key][0] is profile and not made:
                 scores[i, j] = cache[key][1]
             else:
                 scores[i, j] = (similarity(target[t], profile, given, c in medians) * (NOT_WHOLE if coarse else 1.0)
-                                * (OUT_OF_DOMAIN if far else 1.0))
+                                * (OUT_OF_DOMAIN if far else 1.0) * (NOT_PICKED if away else 1.0))
                 # a made profile may be another table's column too, made otherwise there
                 if cache is not None and not made:
                     cache[key] = (profile, scores[i, j])
-            if t == c and c in spelled and target[t].kind == profile.kind and not (coarse or far):
+            if t == c and c in spelled and target[t].kind == profile.kind and not (coarse or far or away):
                 # a measure's function alone says how the column was made, not of what: as a name does (the best miles
                 # per gallon of some years are whole, of others not), unless its making rules the values out
                 scores[i, j] = max(scores[i, j], SAME_NAME)

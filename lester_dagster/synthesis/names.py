@@ -86,6 +86,22 @@ def spells(target: str, column: str, func: str) -> bool:
                for own in {name_key(column), name_key(_UNIT.sub("", str(column)))})
 
 
+# the words for the ends of a column's range (`temp_min`, `High`), not for the best or latest of something
+ENDS = {"min": frozenset({"min", "minimum", "lowest", "low"}), "max": frozenset({"max", "maximum", "highest", "high"})}
+RANGE_FUNCTIONS = frozenset({"mean", "median", "min", "max", "first", "last", "sum", "std"})  # of the column's values
+
+
+def opposed(target: str, column: str, func: str) -> bool:
+    """The target's name says one end of a column's range beside its function, the column's name the other
+    ('mean_high', the mean of daily highs, beside `temp_min`; 'avg_low' beside `High`): the name says which
+    column, as a name naming it would. The function's own word is no end ('lowest' of `temp_max`: the lowest
+    high), so 'highest_low' of `temp_max` is opposed."""
+    if func not in RANGE_FUNCTIONS:
+        return False  # a count of rows is listed under any column without gaps: its name says nothing
+    said, own = ({end for end, words in ENDS.items() if name_tokens(name) & words} for name in (target, column))
+    return bool(said - {func}) and bool(own) and not own & (said - {func})
+
+
 # a unit in brackets after the name: 'petal length (cm)', 'Weight [kg]'; not a note of a function or a number
 # ('temp (max)', 'sales (2019)'), nor an argument ('f(x)')
 _UNIT = re.compile(r"\s+[(\[](?![^()\[\]]*(?:\d|\b(?:" + "|".join(sorted(_FUNCTION_WORDS)) + r")\b))[^()\[\]]+[)\]]\s*$",

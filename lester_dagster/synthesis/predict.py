@@ -29,11 +29,16 @@ from lester_dagster.synthesis.groupkey_features import FEATURES as GROUPKEY_FEAT
 from lester_dagster.synthesis.groupkey_features import group_codes, grouping_features
 from lester_dagster.synthesis.logistic import ShippedModel, shipped
 from lester_dagster.synthesis.mapping import (
+    BLENDING,
+    NOT_PICKED,
     NOT_WHOLE,
     OUT_OF_DOMAIN,
     THRESHOLD,
+    Blend,
     ColumnMapping,
     beyond,
+    blended_away,
+    blended_values,
     domain_of,
     finer,
     grain_of,
@@ -50,6 +55,7 @@ from lester_dagster.synthesis.names import (
     name_key,
     name_tokens,
     names_column,
+    opposed,
     spells,
 )
 from lester_dagster.synthesis.profile import (
@@ -78,6 +84,7 @@ PRIOR = {
 TOP_PARAMETERS = 3  # parameterisations kept per operator and table (the paper's top-k per operator)
 KEY_PAIRS = 6  # single-column join keys considered per pair of tables
 MIXED = 0.6  # per extra function among columns aggregated under their own names
+OPPOSED = 0.3  # an aggregate of a column whose name says the other end than the target's ('temp_min' for 'mean_high')
 OTHER_FUNCTION = 0.1  # an aggregate of another function than the one a target column's name is, alone ('max')
 RUNNERS_UP = 3  # alternative aggregations offered where a column's best function is not clear
 NUMERIC_AGGS = ("sum", "mean", "count", "min", "max", "median", "nunique", "std")
@@ -158,7 +165,7 @@ class Context:
         if found is None:
             found = map_columns(self.profiles, tab.profiles(), self.threshold, self.similarity_cache, self.given,
                                 tab.cache.get("spelled", frozenset()), tab.cache.get("medians", frozenset()),
-                                tab.cache.get("grains"), tab.cache.get("domains"))
+                                tab.cache.get("grains"), tab.cache.get("domains"), tab.cache.get("blends"))
             found = tab.cache["mapping"] = self._explained(found, tab)
         return found  # a ColumnMapping
 
@@ -795,10 +802,12 @@ AGG_PRIOR = {"mean": 1.0, "sum": 0.95, "count": 0.85, "max": 0.8, "min": 0.8, "n
 
 def _unnamed_functions(aggs: Sequence[tuple[str, str, str]]) -> float:
     """One column aggregated two ways (`lo=('temp', 'min'), hi=('temp', 'max')`) names the functions in
-    its outputs; outputs that do not (`temp_seattle`, `temp_sf` from one `temp`) came from two columns."""
+    its outputs; outputs that do not (`temp_seattle`, `temp_sf` from one `temp`) came from two columns. A count
+    of rows is of any column without gaps (the candidates list it once, under one of them): no use of its column."""
     by_column: dict[str, list[tuple[str, str]]] = {}
     for out, column, func in aggs:
-        by_column.setdefault(column, []).append((out, func))
+        if func not in ("count", "size"):
+            by_column.setdefault(column, []).append((out, func))
     factor = 1.0
     for uses in by_column.values():
         if len({func for _, func in uses}) > 1 and not all(
@@ -826,6 +835,16 @@ class _Aggregate:
     values: pd.Series  # group by group, in the order of the groups
     step: ops.Split | None = None  # the step that derives `column` first, if the table lacks it
     same: frozenset[str] = frozenset()  # other functions giving the same values of this column on these groups
+
+
+def _blend(aggregate: _Aggregate, tab: Tab, groups: int, seen: dict[str, frozenset[float] | None]) -> Blend | None:
+    """How `aggregate` blends its column (`mapping.blended_away`), if it is a mean or sum of one of the table's."""
+    if aggregate.func not in BLENDING or aggregate.step is not None or aggregate.column not in tab.columns:
+        return None
+    if aggregate.column not in seen:
+        seen[aggregate.column] = blended_values(tab.frame[aggregate.column])
+    values = seen[aggregate.column]
+    return None if values is None else Blend(aggregate.func, values, len(tab.frame) / max(groups, 1))
 
 
 def _flags(tab: Tab, column: str) -> bool:
@@ -1162,7 +1181,14 @@ def _choose_aggregates(
             if aggregate.step is None and aggregate.column == column and aggregate.func == said:
                 scores[i, j] = max(float(scores[i, j]), floor, most)
     _by_family_names(scores, candidates, wanted, tab)
+    blends: dict[str, frozenset[float] | None] = {}
     for i, target in enumerate(wanted):
+        scores[i] *= [OPPOSED if opposed(target, a.column, a.func) else 1.0 for a in candidates]
+        if target in profiles:
+            # unless the name spells the blend (`mean_rating`)
+            scores[i] *= [NOT_PICKED if (made := _blend(a, tab, grouped.ngroups, blends)) is not None
+                          and not spells(target, a.column, a.func) and blended_away(profiles[target], a.profile, made)
+                          else 1.0 for a in candidates]
         if _measure_named(target, ctx):
             # a column named as a measure's function alone (`max`, as `['mpg'].agg(['count', 'max'])` names it) is
             # that function's, or one's of the same values here: hardly a count named `max`. Not the counts (a
@@ -1208,6 +1234,7 @@ def _choose_aggregates(
     if best[0]:
         options.append(best)
         options += _runners_up(best, assign, scores, _alike_columns(wanted, ctx, profiles))
+        options += _distinct_for_counts(best, assign, scores, candidates, wanted, tab, ctx, profiles, floor, options)
     funcs = {a.func for a in candidates}
     uniform = [assign(np.array([a.func == func or func in a.same for a in candidates]), func) for func in sorted(funcs)]
     uniform = [u for u in uniform if u[0] and len(u[0]) >= len(best[0])]
@@ -1286,6 +1313,50 @@ def _by_family_names(scores: np.ndarray, candidates: Sequence[_Aggregate], wante
 
 CLOSE = 0.8  # a runner-up's aggregate fits its column at least this share as well as the best one
 K_BEST_TRIED = 400  # combinations looked at, at most, for the runners-up
+
+
+DISTINCT_FOR_COUNT = 0.5  # a count of distinct texts offered for a count of rows is at least this share as likely
+
+
+def _target_total(target: str, ctx: Context) -> float | None:
+    """The sum of a target column of whole numbers, or None for any other column."""
+    values = ctx.target.frame[target] if target in ctx.target.columns else None
+    if values is None or not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+        return None
+    finite = values.dropna()
+    return float(finite.sum()) if len(finite) and bool((finite % 1 == 0).all()) else None
+
+
+def _distinct_for_counts(best: _Option, assign: Callable[..., _Option], scores: np.ndarray,
+                         candidates: Sequence[_Aggregate], wanted: Sequence[str], tab: Tab, ctx: Context,
+                         profiles: Mapping[str, ColumnProfile], floor: float, options: Sequence[_Option]) -> list[_Option]:
+    """`best` with each count of rows it gives a column replaced by the likeliest count of distinct texts (models
+    per make: `('name', 'nunique')`), offered as DISTINCT_FOR_COUNT as likely as the count at least. Counts of rows and
+    of distinct names are written alike and fit alike, but the target's totals tell them apart
+    (`evidence.count_surprise`), so the search must hold both to choose. Only where the target column's total
+    lies nearer the distinct names' here than the rows' (the halves hold as many rows): else the count stands."""
+    found: list[_Option] = []
+    for i, j in best[4]:
+        # the target's own column, not a melt's part or a pivot's cells standing for it
+        total = _target_total(wanted[i], ctx) if profiles.get(wanted[i]) is ctx.profiles.get(wanted[i]) else None
+        if candidates[j].func not in ("count", "size") or total is None:
+            continue
+        rows = float(candidates[j].values.sum())
+        texts = [k for k, a in enumerate(candidates) if a.func == "nunique" and a.step is None and a.column in tab.columns
+                 and tab.profile(a.column).kind == "string" and scores[i, k] >= DISTINCT_FOR_COUNT * floor
+                 and abs(total - float(a.values.sum())) < abs(total - rows)]
+        if not texts:
+            continue
+        k = max(texts, key=lambda k: scores[i, k])
+        allowed = np.ones(scores.shape, dtype=bool)
+        allowed[i] = False
+        allowed[i, k] = True
+        lifted = scores.copy()
+        lifted[i, k] = max(scores[i, k], DISTINCT_FOR_COUNT * scores[i, j])
+        option = assign(allowed, base=lifted)
+        if option[0] and len(option[0]) == len(best[0]) and all(option[0] != o[0] for o in (*options, *found)):
+            found.append(option)
+    return found
 
 
 def _runners_up(best: _Option, assign: Callable[[np.ndarray], _Option], scores: np.ndarray,

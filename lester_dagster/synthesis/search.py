@@ -31,12 +31,21 @@ from lester_dagster.synthesis.evidence import (
     count_surprise,
     name_agreement,
     null_mismatch,
+    padded,
     placeholder,
     row_surprise,
     text_sums,
     type_agreement,
 )
-from lester_dagster.synthesis.mapping import ColumnMapping, domain_of, grain_of, similarity
+from lester_dagster.synthesis.mapping import (
+    BLENDING,
+    Blend,
+    ColumnMapping,
+    blended_values,
+    domain_of,
+    grain_of,
+    similarity,
+)
 from lester_dagster.synthesis.predict import (
     COUNTS_FILLED,
     PREDICTORS,
@@ -64,6 +73,7 @@ DROPNA_COLUMNS = 4  # columns with gaps a dropna variant drops on, fewest gaps f
 TOP_AGAIN = 2  # aggregations chosen again after gaps are handled
 FILL_COLUMNS = 2  # numeric columns with gaps a fillna variant fills with 0, most gaps first
 AGREEMENT = 1.0  # weight of the row-aligned evidence in the joint probability ranker
+PADDED = 2.0  # what a text column written with spaces the target's texts never have costs, in log-probability
 MULTI_TABLE = ("join", "union")  # operators whose proposals read two or more live tables
 CHANCE_AGREEMENT = 0.5  # agreement below this tells nothing
 JOIN_ESTIMATE = 0.3  # the probability of a join yet to come, as the beam estimates it
@@ -154,6 +164,7 @@ class Candidate:
     type_agreement: float = 1.0  # share of mapped columns whose kind (number, text, ...) is the target's
     text_sums: int = 0  # text columns summed or averaged (pandas concatenates strings): rarely meant
     row_slack: int | None = None  # the pipeline keeps every input row: its count is exact up to this many rows
+    padded: int = 0  # mapped text columns with spaces around values the target's never have (evidence.padded)
 
     @property
     def row_surprise(self) -> float:
@@ -218,6 +229,7 @@ class JointProbabilityRanker:
             - candidate.category_mismatch
             + AGREEMENT * candidate.row_agreement
             - candidate.count_surprise
+            - PADDED * candidate.padded
         )
 
 
@@ -386,6 +398,7 @@ class _Search:
         produced.cache["medians"] = _medians(proposal.steps, kept, produced, env)
         produced.cache["grains"] = _grains(proposal.steps, kept, produced, env)
         produced.cache["domains"] = _domains(proposal.steps, kept, produced, env)
+        produced.cache["blends"] = _blends(proposal.steps, kept, produced, env)
         produced.cache["flag_sums"] = _flag_sums(proposal.steps, kept, produced, env)
         produced.cache["measures"] = partial(_measures, proposal.steps, kept, produced, _measured_frames(proposal.steps, env),
                                              state.live)  # worked out by measures_of
@@ -701,6 +714,7 @@ class _Search:
         output.cache["medians"] = _medians(steps, (), output, env)
         output.cache["grains"] = _grains(steps, (), output, env)
         output.cache["domains"] = _domains(steps, (), output, env)
+        output.cache["blends"] = _blends(steps, (), output, env)
         output.cache["flag_sums"] = _flag_sums(steps, (), output, env)
         output.cache["measures"] = partial(_measures, steps, (), output, _measured_frames(steps, env))  # by measures_of
         said = like.output.cache if carry is None else carry
@@ -777,7 +791,8 @@ class _Search:
                                         if periods else None, state.output.cache.get("flag_sums", frozenset())),
                          name_agreement(pairs), type_agreement(self.ctx.profiles, state.output, pairs),
                          text_sums(state.steps, state.output.frame),
-                         len(used) if all(isinstance(s, (*ROW_KEEPING, ops.Union)) for s in state.steps) else None)
+                         len(used) if all(isinstance(s, (*ROW_KEEPING, ops.Union)) for s in state.steps) else None,
+                         padded(self.ctx.target.frame, state.output.frame, pairs))
 
     def agreement(self, state: State) -> dict[str, float]:
         found = state.output.cache.get("agreement")
@@ -1078,6 +1093,41 @@ def _domains(steps: Sequence[ops.Step], kept: Sequence[Tab], produced: Tab, env:
             if (bounds := domain(step.table, step.values, step.aggfunc)) is not None:
                 found.update(dict.fromkeys(cells, bounds))
     return {c: d for c, d in found.items() if c in produced.columns}
+
+
+def _blends(steps: Sequence[ops.Step], kept: Sequence[Tab], produced: Tab, env: Mapping[str, pd.DataFrame]
+            ) -> dict[str, Blend]:
+    """The columns of the table the steps make as the mean or sum of a numeric column (`mapping.blended_away`), a
+    group-by's or a pivot's cells, with that column's fractions and rows per value made. Also those of the tables
+    they keep as they are (`kept`)."""
+    found = {c: v for tab in kept for c, v in (tab.cache.get("blends") or {}).items()}
+    seen: dict[tuple[str, str], frozenset[float] | None] = {}
+
+    def blend(table: str, column: str, func: str, made: int) -> Blend | None:
+        frame = env.get(table)
+        if func not in BLENDING or frame is None or column not in frame.columns:
+            return None
+        if (table, column) not in seen:
+            seen[table, column] = blended_values(frame[column])
+        values = seen[table, column]
+        return None if values is None else Blend(func, values, len(frame) / max(made, 1))
+
+    for step in steps:
+        # a later step that makes a column again makes it anew: a blend, or none
+        out = env.get(step.out)
+        if isinstance(step, ops.GroupBy):
+            for name, column, func in step.aggs:
+                found.pop(name, None)
+                if (made := blend(step.table, column, func, len(out) if out is not None else 0)) is not None:
+                    found[name] = made
+        elif isinstance(step, ops.Pivot) and out is not None:
+            cells = [str(c) for c in out.columns if c not in step.index]
+            for cell in cells:
+                found.pop(cell, None)
+            filled = int(out[[c for c in out.columns if c not in step.index]].notna().to_numpy().sum())
+            if (made := blend(step.table, step.values, step.aggfunc, filled)) is not None:
+                found.update(dict.fromkeys(cells, made))
+    return {c: v for c, v in found.items() if c in produced.columns}
 
 
 def _flag_sums(steps: Sequence[ops.Step], kept: Sequence[Tab], produced: Tab, env: Mapping[str, pd.DataFrame]
