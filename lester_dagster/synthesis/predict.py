@@ -1318,15 +1318,6 @@ K_BEST_TRIED = 400  # combinations looked at, at most, for the runners-up
 DISTINCT_FOR_COUNT = 0.5  # a count of distinct texts offered for a count of rows is at least this share as likely
 
 
-def _target_total(target: str, ctx: Context) -> float | None:
-    """The sum of a target column of whole numbers, or None for any other column."""
-    values = ctx.target.frame[target] if target in ctx.target.columns else None
-    if values is None or not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
-        return None
-    finite = values.dropna()
-    return float(finite.sum()) if len(finite) and bool((finite % 1 == 0).all()) else None
-
-
 def _distinct_for_counts(best: _Option, assign: Callable[..., _Option], scores: np.ndarray,
                          candidates: Sequence[_Aggregate], wanted: Sequence[str], tab: Tab, ctx: Context,
                          profiles: Mapping[str, ColumnProfile], floor: float, options: Sequence[_Option]) -> list[_Option]:
@@ -1338,7 +1329,7 @@ def _distinct_for_counts(best: _Option, assign: Callable[..., _Option], scores: 
     found: list[_Option] = []
     for i, j in best[4]:
         # the target's own column, not a melt's part or a pivot's cells standing for it
-        total = _target_total(wanted[i], ctx) if profiles.get(wanted[i]) is ctx.profiles.get(wanted[i]) else None
+        total = _count_total(ctx, [wanted[i]]) if profiles.get(wanted[i]) is ctx.profiles.get(wanted[i]) else None
         if candidates[j].func not in ("count", "size") or total is None:
             continue
         rows = float(candidates[j].values.sum())

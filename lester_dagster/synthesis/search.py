@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import pandas as pd
 
@@ -59,6 +59,8 @@ from lester_dagster.synthesis.predict import (
 )
 from lester_dagster.synthesis.profile import Tab, compressed_pattern
 from lester_dagster.synthesis.spec import SynthesisSpec
+
+_T = TypeVar("_T")
 
 # ---- configuration -----------------------------------------------------------------------------------
 
@@ -1068,31 +1070,45 @@ def _grains(steps: Sequence[ops.Step], kept: Sequence[Tab], produced: Tab, env: 
     return {c: g for c, g in found.items() if c in produced.columns}
 
 
+def _aggregated(steps: Sequence[ops.Step], kept: Sequence[Tab], produced: Tab, env: Mapping[str, pd.DataFrame], key: str,
+                of: Callable[[str, str, str, Callable[[], int]], _T | None]) -> dict[str, _T]:
+    """What `of(table, column, func, made)` says of each column of the table the steps make as an aggregate of
+    one column (a group-by's, or a pivot's cells; `made`: how many values it made), also of those of the tables
+    the steps keep as they are (`kept`, under `key` of their cache). A later step that makes a column again makes
+    it anew: `of` says what of it, or it says nothing."""
+    found = {c: v for tab in kept for c, v in (tab.cache.get(key) or {}).items()}
+    for step in steps:
+        out = env.get(step.out)
+        if isinstance(step, ops.GroupBy):
+            for name, column, func in step.aggs:
+                found.pop(name, None)
+                if (value := of(step.table, column, func, partial(len, out) if out is not None else partial(int, 0))) is not None:
+                    found[name] = value
+        elif isinstance(step, ops.Pivot) and out is not None:
+            cells = [str(c) for c in out.columns if c not in step.index]
+            for cell in cells:
+                found.pop(cell, None)
+            if (value := of(step.table, step.values, step.aggfunc, partial(_filled, out, step.index))) is not None:
+                found.update(dict.fromkeys(cells, value))
+    return {c: v for c, v in found.items() if c in produced.columns}
+
+
+def _filled(frame: pd.DataFrame, index: Sequence[str]) -> int:
+    """The values a pivot made: its cells that are not empty."""
+    return int(frame[[c for c in frame.columns if c not in index]].notna().to_numpy().sum())
+
+
 def _domains(steps: Sequence[ops.Step], kept: Sequence[Tab], produced: Tab, env: Mapping[str, pd.DataFrame]
              ) -> dict[str, tuple[float, float]]:
     """The columns of the table the steps make that lie inside the range of a column of codes in any sample
     (`mapping.domain_of`: the largest, mean, ... of cylinders), and the range; a group-by's, or a pivot's cells.
     Also those of the tables they keep as they are (`kept`)."""
-    found = {c: d for tab in kept for c, d in (tab.cache.get("domains") or {}).items()}
 
-    def domain(table: str, column: str, func: str) -> tuple[float, float] | None:
+    def domain(table: str, column: str, func: str, _: Callable[[], int]) -> tuple[float, float] | None:
         frame = env.get(table)
         return domain_of(frame[column], func) if frame is not None and column in frame.columns else None
 
-    for step in steps:
-        # a later step that makes a column again makes it anew: of a domain, or of none
-        if isinstance(step, ops.GroupBy):
-            for out, column, func in step.aggs:
-                found.pop(out, None)
-                if (bounds := domain(step.table, column, func)) is not None:
-                    found[out] = bounds
-        elif isinstance(step, ops.Pivot) and step.out in env:
-            cells = [str(c) for c in env[step.out].columns if c not in step.index]
-            for cell in cells:
-                found.pop(cell, None)
-            if (bounds := domain(step.table, step.values, step.aggfunc)) is not None:
-                found.update(dict.fromkeys(cells, bounds))
-    return {c: d for c, d in found.items() if c in produced.columns}
+    return _aggregated(steps, kept, produced, env, "domains", domain)
 
 
 def _blends(steps: Sequence[ops.Step], kept: Sequence[Tab], produced: Tab, env: Mapping[str, pd.DataFrame]
@@ -1100,34 +1116,18 @@ def _blends(steps: Sequence[ops.Step], kept: Sequence[Tab], produced: Tab, env: 
     """The columns of the table the steps make as the mean or sum of a numeric column (`mapping.blended_away`), a
     group-by's or a pivot's cells, with that column's fractions and rows per value made. Also those of the tables
     they keep as they are (`kept`)."""
-    found = {c: v for tab in kept for c, v in (tab.cache.get("blends") or {}).items()}
     seen: dict[tuple[str, str], frozenset[float] | None] = {}
 
-    def blend(table: str, column: str, func: str, made: int) -> Blend | None:
+    def blend(table: str, column: str, func: str, made: Callable[[], int]) -> Blend | None:
         frame = env.get(table)
         if func not in BLENDING or frame is None or column not in frame.columns:
             return None
         if (table, column) not in seen:
             seen[table, column] = blended_values(frame[column])
         values = seen[table, column]
-        return None if values is None else Blend(func, values, len(frame) / max(made, 1))
+        return None if values is None else Blend(func, values, len(frame) / max(made(), 1))
 
-    for step in steps:
-        # a later step that makes a column again makes it anew: a blend, or none
-        out = env.get(step.out)
-        if isinstance(step, ops.GroupBy):
-            for name, column, func in step.aggs:
-                found.pop(name, None)
-                if (made := blend(step.table, column, func, len(out) if out is not None else 0)) is not None:
-                    found[name] = made
-        elif isinstance(step, ops.Pivot) and out is not None:
-            cells = [str(c) for c in out.columns if c not in step.index]
-            for cell in cells:
-                found.pop(cell, None)
-            filled = int(out[[c for c in out.columns if c not in step.index]].notna().to_numpy().sum())
-            if (made := blend(step.table, step.values, step.aggfunc, filled)) is not None:
-                found.update(dict.fromkeys(cells, made))
-    return {c: v for c, v in found.items() if c in produced.columns}
+    return _aggregated(steps, kept, produced, env, "blends", blend)
 
 
 def _flag_sums(steps: Sequence[ops.Step], kept: Sequence[Tab], produced: Tab, env: Mapping[str, pd.DataFrame]
