@@ -6,13 +6,14 @@ the candidate looks like the target), capped so one column cannot outweigh the r
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from lester_dagster.synthesis import operators as ops
-from lester_dagster.synthesis.profile import ColumnProfile, Tab
+from lester_dagster.synthesis.profile import ColumnProfile, Tab, compressed_pattern
 
 CAP = 6.0  # per column (or per null pattern)
 ROW_Z_FREE = 1.2  # row counts of two halves differ by this many standard errors by chance
@@ -290,21 +291,55 @@ def type_agreement(target: Mapping[str, ColumnProfile], output: Tab, pairs: Mapp
 
 
 PADDED_SHARE = 0.5  # a column's share of distinct texts, at least, with spaces around them for it to be padded
+AFFIXED = 3  # distinct texts, at least, of a target column that all begin (or end) with one word for it to be theirs
 
 
-def padded(target: pd.DataFrame, output: pd.DataFrame, pairs: Mapping[str, str]) -> int:
-    """Mapped text columns whose values carry spaces around them where the target's never do (a split at
-    '.' of '1. < HS Grad' keeps the space after the dot): the values compare alike, trimmed, but the pipeline
-    writes other texts than the target holds, in any rows."""
+def miswritten(target: pd.DataFrame, output: pd.DataFrame, pairs: Mapping[str, str]) -> int:
+    """Mapped text columns written otherwise than the target's values are, in any rows: with spaces around them
+    the target's never have (a split at '.' of '1. < HS Grad' keeps the space after the dot), or without the
+    word every one of the target's begins or ends with ('Batch A' of batch 'A', 'race 1'). The values compare
+    alike, trimmed, and across halves (other batches, other races); the word does not come with other rows."""
     found = 0
     for t, c in pairs.items():
         if t not in target.columns or c not in output.columns:
             continue
         theirs, ours = _texts(target[t]), _texts(output[c])
-        if theirs is None or ours is None or not len(ours) or (theirs != theirs.str.strip()).any():
+        if theirs is None or ours is None or not len(ours):
             continue
-        found += int((ours != ours.str.strip()).mean() >= PADDED_SHARE)
+        spaced = not (theirs != theirs.str.strip()).any() and (ours != ours.str.strip()).mean() >= PADDED_SHARE
+        prefix, suffix = _affixes(theirs.tolist())
+        # and ours look like the target's without it ('A' and 'D'; not 'France' of 'United States')
+        bare = {compressed_pattern(text[len(prefix):len(text) - len(suffix)]) for text in theirs}
+        unwritten = (((prefix and not ours.str.startswith(prefix).any())
+                      or (suffix and not ours.str.endswith(suffix).any()))
+                     and {compressed_pattern(text) for text in ours} <= bare)
+        found += int(spaced or bool(unwritten))
     return found
+
+
+def unfilled_zeros(target: pd.DataFrame, counts: Collection[str], pairs: Mapping[str, str]) -> bool:
+    """Whether a target column holds 0s where the column mapped onto it counts rows, never 0 (a pivot's cells
+    counted): the target's 0s are gaps filled by a step the pipeline lacks (`pivot_table(...).fillna(0)`),
+    whatever this half's combinations, all of which have rows. Not where the target has gaps too: a count of a
+    column with gaps only in the other half is 0 where all of a combination's values are gaps there."""
+    return any(c in counts and t in target.columns and pd.api.types.is_numeric_dtype(target[t].dtype)
+               and bool((target[t] == 0).any()) and bool(target[t].notna().all()) for t, c in pairs.items())
+
+
+def _affixes(texts: list[str]) -> tuple[str, str]:
+    """The word (with its separator, 'Batch ', ' (cm)') that all of at least AFFIXED distinct texts begin with,
+    and the one they end with; '' for none. Digits alone are no word: the years '1995' and '1996' share '199'."""
+    if len(texts) < AFFIXED:
+        return "", ""
+
+    def word(common: str) -> str:
+        cut = max((k for k, ch in enumerate(common) if not ch.isalnum()), default=-1)
+        found = common[:cut + 1]
+        return found if any(ch.isalpha() for ch in found) and len(found) < min(map(len, texts)) else ""
+
+    prefix = word(os.path.commonprefix(texts))
+    suffix = word(os.path.commonprefix([text[::-1] for text in texts]))[::-1]
+    return prefix, suffix
 
 
 def _texts(values: pd.Series) -> pd.Series | None:

@@ -17,7 +17,7 @@ import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
 from lester_dagster.synthesis.names import MEASURE_NAMES, name_tokens
-from lester_dagster.synthesis.profile import ColumnProfile, number_text, pattern
+from lester_dagster.synthesis.profile import ColumnProfile, multiples, number_text, pattern
 
 THRESHOLD = 0.45  # a target column is mapped when its best candidate column scores at least this
 FEW = 5  # numeric columns with fewer values than this are compared leniently
@@ -34,6 +34,7 @@ BLENDING = ("mean", "sum")  # make new numbers of a column's: of fractions, hard
 PICKED = (0.4, 0.1, 3)  # a target's share of its column's own fractions, at least; a blend's, at most; fractions seen
 WHOLE_BLENDED = 20  # whole numbers, at least, a column shows for its blends to count as of a whole column
 BY_CHANCE = 0.01  # how often, at most, a blend may make a target's values by chance for them to rule it out
+OFF_GRAIN = 0.5  # share, at least, of this sample's blends off a grain for the column's blends to be off it (not groups of one)
 NOT_PICKED = 0.5  # what is left of the likeness of a blend of a column to a target column of that column's own values
 CONSTANTS = 0.8  # the similarity of two constants of one size
 CLOSE_CONSTANTS = 0.75  # the ratio of two constants, at least, that says they are one column's (far apart, any two are)
@@ -356,6 +357,23 @@ class ColumnMapping:
         return float(sum(np.log(max(s, 1e-3)) for s in self.scores.values()))
 
 
+UNITS = (1.0, 0.1, 0.01)  # what a column of readings is written to: whole numbers, one decimal, two (cents)
+UNIT_SAMPLE = 1000  # numbers a column's unit is tried on before all of them
+
+
+def unit_of(values: np.ndarray) -> float | None:
+    """The coarsest of `UNITS` every number is a multiple of (miles per gallon read to one decimal: 0.1), None
+    where some are finer (a mean). Infinities are left out."""
+    finite = values[np.isfinite(values)]
+    if not len(finite):
+        return None
+    if bool(np.all(finite == np.round(finite))):
+        return 1.0
+    if not bool(multiples(finite[:UNIT_SAMPLE], UNITS[-1]).all()):
+        return None  # most columns of fractions show it in their first numbers
+    return next((unit for unit in UNITS[1:] if bool(multiples(finite, unit).all())), None)
+
+
 def grain_of(func: str) -> float | None:
     """The unit an aggregate of whole numbers is a multiple of: the largest, smallest, first or sum of them
     (and any count) is whole, their median whole or a half; None for others (a mean)."""
@@ -398,11 +416,13 @@ def beyond(profile: ColumnProfile, domain: tuple[float, float]) -> bool:
 
 class Blend(NamedTuple):
     """A column made as the mean or sum (`func`) of a numeric column: the column's distinct fractions, rounded as
-    `ColumnProfile.rounded` (empty where it is whole), and its rows per value made."""
+    `ColumnProfile.rounded` (empty where it is whole), its rows per value made, and the unit it is written to
+    where it has fractions (`written_unit`: 0.01 of survival months to two decimals)."""
 
     func: str
     values: frozenset[float]
     rows: float
+    unit: float | None = None
 
 
 def blended_values(values: pd.Series) -> frozenset[float] | None:
@@ -418,6 +438,14 @@ def blended_values(values: pd.Series) -> frozenset[float] | None:
     return frozenset() if len(finite) >= WHOLE_BLENDED else None
 
 
+def written_unit(values: pd.Series) -> float | None:
+    """The unit a numeric column of at least WHOLE_BLENDED numbers is written to (`unit_of`), or None."""
+    if not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+        return None
+    finite = values.dropna().to_numpy(dtype=float)
+    return unit_of(finite) if len(finite) >= WHOLE_BLENDED else None
+
+
 def picked(values: frozenset[float], profile: ColumnProfile) -> float | None:
     """The share of a column's distinct fractions (rounded as `ColumnProfile.rounded`) that are among `values`,
     or None where it has fewer than PICKED[2] fractions to say."""
@@ -431,17 +459,24 @@ def blended_away(target: ColumnProfile, blend: ColumnProfile, made: Blend) -> bo
     """Whether target column `target` holds values a blend hardly ever makes where `blend`, made so here, does
     not: its column's own fractions (a heaped wage's, the medians or largest of groups of the other half), or
     whole numbers and halves where its column is whole and the groups large (the median tuition of private
-    colleges, beside a mean). This sample's blends show how often a blend lands on one by chance."""
+    colleges, beside a mean), and so of halves of the unit a column of fractions is written to (survival months
+    to two decimals, their medians 39.015). This sample's blends show how often a blend lands on one by chance."""
     if made.values:
         theirs, ours = picked(made.values, target), picked(made.values, blend)
-        return theirs is not None and ours is not None and theirs >= PICKED[0] and ours <= PICKED[1]
-    if made.func != "mean" or min(target.finite, blend.finite) < 2:
+        if theirs is not None and ours is not None and theirs >= PICKED[0] and ours <= PICKED[1]:
+            return True
+    unit = made.unit if made.values else 1.0
+    if unit is None or made.func != "mean" or min(target.finite, blend.finite) < 2 or target.kind != "number":
         return False
-    # a mean of n whole numbers is whole or a half about 2/n of the time: all of the target's by chance, hardly ever
-    if (2 / max(made.rows, 2)) ** target.finite > BY_CHANCE:
+    numbers, written = blend.distinct_numbers, target.distinct_numbers
+    if len(numbers) < 2 or not len(written) or not bool(multiples(written, unit / 2).all()):
         return False
-    numbers = blend.distinct_numbers
-    return halves(target) and len(numbers) >= 2 and float(np.mean(np.mod(2 * numbers, 1) != 0)) >= 1 - PICKED[1]
+    if unit < 1 and bool(multiples(written, unit).all()):
+        return False  # none a half of the unit: means of readings coarser in the other half (whole there) are so too
+    # a mean of n whole numbers is whole or a half about 2/n of the time, or as often as this sample's are (small
+    # groups among large ones): all of the target's by chance, hardly ever
+    on = float(np.mean(multiples(numbers, unit / 2)))
+    return 1 - on >= OFF_GRAIN and max(2 / max(made.rows, 2), on) ** target.finite <= BY_CHANCE
 
 
 def map_columns(

@@ -47,6 +47,7 @@ from lester_dagster.synthesis.mapping import (
     pattern_similarity,
     same_kind,
     similarity,
+    written_unit,
 )
 from lester_dagster.synthesis.names import (
     AGG_WORDS,
@@ -837,14 +838,16 @@ class _Aggregate:
     same: frozenset[str] = frozenset()  # other functions giving the same values of this column on these groups
 
 
-def _blend(aggregate: _Aggregate, tab: Tab, groups: int, seen: dict[str, frozenset[float] | None]) -> Blend | None:
+def _blend(aggregate: _Aggregate, tab: Tab, groups: int,
+           seen: dict[str, tuple[frozenset[float] | None, float | None]]) -> Blend | None:
     """How `aggregate` blends its column (`mapping.blended_away`), if it is a mean or sum of one of the table's."""
     if aggregate.func not in BLENDING or aggregate.step is not None or aggregate.column not in tab.columns:
         return None
     if aggregate.column not in seen:
-        seen[aggregate.column] = blended_values(tab.frame[aggregate.column])
-    values = seen[aggregate.column]
-    return None if values is None else Blend(aggregate.func, values, len(tab.frame) / max(groups, 1))
+        column = tab.frame[aggregate.column]
+        seen[aggregate.column] = blended_values(column), written_unit(column)
+    values, unit = seen[aggregate.column]
+    return None if values is None else Blend(aggregate.func, values, len(tab.frame) / max(groups, 1), unit)
 
 
 def _flags(tab: Tab, column: str) -> bool:
@@ -1181,7 +1184,7 @@ def _choose_aggregates(
             if aggregate.step is None and aggregate.column == column and aggregate.func == said:
                 scores[i, j] = max(float(scores[i, j]), floor, most)
     _by_family_names(scores, candidates, wanted, tab)
-    blends: dict[str, frozenset[float] | None] = {}
+    blends: dict[str, tuple[frozenset[float] | None, float | None]] = {}
     for i, target in enumerate(wanted):
         scores[i] *= [OPPOSED if opposed(target, a.column, a.func) else 1.0 for a in candidates]
         if target in profiles:
@@ -3266,6 +3269,7 @@ def propose_fillna(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
         proposals = []
         # a column named like a target column is that column, even if its gaps keep it from mapping yet
         pairs = {**{t: t for t in ctx.columns if t in tab.columns}, **mapping.pairs}
+        owner = {c: t for t, c in pairs.items()}
         for t, c in pairs.items():
             profile, tprofile = tab.profile(c), ctx.profiles[t]
             if not profile.nulls or tprofile.null_share >= profile.null_share:
@@ -3314,8 +3318,15 @@ def propose_fillna(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
                 # df.fillna(0) on a pivot's output fills every cell: the other rows may leave other gaps
                 whole = 1.0 if wide and everywhere else 0.7
                 prior = COUNTS_FILLED if counted and value == 0 else PRIOR["fillna"] * strength
+                # the columns of its kind whose gaps the target lacks, not those it keeps (cigarettes and drinks
+                # left blank read as none, the father's age left blank): one `fillna({'cigs': 0, 'drink': 0})`,
+                # likelier than a fill of one of them, which leaves the other's gaps
+                filled = tuple(x for x in same_kind if x in owner and not ctx.profiles[owner[x]].nulls)
+                together = c in filled and 1 < len(filled) < len(same_kind)
+                if together and c == filled[0]:
+                    proposals.append(Proposal((ops.FillNA(ctx.name(), name, value, filled),), prior, "fillna"))
                 proposals.append(Proposal((ops.FillNA(ctx.name(), name, value, (c,)),),
-                                          prior * (0.8 if wide else 1.0), "fillna"))
+                                          prior * (0.8 if wide else 1.0) * (TOGETHER_FILLED if together else 1.0), "fillna"))
                 if everywhere:
                     # every column of the value's kind, gaps here or not: other rows leave other gaps
                     alike = tuple(x for x in tab.columns if tab.profile(x).kind == profile.kind
@@ -3329,6 +3340,7 @@ def propose_fillna(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
 
 UNSEEN_FILLS = 2  # values the target has and the input lacks, beyond which each is less likely the fill value
 COUNTS_FILLED = 0.9  # a fill with 0 of counts (never 0) where the target's counts hold 0s: all but certain
+TOGETHER_FILLED = 0.9  # what is left of a fill of one column where it and others of its kind have no gaps in the target
 
 
 def _fill_spread_names(name: str, tab: Tab, ctx: Context) -> list[Proposal]:

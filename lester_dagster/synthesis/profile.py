@@ -54,6 +54,14 @@ def number_text(value: float | np.number[Any]) -> str:
     return str(int(value)) if float(value).is_integer() and abs(float(value)) < 1e15 else f"{value:.6g}"
 
 
+def multiples(values: np.ndarray, unit: float) -> np.ndarray:
+    """Which numbers are multiples of `unit` as floating point writes them (17.2 is 172 tenths, 0.1 + 0.2 three):
+    within a millionth of the unit, or a thousand steps of floating point where those are coarser (a number too
+    large to hold its fraction is taken to be a multiple: nothing says it is not)."""
+    quotients = np.asarray(values, dtype=float) / unit
+    return np.abs(quotients - np.round(quotients)) <= np.maximum(1e-6, 1e3 * np.spacing(np.abs(quotients)))
+
+
 class ColumnProfile:
     """What the search knows about one column; statistics are computed lazily."""
 
@@ -171,14 +179,13 @@ class ColumnProfile:
 
     def finer_than(self, unit: float) -> float:
         """The share of the finite numbers that are no multiples of `unit` (1: no whole numbers), nor of a
-        tenth (a reading to one decimal, whole in some rows and not in others, is no aggregate's fraction);
-        0 for non-numeric columns."""
+        tenth (of a unit under a half, a tenth of it): a reading to one decimal, whole in some rows and not in
+        others, is no aggregate's fraction, nor one to two decimals of one to one; 0 for non-numeric columns."""
         if self._numbers is None or not len(self._finite):
             return 0.0
         found = self._finer.get(unit)
         if found is None:
-            tenths = self._finite * 10
-            off = (np.mod(self._finite, unit) != 0) & (np.abs(tenths - np.round(tenths)) > 1e-6)
+            off = ~multiples(self._finite, unit) & ~multiples(self._finite, 0.1 if unit >= 0.5 else unit / 10)
             found = self._finer[unit] = float(np.mean(off))
         return found
 

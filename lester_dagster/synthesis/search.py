@@ -29,13 +29,14 @@ from lester_dagster.synthesis.constraints import (
 from lester_dagster.synthesis.evidence import (
     category_mismatch,
     count_surprise,
+    miswritten,
     name_agreement,
     null_mismatch,
-    padded,
     placeholder,
     row_surprise,
     text_sums,
     type_agreement,
+    unfilled_zeros,
 )
 from lester_dagster.synthesis.mapping import (
     BLENDING,
@@ -45,6 +46,8 @@ from lester_dagster.synthesis.mapping import (
     domain_of,
     grain_of,
     similarity,
+    unit_of,
+    written_unit,
 )
 from lester_dagster.synthesis.predict import (
     COUNTS_FILLED,
@@ -75,7 +78,8 @@ DROPNA_COLUMNS = 4  # columns with gaps a dropna variant drops on, fewest gaps f
 TOP_AGAIN = 2  # aggregations chosen again after gaps are handled
 FILL_COLUMNS = 2  # numeric columns with gaps a fillna variant fills with 0, most gaps first
 AGREEMENT = 1.0  # weight of the row-aligned evidence in the joint probability ranker
-PADDED = 2.0  # what a text column written with spaces the target's texts never have costs, in log-probability
+UNFILLED = 3.0  # what counts of rows (never 0) mapped onto a target's 0s cost, in log-probability (evidence.unfilled_zeros)
+MISWRITTEN = 2.0  # what a text column written otherwise than the target's texts (evidence.miswritten) costs, in log-probability
 MULTI_TABLE = ("join", "union")  # operators whose proposals read two or more live tables
 CHANCE_AGREEMENT = 0.5  # agreement below this tells nothing
 JOIN_ESTIMATE = 0.3  # the probability of a join yet to come, as the beam estimates it
@@ -166,7 +170,8 @@ class Candidate:
     type_agreement: float = 1.0  # share of mapped columns whose kind (number, text, ...) is the target's
     text_sums: int = 0  # text columns summed or averaged (pandas concatenates strings): rarely meant
     row_slack: int | None = None  # the pipeline keeps every input row: its count is exact up to this many rows
-    padded: int = 0  # mapped text columns with spaces around values the target's never have (evidence.padded)
+    miswritten: int = 0  # mapped text columns written otherwise than the target's texts (evidence.miswritten)
+    unfilled: bool = False  # counts of rows, never 0, mapped onto a target's 0s (evidence.unfilled_zeros)
 
     @property
     def row_surprise(self) -> float:
@@ -231,7 +236,8 @@ class JointProbabilityRanker:
             - candidate.category_mismatch
             + AGREEMENT * candidate.row_agreement
             - candidate.count_surprise
-            - PADDED * candidate.padded
+            - MISWRITTEN * candidate.miswritten
+            - UNFILLED * candidate.unfilled
         )
 
 
@@ -517,7 +523,8 @@ class _Search:
         dropna on an input or on the table the first group-by or pivot reads, or with the aggregated
         column's gaps filled with 0."""
         candidates = {id(s): self.candidate(s, True) for s in verified}
-        scored = sorted(verified, key=lambda s: -self.ranker.score(candidates[id(s)]))
+        # counts of rows under a target's 0s, as they would score with the fill they lack (`filled_pivot`)
+        scored = sorted(verified, key=lambda s: -self.ranker.score(candidates[id(s)]) - UNFILLED * candidates[id(s)].unfilled)
         # one state per output: pipelines reaching one output by other paths would take the places of others
         firsts: dict[int, State] = {}
         for state in scored:
@@ -713,6 +720,7 @@ class _Search:
         output = Tab(env[last])
         if len(output) == 0 or output.fingerprint == like.output.fingerprint:
             return None
+        output.cache["counts"] = _counted_cells(Proposal(steps, 1.0, "replay"), {}, output, env)
         output.cache["medians"] = _medians(steps, (), output, env)
         output.cache["grains"] = _grains(steps, (), output, env)
         output.cache["domains"] = _domains(steps, (), output, env)
@@ -794,7 +802,8 @@ class _Search:
                          name_agreement(pairs), type_agreement(self.ctx.profiles, state.output, pairs),
                          text_sums(state.steps, state.output.frame),
                          len(used) if all(isinstance(s, (*ROW_KEEPING, ops.Union)) for s in state.steps) else None,
-                         padded(self.ctx.target.frame, state.output.frame, pairs))
+                         miswritten(self.ctx.target.frame, state.output.frame, pairs),
+                         unfilled_zeros(self.ctx.target.frame, _unfilled_counts(state), pairs))
 
     def agreement(self, state: State) -> dict[str, float]:
         found = state.output.cache.get("agreement")
@@ -971,7 +980,7 @@ def _counted_cells(proposal: Proposal, live: Mapping[str, Tab], produced: Tab,
                    env: Mapping[str, pd.DataFrame]) -> frozenset[str]:
     """The columns of the table a step makes that hold counts of rows, never 0: a pivot's cells counted (a
     combination no row has is a gap), also where the proposal joins the pivot to a group-by beside it, and
-    kept by a fill of other columns after it."""
+    kept by a step that keeps its columns as they are after it (a fill of other columns, a lookup joined)."""
     last = proposal.steps[-1]
     # a count of a column with gaps is 0 where all of a combination's values are gaps: counts of gap-free ones
     counted = [s for s in proposal.steps if isinstance(s, ops.Pivot) and s.aggfunc in ("count", "size")
@@ -979,10 +988,20 @@ def _counted_cells(proposal: Proposal, live: Mapping[str, Tab], produced: Tab,
     if counted:
         cells = {str(c) for s in counted if s.out in env for c in env[s.out].columns if c not in s.index}
         return frozenset(c for c in produced.columns if c in cells)
-    if len(proposal.steps) == 1 and isinstance(last, ops.FillNA):
-        filled = set(last.subset) if last.subset else set(produced.columns)
-        return frozenset(c for c in live[last.table].cache.get("counts", ()) if c not in filled and c in produced.columns)
-    return frozenset()
+    found = {c for tab in _keeping(proposal, live) for c in tab.cache.get("counts", ())}
+    if isinstance(last, ops.FillNA):
+        found -= set(last.subset) if last.subset else set(produced.columns)
+    elif isinstance(last, ops.Join) and last.how != "inner":
+        return frozenset()  # an outer join's gaps may be filled with 0 next, as the pivot's
+    return frozenset(c for c in found if c in produced.columns)
+
+
+def _unfilled_counts(state: State) -> frozenset[str]:
+    """The counts of rows (`_counted_cells`) of a state's table that no fill with 0 of the pipeline fills: a fill
+    that changes nothing on this half (`filled_pivot`) keeps the table it fills, counts and all."""
+    filled = [set(s.subset) for s in state.steps if isinstance(s, ops.FillNA) and s.value == 0]
+    counts = state.output.cache.get("counts", frozenset())
+    return frozenset() if any(not columns for columns in filled) else frozenset(counts - set().union(*filled))
 
 
 def _measures(steps: Sequence[ops.Step], kept: Sequence[Tab], produced: Tab, env: Mapping[str, pd.DataFrame],
@@ -1044,21 +1063,22 @@ def _grains(steps: Sequence[ops.Step], kept: Sequence[Tab], produced: Tab, env: 
             ) -> dict[str, float]:
     """The columns of the table the steps make that are multiples of a unit in any sample, and the unit:
     counts, and the largest, smallest, first or sum of whole numbers are whole (1), their median whole or a half
-    (0.5); a group-by's, or a pivot's cells. Also those of the tables they keep as they are (`kept`). A column
-    whole in only a few rows here may not be there."""
+    (0.5), and so of readings to one decimal or two (0.1, 0.05); a group-by's, or a pivot's cells. Also those
+    of the tables they keep as they are (`kept`). A column whole in only a few rows here may not be there."""
     found = {c: g for tab in kept for c, g in (tab.cache.get("grains") or {}).items()}
 
     def grain(table: str, column: str, func: str) -> float | None:
         if func in ("count", "size", "nunique"):
             return 1.0
         values = env[table][column] if table in env and column in env[table].columns else None
-        if (grain_of(func) is None or values is None or not pd.api.types.is_numeric_dtype(values.dtype)
+        kept = grain_of(func)
+        if (kept is None or values is None or not pd.api.types.is_numeric_dtype(values.dtype)
                 or pd.api.types.is_bool_dtype(values.dtype)):
             return None
-        finite = values.dropna()
-        if len(finite) < WHOLE_SEEN or not bool((finite == finite.round()).all()):
-            return None
-        return grain_of(func)
+        finite = values.dropna().to_numpy(dtype=float)
+        # a reading to one decimal keeps its decimal too (the best miles per gallon, 17.5, not 17.19)
+        unit = unit_of(finite) if len(finite) >= WHOLE_SEEN else None
+        return None if unit is None else unit * kept
 
     for step in steps:
         if isinstance(step, ops.GroupBy):
@@ -1116,16 +1136,16 @@ def _blends(steps: Sequence[ops.Step], kept: Sequence[Tab], produced: Tab, env: 
     """The columns of the table the steps make as the mean or sum of a numeric column (`mapping.blended_away`), a
     group-by's or a pivot's cells, with that column's fractions and rows per value made. Also those of the tables
     they keep as they are (`kept`)."""
-    seen: dict[tuple[str, str], frozenset[float] | None] = {}
+    seen: dict[tuple[str, str], tuple[frozenset[float] | None, float | None]] = {}
 
     def blend(table: str, column: str, func: str, made: Callable[[], int]) -> Blend | None:
         frame = env.get(table)
         if func not in BLENDING or frame is None or column not in frame.columns:
             return None
         if (table, column) not in seen:
-            seen[table, column] = blended_values(frame[column])
-        values = seen[table, column]
-        return None if values is None else Blend(func, values, len(frame) / max(made(), 1))
+            seen[table, column] = blended_values(frame[column]), written_unit(frame[column])
+        values, unit = seen[table, column]
+        return None if values is None else Blend(func, values, len(frame) / max(made(), 1), unit)
 
     return _aggregated(steps, kept, produced, env, "blends", blend)
 
