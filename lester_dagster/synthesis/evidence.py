@@ -307,13 +307,7 @@ def miswritten(target: pd.DataFrame, output: pd.DataFrame, pairs: Mapping[str, s
         if theirs is None or ours is None or not len(ours):
             continue
         spaced = not (theirs != theirs.str.strip()).any() and (ours != ours.str.strip()).mean() >= PADDED_SHARE
-        prefix, suffix = _affixes(theirs.tolist())
-        # and ours look like the target's without it ('A' and 'D'; not 'France' of 'United States')
-        bare = {compressed_pattern(text[len(prefix):len(text) - len(suffix)]) for text in theirs}
-        unwritten = (((prefix and not ours.str.startswith(prefix).any())
-                      or (suffix and not ours.str.endswith(suffix).any()))
-                     and {compressed_pattern(text) for text in ours} <= bare)
-        found += int(spaced or bool(unwritten))
+        found += int(spaced or _unwritten(theirs, ours))
     return found
 
 
@@ -324,6 +318,16 @@ def unfilled_zeros(target: pd.DataFrame, counts: Collection[str], pairs: Mapping
     column with gaps only in the other half is 0 where all of a combination's values are gaps there."""
     return any(c in counts and t in target.columns and pd.api.types.is_numeric_dtype(target[t].dtype)
                and bool((target[t] == 0).any()) and bool(target[t].notna().all()) for t, c in pairs.items())
+
+
+def _unwritten(theirs: pd.Series, ours: pd.Series) -> bool:
+    """Whether our texts lack the word all of the target's carry (`_affixes`), and look like the target's
+    without it ('A' and 'D'; not 'France' of 'United States')."""
+    prefix, suffix = _affixes(theirs.tolist())
+    if not ((prefix and not ours.str.startswith(prefix).any()) or (suffix and not ours.str.endswith(suffix).any())):
+        return False
+    bare = {compressed_pattern(text[len(prefix):len(text) - len(suffix)]) for text in theirs}
+    return {compressed_pattern(text) for text in ours} <= bare
 
 
 def _affixes(texts: list[str]) -> tuple[str, str]:

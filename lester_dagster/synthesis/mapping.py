@@ -438,12 +438,12 @@ def blended_values(values: pd.Series) -> frozenset[float] | None:
     return frozenset() if len(finite) >= WHOLE_BLENDED else None
 
 
-def written_unit(values: pd.Series) -> float | None:
-    """The unit a numeric column of at least WHOLE_BLENDED numbers is written to (`unit_of`), or None."""
+def written_unit(values: pd.Series, least: int = WHOLE_BLENDED) -> float | None:
+    """The unit a numeric column of at least `least` numbers is written to (`unit_of`), or None."""
     if not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
         return None
     finite = values.dropna().to_numpy(dtype=float)
-    return unit_of(finite) if len(finite) >= WHOLE_BLENDED else None
+    return unit_of(finite) if len(finite) >= least else None
 
 
 def picked(values: frozenset[float], profile: ColumnProfile) -> float | None:

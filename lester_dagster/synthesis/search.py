@@ -46,7 +46,6 @@ from lester_dagster.synthesis.mapping import (
     domain_of,
     grain_of,
     similarity,
-    unit_of,
     written_unit,
 )
 from lester_dagster.synthesis.predict import (
@@ -1072,12 +1071,10 @@ def _grains(steps: Sequence[ops.Step], kept: Sequence[Tab], produced: Tab, env: 
             return 1.0
         values = env[table][column] if table in env and column in env[table].columns else None
         kept = grain_of(func)
-        if (kept is None or values is None or not pd.api.types.is_numeric_dtype(values.dtype)
-                or pd.api.types.is_bool_dtype(values.dtype)):
+        if kept is None or values is None:
             return None
-        finite = values.dropna().to_numpy(dtype=float)
         # a reading to one decimal keeps its decimal too (the best miles per gallon, 17.5, not 17.19)
-        unit = unit_of(finite) if len(finite) >= WHOLE_SEEN else None
+        unit = written_unit(values, WHOLE_SEEN)
         return None if unit is None else unit * kept
 
     for step in steps:
