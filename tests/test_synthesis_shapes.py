@@ -22,7 +22,10 @@ from lester_dagster.synthesis.alignment import Aligner, output_agreement
 from lester_dagster.synthesis.constraints import check, discover
 from lester_dagster.synthesis.evidence import (
     EXACT_ROW,
+    category_mismatch,
     count_surprise,
+    cut_from,
+    dropped_keys,
     miswritten,
     row_surprise,
     text_sums,
@@ -56,11 +59,15 @@ from lester_dagster.synthesis.predict import (
     _determining_parts,
     _joined_back_in_target,
     _key_pairs,
+    _numbered_cells,
     _numbered_columns,
     _parts_made_long,
     _pivot_fit,
+    _rollups,
     _runners_up,
+    _said_function,
     _same_order,
+    _says_too,
     _target_suffixes,
     _unnamed_functions,
     _wide_to_long,
@@ -3393,3 +3400,158 @@ def test_review_of_units_blends_words_and_zeros(tmp_path: Path) -> None:
     rank, tried = rank_of(make_case(tmp_path / "case", [(pd.concat([first, second], ignore_index=True), True)],
                                     pipeline), max_states=300)
     assert rank == 1, tried
+
+
+def test_an_aggregation_keeps_the_keys_it_groups_by(tmp_path: Path) -> None:
+    """Tongue cancer patients of two files put together, per tumour type: patients, deaths, the median weeks.
+    Each file lists its deaths first, so the target's half has no survivor: per death flag, the tumour type
+    a mean and the flag dropped, made the target's two rows as well as per type did (the sixth and seventh
+    writers' `tongue_survival_by_tumour_ploidy`, 2nd under it). pandas keeps the keys it groups by."""
+    rng = np.random.default_rng(3)
+
+    def patients(kind: int, n: int, survivors: int) -> pd.DataFrame:
+        delta = np.r_[np.ones(n - survivors, int), np.zeros(survivors, int)]
+        return pd.DataFrame({"type": kind, "time": rng.integers(1, 200, n), "delta": delta})
+
+    def pipeline(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
+        both = pd.concat([first, second[first.columns]], ignore_index=True)
+        return both.groupby("type").agg(patients=("time", "count"), deaths=("delta", "sum"),
+                                        median_weeks=("time", "median")).reset_index()
+
+    rank, tried = rank_of(make_case(tmp_path / "case", [(patients(1, 52, 22), True), (patients(2, 28, 8), True)],
+                                    pipeline), max_states=300)
+    assert rank == 1, tried
+    grouped = ops.GroupBy(out="s1", table="t", by=("delta",), aggs=(("type", "type", "mean"),))
+    pairs = {"type": "type"}
+    assert dropped_keys([grouped], pairs)
+    assert not dropped_keys([grouped], {"type": "type", "delta": "delta"})
+    # a key renamed or derived from later is kept; a lookup joined after may name the groups otherwise
+    assert not dropped_keys([grouped, ops.Rename(out="s2", table="s1", mapping=(("delta", "died"),))], {"died": "died"})
+    derived = ops.Split(out="s2", table="s1", target="d", column="delta")
+    assert not dropped_keys([grouped, derived], {"type": "type", "d": "d"})
+    assert dropped_keys([grouped, derived], pairs)  # derived, and dropped too
+    assert not dropped_keys([grouped, ops.Join(out="s2", left="s1", right="u", left_on=("delta",),
+                                               right_on=("delta",))], pairs)
+    assert not dropped_keys([ops.Select(out="s1", table="t", columns=("type",))], pairs)
+
+
+def _intervals(patients: int, seed: int) -> pd.DataFrame:
+    """Follow-up intervals of patients of four arms, one to four each, in patient order: a patient's intervals
+    follow on from each other, the last ends in death for most, and a transplant switches on mid-way for some."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for patient in range(1, patients + 1):
+        arm, start, died = int(rng.integers(1, 5)), 0.0, bool(rng.random() < 0.7)
+        pieces = int(rng.integers(1, 5))
+        switch = int(rng.integers(1, pieces + 1)) if rng.random() < 0.5 else pieces + 1
+        for k in range(pieces):
+            stop = start + float(rng.integers(1, 120 * arm))
+            rows.append({"id": patient, "start": start, "stop": stop, "event": int(died and k == pieces - 1),
+                         "surgery": int(rng.random() < 0.2), "transplant": int(k >= switch), "arm": arm})
+            start = stop
+    return pd.DataFrame(rows)
+
+
+def test_intervals_rolled_up_per_patient_before_they_are_counted(tmp_path: Path) -> None:
+    """Follow-up intervals rolled up to one row per patient (last day followed, whether they died), then per
+    arm: patients, deaths and the median days followed (the sixth and seventh writers'
+    `heart_patients_by_transplant`, no pipeline: a group-by per patient was never offered, and the deaths,
+    below a count of patients, took a count too). The target's patients add up to the patients here, not to
+    the intervals."""
+    def pipeline(frame: pd.DataFrame) -> pd.DataFrame:
+        patients = frame.groupby("id").agg(stop=("stop", "max"), event=("event", "max"), arm=("arm", "max")).reset_index()
+        return patients.groupby("arm").agg(patients=("id", "count"), deaths=("event", "sum"),
+                                           median_days=("stop", "median")).reset_index()
+
+    folder = make_case(tmp_path / "case", [(_intervals(240, 5), True)], pipeline)
+    rank, tried = rank_of(folder, max_states=300)
+    assert rank == 1, tried
+    case = load_case(folder)
+    ctx = Context(case.target, discover(case.target))
+    rolled = [p.steps[0] for p in _rollups("t", Tab(case.training["table_1"]), ctx)]
+    assert rolled and all(step.by == ("id",) for step in rolled), rolled
+    assert {func for _, column, func in rolled[0].aggs if column == "stop"} == {"max"}
+    # a count of rows here is no roll-up's business
+    assert not _rollups("t", Tab(case.training["table_1"].drop_duplicates("id")), ctx)
+
+
+def test_outputs_named_as_numbers_are_one_column_spread() -> None:
+    """Target columns '0' and '1' (men and women's mean wage) are a 0/1 column's values, cells `.unstack()`
+    makes of one column by one function: the mean schooling under '0' beside the median wage under '1' was
+    first (the sixth and seventh writers' `beauty_wage_by_looks_and_sex`)."""
+    assert _numbered_cells([("0", "wage", "mean"), ("1", "wage", "mean"), ("workers", "wage", "count")]) == 1.0
+    assert _numbered_cells([("0", "educ", "mean"), ("1", "wage", "median"), ("workers", "wage", "count")]) < 1.0
+    assert _numbered_cells([("0", "wage", "mean"), ("1", "wage", "median")]) < 1.0
+    assert _numbered_cells([("q1", "wage", "mean"), ("q2", "educ", "median")]) == 1.0  # names, not numbers
+
+
+def test_a_pollster_cut_from_its_mode_and_a_median_named_so(tmp_path: Path) -> None:
+    """Polls per pollster, cut from the organisation written with its mode ('Morgan, F2F' -> 'Morgan'), and
+    year: the mean Labor share and the median sample size (the fifth writer's
+    `AustralianElectionPolling_polls_by_pollster_and_year`, 4th: the organisation uncut, mapped onto a pollster
+    'Morgan' no input writes so, and the mean sample under `median_sample`, ranked first)."""
+    rng = np.random.default_rng(4)
+    n = 240
+    org = rng.choice(["Morgan, F2F", "Morgan, Phone", "Newspoll", "Nielsen", "Galaxy"], n, p=[0.35, 0.15, 0.25, 0.15, 0.1])
+    start = pd.Timestamp("2004-01-01") + pd.to_timedelta(np.sort(rng.choice(6 * 365, n, replace=False)), unit="D")
+    polls = pd.DataFrame({"ALP": np.round(rng.normal(40, 3, n) * 2) / 2, "Lib": np.round(rng.normal(41, 3, n) * 2) / 2,
+                          "sampleSize": np.round(rng.gamma(8, 230, n), 2), "org": org,
+                          "startDate": start.strftime("%Y-%m-%d")})
+
+    def pipeline(frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame.assign(pollster=frame["org"].str.split(",").str[0], year=frame["startDate"].str.slice(0, 4))
+        return frame.groupby(["pollster", "year"]).agg(polls=("ALP", "count"), mean_alp=("ALP", "mean"),
+                                                       median_sample=("sampleSize", "median")).reset_index()
+
+    rank, tried = rank_of(make_case(tmp_path / "case", [(polls, True)], pipeline), max_states=300)
+    assert rank == 1, tried
+    assert _said_function("median_sample") == "median" and _said_function("avgPrice") == "mean"
+    assert _said_function("high_school_share") is None and _said_function("min_max_gap") is None
+    assert cut_from({"Morgan", "Newspoll", "Roy"}, {"Morgan, F2F", "Newspoll", "Royal Society"}) == {"Morgan"}
+    assert cut_from({"F2F"}, {"Morgan, F2F"}) == {"F2F"} and not cut_from({"Morgan"}, {"Morganton"})
+    # a few rows per pollster (a key of few categories): the organisation uncut writes 'Morgan' with more
+    target = pd.DataFrame({"pollster": ["Morgan", "Newspoll", "Nielsen", "Morgan"], "year": [2004, 2004, 2004, 2005]})
+    profiles = {"pollster": profile_column("pollster", target["pollster"])}
+    profiles["pollster"].foreign = frozenset({"Morgan"})
+    uncut = Tab(pd.DataFrame({"org": ["Morgan, F2F", "Morgan, Phone", "Newspoll", "Galaxy", "Nielsen"]}))
+    cut = Tab(pd.DataFrame({"org": ["Morgan", "Newspoll", "Galaxy", "Nielsen"]}))
+    assert category_mismatch(profiles, target, uncut, {"pollster": "org"}) > 0
+    assert category_mismatch(profiles, target, cut, {"pollster": "org"}) == 0
+
+
+def test_review_of_keys_roll_ups_flags_and_names(tmp_path: Path) -> None:
+    """What a review of round 28 found, with its cases."""
+    # 1. distinct patients of four visits a day are below the visits in most days, but no count of the same
+    # rows: they stay offered beside the flags' sums
+    rng = np.random.default_rng(8)
+    n = 400
+    visits = pd.DataFrame({"day": np.repeat(np.arange(n // 4), 4), "patient": rng.integers(1, 11, n),
+                           "readmitted": (rng.random(n) < 0.2).astype(int), "urgent": (rng.random(n) < 0.3).astype(int),
+                           "minutes": rng.integers(5, 60, n)})
+
+    def per_day(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.groupby("day").agg(visits=("minutes", "count"), patients=("patient", "nunique"),
+                                        readmissions=("readmitted", "sum")).reset_index()
+
+    rank, tried = rank_of(make_case(tmp_path / "visits", [(visits, True)], per_day), max_states=300)
+    assert rank == 1, tried
+    # 2. a category that ends another's name at a space is no cut; one that begins two, or at punctuation, is
+    assert not cut_from({"Guinea", "Virginia", "East", "A"}, {"Papua New Guinea", "West Virginia", "East Midlands", "A-"})
+    assert cut_from({"Chevrolet"}, {"Chevrolet Impala", "Chevrolet Malibu"}) == {"Chevrolet"}
+    # 3. a True/False flag that varies per patient is rolled up at its largest, not its first
+    intervals = _intervals(120, 5)
+    flagged = intervals.assign(event=intervals["event"].astype(bool))
+    target = flagged.groupby("id").agg(event=("event", "max"), arm=("arm", "max")).reset_index().groupby("arm").agg(
+        patients=("id", "count"), deaths=("event", "sum")).reset_index()
+    ctx = Context(target, discover(target))
+    rolled = _rollups("t", Tab(flagged), ctx)
+    assert rolled and all({c: f for _, c, f in p.steps[0].aggs}["event"] == "max" for p in rolled), rolled
+    # 4. a target's key column is no count: its total (arms 1 to 4 sum to 10) says nothing of ten sites
+    people = pd.DataFrame({"site": np.repeat(np.arange(10), 20), "arm": np.tile([1, 2, 3, 4], 50),
+                           "age": rng.integers(20, 80, 200)})
+    per_arm = people.groupby("arm").agg(people=("age", "size")).reset_index()
+    assert not _rollups("t", Tab(people), Context(per_arm, discover(per_arm)))
+    # 5. the years of a wide table summed under their own names are no cells of one column
+    assert _numbered_cells([(str(y), str(y), "sum") for y in range(2010, 2021)]) == 1.0
+    # 6. a column's own cut of the word ('MedInc' of `median_income`, minutes of `min_played`)
+    assert _says_too("MedInc", "median") and _says_too("minutes_played", "min") and not _says_too("income", "median")

@@ -107,9 +107,12 @@ def category_mismatch(
         if t.uniqueness > 0.5 or c.uniqueness > 0.5:
             # a key of few categories (a pivot's or group-by's): one value of it that no input has and the
             # candidate lacks ('Unknown' beside the diagnoses) was made, not cut off by the split
-            lacking = t.foreign - set(output.frame[column].dropna().astype(str).str.strip()) - filled
+            written = set(output.frame[column].dropna().astype(str).str.strip())
+            lacking = t.foreign - written - filled
             if len(t.foreign) == 1 and lacking and placeholder(next(iter(lacking))):
                 total += MADE
+            else:
+                total += min(CAP, MADE * len(cut_from(lacking, written)))
             continue
         ours = output.frame[column].dropna().astype(str).str.strip().value_counts()
         theirs = target_frame[name].dropna().astype(str).str.strip().value_counts()
@@ -125,7 +128,9 @@ def category_mismatch(
         elif missing:
             # more of the target's categories than a fill makes are in no input and not in the candidate
             # either: a contiguous split put them in the other half ('1st class' passengers only in the
-            # rows the target was made from), so this column's value sets tell nothing of the pipeline
+            # rows the target was made from), so this column's value sets tell nothing of the pipeline, but
+            # for those the candidate writes with more ('Morgan' of 'Morgan, F2F')
+            total += min(CAP, MADE * len(cut_from(missing, set(ours.index))))
             continue
         if len(theirs.index.intersection(ours.index)) < SHARED * min(len(theirs), len(ours)):
             # the two sides hold mostly other categories: the halves are other months, other symbols (a
@@ -145,6 +150,36 @@ def category_mismatch(
                 continue
         total += penalty
     return total
+
+
+CUT_LEAST = 3  # characters, at least, of a category for a text beginning or ending with it to be cut from it
+
+
+def cut_from(values: Collection[str], texts: Collection[str]) -> set[str]:
+    """Those of the values (a target's categories no input has) that begin or end a text here, cut off at a
+    separator: 'Morgan' of the pollster 'Morgan, F2F'. The candidate writes them with more than the target:
+    the target's were cut out of them, and the halves do not explain that. At a space, from two texts at
+    least: one name may end another ('Guinea', 'Papua New Guinea')."""
+    found = set()
+    for value in values:
+        if len(value) < CUT_LEAST:
+            continue
+        cuts = [_separator(text[len(value):]) if text.startswith(value) else _separator(text[:-len(value)][::-1])
+                for text in texts
+                if len(text) > len(value) and ((text.startswith(value) and not text[len(value)].isalnum())
+                                               or (text.endswith(value) and not text[-len(value) - 1].isalnum()))]
+        # cut from several texts, or at punctuation (', '): 'Guinea' ends 'Papua New Guinea', a country of its own
+        if len(cuts) >= 2 or any(not cut.isspace() for cut in cuts):
+            found.add(value)
+    return found
+
+
+def _separator(rest: str) -> str:
+    """The characters that are no letter or digit at the start of `rest`."""
+    end = 0
+    while end < len(rest) and not rest[end].isalnum():
+        end += 1
+    return rest[:end]
 
 
 def _separated(target_frame: pd.DataFrame, output: Tab, pairs: Mapping[str, str]) -> list[str]:
@@ -354,6 +389,30 @@ def _texts(values: pd.Series) -> pd.Series | None:
     if not len(distinct) or not all(isinstance(v, str) for v in distinct):
         return None
     return distinct
+
+
+def dropped_keys(steps: Sequence[ops.Step], pairs: Mapping[str, str]) -> bool:
+    """Whether the last aggregation's group keys (a group-by's `by`, a pivot's index) are not all among the
+    mapped columns: pandas keeps them (`reset_index()`), and the rows a pipeline makes are told apart by them,
+    so one that drops a key it grouped by has usually grouped by the wrong column (per death flag where the
+    target is per tumour type, its type a mean). Not where a join or a union follows, whose lookup may name
+    the groups otherwise; a key a later step renames or derives a column from counts as kept."""
+    last = max((i for i, step in enumerate(steps) if isinstance(step, (ops.GroupBy, ops.Pivot))), default=None)
+    if last is None:
+        return False
+    aggregated = steps[last]
+    keys = set(aggregated.by if isinstance(aggregated, ops.GroupBy) else getattr(aggregated, "index", ()))
+    for step in steps[last + 1:]:
+        if isinstance(step, (ops.Join, ops.Union, ops.Unpivot)):
+            return False
+        if isinstance(step, ops.Rename):
+            renamed = dict(step.mapping)
+            keys = {renamed.get(k, k) for k in keys}
+        elif isinstance(step, ops._Derive):
+            read = {getattr(step, "column", None), *getattr(step, "columns", ())}
+            if keys & read:
+                keys = (keys - read) | {step.target}
+    return bool(keys - set(pairs.values()))
 
 
 def text_sums(steps: Sequence[ops.Step], output: pd.DataFrame) -> int:

@@ -818,6 +818,13 @@ def _unnamed_functions(aggs: Sequence[tuple[str, str, str]]) -> float:
     return factor
 
 
+def _numbered_cells(aggs: Sequence[tuple[str, str, str]]) -> float:
+    """Outputs named as whole numbers ('0' and '1', a 0/1 column's values) are the cells of one column spread
+    by one function (`.unstack()`): aggregates of several columns or functions under such names are not. Not
+    columns aggregated under their own names (the years of a wide table summed per region)."""
+    return MIXED ** max(0, len({(column, func) for out, column, func in aggs if out.strip().isdigit() and out != column}) - 1)
+
+
 def _agg_bonus(target: str, column: str, func: str) -> float:
     """Names that say which column and function made a target column: 'mean_x' from X with mean."""
     tokens, own = name_tokens(target), name_tokens(column)
@@ -1187,6 +1194,12 @@ def _choose_aggregates(
     blends: dict[str, tuple[frozenset[float] | None, float | None]] = {}
     for i, target in enumerate(wanted):
         scores[i] *= [OPPOSED if opposed(target, a.column, a.func) else 1.0 for a in candidates]
+        said = _said_function(target)
+        if said is not None:
+            # a name that says one function in so many words (`median_sample`) is that function's, unless the
+            # word is the aggregated column's own (`max_temp` averaged) or the function gives the same values
+            scores[i] *= [SAID_OTHERWISE if a.func != said and said not in a.same
+                          and not _says_too(a.column, said) else 1.0 for a in candidates]
         if target in profiles:
             # unless the name spells the blend (`mean_rating`)
             scores[i] *= [NOT_PICKED if (made := _blend(a, tab, grouped.ngroups, blends)) is not None
@@ -1611,7 +1624,7 @@ def propose_groupby(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
                     # columns aggregated under their own names are `df.groupby(...)[columns].max()`: one
                     # function for all of them
                     fit *= MIXED ** (len({func for _, _, func in aggs}) - 1)
-                fit *= _unnamed_functions(aggs)
+                fit *= _unnamed_functions(aggs) * _numbered_cells(aggs)
                 # outputs named as functions alone came from one column (`df.groupby(k)['sales'].agg(['mean', 'std'])`)
                 fit *= MIXED ** max(0, len({c for out, c, f in aggs if out in AGG_PRIOR and f not in ("count", "size")}) - 1)
                 # of aggregations alike here (a column of 0s sums as it averages), fewer functions first
@@ -1630,15 +1643,76 @@ def propose_groupby(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
                 proposals.append(Proposal((*before, step), PRIOR["groupby"] * by_score * fit * again * derived, "groupby",
                                           explains, spelled | bare))
         yield from _best(proposals, TOP_PARAMETERS + 2)
+        yield from _rollups(name, tab, ctx)
+
+
+ROLLED = 0.8  # distinct values, at most, of an entity column as a share of its rows, for a roll-up by it
+ROLLUP = 0.8  # a roll-up's probability next to a group-by's
+ROLLUPS = 2  # entity columns, at most, a table is rolled up by
+
+
+def _rollups(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
+    """A table rolled up to one row per entity before it is aggregated again: follow-up intervals to a patient's
+    last day and whether they died or got a transplant, chicks' ticks summed per brood. Offered where a count
+    of the target sums to the entities here (patients, broods) and not to the rows, and the target's keys are
+    columns here: those and the columns constant per entity are kept (a brood's year), the others taken at
+    their largest (the last day followed) or summed (the ticks), and a count of the target that sums to this
+    half's rows (chicks) is counted per entity under its name."""
+    if tab.cache.get("made_by") in ("groupby", "pivot", "rollup") or len(tab) < 2 * len(ctx.target):
+        return []
+    keyed = {t for key in ctx.constraints.keys for t in key}
+    totals = [total for t in ctx.columns if t not in keyed and (total := _count_total(ctx, [t])) is not None
+              and total > 0]
+    mapping = ctx.mapping(tab)
+    keys = {c for key in _target_keys_here(mapping, ctx) for c in key}
+    if not totals or not keys:
+        return []
+    frame = tab.frame
+    counted = [t for t in ctx.columns if t not in frame.columns and (total := _count_total(ctx, [t])) is not None
+               and _totals_agree(total, len(tab))]
+    found: list[Proposal] = []
+    for entity in frame.columns:
+        profile = tab.profile(entity)
+        if entity in keys or entity in mapping.pairs.values() or not _joinable(profile) or profile.kind == "bool":
+            continue
+        groups = int(frame[entity].nunique())
+        if not 2 * len(ctx.target) <= groups <= ROLLED * len(tab):
+            continue
+        if not any(_totals_agree(total, groups) and not _totals_agree(total, len(tab)) for total in totals):
+            continue
+        grouped = frame.groupby(entity, sort=True, dropna=True)
+        constant = grouped.nunique(dropna=False).max() <= 1
+        for func in ("max", "sum"):
+            aggs = []
+            for column in frame.columns:
+                if column == entity:
+                    continue
+                values = frame[column]
+                kept = bool(constant[column]) or not pd.api.types.is_numeric_dtype(values.dtype)
+                # keys, flags (True/False too) and ids are taken at their largest: summed, they mean nothing
+                largest = (column in keys or pd.api.types.is_bool_dtype(values.dtype)
+                           or (_joinable(tab.profile(column)) and tab.profile(column).distinct >= 0.5 * len(tab)))
+                aggs.append((column, column, "first" if kept else "max" if largest else func))
+            if func == "sum" and not any(f == "sum" for *_, f in aggs):
+                continue
+            aggs += [(t, entity, "size") for t in counted[:1]]
+            found.append(Proposal((ops.GroupBy(ctx.name(), name, (entity,), tuple(aggs)),),
+                                  PRIOR["groupby"] * ROLLUP, "rollup"))
+        if len(found) >= 2 * ROLLUPS:
+            break
+    return found
 
 
 def _flagged_subsets(scores: np.ndarray, candidates: Sequence[_Aggregate], wanted: Sequence[str], tab: Tab,
                      ctx: Context, floor: float) -> None:
     """A target column of whole numbers at most another aggregate's in every row, below it in some (`deaths`
     beside `patients`), counts the rows of a subset: where the table has one 0/1 flag and no aggregate fits well
-    by its values, the flag's sum is as likely as the best one (the early patients died, the late ones live)."""
+    by its values, the flag's sum is as likely as the best one (the early patients died, the late ones live).
+    Where the table has several flags (died, had surgery), each may be the one: all are offered, none above the
+    others."""
     flags = [j for j, a in enumerate(candidates) if a.func == "sum" and a.step is None and _flags(tab, a.column)]
-    if len({candidates[j].column for j in flags}) != 1:
+    several = len({candidates[j].column for j in flags})
+    if not several:
         return
     frame = ctx.target.frame
     whole = [t for t in ctx.columns if pd.api.types.is_numeric_dtype(frame[t].dtype) and frame[t].notna().all()
@@ -1648,16 +1722,32 @@ def _flagged_subsets(scores: np.ndarray, candidates: Sequence[_Aggregate], wante
             continue
         values = frame[target]
         # bounded by another column this group-by makes (a key, a year, bounds anything)
-        if not any(bool((values <= frame[u]).all()) and bool((values < frame[u]).any())
-                   for u in wanted if u in whole and u != target):
+        bounds = [k for k, u in enumerate(wanted) if u in whole and u != target
+                  and bool((values <= frame[u]).all()) and bool((values < frame[u]).any())]
+        if not bounds:
             continue
+        # below a count (deaths beside patients, their totals alike) in most rows, it is no count of about the
+        # same rows (of the ids, of distinct days followed) however alike its values: that is within SAME_COUNT
+        # of the count in every group here (distinct patients of four visits a day are not)
+        for k in bounds:
+            bound = candidates[int(np.argmax(scores[k]))]
+            if (bound.func not in COUNTS or (values == frame[wanted[k]]).mean() > 0.5
+                    or not _totals_agree(float(frame[wanted[k]].sum()), float(bound.values.sum()))):
+                continue
+            ours = bound.values.to_numpy(dtype=float)
+            for j, aggregate in enumerate(candidates):
+                if aggregate.func in COUNTS and bool(
+                        (np.abs(aggregate.values.to_numpy(dtype=float) - ours) <= SAME_COUNT * ours).all()):
+                    scores[i, j] = 0.0
         most = float(scores[i].max())
         if most >= FITS_WELL:
             continue  # an aggregate fits well by its values (a count of rows below a sum of quantities)
         for j in flags:
-            scores[i, j] = max(float(scores[i, j]), floor, most)
+            scores[i, j] = max(float(scores[i, j]), floor, most if several == 1 else floor)
 
 
+COUNTS = ("count", "size", "nunique")  # aggregates that count rows (or distinct values, one per row)
+SAME_COUNT = 0.05  # share of a count, at most, by which another count of about the same rows differs from it
 FITS_WELL = 0.6  # an aggregate's score from which its values vouch for it, whatever the names and flags say
 
 
@@ -1676,6 +1766,27 @@ def _left_over(tab: Tab, by: Sequence[str], ctx: Context) -> dict[str, str]:
     columns = [str(c) for c in tab.columns if str(c) not in by and str(c) not in named
                and tab.profile(str(c)).kind == "number"]
     return {free[0]: columns[0]} if len(columns) == 1 else {}
+
+
+SAYS = {"mean": frozenset({"mean", "avg", "average"}), "median": frozenset({"median"}), "sum": frozenset({"sum"}),
+        "min": frozenset({"min", "minimum"}), "max": frozenset({"max", "maximum"}),
+        "std": frozenset({"std", "sd", "stdev", "stddev"})}  # words that name one function and nothing else
+SAID_OTHERWISE = 0.3  # an aggregate of another function than the one a target column's name says in so many words
+
+
+def _said_function(name: str) -> str | None:
+    """The function a name says in so many words ('median' of `median_sample`, 'mean' of `avgPrice`), where it
+    says one; not 'high' or 'total', which are words of columns too (`high_school`, `total_income`)."""
+    tokens = name_tokens(name)
+    said = [func for func, words in SAYS.items() if tokens & words]
+    return said[0] if len(said) == 1 else None
+
+
+def _says_too(column: str, func: str) -> bool:
+    """Whether a column's own name has a word of the function, or a cut of one ('MedInc', 'minutes_played'):
+    the target's name may have it from there (`median_income` of MedInc averaged)."""
+    return any(len(token) >= 2 and any(word.startswith(token) or token.startswith(word) for word in SAYS[func])
+               for token in name_tokens(column))
 
 
 def _first_function(name: str) -> str | None:

@@ -29,6 +29,7 @@ from lester_dagster.synthesis.constraints import (
 from lester_dagster.synthesis.evidence import (
     category_mismatch,
     count_surprise,
+    dropped_keys,
     miswritten,
     name_agreement,
     null_mismatch,
@@ -78,6 +79,7 @@ TOP_AGAIN = 2  # aggregations chosen again after gaps are handled
 FILL_COLUMNS = 2  # numeric columns with gaps a fillna variant fills with 0, most gaps first
 AGREEMENT = 1.0  # weight of the row-aligned evidence in the joint probability ranker
 UNFILLED = 3.0  # what counts of rows (never 0) mapped onto a target's 0s cost, in log-probability (evidence.unfilled_zeros)
+DROPPED_KEY = 2.0  # what an aggregation whose group keys the output drops (evidence.dropped_keys) costs, in log-probability
 MISWRITTEN = 2.0  # what a text column written otherwise than the target's texts (evidence.miswritten) costs, in log-probability
 MULTI_TABLE = ("join", "union")  # operators whose proposals read two or more live tables
 CHANCE_AGREEMENT = 0.5  # agreement below this tells nothing
@@ -171,6 +173,7 @@ class Candidate:
     row_slack: int | None = None  # the pipeline keeps every input row: its count is exact up to this many rows
     miswritten: int = 0  # mapped text columns written otherwise than the target's texts (evidence.miswritten)
     unfilled: bool = False  # counts of rows, never 0, mapped onto a target's 0s (evidence.unfilled_zeros)
+    dropped: bool = False  # the last aggregation's group keys are not all mapped (evidence.dropped_keys)
 
     @property
     def row_surprise(self) -> float:
@@ -237,6 +240,7 @@ class JointProbabilityRanker:
             - candidate.count_surprise
             - MISWRITTEN * candidate.miswritten
             - UNFILLED * candidate.unfilled
+            - DROPPED_KEY * candidate.dropped
         )
 
 
@@ -802,7 +806,8 @@ class _Search:
                          text_sums(state.steps, state.output.frame),
                          len(used) if all(isinstance(s, (*ROW_KEEPING, ops.Union)) for s in state.steps) else None,
                          miswritten(self.ctx.target.frame, state.output.frame, pairs),
-                         unfilled_zeros(self.ctx.target.frame, _unfilled_counts(state), pairs))
+                         unfilled_zeros(self.ctx.target.frame, _unfilled_counts(state), pairs),
+                         dropped_keys(state.steps, pairs))
 
     def agreement(self, state: State) -> dict[str, float]:
         found = state.output.cache.get("agreement")
