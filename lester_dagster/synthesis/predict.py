@@ -1661,15 +1661,14 @@ def _rollups(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
     if tab.cache.get("made_by") in ("groupby", "pivot", "rollup") or len(tab) < 2 * len(ctx.target):
         return []
     keyed = {t for key in ctx.constraints.keys for t in key}
-    totals = [total for t in ctx.columns if t not in keyed and (total := _count_total(ctx, [t])) is not None
-              and total > 0]
+    of = {t: total for t in ctx.columns if (total := _count_total(ctx, [t])) is not None}
+    totals = [total for t, total in of.items() if t not in keyed and total > 0]
     mapping = ctx.mapping(tab)
     keys = {c for key in _target_keys_here(mapping, ctx) for c in key}
     if not totals or not keys:
         return []
     frame = tab.frame
-    counted = [t for t in ctx.columns if t not in frame.columns and (total := _count_total(ctx, [t])) is not None
-               and _totals_agree(total, len(tab))]
+    counted = [t for t, total in of.items() if t not in frame.columns and _totals_agree(total, len(tab))]
     found: list[Proposal] = []
     for entity in frame.columns:
         profile = tab.profile(entity)
@@ -1680,21 +1679,21 @@ def _rollups(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
             continue
         if not any(_totals_agree(total, groups) and not _totals_agree(total, len(tab)) for total in totals):
             continue
-        grouped = frame.groupby(entity, sort=True, dropna=True)
-        constant = grouped.nunique(dropna=False).max() <= 1
-        for func in ("max", "sum"):
-            aggs = []
-            for column in frame.columns:
-                if column == entity:
-                    continue
-                values = frame[column]
-                kept = bool(constant[column]) or not pd.api.types.is_numeric_dtype(values.dtype)
-                # keys, flags (True/False too) and ids are taken at their largest: summed, they mean nothing
-                largest = (column in keys or pd.api.types.is_bool_dtype(values.dtype)
-                           or (_joinable(tab.profile(column)) and tab.profile(column).distinct >= 0.5 * len(tab)))
-                aggs.append((column, column, "first" if kept else "max" if largest else func))
-            if func == "sum" and not any(f == "sum" for *_, f in aggs):
+        constant = frame.groupby(entity, sort=True, dropna=True).nunique(dropna=False).max() <= 1
+        fixed: dict[str, str | None] = {}  # per column: its function in both variants, or None for the variant's
+        for column in frame.columns:
+            if column == entity:
                 continue
+            values, other = frame[column], tab.profile(column)
+            # keys, flags (True/False too) and ids are taken at their largest: summed, they mean nothing
+            largest = (column in keys or pd.api.types.is_bool_dtype(values.dtype)
+                       or (_joinable(other) and other.distinct >= 0.5 * len(tab)))
+            kept = bool(constant[column]) or not pd.api.types.is_numeric_dtype(values.dtype)
+            fixed[column] = "first" if kept else "max" if largest else None
+        for func in ("max", "sum"):
+            if func == "sum" and None not in fixed.values():
+                continue
+            aggs = [(column, column, f or func) for column, f in fixed.items()]
             aggs += [(t, entity, "size") for t in counted[:1]]
             found.append(Proposal((ops.GroupBy(ctx.name(), name, (entity,), tuple(aggs)),),
                                   PRIOR["groupby"] * ROLLUP, "rollup"))
