@@ -32,11 +32,13 @@ from lester_dagster.synthesis.evidence import (
     unfilled_zeros,
 )
 from lester_dagster.synthesis.mapping import (
+    FAR,
     NOT_PICKED,
     NOT_WHOLE,
     OUT_OF_DOMAIN,
     SAME_NAME,
     Blend,
+    Domain,
     beyond,
     blended_away,
     blended_values,
@@ -44,11 +46,12 @@ from lester_dagster.synthesis.mapping import (
     finer,
     map_columns,
     numeric_similarity,
+    range_of,
     similarity,
     unit_of,
     written_unit,
 )
-from lester_dagster.synthesis.names import opposed
+from lester_dagster.synthesis.names import AGG_WORDS, EXCLUSIVE_WORDS, opposed
 from lester_dagster.synthesis.predict import (
     PRIOR,
     Context,
@@ -57,6 +60,7 @@ from lester_dagster.synthesis.predict import (
     _date_cut,
     _date_parts,
     _determining_parts,
+    _flags,
     _joined_back_in_target,
     _key_pairs,
     _numbered_cells,
@@ -2930,8 +2934,8 @@ def test_counts_in_a_few_rows_repeat_by_chance(tmp_path: Path) -> None:
 
 def test_a_code_bounds_its_aggregates_not_its_counts() -> None:
     cylinders = pd.Series([4, 6, 8, 6, 4] * 8)
-    assert domain_of(cylinders, "max") == (4.0, 8.0)
-    assert domain_of(cylinders, "mean") == (4.0, 8.0)
+    assert domain_of(cylinders, "max") == Domain(4.0, 8.0, 4.0)
+    assert domain_of(cylinders, "mean") == Domain(4.0, 8.0, 4.0)
     assert domain_of(cylinders, "count") is None and domain_of(cylinders, "sum") is None  # counts and sums grow
     assert domain_of(pd.Series(range(40)), "max") is None  # many values: a measure, its other half may differ
     assert domain_of(pd.Series([1976, 1977, 1978] * 10), "max") is None  # years move on
@@ -2939,15 +2943,15 @@ def test_a_code_bounds_its_aggregates_not_its_counts() -> None:
     assert domain_of(cylinders[:10], "max") is None  # too few seen to know the codes
     counts = profile_column("USA", pd.Series([22, 20, 18, 29, 15, 20, 11]))
     largest = profile_column("USA", pd.Series([8, 8, 6, 8, 8, 6]))
-    assert beyond(counts, (4.0, 8.0)) and not beyond(largest, (4.0, 8.0))
+    assert beyond(counts, Domain(4.0, 8.0, 4.0)) and not beyond(largest, Domain(4.0, 8.0, 4.0))
     # another half's codes (3 and 12 cylinders beside 4 to 8 here; quarters 3 and 4 of a file in date order
     # beside 1 and 2; a code constant here) are still codes
-    assert not beyond(profile_column("c", pd.Series([3, 5, 10, 12, 4, 6])), (4.0, 8.0))
-    assert not beyond(profile_column("q", pd.Series([3.5, 4.0, 3.0, 4.0, 3.75])), (1.0, 2.0))
-    assert not beyond(profile_column("m", pd.Series([7, 9, 12, 10, 11])), (1.0, 6.0))
-    assert not beyond(profile_column("c", pd.Series([6, 6, 5, 6])), (4.0, 4.0))
+    assert not beyond(profile_column("c", pd.Series([3, 5, 10, 12, 4, 6])), Domain(4.0, 8.0, 4.0))
+    assert not beyond(profile_column("q", pd.Series([3.5, 4.0, 3.0, 4.0, 3.75])), Domain(1.0, 2.0, 2.0))
+    assert not beyond(profile_column("m", pd.Series([7, 9, 12, 10, 11])), Domain(1.0, 6.0, 5.0))
+    assert not beyond(profile_column("c", pd.Series([6, 6, 5, 6])), Domain(4.0, 4.0, 2.0))
     alone = map_columns({"USA": counts}, {"USA": largest}, threshold=0.0)
-    made = map_columns({"USA": counts}, {"USA": largest}, threshold=0.0, domains={"USA": (4.0, 8.0)})
+    made = map_columns({"USA": counts}, {"USA": largest}, threshold=0.0, domains={"USA": Domain(4.0, 8.0, 4.0)})
     assert made.scores["USA"] == pytest.approx(OUT_OF_DOMAIN * alone.scores["USA"])
 
 
@@ -3000,7 +3004,7 @@ def test_a_column_made_again_takes_the_domain_of_its_new_making() -> None:
     total = ops.GroupBy("s2", "s1", ("origin",), (("cylinders", "cylinders", "sum"),))
     env = {"cars": cars, "s1": largest.run({"cars": cars})}
     env["s2"] = total.run(env)
-    assert _domains((largest,), (), Tab(env["s1"]), env) == {"cylinders": (4.0, 8.0)}
+    assert _domains((largest,), (), Tab(env["s1"]), env) == {"cylinders": Domain(4.0, 8.0, 4.0)}
     assert _domains((largest, total), (), Tab(env["s2"]), env) == {}
 
 
@@ -3018,17 +3022,17 @@ def test_a_pivot_of_codes_is_tested_column_by_column_and_without_its_fills() -> 
     names = set(kinds) & set(made.columns)
     assert (target[sorted(names)] == 0).to_numpy().mean() > 0.5  # mostly fills
     ctx = Context(target, discover(target), inputs={"schools": rows})
-    fit, _ = _pivot_fit(made, names, ctx, "max", (9.0, 12.0))
+    fit, _ = _pivot_fit(made, names, ctx, "max", Domain(9.0, 12.0, 3.0))
     assert fit == pytest.approx(_pivot_fit(made, names, ctx, "max")[0])
     # counts of pupils in one column, grades in the other two
     grades = pd.DataFrame({"district": range(12), "a": [9, 10, 12, 11] * 3, "b": [12, 11, 12, 10] * 3,
                            "c": [31, 28, 40, 35, 22, 27, 38, 30, 26, 33, 29, 41]})
     made = grades.assign(c=[12, 11, 10, 12] * 3)
     ctx = Context(grades, discover(grades))
-    fit, _ = _pivot_fit(made, {"a", "b", "c"}, ctx, "max", (9.0, 12.0))
+    fit, _ = _pivot_fit(made, {"a", "b", "c"}, ctx, "max", Domain(9.0, 12.0, 3.0))
     assert fit == pytest.approx((1 - (1 - OUT_OF_DOMAIN) / 3) * _pivot_fit(made, {"a", "b", "c"}, ctx, "max")[0])
-    assert beyond(profile_column("c", grades["c"]), (9.0, 12.0))
-    assert not beyond(ctx.cells({"a", "b", "c"}), (9.0, 12.0))  # pooled, the counts hid among the grades
+    assert beyond(profile_column("c", grades["c"]), Domain(9.0, 12.0, 3.0))
+    assert not beyond(ctx.cells({"a", "b", "c"}), Domain(9.0, 12.0, 3.0))  # pooled, the counts hid among the grades
 
 
 def test_aggregates_named_after_their_function_alone(tmp_path: Path) -> None:
@@ -3065,7 +3069,7 @@ def test_aggregates_named_after_their_function_alone(tmp_path: Path) -> None:
     cylinders = profile_column("max", pd.Series([8, 6, 8, 4, 6]))
     far = profile_column("max", pd.Series([20, 31, 45, 38, 27]))
     ruled_out = map_columns({"max": far}, {"max": cylinders}, threshold=0.0, spelled=frozenset({"max"}),
-                            domains={"max": (4.0, 8.0)})
+                            domains={"max": Domain(4.0, 8.0, 4.0)})
     assert ruled_out.scores["max"] < SAME_NAME
 
 
@@ -3555,3 +3559,130 @@ def test_review_of_keys_roll_ups_flags_and_names(tmp_path: Path) -> None:
     assert _numbered_cells([(str(y), str(y), "sum") for y in range(2010, 2021)]) == 1.0
     # 6. a column's own cut of the word ('MedInc' of `median_income`, minutes of `min_played`)
     assert _says_too("MedInc", "median") and _says_too("minutes_played", "min") and not _says_too("income", "median")
+
+
+def test_a_reading_bounds_its_means_not_its_sums() -> None:
+    rng = np.random.default_rng(41)
+    riders = pd.Series(rng.integers(1, 650, 400))
+    assert range_of(riders, "mean") == Domain(float(riders.min()), float(riders.max()),
+                                              FAR * float(riders.max() - riders.min()))
+    assert range_of(riders, "sum") is None and range_of(riders, "count") is None  # sums and counts grow
+    assert range_of(pd.Series(np.arange(400.0)), "max") is None  # ids, days: the split moves them
+    assert range_of(pd.Series(np.linspace(100, 900, 400) + rng.normal(0, 50, 400)), "mean") is None  # a trend too
+    assert range_of(pd.Series([4, 6, 8] * 10), "max") is None and domain_of(pd.Series([4, 6, 8] * 10), "max")  # codes
+    assert range_of(riders[:10], "mean") is None and range_of(pd.Series([3.0] * 40), "mean") is None
+    daily = profile_column("mean_bikers", pd.Series([2938.9, 2851.2, 2896.4, 2833.7, 2980.8, 3052.3, 2979.9]))
+    hourly = profile_column("mean_bikers", pd.Series([160.2, 155.0, 171.3, 149.9, 166.1, 170.4, 158.8]))
+    bounds = range_of(riders, "mean")
+    assert bounds is not None and beyond(daily, bounds) and not beyond(profile_column("m", riders * 1.5), bounds)
+    # a name spelled as the step made it does not outweigh values its making rules out: the values say
+    named = map_columns({"mean_bikers": daily}, {"mean_bikers": hourly}, threshold=0.0, spelled=frozenset({"mean_bikers"}))
+    ruled = map_columns({"mean_bikers": daily}, {"mean_bikers": hourly}, threshold=0.0, spelled=frozenset({"mean_bikers"}),
+                        ranges={"mean_bikers": bounds})
+    alone = similarity(daily, hourly, frozenset({"mean_bikers"}))
+    assert named.scores["mean_bikers"] >= 0.95 > 0.7 > ruled.scores["mean_bikers"] == pytest.approx(alone)
+
+
+def test_hourly_riders_summed_per_day_before_the_weekdays(tmp_path: Path) -> None:
+    """The hidden pipeline sums a day's hourly riders, joins the day to its calendar and takes the days, mean
+    and highest daily riders per weekday. The mean of the hourly riders per weekday, which spells the target's
+    names and verifies, is a tenth of the target's means: no mean of readings that never pass 650 is 3,000."""
+    rng = np.random.default_rng(42)
+    days = np.arange(1, 241)
+    hours = pd.DataFrame({"day": np.repeat(days, 24), "hr": np.tile(np.arange(24), len(days))})
+    shape = np.sin(np.pi * hours["hr"] / 24) ** 2
+    hours["temp"] = np.round(rng.uniform(0.1, 0.9, len(hours)), 2)
+    hours["bikers"] = np.maximum(1, (rng.uniform(60, 600, len(days)).repeat(24) * shape
+                                     + rng.normal(0, 20, len(hours))).round()).astype(int)
+    calendar = pd.DataFrame({"day": days, "weekday": (days + 5) % 7, "holiday": (rng.random(len(days)) < 0.04).astype(int)})
+
+    def pipeline(hourly: pd.DataFrame, calendar: pd.DataFrame) -> pd.DataFrame:
+        daily = hourly.groupby("day").agg(bikers=("bikers", "sum")).reset_index().merge(calendar, on="day")
+        return daily.groupby("weekday").agg(days=("day", "count"), mean_bikers=("bikers", "mean"),
+                                            max_bikers=("bikers", "max")).reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "bikes", [(hours, True), (calendar, False)], pipeline), max_states=600)
+    assert rank == 1, found
+
+
+def test_true_false_columns_are_summed_and_averaged_as_flags(tmp_path: Path) -> None:
+    """Seats and the contested ones among them per party: the sum of a True/False column, as pandas sums it
+    (a count of the True), and its mean (their share). No 0/1 column holds those numbers."""
+    rng = np.random.default_rng(43)
+    seats = pd.DataFrame({"district": np.arange(1, 241), "party": rng.choice(["D", "R", "I"], 240, p=[0.5, 0.4, 0.1]),
+                          "votes": rng.integers(20_000, 200_000, 240), "contested": rng.random(240) < 0.7})
+
+    def pipeline(seats: pd.DataFrame) -> pd.DataFrame:
+        return seats.groupby("party").agg(seats=("district", "count"), contested=("contested", "sum"),
+                                          share_contested=("contested", "mean")).reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "seats", [(seats, True)], pipeline), max_states=300)
+    assert rank == 1, found
+    tab = Tab(seats)
+    assert _flags(tab, "contested") and not _flags(Tab(seats.assign(contested=True)), "contested")
+
+
+def test_a_part_every_value_ends_with_is_spread_before_one_some_have(tmp_path: Path) -> None:
+    """Votes of two parties on two kinds of ballot made long ('machdem', 'absrep'): the kind is all but the last
+    three letters, the party the last three. Letters 4 to 7 name the party of the machine ballots only, 3 to 6
+    of the absentee ones: the ending that names it for every column comes first."""
+    rng = np.random.default_rng(44)
+    years = np.repeat(np.arange(82, 96, 2), 8)
+    votes = pd.DataFrame({"year": years, "district": np.tile(np.arange(1, 9), len(years) // 8),
+                          "absdem": rng.integers(200, 3000, len(years)), "absrep": rng.integers(100, 2000, len(years)),
+                          "machdem": rng.integers(20_000, 90_000, len(years)),
+                          "machrep": rng.integers(5_000, 60_000, len(years))})
+
+    def pipeline(votes: pd.DataFrame) -> pd.DataFrame:
+        long = votes.melt(id_vars=["year"], value_vars=["absdem", "absrep", "machdem", "machrep"])
+        long["ballot"], long["party"] = long["variable"].str[:-3], long["variable"].str[-3:]
+        wide = long.pivot_table(index=["year", "ballot"], columns="party", values="value", aggfunc="sum")
+        return wide.rename_axis(columns=None).reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "ballots", [(votes, True)], pipeline), max_states=600)
+    assert rank == 1, found
+
+
+def test_a_share_of_true_false_is_no_count_of_two(tmp_path: Path) -> None:
+    """Senators and their yes votes per state and party: the yes votes (0, 1 or 2) are the sum of a 0/1 vote.
+    The party's True/False flag, constant per group, is 0 or 1 on average, as many of the counts are, but
+    never 2: a mean of True/False lies in [0, 1] in any sample, so one 2 rules it out."""
+    rng = np.random.default_rng(45)
+    states = [f"S{k:02d}" for k in range(60)]
+    rows = []
+    for state in states:
+        for _ in range(2):
+            rep = bool(rng.random() < 0.5)
+            rows.append({"state": state, "name": f"{'R' if rep else 'D'}-{state}-{len(rows)}", "rep": rep,
+                         "y": int(rng.random() < (0.95 if rep else 0.5)), "gorevote": round(rng.uniform(30, 60), 2)})
+    senate = pd.DataFrame(rows)
+
+    def pipeline(senate: pd.DataFrame) -> pd.DataFrame:
+        party = senate.assign(party=senate["name"].str[:1])
+        return party.groupby(["state", "party"]).agg(senators=("gorevote", "count"), yes_votes=("y", "sum")).reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "senate", [(senate, True)], pipeline), max_states=400)
+    assert rank == 1, found
+    share = domain_of(senate["rep"], "mean")
+    assert share == Domain(0.0, 1.0, 0.0, sure=True) and domain_of(senate["y"], "mean") == Domain(0.0, 1.0, 2.0)
+    assert beyond(profile_column("yes_votes", pd.Series([0, 1, 1, 2, 0, 1])), share)
+    assert not beyond(profile_column("share", pd.Series([0.0, 0.5, 1.0, 0.25])), share)
+
+
+def test_labels_the_data_writes_are_its_names_not_those_the_search_gives() -> None:
+    """'race 1' to 'race 3' are the data's 'race' values between the same words: a pivot of the label names its
+    cells so, as it names them by plain values, so the names are the inputs' to give. An aggregate the search
+    named 'race 1' is not: the name is no evidence there."""
+    mothers = pd.DataFrame({"race": [1, 2, 3, 1, 1, 3] * 5, "ybirth": [78, 79, 80, 81, 82, 83] * 5})
+    target = pd.DataFrame({"birth_year": [1978, 1979], "race 1": [26.0, 33.0], "race 2": [0.0, 5.0],
+                           "race 3": [3.0, 3.0]})
+    ctx = Context(target, discover(target), inputs={"table_1": mothers})
+    assert {"race 1", "race 2", "race 3"} <= ctx.given and "birth_year" not in ctx.given
+    cells = pd.DataFrame({"birth_year": [1980, 1981], "race 1": [412.0, 940.0], "race 2": [709.0, 301.0],
+                          "race 3": [830.0, 602.0]})  # the other half's counts, far apart
+    spread, summed = Tab(cells), Tab(cells.copy())
+    summed.cache["named"] = frozenset({"race 1", "race 2", "race 3"})
+    for t in ("race 1", "race 2", "race 3"):
+        assert ctx.mapping(spread).scores[t] >= SAME_NAME > ctx.mapping(summed).scores.get(t, 0.0)
+    # the best and the worst are either end: the best p-value is the smallest, the best score the largest
+    assert "best" in AGG_WORDS["min"] and "best" in AGG_WORDS["max"] and "best" not in EXCLUSIVE_WORDS["max"]

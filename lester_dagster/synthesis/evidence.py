@@ -223,7 +223,7 @@ def count_surprise(steps: Sequence[ops.Step], output: pd.DataFrame, target: pd.D
     output's cells count against all of these. `flags`: the group-by's sums of a 0/1 flag, which count the
     rows flagged (patients counted as the sum of a flag nearly all 1 count fewer rows than the target's
     patients)."""
-    position = max((i for i, s in enumerate(steps) if isinstance(s, (ops.GroupBy, ops.Pivot))), default=None)
+    position = last_aggregation(steps)
     if position is None:
         return 0.0
     step = steps[position]
@@ -233,13 +233,11 @@ def count_surprise(steps: Sequence[ops.Step], output: pd.DataFrame, target: pd.D
                    if func in ("count", "size") or (func == "sum" and name in flags)}
     elif isinstance(step, ops.Pivot) and step.aggfunc in ("count", "size"):
         made_of = {str(c): step.values for c in output.columns if c not in step.index}
-    made_of = made_of or _counted_again(steps[:position], step, output)
-    for later in steps[position + 1:]:
-        if isinstance(later, (ops.Join, ops.Union, ops.Unpivot)):
-            return 0.0  # rows counted no longer add up to the output's totals
-        if isinstance(later, ops.Rename):
-            names = dict(later.mapping)
-            made_of = {names.get(c, c): column for c, column in made_of.items()}
+    # rows counted no longer add up to the output's totals after a join, a union or a melt
+    carried = carried_after(steps[position + 1:], made_of or _counted_again(steps[:position], step, output))
+    if carried is None:
+        return 0.0
+    made_of = carried
     columns = [(t, c) for t, c in pairs.items() if c in made_of and c in output.columns and t in target.columns]
     # periods: the mapped target columns are among them
     wanted = [t for t in periods if t in target.columns] if periods else [t for t, _ in columns]
@@ -397,22 +395,37 @@ def dropped_keys(steps: Sequence[ops.Step], pairs: Mapping[str, str]) -> bool:
     so one that drops a key it grouped by has usually grouped by the wrong column (per death flag where the
     target is per tumour type, its type a mean). Not where a join or a union follows, whose lookup may name
     the groups otherwise; a key a later step renames or derives a column from counts as kept."""
-    last = max((i for i, step in enumerate(steps) if isinstance(step, (ops.GroupBy, ops.Pivot))), default=None)
+    last = last_aggregation(steps)
     if last is None:
         return False
     aggregated = steps[last]
-    keys = set(aggregated.by if isinstance(aggregated, ops.GroupBy) else getattr(aggregated, "index", ()))
-    for step in steps[last + 1:]:
+    keys = aggregated.by if isinstance(aggregated, ops.GroupBy) else getattr(aggregated, "index", ())
+    kept = carried_after(steps[last + 1:], {k: k for k in keys}, derived=True)
+    return kept is not None and bool(set(kept) - set(pairs.values()))
+
+
+def last_aggregation(steps: Sequence[ops.Step]) -> int | None:
+    """The position of the last group-by or pivot among the steps, or None."""
+    return max((i for i, step in enumerate(steps) if isinstance(step, (ops.GroupBy, ops.Pivot))), default=None)
+
+
+def carried_after(steps: Sequence[ops.Step], columns: Mapping[str, str], derived: bool = False) -> dict[str, str] | None:
+    """`columns` (a column's name -> what it stands for) under the names the steps give them; with `derived`, a
+    column a step derives from one of them stands for it too, in its place. None where a join, a union or a melt
+    follows: the rows and columns are no longer the aggregation's."""
+    found = dict(columns)
+    for step in steps:
         if isinstance(step, (ops.Join, ops.Union, ops.Unpivot)):
-            return False
+            return None
         if isinstance(step, ops.Rename):
             renamed = dict(step.mapping)
-            keys = {renamed.get(k, k) for k in keys}
-        elif isinstance(step, ops._Derive):
+            found = {renamed.get(c, c): origin for c, origin in found.items()}
+        elif derived and isinstance(step, ops._Derive):
             read = {getattr(step, "column", None), *getattr(step, "columns", ())}
-            if keys & read:
-                keys = (keys - read) | {step.target}
-    return bool(keys - set(pairs.values()))
+            origins = [found.pop(c) for c in sorted(read & set(found))]
+            if origins:
+                found[step.target] = origins[0]
+    return found
 
 
 def text_sums(steps: Sequence[ops.Step], output: pd.DataFrame) -> int:

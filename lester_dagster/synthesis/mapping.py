@@ -388,29 +388,72 @@ def finer(profile: ColumnProfile, grain: float) -> bool:
     return share >= FRACTIONS[0] and (share * profile.finite >= FRACTIONS[1] or (share == 1.0 and profile.finite >= 2))
 
 
-def domain_of(values: pd.Series, func: str) -> tuple[float, float] | None:
+class Domain(NamedTuple):
+    """Where a column's aggregates lie in any sample: inside [lo, hi] here, and at most `reach` beyond either
+    end in the other half, whose codes or readings this one may lack."""
+
+    lo: float
+    hi: float
+    reach: float
+    sure: bool = False  # no other half holds values beyond: a mean of True/False is never 2, in any sample
+
+
+def domain_of(values: pd.Series, func: str) -> Domain | None:
     """The range of a column of codes or of a scale (few whole numbers, none a year or an identifier), where
     `func` keeps its aggregates inside it in any sample: the largest, smallest, first, last, mean or median
-    of cylinders is no count of cars. None for other columns and aggregates."""
-    if func not in RANGE_KEEPING or not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
-        return None
-    finite = values.to_numpy(dtype=float, na_value=np.nan)
-    finite = finite[np.isfinite(finite)]
-    if len(finite) < DOMAIN_SEEN or not bool((finite == np.round(finite)).all()):
+    of cylinders is no count of cars. Its reach is its span, 2 at least. A True/False column's aggregates lie in
+    [0, 1] in any sample (its mean a share). None for other columns and aggregates."""
+    if func in RANGE_KEEPING and pd.api.types.is_bool_dtype(values.dtype):
+        return Domain(0.0, 1.0, 0.0, sure=True)
+    finite = _range_kept(values, func)
+    if finite is None or not bool((finite == np.round(finite)).all()):
         return None
     lo, hi = float(finite.min()), float(finite.max())
     if len(np.unique(finite)) > DOMAIN_VALUES or max(abs(lo), abs(hi)) >= 1000:
         return None
-    return lo, hi
+    return Domain(lo, hi, max(hi - lo, 2.0))
 
 
-def beyond(profile: ColumnProfile, domain: tuple[float, float]) -> bool:
-    """Whether enough of a column's numbers lie beyond a domain, widened on each side by its span and 2 at least,
-    for it to be no aggregate kept inside the domain. The other half may hold codes this one lacks: quarters 3
-    and 4 of a file in date order beside 1 and 2 here, months 7 to 12 beside 1 to 6, a code constant here."""
-    lo, hi = domain
-    width = max(hi - lo, 2.0)
-    share = profile.outside(lo - width, hi + width)
+FAR = 2.0  # spans of a column of readings beyond its range that the other half's aggregates of it never reach
+ORDERED = 0.5  # correlation with the row's place in the file, at least, of a column that moves with the split
+
+
+def range_of(values: pd.Series, func: str) -> Domain | None:
+    """The range of a column of readings (not codes: `domain_of`) where `func` keeps its aggregates inside it in
+    any sample, reaching `FAR` spans beyond: a mean or the largest of hourly riders is no sum of a day's. The
+    other half's readings differ, not by that much; unless the column grows or falls with the file's order (ids,
+    days, years, a series over time), which a contiguous split moves: None for those, as for codes, constants
+    and other aggregates."""
+    finite = _range_kept(values, func)
+    if finite is None or domain_of(values, func) is not None:
+        return None
+    lo, hi = float(finite.min()), float(finite.max())
+    if hi <= lo:
+        return None
+    with np.errstate(invalid="ignore", divide="ignore"):
+        order = float(np.corrcoef(np.arange(len(finite)), finite)[0, 1])
+    if not np.isfinite(order) or abs(order) >= ORDERED:
+        return None
+    return Domain(lo, hi, FAR * (hi - lo))
+
+
+def _range_kept(values: pd.Series, func: str) -> np.ndarray | None:
+    """The finite numbers of a numeric column (not True/False) whose `func` keeps its aggregates inside their
+    range, where at least `DOMAIN_SEEN` are seen; None otherwise."""
+    if func not in RANGE_KEEPING or not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+        return None
+    finite = values.to_numpy(dtype=float, na_value=np.nan)
+    finite = finite[np.isfinite(finite)]
+    return finite if len(finite) >= DOMAIN_SEEN else None
+
+
+def beyond(profile: ColumnProfile, domain: Domain) -> bool:
+    """Whether enough of a column's numbers lie beyond a domain, widened on each side by its reach, for it to be
+    no aggregate kept inside the domain. The other half may hold codes this one lacks: quarters 3 and 4 of a
+    file in date order beside 1 and 2 here, months 7 to 12 beside 1 to 6, a code constant here."""
+    share = profile.outside(domain.lo - domain.reach, domain.hi + domain.reach)
+    if domain.sure:
+        return share > 0
     return share >= BEYOND[0] and share * profile.finite >= BEYOND[1]
 
 
@@ -488,8 +531,9 @@ def map_columns(
     spelled: frozenset[str] = frozenset(),
     medians: frozenset[str] = frozenset(),
     grains: MappingType[str, float] | None = None,
-    domains: MappingType[str, tuple[float, float]] | None = None,
+    domains: MappingType[str, Domain] | None = None,
     blends: MappingType[str, Blend] | None = None,
+    ranges: MappingType[str, Domain] | None = None,
 ) -> ColumnMapping:
     """The best one-to-one assignment of target columns to candidate columns (Hungarian method). `spelled`
     names candidate columns a step named after what the name spells (`mean_alp`): by name, they count as
@@ -497,9 +541,12 @@ def map_columns(
     `grains`: columns that are multiples of a unit by their making in any sample (counts and the largest of
     whole numbers are whole, their medians whole or halves): a target column of finer values is none of them.
     `domains`: columns kept inside a column of codes' range by their making (`domain_of`): a target column
-    mostly beyond it is none of them. `blends`: columns made as the mean or sum of a column (`blended_away`): a target
-    column of values they hardly ever make, where this sample's have none, is none of them."""
-    grains, domains, blends = grains or {}, domains or {}, blends or {}
+    mostly beyond it is none of them.
+    `blends`: columns made as the mean or sum of a column (`blended_away`): a target column of values they hardly
+    ever make, where this sample's have none, is none of them. `ranges`: columns kept inside a column of readings'
+    range (`range_of`): a target column mostly beyond it is not that column by its name alone (a mean of hourly
+    riders, named as a daily sum's mean is); its values say."""
+    grains, domains, blends, ranges = grains or {}, domains or {}, blends or {}, ranges or {}
     t_names, c_names = list(target), list(candidate)
     if not t_names or not c_names:
         return ColumnMapping({}, dict.fromkeys(t_names, 0.0))
@@ -509,7 +556,8 @@ def map_columns(
             profile = candidate[c]
             if t == c and c in spelled and c not in MEASURE_NAMES:
                 score = similarity(target[t], profile, frozenset({c}))
-                scores[i, j] = max(score, SPELLED_NAME) if same_kind(target[t], profile) else score
+                far = any(c in bounds and beyond(target[t], bounds[c]) for bounds in (domains, ranges))
+                scores[i, j] = max(score, SPELLED_NAME) if same_kind(target[t], profile) and not far else score
                 continue
             key = (t, id(profile))
             made = c in medians or c in grains or c in domains or c in blends

@@ -12,8 +12,9 @@ AGG_WORDS = {
     "sum": ("sum", "total", "tot"),
     "count": ("count", "num", "cnt", "n", "number"),
     "nunique": ("nunique", "unique", "distinct", "n", "num", "number"),
-    "min": ("min", "minimum", "lowest", "least", "smallest", "earliest", "oldest", "shortest", "low", "worst"),
-    "max": ("max", "maximum", "highest", "most", "largest", "latest", "newest", "longest", "peak", "top", "best",
+    # the best and the worst are either end: the best time, rank or p-value is the smallest, the best score the largest
+    "min": ("min", "minimum", "lowest", "least", "smallest", "earliest", "oldest", "shortest", "low", "worst", "best"),
+    "max": ("max", "maximum", "highest", "most", "largest", "latest", "newest", "longest", "peak", "top", "best", "worst",
             "hottest", "strongest", "high", "busiest"),
     "median": ("median", "typical"),
     "std": ("std", "sd", "stdev", "stddev"),

@@ -36,6 +36,7 @@ from lester_dagster.synthesis.mapping import (
     THRESHOLD,
     Blend,
     ColumnMapping,
+    Domain,
     beyond,
     blended_away,
     blended_values,
@@ -135,7 +136,11 @@ class Context:
         if inputs is not None:
             spread = {self.names_as_values[v] for frame in inputs.values() for c in frame.columns
                       for v in _few_values(frame[c]) if v in self.names_as_values}
-            self.given = self.given | frozenset(spread)
+            # and those a literal and an input column's values make ('race 1' to 'race 3'): a pivot names its
+            # columns by such labels, the values of the data between the same words
+            labelled = {t for frame in inputs.values() for tab in (Tab(frame),) for c in tab.columns
+                        for *_, made in _labels(tab, c, list(self.profiles)) for t in made}
+            self.given = self.given | frozenset(spread) | frozenset(labelled)
         if inputs is not None:
             _mark_recurring(self.profiles, [Tab(frame) for frame in inputs.values()])
         self.constraints = constraints
@@ -164,9 +169,11 @@ class Context:
     def mapping(self, tab: Tab) -> ColumnMapping:
         found = tab.cache.get("mapping")
         if found is None:
-            found = map_columns(self.profiles, tab.profiles(), self.threshold, self.similarity_cache, self.given,
+            given = self.given - tab.cache.get("named", frozenset())
+            found = map_columns(self.profiles, tab.profiles(), self.threshold, self.similarity_cache, given,
                                 tab.cache.get("spelled", frozenset()), tab.cache.get("medians", frozenset()),
-                                tab.cache.get("grains"), tab.cache.get("domains"), tab.cache.get("blends"))
+                                tab.cache.get("grains"), tab.cache.get("domains"), tab.cache.get("blends"),
+                                tab.cache.get("ranges"))
             found = tab.cache["mapping"] = self._explained(found, tab)
         return found  # a ColumnMapping
 
@@ -186,9 +193,10 @@ class Context:
             grain = (tab.cache.get("grains") or {}).get(t)
             if grain is not None and finer(target, grain):
                 return False  # the largest of whole angles is no mean of them
-            domain = (tab.cache.get("domains") or {}).get(t)
-            if domain is not None and beyond(target, domain):
-                return False  # the largest of a car's cylinders is no count of cars
+            for bounds in ("domains", "ranges"):
+                domain = (tab.cache.get(bounds) or {}).get(t)
+                if domain is not None and beyond(target, domain):
+                    return False  # the largest of a car's cylinders is no count of cars, an hour's riders no day's
             return same_kind(target, made) or (p >= IN_TARGET and target.kind == made.kind)
 
         named = {t for t, p in explains.items() if p >= EXPLAINED and found.pairs.get(t) != t and t in self.profiles
@@ -858,8 +866,12 @@ def _blend(aggregate: _Aggregate, tab: Tab, groups: int,
 
 
 def _flags(tab: Tab, column: str) -> bool:
-    """Whether a column holds only 0s and 1s (both)."""
-    if column not in tab.columns or tab.profile(column).kind != "number":
+    """Whether a column holds only 0s and 1s, or True and False (both)."""
+    if column not in tab.columns:
+        return False
+    if pd.api.types.is_bool_dtype(tab.frame[column].dtype):
+        return tab.frame[column].nunique() == 2
+    if tab.profile(column).kind != "number":
         return False
     return set(tab.profile(column).distinct_numbers.tolist()) == {0.0, 1.0}
 
@@ -876,6 +888,8 @@ def _aggregate_candidates(grouped: Any, tab: Tab, by: Sequence[str], wanted: Seq
     numbers = [c for c in columns if tab.profile(c).kind == "number"]
     arithmetic = [c for c in numbers if pd.api.types.is_numeric_dtype(tab.frame[c].dtype)]
     texts = [c for c in columns if tab.profile(c).kind in ("string", "bool")]
+    # True/False columns are summed (the contested seats) and averaged (their share) as 0/1 flags are
+    flags = [c for c in texts if pd.api.types.is_bool_dtype(tab.frame[c].dtype)]
     plan: dict[str, list[str]] = {}
     # on wide tables the rarer functions are tried on columns the target's names point at only
     crowded = len(numbers) > CROWDED
@@ -890,7 +904,9 @@ def _aggregate_candidates(grouped: Any, tab: Tab, by: Sequence[str], wanted: Seq
                                 or any(spells(t, c, func) for t in wanted)), *texts]
             elif crowded and func not in COMMON_AGGS:
                 plan[func] = [c for c in arithmetic if c in named]
-            elif func in ("sum", "mean", "median"):
+            elif func in ("sum", "mean"):
+                plan[func] = [*arithmetic, *flags]
+            elif func == "median":
                 plan[func] = list(arithmetic)
             else:
                 plan[func] = list(numbers)
@@ -1095,6 +1111,10 @@ def pair_scores(candidates: Sequence[_Aggregate], wanted: Sequence[str], tab: Ta
                 scores[i, j] *= 0.7  # distinct values are counted of ids and categories, not of measures
             elif aggregate.func == "nunique" and source.uniqueness > 0.95:
                 scores[i, j] *= 0.85  # distinct values of a column that hardly repeats are a count of rows
+            if (aggregate.step is None and aggregate.column in tab.columns
+                    and (domain := domain_of(tab.frame[aggregate.column], aggregate.func)) is not None
+                    and domain.sure and beyond(tprofile, domain)):
+                scores[i, j] = 0.0  # a share of True/False is no count of 2
             if with_features:
                 row.append(pair_features(target, tprofile, aggregate.column, aggregate.func, aggregate.profile,
                                          source, value_fit, raw[j], float(scores[i, j]), groups,
@@ -2145,7 +2165,7 @@ def _period_fit(out: pd.DataFrame, periods: set[str], index: Sequence[str], ctx:
 
 
 def _pivot_fit(out: pd.DataFrame, pivoted: set[str], ctx: Context, func: str,
-               domain: tuple[float, float] | None = None) -> tuple[float, float]:
+               domain: Domain | None = None) -> tuple[float, float]:
     """How alike the pivoted cells are to the target's, and whether they stand in its order (`_same_order`);
     cells left empty may be filled with 0 next, as `pivot_table(...).fillna(0)` does, when the target has no
     gaps there: then both are of the filled cells, where those fit better. `func` made the cells, inside
@@ -2211,14 +2231,17 @@ def _derived_spread(name: str, tab: Tab, ctx: Context) -> list[tuple[str, tuple[
             continue
         key = (id(profile), wanted)
         if key not in ctx.spread_parts:
-            parts, periods = [], []
+            named, periods = [], []
             for step in _string_parts(ctx, name, tab, column, f"{column}_part", widths):
                 derived = step.function()(pd.Series(list(profile._distinct_values[:STRING_SAMPLE])))
-                made = {_as_value(str(v)) for v in derived.dropna()}
-                if len(made & wanted) >= 2:
-                    parts.append((step, tuple(derived.tolist())))
+                cut = [_as_value(str(v)) for v in derived.dropna()]
+                if len(set(cut) & wanted) >= 2:
+                    # the part that names a target column for every value before those that do for some: the
+                    # party ending 'machdem' and 'absdem' alike before the letters 4 to 7 of 'machdem' only
+                    named.append((-float(np.mean([v in wanted for v in cut])), step, tuple(derived.tolist())))
                 elif closeness := _period_part({str(v) for v in derived.dropna()}, free):
                     periods.append((closeness, step, tuple(derived.tolist())))
+            parts = [(step, derived) for _, step, derived in sorted(named, key=lambda p: p[0])]
             # periods of the other half (`_periods`): the part with about as many periods as the target shows
             parts += [(step, derived) for _, step, derived in sorted(periods, key=lambda p: -p[0])]
             ctx.spread_parts[key] = (profile, parts)  # the profile is kept so that its id stays its own
@@ -2246,32 +2269,39 @@ def _labelled_spread(name: str, tab: Tab, ctx: Context, wanted: frozenset[str]
     if cached is not None:
         return _relabelled(name, tab, ctx, cached)
     options: list[tuple[int, str, int, str, str]] = []  # names made, column, leading digits kept (0: all), literals
-    names = [n for n in wanted if not n.replace(".", "").isdigit()]  # plain values are spread as they are
     for column in tab.columns:
-        profile = tab.profile(column)
-        if not 2 <= profile.distinct <= 200 or not (profile.kind == "string" or (profile.kind == "number"
-                                                                                   and profile.integral)):
-            continue
-        raw = tab.frame[column].dropna().drop_duplicates().head(200)
-        whole = set(ops.JoinStrings(())(raw))  # as the Concatenate step writes them ('01' stays '01')
-        # the first digits of whole numbers that have more digits than kept (as the Substring step cuts their
-        # text: no gaps, which would make them floats, and no signs)
-        digits = (pd.api.types.is_integer_dtype(tab.frame[column].dtype) and profile.lo is not None
-                  and profile.lo >= 0)
-        for keep in (0, 1, 2, 3) if digits else (0,):
-            cut = {v[:keep] for v in raw.astype(str) if len(v) > keep} if keep else whole
-            literals: dict[tuple[str, str], set[str]] = {}
-            for label in names:
-                for value in cut:
-                    at = label.find(value)
-                    if value and at >= 0 and (at or len(label) > len(value)):
-                        literals.setdefault((label[:at], label[at + len(value):]), set()).add(label)
-            for (prefix, suffix), made in literals.items():
-                if len(made) >= LABELLED and (prefix or suffix) and not (keep and not suffix):
-                    options.append((len(made), column, keep, prefix, suffix))
+        for keep, prefix, suffix, made in _labels(tab, column, wanted):
+            options.append((len(made), column, keep, prefix, suffix))
     options.sort(key=lambda o: -o[0])
     tab.cache[key] = options[:2]
     return _relabelled(name, tab, ctx, options[:2])
+
+
+def _labels(tab: Tab, column: str, wanted: Collection[str]) -> list[tuple[int, str, str, frozenset[str]]]:
+    """The labels of a column's values (`_labelled_spread`) that name `LABELLED` target columns or more: the
+    leading digits kept (0: all), the literals before and after, and the names made."""
+    profile = tab.profile(column)
+    if not 2 <= profile.distinct <= 200 or not (profile.kind == "string" or (profile.kind == "number"
+                                                                               and profile.integral)):
+        return []
+    names = [n for n in wanted if not n.replace(".", "").isdigit()]  # plain values are spread as they are
+    raw = tab.frame[column].dropna().drop_duplicates().head(200)
+    whole = set(ops.JoinStrings(())(raw))  # as the Concatenate step writes them ('01' stays '01')
+    # the first digits of whole numbers that have more digits than kept (as the Substring step cuts their
+    # text: no gaps, which would make them floats, and no signs)
+    digits = pd.api.types.is_integer_dtype(tab.frame[column].dtype) and profile.lo is not None and profile.lo >= 0
+    found = []
+    for keep in (0, 1, 2, 3) if digits else (0,):
+        cut = {v[:keep] for v in raw.astype(str) if len(v) > keep} if keep else whole
+        literals: dict[tuple[str, str], set[str]] = {}
+        for label in names:
+            for value in cut:
+                at = label.find(value)
+                if value and at >= 0 and (at or len(label) > len(value)):
+                    literals.setdefault((label[:at], label[at + len(value):]), set()).add(label)
+        found += [(keep, prefix, suffix, frozenset(made)) for (prefix, suffix), made in literals.items()
+                  if len(made) >= LABELLED and (prefix or suffix) and not (keep and not suffix)]
+    return found
 
 
 def _relabelled(name: str, tab: Tab, ctx: Context, options: Sequence[tuple[int, str, int, str, str]]

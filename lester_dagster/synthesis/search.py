@@ -43,9 +43,11 @@ from lester_dagster.synthesis.mapping import (
     BLENDING,
     Blend,
     ColumnMapping,
+    Domain,
     blended_values,
     domain_of,
     grain_of,
+    range_of,
     similarity,
     written_unit,
 )
@@ -409,12 +411,14 @@ class _Search:
         produced.cache["medians"] = _medians(proposal.steps, kept, produced, env)
         produced.cache["grains"] = _grains(proposal.steps, kept, produced, env)
         produced.cache["domains"] = _domains(proposal.steps, kept, produced, env)
+        produced.cache["ranges"] = _ranges(proposal.steps, kept, produced, env)
         produced.cache["blends"] = _blends(proposal.steps, kept, produced, env)
         produced.cache["flag_sums"] = _flag_sums(proposal.steps, kept, produced, env)
         produced.cache["measures"] = partial(_measures, proposal.steps, kept, produced, _measured_frames(proposal.steps, env),
                                              state.live)  # worked out by measures_of
         produced.cache["explains"] = {**_inherited(proposal, state.live, produced), **proposal.explains}
         produced.cache["spelled"] = _inherited_spelled(proposal, state.live, produced) | proposal.spelled
+        produced.cache["named"] = _named(proposal.steps, state.live, produced)
         # a fill after a pivot by period keeps its periods
         produced.cache["periods"] = proposal.periods or next(
             (t.cache["periods"] for t in _keeping(proposal, state.live) if t.cache.get("periods")), ())
@@ -727,11 +731,13 @@ class _Search:
         output.cache["medians"] = _medians(steps, (), output, env)
         output.cache["grains"] = _grains(steps, (), output, env)
         output.cache["domains"] = _domains(steps, (), output, env)
+        output.cache["ranges"] = _ranges(steps, (), output, env)
         output.cache["blends"] = _blends(steps, (), output, env)
         output.cache["flag_sums"] = _flag_sums(steps, (), output, env)
         output.cache["measures"] = partial(_measures, steps, (), output, _measured_frames(steps, env))  # by measures_of
         said = like.output.cache if carry is None else carry
         output.cache["spelled"] = frozenset(c for c in said.get("spelled", ()) if c in output.columns)
+        output.cache["named"] = _named(steps, {}, output)
         output.cache["explains"] = {c: p for c, p in (said.get("explains") or {}).items() if c in output.columns}
         output.cache["periods"] = tuple(said.get("periods") or ())
         state = State(steps, probabilities, {last: output}, last, {last: origins[last]})
@@ -1121,16 +1127,23 @@ def _filled(frame: pd.DataFrame, index: Sequence[str]) -> int:
 
 
 def _domains(steps: Sequence[ops.Step], kept: Sequence[Tab], produced: Tab, env: Mapping[str, pd.DataFrame]
-             ) -> dict[str, tuple[float, float]]:
+             ) -> dict[str, Domain]:
     """The columns of the table the steps make that lie inside the range of a column of codes in any sample
     (`mapping.domain_of`: the largest, mean, ... of cylinders), and the range; a group-by's, or a pivot's cells.
     Also those of the tables they keep as they are (`kept`)."""
+    return _aggregated(steps, kept, produced, env, "domains", partial(_bounded, env, domain_of))
 
-    def domain(table: str, column: str, func: str, _: Callable[[], int]) -> tuple[float, float] | None:
-        frame = env.get(table)
-        return domain_of(frame[column], func) if frame is not None and column in frame.columns else None
 
-    return _aggregated(steps, kept, produced, env, "domains", domain)
+def _ranges(steps: Sequence[ops.Step], kept: Sequence[Tab], produced: Tab, env: Mapping[str, pd.DataFrame]
+            ) -> dict[str, Domain]:
+    """As `_domains`, of columns of readings (`mapping.range_of`: the mean or largest of hourly riders)."""
+    return _aggregated(steps, kept, produced, env, "ranges", partial(_bounded, env, range_of))
+
+
+def _bounded(env: Mapping[str, pd.DataFrame], of: Callable[[pd.Series, str], Domain | None], table: str, column: str,
+             func: str, _: Callable[[], int]) -> Domain | None:
+    frame = env.get(table)
+    return of(frame[column], func) if frame is not None and column in frame.columns else None
 
 
 def _blends(steps: Sequence[ops.Step], kept: Sequence[Tab], produced: Tab, env: Mapping[str, pd.DataFrame]
@@ -1186,6 +1199,24 @@ def _inherited_spelled(proposal: Proposal, live: Mapping[str, Tab], produced: Ta
         if source is not None:
             kept |= {c for c in source.cache.get("spelled", ()) if c in keys and c in produced.columns}
     return frozenset(kept)
+
+
+def _named(steps: Sequence[ops.Step], live: Mapping[str, Tab], produced: Tab) -> frozenset[str]:
+    """The columns of the table the steps make that the search named, after a target column: a group-by's
+    aggregates under a name other than their column's, derived and renamed columns, and those of the tables the
+    steps read. The data did not name them, so a name the inputs gave is no evidence there (an aggregate named
+    'race 1', beside the pivot cells the data's 'race' labels)."""
+    found: set[str] = set()
+    for step in steps:
+        for table in step.inputs:
+            found |= set(live[table].cache.get("named", ())) if table in live else set()
+        if isinstance(step, ops.GroupBy):
+            found |= {out for out, column, _ in step.aggs if out != column}
+        elif isinstance(step, ops._Derive):
+            found.add(step.target)
+        elif isinstance(step, ops.Rename):
+            found |= {new for _, new in step.mapping}
+    return frozenset(c for c in found if c in produced.columns)
 
 
 def _group_keys(step: ops.Step) -> tuple[str, ...]:
