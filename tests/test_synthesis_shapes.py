@@ -59,10 +59,12 @@ from lester_dagster.synthesis.predict import (
     _alike_periods,
     _date_cut,
     _date_parts,
+    _derived_spread,
     _determining_parts,
     _flags,
     _joined_back_in_target,
     _key_pairs,
+    _labelled_names,
     _numbered_cells,
     _numbered_columns,
     _parts_made_long,
@@ -87,7 +89,16 @@ from lester_dagster.synthesis.predict import (
     stacked,
 )
 from lester_dagster.synthesis.profile import ColumnProfile, Tab, multiples, profile_column
-from lester_dagster.synthesis.search import JointProbabilityRanker, State, _domains, _measures, _Search, _with_gap_steps
+from lester_dagster.synthesis.search import (
+    JointProbabilityRanker,
+    State,
+    _domains,
+    _measures,
+    _named,
+    _sample,
+    _Search,
+    _with_gap_steps,
+)
 
 RNG = np.random.default_rng(11)
 CITIES = pd.DataFrame({
@@ -3686,3 +3697,42 @@ def test_labels_the_data_writes_are_its_names_not_those_the_search_gives() -> No
         assert ctx.mapping(spread).scores[t] >= SAME_NAME > ctx.mapping(summed).scores.get(t, 0.0)
     # the best and the worst are either end: the best p-value is the smallest, the best score the largest
     assert "best" in AGG_WORDS["min"] and "best" in AGG_WORDS["max"] and "best" not in EXCLUSIVE_WORDS["max"]
+
+
+def test_review_of_ranges_flags_labels_and_names() -> None:
+    """What a review of round 29's changes found, each fixed."""
+    # whole numbers beyond 64 bits cannot be written as labels: no names, and no failed search
+    huge = pd.DataFrame({"k": ["a", "b"] * 20, "v": [1e19, 2e19] * 20})
+    target = pd.DataFrame({"k": ["a"], "v 1": [1.0], "v 2": [2.0]})
+    assert _labelled_names(Tab(huge), "v", ["v 1", "v 2"]) == set()
+    Context(target, discover(target), inputs={"table_1": huge})
+    # a True/False column that is True throughout is no flag: its sum would take the counts' place
+    seats = pd.DataFrame({"party": ["D", "R", "D", "R"] * 5, "votes": range(20), "contested": [True] * 20})
+    wanted = {"seats": profile_column("seats", pd.Series([10, 10]))}
+    offered = _aggregate_candidates(seats.groupby(["party"]), Tab(seats), ["party"], ["seats"], wanted)
+    assert ("contested", "sum") not in {(a.column, a.func) for a in offered}
+    # inputs sampled keep the file's order: a reading falling with it stays ordered
+    falling = pd.DataFrame({"t": np.linspace(100.0, 0.0, 30_000)})
+    sampled = _sample(falling, 20_000)
+    assert sampled["t"].is_monotonic_decreasing and range_of(sampled["t"], "mean") is None
+    # the part that names a target column for most values first, not one that names them for the few it cuts
+    variables = ["m_v_dem", "m_v_rep", "abs_dem", "abs_rep", "e_dem", "e_rep", "total_all"]
+    long = pd.DataFrame({"year": [1, 1, 2, 2, 3, 3, 4] * 3, "variable": variables * 3, "value": range(21)})
+    parties = pd.DataFrame({"year": [5, 6], "dem": [3, 4], "rep": [1, 2]})
+    spread = _derived_spread("table_1", Tab(long), Context(parties, discover(parties), inputs={"table_1": long}))
+    first = spread[0][1][0]
+    assert isinstance(first, ops.Split) and first.part == -1
+    # a score worked out under a given name is not the score of the same profile where the name is the search's
+    daily = profile_column("race 1", pd.Series([26.0, 33.0, 42.0]))
+    made = {"race 1": profile_column("race 1", pd.Series([412.0, 940.0, 709.0]))}
+    cache: dict = {}
+    given = map_columns({"race 1": daily}, made, threshold=0.0, cache=cache, given=frozenset({"race 1"}))
+    searched = map_columns({"race 1": daily}, made, threshold=0.0, cache=cache, given=frozenset())
+    assert given.scores["race 1"] >= SAME_NAME > searched.scores["race 1"]
+    # a reading mostly one value shows little of its range; an order hides in no overflow
+    assert range_of(pd.Series([0.0] * 30 + [0.1, 0.2, 0.5] * 4), "mean") is None
+    assert range_of(pd.Series(1e200 * np.arange(1, 41)), "mean") is None
+    # a melt's names are the search's
+    melted = (ops.Unpivot("s1", "table_1", ("year",), ("dem", "rep"), "party", "votes"),)
+    made_long = Tab(melted[0].run({"table_1": parties}))
+    assert _named(melted, {}, made_long) == {"party", "votes"}

@@ -15,6 +15,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
+from scipy.stats import rankdata
 
 from lester_dagster.synthesis.names import MEASURE_NAMES, name_tokens
 from lester_dagster.synthesis.profile import ColumnProfile, multiples, number_text, pattern
@@ -416,6 +417,7 @@ def domain_of(values: pd.Series, func: str) -> Domain | None:
 
 FAR = 2.0  # spans of a column of readings beyond its range that the other half's aggregates of it never reach
 ORDERED = 0.5  # correlation with the row's place in the file, at least, of a column that moves with the split
+MOSTLY = 0.5  # share of a column's numbers, at least, of one value, where its range here says little
 
 
 def range_of(values: pd.Series, func: str) -> Domain | None:
@@ -430,8 +432,12 @@ def range_of(values: pd.Series, func: str) -> Domain | None:
     lo, hi = float(finite.min()), float(finite.max())
     if hi <= lo:
         return None
-    with np.errstate(invalid="ignore", divide="ignore"):
-        order = float(np.corrcoef(np.arange(len(finite)), finite)[0, 1])
+    # mostly one value (no snow in the summer half): a column shows little of its range here
+    _, counts = np.unique(finite, return_counts=True)
+    if counts.max() >= MOSTLY * len(finite):
+        return None
+    with np.errstate(all="ignore"):  # by rank: one outlier does not hide the order, huge values do not overflow
+        order = float(np.corrcoef(np.arange(len(finite)), rankdata(finite))[0, 1])
     if not np.isfinite(order) or abs(order) >= ORDERED:
         return None
     return Domain(lo, hi, FAR * (hi - lo))
@@ -526,7 +532,7 @@ def map_columns(
     target: MappingType[str, ColumnProfile],
     candidate: MappingType[str, ColumnProfile],
     threshold: float = THRESHOLD,
-    cache: dict[tuple[str, int], tuple[ColumnProfile, float]] | None = None,
+    cache: dict[tuple[str, int, bool], tuple[ColumnProfile, float]] | None = None,
     given: frozenset[str] | None = None,
     spelled: frozenset[str] = frozenset(),
     medians: frozenset[str] = frozenset(),
@@ -559,7 +565,7 @@ def map_columns(
                 far = any(c in bounds and beyond(target[t], bounds[c]) for bounds in (domains, ranges))
                 scores[i, j] = max(score, SPELLED_NAME) if same_kind(target[t], profile) and not far else score
                 continue
-            key = (t, id(profile))
+            key = (t, id(profile), c in (given or ()))  # a name given counts for one table, not for another
             made = c in medians or c in grains or c in domains or c in blends
             coarse = c in grains and finer(target[t], grains[c])
             far = c in domains and beyond(target[t], domains[c])

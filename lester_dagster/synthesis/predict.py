@@ -136,16 +136,16 @@ class Context:
         if inputs is not None:
             spread = {self.names_as_values[v] for frame in inputs.values() for c in frame.columns
                       for v in _few_values(frame[c]) if v in self.names_as_values}
+            tabs = [Tab(frame) for frame in inputs.values()]
             # and those a literal and an input column's values make ('race 1' to 'race 3'): a pivot names its
             # columns by such labels, the values of the data between the same words
-            labelled = {t for frame in inputs.values() for tab in (Tab(frame),) for c in tab.columns
-                        for *_, made in _labels(tab, c, list(self.profiles)) for t in made}
+            wanted = [t for t in self.profiles if t not in self.given and t not in spread]
+            labelled = {t for tab in tabs for c in tab.columns for t in _labelled_names(tab, c, wanted)} if wanted else set()
             self.given = self.given | frozenset(spread) | frozenset(labelled)
-        if inputs is not None:
-            _mark_recurring(self.profiles, [Tab(frame) for frame in inputs.values()])
+            _mark_recurring(self.profiles, tabs)
         self.constraints = constraints
         self.threshold = threshold
-        self.similarity_cache: dict[tuple[str, int], tuple[ColumnProfile, float]] = {}
+        self.similarity_cache: dict[tuple[str, int, bool], tuple[ColumnProfile, float]] = {}
         self.columns = list(self.profiles)
         self.has_nulls = any(p.nulls for p in self.profiles.values())
         # target column names as the values a pivot spreads would read in a profile ('2006', '-0.0446416'):
@@ -889,7 +889,7 @@ def _aggregate_candidates(grouped: Any, tab: Tab, by: Sequence[str], wanted: Seq
     arithmetic = [c for c in numbers if pd.api.types.is_numeric_dtype(tab.frame[c].dtype)]
     texts = [c for c in columns if tab.profile(c).kind in ("string", "bool")]
     # True/False columns are summed (the contested seats) and averaged (their share) as 0/1 flags are
-    flags = [c for c in texts if pd.api.types.is_bool_dtype(tab.frame[c].dtype)]
+    flags = [c for c in texts if pd.api.types.is_bool_dtype(tab.frame[c].dtype) and _flags(tab, c)]
     plan: dict[str, list[str]] = {}
     # on wide tables the rarer functions are tried on columns the target's names point at only
     crowded = len(numbers) > CROWDED
@@ -1112,8 +1112,9 @@ def pair_scores(candidates: Sequence[_Aggregate], wanted: Sequence[str], tab: Ta
             elif aggregate.func == "nunique" and source.uniqueness > 0.95:
                 scores[i, j] *= 0.85  # distinct values of a column that hardly repeats are a count of rows
             if (aggregate.step is None and aggregate.column in tab.columns
+                    and pd.api.types.is_bool_dtype(tab.frame[aggregate.column].dtype)
                     and (domain := domain_of(tab.frame[aggregate.column], aggregate.func)) is not None
-                    and domain.sure and beyond(tprofile, domain)):
+                    and beyond(tprofile, domain)):
                 scores[i, j] = 0.0  # a share of True/False is no count of 2
             if with_features:
                 row.append(pair_features(target, tprofile, aggregate.column, aggregate.func, aggregate.profile,
@@ -2238,7 +2239,7 @@ def _derived_spread(name: str, tab: Tab, ctx: Context) -> list[tuple[str, tuple[
                 if len(set(cut) & wanted) >= 2:
                     # the part that names a target column for every value before those that do for some: the
                     # party ending 'machdem' and 'absdem' alike before the letters 4 to 7 of 'machdem' only
-                    named.append((-float(np.mean([v in wanted for v in cut])), step, tuple(derived.tolist())))
+                    named.append((-sum(v in wanted for v in cut) / len(derived), step, tuple(derived.tolist())))
                 elif closeness := _period_part({str(v) for v in derived.dropna()}, free):
                     periods.append((closeness, step, tuple(derived.tolist())))
             parts = [(step, derived) for _, step, derived in sorted(named, key=lambda p: p[0])]
@@ -2302,6 +2303,15 @@ def _labels(tab: Tab, column: str, wanted: Collection[str]) -> list[tuple[int, s
         found += [(keep, prefix, suffix, frozenset(made)) for (prefix, suffix), made in literals.items()
                   if len(made) >= LABELLED and (prefix or suffix) and not (keep and not suffix)]
     return found
+
+
+def _labelled_names(tab: Tab, column: str, wanted: Collection[str]) -> set[str]:
+    """The target names `_labels` makes of a column, none where the column's values cannot be written so (whole
+    numbers beyond 64 bits): the names are evidence, never a reason for a search to fail."""
+    try:
+        return {t for *_, made in _labels(tab, column, wanted) for t in made}
+    except (TypeError, ValueError, OverflowError):
+        return set()
 
 
 def _relabelled(name: str, tab: Tab, ctx: Context, options: Sequence[tuple[int, str, int, str, str]]

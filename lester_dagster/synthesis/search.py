@@ -1216,6 +1216,8 @@ def _named(steps: Sequence[ops.Step], live: Mapping[str, Tab], produced: Tab) ->
             found.add(step.target)
         elif isinstance(step, ops.Rename):
             found |= {new for _, new in step.mapping}
+        elif isinstance(step, ops.Unpivot):
+            found |= {step.var_name, step.value_name}
     return frozenset(c for c in found if c in produced.columns)
 
 
@@ -1323,7 +1325,8 @@ def _projected_fingerprint(state: State, spec: SynthesisSpec) -> int:
 
 
 def _sample(frame: pd.DataFrame, rows: int) -> pd.DataFrame:
-    return frame if len(frame) <= rows else frame.sample(rows, random_state=0).reset_index(drop=True)
+    # in the file's order: what the first and last of a group are, and which columns move with the order, stay so
+    return frame if len(frame) <= rows else frame.sample(rows, random_state=0).sort_index().reset_index(drop=True)
 
 
 def _runs_on_engine(spec: SynthesisSpec, inputs: Mapping[str, pd.DataFrame]) -> bool:
