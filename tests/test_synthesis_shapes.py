@@ -7,6 +7,7 @@ a separator, medians; and text columns are never summed."""
 from __future__ import annotations
 
 import threading
+import zlib
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -101,6 +102,14 @@ from lester_dagster.synthesis.search import (
 )
 
 RNG = np.random.default_rng(11)
+
+
+@pytest.fixture(autouse=True)
+def _own_generator(request: pytest.FixtureRequest) -> None:
+    """Each test draws its data from a generator of its own, seeded by its name: what a test sees does not
+    depend on which tests ran before it in its worker (pytest-xdist shares them out differently run by run)."""
+    global RNG
+    RNG = np.random.default_rng(zlib.crc32(request.node.name.encode()))
 CITIES = pd.DataFrame({
     "code": ["AMS", "BER", "CDG", "DUB", "EDI", "FRA", "GVA", "HEL", "IST", "JFK"],
     "city": ["Amsterdam", "Berlin", "Paris", "Dublin", "Edinburgh", "Frankfurt", "Geneva", "Helsinki", "Istanbul",
