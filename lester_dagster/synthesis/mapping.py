@@ -407,7 +407,12 @@ def domain_of(values: pd.Series, func: str) -> Domain | None:
     if func in RANGE_KEEPING and pd.api.types.is_bool_dtype(values.dtype):
         return Domain(0.0, 1.0, 0.0, sure=True)
     finite = _range_kept(values, func)
-    if finite is None or not bool((finite == np.round(finite)).all()):
+    return None if finite is None else _codes(finite)
+
+
+def _codes(finite: np.ndarray) -> Domain | None:
+    """`domain_of` of a column's finite numbers: few whole ones, none of 1000 or more."""
+    if not bool((finite == np.round(finite)).all()):
         return None
     lo, hi = float(finite.min()), float(finite.max())
     if len(np.unique(finite)) > DOMAIN_VALUES or max(abs(lo), abs(hi)) >= 1000:
@@ -427,7 +432,7 @@ def range_of(values: pd.Series, func: str) -> Domain | None:
     days, years, a series over time), which a contiguous split moves: None for those, as for codes, constants
     and other aggregates."""
     finite = _range_kept(values, func)
-    if finite is None or domain_of(values, func) is not None:
+    if finite is None or _codes(finite) is not None:
         return None
     lo, hi = float(finite.min()), float(finite.max())
     if hi <= lo:
