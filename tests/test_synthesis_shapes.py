@@ -70,6 +70,7 @@ from lester_dagster.synthesis.predict import (
     _numbered_columns,
     _parts_made_long,
     _pivot_fit,
+    _renamed_melts,
     _rollups,
     _runners_up,
     _said_function,
@@ -3745,3 +3746,118 @@ def test_review_of_ranges_flags_labels_and_names() -> None:
     melted = (ops.Unpivot("s1", "table_1", ("year",), ("dem", "rep"), "party", "votes"),)
     made_long = Tab(melted[0].run({"table_1": parties}))
     assert _named(melted, {}, made_long) == {"party", "votes"}
+
+
+def _paired_trial(n: int = 60) -> pd.DataFrame:
+    """Pairs of patients, weeks in remission on placebo (t1) and on the drug (t2), the drug's far longer."""
+    return pd.DataFrame({
+        "pair": np.arange(1, n + 1),
+        "status": RNG.integers(1, 3, n),
+        "t1": RNG.integers(1, 24, n),
+        "t2": RNG.integers(6, 36, n) + 8,
+        "relapse": RNG.integers(0, 2, n),
+    })
+
+
+def test_columns_renamed_to_readable_labels_then_melted(tmp_path: Path) -> None:
+    """A writer renames the arms' columns to labels ('placebo', 'drug') before making them long: the labels
+    are in no input. The columns the labels name are the ones whose melted values fit, and which label names
+    which column is read from the target's values under each label."""
+    def pipeline(trial: pd.DataFrame) -> pd.DataFrame:
+        trial = trial.rename(columns={"t1": "placebo", "t2": "drug"})
+        long = trial.melt(id_vars=["pair", "status"], value_vars=["placebo", "drug"], var_name="arm",
+                          value_name="weeks")
+        return long.groupby(["status", "arm"]).agg(patients=("pair", "count"), median_weeks=("weeks", "median"),
+                                                  longest=("weeks", "max")).reset_index()
+
+    rank, shown = rank_of(make_case(tmp_path / "case", [(_paired_trial(), True)], pipeline))
+    assert rank == 1, shown
+
+
+def test_flag_columns_renamed_to_site_names_melted_and_spread(tmp_path: Path) -> None:
+    """Six 0/1 columns (z5 .. z10) renamed to body sites, made long and summed per site and type of burn,
+    types across: each site's name goes to the column whose rate of 1s its sums follow."""
+    sites = {"z5": "head", "z6": "buttock", "z7": "trunk", "z8": "upper leg", "z9": "lower leg", "z10": "airway"}
+    n = 160
+    rates = np.array([0.1, 0.25, 0.4, 0.55, 0.7, 0.85])
+    burn = pd.DataFrame({"obs": np.arange(n), "kind": RNG.integers(1, 4, n),
+                         **{c: (RNG.random(n) < r).astype(int) for c, r in zip(sites, rates, strict=True)}})
+
+    def pipeline(burn: pd.DataFrame) -> pd.DataFrame:
+        burn = burn.rename(columns=sites)
+        long = burn.melt(id_vars=["obs", "kind"], value_vars=list(sites.values()), var_name="site",
+                         value_name="burned")
+        return long.pivot_table(index="site", columns="kind", values="burned", aggfunc="sum")
+
+    rank, shown = rank_of(make_case(tmp_path / "case", [(burn, True)], pipeline))
+    assert rank == 1, shown
+
+
+def test_labels_go_to_the_columns_their_values_follow() -> None:
+    """The renamed columns and the labels are paired by rank: the label whose target values are highest names
+    the column whose values are highest; labels already columns, or spelled in the data, are no renames."""
+    trial = _paired_trial()
+    target = pd.DataFrame({"status": [1, 1, 2, 2], "arm": ["drug", "placebo"] * 2, "median_weeks": [27.0, 11.0, 25.0, 12.5]})
+    ctx = Context(target, discover(target), inputs={"table_1": trial})
+    found = _renamed_melts(ctx, "table_1", Tab(trial), "arm", ctx.profiles["arm"])
+    assert found, "no rename before the melt"
+    rename, melt = found[0].steps
+    assert isinstance(rename, ops.Rename) and dict(rename.mapping) == {"t1": "placebo", "t2": "drug"}
+    assert isinstance(melt, ops.Unpivot) and melt.table == rename.out and set(melt.value_vars) == {"placebo", "drug"}
+    spelled = trial.assign(arm=np.where(trial["relapse"] == 1, "drug", "placebo"))
+    ctx = Context(target, discover(target), inputs={"table_1": spelled})
+    assert _renamed_melts(ctx, "table_1", Tab(spelled), "arm", ctx.profiles["arm"]) == []
+    # labels a melt and a cut or a glue make are no renames: a literal and the statuses, the numbers of the
+    # columns' names, their first letters
+    for made in (["status 1", "status 2"], ["lag 1", "lag 2"], ["t", "r"]):
+        other = target.assign(arm=made * 2)
+        ctx = Context(other, discover(other), inputs={"table_1": trial})
+        assert _renamed_melts(ctx, "table_1", Tab(trial), "arm", ctx.profiles["arm"]) == [], made
+
+
+def test_a_name_spelling_one_column_yields_to_the_groups_that_show_another(tmp_path: Path) -> None:
+    """`mean_age` spells the mean of `age`, but the writer averaged the age at the first birth: in every
+    schooling group both halves hold, that mean lies within a few percent of the target's (18 to 20), the women's
+    mean age (25 to 35) far from it. Group by group the values decide; the name alone decides no longer."""
+    n = 900
+    educ = RNG.integers(0, 14, n)
+    women = pd.DataFrame({"age": np.clip(27 + 0.4 * educ + RNG.normal(0, 8, n), 15, 49).round(),
+                          "educ": educ, "children": RNG.integers(0, 6, n)})
+    women["agefbrth"] = np.where(women["children"] > 0, (16.5 + RNG.gamma(2.0, 1.0, n)).round(), np.nan)
+
+    def pipeline(women: pd.DataFrame) -> pd.DataFrame:
+        mothers = women.dropna(subset=["agefbrth"])
+        return mothers.groupby("educ").agg(women=("agefbrth", "size"), mean_age=("agefbrth", "mean"),
+                                           median_age=("agefbrth", "median"))
+
+    rank, shown = rank_of(make_case(tmp_path / "case", [(women, True)], pipeline))
+    assert rank == 1, shown
+
+
+def test_a_code_a_fill_writes_in_a_column_of_codes(tmp_path: Path) -> None:
+    """A missing marital status counted as 0 (unknown) before grouping: 0 is in no input's `married`, which has
+    gaps, so a candidate whose groups lack it dropped the unknown men rather than cut them off by the split,
+    however well its other columns fit."""
+    n = 600
+    men = pd.DataFrame({"married": RNG.choice([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, np.nan], n, p=[.4, .1, .1, .1, .1, .1, .1]),
+                        "nearc4": RNG.integers(0, 2, n), "educ": RNG.integers(8, 19, n),
+                        "lwage": RNG.normal(6.3, 0.4, n).round(3)})
+
+    def pipeline(men: pd.DataFrame) -> pd.DataFrame:
+        men["married"] = men["married"].fillna(0)
+        groups = men.groupby(["married", "nearc4"]).agg(men=("educ", "size"), educ=("educ", "mean"),
+                                                        lwage=("lwage", "mean")).reset_index()
+        status = men.groupby("married").size().reset_index(name="status_men")
+        return groups.merge(status, on="married")
+
+    rank, shown = rank_of(make_case(tmp_path / "case", [(men, True)], pipeline))
+    assert rank == 1, shown
+    codes = pd.DataFrame({"married": [1.0, 2.0, np.nan, 6.0], "x": [1, 2, 3, 4]})
+    target = pd.DataFrame({"married": [0, 1, 2, 6], "n": [3, 4, 5, 6]})
+    assert Context(target, discover(target), inputs={"table_1": codes}).profiles["married"].foreign == {"0"}
+    # a code the other half alone holds (5) is cut off by the split, not written: no fill code
+    target = pd.DataFrame({"married": [1, 2, 5], "n": [3, 4, 5]})
+    assert not Context(target, discover(target), inputs={"table_1": codes}).profiles["married"].foreign
+    gapless = codes.fillna(3.0)  # no gap to fill: a 0 is cut off by the split
+    target = pd.DataFrame({"married": [0, 1, 2], "n": [3, 4, 5]})
+    assert not Context(target, discover(target), inputs={"table_1": gapless}).profiles["married"].foreign

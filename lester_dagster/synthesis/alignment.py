@@ -83,6 +83,21 @@ class Aligner:
         return float(np.mean([x == y for x, y in zip(a_text, b_text, strict=True)]))
 
 
+    def closeness(self, column: str, values: pd.Series, positions: np.ndarray) -> float | None:
+        """How close in size numeric `values` lie to the target's `column` on matched keys (1 - the median
+        relative gap), whatever their order; None when fewer than MIN_ROWS keys (and a MATCHED_SHARE of the
+        rows) match with numbers on both sides."""
+        matched = positions >= 0
+        if (matched.sum() < max(MIN_ROWS, MATCHED_SHARE * min(len(positions), len(self.target)))
+                or not pd.api.types.is_numeric_dtype(self.target[column].dtype)
+                or not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype)):
+            return None
+        a = np.asarray(self.target[column].to_numpy()[positions[matched]], dtype=float)
+        b = np.asarray(values.to_numpy()[matched], dtype=float)
+        both = np.isfinite(a) & np.isfinite(b)
+        return float(_closeness(a[both], b[both])) if both.sum() >= MIN_ROWS else None
+
+
 def _closeness(x: np.ndarray, y: np.ndarray) -> float:
     """1 - the median relative gap between paired values."""
     scale = np.abs(x) + np.abs(y)

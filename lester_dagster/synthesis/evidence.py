@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from lester_dagster.synthesis import operators as ops
-from lester_dagster.synthesis.profile import ColumnProfile, Tab, compressed_pattern
+from lester_dagster.synthesis.profile import ColumnProfile, Tab, compressed_pattern, number_text
 
 CAP = 6.0  # per column (or per null pattern)
 ROW_Z_FREE = 1.2  # row counts of two halves differ by this many standard errors by chance
@@ -80,6 +80,17 @@ def null_mismatch(target: Mapping[str, ColumnProfile], output: Tab, pairs: Mappi
     return float(sum(terms.values()))
 
 
+def _as_numbers(values: frozenset[str]) -> frozenset[str]:
+    """Fill values as a numeric profile writes its values ('0.0' as '0')."""
+    found = set()
+    for value in values:
+        try:
+            found.add(number_text(float(value)))
+        except (ValueError, OverflowError):
+            continue
+    return frozenset(found)
+
+
 PLACEHOLDERS = frozenset({"unknown", "missing", "none", "other", "n/a", "na", "not recorded", "not available",
                           "not known", "unspecified", "not specified", "no data", "null", "nan", "blank", "empty",
                           "not stated", "not reported", "no answer", "undisclosed", "unclassified", "?", "-", "--"})
@@ -102,6 +113,10 @@ def category_mismatch(
     separated: list[str] | None = None
     for name, column in pairs.items():
         t, c = target[name], output.profile(column)
+        if t.kind == "number" and t.foreign and c.kind == "number":
+            # a code a fill writes in a column of codes (0 for a missing marital status), which no input holds
+            total += MADE * len(t.foreign - c.values - _as_numbers(filled))
+            continue
         if t.kind != "string" or c.kind != "string" or t.distinct > CATEGORICAL or c.distinct > CATEGORICAL:
             continue
         if t.uniqueness > 0.5 or c.uniqueness > 0.5:

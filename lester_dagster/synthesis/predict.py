@@ -12,7 +12,7 @@ import os
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from itertools import combinations
+from itertools import combinations, pairwise
 from typing import Any, TypeVar
 
 import numpy as np
@@ -158,6 +158,9 @@ class Context:
         self.aggregates: dict[object, list[tuple[list[tuple[str, str, str]], list[float], tuple[ops.Split, ...]]]] = {}
         self.per_part: dict[tuple[str, ...], dict[str, ColumnProfile]] = {}
         self.beside: dict[int, list[Proposal]] = {}  # pivots beside a group-by, per table fingerprint
+        # (table fingerprint, grouping, target column, column, function): aggregates a target column's name
+        # spells that the groups both halves hold show to be another (`_closer_than_spelled`)
+        self.far_spelled: set[tuple[int, tuple[str, ...], str, str, str]] = set()
         self.remade: dict[tuple[tuple[str, ...], str], list[tuple[str, str, float]]] = {}  # _joined_back_in_target
         self.spread_parts: dict[object, tuple[ColumnProfile, list[tuple[ops.Split | ops.Substring, tuple[Any, ...]]]]] = {}
         self._counter = 0
@@ -245,7 +248,9 @@ def _mark_recurring(profiles: Mapping[str, ColumnProfile], inputs: Sequence[Tab]
     expected to share values with a candidate column either."""
     columns = [(tab, c) for tab in inputs for c in tab.columns if tab.profile(c).kind == "string"]
     known = frozenset().union(*(tab.profile(c).values for tab, c in columns)) if columns else frozenset()
-    for profile in profiles.values():
+    for name, profile in profiles.items():
+        if profile.kind == "number":
+            profile.foreign = _foreign_codes(name, profile, inputs)
         if profile.kind != "string":
             continue
         profile.foreign = profile.values - known
@@ -254,6 +259,22 @@ def _mark_recurring(profiles: Mapping[str, ColumnProfile], inputs: Sequence[Tab]
         sample = [v for v in sorted(profile.values)[:20] if len(v) >= 2]
         texts = (" | ".join(map(str, tab.frame[c].dropna().astype(str).head(2000))) for tab, c in columns)
         profile.recurs = bool(sample) and any(sum(v in text for v in sample) >= 0.5 * len(sample) for text in texts)
+
+
+CODES = 30  # distinct whole numbers, at most, of a column of codes
+FILL_CODES = frozenset({"0", "-1", "9", "99", "999", "9999", "-9", "-99", "-999"})  # what a fill writes in a code
+
+
+def _foreign_codes(name: str, profile: ColumnProfile, inputs: Sequence[Tab]) -> frozenset[str]:
+    """The one code of a target column of few whole numbers that its namesake in the inputs never holds, where
+    it is a code a fill writes (a marital status missing, counted as 0): made, not cut off by the split."""
+    if not profile.integral or not 2 <= profile.distinct <= CODES:
+        return frozenset()
+    namesakes = [tab.profile(name) for tab in inputs if name in tab.columns]
+    if not namesakes or any(p.kind != "number" or not p.nulls or p.distinct > CODES for p in namesakes):
+        return frozenset()
+    lacking = profile.values - frozenset().union(*(p.values for p in namesakes))
+    return lacking if len(lacking) == 1 and lacking <= FILL_CODES else frozenset()
 
 
 def delimiters_of(values: pd.Series, share: float = 0.5) -> list[str]:
@@ -1157,6 +1178,32 @@ def aggregate_model() -> ShippedModel | None:
     return shipped("aggregate", AGGREGATE_FEATURES)
 
 
+CLOSE_GROUPS = 0.95  # closeness on the groups both halves hold that says an aggregate is the target's column
+CLOSE_MARGIN = 0.1  # how much less close an aggregate the target's name spells is then no longer taken for it
+
+
+def _closer_than_spelled(target: str, candidates: Sequence[_Aggregate], positions: np.ndarray | None,
+                         ctx: Context, row: np.ndarray) -> tuple[set[int], int | None]:
+    """The candidates a target's name spells (`mean_age`: the mean of `age`) that the groups both halves hold
+    show to be some other aggregate, and that aggregate: its values lie within a few percent of the target's,
+    group by group (the mean age at a first birth, 18 to 20 in every schooling group), and the spelled one's
+    lie far from them (the mean age of the women, 25 to 35). Group by group, aggregates of one column on
+    other rows of the same groups are of one size; a name says which column less surely than that. Of rivals
+    as close, the one scored best (`row`, the target column's scores)."""
+    if positions is None or target not in ctx.target.frame.columns:
+        return set(), None
+    spelled = [j for j, a in enumerate(candidates) if a.step is None and spells(target, a.column, a.func)]
+    if not spelled:
+        return set(), None
+    close = [ctx.aligner.closeness(target, a.values, positions) for a in candidates]
+    rivals = [(c, float(row[j]), j) for j, c in enumerate(close) if j not in spelled and c is not None]
+    if not rivals or max(rivals)[0] < CLOSE_GROUPS:
+        return set(), None
+    best, _, rival = max(rivals)
+    far = {j for j in spelled if (c := close[j]) is not None and c < best - CLOSE_MARGIN}
+    return far, rival if far else None
+
+
 def _choose_aggregates(
     grouped: Any, tab: Tab, by: Sequence[str], wanted: Sequence[str], ctx: Context,
     profiles: Mapping[str, ColumnProfile],
@@ -1194,12 +1241,17 @@ def _choose_aggregates(
     _flagged_subsets(scores, candidates, wanted, tab, ctx, floor)
     for i, target in enumerate(wanted):
         most = float(scores[i].max()) if len(candidates) else 0.0
+        far, rival = _closer_than_spelled(target, candidates, positions, ctx, scores[i])
+        ctx.far_spelled |= {(tab.fingerprint, tuple(by), target, candidates[j].column, candidates[j].func) for j in far}
         for j, aggregate in enumerate(candidates):
-            if aggregate.step is None and spells(target, aggregate.column, aggregate.func):
+            if aggregate.step is None and spells(target, aggregate.column, aggregate.func) and j not in far:
                 # the name says how the column was made (`skips_median`, `mean_alp`): chosen, however far
                 # this half's values lie from the target's (medians of small, heavy-tailed groups), and
                 # before a column whose values look more alike (Lib's shares beside ALP's)
                 scores[i, j] = max(float(scores[i, j]), floor, min(1.0, most + SPELLED))
+        if rival is not None:
+            # unless the groups both halves hold show another: it takes the place the name would have given
+            scores[i, rival] = max(float(scores[i, rival]), floor, min(1.0, most + SPELLED))
     for target, column in _left_over(tab, by, ctx).items():
         if target not in wanted:
             continue
@@ -1653,7 +1705,8 @@ def propose_groupby(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
                 before = _chain(derive, name, ctx)
                 step = ops.GroupBy(ctx.name(), before[-1].out if before else name, tuple(by), tuple(aggs))
                 derived = PRIOR["split"] ** len(before)
-                spelled = frozenset(out for out, column, func in aggs if out in ctx.profiles and spells(out, column, func))
+                spelled = frozenset(out for out, column, func in aggs if out in ctx.profiles and spells(out, column, func)
+                                    and (tab.fingerprint, tuple(by), out, column, func) not in ctx.far_spelled)
                 # pandas names an aggregate after its function alone (`['mpg'].agg(['count', 'max'])`): how, not of what
                 bare = frozenset(out for out, _, func in aggs if out == func and out in ctx.profiles and _measure_named(out, ctx))
                 # the one column no name accounts for, with the function the name says (`_left_over`)
@@ -2408,6 +2461,8 @@ def propose_unpivot(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
                     # 'lag 1' of clrprc1, '50k' of finc50): sliced out, then glued to the literal
                     numbers = _labelled_numbers(vprofile)
                     options += [(group, "variable", 0.6) for group in _numbered_columns(tab, numbers)]
+                    # or no column is named by them: columns renamed to the labels first ('placebo' for t1)
+                    proposals += _renamed_melts(ctx, name, tab, variable, vprofile)
             elif vprofile.kind == "number" and vprofile.integral:
                 # the numbers in the melted names (228 of wage228, 3 of choiceyrs3), sliced out next
                 options += [(group, "variable", 0.7) for group in _numbered_columns(tab, vprofile)]
@@ -2528,6 +2583,98 @@ def _melts_spread_by_name_parts(ctx: Context, name: str, tab: Tab) -> list[Propo
 MELT_STEMS = 3  # stems, at most, whose numbered or named columns are melted for a later spread
 MELT_FOR_SPREAD = 0.7  # such a melt's prior beside a melt whose names the target shows as values
 MELT_ALIKE = 0.5  # stems whose values fit the cells half as well as the best, at least, are melted together too
+
+
+RENAMED_MELT = 0.6  # the prior of columns renamed to labels no input holds, then melted, beside a plain melt
+RENAMED_LABELS = 12  # labels, at most, that a rename before a melt gives
+RENAMED_SHORTEST = 3  # characters, at least, of each label a rename writes
+ALIKE_SPANS = 0.2  # the narrowest range of a wide group's columns, at least, as a share of the widest
+
+
+def _renamed_melts(ctx: Context, name: str, tab: Tab, variable: str, vprofile: ColumnProfile) -> list[Proposal]:
+    """Columns renamed to readable labels and made long (t1 and t2 as 'placebo' and '6-MP'): the target column
+    `variable` holds labels that no input holds, as many as a run of alike columns of the table (numeric,
+    no id, named with one stem or ranging alike). Which label names which column is read from the target:
+    the label under which the target's numbers are highest names the column whose values are highest, and
+    so on down, as sums, means, medians and extremes of a column follow its level. Not labels a melt and a cut
+    make: numbers, letters, parts of the columns' names, or a literal glued to a column's values."""
+    labels = sorted(vprofile.values)
+    if (not 2 <= len(labels) <= RENAMED_LABELS or variable in tab.columns
+            or any(_NUMERIC_LABEL.match(v) or len(v) < RENAMED_SHORTEST for v in labels)):
+        return []  # numbers, and letters or codes ('m', 'f'; 'ne') cut from names, are no names written out
+    wanted = set(labels)
+    if wanted & set(tab.columns):
+        return []  # some columns already have the labels' names: a plain melt of those
+    names = " ".join(str(c).lower() for c in tab.columns)
+    if 2 * sum(any(part in names for part in re.findall(r"[a-z]{2,}|[0-9]+", v.lower())) for v in labels) >= len(labels):
+        return []  # the labels are cut from the columns' names ('ne' of ne18, the 1 of clrprc1): melted, then cut
+    for column in tab.columns:  # labels the data spells, or spells within its values ('age' of 'mage'), neither
+        profile = tab.profile(column)
+        if profile.kind == "string" and 2 * sum(any(v in text for text in profile.values) for v in labels) >= len(labels):
+            return []
+    window = _alike_run(tab, len(labels), set(ctx.columns))
+    if window is None:
+        return []
+    for column in tab.columns:  # nor are labels glued from a literal and a column's values ('majority 1')
+        if any(2 * len(made) >= len(labels) for *_, made in _labels(tab, column, labels)):
+            return []
+    levels = _label_levels(ctx, variable, labels)
+    if levels is None:
+        return []
+    by_level = sorted(labels, key=lambda v: levels[v])
+    by_mean = sorted(window, key=lambda c: float(pd.to_numeric(tab.frame[c], errors="coerce").mean()))
+    pairs = dict(zip(by_mean, by_level, strict=True))
+    rename = ops.Rename(ctx.name(), name, tuple((c, pairs[c]) for c in window))
+    renamed = Tab(tab.frame.rename(columns=pairs))
+    melt = _unpivot_proposal(ctx, rename.out, renamed, variable, vprofile, tuple(pairs[c] for c in window), variable,
+                             RENAMED_MELT)
+    return [replace(melt, steps=(rename, *melt.steps))]
+
+
+_NUMERIC_LABEL = re.compile(r"^[-+]?[0-9.]+$")
+
+
+def _alike_run(tab: Tab, k: int, target_names: set[str]) -> tuple[str, ...] | None:
+    """The run of k neighbouring columns most alike to be one wide group: numeric, none an id or a column the
+    target keeps by name, their ranges overlapping and of a size; best named with one stem (t1, t2; Z5 .. Z10),
+    else the most overlapping of runs whose ranges overlap by more than half."""
+    columns = list(tab.columns)
+    best: tuple[float, tuple[str, ...]] | None = None
+    for start in range(len(columns) - k + 1):
+        run = tuple(columns[start:start + k])
+        profiles = [tab.profile(c) for c in run]
+        if any(p.kind != "number" or p.unique or not p.finite or c in target_names
+               for c, p in zip(run, profiles, strict=True)):
+            continue
+        stems = {re.sub(r"[0-9]+", "", str(c)).strip("_. ").lower() for c in run}
+        low, high = max(p.lo for p in profiles), min(p.hi for p in profiles)
+        spans = [p.hi - p.lo for p in profiles]
+        if high < low or min(spans) < ALIKE_SPANS * max(spans):
+            continue  # a percentage beside flags, a year beside counts
+        spread = max(p.hi for p in profiles) - min(p.lo for p in profiles)
+        overlap = (high - low) / spread if spread > 0 else 1.0
+        score = (1.0 if len(stems) == 1 and stems != {""} else 0.5) + 0.1 * overlap
+        if score > 0.55 and (best is None or score > best[0]):
+            best = (score, run)
+    return best[1] if best else None
+
+
+def _label_levels(ctx: Context, variable: str, labels: Sequence[str]) -> dict[str, float] | None:
+    """Per label, how high the target's numbers stand in its rows: the mean over its rows of their numbers'
+    sum. Sums weigh each column by its size, as the melted column's total is spread over them (a site burned
+    in one type of burn only, its cells naught in the others, stands as high as its total). None when two
+    labels stand level."""
+    frame = ctx.target.frame
+    keys = frame[variable].astype(str)
+    numbers = [t for t in ctx.columns if t != variable and ctx.profiles[t].numeric]
+    if not numbers:
+        return None
+    per_row = pd.concat([pd.to_numeric(frame[t], errors="coerce") for t in numbers], axis=1).sum(axis=1)
+    levels = {v: float(per_row[keys == v].mean()) for v in labels}
+    values = sorted(levels.values())
+    if any(np.isnan(v) for v in values) or any(b - a < 1e-9 for a, b in pairwise(values)):
+        return None
+    return levels
 
 
 def _unpivot_proposal(ctx: Context, name: str, tab: Tab, variable: str, vprofile: ColumnProfile,
