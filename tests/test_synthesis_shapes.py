@@ -3778,7 +3778,7 @@ def test_flag_columns_renamed_to_site_names_melted_and_spread(tmp_path: Path) ->
     """Six 0/1 columns (z5 .. z10) renamed to body sites, made long and summed per site and type of burn,
     types across: each site's name goes to the column whose rate of 1s its sums follow."""
     sites = {"z5": "head", "z6": "buttock", "z7": "trunk", "z8": "upper leg", "z9": "lower leg", "z10": "airway"}
-    n = 160
+    n = 400
     rates = np.array([0.1, 0.25, 0.4, 0.55, 0.7, 0.85])
     burn = pd.DataFrame({"obs": np.arange(n), "kind": RNG.integers(1, 4, n),
                          **{c: (RNG.random(n) < r).astype(int) for c, r in zip(sites, rates, strict=True)}})
@@ -3852,12 +3852,24 @@ def test_a_code_a_fill_writes_in_a_column_of_codes(tmp_path: Path) -> None:
 
     rank, shown = rank_of(make_case(tmp_path / "case", [(men, True)], pipeline))
     assert rank == 1, shown
-    codes = pd.DataFrame({"married": [1.0, 2.0, np.nan, 6.0], "x": [1, 2, 3, 4]})
+    codes = pd.DataFrame({"married": [2.0, 1.0, np.nan, 6.0, 1.0], "x": [1, 2, 3, 4, 5]})
     target = pd.DataFrame({"married": [0, 1, 2, 6], "n": [3, 4, 5, 6]})
-    assert Context(target, discover(target), inputs={"table_1": codes}).profiles["married"].foreign == {"0"}
+    ctx = Context(target, discover(target), inputs={"table_1": codes})
+    assert ctx.profiles["married"].foreign == {"0"}
+    # a candidate whose groups lack the code pays for it, one that fills it does not
+    dropped, filled = (Tab(codes.groupby("married").size().reset_index(name="n")),
+                       Tab(codes.fillna(0).groupby("married").size().reset_index(name="n")))
+    pairs = {"married": "married", "n": "n"}
+    assert category_mismatch(ctx.profiles, target, dropped, pairs) > category_mismatch(ctx.profiles, target, filled, pairs) == 0
+    assert category_mismatch(ctx.profiles, target, dropped, pairs, frozenset({"0.0"})) == 0  # a fill wrote it
     # a code the other half alone holds (5) is cut off by the split, not written: no fill code
     target = pd.DataFrame({"married": [1, 2, 5], "n": [3, 4, 5]})
     assert not Context(target, discover(target), inputs={"table_1": codes}).profiles["married"].foreign
     gapless = codes.fillna(3.0)  # no gap to fill: a 0 is cut off by the split
     target = pd.DataFrame({"married": [0, 1, 2], "n": [3, 4, 5]})
     assert not Context(target, discover(target), inputs={"table_1": gapless}).profiles["married"].foreign
+    ordered = codes.assign(married=[1.0, 2.0, np.nan, 4.0, 6.0])  # rising with the file: the split cuts values off
+    assert not Context(target, discover(target), inputs={"table_1": ordered}).profiles["married"].foreign
+    # rows, not groups: a code on half the rows fills no gaps of one row in five
+    rows = pd.DataFrame({"married": [0, 0, 0, 0, 0, 0, 1, 2] * 3, "n": range(24)})
+    assert not Context(rows, discover(rows), inputs={"table_1": codes}).profiles["married"].foreign

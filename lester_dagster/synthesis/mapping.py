@@ -441,11 +441,17 @@ def range_of(values: pd.Series, func: str) -> Domain | None:
     _, counts = np.unique(finite, return_counts=True)
     if counts.max() >= MOSTLY * len(finite):
         return None
-    with np.errstate(all="ignore"):  # by rank: one outlier does not hide the order, huge values do not overflow
-        order = float(np.corrcoef(np.arange(len(finite)), rankdata(finite))[0, 1])
-    if not np.isfinite(order) or abs(order) >= ORDERED:
+    if moves_with_order(finite):
         return None
     return Domain(lo, hi, FAR * (hi - lo))
+
+
+def moves_with_order(finite: np.ndarray) -> bool:
+    """Whether numbers (in the file's order) rise or fall with their place: rank correlation `ORDERED` or more,
+    or none to speak of (all alike). By rank: one outlier does not hide the order, huge values do not overflow."""
+    with np.errstate(all="ignore"):
+        order = float(np.corrcoef(np.arange(len(finite)), rankdata(finite))[0, 1])
+    return not np.isfinite(order) or abs(order) >= ORDERED
 
 
 def _range_kept(values: pd.Series, func: str) -> np.ndarray | None:

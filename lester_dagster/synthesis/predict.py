@@ -44,6 +44,7 @@ from lester_dagster.synthesis.mapping import (
     finer,
     grain_of,
     map_columns,
+    moves_with_order,
     name_similarity,
     pattern_similarity,
     same_kind,
@@ -142,7 +143,7 @@ class Context:
             wanted = [t for t in self.profiles if t not in self.given and t not in spread]
             labelled = {t for tab in tabs for c in tab.columns for t in _labelled_names(tab, c, wanted)} if wanted else set()
             self.given = self.given | frozenset(spread) | frozenset(labelled)
-            _mark_recurring(self.profiles, tabs)
+            _mark_recurring(self.profiles, tabs, self.target.frame)
         self.constraints = constraints
         self.threshold = threshold
         self.similarity_cache: dict[tuple[str, int, bool], tuple[ColumnProfile, float]] = {}
@@ -242,7 +243,8 @@ class Context:
 Predictor = Callable[[Mapping[str, Tab], Context], Iterator[Proposal]]
 
 
-def _mark_recurring(profiles: Mapping[str, ColumnProfile], inputs: Sequence[Tab]) -> None:
+def _mark_recurring(profiles: Mapping[str, ColumnProfile], inputs: Sequence[Tab],
+                    target: pd.DataFrame | None = None) -> None:
     """A target string column recurs when an input column shares its values or holds them inside its
     own (a part to cut out); one that does not (people's names, labels made by concatenation) is not
     expected to share values with a candidate column either."""
@@ -250,7 +252,7 @@ def _mark_recurring(profiles: Mapping[str, ColumnProfile], inputs: Sequence[Tab]
     known = frozenset().union(*(tab.profile(c).values for tab, c in columns)) if columns else frozenset()
     for name, profile in profiles.items():
         if profile.kind == "number":
-            profile.foreign = _foreign_codes(name, profile, inputs)
+            profile.foreign = _foreign_codes(name, profile, inputs, None if target is None else target[name])
         if profile.kind != "string":
             continue
         profile.foreign = profile.values - known
@@ -265,16 +267,35 @@ CODES = 30  # distinct whole numbers, at most, of a column of codes
 FILL_CODES = frozenset({"0", "-1", "9", "99", "999", "9999", "-9", "-99", "-999"})  # what a fill writes in a code
 
 
-def _foreign_codes(name: str, profile: ColumnProfile, inputs: Sequence[Tab]) -> frozenset[str]:
+def _foreign_codes(name: str, profile: ColumnProfile, inputs: Sequence[Tab],
+                   column: pd.Series | None = None) -> frozenset[str]:
     """The one code of a target column of few whole numbers that its namesake in the inputs never holds, where
-    it is a code a fill writes (a marital status missing, counted as 0): made, not cut off by the split."""
+    it is a code a fill writes (a marital status missing, counted as 0): made, not cut off by the split. Not
+    where the namesake moves with the file's order (the split cuts its values off), nor, in a target of rows
+    (not groups), where the code's share of rows is far from the namesake's share of gaps. `column`: the
+    target's values."""
     if not profile.integral or not 2 <= profile.distinct <= CODES:
         return frozenset()
-    namesakes = [tab.profile(name) for tab in inputs if name in tab.columns]
-    if not namesakes or any(p.kind != "number" or not p.nulls or p.distinct > CODES for p in namesakes):
+    namesakes = [tab.frame[name] for tab in inputs if name in tab.columns]
+    profiles = [tab.profile(name) for tab in inputs if name in tab.columns]
+    if not profiles or any(p.kind != "number" or not p.nulls or p.distinct > CODES for p in profiles):
         return frozenset()
-    lacking = profile.values - frozenset().union(*(p.values for p in namesakes))
-    return lacking if len(lacking) == 1 and lacking <= FILL_CODES else frozenset()
+    lacking = profile.values - frozenset().union(*(p.values for p in profiles))
+    if len(lacking) != 1 or not lacking <= FILL_CODES:
+        return frozenset()
+    if any(moves_with_order(pd.to_numeric(v, errors="coerce").dropna().to_numpy(dtype=float)) for v in namesakes):
+        return frozenset()
+    if column is not None and profile.rows >= ROWS_NOT_GROUPS * profile.distinct:
+        code = float(next(iter(lacking)))
+        share = float((pd.to_numeric(column, errors="coerce") == code).mean())
+        gaps = max(p.null_share for p in profiles)
+        if not gaps / FILL_SHARE <= share <= gaps * FILL_SHARE:
+            return frozenset()
+    return lacking
+
+
+ROWS_NOT_GROUPS = 3  # rows per distinct value, at least, of a target column of rows rather than of groups
+FILL_SHARE = 3.0  # how far a fill code's share of a target's rows may lie from the share of gaps it fills
 
 
 def delimiters_of(values: pd.Series, share: float = 0.5) -> list[str]:
@@ -1180,6 +1201,7 @@ def aggregate_model() -> ShippedModel | None:
 
 CLOSE_GROUPS = 0.95  # closeness on the groups both halves hold that says an aggregate is the target's column
 CLOSE_MARGIN = 0.1  # how much less close an aggregate the target's name spells is then no longer taken for it
+SIZED = frozenset({"sum", "count", "size", "nunique"})  # aggregates that grow with a group's rows, which halves differ in
 
 
 def _closer_than_spelled(target: str, candidates: Sequence[_Aggregate], positions: np.ndarray | None,
@@ -1187,15 +1209,17 @@ def _closer_than_spelled(target: str, candidates: Sequence[_Aggregate], position
     """The candidates a target's name spells (`mean_age`: the mean of `age`) that the groups both halves hold
     show to be some other aggregate, and that aggregate: its values lie within a few percent of the target's,
     group by group (the mean age at a first birth, 18 to 20 in every schooling group), and the spelled one's
-    lie far from them (the mean age of the women, 25 to 35). Group by group, aggregates of one column on
-    other rows of the same groups are of one size; a name says which column less surely than that. Of rivals
+    lie far from them (the mean age of the women, 25 to 35). Group by group, means, medians and extremes of one
+    column on other rows of the same groups are of one size; a name says which column less surely than that.
+    Sums and counts grow with a group's rows, which the halves of a growing table differ in: never compared. Of rivals
     as close, the one scored best (`row`, the target column's scores)."""
     if positions is None or target not in ctx.target.frame.columns:
         return set(), None
-    spelled = [j for j, a in enumerate(candidates) if a.step is None and spells(target, a.column, a.func)]
+    spelled = [j for j, a in enumerate(candidates)
+               if a.step is None and a.func not in SIZED and spells(target, a.column, a.func)]
     if not spelled:
         return set(), None
-    close = [ctx.aligner.closeness(target, a.values, positions) for a in candidates]
+    close = [None if a.func in SIZED else ctx.aligner.closeness(target, a.values, positions) for a in candidates]
     rivals = [(c, float(row[j]), j) for j, c in enumerate(close) if j not in spelled and c is not None]
     if not rivals or max(rivals)[0] < CLOSE_GROUPS:
         return set(), None
@@ -2340,7 +2364,10 @@ def _labels(tab: Tab, column: str, wanted: Collection[str]) -> list[tuple[int, s
         return []
     names = [n for n in wanted if not n.replace(".", "").isdigit()]  # plain values are spread as they are
     raw = tab.frame[column].dropna().drop_duplicates().head(200)
-    whole = set(ops.JoinStrings(())(raw))  # as the Concatenate step writes them ('01' stays '01')
+    try:
+        whole = set(ops.JoinStrings(())(raw))  # as the Concatenate step writes them ('01' stays '01')
+    except (TypeError, ValueError, OverflowError):
+        return []  # values no label can write (whole numbers beyond 64 bits): no labels, and no failed search
     # the first digits of whole numbers that have more digits than kept (as the Substring step cuts their
     # text: no gaps, which would make them floats, and no signs)
     digits = pd.api.types.is_integer_dtype(tab.frame[column].dtype) and profile.lo is not None and profile.lo >= 0
@@ -2359,12 +2386,8 @@ def _labels(tab: Tab, column: str, wanted: Collection[str]) -> list[tuple[int, s
 
 
 def _labelled_names(tab: Tab, column: str, wanted: Collection[str]) -> set[str]:
-    """The target names `_labels` makes of a column, none where the column's values cannot be written so (whole
-    numbers beyond 64 bits): the names are evidence, never a reason for a search to fail."""
-    try:
-        return {t for *_, made in _labels(tab, column, wanted) for t in made}
-    except (TypeError, ValueError, OverflowError):
-        return set()
+    """The target names `_labels` makes of a column (none where the column's values cannot be written so)."""
+    return {t for *_, made in _labels(tab, column, wanted) for t in made}
 
 
 def _relabelled(name: str, tab: Tab, ctx: Context, options: Sequence[tuple[int, str, int, str, str]]
@@ -2588,6 +2611,7 @@ MELT_ALIKE = 0.5  # stems whose values fit the cells half as well as the best, a
 RENAMED_MELT = 0.6  # the prior of columns renamed to labels no input holds, then melted, beside a plain melt
 RENAMED_LABELS = 12  # labels, at most, that a rename before a melt gives
 RENAMED_SHORTEST = 3  # characters, at least, of each label a rename writes
+RENAMED_SWAP = 0.5  # the prior of the pairing with the two closest labels swapped, beside the pairing by level
 ALIKE_SPANS = 0.2  # the narrowest range of a wide group's columns, at least, as a share of the widest
 
 
@@ -2595,40 +2619,53 @@ def _renamed_melts(ctx: Context, name: str, tab: Tab, variable: str, vprofile: C
     """Columns renamed to readable labels and made long (t1 and t2 as 'placebo' and '6-MP'): the target column
     `variable` holds labels that no input holds, as many as a run of alike columns of the table (numeric,
     no id, named with one stem or ranging alike). Which label names which column is read from the target:
-    the label under which the target's numbers are highest names the column whose values are highest, and
-    so on down, as sums, means, medians and extremes of a column follow its level. Not labels a melt and a cut
-    make: numbers, letters, parts of the columns' names, or a literal glued to a column's values."""
+    the label under which the target's values stand highest names the column whose values do, and so on
+    down, as means, medians, extremes and sums of a column follow its level; the pairing with the two
+    closest labels swapped comes next. Not labels a melt and a cut make: numbers, letters, parts of the
+    columns' names, or a literal glued to a column's values; nor the names of target columns."""
     labels = sorted(vprofile.values)
     if (not 2 <= len(labels) <= RENAMED_LABELS or variable in tab.columns
             or any(_NUMERIC_LABEL.match(v) or len(v) < RENAMED_SHORTEST for v in labels)):
         return []  # numbers, and letters or codes ('m', 'f'; 'ne') cut from names, are no names written out
     wanted = set(labels)
-    if wanted & set(tab.columns):
-        return []  # some columns already have the labels' names: a plain melt of those
-    names = " ".join(str(c).lower() for c in tab.columns)
-    if 2 * sum(any(part in names for part in re.findall(r"[a-z]{2,}|[0-9]+", v.lower())) for v in labels) >= len(labels):
+    if wanted & (set(tab.columns) | set(ctx.columns)):
+        return []  # columns of the labels' names are melted as they are; a target column's name is no label
+    words = set().union(*(name_tokens(c) for c in tab.columns))
+    if 2 * sum(bool(name_tokens(v) & words) for v in labels) >= len(labels):
         return []  # the labels are cut from the columns' names ('ne' of ne18, the 1 of clrprc1): melted, then cut
     for column in tab.columns:  # labels the data spells, or spells within its values ('age' of 'mage'), neither
         profile = tab.profile(column)
         if profile.kind == "string" and 2 * sum(any(v in text for text in profile.values) for v in labels) >= len(labels):
             return []
     window = _alike_run(tab, len(labels), set(ctx.columns))
-    if window is None:
+    if window is None or _glued(tab, labels):
         return []
-    for column in tab.columns:  # nor are labels glued from a literal and a column's values ('majority 1')
-        if any(2 * len(made) >= len(labels) for *_, made in _labels(tab, column, labels)):
-            return []
-    levels = _label_levels(ctx, variable, labels)
+    melted = profile_column("value", pd.concat([tab.frame[c] for c in window], ignore_index=True))
+    levels = _label_levels(ctx, variable, labels, melted)
     if levels is None:
         return []
     by_level = sorted(labels, key=lambda v: levels[v])
     by_mean = sorted(window, key=lambda c: float(pd.to_numeric(tab.frame[c], errors="coerce").mean()))
-    pairs = dict(zip(by_mean, by_level, strict=True))
-    rename = ops.Rename(ctx.name(), name, tuple((c, pairs[c]) for c in window))
-    renamed = Tab(tab.frame.rename(columns=pairs))
-    melt = _unpivot_proposal(ctx, rename.out, renamed, variable, vprofile, tuple(pairs[c] for c in window), variable,
-                             RENAMED_MELT)
-    return [replace(melt, steps=(rename, *melt.steps))]
+    # and the two labels standing closest swapped: the halves may order close columns otherwise
+    closest = min(range(len(by_level) - 1), key=lambda k: levels[by_level[k + 1]] - levels[by_level[k]])
+    swapped = list(by_level)
+    swapped[closest], swapped[closest + 1] = swapped[closest + 1], swapped[closest]
+    sources = _spread_sources(name, tab, ctx)  # the renamed columns are melted, never spread: the same
+    found = []
+    for order, prior in ((by_level, RENAMED_MELT), (swapped, RENAMED_MELT * RENAMED_SWAP)):
+        pairs = dict(zip(by_mean, order, strict=True))
+        rename = ops.Rename(ctx.name(), name, tuple((c, pairs[c]) for c in window))
+        renamed = Tab(tab.frame.rename(columns=pairs))
+        renamed.cache["spread_sources"] = sources - set(window)
+        melt = _unpivot_proposal(ctx, rename.out, renamed, variable, vprofile, tuple(pairs[c] for c in window),
+                                 variable, prior)
+        found.append(replace(melt, steps=(rename, *melt.steps)))
+    return found
+
+
+def _glued(tab: Tab, labels: Sequence[str]) -> bool:
+    """Whether most labels are a literal glued to a column's values ('majority 1'): made, not renames."""
+    return any(2 * len(names) >= len(labels) for column in tab.columns for *_, names in _labels(tab, column, labels))
 
 
 _NUMERIC_LABEL = re.compile(r"^[-+]?[0-9.]+$")
@@ -2637,9 +2674,9 @@ _NUMERIC_LABEL = re.compile(r"^[-+]?[0-9.]+$")
 def _alike_run(tab: Tab, k: int, target_names: set[str]) -> tuple[str, ...] | None:
     """The run of k neighbouring columns most alike to be one wide group: numeric, none an id or a column the
     target keeps by name, their ranges overlapping and of a size; best named with one stem (t1, t2; Z5 .. Z10),
-    else the most overlapping of runs whose ranges overlap by more than half."""
+    else the most overlapping of runs whose ranges overlap by more than half. None when two runs tie."""
     columns = list(tab.columns)
-    best: tuple[float, tuple[str, ...]] | None = None
+    runs: list[tuple[float, tuple[str, ...]]] = []
     for start in range(len(columns) - k + 1):
         run = tuple(columns[start:start + k])
         profiles = [tab.profile(c) for c in run]
@@ -2654,22 +2691,28 @@ def _alike_run(tab: Tab, k: int, target_names: set[str]) -> tuple[str, ...] | No
         spread = max(p.hi for p in profiles) - min(p.lo for p in profiles)
         overlap = (high - low) / spread if spread > 0 else 1.0
         score = (1.0 if len(stems) == 1 and stems != {""} else 0.5) + 0.1 * overlap
-        if score > 0.55 and (best is None or score > best[0]):
-            best = (score, run)
-    return best[1] if best else None
+        if score > 0.55:
+            runs.append((score, run))
+    runs.sort(key=lambda r: -r[0])
+    if not runs or (len(runs) > 1 and runs[0][0] - runs[1][0] < 1e-9):
+        return None  # several runs alike (q1 .. q6 for two labels): nothing says which
+    return runs[0][1]
 
 
-def _label_levels(ctx: Context, variable: str, labels: Sequence[str]) -> dict[str, float] | None:
-    """Per label, how high the target's numbers stand in its rows: the mean over its rows of their numbers'
-    sum. Sums weigh each column by its size, as the melted column's total is spread over them (a site burned
-    in one type of burn only, its cells naught in the others, stands as high as its total). None when two
-    labels stand level."""
+def _label_levels(ctx: Context, variable: str, labels: Sequence[str], melted: ColumnProfile) -> dict[str, float] | None:
+    """Per label, how high the target's values stand in its rows: the mean over its rows of the sum of the
+    target's columns that look like the melted values (`melted`; all numeric columns where none does, as a
+    pivot's cells of sums do not). Sums weigh each column by its size, as the melted column's total is spread
+    over them (a site burned in one type of burn only, its cells naught in the others, stands as high as its
+    total); counts beside them, which follow the gaps rather than the values, are left out where they can be.
+    None when two labels stand level."""
     frame = ctx.target.frame
     keys = frame[variable].astype(str)
     numbers = [t for t in ctx.columns if t != variable and ctx.profiles[t].numeric]
+    alike = [t for t in numbers if similarity(ctx.profiles[t], melted) >= ctx.threshold]
     if not numbers:
         return None
-    per_row = pd.concat([pd.to_numeric(frame[t], errors="coerce") for t in numbers], axis=1).sum(axis=1)
+    per_row = pd.concat([pd.to_numeric(frame[t], errors="coerce") for t in alike or numbers], axis=1).sum(axis=1)
     levels = {v: float(per_row[keys == v].mean()) for v in labels}
     values = sorted(levels.values())
     if any(np.isnan(v) for v in values) or any(b - a < 1e-9 for a, b in pairwise(values)):
