@@ -3807,6 +3807,9 @@ def test_labels_go_to_the_columns_their_values_follow() -> None:
     spelled = trial.assign(arm=np.where(trial["relapse"] == 1, "drug", "placebo"))
     ctx = Context(target, discover(target), inputs={"table_1": spelled})
     assert _renamed_melts(ctx, "table_1", Tab(spelled), "arm", ctx.profiles["arm"]) == []
+    lookup = pd.DataFrame({"arm": ["drug", "placebo"], "code": [1, 2]})  # another input holds the labels
+    ctx = Context(target, discover(target), inputs={"table_1": trial, "table_2": lookup})
+    assert _renamed_melts(ctx, "table_1", Tab(trial), "arm", ctx.profiles["arm"]) == []
     # labels a melt and a cut or a glue make are no renames: a literal and the statuses, the numbers of the
     # columns' names, their first letters
     for made in (["status 1", "status 2"], ["lag 1", "lag 2"], ["t", "r"]):

@@ -2628,6 +2628,8 @@ def _renamed_melts(ctx: Context, name: str, tab: Tab, variable: str, vprofile: C
             or any(_NUMERIC_LABEL.match(v) or len(v) < RENAMED_SHORTEST for v in labels)):
         return []  # numbers, and letters or codes ('m', 'f'; 'ne') cut from names, are no names written out
     wanted = set(labels)
+    if wanted - vprofile.foreign:
+        return []  # an input holds the labels (a lookup's): joined, not written
     if wanted & (set(tab.columns) | set(ctx.columns)):
         return []  # columns of the labels' names are melted as they are; a target column's name is no label
     words = set().union(*(name_tokens(c) for c in tab.columns))
