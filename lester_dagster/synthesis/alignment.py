@@ -82,7 +82,6 @@ class Aligner:
         b_text = [None if pd.isna(v) else str(v).strip() for v in ours]
         return float(np.mean([x == y for x, y in zip(a_text, b_text, strict=True)]))
 
-
     def closeness(self, column: str, values: pd.Series, positions: np.ndarray) -> float | None:
         """How close in size numeric `values` lie to the target's `column` on matched keys (1 - the median
         relative gap), whatever their order; None when fewer than MIN_ROWS keys (and a MATCHED_SHARE of the

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from lester_dagster.synthesis import operators as ops
-from lester_dagster.synthesis.profile import ColumnProfile, Tab, compressed_pattern, number_text
+from lester_dagster.synthesis.alignment import key_text
+from lester_dagster.synthesis.profile import ColumnProfile, Tab, compressed_pattern
 
 CAP = 6.0  # per column (or per null pattern)
 ROW_Z_FREE = 1.2  # row counts of two halves differ by this many standard errors by chance
@@ -80,17 +81,6 @@ def null_mismatch(target: Mapping[str, ColumnProfile], output: Tab, pairs: Mappi
     return float(sum(terms.values()))
 
 
-def _as_numbers(values: frozenset[str]) -> frozenset[str]:
-    """Fill values as a numeric profile writes its values ('0.0' as '0')."""
-    found = set()
-    for value in values:
-        try:
-            found.add(number_text(float(value)))
-        except (ValueError, OverflowError):
-            continue
-    return frozenset(found)
-
-
 PLACEHOLDERS = frozenset({"unknown", "missing", "none", "other", "n/a", "na", "not recorded", "not available",
                           "not known", "unspecified", "not specified", "no data", "null", "nan", "blank", "empty",
                           "not stated", "not reported", "no answer", "undisclosed", "unclassified", "?", "-", "--"})
@@ -114,8 +104,9 @@ def category_mismatch(
     for name, column in pairs.items():
         t, c = target[name], output.profile(column)
         if t.kind == "number" and t.foreign and c.kind == "number":
-            # a code a fill writes in a column of codes (0 for a missing marital status), which no input holds
-            total += MADE * len(t.foreign - c.values - _as_numbers(filled))
+            # a code a fill writes in a column of codes (0 for a missing marital status), which no input holds;
+            # the fills' values written as the profile writes numbers ('0.0' as '0')
+            total += MADE * len(t.foreign - c.values - set(key_text(pd.Series(sorted(filled), dtype=object))))
             continue
         if t.kind != "string" or c.kind != "string" or t.distinct > CATEGORICAL or c.distinct > CATEGORICAL:
             continue

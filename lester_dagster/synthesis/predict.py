@@ -2711,9 +2711,9 @@ def _label_levels(ctx: Context, variable: str, labels: Sequence[str], melted: Co
     frame = ctx.target.frame
     keys = frame[variable].astype(str)
     numbers = [t for t in ctx.columns if t != variable and ctx.profiles[t].numeric]
-    alike = [t for t in numbers if similarity(ctx.profiles[t], melted) >= ctx.threshold]
     if not numbers:
         return None
+    alike = [t for t in numbers if similarity(ctx.profiles[t], melted) >= ctx.threshold]
     per_row = pd.concat([pd.to_numeric(frame[t], errors="coerce") for t in alike or numbers], axis=1).sum(axis=1)
     levels = {v: float(per_row[keys == v].mean()) for v in labels}
     values = sorted(levels.values())
