@@ -19,7 +19,7 @@ from scipy.optimize import linear_sum_assignment
 
 from lester_dagster.synthesis import SearchConfig, judge, load_case, read_table, synthesize
 from lester_dagster.synthesis import operators as ops
-from lester_dagster.synthesis.alignment import Aligner, output_agreement
+from lester_dagster.synthesis.alignment import Aligner, _closeness, _drifted_closeness, output_agreement
 from lester_dagster.synthesis.constraints import check, discover
 from lester_dagster.synthesis.evidence import (
     EXACT_ROW,
@@ -3876,3 +3876,49 @@ def test_a_code_a_fill_writes_in_a_column_of_codes(tmp_path: Path) -> None:
     # rows, not groups: a code on half the rows fills no gaps of one row in five
     rows = pd.DataFrame({"married": [0, 0, 0, 0, 0, 0, 1, 2] * 3, "n": range(24)})
     assert not Context(rows, discover(rows), inputs={"table_1": codes}).profiles["married"].foreign
+
+
+def test_a_measure_that_grows_between_the_halves_agrees_by_its_shape(tmp_path: Path) -> None:
+    """Hourly riders split by the file's order: the later half rides about a third more in every hour, so the
+    registered riders' hourly means there lie closer in size to all riders' means of the earlier half than all
+    riders' own do. Agreement forgives one factor between the halves, and then all riders, whose proportions
+    from hour to hour are the target's, agree best."""
+    days = 120
+    hr, day = np.tile(np.arange(24), days), np.repeat(np.arange(days), 24)
+    working = (day % 7 < 5).astype(int)
+    growth = 1 + 0.6 * day / days
+    peak = np.exp(-((hr - 8) ** 2) / 6) + np.exp(-((hr - 17) ** 2) / 6)
+    leisure = np.exp(-((hr - 14) ** 2) / 12)
+    registered = RNG.poisson(growth * (20 + 150 * peak * working + 40 * leisure * (1 - working)))
+    casual = RNG.poisson(growth * (3 + 10 * leisure * (1 + 3 * (1 - working))))
+    rides = pd.DataFrame({"hr": hr, "workingday": working, "casual": casual, "registered": registered,
+                          "bikers": casual + registered, "temp": RNG.normal(0.5, 0.1, len(hr)).round(3)})
+
+    def pipeline(rides: pd.DataFrame) -> pd.DataFrame:
+        return rides.pivot_table(index="hr", columns="workingday", values="bikers", aggfunc="mean").rename(
+            columns=str).rename_axis(columns=None).reset_index()
+
+    rank, shown = rank_of(make_case(tmp_path / "case", [(rides, True)], pipeline))
+    assert rank == 1, shown
+    # sizes still count: a factor beyond DRIFT is no drift
+    x = np.array([10.0, 20.0, 30.0, 40.0, 50.0])
+    assert _drifted_closeness(x, x / 1.3) == pytest.approx(1.0)
+    assert _drifted_closeness(x, x / 3) == _closeness(x, x / 3) < 0.6
+
+
+def test_a_name_that_spells_a_column_outweighs_values_that_fit_by_chance(tmp_path: Path) -> None:
+    """`nunique_var1` spells the distinct values of `var1` per birth year. In the searched half `var1` holds one
+    value, so its counts are 1 where the target's are 2; any binary column counts 2 in every year and agrees with
+    the target's years by chance. The name decides."""
+    n = 600
+    late = np.arange(n) >= n // 2
+    births = pd.DataFrame({"bwt": RNG.normal(3400, 500, n).round(), "male": RNG.integers(0, 2, n),
+                           "first": RNG.integers(0, 2, n), "birthyr": np.minimum(RNG.geometric(0.12, n) - 1, 30),
+                           "var1": np.where(late, 0.5, RNG.choice([0.0, 0.5], n)), "familyid": np.arange(n) // 3})
+
+    def pipeline(births: pd.DataFrame) -> pd.DataFrame:
+        return births.groupby("birthyr").agg(nunique_var1=("var1", "nunique"),
+                                             count_familyid=("familyid", "count")).reset_index()
+
+    rank, shown = rank_of(make_case(tmp_path / "case", [(births, True)], pipeline))
+    assert rank == 1, shown

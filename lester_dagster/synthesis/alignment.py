@@ -14,6 +14,7 @@ from lester_dagster.synthesis.profile import number_text
 
 MIN_ROWS = 5  # matched keys needed before agreement says anything
 FEW_ROWS = 2  # matched keys from which the sizes of numbers are compared (without their order)
+DRIFT = 1.5  # the largest factor between the halves' sizes of one measure that agreement forgives (a growing table)
 MATCHED_SHARE = 0.2  # share of the smaller side's rows whose keys must match for agreement to mean anything
 
 
@@ -77,7 +78,7 @@ class Aligner:
             # other rows of the same groups give values of the same size, not only in the same order (a
             # count and the largest minute both grow with a group's size)
             x, y = a[both], b[both]
-            return float(max(0.0, _rank_correlation(x, y)) * present * _closeness(x, y))
+            return float(max(0.0, _rank_correlation(x, y)) * present * _drifted_closeness(x, y))
         a_text = [None if pd.isna(v) else str(v).strip() for v in theirs]
         b_text = [None if pd.isna(v) else str(v).strip() for v in ours]
         return float(np.mean([x == y for x, y in zip(a_text, b_text, strict=True)]))
@@ -104,6 +105,20 @@ def _closeness(x: np.ndarray, y: np.ndarray) -> float:
     return 1.0 - float(np.median(gap))
 
 
+def _drifted_closeness(x: np.ndarray, y: np.ndarray) -> float:
+    """Closeness up to one factor between the halves. A table split by its order drifts: the riders of a later
+    season are more in every hour, so each group's mean is a share larger in one half than in the other, and of
+    two columns of one shape (all riders, the registered ones) the one that is smaller by about that share lies
+    closer in size. Forgiving the median ratio (positive numbers, within DRIFT of 1), the column whose groups
+    keep the target's proportions is the closer one."""
+    raw = _closeness(x, y)
+    if (x > 0).all() and (y > 0).all():
+        factor = float(np.median(x / y))
+        if 1 / DRIFT <= factor <= DRIFT:
+            return max(raw, _closeness(x, factor * y))
+    return raw
+
+
 def _rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
     ra = pd.Series(a).rank().to_numpy()
     rb = pd.Series(b).rank().to_numpy()
@@ -125,3 +140,10 @@ def output_agreement(aligner: Aligner, output: pd.DataFrame, pairs: Mapping[str,
         if score is not None:
             found[target] = score
     return found
+
+
+def matched_rows(aligner: Aligner, output: pd.DataFrame, pairs: Mapping[str, str]) -> int:
+    """How many of the output's rows have a key the target holds (0 where the key is not mapped)."""
+    if not aligner.key or any(k not in pairs for k in aligner.key):
+        return 0
+    return int((aligner.positions(row_keys(output, [pairs[k] for k in aligner.key])) >= 0).sum())

@@ -19,7 +19,7 @@ import pandas as pd
 
 from lester_dagster.errors import LesterError, NoPipelineFound, SynthesisInputError
 from lester_dagster.synthesis import operators as ops
-from lester_dagster.synthesis.alignment import output_agreement
+from lester_dagster.synthesis.alignment import matched_rows, output_agreement
 from lester_dagster.synthesis.constraints import (
     ConstraintReport,
     Constraints,
@@ -51,6 +51,7 @@ from lester_dagster.synthesis.mapping import (
     similarity,
     written_unit,
 )
+from lester_dagster.synthesis.names import MEASURE_NAMES
 from lester_dagster.synthesis.predict import (
     COUNTS_FILLED,
     PREDICTORS,
@@ -82,6 +83,10 @@ FILL_COLUMNS = 2  # numeric columns with gaps a fillna variant fills with 0, mos
 AGREEMENT = 1.0  # weight of the row-aligned evidence in the joint probability ranker
 UNFILLED = 3.0  # what counts of rows (never 0) mapped onto a target's 0s cost, in log-probability (evidence.unfilled_zeros)
 DROPPED_KEY = 2.0  # what an aggregation whose group keys the output drops (evidence.dropped_keys) costs, in log-probability
+# a mapped column that a step made as its name spells (`mean_alp`, `nunique_var1`): what the name is worth beside values
+# that fit better by chance (the other half's groups take other values; another column's happen to be the target's)
+SPELLED = 0.3
+AGREED_ROWS = 10  # keys, at least, an output shares with the target for columns' row-by-row agreement to map them
 MISWRITTEN = 2.0  # what a text column written otherwise than the target's texts (evidence.miswritten) costs, in log-probability
 MULTI_TABLE = ("join", "union")  # operators whose proposals read two or more live tables
 CHANCE_AGREEMENT = 0.5  # agreement below this tells nothing
@@ -176,6 +181,7 @@ class Candidate:
     miswritten: int = 0  # mapped text columns written otherwise than the target's texts (evidence.miswritten)
     unfilled: bool = False  # counts of rows, never 0, mapped onto a target's 0s (evidence.unfilled_zeros)
     dropped: bool = False  # the last aggregation's group keys are not all mapped (evidence.dropped_keys)
+    spelled: int = 0  # mapped target columns a step made as their names spell (`mean_alp`)
 
     @property
     def row_surprise(self) -> float:
@@ -210,6 +216,7 @@ class Candidate:
             "category_mismatch": self.category_mismatch,
             "row_surprise": self.row_surprise,
             "row_agreement": self.row_agreement,
+            "spelled": float(self.spelled),
             "count_surprise": self.count_surprise,
             "verified": float(self.verified),
             **{f"op_{op}": float(sum(1 for x in self.spec.steps if x.op == op)) for op in ops.STEPS},
@@ -243,6 +250,7 @@ class JointProbabilityRanker:
             - MISWRITTEN * candidate.miswritten
             - UNFILLED * candidate.unfilled
             - DROPPED_KEY * candidate.dropped
+            + SPELLED * candidate.spelled
         )
 
 
@@ -798,7 +806,13 @@ class _Search:
         spec = canonical(SynthesisSpec(tuple(self.inputs), state.steps, state.last, tuple(columns), renames))
         used = state.origins.get(state.last, frozenset())
         pairs = state.mapping.pairs
-        return Candidate(spec, state.probabilities, state.mapping, state.report, len(state.output),
+        mapping = state.mapping
+        if matched_rows(self.ctx.aligner, state.output.frame, pairs) >= AGREED_ROWS:
+            # row by row, a column says which it is more surely than its values' spread does: the other half's
+            # riders are fewer in every hour, and their spread is that of a smaller column here
+            agreed = self.agreement(state)
+            mapping = ColumnMapping(pairs, {t: max(s, agreed.get(t, 0.0)) for t, s in mapping.scores.items()})
+        return Candidate(spec, state.probabilities, mapping, state.report, len(state.output),
                          len(self.ctx.target), self.unused_inputs(state), verified,
                          null_mismatch(self.ctx.profiles, state.output, pairs),
                          category_mismatch(self.ctx.profiles, self.ctx.target.frame, state.output, pairs,
@@ -813,7 +827,9 @@ class _Search:
                          len(used) if all(isinstance(s, (*ROW_KEEPING, ops.Union)) for s in state.steps) else None,
                          miswritten(self.ctx.target.frame, state.output.frame, pairs),
                          unfilled_zeros(self.ctx.target.frame, _unfilled_counts(state), pairs),
-                         dropped_keys(state.steps, pairs))
+                         dropped_keys(state.steps, pairs),
+                         sum(1 for t, c in pairs.items() if t == c and c in state.output.cache.get("spelled", ())
+                             and c not in MEASURE_NAMES))
 
     def agreement(self, state: State) -> dict[str, float]:
         found = state.output.cache.get("agreement")
