@@ -15,6 +15,7 @@ from lester_dagster.synthesis.profile import number_text
 MIN_ROWS = 5  # matched keys needed before agreement says anything
 FEW_ROWS = 2  # matched keys from which the sizes of numbers are compared (without their order)
 DRIFT = 1.5  # the largest factor between the halves' sizes of one measure that agreement forgives (a growing table)
+DRIFT_COST = 0.05  # what forgiving it costs, per unit of the factor's log: a column the target's own size wins a tie
 MATCHED_SHARE = 0.2  # share of the smaller side's rows whose keys must match for agreement to mean anything
 
 
@@ -109,13 +110,18 @@ def _drifted_closeness(x: np.ndarray, y: np.ndarray) -> float:
     """Closeness up to one factor between the halves. A table split by its order drifts: the riders of a later
     season are more in every hour, so each group's mean is a share larger in one half than in the other, and of
     two columns of one shape (all riders, the registered ones) the one that is smaller by about that share lies
-    closer in size. Forgiving the median ratio (positive numbers, within DRIFT of 1), the column whose groups
-    keep the target's proportions is the closer one."""
+    closer in size. The median ratio of the pairs both positive, within DRIFT of 1, is forgiven at a cost
+    (DRIFT_COST per unit of its log): the column whose groups keep the target's proportions is the closer one,
+    and of two columns one a multiple of the other, the one of the target's own size still is."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if not len(x):
+        return 0.0
     raw = _closeness(x, y)
-    if (x > 0).all() and (y > 0).all():
-        factor = float(np.median(x / y))
+    positive = (x > 0) & (y > 0)
+    if positive.sum() >= MIN_ROWS:
+        factor = float(np.median(x[positive] / y[positive]))
         if 1 / DRIFT <= factor <= DRIFT:
-            return max(raw, _closeness(x, factor * y))
+            return max(raw, _closeness(x, factor * y) - DRIFT_COST * abs(np.log(factor)))
     return raw
 
 
@@ -142,8 +148,10 @@ def output_agreement(aligner: Aligner, output: pd.DataFrame, pairs: Mapping[str,
     return found
 
 
-def matched_rows(aligner: Aligner, output: pd.DataFrame, pairs: Mapping[str, str]) -> int:
-    """How many of the output's rows have a key the target holds (0 where the key is not mapped)."""
+def matched_keys(aligner: Aligner, output: pd.DataFrame, pairs: Mapping[str, str]) -> int:
+    """How many of the target's keys (none of them a gap) the output's rows hold; 0 where the key is not mapped."""
     if not aligner.key or any(k not in pairs for k in aligner.key):
         return 0
-    return int((aligner.positions(row_keys(output, [pairs[k] for k in aligner.key])) >= 0).sum())
+    keys = row_keys(output, [pairs[k] for k in aligner.key])
+    positions = aligner.positions([k for k in keys if "\x00" not in k])
+    return len(set(positions[positions >= 0].tolist()))

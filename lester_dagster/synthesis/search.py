@@ -19,7 +19,7 @@ import pandas as pd
 
 from lester_dagster.errors import LesterError, NoPipelineFound, SynthesisInputError
 from lester_dagster.synthesis import operators as ops
-from lester_dagster.synthesis.alignment import matched_rows, output_agreement
+from lester_dagster.synthesis.alignment import matched_keys, output_agreement
 from lester_dagster.synthesis.constraints import (
     ConstraintReport,
     Constraints,
@@ -41,6 +41,7 @@ from lester_dagster.synthesis.evidence import (
 )
 from lester_dagster.synthesis.mapping import (
     BLENDING,
+    SPELLED_NAME,
     Blend,
     ColumnMapping,
     Domain,
@@ -86,7 +87,7 @@ DROPPED_KEY = 2.0  # what an aggregation whose group keys the output drops (evid
 # a mapped column that a step made as its name spells (`mean_alp`, `nunique_var1`): what the name is worth beside values
 # that fit better by chance (the other half's groups take other values; another column's happen to be the target's)
 SPELLED = 0.3
-AGREED_ROWS = 10  # keys, at least, an output shares with the target for columns' row-by-row agreement to map them
+AGREED_ROWS = 10  # the target's keys, at least, an output holds for its columns' row-by-row agreement to map them
 MISWRITTEN = 2.0  # what a text column written otherwise than the target's texts (evidence.miswritten) costs, in log-probability
 MULTI_TABLE = ("join", "union")  # operators whose proposals read two or more live tables
 CHANCE_AGREEMENT = 0.5  # agreement below this tells nothing
@@ -758,8 +759,12 @@ class _Search:
 
     def confident(self, verified: list[State]) -> bool:
         """The best verified pipeline fits so well that longer ones are not worth a round."""
-        best = max((self.candidate(s, True) for s in verified), key=self.ranker.score, default=None)
-        return (best is not None and best.report.share == 1.0 and best.mapping.mean_score >= 0.85
+        state = max(verified, key=lambda s: self.ranker.score(self.candidate(s, True)), default=None)
+        if state is None or state.mapping is None:
+            return False
+        best = self.candidate(state, True)
+        # the mapping's own scores, not those agreement lifted (`_candidate`): a stop on values alone, as before
+        return (best.report.share == 1.0 and state.mapping.mean_score >= 0.85
                 and best.null_mismatch == 0.0 and best.category_mismatch == 0.0 and best.unused_inputs == 0
                 and best.row_surprise == 0.0)
 
@@ -807,9 +812,9 @@ class _Search:
         used = state.origins.get(state.last, frozenset())
         pairs = state.mapping.pairs
         mapping = state.mapping
-        if matched_rows(self.ctx.aligner, state.output.frame, pairs) >= AGREED_ROWS:
-            # row by row, a column says which it is more surely than its values' spread does: the other half's
-            # riders are fewer in every hour, and their spread is that of a smaller column here
+        if matched_keys(self.ctx.aligner, state.output.frame, pairs) >= AGREED_ROWS:
+            # on many keys both share, a column's agreement row by row says which column it is as surely as
+            # its values' spread does, and more surely where the halves drift (a spread of other sizes)
             agreed = self.agreement(state)
             mapping = ColumnMapping(pairs, {t: max(s, agreed.get(t, 0.0)) for t, s in mapping.scores.items()})
         return Candidate(spec, state.probabilities, mapping, state.report, len(state.output),
@@ -829,7 +834,7 @@ class _Search:
                          unfilled_zeros(self.ctx.target.frame, _unfilled_counts(state), pairs),
                          dropped_keys(state.steps, pairs),
                          sum(1 for t, c in pairs.items() if t == c and c in state.output.cache.get("spelled", ())
-                             and c not in MEASURE_NAMES))
+                             and c not in MEASURE_NAMES and state.mapping.scores[t] >= SPELLED_NAME))
 
     def agreement(self, state: State) -> dict[str, float]:
         found = state.output.cache.get("agreement")
@@ -1208,7 +1213,10 @@ def _gap_free(table: str, column: str, live: Mapping[str, Tab], env: Mapping[str
 def _inherited_spelled(proposal: Proposal, live: Mapping[str, Tab], produced: Tab) -> frozenset[str]:
     """The spelled names of the tables a step reads that it keeps as they are (as `_inherited`), and of the
     keys a group-by or pivot groups by: their values stay what the name says (a date's month)."""
-    kept = {c for tab in _keeping(proposal, live) for c in tab.cache.get("spelled", ()) if c in produced.columns}
+    # a column a step writes anew (a cut over `first_code`) is no longer what its name spelled
+    written = {step.target for step in proposal.steps if isinstance(step, (ops.Split, ops.Substring, ops.Concatenate))}
+    kept = {c for tab in _keeping(proposal, live) for c in tab.cache.get("spelled", ())
+            if c in produced.columns and c not in written}
     for step in proposal.steps:
         keys = _group_keys(step)
         source = live.get(step.inputs[0]) if keys else None
