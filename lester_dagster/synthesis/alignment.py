@@ -15,7 +15,7 @@ from lester_dagster.synthesis.profile import number_text
 MIN_ROWS = 5  # matched keys needed before agreement says anything
 FEW_ROWS = 2  # matched keys from which the sizes of numbers are compared (without their order)
 DRIFT = 1.5  # the largest factor between the halves' sizes of one measure that agreement forgives (a growing table)
-DRIFT_COST = 0.05  # what forgiving it costs, per unit of the factor's log: a column the target's own size wins a tie
+DRIFT_COST = 0.02  # what forgiving it costs, per unit of the factor's log: a column the target's own size wins a tie
 MATCHED_SHARE = 0.2  # share of the smaller side's rows whose keys must match for agreement to mean anything
 
 
