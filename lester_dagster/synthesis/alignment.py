@@ -135,9 +135,10 @@ def _rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
 
 def output_agreement(aligner: Aligner, output: pd.DataFrame, pairs: Mapping[str, str]) -> dict[str, float]:
     """Agreement of each mapped non-key target column with its output column, on rows matched by key."""
-    if not aligner.key or any(k not in pairs for k in aligner.key):
+    keys = _output_keys(aligner, output, pairs)
+    if keys is None:
         return {}
-    positions = aligner.positions(row_keys(output, [pairs[k] for k in aligner.key]))
+    positions = aligner.positions(keys)
     found = {}
     for target, column in pairs.items():
         if target in aligner.key:
@@ -150,8 +151,15 @@ def output_agreement(aligner: Aligner, output: pd.DataFrame, pairs: Mapping[str,
 
 def matched_keys(aligner: Aligner, output: pd.DataFrame, pairs: Mapping[str, str]) -> int:
     """How many of the target's keys (none of them a gap) the output's rows hold; 0 where the key is not mapped."""
-    if not aligner.key or any(k not in pairs for k in aligner.key):
+    keys = _output_keys(aligner, output, pairs)
+    if keys is None:
         return 0
-    keys = row_keys(output, [pairs[k] for k in aligner.key])
     positions = aligner.positions([k for k in keys if "\x00" not in k])
     return len(set(positions[positions >= 0].tolist()))
+
+
+def _output_keys(aligner: Aligner, output: pd.DataFrame, pairs: Mapping[str, str]) -> list[tuple[str, ...]] | None:
+    """The output's rows' keys, written as the target's are; None where the target's key is not all mapped."""
+    if not aligner.key or any(k not in pairs for k in aligner.key):
+        return None
+    return row_keys(output, [pairs[k] for k in aligner.key])
