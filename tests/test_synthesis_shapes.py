@@ -92,9 +92,11 @@ from lester_dagster.synthesis.predict import (
 )
 from lester_dagster.synthesis.profile import ColumnProfile, Tab, multiples, profile_column
 from lester_dagster.synthesis.search import (
+    SWAPS,
     JointProbabilityRanker,
     State,
     _domains,
+    _function_swaps,
     _measures,
     _named,
     _sample,
@@ -3932,3 +3934,37 @@ def test_a_name_that_spells_a_column_outweighs_values_that_fit_by_chance(tmp_pat
 
     rank, shown = rank_of(make_case(tmp_path / "case", [(births, True)], pipeline))
     assert rank == 1, shown
+
+
+def test_places_left_empty_take_the_chosen_pipeline_with_another_function(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Six periods of readings, the later half a level apart: there each period's least reading is the
+    earlier half's median to the digit, so the search finds the minimum and nothing that fits as well. The
+    places it leaves empty take its pipeline with each other aggregate function, the median among them, after
+    all it found, whose order stays as it was."""
+    m = np.array([8.75, 9.25, 7.7, 8.65, 8.3, 8.2])
+    early = pd.DataFrame({"X2": np.repeat(np.arange(6), 3), "Y": (m[:, None] + [-2.0, 0.0, 3.0]).ravel()})
+    late = pd.DataFrame({"X2": np.repeat(np.arange(6), 3), "Y": (m[:, None] + [0.0, 5.0, 6.5]).ravel()})
+    readings = pd.concat([early, late], ignore_index=True)
+    readings["X1"] = np.round(RNG.normal(10, 3, len(readings)), 1)
+
+    def pipeline(readings: pd.DataFrame) -> pd.DataFrame:
+        return readings.groupby("X2").agg(level_y=("Y", "median")).reset_index()
+
+    folder = make_case(tmp_path / "case", [(readings, True)], pipeline)
+    case = load_case(folder)
+    config = SearchConfig(top_k=8, time_limit=900)
+    swapped = synthesize(case.training, case.target, config).specs()
+    monkeypatch.setattr("lester_dagster.synthesis.search.SWAPPED_OF", 0)
+    alone = [spec.describe() for spec in synthesize(case.training, case.target, config).specs()]
+    shown = "\n\n".join(spec.describe() for spec in swapped)
+    assert len(alone) < 8 and [spec.describe() for spec in swapped[: len(alone)]] == alone, shown
+    assert "('Y', 'min')" in alone[0] and judge(swapped, case).rank > len(alone), shown
+    # a column of text or of true/false is never summed or averaged in a swap (pandas would glue the text)
+    frame = pd.DataFrame({"k": [1, 1, 2], "name": ["a", "b", "c"], "flag": [True, False, True], "x": [1.0, 2.0, 3.0]})
+    step = ops.GroupBy("s1", "table_1", ("k",), (("n", "name", "count"), ("f", "flag", "max"), ("x", "x", "min")))
+    swaps = [a for swap in _function_swaps(step, {"table_1": frame}) for a in swap.aggs if a not in step.aggs]
+    assert {f for _, c, f in swaps if c == "name"} == {"min", "max", "nunique", "first", "last"}
+    assert {f for _, c, f in swaps if c == "flag"} == {"min", "count", "nunique", "first", "last"}
+    assert {f for _, c, f in swaps if c == "x"} == set(SWAPS) - {"min"}
+    assert _function_swaps(ops.DropNA("s1", "table_1"), {"table_1": frame}) == []

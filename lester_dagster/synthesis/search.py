@@ -864,7 +864,10 @@ class _Search:
         pipelines: list[RankedPipeline] = []
         seen: set[str] = set()
         outputs = {id(c): fp for c, fp in fingerprints}
-        for score, cand in scored:
+        made = {id(c): s for s, c in zip(states, pool, strict=True)}
+        chosen: list[State] = []
+
+        def offer(score: float, cand: Candidate) -> None:
             # pipelines that give the same output are one answer (a pivot, or a group-by and a pivot; a split
             # or a slice cutting the same part); keep the best of them. Joins that differ in how they treat
             # unmatched rows, and pipelines that differ in a fill, stay apart: other rows may have gaps
@@ -873,22 +876,69 @@ class _Search:
             # a dropna or fill this half cannot show stays apart from the pipeline without it too
             text = f"{outputs.get(id(cand))}|{hows}|{fills}|{id(cand) if id(cand) in unseen else ''}"
             if text in seen:
-                continue
+                return
             seen.add(text)
             if not _runs_on_engine(cand.spec, self.inputs):
-                continue
+                return
             meta = {"score": round(score, 4), "probability": float(math.exp(cand.log_probability)),
                     "verified": cand.verified}
             pipelines.append(RankedPipeline(len(pipelines) + 1, replace(cand.spec, meta=meta), score,
                                             math.exp(cand.log_probability), cand.verified, dict(cand.mapping.pairs),
                                             cand.report.violations))
+            if id(cand) in made:
+                chosen.append(made[id(cand)])
+
+        for score, cand in scored:
+            offer(score, cand)
             if len(pipelines) >= self.config.top_k:
                 break
+        if chosen and len(pipelines) < self.config.top_k:
+            # places left empty: the chosen pipelines with one aggregate function swapped, best first after
+            # all the search found (this half may hold one row per group, or groups whose minimum fits the
+            # target's medians by chance: the functions it cannot tell apart are the next guesses)
+            others = []
+            for state in self.swapped_functions(chosen):
+                cand = self.candidate(state, True)
+                outputs[id(cand)] = _projected_fingerprint(state, cand.spec)
+                others.append(cand)
+            for score, cand in sorted(((self.ranker.score(c), c) for c in others), key=lambda x: -x[0]):
+                if len(pipelines) >= self.config.top_k:
+                    break
+                offer(score, cand)
         if not pipelines:
             raise self.failure(near)
         seconds = time.perf_counter() - self.started
         return SynthesisResult(pipelines, seconds, self.explored, self.depth, self.ctx.constraints, self.timed_out,
                                self.budget_spent, self.failure_notes())
+
+    def swapped_functions(self, chosen: list[State]) -> list[State]:
+        """The verified pipelines one aggregate function away from the first `SWAPPED_OF` chosen ones: each
+        group-by's or pivot's function in turn replaced by another of `SWAPS` (those of numbers only where
+        the column holds numbers), at most `SWAP_RUNS` pipelines run."""
+        found: list[State] = []
+        runs = 0
+        for state in chosen[:SWAPPED_OF]:
+            env = _run(state.steps, self.inputs)
+            if env is None:
+                continue
+            for position, step in enumerate(state.steps):
+                for variant in _function_swaps(step, env):
+                    if runs >= SWAP_RUNS or self.out_of_time():
+                        return found
+                    runs += 1
+                    steps = (*state.steps[:position], variant, *state.steps[position + 1:])
+                    child = self.replay(steps, state.probabilities, state)
+                    if child is None:
+                        continue
+                    assert state.mapping is not None
+                    if not self.verified(child) and set(state.mapping.pairs.values()) <= set(child.output.columns):
+                        # its values may lie too far from the target's to map here (this half's medians beside
+                        # the other half's): its columns are the chosen pipeline's, and map as they did
+                        child.mapping = state.mapping
+                        child.report = check(self.ctx.constraints, child.output.frame, state.mapping.pairs)
+                    if self.verified(child):
+                        found.append(child)
+        return found
 
     def failure_notes(self) -> list[str]:
         """What the proposers that raised cost: their steps were never offered (a bug to report)."""
@@ -962,6 +1012,29 @@ def _run(steps: Sequence[ops.Step], tables: Mapping[str, pd.DataFrame]) -> dict[
 
 JOIN_GROWTH = 10  # a join making more rows than this many times its larger input's is a search's misstep
 JOIN_FLOOR = 100_000  # rows any join may make
+
+
+SWAPPED_OF = 3  # chosen pipelines whose aggregate functions are swapped to fill places the search left empty
+SWAP_RUNS = 60  # pipelines, at most, run to fill them
+SWAPS = ("mean", "median", "sum", "min", "max", "count", "nunique", "first", "last")
+OF_NUMBERS = ("mean", "median", "sum")  # functions that read a column of text otherwise (`sum` glues it)
+
+
+def _function_swaps(step: ops.Step, env: Mapping[str, pd.DataFrame]) -> list[ops.Step]:
+    """The step with one aggregate function replaced by another of `SWAPS`; none for other steps."""
+    if not isinstance(step, (ops.GroupBy, ops.Pivot)):
+        return []
+    frame = env[step.table]
+
+    def others(column: str, func: str) -> list[str]:
+        values = frame.get(column)
+        numbers = values is not None and pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+        return [f for f in SWAPS if f != func and (numbers or f not in OF_NUMBERS)]
+
+    if isinstance(step, ops.GroupBy):
+        return [replace(step, aggs=(*step.aggs[:i], (name, column, other), *step.aggs[i + 1:]))
+                for i, (name, column, func) in enumerate(step.aggs) for other in others(column, func)]
+    return [replace(step, aggfunc=other) for other in others(step.values, step.aggfunc)]
 
 
 def _join_cap(left: pd.DataFrame, right: pd.DataFrame) -> int:
