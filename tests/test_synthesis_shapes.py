@@ -3939,9 +3939,10 @@ def test_a_name_that_spells_a_column_outweighs_values_that_fit_by_chance(tmp_pat
 def test_places_left_empty_take_the_chosen_pipeline_with_another_function(tmp_path: Path,
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """Six periods of readings, the later half a level apart: there each period's least reading is the
-    earlier half's median to the digit, so the search finds the minimum and nothing that fits as well. The
-    places it leaves empty take its pipeline with each other aggregate function, the median among them, after
-    all it found, whose order stays as it was."""
+    earlier half's median to the digit, so the search finds the minimum and nothing that fits as well, and
+    the median of this half lies too far to map. The places it leaves empty take its pipeline with each other
+    aggregate function, scored on their own values (the median before a count of 3 per period), unverified:
+    after all the search verified, in its order."""
     m = np.array([8.75, 9.25, 7.7, 8.65, 8.3, 8.2])
     early = pd.DataFrame({"X2": np.repeat(np.arange(6), 3), "Y": (m[:, None] + [-2.0, 0.0, 3.0]).ravel()})
     late = pd.DataFrame({"X2": np.repeat(np.arange(6), 3), "Y": (m[:, None] + [0.0, 5.0, 6.5]).ravel()})
@@ -3953,18 +3954,31 @@ def test_places_left_empty_take_the_chosen_pipeline_with_another_function(tmp_pa
 
     folder = make_case(tmp_path / "case", [(readings, True)], pipeline)
     case = load_case(folder)
-    config = SearchConfig(top_k=8, time_limit=900)
-    swapped = synthesize(case.training, case.target, config).specs()
+    config = SearchConfig(top_k=10, time_limit=900, max_states=5)
+    swapped = synthesize(case.training, case.target, config)
     monkeypatch.setattr("lester_dagster.synthesis.search.SWAPPED_OF", 0)
-    alone = [spec.describe() for spec in synthesize(case.training, case.target, config).specs()]
-    shown = "\n\n".join(spec.describe() for spec in swapped)
-    assert len(alone) < 8 and [spec.describe() for spec in swapped[: len(alone)]] == alone, shown
-    assert "('Y', 'min')" in alone[0] and judge(swapped, case).rank > len(alone), shown
-    # a column of text or of true/false is never summed or averaged in a swap (pandas would glue the text)
+    alone = synthesize(case.training, case.target, config)
+    shown = "\n\n".join(spec.describe() for spec in swapped.specs())
+    assert len(alone.pipelines) < 10 and "('Y', 'min')" in alone.specs()[0].describe(), shown
+    # what the search verified keeps its places; nothing it listed is lost; the fill spent none of its budget
+    verified = [p.spec.describe() for p in alone.pipelines if p.verified]
+    assert [p.spec.describe() for p in swapped.pipelines[: len(verified)]] == verified, shown
+    assert {s.describe() for s in alone.specs()} <= {s.describe() for s in swapped.specs()}, shown
+    assert (swapped.explored, swapped.budget_spent) == (alone.explored, alone.budget_spent)
+    listed = [s.describe() for s in swapped.specs()]
+    median = next(i for i, s in enumerate(listed) if "('Y', 'median')" in s)
+    assert judge(swapped.specs(), case).rank == median + 1 > len(verified), shown
+    assert not swapped.pipelines[median].verified
+    assert median < next(i for i, s in enumerate(listed) if "('Y', 'count')" in s), shown
+    # a column of text or of true/false is never summed or averaged in a swap (pandas would glue the text), and
+    # only aggregates the output maps are swapped
     frame = pd.DataFrame({"k": [1, 1, 2], "name": ["a", "b", "c"], "flag": [True, False, True], "x": [1.0, 2.0, 3.0]})
     step = ops.GroupBy("s1", "table_1", ("k",), (("n", "name", "count"), ("f", "flag", "max"), ("x", "x", "min")))
-    swaps = [a for swap in _function_swaps(step, {"table_1": frame}) for a in swap.aggs if a not in step.aggs]
+    swaps = [a for swap, _ in _function_swaps(step, {"table_1": frame}, frozenset({"n", "f", "x"}))
+             for a in swap.aggs if a not in step.aggs]  # type: ignore[attr-defined]
     assert {f for _, c, f in swaps if c == "name"} == {"min", "max", "nunique", "first", "last"}
     assert {f for _, c, f in swaps if c == "flag"} == {"min", "count", "nunique", "first", "last"}
     assert {f for _, c, f in swaps if c == "x"} == set(SWAPS) - {"min"}
-    assert _function_swaps(ops.DropNA("s1", "table_1"), {"table_1": frame}) == []
+    assert {a[0] for swap, _ in _function_swaps(step, {"table_1": frame}, frozenset({"x"}))
+            for a in swap.aggs if a not in step.aggs} == {"x"}  # type: ignore[attr-defined]
+    assert _function_swaps(ops.DropNA("s1", "table_1"), {"table_1": frame}, frozenset({"x"})) == []

@@ -539,6 +539,12 @@ def blended_away(target: ColumnProfile, blend: ColumnProfile, made: Blend) -> bo
     return 1 - on >= OFF_GRAIN and max(2 / max(made.rows, 2), on) ** target.finite <= BY_CHANCE
 
 
+def spelled_as_named(target: str, column: str, spelled: frozenset[str]) -> bool:
+    """The column a step made as the target column's name spells (`mean_alp`), not as a function's name alone
+    (`max`): it maps by its name (see `map_columns`), and the ranker counts it (`Candidate.spelled`)."""
+    return target == column and column in spelled and column not in MEASURE_NAMES
+
+
 def map_columns(
     target: MappingType[str, ColumnProfile],
     candidate: MappingType[str, ColumnProfile],
@@ -571,7 +577,7 @@ def map_columns(
     for i, t in enumerate(t_names):
         for j, c in enumerate(c_names):
             profile = candidate[c]
-            if t == c and c in spelled and c not in MEASURE_NAMES:
+            if spelled_as_named(t, c, spelled):
                 score = similarity(target[t], profile, frozenset({c}))
                 far = any(c in bounds and beyond(target[t], bounds[c]) for bounds in (domains, ranges))
                 scores[i, j] = max(score, SPELLED_NAME) if same_kind(target[t], profile) and not far else score

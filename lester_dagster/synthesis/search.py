@@ -50,9 +50,9 @@ from lester_dagster.synthesis.mapping import (
     grain_of,
     range_of,
     similarity,
+    spelled_as_named,
     written_unit,
 )
-from lester_dagster.synthesis.names import MEASURE_NAMES
 from lester_dagster.synthesis.predict import (
     COUNTS_FILLED,
     PREDICTORS,
@@ -812,7 +812,7 @@ class _Search:
         used = state.origins.get(state.last, frozenset())
         pairs = state.mapping.pairs
         mapping = state.mapping
-        if matched_keys(self.ctx.aligner, state.output.frame, pairs) >= AGREED_ROWS:
+        if self.matched(state) >= AGREED_ROWS:
             # on many keys both share, a column's agreement row by row says which column it is as surely as
             # its values' spread does, and more surely where the halves drift (a spread of other sizes)
             agreed = self.agreement(state)
@@ -833,8 +833,16 @@ class _Search:
                          miswritten(self.ctx.target.frame, state.output.frame, pairs),
                          unfilled_zeros(self.ctx.target.frame, _unfilled_counts(state), pairs),
                          dropped_keys(state.steps, pairs),
-                         sum(1 for t, c in pairs.items() if t == c and c in state.output.cache.get("spelled", ())
-                             and c not in MEASURE_NAMES and state.mapping.scores[t] >= SPELLED_NAME))
+                         sum(1 for t, c in pairs.items() if spelled_as_named(t, c, state.output.cache.get("spelled", frozenset()))
+                             and state.mapping.scores[t] >= SPELLED_NAME))
+
+    def matched(self, state: State) -> int:
+        found = state.output.cache.get("matched_keys")
+        if found is None:
+            assert state.mapping is not None
+            found = state.output.cache["matched_keys"] = matched_keys(self.ctx.aligner, state.output.frame,
+                                                                      state.mapping.pairs)
+        return found
 
     def agreement(self, state: State) -> dict[str, float]:
         found = state.output.cache.get("agreement")
@@ -854,8 +862,12 @@ class _Search:
         if self.config.fill_unverified and len(pool) < self.config.top_k:
             covered = [s for s in near if s.mapping is not None and s.mapping.covered == len(self.ctx.columns)
                        and not any(s is v for v in verified)]
-            states += covered
-            pool += [self.candidate(s, False) for s in covered]
+            # and the best verified pipelines with one aggregate function swapped: this half may hold one row
+            # per group, or groups whose least value fits the other half's medians by chance, and the functions
+            # it cannot tell apart are the next guesses. Unverified, so listed after every verified pipeline
+            swapped = self.swapped_functions(sorted(verified, key=lambda s: -self.ranker.score(self.candidate(s, True))))
+            states += covered + swapped
+            pool += [self.candidate(s, False) for s in covered + swapped]
         fingerprints = [(c, _projected_fingerprint(s, c.spec)) for s, c in zip(states, pool, strict=True)]
         unseen = {id(c) for s, c in zip(states, pool, strict=True) if id(s) in self.unseen}
         if not pool:
@@ -864,10 +876,7 @@ class _Search:
         pipelines: list[RankedPipeline] = []
         seen: set[str] = set()
         outputs = {id(c): fp for c, fp in fingerprints}
-        made = {id(c): s for s, c in zip(states, pool, strict=True)}
-        chosen: list[State] = []
-
-        def offer(score: float, cand: Candidate) -> None:
+        for score, cand in scored:
             # pipelines that give the same output are one answer (a pivot, or a group-by and a pivot; a split
             # or a slice cutting the same part); keep the best of them. Joins that differ in how they treat
             # unmatched rows, and pipelines that differ in a fill, stay apart: other rows may have gaps
@@ -876,68 +885,65 @@ class _Search:
             # a dropna or fill this half cannot show stays apart from the pipeline without it too
             text = f"{outputs.get(id(cand))}|{hows}|{fills}|{id(cand) if id(cand) in unseen else ''}"
             if text in seen:
-                return
+                continue
             seen.add(text)
             if not _runs_on_engine(cand.spec, self.inputs):
-                return
+                continue
             meta = {"score": round(score, 4), "probability": float(math.exp(cand.log_probability)),
                     "verified": cand.verified}
             pipelines.append(RankedPipeline(len(pipelines) + 1, replace(cand.spec, meta=meta), score,
                                             math.exp(cand.log_probability), cand.verified, dict(cand.mapping.pairs),
                                             cand.report.violations))
-            if id(cand) in made:
-                chosen.append(made[id(cand)])
-
-        for score, cand in scored:
-            offer(score, cand)
             if len(pipelines) >= self.config.top_k:
                 break
-        if chosen and len(pipelines) < self.config.top_k:
-            # places left empty: the chosen pipelines with one aggregate function swapped, best first after
-            # all the search found (this half may hold one row per group, or groups whose minimum fits the
-            # target's medians by chance: the functions it cannot tell apart are the next guesses)
-            others = []
-            for state in self.swapped_functions(chosen):
-                cand = self.candidate(state, True)
-                outputs[id(cand)] = _projected_fingerprint(state, cand.spec)
-                others.append(cand)
-            for score, cand in sorted(((self.ranker.score(c), c) for c in others), key=lambda x: -x[0]):
-                if len(pipelines) >= self.config.top_k:
-                    break
-                offer(score, cand)
         if not pipelines:
             raise self.failure(near)
         seconds = time.perf_counter() - self.started
         return SynthesisResult(pipelines, seconds, self.explored, self.depth, self.ctx.constraints, self.timed_out,
                                self.budget_spent, self.failure_notes())
 
-    def swapped_functions(self, chosen: list[State]) -> list[State]:
-        """The verified pipelines one aggregate function away from the first `SWAPPED_OF` chosen ones: each
-        group-by's or pivot's function in turn replaced by another of `SWAPS` (those of numbers only where
-        the column holds numbers), at most `SWAP_RUNS` pipelines run."""
+    def swapped_functions(self, verified: list[State]) -> list[State]:
+        """The first `SWAPPED_OF` verified pipelines of distinct outputs (best first), each with one
+        aggregate function of a mapped column swapped for another of `SWAPS` (`_function_swaps`), the last
+        aggregation first, at most `SWAP_RUNS` runs each. A swap is scored on its own values: where they
+        do not map, its columns keep the pipeline's pairs at their own values' similarity. The runs are the
+        fill's own: they neither count against the search's budget nor end on it."""
         found: list[State] = []
-        runs = 0
-        for state in chosen[:SWAPPED_OF]:
+        parents: dict[int, State] = {}
+        for state in verified:
+            parents.setdefault(state.output.fingerprint, state)
+        spent = self.explored, self.budget_spent, self.timed_out
+        for state in list(parents.values())[:SWAPPED_OF]:
+            assert state.mapping is not None
             env = _run(state.steps, self.inputs)
             if env is None:
                 continue
-            for position, step in enumerate(state.steps):
-                for variant in _function_swaps(step, env):
-                    if runs >= SWAP_RUNS or self.out_of_time():
-                        return found
+            pairs = state.mapping.pairs
+            runs = 0
+            for position in reversed(range(len(state.steps))):
+                for variant, names in _function_swaps(state.steps[position], env, frozenset(pairs.values())):
+                    if runs >= SWAP_RUNS or time.perf_counter() - self.started > self.config.time_limit:
+                        break
                     runs += 1
                     steps = (*state.steps[:position], variant, *state.steps[position + 1:])
-                    child = self.replay(steps, state.probabilities, state)
-                    if child is None:
+                    # what the proposal said of the columns it made holds for its function, not for another
+                    carry = {"explains": {}, "periods": state.output.cache.get("periods"),
+                             "spelled": state.output.cache.get("spelled", frozenset()) - names}
+                    child = self.replay(steps, state.probabilities, state, carry)
+                    if child is None or not set(pairs.values()) <= set(child.output.columns):
                         continue
-                    assert state.mapping is not None
-                    if not self.verified(child) and set(state.mapping.pairs.values()) <= set(child.output.columns):
-                        # its values may lie too far from the target's to map here (this half's medians beside
-                        # the other half's): its columns are the chosen pipeline's, and map as they did
-                        child.mapping = state.mapping
-                        child.report = check(self.ctx.constraints, child.output.frame, state.mapping.pairs)
-                    if self.verified(child):
-                        found.append(child)
+                    assert child.mapping is not None
+                    own = child.mapping
+                    if any(own.pairs.get(t) != c for t, c in pairs.items()):
+                        scores = {t: own.scores[t] if own.pairs.get(t) == c else
+                                  similarity(self.ctx.profiles[t], child.output.profile(c)) for t, c in pairs.items()}
+                        child.mapping = child.output.cache["mapping"] = ColumnMapping(dict(pairs), scores)
+                        child.report = child.output.cache["report"] = check(self.ctx.constraints,
+                                                                            child.output.frame, pairs)
+                    if id(state) in self.unseen:
+                        self.unseen.add(id(child))  # a gap step this half cannot show keeps it apart too
+                    found.append(child)
+        self.explored, self.budget_spent, self.timed_out = spent
         return found
 
     def failure_notes(self) -> list[str]:
@@ -1014,14 +1020,16 @@ JOIN_GROWTH = 10  # a join making more rows than this many times its larger inpu
 JOIN_FLOOR = 100_000  # rows any join may make
 
 
-SWAPPED_OF = 3  # chosen pipelines whose aggregate functions are swapped to fill places the search left empty
-SWAP_RUNS = 60  # pipelines, at most, run to fill them
+SWAPPED_OF = 3  # verified pipelines whose aggregate functions are swapped to fill places the search left empty
+SWAP_RUNS = 20  # pipelines, at most, run for each of them
 SWAPS = ("mean", "median", "sum", "min", "max", "count", "nunique", "first", "last")
 OF_NUMBERS = ("mean", "median", "sum")  # functions that read a column of text otherwise (`sum` glues it)
 
 
-def _function_swaps(step: ops.Step, env: Mapping[str, pd.DataFrame]) -> list[ops.Step]:
-    """The step with one aggregate function replaced by another of `SWAPS`; none for other steps."""
+def _function_swaps(step: ops.Step, env: Mapping[str, pd.DataFrame], mapped: frozenset[str]
+                    ) -> list[tuple[ops.Step, frozenset[str]]]:
+    """The step with one aggregate function replaced by another of `SWAPS`, and the columns it changes: a
+    group-by's aggregates named as a `mapped` column, a pivot's cells; none for other steps."""
     if not isinstance(step, (ops.GroupBy, ops.Pivot)):
         return []
     frame = env[step.table]
@@ -1032,9 +1040,10 @@ def _function_swaps(step: ops.Step, env: Mapping[str, pd.DataFrame]) -> list[ops
         return [f for f in SWAPS if f != func and (numbers or f not in OF_NUMBERS)]
 
     if isinstance(step, ops.GroupBy):
-        return [replace(step, aggs=(*step.aggs[:i], (name, column, other), *step.aggs[i + 1:]))
-                for i, (name, column, func) in enumerate(step.aggs) for other in others(column, func)]
-    return [replace(step, aggfunc=other) for other in others(step.values, step.aggfunc)]
+        return [(replace(step, aggs=(*step.aggs[:i], (name, column, other), *step.aggs[i + 1:])), frozenset({name}))
+                for i, (name, column, func) in enumerate(step.aggs) if name in mapped for other in others(column, func)]
+    cells = frozenset(env[step.out].columns) - set(step.index) if step.out in env else frozenset()
+    return [(replace(step, aggfunc=other), cells) for other in others(step.values, step.aggfunc)]
 
 
 def _join_cap(left: pd.DataFrame, right: pd.DataFrame) -> int:
