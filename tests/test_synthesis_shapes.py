@@ -6,6 +6,7 @@ a separator, medians; and text columns are never summed."""
 
 from __future__ import annotations
 
+import re
 import threading
 import zlib
 from collections.abc import Callable
@@ -3982,3 +3983,37 @@ def test_places_left_empty_take_the_chosen_pipeline_with_another_function(tmp_pa
     assert {a[0] for swap, _ in _function_swaps(step, {"table_1": frame}, frozenset({"x"}))
             for a in swap.aggs if a not in step.aggs} == {"x"}  # type: ignore[attr-defined]
     assert _function_swaps(ops.DropNA("s1", "table_1"), {"table_1": frame}, frozenset({"x"})) == []
+
+
+def test_swaps_of_a_pipeline_kept_apart_are_one_answer_per_output(tmp_path: Path) -> None:
+    """Sales per shop and month spread, the empty cells filled with 0: the searched half has every cell, so the
+    fill it cannot show keeps the pipeline apart from the one without it. Its swaps stay apart from other
+    pipelines as it does, but two of its swaps with one output (the least and the median of one sale per cell)
+    are one answer, listed once."""
+    rng = np.random.default_rng(7)
+    cells = [(s, m) for s in "ABCDEF" for m in (1, 2, 3, 4)]
+    test = pd.DataFrame([c for c in cells if rng.random() < 0.6 for _ in range(int(rng.integers(1, 3)))],
+                        columns=["shop", "month"]).sample(frac=1, random_state=1)
+    training = pd.DataFrame([c for c in cells for _ in range(int(rng.integers(1, 3)))],
+                            columns=["shop", "month"]).sample(frac=1, random_state=2)
+    # halves of one size (the first is the target's): a shop of its own pads the target's, a repeated row the other
+    test = pd.concat([test, *[test.iloc[:1].assign(shop="Z")] * max(0, len(training) - len(test))])
+    training = pd.concat([training, *[training.iloc[:1]] * max(0, len(test) - len(training))])
+    sales = pd.concat([test, training], ignore_index=True)
+    sales["amount"] = rng.integers(1, 50, len(sales)).astype(float)
+
+    def pipeline(sales: pd.DataFrame) -> pd.DataFrame:
+        return sales.pivot_table(index="shop", columns="month", values="amount", aggfunc="sum").fillna(0).reset_index(
+        ).rename(columns=str)
+
+    case = load_case(make_case(tmp_path / "case", [(sales, True)], pipeline))
+    result = synthesize(case.training, case.target, SearchConfig(top_k=200, time_limit=900))
+    listed: dict[tuple[int, str], list[str]] = {}
+    for spec in result.specs():
+        out = spec.run_pandas(case.training)
+        # one output of one pipeline but for its functions: two swaps of one parent
+        key = (Tab(out.set_axis([f"c{i}" for i in range(out.shape[1])], axis=1)).fingerprint,
+               re.sub("'(" + "|".join(SWAPS) + ")'", "'f'", spec.describe()))
+        listed.setdefault(key, []).append(spec.describe())
+    doubled = ["\n\n".join(found) for found in listed.values() if len(found) > 1]
+    assert not doubled, "\n\n----\n\n".join(doubled)

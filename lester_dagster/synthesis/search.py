@@ -318,6 +318,7 @@ class _Search:
         self.made: dict[int, Tab | None] = {}  # id(proposal) -> the table it makes
         self.failed: dict[str, str] = {}  # operator -> the first unexpected error its proposer raised
         self.unseen: set[int] = set()  # states with a dropna or fill the searched half cannot show (`unseen_gaps`)
+        self.apart_as: dict[int, int] = {}  # such states kept apart as one (a pipeline's swaps: `swapped_functions`)
 
     def out_of_time(self) -> bool:
         """The search has spent its budget: the states it may explore, or its time."""
@@ -869,7 +870,7 @@ class _Search:
             states += covered + swapped
             pool += [self.candidate(s, False) for s in covered + swapped]
         fingerprints = [(c, _projected_fingerprint(s, c.spec)) for s, c in zip(states, pool, strict=True)]
-        unseen = {id(c) for s, c in zip(states, pool, strict=True) if id(s) in self.unseen}
+        unseen = {id(c): self.apart_as.get(id(s), id(c)) for s, c in zip(states, pool, strict=True) if id(s) in self.unseen}
         if not pool:
             raise self.failure(near)
         scored = sorted(((self.ranker.score(c), c) for c in pool), key=lambda x: (not x[1].verified, -x[0]))
@@ -883,7 +884,7 @@ class _Search:
             hows = "|".join(s.how for s in cand.spec.steps if isinstance(s, ops.Join))
             fills = sum(isinstance(s, ops.FillNA) for s in cand.spec.steps)
             # a dropna or fill this half cannot show stays apart from the pipeline without it too
-            text = f"{outputs.get(id(cand))}|{hows}|{fills}|{id(cand) if id(cand) in unseen else ''}"
+            text = f"{outputs.get(id(cand))}|{hows}|{fills}|{unseen.get(id(cand), '')}"
             if text in seen:
                 continue
             seen.add(text)
@@ -913,7 +914,8 @@ class _Search:
         for state in verified:
             parents.setdefault(state.output.fingerprint, state)
         spent = self.explored, self.budget_spent, self.timed_out
-        for state in list(parents.values())[:SWAPPED_OF]:
+        aggregating = [s for s in parents.values() if any(isinstance(step, (ops.GroupBy, ops.Pivot)) for step in s.steps)]
+        for state in aggregating[:SWAPPED_OF]:
             assert state.mapping is not None
             env = _run(state.steps, self.inputs)
             if env is None:
@@ -935,15 +937,22 @@ class _Search:
                     assert child.mapping is not None
                     own = child.mapping
                     if any(own.pairs.get(t) != c for t, c in pairs.items()):
+                        given = self.ctx.given - child.output.cache.get("named", frozenset())
+                        medians = child.output.cache.get("medians", frozenset())
                         scores = {t: own.scores[t] if own.pairs.get(t) == c else
-                                  similarity(self.ctx.profiles[t], child.output.profile(c)) for t, c in pairs.items()}
+                                  similarity(self.ctx.profiles[t], child.output.profile(c), given, c in medians)
+                                  for t, c in pairs.items()}
                         child.mapping = child.output.cache["mapping"] = ColumnMapping(dict(pairs), scores)
                         child.report = child.output.cache["report"] = check(self.ctx.constraints,
                                                                             child.output.frame, pairs)
                     if id(state) in self.unseen:
-                        self.unseen.add(id(child))  # a gap step this half cannot show keeps it apart too
+                        # a gap step this half cannot show keeps it apart from other pipelines, as its parent; its
+                        # swaps of the same output are one answer
+                        self.unseen.add(id(child))
+                        self.apart_as[id(child)] = id(state)
                     found.append(child)
         self.explored, self.budget_spent, self.timed_out = spent
+        self.timed_out = self.timed_out or time.perf_counter() - self.started > self.config.time_limit
         return found
 
     def failure_notes(self) -> list[str]:
@@ -1040,8 +1049,11 @@ def _function_swaps(step: ops.Step, env: Mapping[str, pd.DataFrame], mapped: fro
         return [f for f in SWAPS if f != func and (numbers or f not in OF_NUMBERS)]
 
     if isinstance(step, ops.GroupBy):
-        return [(replace(step, aggs=(*step.aggs[:i], (name, column, other), *step.aggs[i + 1:])), frozenset({name}))
-                for i, (name, column, func) in enumerate(step.aggs) if name in mapped for other in others(column, func)]
+        # each function for every aggregate before the next function: a cap on runs leaves none of them unswapped
+        swaps = [(SWAPS.index(other), i, (name, column, other)) for i, (name, column, func) in enumerate(step.aggs)
+                 if name in mapped for other in others(column, func)]
+        return [(replace(step, aggs=(*step.aggs[:i], agg, *step.aggs[i + 1:])), frozenset({agg[0]}))
+                for _, i, agg in sorted(swaps, key=lambda x: x[:2])]
     cells = frozenset(env[step.out].columns) - set(step.index) if step.out in env else frozenset()
     return [(replace(step, aggfunc=other), cells) for other in others(step.values, step.aggfunc)]
 
