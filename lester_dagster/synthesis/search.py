@@ -19,7 +19,7 @@ import pandas as pd
 
 from lester_dagster.errors import LesterError, NoPipelineFound, SynthesisInputError
 from lester_dagster.synthesis import operators as ops
-from lester_dagster.synthesis.alignment import matched_keys, output_agreement
+from lester_dagster.synthesis.alignment import Aligner, matched_keys, output_agreement
 from lester_dagster.synthesis.constraints import (
     ConstraintReport,
     Constraints,
@@ -838,19 +838,18 @@ class _Search:
                              and state.mapping.scores[t] >= SPELLED_NAME))
 
     def matched(self, state: State) -> int:
-        found = state.output.cache.get("matched_keys")
-        if found is None:
-            assert state.mapping is not None
-            found = state.output.cache["matched_keys"] = matched_keys(self.ctx.aligner, state.output.frame,
-                                                                      state.mapping.pairs)
-        return found
+        return self._by_pairs(state, "matched_keys", matched_keys)
 
     def agreement(self, state: State) -> dict[str, float]:
-        found = state.output.cache.get("agreement")
+        return self._by_pairs(state, "agreement", output_agreement)
+
+    def _by_pairs(self, state: State, key: str, measure: Callable[[Aligner, pd.DataFrame, Mapping[str, str]], _T]) -> _T:
+        """What `measure` says of the state's output under its mapping's pairs, cached with the output (one
+        mapping per output)."""
+        found = state.output.cache.get(key)
         if found is None:
             assert state.mapping is not None
-            found = state.output.cache["agreement"] = output_agreement(self.ctx.aligner, state.output.frame,
-                                                                       state.mapping.pairs)
+            found = state.output.cache[key] = measure(self.ctx.aligner, state.output.frame, state.mapping.pairs)
         return found
 
     def rank(self, verified: list[State], near: list[State]) -> SynthesisResult:
