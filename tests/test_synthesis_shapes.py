@@ -59,11 +59,13 @@ from lester_dagster.synthesis.predict import (
     Context,
     _aggregate_candidates,
     _alike_periods,
+    _coded_cells,
     _date_cut,
     _date_parts,
     _derived_spread,
     _determining_parts,
     _flags,
+    _grid_melts,
     _joined_back_in_target,
     _key_pairs,
     _labelled_names,
@@ -100,6 +102,7 @@ from lester_dagster.synthesis.search import (
     _function_swaps,
     _measures,
     _named,
+    _run,
     _sample,
     _Search,
     _with_gap_steps,
@@ -4017,3 +4020,80 @@ def test_swaps_of_a_pipeline_kept_apart_are_one_answer_per_output(tmp_path: Path
         listed.setdefault(key, []).append(spec.describe())
     doubled = ["\n\n".join(found) for found in listed.values() if len(found) > 1]
     assert not doubled, "\n\n----\n\n".join(doubled)
+
+
+def test_a_grid_of_measures_by_year_made_long_at_once(tmp_path: Path) -> None:
+    """Earnings and unemployment of three years (re74 .. unem78: jtrain2 of round 14's fourth writer) made long
+    at once, the measure and the year cut from the names, the mean per training status and year, then the
+    measures across. No column tells the men apart (two of one age, schooling and race are common), so the
+    stems melted one by one cannot be joined again on the rest: that join pairs each man with the other's
+    numbers, and was the best pipeline offered before the grid melt."""
+    n, rng = 400, np.random.default_rng(74)
+    men = pd.DataFrame({"train": rng.integers(0, 2, n), "age": rng.integers(20, 26, n),
+                        "educ": rng.integers(9, 12, n), "black": rng.integers(0, 2, n)})
+    for year in ("74", "75", "78"):
+        men[f"re{year}"] = np.round(rng.gamma(1.5, 3.0, n) * (rng.random(n) < 0.7), 3)
+        men[f"unem{year}"] = (men[f"re{year}"] == 0).astype(int)
+
+    def by_year(t: pd.DataFrame) -> pd.DataFrame:
+        long = t.melt(id_vars=["train"], value_vars=[c for c in t.columns if c[-2:].isdigit()], var_name="series",
+                      value_name="value")
+        long["measure"], long["year"] = long["series"].str[:-2], long["series"].str[-2:]
+        means = long.groupby(["train", "year", "measure"])["value"].mean().reset_index()
+        return means.pivot_table(index=["train", "year"], columns="measure", values="value", aggfunc="sum").reset_index()
+
+    assert men.duplicated(subset=["train", "age", "educ", "black"]).any()
+    case = make_case(tmp_path / "jtrain", [(men, True)], by_year)
+    target = load_case(case).target
+    ctx = Context(target, discover(target), inputs={"t": men})
+    # one stem per melt, joined on columns that do not tell the rows apart, is no wide_to_long
+    assert _wide_to_long(ctx, "t", Tab(men), "year", ctx.profiles["year"]) == []
+    rank, found = rank_of(case)
+    assert rank == 1, found
+
+    # a separator between the parts is cut from neither ('wage' and '1990' of wage_1990); a grid neither of whose
+    # parts the target shows is melted by no grid melt
+    wide = pd.DataFrame({"region": ["n", "s", "n", "e"], **{f"{m}_{y}": [1.0, 2.0, 3.0, 4.0] for m in ("wage", "hours")
+                                                             for y in (1990, 2000)}})
+    target = pd.DataFrame({"year": [1990, 2000], "wage": [2.5, 2.5], "hours": [2.5, 2.5]})
+    [melt] = _grid_melts(Context(target, discover(target), inputs={"t": wide}), "t", Tab(wide))
+    env = _run(melt.steps, {"t": wide})
+    assert env is not None
+    frame = env[melt.steps[-1].out][["variable", "part1", "year"]]
+    assert set(map(tuple, frame.drop_duplicates().to_numpy())) == {
+        (f"{m}_{y}", m, str(y)) for m in ("wage", "hours") for y in (1990, 2000)}
+    target = pd.DataFrame({"region": ["n", "s"], "total": [2.5, 2.5]})
+    assert _grid_melts(Context(target, discover(target), inputs={"t": wide}), "t", Tab(wide)) == []
+    # nor one whose years the target holds but whose measures it never shows: one stem is melted (voucher's
+    # choiceyrs1..4 beside selectyrs1..4, round 12)
+    target = pd.DataFrame({"year": [1990, 2000], "total": [2.5, 2.5]})
+    assert _grid_melts(Context(target, discover(target), inputs={"t": wide}), "t", Tab(wide)) == []
+
+
+def test_a_grid_of_dummies_spread_by_codes_of_the_target_names(tmp_path: Path) -> None:
+    """The mother's and the father's race dummies (mwhte .. foth: bwght2 of round 14's fourth writer) made long
+    at once, births counted per race and parent, then the parents ('m', 'f') across, renamed 'mother' and
+    'father'. The codes are the starts of the target's names, which say which cell is which: the halves' counts
+    of fathers and mothers are too alike to tell them apart."""
+    n, rng = 600, np.random.default_rng(75)
+    births = pd.DataFrame({"bwght": rng.integers(80, 160, n), "mage": rng.integers(18, 40, n),
+                           "fage": rng.integers(18, 45, n)})
+    for parent in "mf":
+        race = rng.choice(["whte", "blck", "oth"], n, p=[0.8, 0.15, 0.05])
+        for code in ("whte", "blck", "oth"):
+            births[f"{parent}{code}"] = (race == code).astype(int)
+
+    def by_race(t: pd.DataFrame) -> pd.DataFrame:
+        long = t.melt(id_vars=["bwght"], value_vars=[f"{p}{c}" for p in "mf" for c in ("whte", "blck", "oth")],
+                      var_name="series", value_name="is_race")
+        long["parent"], long["race"] = long["series"].str[:1], long["series"].str[1:]
+        counts = long.groupby(["race", "parent"])["is_race"].sum().reset_index()
+        wide = counts.pivot_table(index="race", columns="parent", values="is_race", aggfunc="sum")
+        return wide.rename(columns={"f": "father", "m": "mother"}).reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "bwght", [(births, True)], by_race))
+    assert rank == 1, found
+    assert _coded_cells(["m", "f"], ["father", "mother"]) == {"m": "mother", "f": "father"}
+    assert _coded_cells(["M", "F"], ["female", "male"]) == {"M": "male", "F": "female"}
+    assert _coded_cells(["m", "f"], ["male", "mother"]) == {}  # 'm' starts two names
+    assert _coded_cells(["1", "2"], ["1990", "2000"]) == {}  # numbers are no codes

@@ -2105,6 +2105,18 @@ def _same_order(out: pd.DataFrame, cells: Sequence[str], ctx: Context, func: str
     return 1.0 - ORDER_WEIGHT * max(0.0, abs(shares[0] - shares[1]) / 2 - 1 / min(rows))
 
 
+def _coded_cells(values: Iterable[object], cells: Sequence[str]) -> dict[str, str]:
+    """Value -> target column, where the values are codes of the cells' names, one each: every value the
+    start of one name and of no other ('f' and 'm' of father and mother, 'M' and 'F' of male and female)."""
+    codes = [str(v) for v in values]
+    if len(codes) != len(cells) or not all(any(ch.isalpha() for ch in v) for v in codes):
+        return {}  # numbers are no codes of names: 1 and 2 are no years 1990 and 2000
+    starts = {v: [t for t in cells if str(t).lower().startswith(v.strip().lower())] for v in codes}
+    if not all(len(found) == 1 for found in starts.values()) or len({found[0] for found in starts.values()}) < len(cells):
+        return {}
+    return {v: found[0] for v, found in starts.items()}
+
+
 def _shape_pivots(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
     mapping = ctx.mapping(tab)
     rest = list(ctx.constraints.primary or ())  # a pivot's index is its output's key
@@ -2115,9 +2127,11 @@ def _shape_pivots(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
     index = tuple(dict.fromkeys(mapping.pairs[t] for t in rest))
     columns = [c for c in tab.columns if c not in index and tab.profile(c).distinct == len(cells)
                and _joinable(tab.profile(c))]
-    # a column the target's cells are named after first: a flag spread into itself and its opposite; then
-    # flags the pipeline made (the values of a melt of dummies), before the inputs' own
-    columns.sort(key=lambda c: (not any(name_key(t) == name_key(c) for t in cells),
+    # a column the target's cells are named after first: a flag spread into itself and its opposite, or codes
+    # each the start of one cell's name ('f', 'm' for father, mother); then flags the pipeline made (the
+    # values of a melt of dummies), before the inputs' own
+    columns.sort(key=lambda c: (not (any(name_key(t) == name_key(c) for t in cells)
+                                     or tab.profile(c).kind == "string" and _coded_cells(tab.profile(c).values, cells)),
                                 c in ctx.given or tab.profile(c).kind != "number"))
     found: list[Proposal] = []
     flagged: list[Proposal] = []
@@ -2133,8 +2147,9 @@ def _shape_pivots(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
                     found.append(Proposal((step,), PRIOR["pivot"] * fit * SHAPE_PRIOR, "pivot"))
                 named = _flag_cells(made, cells, column)
                 if named:
-                    # a 0/1 flag spread and renamed after itself (`black` and `nonblack`): the names say
-                    # which cell is which, whatever values this half's rows give
+                    # a 0/1 flag spread and renamed after itself (`black` and `nonblack`), or codes renamed
+                    # after the names they start ('f' father): the names say which cell is which, whatever
+                    # values this half's rows give
                     steps: tuple[ops.Step, ...] = (step,)
                     filled = out.frame
                     if _zero_filled(out.frame, set(cells), tab.frame[values], func, ctx):
@@ -2153,7 +2168,11 @@ _TRUE = {"1", "1.0", "true", "yes", "y"}
 
 def _flag_cells(made: Sequence[str], cells: Sequence[str], flag: str) -> dict[str, str]:
     """Pivot column -> target column, where a two-valued `flag` is spread into two target columns one of
-    which is named after the flag: its true value's column is that one, its other value's the other."""
+    which is named after the flag: its true value's column is that one, its other value's the other; or
+    where the spread values are codes of the cells' names (`_coded_cells`)."""
+    coded = _coded_cells(made, cells)
+    if coded:
+        return coded
     if len(made) != 2 or len(cells) != 2:
         return {}
     own = [t for t in cells if name_key(t) == name_key(flag)]
@@ -2497,7 +2516,117 @@ def propose_unpivot(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
                 proposals.append(_unpivot_proposal(ctx, name, tab, variable, vprofile, value_vars, var_name, whole))
         if "variable" not in tab.columns:
             proposals += _melts_spread_by_name_parts(ctx, name, tab)
+            proposals += _grid_melts(ctx, name, tab)
         yield from _best(proposals)
+
+
+def _grid_melts(ctx: Context, name: str, tab: Tab) -> list[Proposal]:
+    """A grid of numeric columns named by two parts, every part of one kind with every part of the other
+    (re74 .. unem78: a measure and a year; mwhte .. foth: a parent and a race), made long at once and both
+    parts cut from the melted names: the group-by or pivot that follows reads them apart. Both parts show in
+    the target: one as the values of a target column, which its cut is named after and the grid keeps to;
+    the other as those too, or as the names of target columns (`re`, `unem`) or their starts ('f', 'm' of
+    father, mother): the cells a pivot spreads it into. A grid whose other part the target never shows is
+    no grid of the pipeline (choiceyrs1..4 beside selectyrs1..4: one stem is melted). Parts are cut at a
+    fixed width from the start or the end of the names, a separator between them dropped ('wage' of
+    wage_1990)."""
+    numeric = [c for c in tab.columns if isinstance(c, str) and tab.profile(c).numeric]
+    if len(numeric) < 4:
+        return []
+    valued = {t: {_name_part(v) for v in ctx.profiles[t].values} for t in ctx.columns if t not in tab.columns
+              and ctx.profiles[t].distinct <= GRID_PARTS}
+    named = {_name_part(t) for t in ctx.columns if t not in tab.columns}
+    proposals: list[Proposal] = []
+    seen: set[tuple[str, ...]] = set()
+    for width in range(1, GRID_WIDEST + 1):
+        for from_end in (False, True):
+            cuts = {c: (c[: len(c) - width], c[len(c) - width:]) if from_end else (c[:width], c[width:])
+                    for c in numeric if len(c) > width}
+            keys = {c: (_name_part(first.rstrip(SUFFIX_MARKS)), _name_part(second.lstrip(SUFFIX_MARKS)))
+                    for c, (first, second) in cuts.items()}
+            keys = {c: k for c, k in keys.items() if all(k)}
+            sides = [{k[0] for k in keys.values()}, {k[1] for k in keys.values()}]
+            holders = [_holder(valued, side) for side in sides]
+            held = [h is not None for h in holders]
+            if not any(held) or holders[0] == holders[1]:
+                continue
+            # a part the target holds as values keeps to them (a race, not the age beside it: mwhte, mage)
+            kept = {c: k for c, k in keys.items() if all(h is None or k[i] in valued[h] for i, h in enumerate(holders))}
+            grid = _full_grid(kept)
+            if grid is None or grid in seen:
+                continue
+            seen.add(grid)
+            slices = _grid_slices([cuts[c] for c in grid], width, from_end)
+            if slices is None:
+                continue
+            # the other part names target columns (`re`, `unem`), or starts them ('f', 'm' of father, mother)
+            free = [t for t in ctx.columns if t not in tab.columns and t not in holders]
+            naming = [len(named & (parts := {keys[c][i] for c in grid})) >= 2 or bool(_coded_cells(parts, free))
+                      for i in (0, 1)]
+            if not all(h or n for h, n in zip(held, naming, strict=True)):
+                continue
+            variable = holders[0] if held[0] else holders[1]
+            assert variable is not None
+            melt = _unpivot_proposal(ctx, name, tab, variable, ctx.profiles[variable], grid, "variable", 1.0).steps[0]
+            assert isinstance(melt, ops.Unpivot)
+            if any(naming):  # the melted values become cells named after a part, not a target column of their own
+                melt = replace(melt, value_name="value")
+            made = [t if h else _unused(f"part{i + 1}", tab, ctx) for i, (t, h) in enumerate(zip(holders, held, strict=True))]
+            if "variable" in melt.id_vars or melt.value_name in made:
+                continue
+            steps: list[ops.Step] = [melt]
+            for column, (start, end) in zip(made, slices, strict=True):
+                steps.append(ops.Substring(ctx.name(), steps[-1].out, column, "variable", start, end))  # type: ignore[arg-type]
+            proposals.append(Proposal(tuple(steps), PRIOR["unpivot"] * GRID_MELT, "unpivot"))
+    return proposals
+
+
+GRID_WIDEST = 4  # characters, at most, of the part cut at a fixed width from a grid's column names
+GRID_PARTS = 40  # distinct values, at most, of a target column a grid's part may be the values of
+GRID_MELT = 1.0  # a grid melt's prior beside a melt of one stem (both its parts show in the target)
+
+
+def _holder(valued: Mapping[str, set[str]], parts: set[str]) -> str | None:
+    """The target column holding the most of these parts among its values, two at least; None if none does."""
+    best = max(valued, key=lambda t: len(valued[t] & parts), default=None)
+    return best if best is not None and len(valued[best] & parts) >= 2 else None
+
+
+def _name_part(value: object) -> str:
+    """A part of a column name as the target may show it: lower case, leading zeros of a number dropped."""
+    text = str(value).strip().lower()
+    return (text.lstrip("0") or "0") if text.isdigit() else text
+
+
+def _unused(word: str, tab: Tab, ctx: Context) -> str:
+    taken = {*tab.columns, *ctx.columns, "variable", "value"}
+    return next(n for n in (word, *(f"{word}_{k}" for k in range(1, 100))) if n not in taken)
+
+
+def _full_grid(keys: Mapping[str, tuple[str, str]]) -> tuple[str, ...] | None:
+    """The columns of the largest full grid of these (first, second) parts: two first parts or more, each
+    with the same two second parts or more; None where there is none."""
+    by_first: dict[str, dict[str, str]] = {}
+    for column, (first, second) in keys.items():
+        by_first.setdefault(first, {}).setdefault(second, column)
+    best: tuple[str, ...] | None = None
+    for shared in sorted({frozenset(s) for s in by_first.values() if len(s) >= 2}, key=sorted):
+        firsts = sorted(f for f, s in by_first.items() if shared <= set(s))
+        if len(firsts) >= 2 and (best is None or len(firsts) * len(shared) > len(best)):
+            best = tuple(by_first[f][s] for f in firsts for s in sorted(shared))
+    return best
+
+
+def _grid_slices(cuts: Sequence[tuple[str, str]], width: int, from_end: bool
+                 ) -> tuple[tuple[int | None, int | None], tuple[int | None, int | None]] | None:
+    """The slices of the melted names that give the first and the second part, a separator every first part
+    ends with (or every second part starts with) left out; None where a part would be left empty."""
+    firsts, seconds = [f for f, _ in cuts], [s for _, s in cuts]
+    head = int(firsts[0][-1:] in SUFFIX_MARKS and all(f[-1:] == firsts[0][-1:] for f in firsts))
+    tail = int(not head and seconds[0][:1] in SUFFIX_MARKS and all(s[:1] == seconds[0][:1] for s in seconds))
+    if from_end:
+        return ((None, -(width + head)), (-(width - tail), None)) if width - tail >= 1 else None
+    return ((None, width - head), (width + tail, None)) if width - head >= 1 else None
 
 
 def _wide_to_long(ctx: Context, name: str, tab: Tab, variable: str, vprofile: ColumnProfile) -> list[Proposal]:
@@ -2528,8 +2657,12 @@ def _wide_to_long(ctx: Context, name: str, tab: Tab, variable: str, vprofile: Co
     ids = tuple(c for c in tab.columns if c not in melted)
     if not ids:
         return []
-    # the table's rows are told apart by one id column where one is unique, else by all of them
+    # the table's rows are told apart by one id column where one is unique, else by all of them; where even
+    # they repeat (two men of one age, schooling and race), joining the stems would pair each with the other's
+    # numbers: a grid melt reads such a table (`_grid_melts`)
     keys = next(((c,) for c in ids if tab.profile(c).unique), ids)
+    if len(keys) > 1 and tab.frame.duplicated(subset=list(keys)).any():
+        return []
     order = sorted(numbers, key=int)
     free = [t for t in ctx.columns if t not in tab.columns and t != variable]
     steps: list[ops.Step] = []
