@@ -4097,3 +4097,5 @@ def test_a_grid_of_dummies_spread_by_codes_of_the_target_names(tmp_path: Path) -
     assert _coded_cells(["M", "F"], ["female", "male"]) == {"M": "male", "F": "female"}
     assert _coded_cells(["m", "f"], ["male", "mother"]) == {}  # 'm' starts two names
     assert _coded_cells(["1", "2"], ["1990", "2000"]) == {}  # numbers are no codes
+    assert _coded_cells(["prc", "qty"], ["quantity", "price"]) == {"prc": "price", "qty": "quantity"}
+    assert _coded_cells(["pr", "qt"], ["price", "prices"]) == {}  # 'pr' codes both, 'qt' neither

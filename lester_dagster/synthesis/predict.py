@@ -2106,15 +2106,25 @@ def _same_order(out: pd.DataFrame, cells: Sequence[str], ctx: Context, func: str
 
 
 def _coded_cells(values: Iterable[object], cells: Sequence[str]) -> dict[str, str]:
-    """Value -> target column, where the values are codes of the cells' names, one each: every value the
-    start of one name and of no other ('f' and 'm' of father and mother, 'M' and 'F' of male and female)."""
+    """Value -> target column, where the values are codes of the cells' names, one each: every value an
+    abbreviation of one name and of no other ('f' and 'm' of father and mother, 'prc' and 'qty' of price and
+    quantity: the name's first letter, then letters of the name in its order)."""
     codes = [str(v) for v in values]
     if len(codes) != len(cells) or not all(any(ch.isalpha() for ch in v) for v in codes):
         return {}  # numbers are no codes of names: 1 and 2 are no years 1990 and 2000
-    starts = {v: [t for t in cells if str(t).lower().startswith(v.strip().lower())] for v in codes}
+    starts = {v: [t for t in cells if _abbreviates(v, str(t))] for v in codes}
     if not all(len(found) == 1 for found in starts.values()) or len({found[0] for found in starts.values()}) < len(cells):
         return {}
     return {v: found[0] for v, found in starts.items()}
+
+
+def _abbreviates(code: str, name: str) -> bool:
+    """The code is the name's first letter and more of its letters in their order (`qty` of quantity)."""
+    code, name = code.strip().lower(), name.strip().lower()
+    if not code or not name or code[0] != name[0] or len(code) > len(name):
+        return False
+    rest = iter(name[1:])
+    return all(ch in rest for ch in code[1:])
 
 
 def _shape_pivots(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
@@ -2525,8 +2535,8 @@ def _grid_melts(ctx: Context, name: str, tab: Tab) -> list[Proposal]:
     (re74 .. unem78: a measure and a year; mwhte .. foth: a parent and a race), made long at once and both
     parts cut from the melted names: the group-by or pivot that follows reads them apart. Both parts show in
     the target: one as the values of a target column, which its cut is named after and the grid keeps to;
-    the other as those too, or as the names of target columns (`re`, `unem`) or their starts ('f', 'm' of
-    father, mother): the cells a pivot spreads it into. A grid whose other part the target never shows is
+    the other as those too, or as the names of target columns (`re`, `unem`) or their codes ('f', 'm' of
+    father, mother; 'prc' of price): the cells a pivot spreads it into. A grid whose other part the target never shows is
     no grid of the pipeline (choiceyrs1..4 beside selectyrs1..4: one stem is melted). Parts are cut at a
     fixed width from the start or the end of the names, a separator between them dropped ('wage' of
     wage_1990)."""
@@ -2559,7 +2569,7 @@ def _grid_melts(ctx: Context, name: str, tab: Tab) -> list[Proposal]:
             slices = _grid_slices([cuts[c] for c in grid], width, from_end)
             if slices is None:
                 continue
-            # the other part names target columns (`re`, `unem`), or starts them ('f', 'm' of father, mother)
+            # the other part names target columns (`re`, `unem`), or codes them ('f', 'm' of father, mother)
             free = [t for t in ctx.columns if t not in tab.columns and t not in holders]
             naming = [len(named & (parts := {keys[c][i] for c in grid})) >= 2 or bool(_coded_cells(parts, free))
                       for i in (0, 1)]
