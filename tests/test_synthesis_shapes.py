@@ -55,6 +55,7 @@ from lester_dagster.synthesis.mapping import (
 )
 from lester_dagster.synthesis.names import AGG_WORDS, EXCLUSIVE_WORDS, opposed
 from lester_dagster.synthesis.predict import (
+    GRID_MELT,
     PRIOR,
     Context,
     _aggregate_candidates,
@@ -4046,8 +4047,10 @@ def test_a_grid_of_measures_by_year_made_long_at_once(tmp_path: Path) -> None:
     case = make_case(tmp_path / "jtrain", [(men, True)], by_year)
     target = load_case(case).target
     ctx = Context(target, discover(target), inputs={"t": men})
-    # one stem per melt, joined on columns that do not tell the rows apart, is no wide_to_long
+    # one stem per melt, joined on columns that do not tell the rows apart, is no wide_to_long; nor on one id
+    # column that repeats
     assert _wide_to_long(ctx, "t", Tab(men), "year", ctx.profiles["year"]) == []
+    assert _wide_to_long(ctx, "t", Tab(men.drop(columns=["age", "educ", "black"])), "year", ctx.profiles["year"]) == []
     rank, found = rank_of(case)
     assert rank == 1, found
 
@@ -4093,9 +4096,50 @@ def test_a_grid_of_dummies_spread_by_codes_of_the_target_names(tmp_path: Path) -
 
     rank, found = rank_of(make_case(tmp_path / "bwght", [(births, True)], by_race))
     assert rank == 1, found
+    # a column of the target beside the coded ones leaves the codes codes (father and mother, and both)
+    target = pd.DataFrame({"race": ["whte", "blck", "oth"], "father": [5, 2, 1], "mother": [4, 3, 1], "both": [9, 5, 2]})
+    assert _grid_melts(Context(target, discover(target), inputs={"t": births}), "t", Tab(births))
     assert _coded_cells(["m", "f"], ["father", "mother"]) == {"m": "mother", "f": "father"}
     assert _coded_cells(["M", "F"], ["female", "male"]) == {"M": "male", "F": "female"}
     assert _coded_cells(["m", "f"], ["male", "mother"]) == {}  # 'm' starts two names
     assert _coded_cells(["1", "2"], ["1990", "2000"]) == {}  # numbers are no codes
     assert _coded_cells(["prc", "qty"], ["quantity", "price"]) == {"prc": "price", "qty": "quantity"}
     assert _coded_cells(["pr", "qt"], ["price", "prices"]) == {}  # 'pr' codes both, 'qt' neither
+
+
+@pytest.mark.parametrize(("label", "names", "held"), [
+    ("a measure and a year", lambda m, y: f"{m}{y}", ["74", "75", "78"]),
+    ("zero-padded waves", lambda m, y: f"{m}{y}", ["01", "02", "03"]),
+    ("a separator", lambda m, y: f"{m}_{y}", ["1990", "2000"]),
+    ("a dot, the year first", lambda m, y: f"{y}.{m}", ["1990", "2000"]),
+    ("a separator in some names only", lambda m, y: f"{m}_{y}" if m == "re" else f"{m}{y}", ["1990", "2000"]),
+    ("numbers of unlike widths", lambda m, y: f"{m}_{y}", ["9", "10", "11"]),
+    ("two separators", lambda m, y: f"{m}__{y}", ["1990", "2000"]),
+])
+def test_a_grid_melt_cuts_every_name_into_its_two_parts(label: str, names: Callable[[str, str], str],
+                                                        held: list[str]) -> None:
+    """Whatever the names' shape, every column a grid melt takes is cut into the two parts it was matched
+    by (the round's review: 're_' of re_10 beside 're' of re_1, and zero-padded waves never melted). Where
+    the parts have one width in every name, one grid takes every column; a grid of some of the values the
+    target holds is offered below it."""
+    columns = {names(m, y): (m, y) for m in ("re", "unem") for y in held}
+    # an input column named 'value' is an id the melted values do not take the name of
+    wide = pd.DataFrame({"value": list("nsnesw"), **{c: np.arange(6.0) + k for k, c in enumerate(columns)}})
+    target = pd.DataFrame({"year": [int(y) for y in held], "re": np.linspace(1, 2, len(held)),
+                           "unem": np.linspace(2, 3, len(held))})
+    proposals = _grid_melts(Context(target, discover(target), inputs={"t": wide}), "t", Tab(wide))
+    # where no one slice gives every name's parts, nothing is offered rather than a wrong cut
+    assert proposals or label in ("two separators", "a separator in some names only"), label
+    for proposal in proposals:
+        env = _run(proposal.steps, {"t": wide})
+        assert env is not None, label
+        out = env[proposal.steps[-1].out]
+        melted, *cuts = proposal.steps
+        assert isinstance(melted, ops.Unpivot) and melted.value_name != "value"
+        measure = next(c.target for c in cuts if c.target != "year")  # type: ignore[attr-defined]
+        for variable, part, year in out[["variable", measure, "year"]].drop_duplicates().itertuples(index=False):
+            assert (part, year) == columns[variable], (label, variable, part, year)
+        whole = len({columns[c] for c in melted.value_vars}) == len(columns)
+        assert whole or proposal.probability < PRIOR["unpivot"] * GRID_MELT, label
+    if label in ("a measure and a year", "zero-padded waves", "a separator", "a dot, the year first"):
+        assert any(set(p.steps[0].value_vars) == set(columns) for p in proposals), label  # type: ignore[attr-defined]

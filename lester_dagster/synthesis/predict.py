@@ -2106,14 +2106,14 @@ def _same_order(out: pd.DataFrame, cells: Sequence[str], ctx: Context, func: str
 
 
 def _coded_cells(values: Iterable[object], cells: Sequence[str]) -> dict[str, str]:
-    """Value -> target column, where the values are codes of the cells' names, one each: every value an
-    abbreviation of one name and of no other ('f' and 'm' of father and mother, 'prc' and 'qty' of price and
+    """Value -> target column, where the values are codes of some of the cells' names, one each: every value
+    an abbreviation of one name and of no other ('f' and 'm' of father and mother, 'prc' and 'qty' of price and
     quantity: the name's first letter, then letters of the name in its order)."""
     codes = [str(v) for v in values]
-    if len(codes) != len(cells) or not all(any(ch.isalpha() for ch in v) for v in codes):
+    if not 2 <= len(codes) <= len(cells) or not all(any(ch.isalpha() for ch in v) for v in codes):
         return {}  # numbers are no codes of names: 1 and 2 are no years 1990 and 2000
     starts = {v: [t for t in cells if _abbreviates(v, str(t))] for v in codes}
-    if not all(len(found) == 1 for found in starts.values()) or len({found[0] for found in starts.values()}) < len(cells):
+    if not all(len(found) == 1 for found in starts.values()) or len({found[0] for found in starts.values()}) < len(codes):
         return {}
     return {v: found[0] for v, found in starts.items()}
 
@@ -2140,9 +2140,12 @@ def _shape_pivots(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
     # a column the target's cells are named after first: a flag spread into itself and its opposite, or codes
     # each the start of one cell's name ('f', 'm' for father, mother); then flags the pipeline made (the
     # values of a melt of dummies), before the inputs' own
-    columns.sort(key=lambda c: (not (any(name_key(t) == name_key(c) for t in cells)
-                                     or tab.profile(c).kind == "string" and _coded_cells(tab.profile(c).values, cells)),
-                                c in ctx.given or tab.profile(c).kind != "number"))
+    def named_after(column: str) -> bool:
+        profile = tab.profile(column)
+        return (any(name_key(t) == name_key(column) for t in cells)
+                or profile.kind == "string" and len(_coded_cells(profile.values, cells)) == len(cells))
+
+    columns.sort(key=lambda c: (not named_after(c), c in ctx.given or tab.profile(c).kind != "number"))
     found: list[Proposal] = []
     flagged: list[Proposal] = []
     for column in columns[:2]:
@@ -2180,7 +2183,7 @@ def _flag_cells(made: Sequence[str], cells: Sequence[str], flag: str) -> dict[st
     """Pivot column -> target column, where a two-valued `flag` is spread into two target columns one of
     which is named after the flag: its true value's column is that one, its other value's the other; or
     where the spread values are codes of the cells' names (`_coded_cells`)."""
-    coded = _coded_cells(made, cells)
+    coded = _coded_cells(made, cells) if len(made) == len(cells) else {}
     if coded:
         return coded
     if len(made) != 2 or len(cells) != 2:
@@ -2565,9 +2568,11 @@ def _grid_melts(ctx: Context, name: str, tab: Tab) -> list[Proposal]:
             grid = _full_grid(kept)
             if grid is None or grid in seen:
                 continue
-            seen.add(grid)
             slices = _grid_slices([cuts[c] for c in grid], width, from_end)
-            if slices is None:
+            # the slices give back every column's two parts (a separator at the cut in some names only, or
+            # numbers of unlike widths, would give 're_' of re_10 beside 're' of re_1)
+            if slices is None or any(_name_part(str(c)[slice(*cut)]) != keys[c][i]
+                                     for c in grid for i, cut in enumerate(slices)):
                 continue
             # the other part names target columns (`re`, `unem`), or codes them ('f', 'm' of father, mother)
             free = [t for t in ctx.columns if t not in tab.columns and t not in holders]
@@ -2580,14 +2585,18 @@ def _grid_melts(ctx: Context, name: str, tab: Tab) -> list[Proposal]:
             melt = _unpivot_proposal(ctx, name, tab, variable, ctx.profiles[variable], grid, "variable", 1.0).steps[0]
             assert isinstance(melt, ops.Unpivot)
             if any(naming):  # the melted values become cells named after a part, not a target column of their own
-                melt = replace(melt, value_name="value")
+                melt = replace(melt, value_name="value" if "value" not in tab.columns else _unused("value", tab, ctx))
             made = [t if h else _unused(f"part{i + 1}", tab, ctx) for i, (t, h) in enumerate(zip(holders, held, strict=True))]
             if "variable" in melt.id_vars or melt.value_name in made:
                 continue
             steps: list[ops.Step] = [melt]
             for column, (start, end) in zip(made, slices, strict=True):
                 steps.append(ops.Substring(ctx.name(), steps[-1].out, column, "variable", start, end))  # type: ignore[arg-type]
-            proposals.append(Proposal(tuple(steps), PRIOR["unpivot"] * GRID_MELT, "unpivot"))
+            seen.add(grid)
+            # a grid of some of the values the target holds (months 1-9 of 1-12, cut at one width) is likelier
+            # a part of the pipeline's grid than all of it
+            share = min(1.0, len({keys[c][held.index(True)] for c in grid}) / len(valued[variable]))
+            proposals.append(Proposal(tuple(steps), PRIOR["unpivot"] * GRID_MELT * (0.5 + 0.5 * share), "unpivot"))
     return proposals
 
 
@@ -2671,7 +2680,7 @@ def _wide_to_long(ctx: Context, name: str, tab: Tab, variable: str, vprofile: Co
     # they repeat (two men of one age, schooling and race), joining the stems would pair each with the other's
     # numbers: a grid melt reads such a table (`_grid_melts`)
     keys = next(((c,) for c in ids if tab.profile(c).unique), ids)
-    if len(keys) > 1 and tab.frame.duplicated(subset=list(keys)).any():
+    if tab.frame.duplicated(subset=list(keys)).any():
         return []
     order = sorted(numbers, key=int)
     free = [t for t in ctx.columns if t not in tab.columns and t != variable]
