@@ -151,6 +151,11 @@ def test_null_shares_compare_when_one_side_is_all_null() -> None:
     ("fries", "pfries", True),  # a word behind a letter (the price of fries), though 'fries' is 'fry'
     ("fries", "pfries2", False),  # the second wave's: its '2' is no word of the target's
     ("tax", "pretax", False),  # behind more than two letters a short word is another word
+    ("share_men", "male", True),  # words a heading and a column use for one thing
+    ("pct_women", "female", True),
+    ("kids_per_home", "children", True),
+    ("share_men", "married", False),
+    ("share_men", "female", False),
 ])
 def test_a_target_name_names_the_columns_it_abbreviates(target: str, column: str, named: bool) -> None:
     assert names_column(name_tokens(target), name_tokens(column)) is named

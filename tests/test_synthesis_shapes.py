@@ -70,6 +70,7 @@ from lester_dagster.synthesis.predict import (
     _joined_back_in_target,
     _key_pairs,
     _labelled_names,
+    _named_alone,
     _numbered_cells,
     _numbered_columns,
     _parts_made_long,
@@ -4105,6 +4106,9 @@ def test_a_grid_of_dummies_spread_by_codes_of_the_target_names(tmp_path: Path) -
     assert _coded_cells(["1", "2"], ["1990", "2000"]) == {}  # numbers are no codes
     assert _coded_cells(["prc", "qty"], ["quantity", "price"]) == {"prc": "price", "qty": "quantity"}
     assert _coded_cells(["pr", "qt"], ["price", "prices"]) == {}  # 'pr' codes both, 'qt' neither
+    assert _coded_cells(["hs", "col"], ["high_school", "college"]) == {"hs": "high_school", "col": "college"}
+    # a word of its own is no code: 'mean' is not median written short, 'max' still is maximum's start
+    assert _coded_cells(["mean", "max"], ["median", "maximum"]) == {}
 
 
 @pytest.mark.parametrize(("label", "names", "held"), [
@@ -4143,3 +4147,76 @@ def test_a_grid_melt_cuts_every_name_into_its_two_parts(label: str, names: Calla
         assert whole or proposal.probability < PRIOR["unpivot"] * GRID_MELT, label
     if label in ("a measure and a year", "zero-padded waves", "a separator", "a dot, the year first"):
         assert any(set(p.steps[0].value_vars) == set(columns) for p in proposals), label  # type: ignore[attr-defined]
+
+
+def _staff(seed: int) -> pd.DataFrame:
+    """Workers of five departments, where the married are about as many as the men. The share of men per
+    department in the first half (the target's) is the share of the married in the second (the half searched),
+    where the men are a little more: the values fit both dummies, the married better."""
+    rng = np.random.default_rng(seed)
+    shares = {"ops": 0.8, "sales": 0.3, "it": 0.6, "hr": 0.2, "legal": 0.45}
+    halves = []
+    for half in (0, 1):
+        dept = rng.choice(list(shares), 400)
+        p = np.array([shares[d] for d in dept])
+        male, married = (p, p + 0.1) if half == 0 else (p + 0.1, p)
+        halves.append(pd.DataFrame({"dept": dept, "wage": rng.gamma(4.0, 5.0, 400).round(2),
+                                    "male": (rng.random(400) < male).astype(int),
+                                    "married": (rng.random(400) < married).astype(int)}))
+    return pd.concat(halves, ignore_index=True)
+
+
+def test_a_renamed_aggregate_takes_the_column_its_heading_names(tmp_path: Path) -> None:
+    """'share_men' is the mean of `male`: in the half searched `married` fits the target's values better, but
+    the heading names `male` and no other column (men ~ male), as 'mean_age' spells `age`."""
+    def pipeline(staff: pd.DataFrame) -> pd.DataFrame:
+        return staff.groupby("dept").agg(workers=("wage", "size"), mean_wage=("wage", "mean"),
+                                         share_men=("male", "mean")).reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "staff", [(_staff(5), True)], pipeline))
+    assert rank == 1, found
+    columns = ["dept", "wage", "male", "married", "race"]
+    assert _named_alone("share_men", "male", columns, ["dept", "workers", "share_men"])
+    assert not _named_alone("share_men", "married", columns, ["dept", "workers", "share_men"])
+    # target columns named after one column together are a pivot's cells by it, not its aggregates
+    assert not _named_alone("race 1", "race", columns, ["year", "race 1", "race 2", "race 3"])
+    assert not _named_alone("no_male", "male", columns, ["year", "no_male", "male"])
+
+
+def test_a_year_is_written_in_full_from_every_melted_name_not_the_first_ones() -> None:
+    """A melted table's first rows hold its first melted name alone ('re74' of re74, re75, re78): string
+    steps judged on those saw one year where the target has three, and the year written in full from the
+    names ('19' + '74') was never offered. They read rows spread over the whole table."""
+    rng = np.random.default_rng(3)
+    men = pd.DataFrame({"train": rng.integers(0, 2, 900), **{f"re{y}": rng.gamma(2.0, 6.0, 900).round(3)
+                                                             for y in (74, 75, 78)}})
+    long = men.melt(id_vars=["train"], value_vars=["re74", "re75", "re78"], var_name="variable", value_name="earnings")
+    target = pd.DataFrame({"train": [0, 0, 0, 1, 1, 1], "year": [1974, 1975, 1978] * 2,
+                           "mean_earnings": [11.8, 12.5, 15.4, 2.1, 1.5, 6.3]})
+    ctx = Context(target, discover(target), inputs={"t": men})
+    made = [p.steps for p in propose_string_ops({"s1": Tab(long)}, ctx)]
+    written = [steps[-1] for steps in made if isinstance(steps[-1], ops.Concatenate)]
+    assert any(step.prefix == "19" and step.target == "year" for step in written), made
+
+
+def test_a_name_written_surname_first_is_its_two_words_swapped(tmp_path: Path) -> None:
+    """'Clemente, Roberto' of 'Roberto Clemente': the halves hold other players, so no surname of the target
+    is among the searched half's; the two words of one column, each shaped like one side of the labels, vouch
+    for each other, and the first names the halves share say which goes first."""
+    rng = np.random.default_rng(8)
+    firsts = ["Frank", "Roberto", "Jay", "Ron", "Del", "Tony", "Bill", "Rico"]
+    surnames = ["Clemente", "Robinson", "Howard", "Johnstone", "Swoboda", "Unser", "Oliva", "Alvarado",
+                "Petrocelli", "Rodriguez", "Spencer", "Kessinger", "Scott", "Santo", "Williams", "Munson",
+                "Berry", "Campaneris"]
+    batters = pd.DataFrame({"name": [f"{rng.choice(firsts)} {s}" for s in surnames],
+                            "team": rng.choice(["Pitts", "Balt", "Wash", "Cal", "NY", "Bos"], 18),
+                            "league": rng.choice(["AL", "NL"], 18), "y": rng.uniform(0.2, 0.4, 18).round(3),
+                            "p": rng.uniform(0.2, 0.35, 18).round(3)})
+
+    def roster(batters: pd.DataFrame) -> pd.DataFrame:
+        words = batters["name"].str.split(" ")
+        batters["player"] = words.str[1] + ", " + words.str[0]
+        return batters[["player", "team", "league", "y", "p"]]
+
+    rank, found = rank_of(make_case(tmp_path / "roster", [(batters, True)], roster))
+    assert rank == 1, found

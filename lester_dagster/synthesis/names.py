@@ -61,12 +61,18 @@ def names_column(tokens: set[str], own: set[str]) -> bool:
     return bool(own) and all(any(word_like(t, w) for t in tokens) for w in own)
 
 
+# words a heading and a column's name use for one thing: a report's 'share_men' is the mean of a `male` dummy
+SYNONYMS = (frozenset({"male", "man", "men"}), frozenset({"female", "woman", "women"}),
+            frozenset({"child", "children", "kid"}))
+_SYNONYM = {word: group for group in SYNONYMS for word in group}
+
+
 def word_like(t: str, w: str) -> bool:
     """A target's word `t` names a column's word `w`: the same word; `w` abbreviates it ('dest' ~
     'destination'); `w` holds it glued to another word ('libprice' ~ 'price'); or both start alike as
     abbreviations of one word do ('citestot' ~ 'cited'): four letters, most of the shorter word. A word of
     three letters or more counts behind a prefix of one or two ('pfries' ~ 'fries')."""
-    if t == w or (len(w) >= 3 and len(t) > len(w) and t.startswith(w)):
+    if t == w or (len(w) >= 3 and len(t) > len(w) and t.startswith(w)) or w in _SYNONYM.get(t, ()):
         return True
     if t in _FUNCTION_WORDS:
         return False  # 'mean' inside 'meandepth' names a function, not the column

@@ -37,6 +37,7 @@ from lester_dagster.synthesis.mapping import (
     Blend,
     ColumnMapping,
     Domain,
+    abbreviated,
     beyond,
     blended_away,
     blended_values,
@@ -298,11 +299,22 @@ ROWS_NOT_GROUPS = 3  # rows per distinct value, at least, of a target column of 
 FILL_SHARE = 3.0  # how far a fill code's share of a target's rows may lie from the share of gaps it fills
 
 
+_Rows = TypeVar("_Rows", pd.DataFrame, pd.Series)
+
+
+def spread_rows(rows: _Rows, most: int) -> _Rows:
+    """At most `most` rows, spread evenly over the table rather than its first ones: a melted or stacked
+    table's first rows are its first column's or file's alone (every melted name 're74', none 're78')."""
+    if len(rows) <= most:
+        return rows
+    return rows.iloc[np.linspace(0, len(rows) - 1, most).round().astype(int)]
+
+
 def delimiters_of(values: pd.Series, share: float = 0.5) -> list[str]:
     """Delimiters most of these values hold: the usual single characters, runs of two or three
     punctuation characters (' (', ', ', ' - ') that recur in them, and short lower-case words between
     spaces that join two parts (' to ' of '25 to 34', ' and ', ' of ')."""
-    texts = values.dropna().astype(str).head(STRING_SAMPLE)
+    texts = spread_rows(values.dropna().astype(str), STRING_SAMPLE)
     if not len(texts):
         return []
     found = [d for d in DELIMITERS if float(texts.str.contains(d, regex=False).mean()) >= share]
@@ -1204,6 +1216,19 @@ CLOSE_MARGIN = 0.1  # how much less close an aggregate the target's name spells 
 SIZED = frozenset({"sum", "count", "size", "nunique"})  # aggregates that grow with a group's rows, which halves differ in
 
 
+def _named_alone(target: str, column: str, columns: Iterable[object], targets: Sequence[str]) -> bool:
+    """An aggregate renamed after this column and no other of the table, and no other target column named after
+    it ('share_men' of a `male` dummy beside `married`): the name says which column, though not which function.
+    Target columns named after one column together ('race 1' .. 'race 3' of `race`; 'no_choice' beside 'choice')
+    are the cells of a pivot by it, and a column aggregated under its own name says nothing the column does not."""
+    if target == column:
+        return False
+    own = name_tokens(column)
+    if [str(c) for c in columns if names_column(name_tokens(target), name_tokens(str(c)))] != [column]:
+        return False
+    return not any(t != target and (t == column or names_column(name_tokens(t), own)) for t in targets)
+
+
 def _closer_than_spelled(target: str, candidates: Sequence[_Aggregate], positions: np.ndarray | None,
                          ctx: Context, row: np.ndarray) -> tuple[set[int], int | None]:
     """The candidates a target's name spells (`mean_age`: the mean of `age`) that the groups both halves hold
@@ -1729,7 +1754,13 @@ def propose_groupby(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
                 before = _chain(derive, name, ctx)
                 step = ops.GroupBy(ctx.name(), before[-1].out if before else name, tuple(by), tuple(aggs))
                 derived = PRIOR["split"] ** len(before)
-                spelled = frozenset(out for out, column, func in aggs if out in ctx.profiles and spells(out, column, func)
+                # the name spells the column and function (`mean_age`), or names the column alone and the values
+                # fit ('share_men' of `male`, beside `married` whose values this half fits a little better); not
+                # a count of rows, which any column without gaps gives ('urban' counted of `urban18`)
+                spelled = frozenset(out for (out, column, func), score in zip(aggs, scores, strict=False)
+                                    if out in ctx.profiles and (spells(out, column, func) or (
+                                        score >= ctx.threshold and func not in ("count", "size")
+                                        and _named_alone(out, column, tab.columns, ctx.columns)))
                                     and (tab.fingerprint, tuple(by), out, column, func) not in ctx.far_spelled)
                 # pandas names an aggregate after its function alone (`['mpg'].agg(['count', 'max'])`): how, not of what
                 bare = frozenset(out for out, _, func in aggs if out == func and out in ctx.profiles and _measure_named(out, ctx))
@@ -2119,12 +2150,15 @@ def _coded_cells(values: Iterable[object], cells: Sequence[str]) -> dict[str, st
 
 
 def _abbreviates(code: str, name: str) -> bool:
-    """The code is the name's first letter and more of its letters in their order (`qty` of quantity)."""
-    code, name = code.strip().lower(), name.strip().lower()
-    if not code or not name or code[0] != name[0] or len(code) > len(name):
+    """The code is the name written short: its start ('f' of father, 'hisp' of hispanic), the initials of its
+    words ('hs' of high_school), or the rule column names are read by (`mapping.abbreviated`: 'prc' and 'qty'
+    without their vowels). Not any of its letters in order: 'mean' is a word of its own, no code of median."""
+    code, name = code.strip().lower(), name.strip()
+    words = re.findall(r"[a-z]+|[0-9]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", name).lower())
+    if not code or not words:
         return False
-    rest = iter(name[1:])
-    return all(ch in rest for ch in code[1:])
+    initials = len(words) >= 2 and code == "".join(w[0] for w in words)
+    return name.lower().startswith(code) or initials or bool(abbreviated(name, code))
 
 
 def _shape_pivots(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
@@ -3230,7 +3264,7 @@ def _parts_made_long(ctx: Context, name: str, tab: Tab) -> list[Proposal]:
     for column in tab.columns:
         if tab.profile(column).kind != "string":
             continue
-        values = tab.frame[column].dropna().astype(str).head(STRING_SAMPLE)
+        values = spread_rows(tab.frame[column].dropna().astype(str), STRING_SAMPLE)
         if not len(values) or values.str.fullmatch(f"{_DATE.pattern}|{_TIME.pattern}").mean() >= 0.5:
             continue  # a date's or a time's fields are of different kinds, though their digits overlap
         for delimiter in delimiters_of(values, 0.9):
@@ -3289,7 +3323,7 @@ def propose_string_ops(live: Mapping[str, Tab], ctx: Context) -> Iterator[Propos
                 yield from _derived_in_target(ctx, name, tab, target)
         if not targets:
             continue
-        sample = tab.frame.head(STRING_SAMPLE)
+        sample = spread_rows(tab.frame, STRING_SAMPLE)
         texts = [c for c in tab.columns if tab.profile(c).kind == "string"]
         pieces = [c for c in tab.columns if tab.profile(c).kind in ("string", "bool")
                   or (tab.profile(c).kind == "number" and tab.profile(c).integral)]
@@ -3607,6 +3641,10 @@ def _concat_programs(
             for right in best(rights, set(), 2):
                 for left in vouched(lefts, {_part_key(right[1])}):
                     programs.append((left[0] * right[0], (left[1], right[1]), (separator,)))
+            # or both sides are parts of one text column, written in another order or with another separator
+            # ('Clemente, Roberto' of 'Roberto Clemente'): the column's parts vouch for each other by their shapes,
+            # though the halves hold other people
+            programs += [(SAME_COLUMN * a * b, pair, (separator,)) for a, b, pair in _reordered(ctx, name, tab, lefts, rights)]
     if not programs:
         # written without a separator ('A' + 'L' = 'AL'): cut every value at one position, from the start
         # or from the end, and look for the columns each side comes from
@@ -3632,6 +3670,26 @@ def _concat_programs(
 
 
 _Program = tuple[tuple[_Part, ...], tuple[str, ...], str, str]  # parts, separators, prefix, suffix
+SAME_COLUMN = 0.5  # a label rewriting one text column's parts, found by their shapes alone
+
+
+def _reordered(ctx: Context, name: str, tab: Tab, lefts: list[str], rights: list[str]
+               ) -> list[tuple[float, float, tuple[_Part, _Part]]]:
+    """Two parts of one text column split at one delimiter (the first and second word of 'Roberto Clemente'),
+    each shaped like one side of the target's labels: the two sides' shape-fits and the parts, left side first."""
+    sides = [profile_column("part", pd.Series(values)) for values in (lefts, rights)]
+    splits = [d for d in _derived_parts(ctx, name, tab, set()) if isinstance(d.step, ops.Split) and d.step.part >= 0]
+    found = []
+    for left in splits:
+        for right in splits:
+            a, b = left.step, right.step
+            assert isinstance(a, ops.Split) and isinstance(b, ops.Split)
+            if a.column != b.column or a.delimiter != b.delimiter or a.part == b.part:
+                continue
+            fits = similarity(sides[0], left.profile), similarity(sides[1], right.profile)
+            if min(fits) >= SHAPE_ONLY:
+                found.append((fits[0], fits[1], (left, right)))
+    return found
 
 
 def _contradicted(ctx: Context, target: str, tab: Tab, parts: Sequence[_Part], separators: Sequence[str],
