@@ -37,7 +37,6 @@ from lester_dagster.synthesis.mapping import (
     Blend,
     ColumnMapping,
     Domain,
-    abbreviated,
     beyond,
     blended_away,
     blended_values,
@@ -1226,6 +1225,8 @@ def _named_alone(target: str, column: str, columns: Iterable[object], targets: S
     own = name_tokens(column)
     if [str(c) for c in columns if names_column(name_tokens(target), name_tokens(str(c)))] != [column]:
         return False
+    if any(own < name_tokens(str(c)) for c in columns):
+        return False  # a heading drops a qualifier: 'share_women' may be of `female_head` as well as of `female`
     return not any(t != target and (t == column or names_column(name_tokens(t), own)) for t in targets)
 
 
@@ -2143,22 +2144,28 @@ def _coded_cells(values: Iterable[object], cells: Sequence[str]) -> dict[str, st
     codes = [str(v) for v in values]
     if not 2 <= len(codes) <= len(cells) or not all(any(ch.isalpha() for ch in v) for v in codes):
         return {}  # numbers are no codes of names: 1 and 2 are no years 1990 and 2000
-    starts = {v: [t for t in cells if _abbreviates(v, str(t))] for v in codes}
+    # a code that is a cell's name is that cell ('college' beside 'some_college')
+    starts = {v: [t for t in cells if name_key(v) == name_key(str(t))] or [t for t in cells if _abbreviates(v, str(t))]
+              for v in codes}
     if not all(len(found) == 1 for found in starts.values()) or len({found[0] for found in starts.values()}) < len(codes):
         return {}
     return {v: found[0] for v, found in starts.items()}
 
 
 def _abbreviates(code: str, name: str) -> bool:
-    """The code is the name written short: its start ('f' of father, 'hisp' of hispanic), the initials of its
-    words ('hs' of high_school), or the rule column names are read by (`mapping.abbreviated`: 'prc' and 'qty'
-    without their vowels). Not any of its letters in order: 'mean' is a word of its own, no code of median."""
-    code, name = code.strip().lower(), name.strip()
-    words = re.findall(r"[a-z]+|[0-9]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", name).lower())
-    if not code or not words:
+    """The code is the name written short, separators aside: the name itself, its first letter and more of its
+    letters in their order (`qty` of quantity, 'somecol' of some_college, 'mw' of midwest), or the initials
+    of its words ('hs' of high_school)."""
+    code, whole = name_key(code), name_key(name)
+    if not code or not whole:
         return False
-    initials = len(words) >= 2 and code == "".join(w[0] for w in words)
-    return name.lower().startswith(code) or initials or bool(abbreviated(name, code))
+    words = re.findall(r"[a-z]+|[0-9]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", str(name)).lower())
+    if len(words) >= 2 and code == "".join(w[0] for w in words):
+        return True
+    if code[0] != whole[0] or len(code) > len(whole):
+        return False
+    rest = iter(whole[1:])
+    return all(ch in rest for ch in code[1:])
 
 
 def _shape_pivots(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
@@ -3675,15 +3682,18 @@ SAME_COLUMN = 0.5  # a label rewriting one text column's parts, found by their s
 
 def _reordered(ctx: Context, name: str, tab: Tab, lefts: list[str], rights: list[str]
                ) -> list[tuple[float, float, tuple[_Part, _Part]]]:
-    """Two parts of one text column split at one delimiter (the first and second word of 'Roberto Clemente'),
-    each shaped like one side of the target's labels: the two sides' shape-fits and the parts, left side first."""
+    """Two parts of one text column split at one delimiter (the first and second word of 'Roberto Clemente',
+    or the last: 'Smith' of 'Mary Ann Smith'), each shaped like one side of the target's labels: the two sides'
+    shape-fits and the parts, left side first."""
     sides = [profile_column("part", pd.Series(values)) for values in (lefts, rights)]
-    splits = [d for d in _derived_parts(ctx, name, tab, set()) if isinstance(d.step, ops.Split) and d.step.part >= 0]
+    splits = [(d, d.step) for d in _derived_parts(ctx, name, tab, set()) if isinstance(d.step, ops.Split)]
+    # the last part where it is not the second of every value (then it is that part again)
+    splits = [(d, a) for d, a in splits if a.part >= 0 or not any(
+        b.part >= 0 and (b.column, b.delimiter) == (a.column, a.delimiter) and e.profile.values == d.profile.values
+        for e, b in splits)]
     found = []
-    for left in splits:
-        for right in splits:
-            a, b = left.step, right.step
-            assert isinstance(a, ops.Split) and isinstance(b, ops.Split)
+    for left, a in splits:
+        for right, b in splits:
             if a.column != b.column or a.delimiter != b.delimiter or a.part == b.part:
                 continue
             fits = similarity(sides[0], left.profile), similarity(sides[1], right.profile)
