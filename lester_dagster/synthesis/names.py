@@ -28,9 +28,13 @@ EXCLUSIVE_WORDS = {func: frozenset(words) - {w for other, ws in AGG_WORDS.items(
                    for func, words in AGG_WORDS.items()}
 
 
+def name_words(name: str) -> list[str]:
+    """The words of a name in order, lower-cased: runs of letters or digits, camelCase split ('AvgDelay')."""
+    return re.findall(r"[a-z]+|[0-9]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", str(name)).lower())
+
+
 def name_tokens(name: str) -> set[str]:
-    words = re.findall(r"[a-z]+|[0-9]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", str(name)).lower())
-    return {_singular(w) for w in words}
+    return {_singular(w) for w in name_words(name)}
 
 
 def _singular(word: str) -> str:

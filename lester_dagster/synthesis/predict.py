@@ -57,6 +57,7 @@ from lester_dagster.synthesis.names import (
     MEASURE_NAMES,
     name_key,
     name_tokens,
+    name_words,
     names_column,
     opposed,
     spells,
@@ -1222,8 +1223,8 @@ def _named_alone(target: str, column: str, columns: Iterable[object], targets: S
     are the cells of a pivot by it, and a column aggregated under its own name says nothing the column does not."""
     if target == column:
         return False
-    own = name_tokens(column)
-    if [str(c) for c in columns if names_column(name_tokens(target), name_tokens(str(c)))] != [column]:
+    own, tokens = name_tokens(column), name_tokens(target)
+    if [str(c) for c in columns if names_column(tokens, name_tokens(str(c)))] != [column]:
         return False
     if any(own < name_tokens(str(c)) for c in columns):
         return False  # a heading drops a qualifier: 'share_women' may be of `female_head` as well as of `female`
@@ -2159,7 +2160,7 @@ def _abbreviates(code: str, name: str) -> bool:
     code, whole = name_key(code), name_key(name)
     if not code or not whole:
         return False
-    words = re.findall(r"[a-z]+|[0-9]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", str(name)).lower())
+    words = name_words(name)
     if len(words) >= 2 and code == "".join(w[0] for w in words):
         return True
     if code[0] != whole[0] or len(code) > len(whole):
