@@ -59,6 +59,7 @@ from lester_dagster.synthesis.predict import (
     PRIOR,
     Context,
     _aggregate_candidates,
+    _aggregated_word,
     _alike_periods,
     _coded_cells,
     _date_cut,
@@ -66,10 +67,12 @@ from lester_dagster.synthesis.predict import (
     _derived_spread,
     _determining_parts,
     _flags,
+    _framed_apart,
     _grid_melts,
     _joined_back_in_target,
     _key_pairs,
     _labelled_names,
+    _left_over,
     _named_alone,
     _numbered_cells,
     _numbered_columns,
@@ -84,6 +87,7 @@ from lester_dagster.synthesis.predict import (
     _target_suffixes,
     _unnamed_functions,
     _wide_to_long,
+    _with_constant_keys,
     choose_aggregates,
     delimiters_of,
     propose_fillna,
@@ -4254,3 +4258,135 @@ def test_a_heading_that_drops_a_qualifier_leaves_the_values_to_choose(tmp_path: 
 
     rank, found = rank_of(make_case(tmp_path / "homes", [(homes, True)], pipeline))
     assert rank == 1, found
+
+
+def test_a_group_key_of_one_value_in_the_searched_half_is_still_grouped_by(tmp_path: Path) -> None:
+    """A table sorted by `train` (the trained men first): the contiguous half searched holds untrained men
+    alone, so `train` is one value there. Grouping by it changes no group here, and its mean under its own name
+    gives the same table; but only the grouping makes the target's half, which holds both. A column the target
+    has by name, all of whose values here are some of the target's, is that column, and it is grouped by."""
+    rng = np.random.default_rng(21)
+    men = pd.DataFrame({"train": [1] * 300 + [0] * 600, "region": rng.choice(["north", "south", "east"], 900),
+                        "hisp": rng.integers(0, 2, 900), "earnings": rng.gamma(2.0, 6.0, 900).round(3)})
+
+    def pipeline(men: pd.DataFrame) -> pd.DataFrame:
+        return men.groupby(["train", "region"]).agg(men=("earnings", "size"),
+                                                    mean_earnings=("earnings", "mean")).reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "men", [(men, True)], pipeline))
+    assert rank == 1, found
+    target = pipeline(men.iloc[:450])
+    ctx = Context(target, discover(target), inputs={"t": men.iloc[450:]})
+    widened = _with_constant_keys([(0.5, ("region",))], Tab(men.iloc[450:].reset_index(drop=True)), ctx)
+    assert widened == [(0.5, ("train", "region"))]
+    # where the half holds both values, the groupings are the predictor's
+    assert _with_constant_keys([(0.5, ("region",))], Tab(men), ctx) == [(0.5, ("region",))]
+
+
+def _rates(n: int = 120) -> pd.DataFrame:
+    """Quarterly bill rates falling over the years: the half searched (the later quarters) and the target's
+    half (the earlier) lie apart."""
+    rng = np.random.default_rng(5)
+    trend = np.linspace(16.0, 3.0, n)
+    return pd.DataFrame({**{f"r{m}": (trend + 0.2 * k + rng.normal(0, 0.4, n)).round(2) for k, m in enumerate((3, 6, 12))},
+                         "hy6": rng.normal(2.0, 0.5, n).round(3), "p3": rng.normal(9500, 200, n).round(1)})
+
+
+def test_bare_function_names_beside_a_named_mean_are_the_one_measure_s_range(tmp_path: Path) -> None:
+    """'low' and 'high' beside 'mean_rate', after the rates are melted (`value_name='rate'`): the names say the
+    functions and the melt names the one measure after the word the aggregates share, so its minimum and
+    maximum are chosen, however far this half's rates lie from the target's."""
+    def pipeline(rates: pd.DataFrame) -> pd.DataFrame:
+        long = rates.melt(value_vars=["r3", "r6", "r12"], var_name="bill", value_name="rate")
+        long["months"] = long["bill"].str[1:]
+        return long.groupby("months").agg(quarters=("rate", "count"), mean_rate=("rate", "mean"),
+                                          low=("rate", "min"), high=("rate", "max")).reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "rates", [(_rates(), True)], pipeline))
+    assert rank == 1, found
+    rates = _rates()
+    target = pipeline(rates.iloc[:60])
+    ctx = Context(target, discover(target), inputs={"t": rates})
+    assert _aggregated_word(ctx, Tab(rates)) == "rate"
+    long = rates.melt(id_vars=["hy6"], value_vars=["r3", "r6", "r12"], var_name="bill", value_name="rate")
+    long["months"] = long["bill"].str[1:]
+    # `hy6` is a number too, but no name names it: the range is the rate's
+    assert _left_over(Tab(long), ("months",), ctx) == {"low": "rate", "high": "rate"}
+
+
+def test_two_files_with_columns_of_their_own_are_stacked_on_the_columns_they_share(tmp_path: Path) -> None:
+    """`pd.concat([chemical, telecom])[['rd', 'sales', 'rdintens']]`: the chemical firms' file has profits
+    the telecom firms' lacks, so no union of files with the same columns makes it. The columns both share
+    map the target as well as each file's own do, so they are stacked on those."""
+    rng = np.random.default_rng(13)
+
+    def firms(n: int, own: dict[str, np.ndarray]) -> pd.DataFrame:
+        sales = rng.gamma(2.0, 900.0, n).round(1)
+        rd = (sales * rng.uniform(0.01, 0.08, n)).round(2)
+        return pd.DataFrame({"rd": rd, "sales": sales, **own, "rdintens": (100 * rd / sales).round(3),
+                             "lsales": np.log(sales).round(3)})
+
+    chemical = firms(32, {"profits": rng.gamma(2.0, 60.0, 32).round(1)})
+    telecom = firms(30, {})
+
+    def pipeline(chemical: pd.DataFrame, telecom: pd.DataFrame) -> pd.DataFrame:
+        stacked = pd.concat([chemical, telecom], ignore_index=True)[["rd", "sales", "rdintens"]]
+        return stacked.rename(columns={"rd": "rd_spending", "rdintens": "rd_intensity"})
+
+    folder = make_case(tmp_path / "firms", [(chemical, True), (telecom, True)], pipeline)
+    rank, found = rank_of(folder)
+    assert rank == 1, found
+    step = ops.Union("s1", ("table_1", "table_2"), ("rd", "sales", "rdintens"))
+    assert ops.Step.from_dict(step.to_dict()) == step
+    case = load_case(folder)
+    namespace = {"pd": pd, **case.test}
+    exec(step.describe(), namespace)  # the printed step runs as it reads
+    assert namespace["s1"].equals(step.run(case.test))
+    # a spec written before the field reads as a union of the first file's columns
+    assert ops.Step.from_dict({"op": "union", "out": "s1", "tables": ["a", "b"]}) == ops.Union("s1", ("a", "b"))
+
+
+def test_columns_named_by_the_labels_in_two_frames_are_melted_a_frame_at_a_time(tmp_path: Path) -> None:
+    """'urate' and 'vrate' label the changes `curate`, `cvrate` (cut out of their names) beside last month's
+    levels `urate_1`, `vrate_1`, and the levels themselves: two frames name the labels alike, and melting all
+    four at once makes neither. Each frame is offered alone, for the melted values to choose."""
+    rng = np.random.default_rng(17)
+    n = 120
+    u, v = 5 + np.cumsum(rng.normal(0, 0.2, n)), 3 + np.cumsum(rng.normal(0, 0.2, n))
+    months = pd.DataFrame({"t": np.arange(1, n + 1), "urate": u.round(1), "vrate": v.round(1),
+                           "urate_1": np.roll(u, 1).round(1), "vrate_1": np.roll(v, 1).round(1),
+                           "curate": np.diff(u, prepend=u[0]).round(2), "cvrate": np.diff(v, prepend=v[0]).round(2)})
+
+    def pipeline(months: pd.DataFrame) -> pd.DataFrame:
+        long = months.melt(id_vars=["t"], value_vars=["curate", "cvrate"], var_name="series", value_name="change")
+        long["rate"] = long["series"].str[1:]
+        return long[["t", "rate", "change"]]
+
+    target = pipeline(months.iloc[:60])
+    ctx = Context(target, discover(target), inputs={"t": months})
+    melts = [p.steps[0] for p in propose_unpivot({"t": Tab(months)}, ctx)]
+    assert ("curate", "cvrate") in [m.value_vars for m in melts], melts
+    assert ("urate_1", "vrate_1", "curate", "cvrate") not in [m.value_vars for m in melts]
+    assert _framed_apart(("urate_1", "vrate_1", "curate", "cvrate"), ctx.profiles["rate"]) == [
+        ("urate_1", "vrate_1"), ("curate", "cvrate")]
+    # frames that differ at one end only are a grid (tests by phase, spread next): melted at once
+    grid = ("ALP.B", "ALT.B", "ALP.M", "ALT.M")
+    assert _framed_apart(grid, profile_column("test", pd.Series(["ALP", "ALT"] * 3))) == [grid]
+    # the levels melted under the labels themselves, with one rate's changes beside them, fit this half about
+    # as well and take one step less: the right melt comes second
+    rank, found = rank_of(make_case(tmp_path / "months", [(months, True)], pipeline))
+    assert 1 <= rank <= 2, found
+
+
+def test_a_melt_keeps_pandas_value_name_where_the_target_groups_by_it() -> None:
+    """`long.groupby(['flag', 'value']).agg(releases=..., mean_months=('durat', 'mean'))`: the melted 0/1 flags
+    keep pandas' name `value`, which the target shows, not the word its aggregates name ('months')."""
+    rng = np.random.default_rng(19)
+    releases = pd.DataFrame({"durat": rng.integers(1, 80, 400), "cens": rng.integers(0, 2, 400),
+                             **{flag: rng.integers(0, 2, 400) for flag in ("alcohol", "drugs", "felon", "married")}})
+    long = releases.melt(id_vars=["durat", "cens"], value_vars=["alcohol", "drugs", "felon", "married"],
+                         var_name="flag", value_name="value")
+    target = long.groupby(["flag", "value"]).agg(releases=("durat", "size"), mean_months=("durat", "mean")).reset_index()
+    ctx = Context(target, discover(target), inputs={"t": releases})
+    melts = [p.steps[0] for p in propose_unpivot({"t": Tab(releases)}, ctx)]
+    assert melts and all(m.value_name == "value" for m in melts if m.var_name == "flag"), melts

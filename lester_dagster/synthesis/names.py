@@ -22,7 +22,7 @@ AGG_WORDS = {
 
 # the names pandas gives a measure's aggregate of its function alone (`df.groupby(k)['mpg'].agg(['count', 'mean', 'max'])`)
 MEASURE_NAMES = frozenset({"mean", "sum", "min", "max", "median", "std"})
-_FUNCTION_WORDS = frozenset(w for words in AGG_WORDS.values() for w in words)
+FUNCTION_WORDS = frozenset(w for words in AGG_WORDS.values() for w in words)
 # the words that name one function only ('avg', 'highest'; not 'n', which counts rows or distinct values)
 EXCLUSIVE_WORDS = {func: frozenset(words) - {w for other, ws in AGG_WORDS.items() if other != func for w in ws}
                    for func, words in AGG_WORDS.items()}
@@ -78,7 +78,7 @@ def word_like(t: str, w: str) -> bool:
     three letters or more counts behind a prefix of one or two ('pfries' ~ 'fries')."""
     if t == w or (len(w) >= 3 and len(t) > len(w) and t.startswith(w)) or w in _SYNONYM.get(t, ()):
         return True
-    if t in _FUNCTION_WORDS:
+    if t in FUNCTION_WORDS:
         return False  # 'mean' inside 'meandepth' names a function, not the column
     if len(t) >= 4 and len(w) > len(t) and t in w:
         return True
@@ -115,5 +115,5 @@ def opposed(target: str, column: str, func: str) -> bool:
 
 # a unit in brackets after the name: 'petal length (cm)', 'Weight [kg]'; not a note of a function or a number
 # ('temp (max)', 'sales (2019)'), nor an argument ('f(x)')
-_UNIT = re.compile(r"\s+[(\[](?![^()\[\]]*(?:\d|\b(?:" + "|".join(sorted(_FUNCTION_WORDS)) + r")\b))[^()\[\]]+[)\]]\s*$",
+_UNIT = re.compile(r"\s+[(\[](?![^()\[\]]*(?:\d|\b(?:" + "|".join(sorted(FUNCTION_WORDS)) + r")\b))[^()\[\]]+[)\]]\s*$",
                    re.IGNORECASE)

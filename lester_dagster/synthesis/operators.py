@@ -207,10 +207,13 @@ class Join(Step):
 
 @dataclass(frozen=True)
 class Union(Step):
-    """Union all of tables with the same columns (pandas concat), in the first table's column order."""
+    """Union all of tables (pandas concat): of the columns they share where `columns` names them (two firms'
+    files, each with columns of its own), else of the first table's columns, in the first table's order."""
 
     op: ClassVar[str] = "union"
+    OPTIONAL: ClassVar[frozenset[str]] = frozenset({"columns"})  # specs written before it default
     tables: tuple[str, ...] = ()
+    columns: tuple[str, ...] = ()
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -218,15 +221,20 @@ class Union(Step):
 
     def run(self, frames: Frames) -> pd.DataFrame:
         parts = [_get(frames, t) for t in self.tables]
-        return pd.concat([p[list(parts[0].columns)] for p in parts], ignore_index=True)
+        columns = list(self.columns) or list(parts[0].columns)
+        return pd.concat([p[columns] for p in parts], ignore_index=True)
 
     def build(self, tables: Tables) -> le.Table:
         first, *rest = (_get(tables, t) for t in self.tables)
-        return first.union(*(r.select(first.columns) for r in rest))
+        columns = list(self.columns) or first.columns
+        return first.select(columns).union(*(r.select(columns) for r in rest))
 
     def describe(self) -> str:
         first, *rest = self.tables
-        parts = [first, *(f"{t}[{first}.columns]" for t in rest)]
+        if self.columns:
+            parts = [f"{t}[{_list(self.columns)}]" for t in self.tables]
+        else:
+            parts = [first, *(f"{t}[{first}.columns]" for t in rest)]
         return f"{self.out} = pd.concat([{', '.join(parts)}], ignore_index=True)"
 
 

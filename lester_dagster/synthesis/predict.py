@@ -54,6 +54,7 @@ from lester_dagster.synthesis.mapping import (
 from lester_dagster.synthesis.names import (
     AGG_WORDS,
     EXCLUSIVE_WORDS,
+    FUNCTION_WORDS,
     MEASURE_NAMES,
     name_key,
     name_tokens,
@@ -160,6 +161,7 @@ class Context:
         self.aggregates: dict[object, list[tuple[list[tuple[str, str, str]], list[float], tuple[ops.Split, ...]]]] = {}
         self.per_part: dict[tuple[str, ...], dict[str, ColumnProfile]] = {}
         self.beside: dict[int, list[Proposal]] = {}  # pivots beside a group-by, per table fingerprint
+        self.shared_maps: dict[tuple[int, int], bool] = {}  # _shared_unions, per two files' fingerprints
         # (table fingerprint, grouping, target column, column, function): aggregates a target column's name
         # spells that the groups both halves hold show to be another (`_closer_than_spelled`)
         self.far_spelled: set[tuple[int, tuple[str, ...], str, str, str]] = set()
@@ -701,6 +703,33 @@ def propose_union(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
             # a target that keeps the tables' measure apart (temp_seattle, temp_sf) joined them instead
             apart = KEPT_APART if _kept_apart(live[members[0]], live[members[1]], ctx) else 1.0
             yield Proposal((ops.Union(ctx.name(), tuple(members)),), PRIOR["union"] * apart, "union")
+    yield from _shared_unions(live, ctx)
+
+
+SHARED_UNION = 0.5  # a union of the columns two files share, next to one of files with the same columns
+
+
+def _shared_unions(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
+    """Two input files with columns of their own stacked on the columns they share (`pd.concat([chemical,
+    telecom])[['rd', 'sales']]`): where the columns both have map as many target columns as each file does."""
+    files = [name for name in sorted(live) if ctx.input_columns.get(name) == frozenset(map(str, live[name].columns))]
+    for k, a in enumerate(files):
+        for b in files[k + 1:]:
+            one, two = live[a], live[b]
+            if set(one.columns) == set(two.columns):
+                continue
+            shared = tuple(c for c in one.columns if c in set(two.columns))
+            if len(shared) < 2:
+                continue
+            key = (one.fingerprint, two.fingerprint)
+            if key not in ctx.shared_maps:
+                ctx.shared_maps[key] = all(
+                    ctx.mapping(tab).pairs and len(ctx.mapping(Tab(tab.frame[list(shared)])).pairs) >= len(ctx.mapping(tab).pairs)
+                    for tab in (one, two))
+            if not ctx.shared_maps[key]:
+                continue
+            apart = KEPT_APART if _kept_apart(one, two, ctx) else 1.0
+            yield Proposal((ops.Union(ctx.name(), (a, b), shared),), PRIOR["union"] * SHARED_UNION * apart, "union")
 
 
 KEPT_APART = 0.3  # a union's chance where the target names a shared column once per table
@@ -857,6 +886,34 @@ def _group_candidates(tab: Tab, ctx: Context) -> list[tuple[float, tuple[str, ..
         best = sorted(((s, by) for by, s in ranked.items()), key=lambda x: -x[0])[:3]
     tab.cache["groupings"] = best
     return best
+
+
+def _with_constant_keys(groupings: list[tuple[float, tuple[str, ...]]], tab: Tab,
+                        ctx: Context) -> list[tuple[float, tuple[str, ...]]]:
+    """Groupings with the target's key columns that are constant here added: a contiguous split can leave one
+    value of a group key in the half searched (a table sorted by `train` holds the untrained men first). Here
+    grouping by it changes no group, and no key predictor offers a column of one value; but an aggregate of it
+    (its mean, under its name) is that one value here and a blend of the values elsewhere. Only a column the
+    target has by name, whose values repeat there as a key's do, with this half's value among them
+    (`groupby(['train', 'year'])`, not `train=('train', 'mean')`)."""
+    keyed = {t for key in ctx.constraints.keys for t in key}
+    constant = []
+    for column in tab.columns:
+        if column not in ctx.profiles:
+            continue
+        profile, wanted = tab.profile(column), ctx.profiles[column]
+        if column not in keyed and not 2 <= wanted.distinct <= wanted.rows / 2:
+            continue
+        if profile.distinct == 1 and wanted.distinct >= 2 and profile.values <= wanted.values:
+            constant.append(column)
+    if not constant:
+        return groupings
+    order = {t: k for k, t in enumerate(ctx.columns)}
+    widened: dict[tuple[str, ...], float] = {}
+    for score, by in groupings:
+        key = tuple(sorted({*by, *constant}, key=lambda c: order.get(c, len(order))))
+        widened[key] = max(widened.get(key, 0.0), score)
+    return [(score, by) for by, score in widened.items()]
 
 
 AGG_PRIOR = {"mean": 1.0, "sum": 0.95, "count": 0.85, "max": 0.8, "min": 0.8, "nunique": 0.7, "size": 0.6,
@@ -1185,9 +1242,9 @@ _Option = tuple[list[tuple[str, str, str]], list[float], float, tuple[ops.Split,
 
 # How often pipelines aggregate with each function, against how often the generator that made the model's
 # training data does (a prior shift: the model learned the generator's shares). Written: the development
-# part's 481 hand-written pipelines (benchmarks/synthesis/function_shares.py counts them; no test or val case);
+# part's 529 hand-written pipelines (benchmarks/synthesis/function_shares.py counts them; no test or val case);
 # generated: `generate.FUNCS`, the shares its group-bys draw.
-WRITTEN_SHARES = {"mean": 0.420, "sum": 0.199, "count": 0.183, "max": 0.082, "min": 0.029, "median": 0.064,
+WRITTEN_SHARES = {"mean": 0.403, "sum": 0.185, "count": 0.189, "max": 0.088, "min": 0.039, "median": 0.074,
                   "nunique": 0.023}
 SHARES_WEIGHT = 0.5  # the log ratio, softened as the hand-set prior is (`AGG_PRIOR ** 0.5`)
 GENERATED_SHARES = {"mean": 0.30, "sum": 0.20, "count": 0.15, "max": 0.12, "min": 0.10, "median": 0.05, "nunique": 0.08}
@@ -1683,7 +1740,7 @@ def propose_groupby(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
         # target columns named after the values of a column here come from a pivot, not from aggregates:
         # a group-by before that pivot keeps the column to spread and makes the cells it spreads
         spread, spreader = _spread_names(tab, ctx)
-        groupings = _group_candidates(tab, ctx)
+        groupings = _with_constant_keys(_group_candidates(tab, ctx), tab, ctx)
         if spreader is not None:
             groupings += [(0.8 * score, (*by, spreader)) for score, by in groupings if spreader not in by]
         elif ctx.melted is not None:
@@ -1889,13 +1946,20 @@ def _left_over(tab: Tab, by: Sequence[str], ctx: Context) -> dict[str, str]:
     owned = [name_tokens(c) for c in inputs]
     free = [t for t in ctx.columns if t not in inputs and name_tokens(t) & MEASURE_WORDS
             and not any(names_column(name_tokens(t), own) for own in owned)]
-    if len(free) != 1:
+    if not free:
         return {}
     named = {str(c) for c in tab.columns
              if any(t == str(c) or names_column(name_tokens(t), name_tokens(str(c))) for t in ctx.columns)}
-    columns = [str(c) for c in tab.columns if str(c) not in by and str(c) not in named
-               and tab.profile(str(c)).kind == "number"]
-    return {free[0]: columns[0]} if len(columns) == 1 else {}
+    numbers = [str(c) for c in tab.columns if str(c) not in by and tab.profile(str(c)).kind == "number"]
+    columns = [c for c in numbers if c not in named]
+    if len(free) == 1 and len(columns) == 1:
+        return {free[0]: columns[0]}
+    # names of a function and nothing else ('low', 'high' beside 'mean_rate') where the table has one measure,
+    # or one that other names name: its range (`low=('rate', 'min'), high=('rate', 'max')`)
+    measures = numbers if len(numbers) == 1 else [c for c in numbers if c in named]
+    if len(measures) == 1:
+        return {t: measures[0] for t in free if name_tokens(t) <= MEASURE_WORDS}
+    return {}
 
 
 SAYS = {"mean": frozenset({"mean", "avg", "average"}), "median": frozenset({"median"}), "sum": frozenset({"sum"}),
@@ -2545,11 +2609,12 @@ def propose_unpivot(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
                     # melted values choose between them
                     parts = _named_by_parts(tab, vprofile, ctx)
                     if len(parts) >= 2 and not set(parts) & set(value_vars):
-                        options.append((parts, "variable", 0.7))
+                        options += [(group, "variable", 0.7) for group in _framed_apart(parts, vprofile)]
                 else:
                     # the target shows a part of the melted names ('petal' of petalLength): a split or slice
                     # of the variable column comes next, so the variable keeps pandas' default name
-                    options.append((_named_by_parts(tab, vprofile, ctx), "variable", 0.7))
+                    options += [(group, "variable", 0.7)
+                                for group in _framed_apart(_named_by_parts(tab, vprofile, ctx), vprofile)]
                     if len(options[-1][0]) < 2:
                         # or words of its values ('eco' of the label 'AL eco' of ecoprc): the cut part was
                         # glued to another column's text
@@ -2946,6 +3011,9 @@ def _unpivot_proposal(ctx: Context, name: str, tab: Tab, variable: str, vprofile
         value_name = "value"
     if value_name == "value" and var_name == "variable":
         value_name = _stem_named(value_vars, ctx, tab) or value_name
+    if value_name == "value" and "value" not in ctx.profiles:
+        # (pandas' own name, where the target keeps it, is the one written: `value` of a 0/1 flag, grouped by)
+        value_name = _aggregated_word(ctx, tab) or value_name
     share = len(value_vars) / max(1, len(vprofile.values))
     step = ops.Unpivot(ctx.name(), name, id_vars, value_vars, var_name, value_name)
     return Proposal((step,), PRIOR["unpivot"] * (0.5 + 0.5 * min(share, 1.0)) * whole, "unpivot")
@@ -3027,6 +3095,28 @@ def _stem_named(value_vars: Sequence[str], ctx: Context, tab: Tab) -> str | None
     return stem if any(stem in name_tokens(t) for t in ctx.columns) else None
 
 
+def _aggregated_word(ctx: Context, tab: Tab) -> str | None:
+    """The word the target's aggregates name beside their function ('price' of `mean_price`, `median_price` and
+    `top_price`): the melted values were named so, to be aggregated next (`value_name='price'`). The word most
+    of them name, where no other is as common, and no column here or of the target is named so already."""
+    counted: dict[str, int] = {}
+    for t in ctx.columns:
+        words = name_words(t)
+        said = [w for w in words if w in FUNCTION_WORDS]
+        rest = [w for w in words if w not in FUNCTION_WORDS]
+        if said and len(rest) == 1 and not rest[0].isdigit() and len(rest[0]) >= 3:
+            counted[rest[0]] = counted.get(rest[0], 0) + 1
+    if not counted:
+        return None
+    ranked = sorted(counted.items(), key=lambda x: -x[1])
+    word = ranked[0][0]
+    if len(ranked) > 1 and ranked[1][1] == ranked[0][1]:
+        return None
+    if word in tab.columns or word in ctx.columns or any(word in name_tokens(c) for c in tab.columns):
+        return None
+    return word
+
+
 def _one_frame(columns: Sequence[str], named: Mapping[str, list[str]]) -> tuple[str, ...]:
     """Of columns named by a value each, those framed alike ('ALPSeats', 'LPSeats', 'OtherSeats') where another
     frame names fewer values ('ALP2PP'): one measure per value is melted, not two. Numbers in a frame are any
@@ -3044,6 +3134,29 @@ def _one_frame(columns: Sequence[str], named: Mapping[str, list[str]]) -> tuple[
         return ()
     ranked = sorted(frames.values(), key=len, reverse=True)
     return tuple(ranked[0]) if len(ranked[0]) > len(ranked[1]) else ()
+
+
+def _framed_apart(columns: tuple[str, ...], variable: ColumnProfile) -> list[tuple[str, ...]]:
+    """Columns named by the target's labels, as one group per frame where two frames or more name every
+    label alike (`curate`, `cvrate`, the changes, beside `urate_1`, `vrate_1`, the last month's levels): each
+    is a measure of its own, and the melted values choose which the pipeline made long. Else all at once, as
+    where the frames differ at one end only (`ALP.B` .. `TBL.M`, a grid of tests and phases)."""
+    labels = sorted((v.lower() for v in variable.values if len(v) >= 3), key=len, reverse=True)
+    frames: dict[tuple[str, str], list[str]] = {}
+    for column in columns:
+        low = column.lower()
+        label = next((v for v in labels if v in low), None)
+        if label is None:
+            return [columns]
+        at = low.index(label)
+        frames.setdefault((re.sub("[0-9]+", "#", low[:at]), re.sub("[0-9]+", "#", low[at + len(label):])),
+                          []).append(column)
+    groups = [tuple(group) for group in frames.values() if len(group) >= 2]
+    if len(groups) < 2 or len({before for before, _ in frames}) == 1 or len({after for _, after in frames}) == 1:
+        # frames that differ on one side only are a grid's other part (ALP.B .. TBL.M: the test and the phase,
+        # which a pivot spreads next): made long at once
+        return [columns]
+    return groups
 
 
 def _named_by_parts(tab: Tab, variable: ColumnProfile, ctx: Context) -> tuple[str, ...]:
