@@ -1941,7 +1941,9 @@ FITS_WELL = 0.6  # an aggregate's score from which its values vouch for it, what
 def _left_over(tab: Tab, by: Sequence[str], ctx: Context) -> dict[str, str]:
     """The one target column whose name says a function but names no input's column, and the one number
     column of this table that no target column names: one is the other's aggregate (`mean_equivalence` of
-    `E` beside `mean_nox` and `max_nox` of `NOx`, grouped by `C`). Nothing where either is not alone."""
+    `E` beside `mean_nox` and `max_nox` of `NOx`, grouped by `C`). And target columns named by function words
+    alone (`low`, `high`), each the aggregate of the table's one number column, or of the one other target
+    names name (`rate` of `mean_rate`). Nothing else."""
     inputs = {c for columns in ctx.input_columns.values() for c in columns} or {str(c) for c in tab.columns}
     owned = [name_tokens(c) for c in inputs]
     free = [t for t in ctx.columns if t not in inputs and name_tokens(t) & MEASURE_WORDS
