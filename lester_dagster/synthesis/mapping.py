@@ -281,7 +281,7 @@ def similarity(t: ColumnProfile, c: ColumnProfile, given: frozenset[str] | None 
     if named == 1.0 and given is not None and c.name in given and same_kind(t, c):
         # still ordered by values: aggregates of one column all bear its name
         score = max(score, SAME_NAME + 0.2 * values)
-        if _one_of(t, c):
+        if one_of(t, c):
             # one of the target's categories, alone here: a contiguous split holds the others (a table sorted by
             # `train` has the untrained men first), so the values say no less than the name does. Not a few of
             # them: an aggregate under the column's name (a count of births named `birthyr`) is alike so
@@ -289,9 +289,11 @@ def similarity(t: ColumnProfile, c: ColumnProfile, given: frozenset[str] | None 
     return score
 
 
-def _one_of(t: ColumnProfile, c: ColumnProfile) -> bool:
-    """Whether a column holds one value, one of the target column's categories (which repeat there)."""
-    return c.distinct == 1 and c.rows >= 2 and 2 <= t.distinct <= t.rows / 2 and c.values <= t.values
+def one_of(t: ColumnProfile, c: ColumnProfile, key: bool = False) -> bool:
+    """Whether a column holds one value, one of the target column's categories (which repeat there, unless
+    the column is a key of the target)."""
+    repeats = t.distinct >= 2 and (key or t.distinct <= t.rows / 2)
+    return c.distinct == 1 and c.rows >= 2 and repeats and c.values <= t.values
 
 
 @lru_cache(maxsize=65536)

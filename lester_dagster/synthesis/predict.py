@@ -46,6 +46,7 @@ from lester_dagster.synthesis.mapping import (
     map_columns,
     moves_with_order,
     name_similarity,
+    one_of,
     pattern_similarity,
     same_kind,
     similarity,
@@ -901,10 +902,7 @@ def _with_constant_keys(groupings: list[tuple[float, tuple[str, ...]]], tab: Tab
     for column in tab.columns:
         if column not in ctx.profiles:
             continue
-        profile, wanted = tab.profile(column), ctx.profiles[column]
-        if column not in keyed and not 2 <= wanted.distinct <= wanted.rows / 2:
-            continue
-        if profile.distinct == 1 and wanted.distinct >= 2 and profile.values <= wanted.values:
+        if one_of(ctx.profiles[column], tab.profile(column), key=column in keyed):
             constant.append(column)
     if not constant:
         return groupings
