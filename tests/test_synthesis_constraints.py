@@ -9,7 +9,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lester_dagster.synthesis.constraints import FD, check, discover
+from lester_dagster.synthesis.constraints import FD, Counted, check, discover
 from lester_dagster.synthesis.mapping import map_columns, name_similarity, similarity
 from lester_dagster.synthesis.profile import Tab, compressed_pattern, pattern
 
@@ -174,3 +174,30 @@ def test_keys_of_every_numeric_dtype_are_judged_without_error() -> None:
     assert ("name",) in keys
     with_gap = frame.assign(known=pd.array([True, pd.NA], dtype="boolean"), count=pd.array([pd.NA, 5], dtype="Int64"))
     assert ("name",) in discover(with_gap).keys
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(min_value=0, max_value=10_000), st.sampled_from([1.0, 0.1, 0.01]))
+def test_a_mean_beside_the_count_of_the_rows_it_averages_is_found_and_checked(seed: int, unit: float) -> None:
+    """A mean of readings written to `unit` times the count of the rows it averages is a sum of them in every
+    row; a mean of other rows (every row, where the readings have gaps) times that count hardly ever is."""
+    rng = np.random.default_rng(seed)
+    n = 600
+    rows = pd.DataFrame({"group": rng.integers(0, 8, n), "delay": (rng.integers(-20, 200, n) * unit).round(6)})
+    rows.loc[rng.random(n) < 0.2, "delay"] = np.nan
+    grouped = rows.groupby("group")
+    target = pd.DataFrame({"n": grouped["delay"].count(), "mean_delay": grouped["delay"].mean()}).reset_index()
+    found = discover(target)
+    assert Counted("n", "mean_delay", unit) in found.counted
+    pairs = {"group": "group", "n": "n", "mean_delay": "mean_delay"}
+    assert check(found, target, pairs).violations == ()
+    # every row counted, gaps and all, beside the mean of those with a reading
+    every = target.assign(n=grouped.size().to_numpy())
+    assert str(Counted("n", "mean_delay", unit)) in check(found, every, pairs).violations
+    # readings written finer in the other half (to a tenth where these are whole) still sum
+    finer = rows.assign(delay=rows["delay"] + rng.integers(0, 10, n) / 10)
+    made = pd.DataFrame({"n": finer.groupby("group")["delay"].count(),
+                         "mean_delay": finer.groupby("group")["delay"].mean()}).reset_index()
+    assert check(found, made, pairs).violations == ()
+    # whole means say nothing of the rows they average
+    assert not discover(target.assign(mean_delay=target["mean_delay"].round())).counted

@@ -49,11 +49,13 @@ from lester_dagster.synthesis.mapping import (
     map_columns,
     numeric_similarity,
     range_of,
+    short,
     similarity,
     unit_of,
+    written_digits,
     written_unit,
 )
-from lester_dagster.synthesis.names import AGG_WORDS, EXCLUSIVE_WORDS, opposed
+from lester_dagster.synthesis.names import AGG_WORDS, EXCLUSIVE_WORDS, counts_kinds, opposed
 from lester_dagster.synthesis.predict import (
     GRID_MELT,
     PRIOR,
@@ -3457,7 +3459,11 @@ def test_an_aggregation_keeps_the_keys_it_groups_by(tmp_path: Path) -> None:
 
     rank, tried = rank_of(make_case(tmp_path / "case", [(patients(1, 52, 22), True), (patients(2, 28, 8), True)],
                                     pipeline), max_states=300)
-    assert rank == 1, tried
+    # every patient of the target's half died, so `deaths` counts them as well as it sums the flag: which comes
+    # first is the functions' written shares' to say (recounted over 577 pipelines in round 36, a count is a
+    # little likelier, and the first pipeline counts). The pipeline that drops its key is not first
+    assert 1 <= rank <= 2, tried
+    assert "groupby(['delta'])" not in tried.split("\n\n")[0], tried
     grouped = ops.GroupBy(out="s1", table="t", by=("delta",), aggs=(("type", "type", "mean"),))
     pairs = {"type": "type"}
     assert dropped_keys([grouped], pairs)
@@ -4390,3 +4396,188 @@ def test_a_melt_keeps_pandas_value_name_where_the_target_groups_by_it() -> None:
     ctx = Context(target, discover(target), inputs={"t": releases})
     melts = [p.steps[0] for p in propose_unpivot({"t": Tab(releases)}, ctx)]
     assert melts and all(m.value_name == "value" for m in melts if m.var_name == "flag"), melts
+
+
+def test_a_wrong_column_under_another_columns_name_pays_for_mixed_functions_as_the_right_one_does(tmp_path: Path) -> None:
+    """Means of the fertility rate and the exemption (`gfr`, `pe`) per war era, beside the pill era (`pill`),
+    constant in the half the target comes from: grouped by the era this half varies in, `pill` is aggregated,
+    with another function than the means. Columns aggregated under their own names with functions mixed are
+    unlike `df.groupby(k)[cols].mean()`, but so are those under another column's name (`pe` of `cpe`, its
+    change): the right columns come first, not the changes that escaped the penalty."""
+    rng = np.random.default_rng(23)
+    years = np.arange(1913, 1985)
+    gfr, pe = 120 + np.cumsum(rng.normal(-0.5, 3.0, len(years))), 20 + np.cumsum(rng.gamma(2.0, 2.5, len(years)))
+    frame = pd.DataFrame({"year": years, "gfr": gfr.round(2), "pe": pe.round(2),
+                          "cgfr": np.diff(gfr, prepend=gfr[0]).round(2), "cpe": np.diff(pe, prepend=pe[0]).round(2),
+                          "ww2": ((years >= 1941) & (years <= 1945)).astype(int), "pill": (years >= 1963).astype(int)})
+
+    def pipeline(fertil: pd.DataFrame) -> pd.DataFrame:
+        return fertil.groupby(["pill", "ww2"]).agg(gfr=("gfr", "mean"), pe=("pe", "mean")).reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "eras", [(frame, True)], pipeline))
+    assert rank == 1, found
+
+
+def test_a_name_that_is_the_plural_of_a_category_counts_its_kinds(tmp_path: Path) -> None:
+    """`treatments=('treat', 'nunique')` per visit month: this half gives each month one treatment, so its code
+    is also its least and largest. The name, the plural of the column's, says the kinds are counted."""
+    assert counts_kinds("treatments", "treat") and counts_kinds("carriers", "carrier")
+    assert not counts_kinds("treat", "treat") and not counts_kinds("n_years", "year")
+    assert not counts_kinds("Seats", "Seats")  # the seats won, aggregated under the column's own name
+    rng = np.random.default_rng(29)
+    n = 240
+    month = np.concatenate([rng.integers(0, 12, n // 2), rng.integers(12, 24, n // 2)])
+    # one treatment per month in the later months (the half searched), one to three in the earlier ones
+    treat = np.where(month >= 12, 1 + month % 3, rng.integers(1, 4, n))
+    visits = pd.DataFrame({"month": month, "treat": treat, "days": rng.gamma(3.0, 20.0, n).round(1)})
+
+    def pipeline(visits: pd.DataFrame) -> pd.DataFrame:
+        return visits.groupby("month").agg(visits=("days", "size"), mean_days=("days", "mean"),
+                                           treatments=("treat", "nunique")).reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "visits", [(visits, True)], pipeline))
+    assert rank == 1, found
+
+
+def test_readings_to_a_few_significant_digits_have_medians_as_short_and_means_longer(tmp_path: Path) -> None:
+    """A radar image's bands read to four significant digits (-192.7, 38.98, 0.5123), summarised per image
+    column: the target's values are as short as the readings, or a digit longer (halfway between two), which
+    medians give and means hardly ever do. The other half's readings are not this half's, so the values
+    themselves cannot show it."""
+    values = np.array([-192.7, 38.98, 2.844999999999999, 46.005, 0.0, 0.5123])
+    assert short(values, 4).tolist() == [True, True, True, False, True, True]
+    assert short(values, 5).all()
+    rng = np.random.default_rng(31)
+    rows = 30 * 24
+
+    def readings(scale: float) -> np.ndarray:
+        return np.array([float(f"{v:.4g}") for v in rng.normal(0, scale, rows)])
+
+    radar = pd.DataFrame({"x": np.tile(np.arange(30), 24), "y": np.repeat(np.arange(24), 30),
+                          "Band.1": readings(150.0), "Band.2": readings(120.0), "Band.3": readings(60.0)})
+    assert written_digits(radar["Band.1"]) == 4
+    assert written_digits(pd.Series(rng.normal(0, 1, 100))) is None  # fractions of many digits
+
+    def pipeline(radar: pd.DataFrame) -> pd.DataFrame:
+        return radar.groupby("x")[["Band.1", "Band.2", "Band.3"]].median().reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "radar", [(radar, True)], pipeline))
+    assert rank == 1, found
+
+
+def test_a_count_beside_a_mean_counts_the_rows_the_mean_averages(tmp_path: Path) -> None:
+    """`departed.groupby('carrier').agg(n_flights=('flight', 'count'), mean_dep_delay=('dep_delay', 'mean'))` after
+    dropping flights without a departure delay: in every row of the target the mean times the count is a whole
+    number of minutes, so the count is of the delays, not of every flight nor of distinct flight numbers, which
+    `n_flights` would spell."""
+    rng = np.random.default_rng(37)
+    n = 1600
+    carrier = rng.choice(["AA", "B6", "DL", "EV", "UA", "WN", "MQ", "US"], n)
+    flights = pd.DataFrame({"carrier": carrier, "flight": rng.integers(1, 400, n),
+                            "dep_delay": rng.gamma(1.2, 15.0, n).round() - 5,
+                            "distance": rng.integers(100, 2500, n)})
+    flights.loc[rng.random(n) < 0.06, "dep_delay"] = np.nan
+
+    def pipeline(flights: pd.DataFrame) -> pd.DataFrame:
+        departed = flights.dropna(subset=["dep_delay"])
+        return departed.groupby("carrier", as_index=False).agg(n_flights=("flight", "count"),
+                                                               mean_dep_delay=("dep_delay", "mean"))
+
+    half = flights.iloc[n // 2:].reset_index(drop=True)
+    target = pipeline(flights.iloc[: n // 2])
+    ctx = Context(target, discover(target), inputs={"t": half})
+    grouped = half.groupby(["carrier"], sort=True, dropna=True)
+    options = choose_aggregates(grouped, Tab(half), ("carrier",), ["n_flights", "mean_dep_delay"], ctx)
+    assert options[0][0][0] == ("n_flights", "dep_delay", "count"), options
+    rank, found = rank_of(make_case(tmp_path / "flights", [(flights, True)], pipeline))
+    assert rank == 1, found
+
+
+def test_a_gap_in_a_group_key_is_filled_with_the_value_the_target_shows_once(tmp_path: Path) -> None:
+    """`penguins.fillna({'sex': 'unknown'}).groupby(['species', 'sex'])`: the fill value shows once per group it
+    is in, here once in all, as any value of a group key of a smaller table does; a fill value of a column
+    of rows repeats."""
+    rng = np.random.default_rng(41)
+    n = 320
+    species = np.where(np.arange(n) < n // 2, rng.choice(["Adelie", "Gentoo"], n), rng.choice(["Adelie", "Chinstrap"], n))
+    penguins = pd.DataFrame({"species": species, "island": rng.choice(["Biscoe", "Dream"], n),
+                             "sex": rng.choice(["female", "male"], n), "body_mass_g": rng.integers(2800, 6000, n)})
+    penguins.loc[[3, 17, 40, 170, 200, 251], "sex"] = None
+    penguins.loc[[3, 17, 40], "species"] = "Adelie"
+
+    def pipeline(penguins: pd.DataFrame) -> pd.DataFrame:
+        penguins = penguins.fillna({"sex": "unknown"})
+        return penguins.groupby(["species", "sex"]).agg(n_penguins=("island", "size"),
+                                                        mean_mass=("body_mass_g", "mean")).reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "penguins", [(penguins, True)], pipeline))
+    assert rank == 1, found
+
+
+def test_readings_stored_in_single_precision_keep_their_unit() -> None:
+    """Wages to the cent stored in single precision read back as 2.9000000953674316: still cents, so their
+    medians are whole cents or halves (a grain of 0.005), which the target's means per years of schooling
+    (6.887142930712018) are not."""
+    rng = np.random.default_rng(43)
+    wages = (rng.gamma(2.5, 2.4, 500) * 100).round() / 100
+    assert written_unit(pd.Series(wages.astype(np.float32).astype(float))) == 0.01
+    assert bool(multiples(np.array([2.9000000953674316, 3.509999990463257]), 0.01).all())
+    assert not multiples(np.array([6.887142930712018, 3.376666704813639]), 0.005).any()
+    # a hundredth of the unit at most: a number far from the unit is none of its multiples, however large
+    assert not multiples(np.array([123456.78]), 1.0).any()
+
+
+def test_a_grid_of_parts_the_target_holds_and_spreads_is_melted_whole_and_cut_after_the_held_part(tmp_path: Path) -> None:
+    """`iris.melt(...)`, then the flower part cut as the names' first five letters ('sepal', 'petal': a column
+    of the target) and the dimension as the rest ('Length', 'Width': spread into the target's columns). The
+    names' rest is cut after the part the target holds, and the four columns are melted at once, not one
+    part's two."""
+    rng = np.random.default_rng(47)
+    n = 150
+    species = np.repeat(["setosa", "versicolor", "virginica"], n // 3)
+    size = np.repeat([1.0, 1.3, 1.6], n // 3)
+    iris = pd.DataFrame({"sepalLength": (5 * size ** 0.3 + rng.normal(0, 0.3, n)).round(1),
+                         "sepalWidth": (3.4 / size ** 0.3 + rng.normal(0, 0.3, n)).round(1),
+                         "petalLength": (1.5 * size ** 2 + rng.normal(0, 0.3, n)).round(1),
+                         "petalWidth": (0.25 * size ** 3 + rng.normal(0, 0.1, n)).round(1).clip(0.1),
+                         "species": species}).sample(frac=1.0, random_state=3).reset_index(drop=True)
+
+    def pipeline(iris: pd.DataFrame) -> pd.DataFrame:
+        long = iris.melt(id_vars="species", value_vars=["sepalLength", "sepalWidth", "petalLength", "petalWidth"],
+                         var_name="measure", value_name="cm")
+        long["part"] = long["measure"].str[:5]
+        long["dimension"] = long["measure"].str[5:]
+        return long.pivot_table(index=["species", "part"], columns="dimension", values="cm", aggfunc="mean")
+
+    rank, found = rank_of(make_case(tmp_path / "iris", [(iris, True)], pipeline))
+    assert rank == 1, found
+
+
+def test_a_text_key_filled_before_the_group_by_comes_again_before_an_aggregate_joined_back(tmp_path: Path) -> None:
+    """Penguins per island and sex, unrecorded sex as 'unknown', beside the island's total: the fill comes
+    before a group-by whose sums are joined back. The best pipelines are tried again with the group key's gaps
+    filled with the one value the target's column of its name holds and the table lacks."""
+    rng = np.random.default_rng(53)
+    n = 340
+    penguins = pd.DataFrame({"species": rng.choice(["Adelie", "Gentoo", "Chinstrap"], n),
+                             "island": rng.choice(["Biscoe", "Dream", "Torgersen"], n),
+                             "bill_length_mm": rng.normal(44, 5, n).round(1), "bill_depth_mm": rng.normal(17, 2, n).round(1),
+                             "flipper_length_mm": rng.integers(172, 231, n).astype(float),
+                             "body_mass_g": rng.integers(2800, 6000, n).astype(float),
+                             "sex": rng.choice(["female", "male"], n), "year": rng.choice([2007, 2008, 2009], n)})
+    penguins.loc[[4, 9, 30, 77, 120, 200, 260, 300], "sex"] = None
+    penguins.loc[250, ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"]] = np.nan
+
+    def pipeline(penguins: pd.DataFrame) -> pd.DataFrame:
+        penguins = penguins.fillna({"sex": "unknown"})
+        counts = penguins.groupby(["island", "sex"], as_index=False).agg(penguins=("species", "size"))
+        totals = penguins.groupby("island", as_index=False).agg(island_total=("species", "size"))
+        return counts.merge(totals, on="island")
+
+    half = penguins.iloc[n // 2:].reset_index(drop=True)
+    steps = (ops.GroupBy("s1", "table_1", ("island", "sex"), (("penguins", "species", "size"),)),)
+    variants = _with_gap_steps(steps, {"table_1": half}, pipeline(penguins.iloc[: n // 2]))
+    fills = [v[0][0] for v in variants if isinstance(v[0][0], ops.FillNA)]
+    assert any(f.value == "unknown" and f.subset == ("sex",) for f in fills), fills
+    rank, found = rank_of(make_case(tmp_path / "penguins", [(penguins, True)], pipeline))
+    assert rank == 1, found

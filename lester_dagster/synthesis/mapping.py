@@ -18,7 +18,7 @@ from scipy.optimize import linear_sum_assignment
 from scipy.stats import rankdata
 
 from lester_dagster.synthesis.names import MEASURE_NAMES, name_tokens
-from lester_dagster.synthesis.profile import ColumnProfile, multiples, number_text, pattern
+from lester_dagster.synthesis.profile import SINGLE, ColumnProfile, multiples, number_text, pattern
 
 THRESHOLD = 0.45  # a target column is mapped when its best candidate column scores at least this
 FEW = 5  # numeric columns with fewer values than this are compared leniently
@@ -495,6 +495,7 @@ class Blend(NamedTuple):
     values: frozenset[float]
     rows: float
     unit: float | None = None
+    digits: int | None = None  # the significant digits its column is written to (`written_digits`)
 
 
 def blended_values(values: pd.Series) -> frozenset[float] | None:
@@ -518,6 +519,33 @@ def written_unit(values: pd.Series, least: int = WHOLE_BLENDED) -> float | None:
     return unit_of(finite) if len(finite) >= least else None
 
 
+DIGITS = 5  # significant digits, at most, a column of readings is written to for its means to show apart
+SHORT = (0.8, 0.3)  # share of a target's fractions, at least, written as short as a median is; of a blend's, at most
+
+
+def written_digits(values: pd.Series, least: int = WHOLE_BLENDED) -> int | None:
+    """The significant digits, at most DIGITS, that every fraction of a numeric column of at least `least`
+    numbers is written to (a radar band's readings to 4: -192.7, 38.98), None where it has no fractions or
+    longer ones. A whole number's digits are its own."""
+    if not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+        return None
+    finite = values.dropna().to_numpy(dtype=float)
+    finite = finite[np.isfinite(finite)][:UNIT_SAMPLE]
+    fractions = finite[finite != np.round(finite)]
+    if len(finite) < least or len(fractions) < least // 2:
+        return None
+    return next((d for d in range(1, DIGITS + 1) if short(fractions, d).all()), None)
+
+
+def short(numbers: np.ndarray, digits: int) -> np.ndarray:
+    """Whether each number is written to `digits` significant digits or fewer (read back from a file as it was
+    written: 2.844999999999999 is 2.845, and 2.9000000953674316 stored in single precision is 2.9)."""
+    size = np.abs(numbers)
+    places = np.floor(np.log10(np.where(size > 0, size, 1.0))) - digits + 1
+    scaled = numbers / 10.0**places  # the digits kept, as a whole number where that is all there are
+    return (size == 0) | (np.abs(scaled - np.round(scaled)) <= np.maximum(1e-6, SINGLE * np.abs(scaled)))
+
+
 def picked(values: frozenset[float], profile: ColumnProfile) -> float | None:
     """The share of a column's distinct fractions (rounded as `ColumnProfile.rounded`) that are among `values`,
     or None where it has fewer than PICKED[2] fractions to say."""
@@ -537,6 +565,13 @@ def blended_away(target: ColumnProfile, blend: ColumnProfile, made: Blend) -> bo
         theirs, ours = picked(made.values, target), picked(made.values, blend)
         if theirs is not None and ours is not None and theirs >= PICKED[0] and ours <= PICKED[1]:
             return True
+    if made.digits is not None and made.func == "mean" and target.kind == "number":
+        # readings written to a few significant digits: their medians are as short (or a digit longer, halfway
+        # between two), their means hardly ever. Where the target's are and this half's means are not
+        written, made_here = _fractions(target.distinct_numbers), _fractions(blend.distinct_numbers)
+        if (min(len(written), len(made_here)) >= PICKED[2] and short(written, made.digits + 1).mean() >= SHORT[0]
+                and short(made_here, made.digits + 1).mean() <= SHORT[1]):
+            return True
     unit = made.unit if made.values else 1.0
     if unit is None or made.func != "mean" or min(target.finite, blend.finite) < 2 or target.kind != "number":
         return False
@@ -549,6 +584,11 @@ def blended_away(target: ColumnProfile, blend: ColumnProfile, made: Blend) -> bo
     # groups among large ones): all of the target's by chance, hardly ever
     on = float(np.mean(multiples(numbers, unit / 2)))
     return 1 - on >= OFF_GRAIN and max(2 / max(made.rows, 2), on) ** target.finite <= BY_CHANCE
+
+
+def _fractions(numbers: np.ndarray) -> np.ndarray:
+    finite = numbers[np.isfinite(numbers)]
+    return finite[finite != np.round(finite)]
 
 
 def spelled_as_named(target: str, column: str, spelled: frozenset[str]) -> bool:

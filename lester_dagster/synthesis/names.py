@@ -97,6 +97,18 @@ def spells(target: str, column: str, func: str) -> bool:
                for own in {name_key(column), name_key(_UNIT.sub("", str(column)))})
 
 
+def counts_kinds(target: str, column: str) -> bool:
+    """The target's name is the plural of the column's name alone ('alleles' of `allele`, 'carriers' of
+    `carrier`, 'treatments' of `treat`): how many kinds of it each group holds, as `.agg(carriers=('carrier',
+    'nunique'))` names it."""
+    words, own = name_words(target), name_words(column)
+    if len(words) != 1 or len(own) != 1 or own[0].isdigit() or _singular(own[0]) != own[0]:
+        return False  # a column named in the plural itself ('Seats') is what its name says
+    word = words[0]
+    single = _singular(word)
+    return single != word and word_like(single, own[0])
+
+
 # the words for the ends of a column's range (`temp_min`, `High`), not for the best or latest of something
 ENDS = {"min": frozenset({"min", "minimum", "lowest", "low"}), "max": frozenset({"max", "maximum", "highest", "high"})}
 RANGE_FUNCTIONS = frozenset({"mean", "median", "min", "max", "first", "last", "sum", "std"})  # of the column's values

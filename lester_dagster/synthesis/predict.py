@@ -50,6 +50,7 @@ from lester_dagster.synthesis.mapping import (
     pattern_similarity,
     same_kind,
     similarity,
+    written_digits,
     written_unit,
 )
 from lester_dagster.synthesis.names import (
@@ -57,6 +58,7 @@ from lester_dagster.synthesis.names import (
     EXCLUSIVE_WORDS,
     FUNCTION_WORDS,
     MEASURE_NAMES,
+    counts_kinds,
     name_key,
     name_tokens,
     name_words,
@@ -963,15 +965,15 @@ class _Aggregate:
 
 
 def _blend(aggregate: _Aggregate, tab: Tab, groups: int,
-           seen: dict[str, tuple[frozenset[float] | None, float | None]]) -> Blend | None:
+           seen: dict[str, tuple[frozenset[float] | None, float | None, int | None]]) -> Blend | None:
     """How `aggregate` blends its column (`mapping.blended_away`), if it is a mean or sum of one of the table's."""
     if aggregate.func not in BLENDING or aggregate.step is not None or aggregate.column not in tab.columns:
         return None
     if aggregate.column not in seen:
         column = tab.frame[aggregate.column]
-        seen[aggregate.column] = blended_values(column), written_unit(column)
-    values, unit = seen[aggregate.column]
-    return None if values is None else Blend(aggregate.func, values, len(tab.frame) / max(groups, 1), unit)
+        seen[aggregate.column] = blended_values(column), written_unit(column), written_digits(column)
+    values, unit, digits = seen[aggregate.column]
+    return None if values is None else Blend(aggregate.func, values, len(tab.frame) / max(groups, 1), unit, digits)
 
 
 def _flags(tab: Tab, column: str) -> bool:
@@ -1114,6 +1116,7 @@ def _values_key(values: pd.Series) -> int:
 
 
 SPELLED = 1e-3  # what an aggregate its name spells scores above the best other fit for that column
+KINDS = 0.02  # what a count of kinds its name asks for ('treatments') scores above the best other function
 COUNT_TOTAL = 0.1  # share of a count's total (and 2 rows) the target column's total may lie from it
 
 
@@ -1146,6 +1149,37 @@ def _counted_totals(scores: np.ndarray, candidates: Sequence[_Aggregate], wanted
         if agree and not rivals:
             best = max(agree, key=lambda j: scores[i, j])
             scores[i, best] = EXPLAINED
+
+
+COUNTED_OTHERWISE = 0.5  # what is left of the likeness of a count of other rows than the target's means average
+
+
+def _counts_of_means(scores: np.ndarray, candidates: Sequence[_Aggregate], wanted: Sequence[str], grouped: Any,
+                     ctx: Context, profiles: Mapping[str, ColumnProfile], floor: float) -> None:
+    """A target count over the rows a target mean averages (`constraints.Counted`) counts the values of the mean's
+    column: flights with a departure delay beside their mean delay, not every flight, nor distinct flight numbers.
+    The count of the column the best-fitting mean is of is chosen before any other count or distinct count."""
+    if not candidates:
+        return
+    averaged = [j for j, a in enumerate(candidates) if a.func == "mean" and a.step is None]
+    for relation in ctx.constraints.counted:
+        if not averaged or any(t not in wanted or profiles.get(t) is not ctx.profiles.get(t)
+                               for t in (relation.count, relation.mean)):
+            continue
+        i, k = list(wanted).index(relation.count), list(wanted).index(relation.mean)
+        best = max(averaged, key=lambda j: scores[k, j])
+        source = candidates[best].column
+        if scores[k, best] < floor or source not in grouped.obj.columns:
+            continue
+        counted = grouped[source].count().to_numpy(dtype=float)
+        most = float(scores[i].max())
+        for j, a in enumerate(candidates):
+            if a.func not in ("count", "size", "nunique") or a.step is not None:
+                continue
+            if len(a.values) == len(counted) and bool(np.array_equal(a.values.to_numpy(dtype=float), counted)):
+                scores[i, j] = max(float(scores[i, j]), floor, min(1.0, most + SPELLED))
+            else:
+                scores[i, j] *= COUNTED_OTHERWISE  # other rows counted (every flight, distinct numbers)
 
 
 def _count_total(ctx: Context, columns: Sequence[str]) -> float | None:
@@ -1240,10 +1274,10 @@ _Option = tuple[list[tuple[str, str, str]], list[float], float, tuple[ops.Split,
 
 # How often pipelines aggregate with each function, against how often the generator that made the model's
 # training data does (a prior shift: the model learned the generator's shares). Written: the development
-# part's 529 hand-written pipelines (benchmarks/synthesis/function_shares.py counts them; no test or val case);
+# part's 577 hand-written pipelines (benchmarks/synthesis/function_shares.py counts them; no test or val case);
 # generated: `generate.FUNCS`, the shares its group-bys draw.
-WRITTEN_SHARES = {"mean": 0.403, "sum": 0.185, "count": 0.189, "max": 0.088, "min": 0.039, "median": 0.074,
-                  "nunique": 0.023}
+WRITTEN_SHARES = {"mean": 0.411, "sum": 0.176, "count": 0.192, "max": 0.087, "min": 0.040, "median": 0.073,
+                  "nunique": 0.021}
 SHARES_WEIGHT = 0.5  # the log ratio, softened as the hand-set prior is (`AGG_PRIOR ** 0.5`)
 GENERATED_SHARES = {"mean": 0.30, "sum": 0.20, "count": 0.15, "max": 0.12, "min": 0.10, "median": 0.05, "nunique": 0.08}
 
@@ -1358,6 +1392,16 @@ def _choose_aggregates(
         if rival is not None:
             # unless the groups both halves hold show another: it takes the place the name would have given
             scores[i, rival] = max(float(scores[i, rival]), floor, min(1.0, most + SPELLED))
+        kinds = [j for j, a in enumerate(candidates) if a.step is None and a.func == "nunique"
+                 and counts_kinds(target, a.column) and _joinable(tab.profile(a.column))]
+        if kinds:
+            # a name that is the plural of a category's ('treatments' of `treat`) counts its kinds: before any
+            # other function of the values (one treatment per group here gives its code as its least and
+            # largest), not before a count of rows that fits better
+            other = max((float(scores[i, j]) for j, a in enumerate(candidates)
+                         if a.func not in ("count", "size", "nunique")), default=0.0)
+            for j in kinds:
+                scores[i, j] = max(float(scores[i, j]), floor, min(1.0, other + KINDS))
     for target, column in _left_over(tab, by, ctx).items():
         if target not in wanted:
             continue
@@ -1369,8 +1413,10 @@ def _choose_aggregates(
         for j, aggregate in enumerate(candidates):
             if aggregate.step is None and aggregate.column == column and aggregate.func == said:
                 scores[i, j] = max(float(scores[i, j]), floor, most)
+    # the counts the target's means show they were taken over, before what their names spell (`n_flights`)
+    _counts_of_means(scores, candidates, wanted, grouped, ctx, profiles, floor)
     _by_family_names(scores, candidates, wanted, tab)
-    blends: dict[str, tuple[frozenset[float] | None, float | None]] = {}
+    blends: dict[str, tuple[frozenset[float] | None, float | None, int | None]] = {}
     for i, target in enumerate(wanted):
         scores[i] *= [OPPOSED if opposed(target, a.column, a.func) else 1.0 for a in candidates]
         said = _said_function(target)
@@ -1799,9 +1845,10 @@ def propose_groupby(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]
             again = 0.3 if tab.cache.get("made_by") in ("groupby", "pivot") else 1.0  # groupby of a groupby
             for aggs, scores, derive in options:
                 fit = _aggregates_fit(scores, wanted)
-                if len(aggs) > 1 and all(out == column for out, column, _ in aggs):
+                if len(aggs) > 1 and all(out in tab.columns for out, _, _ in aggs):
                     # columns aggregated under their own names are `df.groupby(...)[columns].max()`: one
-                    # function for all of them
+                    # function for all of them. Under another column's name too (`pe` of `cpe`): else a
+                    # wrong column would escape what the right one, mixing functions, pays
                     fit *= MIXED ** (len({func for _, _, func in aggs}) - 1)
                 fit *= _unnamed_functions(aggs) * _numbered_cells(aggs)
                 # outputs named as functions alone came from one column (`df.groupby(k)['sales'].agg(['mean', 'std'])`)
@@ -2571,11 +2618,21 @@ def _string_parts(ctx: Context, name: str, tab: Tab, column: str, target: str,
     # and all but the stem every value shares ('25', '101' of finc25, finc101)
     stems = _stem_cuts(values, stem_over=3)
     starts = [first for first, last in stems if last is None]
+    # and all but a part another target column holds as its values, of one width ('Length' of sepalLength and
+    # petalLength, whose part `sepal`, `petal` is cut too)
+    held = {v for t in ctx.columns if ctx.profiles[t].kind == "string" for v in ctx.profiles[t].values if len(v) >= 3}
+    for width in sorted({len(v) for v in held}):
+        heads = {v for v in held if len(v) == width}
+        if width < longest and float(values.str[:width].isin(heads).mean()) >= HELD_PART:
+            starts.append(width)
     for first in dict.fromkeys((1, 2, 3, *starts, -1, -2, -3, -4)):
         yield ops.Substring(ctx.name(), name, target, column, first, None)
     for first, last in stems:
         if first is None:  # all but the ending every value shares ('ex', 'fair' of exhealth, fairhealth)
             yield ops.Substring(ctx.name(), name, target, column, None, last)
+
+
+HELD_PART = 0.8  # share of a column's values, at least, starting with another target column's values to be cut after them
 
 
 def _pivot_values(tab: Tab, ctx: Context, pivoted: set[str], used: set[str]) -> list[tuple[str, tuple[str, ...]]]:
@@ -2836,9 +2893,10 @@ def _melts_spread_by_name_parts(ctx: Context, name: str, tab: Tab) -> list[Propo
                 stems.setdefault((True, text[: -len(t)]), {}).setdefault(column, t)
             elif len(text) > len(t) and text.startswith(t):
                 stems.setdefault((False, text[len(t):]), {}).setdefault(column, t)
-    groups = [named for named in stems.values() if len(set(named.values())) >= 2]
-    if not groups:
+    found = [(stem, named) for (_, stem), named in stems.items() if len(set(named.values())) >= 2]
+    if not found:
         return []
+    groups = [named for _, named in found]
     # the melted values are the cells the pivot spreads: stems whose values look like the target's cells
     spread = sorted({t for named in groups for t in named.values()})
     cells = profile_column("cells", pd.concat([ctx.target.frame[t] for t in spread], ignore_index=True))
@@ -2847,6 +2905,12 @@ def _melts_spread_by_name_parts(ctx: Context, name: str, tab: Tab) -> list[Propo
     ranked = sorted(range(len(groups)), key=lambda k: (-len(set(groups[k].values())), -fits[k]))[:MELT_STEMS]
     options = [(tuple(groups[k]), fits[k]) for k in ranked]
     alike = [k for k in ranked if fits[k] >= MELT_ALIKE * max(fits)]
+    # stems the target holds as the values of a column ('sepal', 'petal' of `part`) are cut from the names too:
+    # all of them melted at once, before any alone
+    shown = {v.lower() for t in ctx.columns if ctx.profiles[t].kind == "string" for v in ctx.profiles[t].values}
+    held = [k for k in alike if found[k][0].strip("_. ").lower() in shown]
+    if len(held) > 1:
+        options = [(value_vars, fit * STEM_ALONE) for value_vars, fit in options]
     if len(alike) > 1:
         options.append((tuple(dict.fromkeys(c for k in alike for c in groups[k])), max(fits)))
     mapping = ctx.mapping(tab)
@@ -2865,6 +2929,7 @@ def _melts_spread_by_name_parts(ctx: Context, name: str, tab: Tab) -> list[Propo
 MELT_STEMS = 3  # stems, at most, whose numbered or named columns are melted for a later spread
 MELT_FOR_SPREAD = 0.7  # such a melt's prior beside a melt whose names the target shows as values
 MELT_ALIKE = 0.5  # stems whose values fit the cells half as well as the best, at least, are melted together too
+STEM_ALONE = 0.8  # what is left of the likeness of one stem's melt where the target holds the stems as values
 
 
 RENAMED_MELT = 0.6  # the prior of columns renamed to labels no input holds, then melted, beside a plain melt
@@ -3961,8 +4026,11 @@ def propose_fillna(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
             # countries, other years), any one of them is a category of those rows, hardly a fill value
             # (of those common enough to be the fill value: a measure's other values are no candidates)
             unseen = max(1, sum(texts[v] not in seen and shares[v] >= 0.3 * profile.null_share for v in counts.index))
+            # a group key of a target smaller than this table shows a fill value once per group it is in
+            # ('unknown' sex of one species' penguins), as any of its values
+            grouped = any(t in key for key in ctx.constraints.keys) and len(ctx.target) <= 0.5 * len(tab)
             for value, share in shares.items():
-                if texts[value] in seen or share < 0.3 * profile.null_share or counts[value] < 2:
+                if texts[value] in seen or share < 0.3 * profile.null_share or (counts[value] < 2 and not grouped):
                     continue  # a constant fill value repeats wherever there were gaps
                 closeness = min(share, profile.null_share) / max(share, profile.null_share)
                 candidates[value] = (0.5 + 0.45 * closeness) * min(1.0, UNSEEN_FILLS / unseen)

@@ -54,12 +54,18 @@ def number_text(value: float | np.number[Any]) -> str:
     return str(int(value)) if float(value).is_integer() and abs(float(value)) < 1e15 else f"{value:.6g}"
 
 
+SINGLE = 1.2e-7  # relative error, at most, of a number stored in single precision (twice its rounding)
+
+
 def multiples(values: np.ndarray, unit: float) -> np.ndarray:
     """Which numbers are multiples of `unit` as floating point writes them (17.2 is 172 tenths, 0.1 + 0.2 three):
     within a millionth of the unit, or a thousand steps of floating point where those are coarser (a number too
-    large to hold its fraction is taken to be a multiple: nothing says it is not)."""
+    large to hold its fraction is taken to be a multiple: nothing says it is not), or as single precision
+    writes them (a wage of 2.9 stored as 2.9000000953674316), up to a hundredth of the unit."""
     quotients = np.asarray(values, dtype=float) / unit
-    return np.abs(quotients - np.round(quotients)) <= np.maximum(1e-6, 1e3 * np.spacing(np.abs(quotients)))
+    size = np.abs(quotients)
+    near = np.maximum(np.maximum(1e-6, 1e3 * np.spacing(size)), np.minimum(SINGLE * size, 1e-2))
+    return np.abs(quotients - np.round(quotients)) <= near
 
 
 class ColumnProfile:

@@ -51,6 +51,7 @@ from lester_dagster.synthesis.mapping import (
     range_of,
     similarity,
     spelled_as_named,
+    written_digits,
     written_unit,
 )
 from lester_dagster.synthesis.predict import (
@@ -565,7 +566,7 @@ class _Search:
             if self.out_of_time() or any(isinstance(step, (ops.DropNA, ops.FillNA)) for step in state.steps[:1]):
                 continue
             p = state.probabilities
-            variants = _with_gap_steps(state.steps, self.inputs)
+            variants = _with_gap_steps(state.steps, self.inputs, self.ctx.target.frame)
             for steps, position, probability in variants:
                 child = self.replay(steps, (*p[:position], probability, *p[position:]), state)
                 if child is not None and self.verified(child):
@@ -1265,16 +1266,16 @@ def _blends(steps: Sequence[ops.Step], kept: Sequence[Tab], produced: Tab, env: 
     """The columns of the table the steps make as the mean or sum of a numeric column (`mapping.blended_away`), a
     group-by's or a pivot's cells, with that column's fractions and rows per value made. Also those of the tables
     they keep as they are (`kept`)."""
-    seen: dict[tuple[str, str], tuple[frozenset[float] | None, float | None]] = {}
+    seen: dict[tuple[str, str], tuple[frozenset[float] | None, float | None, int | None]] = {}
 
     def blend(table: str, column: str, func: str, made: Callable[[], int]) -> Blend | None:
         frame = env.get(table)
         if func not in BLENDING or frame is None or column not in frame.columns:
             return None
         if (table, column) not in seen:
-            seen[table, column] = blended_values(frame[column]), written_unit(frame[column])
-        values, unit = seen[table, column]
-        return None if values is None else Blend(func, values, len(frame) / max(made(), 1), unit)
+            seen[table, column] = blended_values(frame[column]), written_unit(frame[column]), written_digits(frame[column])
+        values, unit, digits = seen[table, column]
+        return None if values is None else Blend(func, values, len(frame) / max(made(), 1), unit, digits)
 
     return _aggregated(steps, kept, produced, env, "blends", blend)
 
@@ -1359,20 +1360,23 @@ def _all_steps_used(state: State) -> bool:
     return True
 
 
-def _with_gap_steps(steps: tuple[ops.Step, ...], inputs: Mapping[str, pd.DataFrame]
+def _with_gap_steps(steps: tuple[ops.Step, ...], inputs: Mapping[str, pd.DataFrame], target: pd.DataFrame | None = None
                     ) -> list[tuple[tuple[ops.Step, ...], int, float]]:
     """The pipeline with one step for gaps inserted, and that step's probability: a dropna on each input
     with gaps (once per column with gaps: those the first group-by or pivot aggregates, and a few with the
     fewest gaps; and once for all columns) and on the table that step reads; a fill with 0 of each column
-    with gaps that step aggregates."""
+    with gaps that step aggregates; and a fill of a text key with gaps that step groups by, with the one value
+    the `target`'s column of its name holds and it lacks ('unknown' sex)."""
     points: list[tuple[int, str]] = [(0, name) for name in inputs if any(name in s.inputs for s in steps)]
     aggregated: tuple[str, ...] = ()
     counted: set[str] = set()
+    keys: tuple[str, ...] = ()
     aggregation: tuple[int, str] | None = None
     for number, step in enumerate(steps):
         if isinstance(step, (ops.GroupBy, ops.Pivot)):
             aggregation = (number, step.inputs[0])
             points.append(aggregation)
+            keys = step.by if isinstance(step, ops.GroupBy) else (*step.index, step.columns)
             aggregated = tuple(c for _, c, _ in step.aggs) if isinstance(step, ops.GroupBy) else (step.values,)
             counted = ({c for _, c, f in step.aggs if f == "count"} if isinstance(step, ops.GroupBy)
                        else {step.values} if step.aggfunc == "count" else set())
@@ -1417,6 +1421,14 @@ def _with_gap_steps(steps: tuple[ops.Step, ...], inputs: Mapping[str, pd.DataFra
                        if pd.api.types.is_numeric_dtype(frame[c])]
             for column in dict.fromkeys([*(c for c in aggregated if c in numeric), *numeric[:FILL_COLUMNS]]):
                 inserted.append((ops.FillNA("", table, 0, (column,)), PRIOR["fillna"] * (1.0 if column in aggregated else 0.5)))
+            for column in keys:
+                if target is None or column not in with_gaps or column not in target.columns:
+                    continue
+                if not (pd.api.types.is_object_dtype(frame[column]) or pd.api.types.is_string_dtype(frame[column])):
+                    continue
+                unseen = set(map(str, target[column].dropna().unique())) - set(map(str, frame[column].dropna().unique()))
+                if len(unseen) == 1:
+                    inserted.append((ops.FillNA("", table, unseen.pop(), (column,)), PRIOR["fillna"]))
         for step, probability in inserted:
             name = f"g{position}_{len(variants)}"
             step = replace(step, out=name)
