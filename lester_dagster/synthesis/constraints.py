@@ -375,7 +375,7 @@ def check(constraints: Constraints, frame: pd.DataFrame, pairs: Mapping[str, str
         numbers = _numbers(frame, [pairs[counted.count], pairs[counted.mean]]) if (
             counted.count in pairs and counted.mean in pairs) else None
         # where every mean is a multiple of the unit, nothing says which rows it averages
-        fractional, summed = _summed(numbers, min(counted.unit, SUMMED_FINEST)) if numbers is not None else (1, 0)
+        fractional, summed = _summed(numbers, SUMMED_FINEST) if numbers is not None else (1, 0)
         if summed >= MEAN_BY_COUNT[0] * fractional:
             satisfied += 1
         else:

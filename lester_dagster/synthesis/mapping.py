@@ -498,13 +498,29 @@ class Blend(NamedTuple):
     digits: int | None = None  # the significant digits its column is written to (`written_digits`)
 
 
+def _numbers(values: pd.Series) -> np.ndarray | None:
+    """A numeric column's numbers without its gaps, None for a column of no numbers (flags are none)."""
+    if not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+        return None
+    return values.dropna().to_numpy(dtype=float)
+
+
+BlendBasis = tuple[frozenset[float] | None, float | None, int | None]
+
+
+def blend_basis(values: pd.Series) -> BlendBasis:
+    """What a blend of a column carries (`Blend`), worked out once per column: `blended_values`, `written_unit`
+    and `written_digits`."""
+    return blended_values(values), written_unit(values), written_digits(values)
+
+
 def blended_values(values: pd.Series) -> frozenset[float] | None:
     """What `Blend.values` holds of a column: its distinct numbers rounded as `ColumnProfile.rounded`, none where
     all of at least WHOLE_BLENDED are whole; None for a column of no numbers, or of too few whole ones to say."""
-    if not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+    numbers = _numbers(values)
+    if numbers is None:
         return None
-    finite = values.dropna().to_numpy(dtype=float)
-    finite = finite[np.isfinite(finite)]
+    finite = numbers[np.isfinite(numbers)]
     distinct = frozenset(np.round(np.unique(finite), 6).tolist())
     if not distinct or any(v != round(v) for v in distinct):
         return distinct or None
@@ -513,10 +529,8 @@ def blended_values(values: pd.Series) -> frozenset[float] | None:
 
 def written_unit(values: pd.Series, least: int = WHOLE_BLENDED) -> float | None:
     """The unit a numeric column of at least `least` numbers is written to (`unit_of`), or None."""
-    if not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
-        return None
-    finite = values.dropna().to_numpy(dtype=float)
-    return unit_of(finite) if len(finite) >= least else None
+    numbers = _numbers(values)
+    return unit_of(numbers) if numbers is not None and len(numbers) >= least else None
 
 
 DIGITS = 5  # significant digits, at most, a column of readings is written to for its means to show apart
@@ -527,11 +541,11 @@ def written_digits(values: pd.Series, least: int = WHOLE_BLENDED) -> int | None:
     """The significant digits, at most DIGITS, that every fraction of a numeric column of at least `least`
     numbers is written to (a radar band's readings to 4: -192.7, 38.98), None where it has no fractions or
     longer ones. A whole number's digits are its own."""
-    if not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+    numbers = _numbers(values)
+    if numbers is None:
         return None
-    finite = values.dropna().to_numpy(dtype=float)
-    finite = finite[np.isfinite(finite)][:UNIT_SAMPLE]
-    fractions = finite[finite != np.round(finite)]
+    finite = numbers[np.isfinite(numbers)][:UNIT_SAMPLE]
+    fractions = _fractions(finite)
     if len(finite) < least or len(fractions) < least // 2:
         return None
     return next((d for d in range(1, DIGITS + 1) if short(fractions, d).all()), None)
@@ -587,6 +601,7 @@ def blended_away(target: ColumnProfile, blend: ColumnProfile, made: Blend) -> bo
 
 
 def _fractions(numbers: np.ndarray) -> np.ndarray:
+    """The finite numbers that are not whole."""
     finite = numbers[np.isfinite(numbers)]
     return finite[finite != np.round(finite)]
 

@@ -35,11 +35,12 @@ from lester_dagster.synthesis.mapping import (
     OUT_OF_DOMAIN,
     THRESHOLD,
     Blend,
+    BlendBasis,
     ColumnMapping,
     Domain,
     beyond,
+    blend_basis,
     blended_away,
-    blended_values,
     domain_of,
     finer,
     grain_of,
@@ -50,8 +51,6 @@ from lester_dagster.synthesis.mapping import (
     pattern_similarity,
     same_kind,
     similarity,
-    written_digits,
-    written_unit,
 )
 from lester_dagster.synthesis.names import (
     AGG_WORDS,
@@ -965,13 +964,13 @@ class _Aggregate:
 
 
 def _blend(aggregate: _Aggregate, tab: Tab, groups: int,
-           seen: dict[str, tuple[frozenset[float] | None, float | None, int | None]]) -> Blend | None:
+           seen: dict[str, BlendBasis]) -> Blend | None:
     """How `aggregate` blends its column (`mapping.blended_away`), if it is a mean or sum of one of the table's."""
     if aggregate.func not in BLENDING or aggregate.step is not None or aggregate.column not in tab.columns:
         return None
     if aggregate.column not in seen:
         column = tab.frame[aggregate.column]
-        seen[aggregate.column] = blended_values(column), written_unit(column), written_digits(column)
+        seen[aggregate.column] = blend_basis(column)
     values, unit, digits = seen[aggregate.column]
     return None if values is None else Blend(aggregate.func, values, len(tab.frame) / max(groups, 1), unit, digits)
 
@@ -1416,7 +1415,7 @@ def _choose_aggregates(
     # the counts the target's means show they were taken over, before what their names spell (`n_flights`)
     _counts_of_means(scores, candidates, wanted, grouped, ctx, profiles, floor)
     _by_family_names(scores, candidates, wanted, tab)
-    blends: dict[str, tuple[frozenset[float] | None, float | None, int | None]] = {}
+    blends: dict[str, BlendBasis] = {}
     for i, target in enumerate(wanted):
         scores[i] *= [OPPOSED if opposed(target, a.column, a.func) else 1.0 for a in candidates]
         said = _said_function(target)
@@ -2620,7 +2619,7 @@ def _string_parts(ctx: Context, name: str, tab: Tab, column: str, target: str,
     starts = [first for first, last in stems if last is None]
     # and all but a part another target column holds as its values, of one width ('Length' of sepalLength and
     # petalLength, whose part `sepal`, `petal` is cut too)
-    held = {v for t in ctx.columns if ctx.profiles[t].kind == "string" for v in ctx.profiles[t].values if len(v) >= 3}
+    held = {v for v in _texts_held(ctx) if len(v) >= 3}
     for width in sorted({len(v) for v in held}):
         heads = {v for v in held if len(v) == width}
         if width < longest and float(values.str[:width].isin(heads).mean()) >= HELD_PART:
@@ -2633,6 +2632,11 @@ def _string_parts(ctx: Context, name: str, tab: Tab, column: str, target: str,
 
 
 HELD_PART = 0.8  # share of a column's values, at least, starting with another target column's values to be cut after them
+
+
+def _texts_held(ctx: Context) -> set[str]:
+    """The values of the target's text columns."""
+    return {v for t in ctx.columns if ctx.profiles[t].kind == "string" for v in ctx.profiles[t].values}
 
 
 def _pivot_values(tab: Tab, ctx: Context, pivoted: set[str], used: set[str]) -> list[tuple[str, tuple[str, ...]]]:
@@ -2907,7 +2911,7 @@ def _melts_spread_by_name_parts(ctx: Context, name: str, tab: Tab) -> list[Propo
     alike = [k for k in ranked if fits[k] >= MELT_ALIKE * max(fits)]
     # stems the target holds as the values of a column ('sepal', 'petal' of `part`) are cut from the names too:
     # all of them melted at once, before any alone
-    shown = {v.lower() for t in ctx.columns if ctx.profiles[t].kind == "string" for v in ctx.profiles[t].values}
+    shown = {v.lower() for v in _texts_held(ctx)}
     held = [k for k in alike if found[k][0].strip("_. ").lower() in shown]
     if len(held) > 1:
         options = [(value_vars, fit * STEM_ALONE) for value_vars, fit in options]

@@ -43,15 +43,15 @@ from lester_dagster.synthesis.mapping import (
     BLENDING,
     SPELLED_NAME,
     Blend,
+    BlendBasis,
     ColumnMapping,
     Domain,
-    blended_values,
+    blend_basis,
     domain_of,
     grain_of,
     range_of,
     similarity,
     spelled_as_named,
-    written_digits,
     written_unit,
 )
 from lester_dagster.synthesis.predict import (
@@ -1266,14 +1266,14 @@ def _blends(steps: Sequence[ops.Step], kept: Sequence[Tab], produced: Tab, env: 
     """The columns of the table the steps make as the mean or sum of a numeric column (`mapping.blended_away`), a
     group-by's or a pivot's cells, with that column's fractions and rows per value made. Also those of the tables
     they keep as they are (`kept`)."""
-    seen: dict[tuple[str, str], tuple[frozenset[float] | None, float | None, int | None]] = {}
+    seen: dict[tuple[str, str], BlendBasis] = {}
 
     def blend(table: str, column: str, func: str, made: Callable[[], int]) -> Blend | None:
         frame = env.get(table)
         if func not in BLENDING or frame is None or column not in frame.columns:
             return None
         if (table, column) not in seen:
-            seen[table, column] = blended_values(frame[column]), written_unit(frame[column]), written_digits(frame[column])
+            seen[table, column] = blend_basis(frame[column])
         values, unit, digits = seen[table, column]
         return None if values is None else Blend(func, values, len(frame) / max(made(), 1), unit, digits)
 
