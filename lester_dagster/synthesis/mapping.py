@@ -569,6 +569,17 @@ def picked(values: frozenset[float], profile: ColumnProfile) -> float | None:
     return sum(v in values for v in fractions) / len(fractions)
 
 
+def longer(target: ColumnProfile, medians: ColumnProfile) -> bool:
+    """Whether a target column's fractions are hardly ever written as short as a column of medians is (of
+    readings to three decimals: 0.155, or a digit more halfway between two), where nearly all of its are:
+    the target's are means of those readings (0.0612112676), not their medians."""
+    made, written = _fractions(medians.distinct_numbers), _fractions(target.distinct_numbers)
+    if min(len(made), len(written)) < PICKED[2] or target.kind != "number":
+        return False
+    digits = next((d for d in range(1, DIGITS + 1) if short(made, d + 1).mean() >= SHORT[0]), None)
+    return digits is not None and short(written, digits + 1).mean() <= SHORT[1]
+
+
 def blended_away(target: ColumnProfile, blend: ColumnProfile, made: Blend) -> bool:
     """Whether target column `target` holds values a blend hardly ever makes where `blend`, made so here, does
     not: its column's own fractions (a heaped wage's, the medians or largest of groups of the other half), or
@@ -653,7 +664,7 @@ def map_columns(
             made = c in medians or c in grains or c in domains or c in blends
             coarse = c in grains and finer(target[t], grains[c])
             far = c in domains and beyond(target[t], domains[c])
-            away = c in blends and blended_away(target[t], profile, blends[c])
+            away = c in blends and blended_away(target[t], profile, blends[c]) or c in medians and longer(target[t], profile)
             if cache is not None and key in cache and cache[key][0] is profile and not made:
                 scores[i, j] = cache[key][1]
             else:

@@ -129,3 +129,17 @@ def opposed(target: str, column: str, func: str) -> bool:
 # ('temp (max)', 'sales (2019)'), nor an argument ('f(x)')
 _UNIT = re.compile(r"\s+[(\[](?![^()\[\]]*(?:\d|\b(?:" + "|".join(sorted(FUNCTION_WORDS)) + r")\b))[^()\[\]]+[)\]]\s*$",
                    re.IGNORECASE)
+
+
+SEXES = (frozenset({"female", "females", "woman", "women", "girl", "girls"}),
+         frozenset({"male", "males", "man", "men", "boy", "boys"}))
+
+
+def same_sex(a: str, b: str) -> bool:
+    """Two names of one sex (`women` of a flag `female`): a report spreads a sex flag into columns so named."""
+    return any(name_key(a) in words and name_key(b) in words for words in SEXES)
+
+
+def opposite_sex(a: str, b: str) -> bool:
+    """Names of the two sexes (`women` and `men`)."""
+    return any(name_key(a) in words and name_key(b) in other for words, other in (SEXES, SEXES[::-1]))

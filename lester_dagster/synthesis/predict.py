@@ -63,6 +63,8 @@ from lester_dagster.synthesis.names import (
     name_words,
     names_column,
     opposed,
+    opposite_sex,
+    same_sex,
     spells,
 )
 from lester_dagster.synthesis.profile import (
@@ -93,6 +95,7 @@ KEY_PAIRS = 6  # single-column join keys considered per pair of tables
 MIXED = 0.6  # per extra function among columns aggregated under their own names
 OPPOSED = 0.3  # an aggregate of a column whose name says the other end than the target's ('temp_min' for 'mean_high')
 OTHER_FUNCTION = 0.1  # an aggregate of another function than the one a target column's name is, alone ('max')
+COMPLETED = 0.5  # share of the floor an aggregate needs to complete a group-by whose other columns were chosen
 RUNNERS_UP = 3  # alternative aggregations offered where a column's best function is not clear
 NUMERIC_AGGS = ("sum", "mean", "count", "min", "max", "median", "nunique", "std")
 COMMON_AGGS = ("sum", "mean", "count", "min", "max", "median")
@@ -1150,6 +1153,16 @@ def _counted_totals(scores: np.ndarray, candidates: Sequence[_Aggregate], wanted
             scores[i, best] = EXPLAINED
 
 
+NEVER_ZERO = 0.5  # what is left of the likeness of a count of rows for a target column that holds 0s
+
+
+def _has_zeros(ctx: Context, target: str) -> bool:
+    """Whether a target column holds the number 0."""
+    if target not in ctx.target.frame.columns or ctx.profiles[target].kind != "number":
+        return False
+    return bool((pd.to_numeric(ctx.target.frame[target], errors="coerce") == 0).any())
+
+
 COUNTED_OTHERWISE = 0.5  # what is left of the likeness of a count of other rows than the target's means average
 
 
@@ -1273,9 +1286,9 @@ _Option = tuple[list[tuple[str, str, str]], list[float], float, tuple[ops.Split,
 
 # How often pipelines aggregate with each function, against how often the generator that made the model's
 # training data does (a prior shift: the model learned the generator's shares). Written: the development
-# part's 577 hand-written pipelines (benchmarks/synthesis/function_shares.py counts them; no test or val case);
+# part's 625 hand-written pipelines (benchmarks/synthesis/function_shares.py counts them; no test or val case);
 # generated: `generate.FUNCS`, the shares its group-bys draw.
-WRITTEN_SHARES = {"mean": 0.411, "sum": 0.176, "count": 0.192, "max": 0.087, "min": 0.040, "median": 0.073,
+WRITTEN_SHARES = {"mean": 0.411, "sum": 0.173, "count": 0.192, "max": 0.089, "min": 0.041, "median": 0.073,
                   "nunique": 0.021}
 SHARES_WEIGHT = 0.5  # the log ratio, softened as the hand-set prior is (`AGG_PRIOR ** 0.5`)
 GENERATED_SHARES = {"mean": 0.30, "sum": 0.20, "count": 0.15, "max": 0.12, "min": 0.10, "median": 0.05, "nunique": 0.08}
@@ -1418,6 +1431,12 @@ def _choose_aggregates(
     blends: dict[str, BlendBasis] = {}
     for i, target in enumerate(wanted):
         scores[i] *= [OPPOSED if opposed(target, a.column, a.func) else 1.0 for a in candidates]
+        if _has_zeros(ctx, target):
+            # a count of rows is never 0 (a count of a column's values is where a group has none of them): the
+            # target's 0 home runs in a month are a sum, however alike a count's values look
+            scores[i] *= [NEVER_ZERO if a.step is None and (a.func == "size" or a.func == "count"
+                                                            and not tab.profile(a.column).nulls) else 1.0
+                          for a in candidates]
         said = _said_function(target)
         if said is not None:
             # a name that says one function in so many words (`median_sample`) is that function's, unless the
@@ -1436,24 +1455,32 @@ def _choose_aggregates(
             scores[i] = np.where([a.func == target or target in a.same for a in candidates], scores[i],
                                  OTHER_FUNCTION * scores[i])
 
-    def assign(allowed: np.ndarray, func: str | None = None, base: np.ndarray = scores) -> _Option:
+    def assign(allowed: np.ndarray, func: str | None = None, base: np.ndarray = scores, least: float = floor) -> _Option:
         # allowed: per candidate, or per (target column, candidate); `func`: the one function for all columns;
-        # `base`: the scores to assign by
+        # `base`: the scores to assign by; `least`: the score an aggregate needs to be taken
         masked = np.where(allowed if allowed.ndim == 2 else allowed[None, :], base, 0.0)
         rows, cols = linear_sum_assignment(masked, maximize=True)
         for _ in range(len(wanted)):
-            clash = _same_values_apart(rows, cols, masked, floor, candidates, wanted, profiles)
-            if clash is None:
+            clash = _same_values_apart(rows, cols, masked, least, candidates, wanted, profiles)
+            if not clash:
                 break
-            masked[clash] = 0.0
-            rows, cols = linear_sum_assignment(masked, maximize=True)
+            # the pair to give up is the one whose column loses least by taking its next best aggregate
+            # (the games' count kept, the home runs' count given up for their sum), not the weaker one
+            tries = []
+            for pair in clash:
+                trial = masked.copy()
+                trial[pair] = 0.0
+                r, c = linear_sum_assignment(trial, maximize=True)
+                taken = trial[r, c]
+                tries.append((float(taken[taken >= least].sum()), trial, r, c))
+            _, masked, rows, cols = max(tries, key=lambda t: t[0])
         chosen: list[tuple[str, str, str]] = []
         fits: list[float] = []
         derive: list[ops.Split] = []
         pairs: list[tuple[int, int]] = []
         total = 0.0
         for i, j in sorted(zip(rows, cols, strict=True)):
-            if masked[i, j] < floor:
+            if masked[i, j] < least:
                 continue
             pairs.append((int(i), int(j)))
             column, used = candidates[j].column, candidates[j].func
@@ -1475,6 +1502,15 @@ def _choose_aggregates(
         options.append(best)
         options += _runners_up(best, assign, scores, _alike_columns(wanted, ctx, profiles))
         options += _distinct_for_counts(best, assign, scores, candidates, wanted, tab, ctx, profiles, floor, options)
+        if len(best[0]) < len(wanted):
+            # columns no aggregate fits as well as the floor asks (yearly deaths summed over other corps than
+            # the target's): each its best aggregate all the same, beside the choice that leaves them to later steps
+            # (of the common functions: not a spread, std, the model never learned)
+            common = np.tile([a.func in AGGREGATE_FUNCTIONS for a in candidates], (len(wanted), 1))
+            common[[i for i, _ in best[4]]] = True
+            whole = assign(common, least=floor * COMPLETED)
+            if len(whole[0]) > len(best[0]):
+                options.append(whole)
     funcs = {a.func for a in candidates}
     uniform = [assign(np.array([a.func == func or func in a.same for a in candidates]), func) for func in sorted(funcs)]
     uniform = [u for u in uniform if u[0] and len(u[0]) >= len(best[0])]
@@ -1717,17 +1753,17 @@ def _with_copies(option: tuple[list[tuple[str, str, str]], list[float], tuple[op
 
 def _same_values_apart(rows: np.ndarray, cols: np.ndarray, masked: np.ndarray, floor: float,
                        candidates: Sequence[_Aggregate], wanted: Sequence[str],
-                       profiles: Mapping[str, ColumnProfile]) -> tuple[int, int] | None:
+                       profiles: Mapping[str, ColumnProfile]) -> list[tuple[int, int]]:
     """Two target columns with different values, given aggregates with the same values (the counts of two
-    gap-free columns, kept apart for `groupby(k).count()`): no pipeline makes them so. The weaker pair."""
+    gap-free columns, kept apart for `groupby(k).count()`): no pipeline makes them so. The clashing pairs."""
     by_values: dict[int, list[tuple[int, int]]] = {}
     for i, j in zip(rows, cols, strict=True):
         if masked[i, j] >= floor:
             by_values.setdefault(candidates[j].key, []).append((int(i), int(j)))
     for pairs in by_values.values():
         if len({profiles[wanted[i]].values for i, _ in pairs}) > 1:
-            return min(pairs, key=lambda p: masked[p])
-    return None
+            return pairs
+    return []
 
 
 SUFFIX_MARKS = "_.- "  # a merge suffix starts with one of these
@@ -2294,7 +2330,7 @@ def _shape_pivots(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
     # values of a melt of dummies), before the inputs' own
     def named_after(column: str) -> bool:
         profile = tab.profile(column)
-        return (any(name_key(t) == name_key(column) for t in cells)
+        return (any(name_key(t) == name_key(column) or same_sex(t, column) for t in cells)
                 or profile.kind == "string" and len(_coded_cells(profile.values, cells)) == len(cells))
 
     columns.sort(key=lambda c: (not named_after(c), c in ctx.given or tab.profile(c).kind != "number"))
@@ -2308,8 +2344,9 @@ def _shape_pivots(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
                 if pivoted is None:
                     continue
                 out, made, fit = pivoted
+                bonus = _pivot_bonus(tab, index, column, func, tab.profile(values))
                 if fit >= ctx.threshold:
-                    found.append(Proposal((step,), PRIOR["pivot"] * fit * SHAPE_PRIOR, "pivot"))
+                    found.append(Proposal((step,), PRIOR["pivot"] * fit * SHAPE_PRIOR * bonus, "pivot"))
                 named = _flag_cells(made, cells, column)
                 if named:
                     # a 0/1 flag spread and renamed after itself (`black` and `nonblack`), or codes renamed
@@ -2323,6 +2360,7 @@ def _shape_pivots(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
                     steps += (ops.Rename("", name, tuple(named.items())),)
                     fit = float(np.mean([similarity(ctx.profiles[t], profile_column(t, filled[c]))
                                          for c, t in named.items()]))
+                    fit *= bonus * _same_order(filled.rename(columns=named), list(named.values()), ctx, func)
                     flagged.append(Proposal(steps, PRIOR["pivot"] * SHAPE_PRIOR * fit, "pivot",
                                             dict.fromkeys(named.values(), 1.0)))
     return _best(found, PIVOT_WEAK) + _best(flagged, FLAG_PIVOTS)
@@ -2333,18 +2371,21 @@ _TRUE = {"1", "1.0", "true", "yes", "y"}
 
 def _flag_cells(made: Sequence[str], cells: Sequence[str], flag: str) -> dict[str, str]:
     """Pivot column -> target column, where a two-valued `flag` is spread into two target columns one of
-    which is named after the flag: its true value's column is that one, its other value's the other; or
-    where the spread values are codes of the cells' names (`_coded_cells`)."""
+    which is named after the flag: its true value's column is that one, its other value's the other (a sex
+    flag's, `female`, into the two sexes, `women` and `men`); or where the spread values are codes of the
+    cells' names (`_coded_cells`)."""
     coded = _coded_cells(made, cells) if len(made) == len(cells) else {}
     if coded:
         return coded
     if len(made) != 2 or len(cells) != 2:
         return {}
-    own = [t for t in cells if name_key(t) == name_key(flag)]
+    own = [t for t in cells if name_key(t) == name_key(flag) or same_sex(t, flag)]
     truthy = [c for c in made if c.strip().lower() in _TRUE]
     if len(own) != 1 or len(truthy) != 1:
         return {}
     other = next(t for t in cells if t != own[0])
+    if name_key(own[0]) != name_key(flag) and not opposite_sex(own[0], other):
+        return {}
     return {truthy[0]: own[0], next(c for c in made if c != truthy[0]): other}
 
 
@@ -2530,13 +2571,54 @@ def _labelled_spread(name: str, tab: Tab, ctx: Context, wanted: frozenset[str]
     cached = tab.cache.get(key)
     if cached is not None:
         return _relabelled(name, tab, ctx, cached)
-    options: list[tuple[int, str, int, str, str]] = []  # names made, column, leading digits kept (0: all), literals
+    # names made, columns, leading digits kept (0: all), literals before, between and after
+    options: list[_Label] = []
     for column in tab.columns:
         for keep, prefix, suffix, made in _labels(tab, column, wanted):
-            options.append((len(made), column, keep, prefix, suffix))
+            options.append((len(made), (column,), keep, prefix, (), suffix))
+    options += _glued_labels(tab, wanted)
     options.sort(key=lambda o: -o[0])
     tab.cache[key] = options[:2]
     return _relabelled(name, tab, ctx, options[:2])
+
+
+_Label = tuple[int, tuple[str, ...], int, str, tuple[str, ...], str]
+GLUED_VALUES = 20  # distinct values, at most, of each of two columns whose values a label glues
+
+
+def _glued_labels(tab: Tab, wanted: Collection[str]) -> list[_Label]:
+    """Labels that glue the values of two columns between literals (`'degree ' + degree + ', female ' +
+    female`: 'degree Yes, female No') and name `LABELLED` target columns or more."""
+    names = [n for n in wanted if not n.replace(".", "").isdigit()]
+    few = {}
+    for column in tab.columns:
+        profile = tab.profile(column)
+        if profile.kind == "string" and 2 <= profile.distinct <= GLUED_VALUES:
+            few[column] = [str(v) for v in tab.frame[column].dropna().unique() if str(v)]
+    literals: dict[tuple[str, str, str, str, str], set[str]] = {}
+    for a, b in ((a, b) for a in few for b in few if a != b):
+        for label in names:
+            for x in few[a]:
+                for i in (m.start() for m in re.finditer(re.escape(x), label)):
+                    for y in few[b]:
+                        for j in (m.start() for m in re.finditer(re.escape(y), label)):
+                            if j >= i + len(x):
+                                parts = (label[:i], label[i + len(x):j], label[j + len(y):])
+                                literals.setdefault((a, b, *parts), set()).add(label)
+    found = [(len(made), (a, b), 0, prefix, (between,), suffix) for (a, b, prefix, between, suffix), made in literals.items()
+             if len(made) >= LABELLED and (prefix or between or suffix)]
+    # of those making as many names, the one whose literals name its columns first ('degree ' before
+    # `collegeDegree`, ', female ' before `female`)
+    def named(literal: str, column: str) -> bool:
+        return any(word in name_key(column) for word in re.findall(r"[a-z]{3,}", literal.lower()))
+
+    def naming(option: _Label) -> int:
+        return named(option[3], option[1][0]) + named(option[4][0], option[1][1])
+
+    found.sort(key=lambda o: (-o[0], -naming(o)))
+    # and those making as many names whose literals name their columns less are left out: the values alone
+    # cannot tell `female` from `homeOwn`, both Yes and No
+    return [o for o in found if not (o[0] == found[0][0] and naming(o) < naming(found[0]))]
 
 
 def _labels(tab: Tab, column: str, wanted: Collection[str]) -> list[tuple[int, str, str, frozenset[str]]]:
@@ -2574,16 +2656,17 @@ def _labelled_names(tab: Tab, column: str, wanted: Collection[str]) -> set[str]:
     return {t for *_, made in _labels(tab, column, wanted) for t in made}
 
 
-def _relabelled(name: str, tab: Tab, ctx: Context, options: Sequence[tuple[int, str, int, str, str]]
+def _relabelled(name: str, tab: Tab, ctx: Context, options: Sequence[_Label]
                 ) -> list[tuple[str, tuple[ops.Step, ...], Tab]]:
     found = []
-    for _, column, keep, prefix, suffix in options:
+    for _, columns, keep, prefix, between, suffix in options:
         steps: list[ops.Step] = []
-        source = column
+        column = columns[0]
+        sources = columns
         if keep:
             steps.append(ops.Substring(ctx.name(), name, f"{column}_lead", column, 0, keep))
-            source = f"{column}_lead"
-        label = ops.Concatenate(ctx.name(), steps[-1].out if steps else name, f"{column}_label", (source,), (),
+            sources = (f"{column}_lead",)
+        label = ops.Concatenate(ctx.name(), steps[-1].out if steps else name, f"{column}_label", sources, between,
                                 prefix, suffix)
         steps.append(label)
         frames = {name: tab.frame}
@@ -3391,6 +3474,7 @@ _TIME = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?")
 DATE_FIELDS = {"year": 0, "yr": 0, "month": 1, "mon": 1, "mth": 1, "day": 2}
 TIME_FIELDS = {"hour": 0, "hr": 0, "minute": 1, "min": 1, "second": 2, "sec": 2}
 NAMED_FIELD = 0.9  # a date's field the target column's name says it is: this likely, whatever the values
+TALLY_WORDS = EXCLUSIVE_WORDS["sum"] | EXCLUSIVE_WORDS["mean"] | EXCLUSIVE_WORDS["count"]
 
 
 def _date_parts(ctx: Context, name: str, tab: Tab, target: str, texts: Sequence[str], sample: pd.DataFrame) -> list[Proposal]:
@@ -3400,9 +3484,10 @@ def _date_parts(ctx: Context, name: str, tab: Tab, target: str, texts: Sequence[
     delimiter, or at ':' for a time."""
     words = name_tokens(target)
     tprofile = ctx.profiles[target]
-    # the name says which field only where the target holds numbers ('Mon' of a `day_of_week` is no field)
+    # the name says which field only where the target holds numbers ('Mon' of a `day_of_week` is no field),
+    # and says no total, mean or count of something per year (`year_total`)
     digits = tprofile.integral or (tprofile.kind == "string" and all(v.isascii() and v.isdigit() for v in tprofile.values))
-    if not digits or not any(w in DATE_FIELDS or w in TIME_FIELDS for w in words):
+    if not digits or not any(w in DATE_FIELDS or w in TIME_FIELDS for w in words) or words & TALLY_WORDS:
         return []  # before reading any column: most target columns name no field
     found: list[Proposal] = []
     for column in texts:
@@ -4093,17 +4178,33 @@ TOGETHER_FILLED = 0.9  # what is left of a fill of one column where it and other
 
 def _fill_spread_names(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
     """A column a pivot spreads into target columns may have its gaps filled first: a target column
-    named like no value of it, beside those that are ('unknown' beside 'female' and 'male'), names the
-    fill value."""
+    named like no value of it, beside those that are ('unknown' beside 'female' and 'male'; '-1.0' beside
+    '0.0', '1.0' and '2.0' of a status whose missed interviews count as -1), names the fill value."""
     spread, spreader = _spread_names(tab, ctx)
-    if spreader is None or not tab.profile(spreader).nulls or tab.profile(spreader).kind != "string":
+    if spreader is None or not tab.profile(spreader).nulls or tab.profile(spreader).kind not in ("string", "number"):
         return []
     mapped = set(ctx.mapping(tab).pairs)
     names = [t for t in ctx.columns if t not in spread and t not in mapped and t not in tab.columns
-             and ctx.profiles[t].kind == "number" and not t.replace(".", "").isdigit()]
+             and ctx.profiles[t].kind == "number"]
+    values: list[object] = []
+    for t in names:
+        number = _as_number(t)
+        if tab.profile(spreader).kind == "string" and number is None:
+            values.append(t)
+        elif tab.profile(spreader).kind == "number" and number is not None:
+            values.append(int(number) if number.is_integer() and tab.profile(spreader).integral else number)
     # a fill that makes the one missing name is likelier than a fill the target merely allows
     return [Proposal((ops.FillNA(ctx.name(), name, value, (spreader,)),), 0.7, "fillna")
-            for value in names[:2]]
+            for value in values[:2]]
+
+
+def _as_number(name: str) -> float | None:
+    """The finite number a column name writes ('-1.0', '99'), if it writes one."""
+    try:
+        number = float(name)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 # ---- group-by joined back (the titanic pattern: an aggregate as a feature of every row) ----------------
@@ -4355,12 +4456,13 @@ def _pivot_beside_groupby(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
 
 
 def _renamed(steps: Sequence[ops.Step], name: str, ctx: Context) -> tuple[ops.Step, ...]:
-    """A pivot, a group-by of one table and their join, named for this state's table and fresh outputs."""
-    pivot, group, join = steps
-    assert isinstance(pivot, ops.Pivot) and isinstance(group, ops.GroupBy) and isinstance(join, ops.Join)
-    spread = replace(pivot, out=ctx.name(), table=name)
+    """A pivot (with the steps after it, a fill and a rename of its cells), a group-by of one table and their
+    join, named for this state's table and fresh outputs."""
+    *spread, group, join = steps
+    assert isinstance(spread[0], ops.Pivot) and isinstance(group, ops.GroupBy) and isinstance(join, ops.Join)
+    chained = _chain(spread, name, ctx)
     grouped = replace(group, out=ctx.name(), table=name)
-    return spread, grouped, replace(join, out=ctx.name(), left=spread.out, right=grouped.out)
+    return (*chained, grouped, replace(join, out=ctx.name(), left=chained[-1].out, right=grouped.out))
 
 
 def _pivots_beside(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
@@ -4371,7 +4473,7 @@ def _pivots_beside(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
             if len(names) >= 2:
                 named[column] = frozenset(names)
     if not named:
-        return []
+        return _flags_beside(name, tab, ctx)
     spread = max(named.values(), key=len)
     first = min(ctx.columns.index(t) for t in spread)
     key = tuple(ctx.columns[:first])
@@ -4413,6 +4515,53 @@ def _pivots_beside(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
         found.append(Proposal((pivot, group, join), PRIOR["pivot"] * PRIOR["groupby"] * PRIOR["join"]
                               * float(np.mean([likely, *fits])), "granularities"))
     return found
+
+
+def _flags_beside(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
+    """A flag spread into two cells renamed after it (`black` and `other` of `black`, `women` and `men` of
+    `female`: `_flag_cells`), beside the other numeric columns of the target grouped by the same key
+    (`wages.rename(columns={0: 'men', 1: 'women'}).merge(counts, on='looks')`). The other cell is named as a
+    cell: a name that says a function (`mean_income`) is the group-by's."""
+    mapping = ctx.mapping(tab)
+    key = [t for t in ctx.columns if t in (ctx.constraints.primary or ())]
+    numbers = [t for t in ctx.columns if t not in key and ctx.profiles[t].kind == "number"]
+    if not key or len(key) + len(numbers) != len(ctx.columns) or len(numbers) < 3:
+        return []
+    index = tuple(mapping.pairs[k] for k in key)
+    flags = [c for c in tab.columns if c not in index and tab.profile(c).distinct == 2 and _joinable(tab.profile(c))]
+    found = []
+    for flag in flags[:SPREAD_POOL]:
+        for own, other in ((a, b) for a in numbers for b in numbers if a != b):
+            if not (name_key(own) == name_key(flag) or same_sex(own, flag) and opposite_sex(own, other)) or _said_function(other):
+                continue
+            rest = [t for t in numbers if t not in (own, other)]
+            options = choose_aggregates(tab.frame.groupby(list(index), sort=True, dropna=True), tab, index, rest, ctx)
+            if not options or options[0][2] or len(options[0][0]) < len(rest):
+                continue
+            aggs, fits, _ = options[0]
+            spreads = []
+            for values, funcs in _pivot_values(tab, ctx, {own, other}, {*index, flag}):
+                for func in funcs:
+                    pivot = ops.Pivot("", name, index, flag, values, func)
+                    pivoted = _run_pivot(pivot, tab, [own, other], ctx)
+                    cells = _flag_cells(pivoted[1], [own, other], flag) if pivoted is not None else {}
+                    if pivoted is None or not cells:
+                        continue
+                    out, made = pivoted[0].frame, pivoted[1]
+                    steps: tuple[ops.Step, ...] = (pivot,)
+                    if _zero_filled(out, {own, other}, tab.frame[values], func, ctx):
+                        steps += (ops.FillNA("", name, 0, tuple(made)),)
+                        out = out.fillna(dict.fromkeys(made, 0))
+                    out = out.rename(columns=cells)
+                    fit = float(np.mean([similarity(ctx.profiles[t], profile_column(t, out[t])) for t in cells.values()]))
+                    fit *= _pivot_bonus(tab, index, flag, func, tab.profile(values)) * _same_order(out, [own, other], ctx, func)
+                    spreads.append((fit, (*steps, ops.Rename("", name, tuple(cells.items())))))
+            for fit, steps in sorted(spreads, key=lambda x: -x[0])[:2]:
+                group = ops.GroupBy("", name, index, tuple(aggs))
+                join = ops.Join("", "", "", index, index, "inner")
+                found.append(Proposal((*steps, group, join), PRIOR["pivot"] * PRIOR["groupby"] * PRIOR["join"]
+                                      * SHAPE_PRIOR * float(np.mean([fit, *fits])), "granularities"))
+    return _best(found, SPREADERS)
 
 
 SPREAD_POOL = 24  # flag columns, at most, that a pivot beside a group-by tries spreading
