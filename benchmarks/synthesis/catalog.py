@@ -11,7 +11,8 @@ and scikit-learn's tables, and cases_eleventh.py with its held-back cases_eleven
 writer's over development tables no other case read, and cases_twelfth.py with its held-back cases_twelfth_check.py
 of round 36, a twelfth writer's short report tables over classic teaching and plotting-tutorial tables, and
 cases_thirteenth.py with its held-back cases_thirteenth_check.py of round 37, a thirteenth writer's over tables
-other cases rarely read), the validation cases (cases_val.py) and the held-out test cases (cases_heldout.py).
+other cases rarely read, and cases_fourteenth.py with cases_fourteenth_check.py of round 37, a fourteenth writer's,
+half of them over two or three tables), the validation cases (cases_val.py) and the held-out test cases (cases_heldout.py).
 Importing this module registers them all in `CASES`."""
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from benchmarks.synthesis import (  # noqa: F401 - importing registers the cases
     cases_eleventh_check,
     cases_fifth,
     cases_fifth_check,
+    cases_fourteenth,
+    cases_fourteenth_check,
     cases_fourth,
     cases_fresh,
     cases_heldout,
