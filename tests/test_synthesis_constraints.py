@@ -217,3 +217,31 @@ def test_a_key_column_repeats_only_where_the_key_s_other_columns_take_several_va
     assert "not a key: schooling" not in check(constraints, one_period, pairs).violations
     mixed = pd.DataFrame({"period": ["75", "85", "75", "85"], "schooling": kinds, "years": [0.1, 0.9, 0.2, 1.2]})
     assert "not a key: schooling" in check(constraints, mixed, pairs).violations
+
+
+def _delays(seed: int, same: bool) -> pd.DataFrame:
+    """Mean departure and arrival delays (whole minutes) per origin, over the flights that arrived (`same`) or
+    each over the flights whose own delay is known (a few departed and never arrived)."""
+    rng = np.random.default_rng(seed)
+    n = 3000
+    flights = pd.DataFrame({"origin": rng.choice(["EWR", "JFK", "LGA", "BOS", "PHL", "IAD"], n),
+                            "dep_delay": rng.gamma(1.2, 15.0, n).round() - 5,
+                            "arr_delay": rng.gamma(1.2, 17.0, n).round() - 10})
+    flights.loc[rng.random(n) < 0.04, "arr_delay"] = np.nan
+    if same:
+        flights = flights.dropna(subset=["arr_delay"])
+    return flights.groupby("origin").agg(arr_delay=("arr_delay", "mean"), dep_delay=("dep_delay", "mean")).reset_index()
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 10_000), st.integers(0, 10_000))
+def test_means_of_the_same_rows_are_told_from_means_of_rows_a_few_apart(target_seed: int, other_seed: int) -> None:
+    """Two means of whole minutes over the same flights have denominators that divide one another in every row
+    (2939/225 and 2024/225); a mean over the flights that departed, beside one over those that arrived, has
+    hardly any. The target's constraint holds on the same pipeline over other rows, not on the other one."""
+    constraints = discover(_delays(target_seed, same=True))
+    assert [str(c) for c in constraints.same_rows] == ["arr_delay and dep_delay average the same rows"]
+    pairs = {"origin": "origin", "arr_delay": "arr_delay", "dep_delay": "dep_delay"}
+    assert not [v for v in check(constraints, _delays(other_seed, same=True), pairs).violations if "same rows" in v]
+    assert [v for v in check(constraints, _delays(other_seed, same=False), pairs).violations if "same rows" in v]
+    assert not discover(_delays(target_seed, same=False)).same_rows

@@ -12,7 +12,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from lester_dagster.synthesis.profile import multiples
+from lester_dagster.synthesis.profile import SINGLE, multiples
 
 MAX_ROWS = 5000  # rows of the target (and of a candidate) the constraints are computed on
 MAX_FDS = 40
@@ -53,6 +53,20 @@ class Counted:
 
 
 @dataclass(frozen=True)
+class SameRows:
+    """`a` and `b` are means of the same rows: in (almost) every row their least denominators are of one number
+    of rows (a mean departure delay of 13.0622 and arrival delay of 8.9956 minutes, both over the 225 flights that
+    arrived: 2939/225 and 2024/225). A mean of the flights that departed would be over other rows."""
+
+    a: str
+    b: str
+    unit: float
+
+    def __str__(self) -> str:
+        return f"{self.a} and {self.b} average the same rows"
+
+
+@dataclass(frozen=True)
 class Constraints:
     """What the target's output must look like, structurally."""
 
@@ -63,16 +77,18 @@ class Constraints:
     fds: tuple[FD, ...] = ()
     nonkeys: tuple[str, ...] = ()  # single columns with many repeated values in the target
     counted: tuple[Counted, ...] = ()  # means beside the count of the rows they average
+    same_rows: tuple[SameRows, ...] = ()  # means of the same rows
 
     @property
     def total(self) -> int:
-        return len(self.keys) + len(self.fds) + len(self.nonkeys) + len(self.counted)
+        return len(self.keys) + len(self.fds) + len(self.nonkeys) + len(self.counted) + len(self.same_rows)
 
     def describe(self) -> list[str]:
         lines = [f"key {{{', '.join(k)}}}" + (" (primary)" if k == self.primary else "") for k in self.keys]
         lines += [f"FD {fd}" for fd in self.fds]
         lines += [f"not a key: {c}" for c in self.nonkeys]
         lines += [str(c) for c in self.counted]
+        lines += [str(c) for c in self.same_rows]
         return lines
 
 
@@ -292,7 +308,8 @@ def discover(frame: pd.DataFrame, max_lhs: int = 2) -> Constraints:
     by_chance = {c for c in numeric - floats if not pd.api.types.is_bool_dtype(frame[c].dtype)
               and n < 2 * _spread(frame[c]) and _pairs(codes[c]) <= _range_collisions(frame[c])}
     nonkeys = tuple(c for c in columns if n >= 6 and distinct[c] <= 0.7 * n and (c,) not in keys and c not in by_chance)
-    return Constraints(tuple(columns), n, tuple(keys), primary, tuple(fds), nonkeys, _counted(frame, columns))
+    counted = _counted(frame, columns)
+    return Constraints(tuple(columns), n, tuple(keys), primary, tuple(fds), nonkeys, counted, _same_rows(frame, columns, counted))
 
 
 def _numbers(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray | None:
@@ -327,6 +344,72 @@ def _counted(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[Counted, ...]
                 if fractional >= 0.5 * len(both) and summed >= max(MEAN_BY_COUNT[0] * fractional, MEAN_BY_COUNT[1]):
                     found.append(Counted(count, mean, unit))
                     break
+    return tuple(found)
+
+
+DENOMINATORS = 2000  # rows, at most, a mean's least denominator is looked for among
+DENOMINATOR_STEP = 250  # of which this many at a time
+SAME_ROWS = (0.9, 3, 20)  # share and number of rows, at least, whose denominators agree (`_dividing`); least denominator
+SAME_ROWS_LCM = 4  # their least common multiple, at most, as a multiple of the larger
+SAME_ROWS_PAIRS = 6  # pairs of means, at most, kept as averaging the same rows
+
+
+def denominators(values: np.ndarray, unit: float) -> np.ndarray:
+    """Each number's least denominator: the fewest rows (at most DENOMINATORS) whose numbers written to `unit`
+    it is the mean of (13.0622 minutes: 2939/225, so 225), 0 where none is."""
+    numbers = np.asarray(values, dtype=float) / unit
+    numbers = np.where(np.isfinite(numbers), numbers, 0.5)  # (no gaps reach here; a half has no denominator)
+    found = np.zeros(len(numbers), dtype=np.int64)
+    left = np.arange(len(numbers))
+    for start in range(1, DENOMINATORS + 1, DENOMINATOR_STEP):  # few rows at a time: most means have small ones
+        counts = np.arange(start, min(start + DENOMINATOR_STEP, DENOMINATORS + 1), dtype=np.float64)
+        sums = numbers[left, None] * counts[None, :]
+        # within a millionth, or as single precision writes the numbers summed (a float32 wage 2.9000000953674316)
+        whole = np.abs(sums - np.rint(sums)) <= np.maximum(1e-6, SINGLE * np.abs(sums))
+        hit = whole.any(axis=1)
+        found[left[hit]] = start + np.argmax(whole[hit], axis=1)
+        left = left[~hit]
+        if not len(left):
+            break
+    return found
+
+
+def _dividing(frame: pd.DataFrame, a: str, b: str, unit: float) -> tuple[int, int]:
+    """Of the rows where both means have a least denominator of at least SAME_ROWS[2]: how many, and in how
+    many the two could be of one number of rows."""
+    both = _numbers(frame, [a, b])
+    if both is None:
+        return 0, 0
+    # numbers written to three decimals or fewer are readings, or means that say little (over 8 rows: .125)
+    both = both[~multiples(both[:, 0], SUMMED_FINEST) & ~multiples(both[:, 1], SUMMED_FINEST)][:DENOMINATOR_ROWS]
+    first, second = denominators(both[:, 0], unit), denominators(both[:, 1], unit)
+    seen = (np.minimum(first, second) >= SAME_ROWS[2])
+    first, second = first[seen], second[seen]
+    # over the same rows both divide their number, so their least common multiple is a few times the larger
+    # (474 flights: 158 and 237); over rows a few apart it is about their product
+    return len(first), int((np.lcm(first, second) <= SAME_ROWS_LCM * np.maximum(first, second)).sum())
+
+
+DENOMINATOR_ROWS = 200  # rows a pair of means is compared on
+SAME_ROWS_HERE = 0.75  # share of a candidate's rows, at least, whose means' denominators agree
+
+
+def _same_rows(frame: pd.DataFrame, columns: Sequence[str], counted: Sequence[Counted]) -> tuple[SameRows, ...]:
+    """Pairs of means of the same rows (`SameRows`) beside no count of them (`Counted` says so where there is
+    one): in at least SAME_ROWS of the rows where both are long fractions over enough rows, their least
+    denominators are of one number of rows, which means of other rows (a count apart) hardly ever give."""
+    fractional = [c for c in columns if (values := _numbers(frame, [c])) is not None
+                  and len(values) >= SAME_ROWS[1] and not multiples(values[:, 0], 1.0).all()]
+    fractional = [c for c in fractional if not any(c == k.mean for k in counted)]
+    found = []
+    for a, b in combinations(fractional, 2):
+        for unit in SUMMED:
+            rows, dividing = _dividing(frame, a, b, unit)
+            if rows >= max(SAME_ROWS[1], 0.5 * min(len(frame), DENOMINATOR_ROWS)) and dividing >= SAME_ROWS[0] * rows:
+                found.append(SameRows(a, b, unit))
+                break
+        if len(found) >= SAME_ROWS_PAIRS:
+            break
     return tuple(found)
 
 
@@ -384,4 +467,12 @@ def check(constraints: Constraints, frame: pd.DataFrame, pairs: Mapping[str, str
             satisfied += 1
         else:
             violations.append(str(counted))
+    for same in constraints.same_rows:
+        rows, dividing = (_dividing(frame, pairs[same.a], pairs[same.b], same.unit) if same.a in pairs and same.b in pairs
+                          else (1, 0))
+        # a sample of few rows over enough rows to tell says nothing against it
+        if rows < SAME_ROWS[1] or dividing >= SAME_ROWS_HERE * rows:
+            satisfied += 1
+        else:
+            violations.append(str(same))
     return ConstraintReport(satisfied, constraints.total, primary_ok, tuple(violations))
