@@ -2595,16 +2595,17 @@ def _glued_labels(tab: Tab, wanted: Collection[str]) -> list[_Label]:
         profile = tab.profile(column)
         if profile.kind == "string" and 2 <= profile.distinct <= GLUED_VALUES:
             few[column] = [str(v) for v in tab.frame[column].dropna().unique() if str(v)]
+    # where each column's values stand in each name, found once: the pairs then only combine what was found
+    found_at = {c: {label: [(m.start(), x) for x in values for m in re.finditer(re.escape(x), label)] for label in names}
+                for c, values in few.items()}
     literals: dict[tuple[str, str, str, str, str], set[str]] = {}
     for a, b in ((a, b) for a in few for b in few if a != b):
         for label in names:
-            for x in few[a]:
-                for i in (m.start() for m in re.finditer(re.escape(x), label)):
-                    for y in few[b]:
-                        for j in (m.start() for m in re.finditer(re.escape(y), label)):
-                            if j >= i + len(x):
-                                parts = (label[:i], label[i + len(x):j], label[j + len(y):])
-                                literals.setdefault((a, b, *parts), set()).add(label)
+            for i, x in found_at[a][label]:
+                for j, y in found_at[b][label]:
+                    if j >= i + len(x):
+                        parts = (label[:i], label[i + len(x):j], label[j + len(y):])
+                        literals.setdefault((a, b, *parts), set()).add(label)
     found = [(len(made), (a, b), 0, prefix, (between,), suffix) for (a, b, prefix, between, suffix), made in literals.items()
              if len(made) >= LABELLED and (prefix or between or suffix)]
     # of those making as many names, the one whose literals name its columns first ('degree ' before
