@@ -203,22 +203,6 @@ def test_a_mean_beside_the_count_of_the_rows_it_averages_is_found_and_checked(se
     assert not discover(target.assign(mean_delay=target["mean_delay"].round())).counted
 
 
-def test_a_key_column_repeats_only_where_the_key_s_other_columns_take_several_values() -> None:
-    """Schooling means per period and kind: the target's kinds repeat once per period, so `schooling` is not a
-    key. A candidate over a half with one period holds each kind once; that breaks nothing, while a candidate
-    with two periods and each kind once does."""
-    kinds = ["fhe2", "fse2", "mhe2", "mse2"]
-    target = pd.DataFrame({"period": ["75"] * 4 + ["85"] * 4, "schooling": kinds * 2,
-                           "years": [0.061, 0.579, 0.126, 0.797, 0.013, 0.143, 0.054, 0.449]})
-    constraints = discover(target)
-    assert "schooling" in constraints.nonkeys and ("period", "schooling") in constraints.keys
-    pairs = {"period": "period", "schooling": "schooling", "years": "years"}
-    one_period = pd.DataFrame({"period": ["85"] * 4, "schooling": kinds, "years": [0.102, 0.891, 0.198, 1.173]})
-    assert "not a key: schooling" not in check(constraints, one_period, pairs).violations
-    mixed = pd.DataFrame({"period": ["75", "85", "75", "85"], "schooling": kinds, "years": [0.1, 0.9, 0.2, 1.2]})
-    assert "not a key: schooling" in check(constraints, mixed, pairs).violations
-
-
 def _delays(seed: int, same: bool) -> pd.DataFrame:
     """Mean departure and arrival delays (whole minutes) per origin, over the flights that arrived (`same`) or
     each over the flights whose own delay is known (a few departed and never arrived)."""
