@@ -2352,21 +2352,27 @@ def _shape_pivots(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
                     # a 0/1 flag spread and renamed after itself (`black` and `nonblack`), or codes renamed
                     # after the names they start ('f' father): the names say which cell is which, whatever
                     # values this half's rows give
-                    steps: tuple[ops.Step, ...] = (step,)
-                    filled = out.frame
-                    if _zero_filled(out.frame, set(cells), tab.frame[values], func, ctx):
-                        steps += (ops.FillNA("", name, 0, tuple(made)),)
-                        filled = filled.fillna(dict.fromkeys(made, 0))
-                    steps += (ops.Rename("", name, tuple(named.items())),)
-                    fit = float(np.mean([similarity(ctx.profiles[t], profile_column(t, filled[c]))
-                                         for c, t in named.items()]))
-                    fit *= bonus * _same_order(filled.rename(columns=named), list(named.values()), ctx, func)
+                    steps, fit = _renamed_cells(step, out.frame, made, named, tab, func, bonus, ctx)
                     flagged.append(Proposal(steps, PRIOR["pivot"] * SHAPE_PRIOR * fit, "pivot",
                                             dict.fromkeys(named.values(), 1.0)))
     return _best(found, PIVOT_WEAK) + _best(flagged, FLAG_PIVOTS)
 
 
 _TRUE = {"1", "1.0", "true", "yes", "y"}
+
+
+def _renamed_cells(step: ops.Pivot, out: pd.DataFrame, made: Sequence[str], named: Mapping[str, str], tab: Tab,
+                   func: str, bonus: float, ctx: Context) -> tuple[tuple[ops.Step, ...], float]:
+    """A pivot's cells renamed to the target columns `named` gives them (after a fill with 0 where the target's
+    cells show it), and how well they fit: their values, the function (`bonus`) and their order in a row."""
+    steps: tuple[ops.Step, ...] = (step,)
+    if _zero_filled(out, set(named.values()), tab.frame[step.values], func, ctx):
+        steps += (ops.FillNA("", step.table, 0, tuple(made)),)
+        out = out.fillna(dict.fromkeys(made, 0))
+    out = out.rename(columns=dict(named))
+    fit = float(np.mean([similarity(ctx.profiles[t], profile_column(t, out[t])) for t in named.values()]))
+    fit *= bonus * _same_order(out, list(named.values()), ctx, func)
+    return (*steps, ops.Rename("", step.table, tuple(named.items()))), fit
 
 
 def _flag_cells(made: Sequence[str], cells: Sequence[str], flag: str) -> dict[str, str]:
@@ -4548,15 +4554,9 @@ def _flags_beside(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
                     cells = _flag_cells(pivoted[1], [own, other], flag) if pivoted is not None else {}
                     if pivoted is None or not cells:
                         continue
-                    out, made = pivoted[0].frame, pivoted[1]
-                    steps: tuple[ops.Step, ...] = (pivot,)
-                    if _zero_filled(out, {own, other}, tab.frame[values], func, ctx):
-                        steps += (ops.FillNA("", name, 0, tuple(made)),)
-                        out = out.fillna(dict.fromkeys(made, 0))
-                    out = out.rename(columns=cells)
-                    fit = float(np.mean([similarity(ctx.profiles[t], profile_column(t, out[t])) for t in cells.values()]))
-                    fit *= _pivot_bonus(tab, index, flag, func, tab.profile(values)) * _same_order(out, [own, other], ctx, func)
-                    spreads.append((fit, (*steps, ops.Rename("", name, tuple(cells.items())))))
+                    bonus = _pivot_bonus(tab, index, flag, func, tab.profile(values))
+                    steps, fit = _renamed_cells(pivot, pivoted[0].frame, pivoted[1], cells, tab, func, bonus, ctx)
+                    spreads.append((fit, steps))
             for fit, steps in sorted(spreads, key=lambda x: -x[0])[:2]:
                 group = ops.GroupBy("", name, index, tuple(aggs))
                 join = ops.Join("", "", "", index, index, "inner")
