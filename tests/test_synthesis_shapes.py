@@ -4732,3 +4732,50 @@ def test_medians_of_readings_to_three_decimals_are_as_short_and_no_mean_of_them(
     plain = map_columns({"years": target}, {"m": profile_column("m", medians)}, 0.45)
     marked = map_columns({"years": target}, {"m": profile_column("m", medians)}, 0.45, medians=frozenset({"m"}))
     assert marked.scores["years"] < plain.scores["years"]
+
+
+def test_files_of_one_kind_each_aggregated_and_set_side_by_side(tmp_path: Path) -> None:
+    """A survey and two imputations of it, the same columns: the mean wage per preference of each, joined
+    on the preference (three group-bys and two joins). Stacked, the files give one mean where the target
+    holds three."""
+    rng = np.random.default_rng(97)
+    n = 800
+    preference = rng.integers(1, 6, n).astype(float)
+    wage = np.round(rng.gamma(2.0, 8.0, n) + 2 * preference, 2)
+    raw = pd.DataFrame({"pref": preference, "wage": wage, "party": rng.integers(1, 4, n).astype(float),
+                        "male": rng.integers(0, 2, n)})
+    raw.loc[rng.random(n) < 0.15, "wage"] = np.nan
+    imputations = []
+    for _ in range(2):
+        imputed = raw.copy()
+        gaps = imputed["wage"].isna()
+        imputed.loc[gaps, "wage"] = np.round(rng.gamma(2.0, 8.0, int(gaps.sum())), 2)
+        imputations.append(imputed)
+
+    def pipeline(raw: pd.DataFrame, first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
+        survey = raw.groupby("pref", as_index=False).agg(survey=("wage", "mean"))
+        one = first.groupby("pref", as_index=False).agg(imputation_1=("wage", "mean"))
+        two = second.groupby("pref", as_index=False).agg(imputation_2=("wage", "mean"))
+        return survey.merge(one, on="pref").merge(two, on="pref")
+
+    tables = [(raw, True), *((imputed, True) for imputed in imputations)]
+    rank, found = rank_of(make_case(tmp_path / "survey", tables, pipeline))
+    assert rank == 1, found
+
+
+def test_a_missing_rating_filled_with_the_middle_of_its_scale(tmp_path: Path) -> None:
+    """Ratings from 1 to 7 with gaps, a gap read as the scale's middle (4) before the mean per group: a fill
+    with 0, no value of the scale, is no likelier."""
+    rng = np.random.default_rng(101)
+    n = 900
+    people = pd.DataFrame({"group": rng.integers(1, 6, n).astype(float),
+                           "rating": rng.choice([1, 2, 3, 4, 5, 6, 7], n, p=[.03, .1, .15, .3, .2, .17, .05]).astype(float),
+                           "sex": rng.integers(1, 3, n)})
+    people.loc[rng.random(n) < 0.3, "rating"] = np.nan
+
+    def pipeline(people: pd.DataFrame) -> pd.DataFrame:
+        filled = people.fillna({"rating": 4})
+        return filled.groupby("group").agg(people=("sex", "size"), mean_rating=("rating", "mean")).reset_index()
+
+    rank, found = rank_of(make_case(tmp_path / "ratings", [(people, True)], pipeline))
+    assert rank == 1, found

@@ -4138,6 +4138,12 @@ def propose_fillna(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
                 numeric = pd.api.types.is_numeric_dtype(ctx.target.frame[t].dtype)
                 zeros = float((ctx.target.frame[t] == 0).mean()) if numeric else 0.0
                 candidates[0] = max(candidates.get(0, 0.0), 0.5 + 0.45 * min(1.0, zeros / max(profile.null_share, 1e-9)))
+                # on a rating scale without 0 (1 to 7), a gap is as often read as the scale's middle, and 0, no
+                # value of the scale, is less likely where the target shows none
+                middle = scale_middle(tab.frame[c]) if pd.api.types.is_numeric_dtype(tab.frame[c].dtype) else None
+                if middle is not None and not zeros:
+                    candidates[0] *= OFF_SCALE
+                    candidates[middle] = max(candidates.get(middle, 0.0), 0.5)
                 # a count is never 0: the target's 0s among counts were gaps filled (`df.fillna(0)` of a pivot)
                 counted = zeros > 0 and c in tab.cache.get("counts", ())
             numeric_dtype = pd.api.types.is_numeric_dtype(tab.frame[c].dtype)
@@ -4179,8 +4185,24 @@ def propose_fillna(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
 
 
 UNSEEN_FILLS = 2  # values the target has and the input lacks, beyond which each is less likely the fill value
+OFF_SCALE = 0.8  # what is left of a fill with 0 of a rating scale without 0, where the target shows no 0
 COUNTS_FILLED = 0.9  # a fill with 0 of counts (never 0) where the target's counts hold 0s: all but certain
 TOGETHER_FILLED = 0.9  # what is left of a fill of one column where it and others of its kind have no gaps in the target
+
+
+SCALE_POINTS = 11  # distinct whole numbers, at most, of a rating scale whose middle a fill may write
+
+
+def scale_middle(values: pd.Series) -> int | None:
+    """The median of a rating scale's answers (few whole numbers, 0 not among them, as 1 to 7 of an
+    ideology), which a fill writes where an answer is missing; None for other columns."""
+    known = values.dropna()
+    if known.empty or known.nunique() > SCALE_POINTS or not bool((known == known.round()).all()):
+        return None
+    if bool((known <= 0).any()):
+        return None  # a scale from 0 or of signed values: a fill with 0 is the middle, or is the usual one
+    middle = float(known.median())
+    return int(middle) if middle.is_integer() else None
 
 
 def _fill_spread_names(name: str, tab: Tab, ctx: Context) -> list[Proposal]:
@@ -4598,6 +4620,65 @@ def _per_part(ctx: Context, part: tuple[str, ...]) -> Mapping[str, ColumnProfile
     return found
 
 
+# ---- files of one kind aggregated side by side --------------------------------------------------------
+
+
+SIDE_FILES = 4  # input files, at most, aggregated one beside the other
+
+
+def propose_side_by_side(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
+    """Input files of the same columns (a survey and its imputations, yearly files), each grouped by one key
+    for its own target columns and the groups joined on the key (`raw.merge(fourth, on='ipip')`): the target's
+    key comes first, then each file's columns in the order of the files, as many per file. One step at a
+    time, three group-bys and two joins lie beyond the search's reach; stacked, the files give one aggregate
+    where the target holds one per file (the mean wage of the raw survey beside the imputations')."""
+    names = [n for n in sorted(live) if ctx.input_columns.get(n) == frozenset(str(c) for c in live[n].columns)]
+    if not 2 <= len(names) <= SIDE_FILES or len(names) != len(live):
+        return
+    if len({ctx.input_columns[n] for n in names}) != 1:
+        return
+    first = live[names[0]]
+    mapping = ctx.mapping(first)
+    key: list[str] = []
+    for t in ctx.columns:
+        column = mapping.pairs.get(t)
+        if column is None or not _groupable(first.profile(column), len(first)) or column in key:
+            break
+        key.append(column)
+    rest = list(ctx.columns[len(key):])
+    if not key or not rest or len(rest) % len(names):
+        return
+    width = len(rest) // len(names)
+    by = tuple(key)
+    proposals = []
+    for order in dict.fromkeys((tuple(names), tuple(reversed(names)))):
+        steps: list[ops.Step] = []
+        fits: list[float] = []
+        explains: dict[str, float] = {}
+        for k, name in enumerate(order):
+            tab = live[name]
+            block = rest[k * width: (k + 1) * width]
+            options = choose_aggregates(tab.frame.groupby(list(by), sort=True, dropna=True), tab, by, block, ctx)
+            if not options or options[0][2] or len(options[0][0]) < len(block):
+                break
+            aggs, scores, _ = options[0]
+            steps.append(ops.GroupBy(ctx.name(), name, by, tuple(aggs)))
+            fits += scores
+            explains.update((out, score) for (out, _, _), score in zip(aggs, scores, strict=False))
+        else:
+            grouped = [s.out for s in steps]
+            left = grouped[0]
+            for right in grouped[1:]:
+                join = ops.Join(ctx.name(), left, right, by, by, "inner")
+                steps.append(join)
+                left = join.out
+            # one decision, taken per file: its group-by counts once, each join as a join does
+            prior = PRIOR["groupby"] * PRIOR["join"] ** (len(order) - 1) * (1.0 if order == tuple(names) else 0.5)
+            proposals.append(Proposal(tuple(steps), prior * float(np.mean(fits)), "side_by_side",
+                                      {t: p for t, p in explains.items() if t in ctx.profiles}))
+    yield from _best(proposals, 2)
+
+
 PREDICTORS: dict[str, Predictor] = {
     "join": propose_join,
     "union": propose_union,
@@ -4609,6 +4690,7 @@ PREDICTORS: dict[str, Predictor] = {
     "fillna": propose_fillna,
     "groupby_join": propose_groupby_join,
     "granularities": propose_two_granularities,
+    "side_by_side": propose_side_by_side,
 }
 # what the fine-tuning step may add to a candidate that nearly satisfies the target
 REPAIRS = ("groupby", "groupby_join", "granularities", "string", "dropna", "fillna")

@@ -56,6 +56,7 @@ from lester_dagster.synthesis.mapping import (
 )
 from lester_dagster.synthesis.predict import (
     COUNTS_FILLED,
+    OFF_SCALE,
     PREDICTORS,
     PRIOR,
     REPAIRS,
@@ -63,6 +64,7 @@ from lester_dagster.synthesis.predict import (
     Context,
     Proposal,
     measures_of,
+    scale_middle,
     stacked,
 )
 from lester_dagster.synthesis.profile import Tab, compressed_pattern
@@ -90,7 +92,7 @@ DROPPED_KEY = 2.0  # what an aggregation whose group keys the output drops (evid
 SPELLED = 0.3
 AGREED_ROWS = 10  # the target's keys, at least, an output holds for its columns' row-by-row agreement to map them
 MISWRITTEN = 2.0  # what a text column written otherwise than the target's texts (evidence.miswritten) costs, in log-probability
-MULTI_TABLE = ("join", "union")  # operators whose proposals read two or more live tables
+MULTI_TABLE = ("join", "union", "side_by_side")  # operators whose proposals read two or more live tables
 CHANCE_AGREEMENT = 0.5  # agreement below this tells nothing
 JOIN_ESTIMATE = 0.3  # the probability of a join yet to come, as the beam estimates it
 # what a step that cannot run on the tables given, or a predictor that finds nothing to go on, raises
@@ -1420,7 +1422,13 @@ def _with_gap_steps(steps: tuple[ops.Step, ...], inputs: Mapping[str, pd.DataFra
             numeric = [str(c) for c in gaps[gaps > 0].sort_values(ascending=False).index
                        if pd.api.types.is_numeric_dtype(frame[c])]
             for column in dict.fromkeys([*(c for c in aggregated if c in numeric), *numeric[:FILL_COLUMNS]]):
-                inserted.append((ops.FillNA("", table, 0, (column,)), PRIOR["fillna"] * (1.0 if column in aggregated else 0.5)))
+                # or, on a rating scale without 0, with its middle value (a missing ideology read as the
+                # scale's moderate 4): likelier than 0, which is no value of such a scale and drags means down
+                middle = scale_middle(frame[column]) if column in aggregated else None
+                chance = PRIOR["fillna"] * (1.0 if column in aggregated else 0.5)
+                inserted.append((ops.FillNA("", table, 0, (column,)), chance * (OFF_SCALE if middle is not None else 1.0)))
+                if middle is not None:
+                    inserted.append((ops.FillNA("", table, middle, (column,)), chance))
             for column in keys:
                 if target is None or column not in with_gaps or column not in target.columns:
                     continue
