@@ -4779,3 +4779,24 @@ def test_a_missing_rating_filled_with_the_middle_of_its_scale(tmp_path: Path) ->
 
     rank, found = rank_of(make_case(tmp_path / "ratings", [(people, True)], pipeline))
     assert rank == 1, found
+
+
+def test_a_code_cut_at_its_end_is_the_key_of_an_aggregate_joined_back(tmp_path: Path) -> None:
+    """The county is the district code without its last three digits (82 of 82010.0, a whole number stored
+    as a float), and each school gets its county's school count and mean rate. The halves hold other
+    counties, so no value of the made column looks like the target's: remaking the target's own rows says
+    the column is the target's `county`."""
+    rng = np.random.default_rng(103)
+    districts = np.sort(rng.choice(np.arange(1, 84) * 1000 + 10, 60, replace=False) + rng.integers(0, 9, 60) * 10)
+    schools = pd.DataFrame({"dcode": rng.choice(districts, 700).astype(float), "bcode": rng.permutation(700) + 100,
+                            "math4": np.round(rng.uniform(30, 100, 700), 1), "enroll": rng.integers(20, 200, 700)})
+    schools = schools.sort_values("dcode", kind="stable").reset_index(drop=True)
+
+    def pipeline(schools: pd.DataFrame) -> pd.DataFrame:
+        schools["county"] = schools["dcode"].astype(int).astype(str).str[:-3]
+        counties = schools.groupby("county", as_index=False).agg(county_schools=("bcode", "count"),
+                                                                  county_math4=("math4", "mean"))
+        return schools[["bcode", "dcode", "county", "math4"]].merge(counties, on="county")
+
+    rank, found = rank_of(make_case(tmp_path / "schools", [(schools, True)], pipeline))
+    assert rank == 1, found

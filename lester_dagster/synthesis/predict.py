@@ -3732,9 +3732,10 @@ def _derived_in_target(ctx: Context, name: str, tab: Tab, target: str) -> list[P
     found: list[Proposal] = []
 
     def offer(step: ops.Step, prior: float, share: float) -> None:
-        # remaking the target's own rows vouches for a step far more than its values looking alike does
+        # remaking the target's own rows vouches for a step far more than its values looking alike does, and
+        # for the column it makes being the target's (the counties of the other half are other numbers)
         if share >= IN_TARGET:
-            found.append(Proposal((step,), prior ** 0.25 * share, step.op))
+            found.append(Proposal((step,), prior ** 0.25 * share, step.op, {target: share}))
 
     strings = [t for t in sources if ctx.profiles[t].kind == "string"]
     for source in strings:
@@ -3752,6 +3753,16 @@ def _derived_in_target(ctx: Context, name: str, tab: Tab, target: str) -> list[P
                 offer(cut, PRIOR["substring"], remade(cut.function(), source))
         for first, last in [(None, k) for k in (-1, -2, -3)] + [(k, None) for k in (-1, -2, -3, -4)]:
             cut = ops.Substring(ctx.name(), name, target, column, first, last)
+            offer(cut, PRIOR["substring"] * 0.8, remade(cut.function(), source))
+    # a code of whole numbers cut at its end (the county 82 of the district 82010): its text as written, a
+    # whole number stored as a float ('82010.0') two characters longer
+    codes = [t for t in sources if ctx.profiles[t].kind == "number" and ctx.profiles[t].integral
+             and str(tab.frame[mapping.pairs[t]].dtype) == str(frame[t].dtype)
+             and (pd.api.types.is_integer_dtype(frame[t].dtype) or pd.api.types.is_float_dtype(frame[t].dtype))]
+    for source in codes:
+        stored = 2 if pd.api.types.is_float_dtype(frame[source].dtype) else 0
+        for k in (-1, -2, -3):
+            cut = ops.Substring(ctx.name(), name, target, mapping.pairs[source], None, k - stored)
             offer(cut, PRIOR["substring"] * 0.8, remade(cut.function(), source))
     runs: dict[str, int] = {}
     for value in expected.head(100):
