@@ -4800,3 +4800,18 @@ def test_a_code_cut_at_its_end_is_the_key_of_an_aggregate_joined_back(tmp_path: 
 
     rank, found = rank_of(make_case(tmp_path / "schools", [(schools, True)], pipeline))
     assert rank == 1, found
+
+
+def test_a_label_of_a_numbers_first_digits_and_a_literal(tmp_path: Path) -> None:
+    """Decades labelled '1960s', the year's first three digits and '0s', then means per decade: the halves
+    hold other decades, and the label is two steps (a cut, then the literal after it)."""
+    rng = np.random.default_rng(107)
+    years = pd.DataFrame({"year": np.arange(1948, 2004), "unem": np.round(rng.uniform(3, 10, 56), 1),
+                          "inf": np.round(rng.normal(4, 3, 56), 1)})
+
+    def pipeline(years: pd.DataFrame) -> pd.DataFrame:
+        years["decade"] = years["year"].astype(str).str[:3] + "0s"
+        return years.groupby("decade").agg(years=("year", "count"), unem=("unem", "mean"), inf=("inf", "mean"))
+
+    rank, found = rank_of(make_case(tmp_path / "years", [(years, True)], pipeline))
+    assert rank == 1, found

@@ -3679,6 +3679,7 @@ def propose_string_ops(live: Mapping[str, Tab], ctx: Context) -> Iterator[Propos
                     proposals.append(Proposal((*before, step), PRIOR["concatenate"] * fit * derived, "concatenate"))
             proposals += _date_parts(ctx, name, tab, target, texts, sample)
             proposals += _derived_in_target(ctx, name, tab, target)
+            proposals += _leading_digits(ctx, name, tab, target)
             # the best two, and the best of each kind of step: a slice that fits a little better must not
             # crowd out the only split (or the reverse) when the target holds values of both shapes
             kept = _with_ties(_best(proposals, len(proposals)), 2, lambda p: p.probability)
@@ -3690,6 +3691,41 @@ def propose_string_ops(live: Mapping[str, Tab], ctx: Context) -> Iterator[Propos
             kept += [p for p in _best([p for p in proposals if p.operator == "split" and len(p.steps) > 1], 1)
                      if p not in kept and p.probability / PRIOR["substring"] > single]
             yield from kept
+
+
+def _leading_digits(ctx: Context, name: str, tab: Tab, target: str) -> list[Proposal]:
+    """A label of a whole number's first digits and a literal after them (the decade '1960s' of 1965: the
+    year's first three digits and '0s'; '400 m' of 412), and a literal before them if any: the number cut
+    (`str[:3]`), then written between the literals. Every target value has that shape; the labels this half
+    makes are compared with the target's, which a contiguous split gives other decades."""
+    values = [str(v) for v in ctx.target.frame[target].dropna().astype(str).unique()[:200]]
+    if len(values) < 2:
+        return []
+    prefix = os.path.commonprefix([re.match(r"\D*", v).group(0) for v in values])  # type: ignore[union-attr]
+    found = []
+    for keep in (1, 2, 3):
+        middles = {v[len(prefix): len(prefix) + keep] for v in values}
+        suffixes = {v[len(prefix) + keep:] for v in values}
+        if len(suffixes) != 1 or not all(m.isdigit() and len(m) == keep for m in middles):
+            continue
+        suffix = next(iter(suffixes))
+        if not suffix or suffix.isdigit():
+            continue  # a number's first digits alone, or all its digits: no label
+        for column in tab.columns:
+            profile = tab.profile(column)
+            if (not pd.api.types.is_integer_dtype(tab.frame[column].dtype) or profile.lo is None or profile.lo < 0
+                    or profile.distinct < 2):
+                continue
+            digits = tab.frame[column].dropna().astype(str)
+            if not len(digits) or not bool((digits.str.len() > keep).all()):
+                continue
+            cut = ops.Substring(ctx.name(), name, f"{column}_lead", column, 0, keep)
+            label = ops.Concatenate(ctx.name(), cut.out, target, (cut.target,), (), prefix, suffix)
+            made = prefix + digits.str[:keep] + suffix
+            fit = _fit(ctx, target, made)
+            if fit >= ctx.threshold:
+                found.append(Proposal((cut, label), PRIOR["concatenate"] * PRIOR["split"] * fit, "concatenate"))
+    return _best(found, 2)
 
 
 _LITERAL = re.compile(r"[^A-Za-z0-9]+")
