@@ -4815,3 +4815,23 @@ def test_a_label_of_a_numbers_first_digits_and_a_literal(tmp_path: Path) -> None
 
     rank, found = rank_of(make_case(tmp_path / "years", [(years, True)], pipeline))
     assert rank == 1, found
+
+
+def test_a_names_initial_before_its_last_word(tmp_path: Path) -> None:
+    """Chart labels 'R. Clemente' of 'Roberto Clemente': the name's first letter, '. ' and its second word,
+    two cuts of one column glued. The halves hold other people; the initials they share vouch for the label."""
+    rng = np.random.default_rng(109)
+    first = ["Roberto", "Frank", "Tony", "Rico", "Brooks", "Harmon", "Willie", "Billy", "Ron", "Del", "Jim", "Max"]
+    last = ["Clemente", "Robinson", "Oliva", "Petrocelli", "Alvarado", "Killebrew", "Stargell", "Williams", "Swoboda",
+            "Unser", "Spencer", "Alvis", "Howard", "Johnstone", "Kessinger", "Rodriguez", "Scott", "Santo"]
+    names = [f"{rng.choice(first)} {surname}" for surname in last]
+    players = pd.DataFrame({"name": names, "team": rng.choice(["Pitts", "Balt", "Wash", "Chi", "NY"], len(names)),
+                            "league": rng.choice(["NL", "AL"], len(names)), "avg": np.round(rng.uniform(.2, .4, len(names)), 3)})
+
+    def pipeline(players: pd.DataFrame) -> pd.DataFrame:
+        initial = players["name"].str.split(" ").str[0].str[:1]
+        players["label"] = initial + ". " + players["name"].str.split(" ").str[1]
+        return players[["label", "team", "league", "avg"]]
+
+    rank, found = rank_of(make_case(tmp_path / "players", [(players, True)], pipeline))
+    assert rank == 1, found

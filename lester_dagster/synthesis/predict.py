@@ -3675,7 +3675,8 @@ def propose_string_ops(live: Mapping[str, Tab], ctx: Context) -> Iterator[Propos
                 fit = _fit(ctx, target, step.function()(*(frame[c] for c in columns)))
                 if fit >= ctx.threshold:
                     fit *= UNNAMED_PART if any(named) and not naming else 1.0
-                    derived = PRIOR["split"] ** len(before)
+                    # parts cut from one column (an initial and a surname of one name) are one rewrite of it
+                    derived = PRIOR["split"] ** len({getattr(step, "column", None) for step in before})
                     proposals.append(Proposal((*before, step), PRIOR["concatenate"] * fit * derived, "concatenate"))
             proposals += _date_parts(ctx, name, tab, target, texts, sample)
             proposals += _derived_in_target(ctx, name, tab, target)
@@ -3973,7 +3974,10 @@ def _concat_programs(
             # or both sides are parts of one text column, written in another order or with another separator
             # ('Clemente, Roberto' of 'Roberto Clemente'): the column's parts vouch for each other by their shapes,
             # though the halves hold other people
-            programs += [(SAME_COLUMN * a * b, pair, (separator,)) for a, b, pair in _reordered(ctx, name, tab, lefts, rights)]
+            # (a side found by its values vouches for the other, as above: 'R' of 'R. Clemente' is an initial
+            # the other half's names share)
+            programs += [((1.0 if max(a, b) >= ctx.threshold else SAME_COLUMN) * a * b, pair, (separator,))
+                         for a, b, pair in _reordered(ctx, name, tab, lefts, rights)]
     if not programs:
         # written without a separator ('A' + 'L' = 'AL'): cut every value at one position, from the start
         # or from the end, and look for the columns each side comes from
@@ -4017,6 +4021,16 @@ def _reordered(ctx: Context, name: str, tab: Tab, lefts: list[str], rights: list
     for left, a in splits:
         for right, b in splits:
             if a.column != b.column or a.delimiter != b.delimiter or a.part == b.part:
+                continue
+            fits = similarity(sides[0], left.profile), similarity(sides[1], right.profile)
+            if min(fits) >= SHAPE_ONLY:
+                found.append((fits[0], fits[1], (left, right)))
+    # or a name's initial before its last word ('R. Clemente' of 'Roberto Clemente')
+    initials = [(d, d.step) for d in _derived_parts(ctx, name, tab, {1}) if isinstance(d.step, ops.Substring)
+                and not d.step.start and d.step.end == 1]
+    for left, i in initials:
+        for right, b in splits:
+            if i.column != b.column or b.part == 0:
                 continue
             fits = similarity(sides[0], left.profile), similarity(sides[1], right.profile)
             if min(fits) >= SHAPE_ONLY:
