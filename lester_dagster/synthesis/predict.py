@@ -4735,7 +4735,7 @@ def propose_side_by_side(live: Mapping[str, Tab], ctx: Context) -> Iterator[Prop
                 left = join.out
             # one decision, taken per file: its group-by counts once, each join as a join does
             prior = PRIOR["groupby"] * PRIOR["join"] ** (len(order) - 1) * (1.0 if order == tuple(names) else 0.5)
-            proposals.append(Proposal(tuple(steps), prior * float(np.mean(fits)), "side_by_side",
+            proposals.append(Proposal(tuple(steps), prior * float(np.mean(fits)), "granularities",
                                       {t: p for t, p in explains.items() if t in ctx.profiles}))
     yield from _best(proposals, 2)
 
