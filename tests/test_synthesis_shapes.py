@@ -4835,3 +4835,24 @@ def test_a_names_initial_before_its_last_word(tmp_path: Path) -> None:
 
     rank, found = rank_of(make_case(tmp_path / "players", [(players, True)], pipeline))
     assert rank == 1, found
+
+
+def test_another_files_aggregates_by_a_shared_key_joined_onto_each_row(tmp_path: Path) -> None:
+    """Each school of one county's file beside its district's school count and mean rate in the state-wide
+    file (whole in both halves): the state file grouped by the district and joined on it. A step at a time,
+    the group-by asked for the county file's columns too and its join renamed them apart."""
+    rng = np.random.default_rng(127)
+    districts = np.arange(100, 160) * 10
+    state = pd.DataFrame({"dcode": np.sort(rng.choice(districts, 900)), "bcode": rng.permutation(900) + 1000,
+                          "math4": np.round(rng.uniform(20, 100, 900), 1), "lunch": np.round(rng.uniform(0, 90, 900), 1)})
+    county = state[state["dcode"] < 1300].sample(frac=0.8, random_state=1).sort_values("bcode").reset_index(drop=True)
+    county = county.assign(math4=np.round(county["math4"] + rng.normal(0, 2, len(county)), 1),
+                           medinc=rng.integers(30000, 120000, len(county)))
+
+    def pipeline(county: pd.DataFrame, state: pd.DataFrame) -> pd.DataFrame:
+        districts = state.groupby("dcode", as_index=False).agg(district_schools=("bcode", "count"),
+                                                               district_math4=("math4", "mean"))
+        return county[["bcode", "dcode", "math4"]].merge(districts, on="dcode")
+
+    rank, found = rank_of(make_case(tmp_path / "schools", [(county, True), (state, False)], pipeline))
+    assert rank == 1, found

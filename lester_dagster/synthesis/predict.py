@@ -4740,6 +4740,40 @@ def propose_side_by_side(live: Mapping[str, Tab], ctx: Context) -> Iterator[Prop
     yield from _best(proposals, 2)
 
 
+# ---- another file aggregated by a key and joined onto this one --------------------------------------------
+
+
+def propose_aggregate_joined(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
+    """A file's rows beside aggregates of another file by a key both have (each Oakland school beside its
+    district's school count and mean rate in the state-wide file): the other file grouped by the key for the
+    target columns the key determines and this file lacks, and joined on the key. One step at a time the
+    group-by asks for every target column, those of this file too, and its join then renames them apart."""
+    names = [n for n in sorted(live) if ctx.input_columns.get(n) == frozenset(str(c) for c in live[n].columns)]
+    if len(names) != 2 or len(live) != 2:
+        return
+    proposals = []
+    for rows, other in (names, names[::-1]):
+        tab, source = live[rows], live[other]
+        for key in (t for t in ctx.columns if t in tab.columns and t in source.columns):
+            wanted = [t for t in ctx.columns if t not in tab.columns and t != key
+                      and any(fd.lhs == (key,) and fd.rhs == t for fd in ctx.constraints.fds)]
+            rest = [t for t in ctx.columns if t not in tab.columns and t not in wanted]
+            if not wanted or rest or not _groupable(source.profile(key), len(source)):
+                continue
+            grouped = source.frame.groupby([key], sort=True, dropna=True)
+            if grouped.ngroups >= 0.95 * len(source):
+                continue
+            options = choose_aggregates(grouped, source, (key,), wanted, ctx)
+            if not options or options[0][2] or len(options[0][0]) < len(wanted):
+                continue
+            aggs, fits, _ = options[0]
+            group = ops.GroupBy(ctx.name(), other, (key,), tuple(aggs))
+            join = ops.Join(ctx.name(), rows, group.out, (key,), (key,), "inner")
+            proposals.append(Proposal((group, join), PRIOR["groupby"] * PRIOR["join"] * float(np.mean(fits)), "join",
+                                      {out: fit for (out, _, _), fit in zip(aggs, fits, strict=False)}))
+    yield from _best(proposals, 2)
+
+
 PREDICTORS: dict[str, Predictor] = {
     "join": propose_join,
     "union": propose_union,
@@ -4752,6 +4786,7 @@ PREDICTORS: dict[str, Predictor] = {
     "groupby_join": propose_groupby_join,
     "granularities": propose_two_granularities,
     "side_by_side": propose_side_by_side,
+    "aggregate_joined": propose_aggregate_joined,
 }
 # what the fine-tuning step may add to a candidate that nearly satisfies the target
 REPAIRS = ("groupby", "groupby_join", "granularities", "string", "dropna", "fillna")

@@ -92,7 +92,7 @@ DROPPED_KEY = 2.0  # what an aggregation whose group keys the output drops (evid
 SPELLED = 0.3
 AGREED_ROWS = 10  # the target's keys, at least, an output holds for its columns' row-by-row agreement to map them
 MISWRITTEN = 2.0  # what a text column written otherwise than the target's texts (evidence.miswritten) costs, in log-probability
-MULTI_TABLE = ("join", "union", "side_by_side")  # operators whose proposals read two or more live tables
+MULTI_TABLE = ("join", "union", "side_by_side", "aggregate_joined")  # operators whose proposals read two or more live tables
 CHANCE_AGREEMENT = 0.5  # agreement below this tells nothing
 JOIN_ESTIMATE = 0.3  # the probability of a join yet to come, as the beam estimates it
 # what a step that cannot run on the tables given, or a predictor that finds nothing to go on, raises
