@@ -4856,3 +4856,25 @@ def test_another_files_aggregates_by_a_shared_key_joined_onto_each_row(tmp_path:
 
     rank, found = rank_of(make_case(tmp_path / "schools", [(county, True), (state, False)], pipeline))
     assert rank == 1, found
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_two_files_each_aggregated_by_their_shared_key_and_joined(tmp_path: Path, seed: int) -> None:
+    """Per county, the survey file's segments and mean hectares beside the satellite file's mean pixels: two
+    small files of other columns (a few segments per county), each grouped by the county for its own target
+    columns (three, then two)."""
+    rng = np.random.default_rng(131 + seed)
+    n = 38
+    county = np.sort(rng.integers(1, 13, n))
+    survey = pd.DataFrame({"county": county, "cornhec": np.round(rng.uniform(50, 180, n), 2),
+                           "soyhec": np.round(rng.uniform(20, 140, n), 2)})
+    satellite = pd.DataFrame({"county": county, "cornpix": rng.integers(100, 500, n), "soypix": rng.integers(50, 400, n)})
+
+    def pipeline(survey: pd.DataFrame, satellite: pd.DataFrame) -> pd.DataFrame:
+        hectares = survey.groupby("county").agg(segments=("cornhec", "count"), corn_hectares=("cornhec", "mean"),
+                                                soy_hectares=("soyhec", "mean")).reset_index()
+        pixels = satellite.groupby("county").agg(corn_pixels=("cornpix", "mean"), soy_pixels=("soypix", "mean"))
+        return hectares.merge(pixels.reset_index(), on="county")
+
+    rank, found = rank_of(make_case(tmp_path / "corn", [(survey, True), (satellite, True)], pipeline))
+    assert rank == 1, found

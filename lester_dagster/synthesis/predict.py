@@ -4688,15 +4688,14 @@ SIDE_FILES = 4  # input files, at most, aggregated one beside the other
 
 
 def propose_side_by_side(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
-    """Input files of the same columns (a survey and its imputations, yearly files), each grouped by one key
-    for its own target columns and the groups joined on the key (`raw.merge(fourth, on='ipip')`): the target's
-    key comes first, then each file's columns in the order of the files, as many per file. One step at a
-    time, three group-bys and two joins lie beyond the search's reach; stacked, the files give one aggregate
-    where the target holds one per file (the mean wage of the raw survey beside the imputations')."""
+    """Input files, each grouped by one key for its own target columns and the groups joined on the key
+    (`raw.merge(fourth, on='ipip')`; a county's survey means beside its satellite means): the target's key
+    comes first, then each file's columns in the order of the files, as many per file of files alike (a survey
+    and its imputations), any number per file of two. One step at a time, group-bys and joins of three files
+    lie beyond the search's reach; stacked, files alike give one aggregate where the target holds one per
+    file (the mean wage of the raw survey beside the imputations')."""
     names = [n for n in sorted(live) if ctx.input_columns.get(n) == frozenset(str(c) for c in live[n].columns)]
     if not 2 <= len(names) <= SIDE_FILES or len(names) != len(live):
-        return
-    if len({ctx.input_columns[n] for n in names}) != 1:
         return
     first = live[names[0]]
     mapping = ctx.mapping(first)
@@ -4707,36 +4706,44 @@ def propose_side_by_side(live: Mapping[str, Tab], ctx: Context) -> Iterator[Prop
             break
         key.append(column)
     rest = list(ctx.columns[len(key):])
-    if not key or not rest or len(rest) % len(names):
+    if not key or not rest or any(not set(key) <= set(live[n].columns) for n in names):
         return
-    width = len(rest) // len(names)
     by = tuple(key)
+    if len({ctx.input_columns[n] for n in names}) == 1:
+        if len(rest) % len(names):
+            return
+        width = len(rest) // len(names)
+        splits = [[rest[k * width: (k + 1) * width] for k in range(len(names))]]
+    elif len(names) == 2:
+        splits = [[rest[:cut], rest[cut:]] for cut in range(1, len(rest))]
+    else:
+        return
     proposals = []
     for order in dict.fromkeys((tuple(names), tuple(reversed(names)))):
-        steps: list[ops.Step] = []
-        fits: list[float] = []
-        explains: dict[str, float] = {}
-        for k, name in enumerate(order):
-            tab = live[name]
-            block = rest[k * width: (k + 1) * width]
-            options = choose_aggregates(tab.frame.groupby(list(by), sort=True, dropna=True), tab, by, block, ctx)
-            if not options or options[0][2] or len(options[0][0]) < len(block):
-                break
-            aggs, scores, _ = options[0]
-            steps.append(ops.GroupBy(ctx.name(), name, by, tuple(aggs)))
-            fits += scores
-            explains.update((out, score) for (out, _, _), score in zip(aggs, scores, strict=False))
-        else:
-            grouped = [s.out for s in steps]
-            left = grouped[0]
-            for right in grouped[1:]:
-                join = ops.Join(ctx.name(), left, right, by, by, "inner")
-                steps.append(join)
-                left = join.out
-            # one decision, taken per file: its group-by counts once, each join as a join does
-            prior = PRIOR["groupby"] * PRIOR["join"] ** (len(order) - 1) * (1.0 if order == tuple(names) else 0.5)
-            proposals.append(Proposal(tuple(steps), prior * float(np.mean(fits)), "granularities",
-                                      {t: p for t, p in explains.items() if t in ctx.profiles}))
+        for blocks in splits:
+            steps: list[ops.Step] = []
+            fits: list[float] = []
+            explains: dict[str, float] = {}
+            for name, block in zip(order, blocks, strict=True):
+                tab = live[name]
+                options = choose_aggregates(tab.frame.groupby(list(by), sort=True, dropna=True), tab, by, block, ctx)
+                if not options or options[0][2] or len(options[0][0]) < len(block):
+                    break
+                aggs, scores, _ = options[0]
+                steps.append(ops.GroupBy(ctx.name(), name, by, tuple(aggs)))
+                fits += scores
+                explains.update((out, score) for (out, _, _), score in zip(aggs, scores, strict=False))
+            else:
+                grouped = [s.out for s in steps]
+                left = grouped[0]
+                for right in grouped[1:]:
+                    join = ops.Join(ctx.name(), left, right, by, by, "inner")
+                    steps.append(join)
+                    left = join.out
+                # one decision, taken per file: its group-by counts once, each join as a join does
+                prior = PRIOR["groupby"] * PRIOR["join"] ** (len(order) - 1) * (1.0 if order == tuple(names) else 0.5)
+                proposals.append(Proposal(tuple(steps), prior * float(np.mean(fits)), "granularities",
+                                          {t: p for t, p in explains.items() if t in ctx.profiles}))
     yield from _best(proposals, 2)
 
 
