@@ -4727,9 +4727,12 @@ def propose_side_by_side(live: Mapping[str, Tab], ctx: Context) -> Iterator[Prop
             for name, block in zip(order, blocks, strict=True):
                 tab = live[name]
                 options = choose_aggregates(tab.frame.groupby(list(by), sort=True, dropna=True), tab, by, block, ctx)
-                if not options or options[0][2] or len(options[0][0]) < len(block):
+                # the best that makes every column of the block (completed where one fits no aggregate as the
+                # floor asks: SNPs counted where the target's chromosomes without any show 0)
+                whole = [o for o in options if not o[2] and len(o[0]) == len(block)]
+                if not whole:
                     break
-                aggs, scores, _ = options[0]
+                aggs, scores, _ = whole[0]
                 steps.append(ops.GroupBy(ctx.name(), name, by, tuple(aggs)))
                 fits += scores
                 explains.update((out, score) for (out, _, _), score in zip(aggs, scores, strict=False))
