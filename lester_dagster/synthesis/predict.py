@@ -714,10 +714,15 @@ def propose_union(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
 SHARED_UNION = 0.5  # a union of the columns two files share, next to one of files with the same columns
 
 
+def _files_as_read(live: Mapping[str, Tab], ctx: Context) -> list[str]:
+    """The live tables that are input files as read (not a table made with a file's columns), by name."""
+    return [name for name in sorted(live) if ctx.input_columns.get(name) == frozenset(map(str, live[name].columns))]
+
+
 def _shared_unions(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
     """Two input files with columns of their own stacked on the columns they share (`pd.concat([chemical,
     telecom])[['rd', 'sales']]`): where the columns both have map as many target columns as each file does."""
-    files = [name for name in sorted(live) if ctx.input_columns.get(name) == frozenset(map(str, live[name].columns))]
+    files = _files_as_read(live, ctx)
     for k, a in enumerate(files):
         for b in files[k + 1:]:
             one, two = live[a], live[b]
@@ -4694,7 +4699,7 @@ def propose_side_by_side(live: Mapping[str, Tab], ctx: Context) -> Iterator[Prop
     and its imputations), any number per file of two. One step at a time, group-bys and joins of three files
     lie beyond the search's reach; stacked, files alike give one aggregate where the target holds one per
     file (the mean wage of the raw survey beside the imputations')."""
-    names = [n for n in sorted(live) if ctx.input_columns.get(n) == frozenset(str(c) for c in live[n].columns)]
+    names = _files_as_read(live, ctx)
     if not 2 <= len(names) <= SIDE_FILES or len(names) != len(live):
         return
     first = live[names[0]]
@@ -4758,7 +4763,7 @@ def propose_aggregate_joined(live: Mapping[str, Tab], ctx: Context) -> Iterator[
     district's school count and mean rate in the state-wide file): the other file grouped by the key for the
     target columns the key determines and this file lacks, and joined on the key. One step at a time the
     group-by asks for every target column, those of this file too, and its join then renames them apart."""
-    names = [n for n in sorted(live) if ctx.input_columns.get(n) == frozenset(str(c) for c in live[n].columns)]
+    names = _files_as_read(live, ctx)
     if len(names) != 2 or len(live) != 2:
         return
     proposals = []
