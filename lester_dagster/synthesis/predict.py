@@ -2670,22 +2670,23 @@ def _labelled_names(tab: Tab, column: str, wanted: Collection[str]) -> set[str]:
 
 def _relabelled(name: str, tab: Tab, ctx: Context, options: Sequence[_Label]
                 ) -> list[tuple[str, tuple[ops.Step, ...], Tab]]:
-    found = []
+    found: list[tuple[str, tuple[ops.Step, ...], Tab]] = []
     for _, columns, keep, prefix, between, suffix in options:
-        steps: list[ops.Step] = []
-        column = columns[0]
-        sources = columns
-        if keep:
-            steps.append(ops.Substring(ctx.name(), name, f"{column}_lead", column, 0, keep))
-            sources = (f"{column}_lead",)
-        label = ops.Concatenate(ctx.name(), steps[-1].out if steps else name, f"{column}_label", sources, between,
-                                prefix, suffix)
-        steps.append(label)
+        steps = _label_steps(ctx, name, columns, keep, prefix, between, suffix, f"{columns[0]}_label")
         frames = {name: tab.frame}
         for step in steps:
             frames[step.out] = step.run(frames)
-        found.append((label.target, tuple(steps), Tab(frames[label.out])))
+        found.append((steps[-1].target, steps, Tab(frames[steps[-1].out])))
     return found
+
+
+def _label_steps(ctx: Context, name: str, columns: tuple[str, ...], keep: int, prefix: str, between: tuple[str, ...],
+                 suffix: str, target: str) -> tuple[ops.Substring | ops.Concatenate, ...]:
+    """The steps writing a label into `target`: the first column cut to its first `keep` characters (0: whole),
+    then the columns written between the literals."""
+    cut = (ops.Substring(ctx.name(), name, f"{columns[0]}_lead", columns[0], 0, keep),) if keep else ()
+    sources = (cut[0].target,) if cut else columns
+    return (*cut, ops.Concatenate(ctx.name(), cut[0].out if cut else name, target, sources, between, prefix, suffix))
 
 
 def _period_part(made: set[str], names: Sequence[str]) -> float:
@@ -3725,12 +3726,10 @@ def _leading_digits(ctx: Context, name: str, tab: Tab, target: str) -> list[Prop
             digits = tab.frame[column].dropna().astype(str)
             if not len(digits) or not bool((digits.str.len() > keep).all()):
                 continue
-            cut = ops.Substring(ctx.name(), name, f"{column}_lead", column, 0, keep)
-            label = ops.Concatenate(ctx.name(), cut.out, target, (cut.target,), (), prefix, suffix)
-            made = prefix + digits.str[:keep] + suffix
-            fit = _fit(ctx, target, made)
+            fit = _fit(ctx, target, prefix + digits.str[:keep] + suffix)
             if fit >= ctx.threshold:
-                found.append(Proposal((cut, label), PRIOR["concatenate"] * PRIOR["split"] * fit, "concatenate"))
+                steps = _label_steps(ctx, name, (column,), keep, prefix, (), suffix, target)
+                found.append(Proposal(steps, PRIOR["concatenate"] * PRIOR["split"] * fit, "concatenate"))
     return _best(found, 2)
 
 
@@ -4022,24 +4021,17 @@ def _reordered(ctx: Context, name: str, tab: Tab, lefts: list[str], rights: list
     splits = [(d, a) for d, a in splits if a.part >= 0 or not any(
         b.part >= 0 and (b.column, b.delimiter) == (a.column, a.delimiter) and e.profile.values == d.profile.values
         for e, b in splits)]
-    found = []
-    for left, a in splits:
-        for right, b in splits:
-            if a.column != b.column or a.delimiter != b.delimiter or a.part == b.part:
-                continue
-            fits = similarity(sides[0], left.profile), similarity(sides[1], right.profile)
-            if min(fits) >= SHAPE_ONLY:
-                found.append((fits[0], fits[1], (left, right)))
+    pairs = [(left, right) for left, a in splits for right, b in splits
+             if a.column == b.column and a.delimiter == b.delimiter and a.part != b.part]
     # or a name's initial before its last word ('R. Clemente' of 'Roberto Clemente')
     initials = [(d, d.step) for d in _derived_parts(ctx, name, tab, {1}) if isinstance(d.step, ops.Substring)
                 and not d.step.start and d.step.end == 1]
-    for left, i in initials:
-        for right, b in splits:
-            if i.column != b.column or b.part == 0:
-                continue
-            fits = similarity(sides[0], left.profile), similarity(sides[1], right.profile)
-            if min(fits) >= SHAPE_ONLY:
-                found.append((fits[0], fits[1], (left, right)))
+    pairs += [(left, right) for left, i in initials for right, b in splits if i.column == b.column and b.part != 0]
+    found = []
+    for left, right in pairs:
+        fits = similarity(sides[0], left.profile), similarity(sides[1], right.profile)
+        if min(fits) >= SHAPE_ONLY:
+            found.append((fits[0], fits[1], (left, right)))
     return found
 
 
