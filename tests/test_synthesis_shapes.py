@@ -116,6 +116,7 @@ from lester_dagster.synthesis.search import (
     _Search,
     _with_gap_steps,
 )
+from lester_dagster.synthesis.spec import SynthesisSpec
 
 RNG = np.random.default_rng(11)
 
@@ -4878,3 +4879,46 @@ def test_two_files_each_aggregated_by_their_shared_key_and_joined(tmp_path: Path
 
     rank, found = rank_of(make_case(tmp_path / "corn", [(survey, True), (satellite, True)], pipeline))
     assert rank == 1, found
+
+
+def _sizes_sold(seed: int, searched: list[str], tested: list[str]) -> pd.DataFrame:
+    """Sales of 30 stores by size, the first half (the test half) in the sizes `tested`, the second in `searched`."""
+    rng = np.random.default_rng(seed)
+    n = 300
+    return pd.DataFrame({"store": rng.choice([f"s{i:02d}" for i in range(30)], n),
+                         "size": np.concatenate([rng.choice(tested, n // 2), rng.choice(searched, n - n // 2)]),
+                         "qty": rng.integers(1, 9, n), "price": np.round(rng.uniform(5, 40, n), 2)})
+
+
+def _sold_per_size(sales: pd.DataFrame) -> pd.DataFrame:
+    return sales.pivot_table(index="store", columns="size", values="qty", aggfunc="sum").fillna(0).reset_index()
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_a_pivot_filled_where_the_searched_half_has_a_value_the_other_lacks(tmp_path: Path, seed: int) -> None:
+    """`pivot_table(...).fillna(0)` where only the searched half sold size XL: the fill found there names XL,
+    and run on the test half, which makes no XL column, it fills the columns that are there (as pandas'
+    `fillna({...})` does) instead of failing on the missing one."""
+    sales = _sizes_sold(seed, ["S", "M", "L", "XL"], ["S", "M", "L"])
+    rank, found = rank_of(make_case(tmp_path / "sales", [(sales, True)], _sold_per_size))
+    assert rank == 1, found
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_a_pivot_filled_whole_where_the_test_half_has_a_value_the_searched_lacks(tmp_path: Path, seed: int) -> None:
+    """Only the test half sold size XS: the target's XS column is made by no pipeline over the searched half,
+    and the closest one, the pivot with its gaps filled, must fill every column it makes on other rows
+    (`fillna(0)`), not the four it made on these."""
+    sales = _sizes_sold(seed, ["S", "M", "L", "XL"], ["S", "M", "L", "XS"])
+    rank, found = rank_of(make_case(tmp_path / "sales", [(sales, True)], _sold_per_size))
+    assert rank == 1, found
+
+
+def test_a_fill_or_rename_of_a_column_the_table_lacks_leaves_the_rest_as_pandas_does() -> None:
+    """The steps run on the engine as their printed pandas code runs: `fillna({...})` and `rename(columns=...)`
+    pass over the columns a table lacks."""
+    frame = pd.DataFrame({"store": ["a", "b"], "L": [1.0, None]})
+    steps = [ops.FillNA("f", "t", 0, ("L", "XL")), ops.Rename("r", "f", (("L", "large"), ("XL", "extra")))]
+    spec = SynthesisSpec(("t",), tuple(steps), "r")
+    assert spec.execute({"t": frame}).frame.to_dict("list") == {"store": ["a", "b"], "large": [1.0, 0.0]}
+    assert spec.run_pandas({"t": frame}).to_dict("list") == {"store": ["a", "b"], "large": [1.0, 0.0]}

@@ -157,6 +157,16 @@ def _get(frames: Mapping[str, Any], name: str) -> Any:
     return frames[name]
 
 
+def _present(table: le.Table, names: tuple[str, ...]) -> tuple[str, ...]:
+    """The named columns the table has, as pandas' `fillna({...})` and `rename(columns={...})` take them:
+    a pivot of other rows makes other columns (a size no store sold this month), and the printed code
+    passes over those it lacks. While a pivot's columns are still unknown, all are kept for the engine to
+    check at execution."""
+    if table.node.open_pivot is not None:
+        return names
+    return tuple(c for c in names if c in table.columns)
+
+
 def _list(values: tuple[str, ...]) -> str:
     return "[" + ", ".join(map(repr, values)) + "]"
 
@@ -480,16 +490,13 @@ class FillNA(Step):
     def inputs(self) -> tuple[str, ...]:
         return (self.table,)
 
-    def _values(self, columns: list[str]) -> dict[str, Any]:
-        return dict.fromkeys(list(self.subset) or columns, self.value)
-
     def run(self, frames: Frames) -> pd.DataFrame:
         frame = _get(frames, self.table)
-        return frame.fillna(self._values(list(frame.columns)))
+        return frame.fillna(dict.fromkeys(list(self.subset) or list(frame.columns), self.value))
 
     def build(self, tables: Tables) -> le.Table:
         table = _get(tables, self.table)
-        return table.fillna(self._values(table.columns))
+        return table.fillna(dict.fromkeys(_present(table, self.subset) if self.subset else table.columns, self.value))
 
     def describe(self) -> str:
         if self.subset:
@@ -535,7 +542,10 @@ class Rename(Step):
         return _get(frames, self.table).rename(columns=dict(self.mapping))
 
     def build(self, tables: Tables) -> le.Table:
-        return _get(tables, self.table).rename(dict(self.mapping))
+        # as the printed `df.rename(columns={...})` does, a named column the table lacks is left alone
+        table = _get(tables, self.table)
+        present = set(_present(table, tuple(old for old, _ in self.mapping)))
+        return table.rename({old: new for old, new in self.mapping if old in present})
 
     def describe(self) -> str:
         return f"{self.out} = {self.table}.rename(columns={dict(self.mapping)!r})"

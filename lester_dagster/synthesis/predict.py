@@ -4235,6 +4235,8 @@ def propose_fillna(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
                     # every column of the value's kind, gaps here or not: other rows leave other gaps
                     alike = tuple(x for x in tab.columns if tab.profile(x).kind == profile.kind
                                   and pd.api.types.is_numeric_dtype(tab.frame[x].dtype) == numeric_dtype)
+                    if wide:
+                        alike = ()  # the whole pivot, whichever values the rows it is run on spread into columns
                     proposals.append(Proposal((ops.FillNA(ctx.name(), name, value, alike),), prior * whole, "fillna"))
                 elif len(same_kind) > 1:
                     proposals.append(Proposal((ops.FillNA(ctx.name(), name, value, same_kind),), prior * 0.8, "fillna"))
