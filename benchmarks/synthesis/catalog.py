@@ -12,7 +12,8 @@ writer's over development tables no other case read, and cases_twelfth.py with i
 of round 36, a twelfth writer's short report tables over classic teaching and plotting-tutorial tables, and
 cases_thirteenth.py with its held-back cases_thirteenth_check.py of round 37, a thirteenth writer's over tables
 other cases rarely read, and cases_fourteenth.py with cases_fourteenth_check.py of round 37, a fourteenth writer's,
-half of them over two or three tables), the validation cases (cases_val.py) and the held-out test cases (cases_heldout.py).
+half of them over two or three tables, and cases_fifteenth.py with cases_fifteenth_check.py, a fifteenth writer's,
+a third of them over two or three tables), the validation cases (cases_val.py) and the held-out test cases (cases_heldout.py).
 Importing this module registers them all in `CASES`."""
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from benchmarks.synthesis import (  # noqa: F401 - importing registers the cases
     cases_eighth_check,
     cases_eleventh,
     cases_eleventh_check,
+    cases_fifteenth,
+    cases_fifteenth_check,
     cases_fifth,
     cases_fifth_check,
     cases_fourteenth,
