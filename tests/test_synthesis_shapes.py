@@ -4922,21 +4922,3 @@ def test_a_fill_or_rename_of_a_column_the_table_lacks_leaves_the_rest_as_pandas_
     spec = SynthesisSpec(("t",), tuple(steps), "r")
     assert spec.execute({"t": frame}).frame.to_dict("list") == {"store": ["a", "b"], "large": [1.0, 0.0]}
     assert spec.run_pandas({"t": frame}).to_dict("list") == {"store": ["a", "b"], "large": [1.0, 0.0]}
-
-
-def test_a_crosstab_of_codes_is_not_read_as_periods_of_a_flag(tmp_path: Path) -> None:
-    """Infants counted by region (rows) and race code 1 to 3 (columns): 0/1 flags beside them, whose values
-    take in only '1' of the target's names, were read as periods the other half has (2 and 3 after 0 and 1),
-    and their pivots crowded out the race code's, whose values are those names."""
-    rng = np.random.default_rng(137)
-    n = 1600
-    flags = {name: (rng.random(n) < share).astype(int)
-             for name, share in [("hospital", .1), ("urban", .6), ("poverty", .3), ("lowweight", .2), ("smoke", .4)]}
-    infants = pd.DataFrame({"region": rng.integers(1, 5, n), **flags, "race": rng.choice([1, 2, 3], n, p=[.5, .3, .2]),
-                            "agepn": rng.integers(1, 13, n)})
-
-    def pipeline(infants: pd.DataFrame) -> pd.DataFrame:
-        return pd.crosstab(infants["region"], infants["race"])
-
-    rank, found = rank_of(make_case(tmp_path / "infants", [(infants, True)], pipeline))
-    assert rank >= 1, found

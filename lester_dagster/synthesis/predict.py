@@ -2160,10 +2160,7 @@ def propose_pivot(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
         tab = live[name]
         proposals: list[Proposal] = []
         spread: list[tuple[str, tuple[ops.Step, ...], Tab]] = [(column, (), tab) for column in tab.columns]
-        # the sets of target columns that the values of one column name
-        naming = [found for c in tab.columns
-                  if tab.profile(c).distinct <= 200 and len(found := _pivoted(tab.profile(c), ctx)) >= 2]
-        if not naming:
+        if not any(len(_pivoted(tab.profile(c), ctx)) >= 2 for c in tab.columns):
             # the target's column names are values of no column: maybe of a part of one (the year of a date)
             parts = _derived_spread(name, tab, ctx)
             spread += parts
@@ -2175,8 +2172,6 @@ def propose_pivot(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
                 continue
             pivoted = _pivoted(profile, ctx)
             periods = len(pivoted) < 2 and _periods(profile, source, ctx)
-            if periods and any(set(periods) <= found for found in naming):
-                periods = []  # another column's values are those names (race codes 1 to 3 beside a 0/1 flag)
             if periods:
                 pivoted = set(periods)  # periods of the other half: spread into columns of their own names
             elif len(pivoted) < 2 and not (pivoted and profile.distinct == 1):
