@@ -4232,11 +4232,11 @@ def propose_fillna(live: Mapping[str, Tab], ctx: Context) -> Iterator[Proposal]:
                 proposals.append(Proposal((ops.FillNA(ctx.name(), name, value, (c,)),),
                                           prior * (0.8 if wide else 1.0) * (TOGETHER_FILLED if together else 1.0), "fillna"))
                 if everywhere:
-                    # every column of the value's kind, gaps here or not: other rows leave other gaps
-                    alike = tuple(x for x in tab.columns if tab.profile(x).kind == profile.kind
-                                  and pd.api.types.is_numeric_dtype(tab.frame[x].dtype) == numeric_dtype)
-                    if wide:
-                        alike = ()  # the whole pivot, whichever values the rows it is run on spread into columns
+                    # every column of the value's kind, gaps here or not: other rows leave other gaps; of a pivot,
+                    # the whole table, whichever values the rows it is run on spread into columns
+                    alike = () if wide else tuple(
+                        x for x in tab.columns if tab.profile(x).kind == profile.kind
+                        and pd.api.types.is_numeric_dtype(tab.frame[x].dtype) == numeric_dtype)
                     proposals.append(Proposal((ops.FillNA(ctx.name(), name, value, alike),), prior * whole, "fillna"))
                 elif len(same_kind) > 1:
                     proposals.append(Proposal((ops.FillNA(ctx.name(), name, value, same_kind),), prior * 0.8, "fillna"))
