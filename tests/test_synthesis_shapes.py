@@ -63,7 +63,6 @@ from lester_dagster.synthesis.predict import (
     Context,
     _aggregate_candidates,
     _aggregated_word,
-    _alike_periods,
     _coded_cells,
     _date_cut,
     _date_parts,
@@ -91,6 +90,7 @@ from lester_dagster.synthesis.predict import (
     _unnamed_functions,
     _wide_to_long,
     _with_constant_keys,
+    alike_periods,
     choose_aggregates,
     delimiters_of,
     propose_fillna,
@@ -1667,11 +1667,11 @@ def test_periods_cycles_and_the_fields_of_a_date() -> None:
     (widths and a wrap-round aside), and slices of a date that are its fields."""
     from lester_dagster.synthesis.mapping import similarity
 
-    assert _alike_periods(["2001", "2002", "party"], {"2002", "2003", "2004"}) == ["2001", "2002"]
-    assert _alike_periods(["2001-01", "2001-02"], {"2002-07", "2002-08"}) == ["2001-01", "2001-02"]
-    assert _alike_periods(["1", "2", "3"], {"2003", "2004"}) == []  # months are no periods of years
-    assert _alike_periods(["2001"], {"2002", "2003"}) == []  # one name is no spread
-    assert _alike_periods(["\u00b2", "\u00b3"], {"2002", "2003"}) == []  # digits to Python, not numbers to int()
+    assert alike_periods(["2001", "2002", "party"], {"2002", "2003", "2004"}) == ["2001", "2002"]
+    assert alike_periods(["2001-01", "2001-02"], {"2002-07", "2002-08"}) == ["2001-01", "2001-02"]
+    assert alike_periods(["1", "2", "3"], {"2003", "2004"}) == []  # months are no periods of years
+    assert alike_periods(["2001"], {"2002", "2003"}) == []  # one name is no spread
+    assert alike_periods(["\u00b2", "\u00b3"], {"2002", "2003"}) == []  # digits to Python, not numbers to int()
 
     first, second = pd.Series(range(1, 7), name="month"), pd.Series([7, 8, 9, 10, 11, 12, 1], name="month")
     digit = pd.Series([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], name="month")
@@ -4922,3 +4922,53 @@ def test_a_fill_or_rename_of_a_column_the_table_lacks_leaves_the_rest_as_pandas_
     spec = SynthesisSpec(("t",), tuple(steps), "r")
     assert spec.execute({"t": frame}).frame.to_dict("list") == {"store": ["a", "b"], "large": [1.0, 0.0]}
     assert spec.run_pandas({"t": frame}).to_dict("list") == {"store": ["a", "b"], "large": [1.0, 0.0]}
+
+
+def _yearly_population(seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Population of 14 countries in 2000 to 2009, in time order (the test half is 2000 to 2004), and a
+    lookup of each country's continent and area."""
+    rng = np.random.default_rng(seed)
+    countries = [f"C{i:02d}" for i in range(14)]
+    pop = pd.DataFrame([(c, y, int(rng.integers(100, 9000))) for y in range(2000, 2010) for c in countries],
+                       columns=["country", "year", "pop"])
+    lookup = pd.DataFrame({"country": countries, "continent": [["Asia", "Europe", "Africa"][i % 3] for i in range(14)],
+                           "area": rng.integers(10, 999, 14)})
+    return pop, lookup
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_pivot_by_period_then_joined_keeps_the_periods_of_the_rows_it_reads(tmp_path: Path, seed: int) -> None:
+    """Population by year across, then joined to a lookup of continents: the searched half holds 2005 to
+    2009, the target 2000 to 2004. A pipeline that pivots and then joins used to select and rename 2005 as
+    2000 after the join, which fails on the other half: now its cells are kept as the pivot names them,
+    as where the pivot ends the pipeline. And a pivot reached by a group-by (no proposal read its column
+    as periods) is no longer listed a second time with such a select."""
+    pop, lookup = _yearly_population(seed)
+    searched_years = {str(y) for y in range(2005, 2010)}
+
+    def wide_then_joined(p: pd.DataFrame, c: pd.DataFrame) -> pd.DataFrame:
+        return p.pivot(index="country", columns="year", values="pop").reset_index().merge(c, on="country")
+
+    case = load_case(make_case(tmp_path / "joined", [(pop, True), (lookup, False)], wide_then_joined))
+    result = synthesize(case.training, case.target, SearchConfig(top_k=8, time_limit=900))
+    specs = result.specs()
+
+    def pivot_then_lookup(spec: SynthesisSpec) -> bool:
+        at = next((i for i, s in enumerate(spec.steps) if isinstance(s, ops.Pivot)), None)
+        return at is not None and any(isinstance(s, ops.Join) and spec.steps[at].out in s.inputs
+                                      and set(s.inputs) & set(spec.inputs) for s in spec.steps[at + 1:])
+
+    joined_after = [spec for spec in specs if pivot_then_lookup(spec)]
+    assert joined_after, "\n\n".join(spec.describe() for spec in specs)
+    for spec in joined_after:
+        assert judge([spec], case).rank == 1, spec.describe()
+
+    def continents(p: pd.DataFrame, c: pd.DataFrame) -> pd.DataFrame:
+        return p.merge(c, on="country").pivot_table(index="continent", columns="year", values="pop",
+                                                    aggfunc="sum").reset_index()
+
+    case = load_case(make_case(tmp_path / "continents", [(pop, True), (lookup, False)], continents))
+    result = synthesize(case.training, case.target, SearchConfig(top_k=8, time_limit=900))
+    assert judge(result.specs(), case).rank == 1
+    for spec in result.specs():
+        assert not searched_years & {*spec.columns, *spec.renames}, spec.describe()

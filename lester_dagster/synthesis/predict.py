@@ -2440,10 +2440,10 @@ def _periods(profile: ColumnProfile, tab: Tab, ctx: Context) -> list[str]:
     if not 2 <= profile.distinct <= PERIODS:
         return []
     names = [t for t in ctx.columns if t not in tab.columns]
-    return _alike_periods(names, set(profile.values))
+    return alike_periods(names, set(profile.values))
 
 
-def _alike_periods(names: Sequence[str], values: set[str]) -> list[str]:
+def alike_periods(names: Sequence[str], values: set[str]) -> list[str]:
     """The names in the values' one format with digits (whole numbers of any width count as one format,
     in ranges next to each other or overlapping), when two or more."""
     if not values or len(values) > PERIODS:
@@ -2691,8 +2691,8 @@ def _label_steps(ctx: Context, name: str, columns: tuple[str, ...], keep: int, p
 
 def _period_part(made: set[str], names: Sequence[str]) -> float:
     """How near in count a derived part's values are to target names of their format ('2003', '2004' of
-    '2001', '2002'), between 0 and 1; 0 when they are no periods (`_alike_periods`)."""
-    found = _alike_periods(names, made) if len(made) >= 2 else []
+    '2001', '2002'), between 0 and 1; 0 when they are no periods (`alike_periods`)."""
+    found = alike_periods(names, made) if len(made) >= 2 else []
     return min(len(made), len(found)) / max(len(made), len(found)) if found else 0.0
 
 

@@ -63,6 +63,7 @@ from lester_dagster.synthesis.predict import (
     STACKED_CROWD,
     Context,
     Proposal,
+    alike_periods,
     measures_of,
     scale_middle,
     stacked,
@@ -804,7 +805,7 @@ class _Search:
         assert state.mapping is not None and state.report is not None
         columns = [state.mapping.pairs[t] for t in self.ctx.columns if t in state.mapping.pairs]
         renames = {c: t for t, c in state.mapping.pairs.items() if c != t}
-        periods = _period_cells(state, renames, self.ctx.columns)
+        periods = _period_cells(state, renames, self.ctx.columns, self.inputs)
         if periods:
             # a pivot by period: the other half spreads other periods, under their own names, so all of them
             # are kept and none is renamed after the period it stands for here
@@ -1527,22 +1528,53 @@ def synthesize(
     return search.run()
 
 
-def _period_cells(state: State, renames: Mapping[str, str], targets: Sequence[str]) -> list[str]:
-    """The cell columns of a pivot that ends the pipeline (a fill of its gaps may follow), when one of them
-    is renamed after a target column of its format ('2003' for '2001', 'late' for 'early') and the pivot
-    is by period (`_periods`) or by a category other cells of which bear the target's names ('mid'): the
-    other half has categories this one lacks. The pivot names its cells by the rows it reads, so a name of
-    this half is none of the other's. A pivot none of whose cells bears a target's name is renamed as
-    before (female, male -> women, men)."""
-    steps = [s for s in state.steps if not isinstance(s, ops.FillNA)]
-    if not steps or not isinstance(steps[-1], ops.Pivot):
+def _period_cells(state: State, renames: Mapping[str, str], targets: Sequence[str],
+                  inputs: Mapping[str, pd.DataFrame]) -> list[str]:
+    """The cell columns of a pivot that reach the output as they are (only joins, fills, drops of gaps and
+    derived columns follow it: a report by year, then joined to a lookup), when one of them is renamed after
+    a target column of its format ('2003' for '2001', 'late' for 'early') and the pivot is by period
+    (`_periods`) or by a category other cells of which bear the target's names ('mid'): the other half has
+    categories this one lacks. The pivot names its cells by the rows it reads, so a name of this half is none
+    of the other's, and a later step or the spec's select that named one would fail on the other half. A
+    pivot none of whose cells bears a target's name is renamed as before (female, male -> women, men)."""
+    at = _kept_pivot(state)
+    if at is None:
         return []
-    cells = [c for c in state.output.frame.columns if c not in steps[-1].index]
-    if not (state.output.cache.get("periods") or any(c in targets and c not in renames for c in cells)):
+    pivot = state.steps[at]
+    assert isinstance(pivot, ops.Pivot)
+    frame = state.output.frame
+    if any(not isinstance(s, ops.FillNA) for s in state.steps[at + 1:]):
+        made = _run(state.steps[: at + 1], inputs)  # the pivot's own table, to tell its cells from joined columns
+        if made is None:
+            return []
+        frame = made[pivot.out]
+    cells = [c for c in frame.columns if c not in pivot.index and c in state.output.frame.columns]
+    # renamed after names of their own format that are none of them: other periods (also where the pivot
+    # came by a route that did not read its column as periods, a group-by then a pivot)
+    others = [renames[c] for c in cells if c in renames and renames[c] not in cells]
+    if not (state.output.cache.get("periods") or any(c in targets and c not in renames for c in cells)
+            or alike_periods(others, {str(c) for c in cells})):
         return []
     if not any(c in renames and _name_shape(str(c)) == _name_shape(renames[c]) for c in cells):
         return []
     return cells
+
+
+CELL_KEEPING = (ops.Join, ops.FillNA, ops.DropNA, ops._Derive)  # steps that keep a pivot's cells as they are
+
+
+def _kept_pivot(state: State) -> int | None:
+    """The position of the last pivot, where only CELL_KEEPING steps follow it on its way to the output."""
+    at = next((i for i in range(len(state.steps) - 1, -1, -1) if isinstance(state.steps[i], ops.Pivot)), None)
+    if at is None:
+        return None
+    chain = {state.steps[at].out}
+    for step in state.steps[at + 1:]:
+        if chain & set(step.inputs):
+            if not isinstance(step, CELL_KEEPING):
+                return None
+            chain.add(step.out)
+    return at if state.last in chain else None
 
 
 def _name_shape(name: str) -> str:
