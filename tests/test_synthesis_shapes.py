@@ -4938,16 +4938,18 @@ def _yearly_population(seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_a_pivot_by_period_then_joined_keeps_the_periods_of_the_rows_it_reads(tmp_path: Path, seed: int) -> None:
-    """Population by year across, then joined to a lookup of continents: the searched half holds 2005 to
-    2009, the target 2000 to 2004. A pipeline that pivots and then joins used to select and rename 2005 as
-    2000 after the join, which fails on the other half: now its cells are kept as the pivot names them,
-    as where the pivot ends the pipeline. And a pivot reached by a group-by (no proposal read its column
-    as periods) is no longer listed a second time with such a select."""
+    """Population by year across, then joined to the continent of a lookup (not its area): the searched
+    half holds 2005 to 2009, the target 2000 to 2004. A pipeline that pivots and then joins used to select
+    and rename 2005 as 2000 after the join, which fails on the other half: now its cells are kept as the
+    pivot names them, as where the pivot ends the pipeline, and the lookup's area is dropped by name. And
+    a pivot reached by a group-by (no proposal read its column as periods) is no longer listed a second
+    time with such a select."""
     pop, lookup = _yearly_population(seed)
     searched_years = {str(y) for y in range(2005, 2010)}
 
     def wide_then_joined(p: pd.DataFrame, c: pd.DataFrame) -> pd.DataFrame:
-        return p.pivot(index="country", columns="year", values="pop").reset_index().merge(c, on="country")
+        return (p.pivot(index="country", columns="year", values="pop").reset_index()
+                .merge(c[["country", "continent"]], on="country"))
 
     case = load_case(make_case(tmp_path / "joined", [(pop, True), (lookup, False)], wide_then_joined))
     result = synthesize(case.training, case.target, SearchConfig(top_k=8, time_limit=900))
@@ -4962,6 +4964,7 @@ def test_a_pivot_by_period_then_joined_keeps_the_periods_of_the_rows_it_reads(tm
     assert joined_after, "\n\n".join(spec.describe() for spec in specs)
     for spec in joined_after:
         assert judge([spec], case).rank == 1, spec.describe()
+        assert not searched_years & {*spec.columns, *spec.renames, *spec.drop}, spec.describe()
 
     def continents(p: pd.DataFrame, c: pd.DataFrame) -> pd.DataFrame:
         return p.merge(c, on="country").pivot_table(index="continent", columns="year", values="pop",
@@ -4972,3 +4975,22 @@ def test_a_pivot_by_period_then_joined_keeps_the_periods_of_the_rows_it_reads(tm
     assert judge(result.specs(), case).rank == 1
     for spec in result.specs():
         assert not searched_years & {*spec.columns, *spec.renames}, spec.describe()
+
+
+def test_a_spec_drops_columns_by_name_on_pandas_the_engine_json_and_printed_code() -> None:
+    """`drop` keeps whatever columns the rows make (a pivot's years) and takes out the named ones."""
+    sales = pd.DataFrame({"shop": ["a", "a", "b", "b"], "year": [2001, 2002, 2001, 2003], "amount": [1, 2, 5, 7],
+                          "region": ["n", "n", "s", "s"]})
+    spec = SynthesisSpec(("sales",), (ops.Pivot("s1", "sales", ("shop", "region"), "year", "amount", "sum"),), "s1",
+                         renames={"shop": "store"}, drop=("region",))
+    expected = pd.DataFrame({"store": ["a", "b"], "2001": [1.0, 5.0], "2002": [2.0, np.nan], "2003": [np.nan, 7.0]})
+    pd.testing.assert_frame_equal(spec.run_pandas({"sales": sales}), expected)
+    engine = spec.execute({"sales": sales}).frame.reset_index(drop=True)
+    pd.testing.assert_frame_equal(engine, expected, check_dtype=False)
+    assert SynthesisSpec.from_json(spec.to_json()) == spec
+    assert "drop" not in replace(spec, drop=()).to_dict()  # specs without it are written as before
+    namespace: dict[str, object] = {}
+    exec(spec.to_python(), namespace)  # noqa: S102 - the printed program of a spec this test wrote
+    pd.testing.assert_frame_equal(namespace["pipeline"](sales), expected)  # type: ignore[operator]
+    later = sales.assign(year=sales["year"] + 10)  # other rows, other years: the drop still holds
+    assert list(spec.run_pandas({"sales": later}).columns) == ["store", "2011", "2012", "2013"]

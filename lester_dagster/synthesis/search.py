@@ -806,14 +806,16 @@ class _Search:
         columns = [state.mapping.pairs[t] for t in self.ctx.columns if t in state.mapping.pairs]
         renames = {c: t for t, c in state.mapping.pairs.items() if c != t}
         periods = _period_cells(state, renames, self.ctx.columns, self.inputs)
+        drop: list[str] = []
         if periods:
             # a pivot by period: the other half spreads other periods, under their own names, so all of them
-            # are kept and none is renamed after the period it stands for here
-            columns = [c for c in columns if c not in periods] + periods
+            # are kept, none is named, and none is renamed after the period it stands for here. The columns no
+            # target column maps (a lookup's other columns) are dropped by name instead
+            drop = [c for c in state.output.frame.columns if c not in periods and c not in columns]
+            columns = []
             renames = {c: t for c, t in renames.items() if c not in periods}
-            if set(columns) == set(state.output.frame.columns):
-                columns = []  # the spec keeps every column: which periods there are depends on the rows
-        spec = canonical(SynthesisSpec(tuple(self.inputs), state.steps, state.last, tuple(columns), renames))
+        spec = canonical(SynthesisSpec(tuple(self.inputs), state.steps, state.last, tuple(columns), renames,
+                                       drop=tuple(drop)))
         used = state.origins.get(state.last, frozenset())
         pairs = state.mapping.pairs
         mapping = state.mapping
@@ -1498,7 +1500,8 @@ def canonical(spec: SynthesisSpec) -> SynthesisSpec:
         if isinstance(step, ops.Union):
             changes["tables"] = tuple(rename(t) for t in step.tables)
         steps.append(replace(step, **changes))
-    return SynthesisSpec(spec.inputs, tuple(steps), rename(spec.output), spec.columns, dict(spec.renames), spec.meta)
+    return SynthesisSpec(spec.inputs, tuple(steps), rename(spec.output), spec.columns, dict(spec.renames), spec.meta,
+                         spec.drop)
 
 
 # ---- entry point -------------------------------------------------------------------------------------
@@ -1549,6 +1552,8 @@ def _period_cells(state: State, renames: Mapping[str, str], targets: Sequence[st
             return []
         frame = made[pivot.out]
     cells = [c for c in frame.columns if c not in pivot.index and c in state.output.frame.columns]
+    if any(set(_named_columns(step)) & set(cells) for step in state.steps[at + 1:]):
+        return []  # a later step names a cell (drops the rows it lacks, splits it): no other rows make it
     # renamed after names of their own format that are none of them: other periods (also where the pivot
     # came by a route that did not read its column as periods, a group-by then a pivot)
     others = [renames[c] for c in cells if c in renames and renames[c] not in cells]
@@ -1561,6 +1566,17 @@ def _period_cells(state: State, renames: Mapping[str, str], targets: Sequence[st
 
 
 CELL_KEEPING = (ops.Join, ops.FillNA, ops.DropNA, ops._Derive)  # steps that keep a pivot's cells as they are
+
+
+def _named_columns(step: ops.Step) -> tuple[str, ...]:
+    """The columns a step names and would fail without (a fill passes over the columns a table lacks)."""
+    if isinstance(step, ops.FillNA):
+        return ()
+    named = [getattr(step, a) for a in ("column", "target") if getattr(step, a, "")]
+    for attr in ("columns", "subset", "left_on", "right_on"):
+        value = getattr(step, attr, ())
+        named += [value] if isinstance(value, str) else list(value)
+    return tuple(str(c) for c in named)
 
 
 def _kept_pivot(state: State) -> int | None:

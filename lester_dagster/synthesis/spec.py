@@ -23,7 +23,10 @@ SPEC_VERSION = 1
 @dataclass(frozen=True)
 class SynthesisSpec:
     """A pipeline: `steps` run in order over the `inputs` and the tables earlier steps made; the
-    `output` table is then cut to `columns` (all when empty) and renamed by `renames`.
+    `output` table then loses the columns in `drop`, is cut to `columns` (all when empty) and renamed by
+    `renames`. `drop` keeps a pivot's cells without naming them: their names are the values of the rows
+    the pivot reads (years), so another month's data makes other columns, and a select of this month's
+    would fail there.
 
     >>> from lester_dagster.synthesis.operators import GroupBy
     >>> spec = SynthesisSpec(("sales",), (GroupBy("s1", "sales", ("shop",), (("total", "amount", "sum"),)),), "s1")
@@ -41,6 +44,7 @@ class SynthesisSpec:
     columns: tuple[str, ...] = ()
     renames: Mapping[str, str] = field(default_factory=dict)
     meta: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    drop: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         defined = set(self.inputs)
@@ -73,6 +77,8 @@ class SynthesisSpec:
         for step in self.steps:
             env[step.out] = step.run(env)
         out = env[self.output]
+        if self.drop:
+            out = out.drop(columns=list(self.drop))
         if self.columns:
             out = out[list(self.columns)]
         renames = {k: v for k, v in self.renames.items() if k in out.columns and k != v}
@@ -85,6 +91,8 @@ class SynthesisSpec:
         for step in self.steps:
             env[step.out] = step.build(env)
         out = env[self.output]
+        if self.drop:
+            out = out.drop(self.drop)
         if self.columns:
             out = out.select(self.columns)
         renames = {k: v for k, v in self.renames.items() if k in out.columns and k != v}
@@ -101,6 +109,8 @@ class SynthesisSpec:
         """One pandas-like line per step, then the final projection."""
         lines = [step.describe() for step in self.steps]
         final = self.output
+        if self.drop:
+            final += f".drop(columns={list(self.drop)!r})"
         if self.columns:
             final += f"[{list(self.columns)!r}]"
         renames = {k: v for k, v in self.renames.items() if k != v}
@@ -122,6 +132,8 @@ class SynthesisSpec:
         lines.append(f"def {function}({', '.join(self.inputs)}):")
         body = [step.describe() for step in self.steps]
         final = self.output
+        if self.drop:
+            final += f".drop(columns={list(self.drop)!r})"
         if self.columns:
             final += f"[{list(self.columns)!r}]"
         renames = {k: v for k, v in self.renames.items() if k != v}
@@ -139,6 +151,7 @@ class SynthesisSpec:
             "columns": list(self.columns),
             "renames": dict(self.renames),
             "meta": dict(self.meta),
+            **({"drop": list(self.drop)} if self.drop else {}),  # written only where used: older specs read the same
         }
 
     @classmethod
@@ -158,6 +171,7 @@ class SynthesisSpec:
             columns=tuple(data.get("columns") or ()),
             renames=dict(data.get("renames") or {}),
             meta=dict(data.get("meta") or {}),
+            drop=tuple(data.get("drop") or ()),
         )
 
     def to_json(self, indent: int | None = 2) -> str:
