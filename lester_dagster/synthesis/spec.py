@@ -108,6 +108,13 @@ class SynthesisSpec:
     def describe(self) -> str:
         """One pandas-like line per step, then the final projection."""
         lines = [step.describe() for step in self.steps]
+        final = self._projected()
+        if final != self.output or not lines:
+            lines.append(f"out = {final}")
+        return "\n".join(lines)
+
+    def _projected(self) -> str:
+        """The output table's name with the final projection (drop, select, rename) as pandas code."""
         final = self.output
         if self.drop:
             final += f".drop(columns={list(self.drop)!r})"
@@ -116,9 +123,7 @@ class SynthesisSpec:
         renames = {k: v for k, v in self.renames.items() if k != v}
         if renames:
             final += f".rename(columns={renames!r})"
-        if final != self.output or not lines:
-            lines.append(f"out = {final}")
-        return "\n".join(lines)
+        return final
 
     def to_python(self, function: str = "pipeline") -> str:
         """The pipeline as a Python program of plain pandas: a function of the input tables that returns
@@ -131,14 +136,7 @@ class SynthesisSpec:
             raise SpecError(f"spec: input names {odd} are no Python identifiers; name inputs like table_1 to print them.")
         lines.append(f"def {function}({', '.join(self.inputs)}):")
         body = [step.describe() for step in self.steps]
-        final = self.output
-        if self.drop:
-            final += f".drop(columns={list(self.drop)!r})"
-        if self.columns:
-            final += f"[{list(self.columns)!r}]"
-        renames = {k: v for k, v in self.renames.items() if k != v}
-        if renames:
-            final += f".rename(columns={renames!r})"
+        final = self._projected()
         lines += [f"    {line}" for line in body] + [f"    return {final}", ""]
         return "\n".join(lines)
 
