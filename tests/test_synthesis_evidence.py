@@ -92,6 +92,83 @@ def test_a_sum_of_a_flag_counts_the_rows_flagged() -> None:
     assert count_surprise(right, counted, target, pairs, columns, flags=frozenset({"reinfections"})) == 0.0
 
 
+def test_a_target_column_that_adds_up_to_every_row_is_a_count_not_another_aggregate() -> None:
+    """Flights per origin add up to the 700 flights of the other half (or 699: contiguous halves differ by a
+    row): the distinct flight numbers per origin, mapped onto them, add up to far fewer and are surprising;
+    a count is not, nor is an aggregate mapped onto a column that adds up to nothing in particular."""
+    def flights(n: int) -> pd.DataFrame:
+        return pd.DataFrame({"flight": RNG.integers(1, 400, n), "origin": RNG.choice(["EWR", "JFK", "LGA"], n),
+                             "dest": RNG.choice([f"D{i}" for i in range(40)], n)})
+
+    train = flights(700)
+    sources = [(700, list(train.columns))]
+    pairs = {"origin": "origin", "n_flights": "n_flights", "n_destinations": "n_destinations"}
+    for rows in (700, 699):
+        test = flights(rows)
+        target = test.groupby("origin").agg(n_flights=("flight", "count"), n_destinations=("dest", "nunique")
+                                            ).reset_index()
+        aggs = [(("n_flights", "flight", func), ("n_destinations", "dest", "nunique")) for func in ("nunique", "count")]
+        distinct, counted = (train.groupby("origin").agg(**{n: (c, f) for n, c, f in a}).reset_index() for a in aggs)
+        steps = [(ops.GroupBy("s1", "flights", ("origin",), a),) for a in aggs]
+        assert count_surprise(steps[0], distinct, target, pairs, sources) > 4.0
+        assert count_surprise(steps[1], counted, target, pairs, sources) == 0.0
+    # the distinct destinations add up to whatever they add up to: no count to stray from
+    target = flights(700).groupby("origin").agg(n_flights=("dest", "nunique")).reset_index()
+    step = (ops.GroupBy("s1", "flights", ("origin",), (("n_flights", "flight", "nunique"),)),)
+    distinct = train.groupby("origin").agg(n_flights=("flight", "nunique")).reset_index()
+    assert count_surprise(step, distinct, target, {"origin": "origin", "n_flights": "n_flights"}, sources) == 0.0
+
+
+def test_a_target_column_that_adds_up_to_the_rows_grouped_is_a_count_of_them() -> None:
+    """The flights that find their destination among the airports (about 90% of 700), per time zone: the
+    target's flights add up to about as many as the group-by of the searched half reads, not to 700. The
+    distinct flight numbers add up to far fewer and are surprising; where the target adds up to much less
+    than the rows grouped (a count after a filter the candidate lacks), no such column is there to stray from."""
+    def flights(n: int) -> pd.DataFrame:
+        found = RNG.random(n) < 0.9
+        return pd.DataFrame({"flight": RNG.integers(1, 400, n), "tz": RNG.choice(["-5", "-6", "-8"], n),
+                             "found": found})
+
+    train, test = flights(700), flights(700)
+    sources = [(700, ["flight", "tz", "found"]), (1400, ["faa", "tz"])]
+    pairs = {"tz": "tz", "flights": "flights"}
+    joined = train[train["found"]]
+    target = test[test["found"]].groupby("tz").agg(flights=("flight", "count")).reset_index()
+    distinct = joined.groupby("tz").agg(flights=("flight", "nunique")).reset_index()
+    step = (ops.GroupBy("s1", "joined", ("tz",), (("flights", "flight", "nunique"),)),)
+    assert count_surprise(step, distinct, target, pairs, sources, grouped=len(joined)) > 4.0
+    assert count_surprise(step, distinct, target, pairs, sources) == 0.0  # 630 rows is no input's size
+    counted = joined.groupby("tz").agg(flights=("flight", "count")).reset_index()
+    counting = (ops.GroupBy("s1", "joined", ("tz",), (("flights", "flight", "count"),)),)
+    assert count_surprise(counting, counted, target, pairs, sources, grouped=len(joined)) == 0.0
+    fewer = test[test["found"] & (test["flight"] < 200)].groupby("tz").agg(flights=("flight", "count")).reset_index()
+    assert count_surprise(step, distinct, fewer, pairs, sources, grouped=len(joined)) == 0.0
+
+
+def test_a_pivot_whose_cells_add_up_to_the_rows_counts_them_not_a_flag_or_a_mean() -> None:
+    """Mothers per birth year (rows) and race (columns), gaps filled with 0: the cells add up to the other
+    half's 464 mothers. The sum of a smoking flag or the mean of a duration over the same cells add up to
+    far less, however far (a total outside the range of a sample of another size is surprising too, as the
+    target is known to count every row); the count is not surprising."""
+    def mothers(n: int) -> pd.DataFrame:
+        return pd.DataFrame({"year": RNG.integers(78, 86, n), "race": RNG.choice(["race 1", "race 2", "race 3"], n,
+                                                                                  p=[0.86, 0.07, 0.07]),
+                             "smoke": (RNG.random(n) < 0.3).astype(int), "duration": RNG.integers(1, 60, n)})
+
+    train, test = mothers(464), mothers(464)
+    sources = [(464, list(train.columns))]
+    target = test.pivot_table(index="year", columns="race", values="smoke", aggfunc="count").fillna(0).reset_index()
+    pairs = {"year": "year", **{r: r for r in ("race 1", "race 2", "race 3")}}
+    found = {}
+    for func, column in (("count", "smoke"), ("sum", "smoke"), ("mean", "duration")):
+        cells = train.pivot_table(index="year", columns="race", values=column, aggfunc=func).reset_index()
+        cells.columns = [str(c) for c in cells.columns]
+        step = (ops.Pivot("s1", "mothers", ("year",), "race", column, func),)
+        found[func] = count_surprise(step, cells, target, pairs, sources, grouped=len(train))
+    assert found["count"] == 0.0
+    assert found["sum"] > 4.0 and found["mean"] > 4.0, found
+
+
 def test_count_surprise_ignores_pipelines_that_count_nothing() -> None:
     train = _flights(500)
     means = train.groupby("origin").agg(d=("delay", "mean")).reset_index()

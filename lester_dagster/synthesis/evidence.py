@@ -213,7 +213,8 @@ def _determines(frame: pd.DataFrame, key: str, column: str) -> bool:
 
 def count_surprise(steps: Sequence[ops.Step], output: pd.DataFrame, target: pd.DataFrame,
                    pairs: Mapping[str, str], sources: int | Sequence[tuple[int, Collection[str]]],
-                   periods: Sequence[str] | None = None, flags: frozenset[str] = frozenset()) -> float:
+                   periods: Sequence[str] | None = None, flags: frozenset[str] = frozenset(),
+                   grouped: int | None = None) -> float:
     """How unlikely the rows a candidate counts are next to the rows the target counts. Both count the
     rows that pass the same filters in samples of the same size n: a binomial share p of them each, so the
     totals differ by about sqrt(2 n p (1 - p)). A pipeline that counts every row where the target's counts
@@ -228,7 +229,8 @@ def count_surprise(steps: Sequence[ops.Step], output: pd.DataFrame, target: pd.D
     target's columns of periods, where the output's cells are other periods (a pivot by period), so all the
     output's cells count against all of these. `flags`: the group-by's sums of a 0/1 flag, which count the
     rows flagged (patients counted as the sum of a flag nearly all 1 count fewer rows than the target's
-    patients)."""
+    patients). `grouped`: the rows the last group-by read, which a count of them adds up to
+    (`_every_row_counted`)."""
     position = last_aggregation(steps)
     if position is None:
         return 0.0
@@ -239,16 +241,21 @@ def count_surprise(steps: Sequence[ops.Step], output: pd.DataFrame, target: pd.D
                    if func in ("count", "size") or (func == "sum" and name in flags)}
     elif isinstance(step, ops.Pivot) and step.aggfunc in ("count", "size"):
         made_of = {str(c): step.values for c in output.columns if c not in step.index}
+    inputs: list[tuple[int, Collection[str]]] = ([(int(sources), ())] if isinstance(sources, (int, np.integer))
+                                                 else [(int(n), set(c)) for n, c in sources])
+    free = math.sqrt(COUNT_Z_FREE**2 + 2 * math.log(max(1, len(pairs))))
+    every = (_every_row_counted(step, steps[position + 1:], output, target, pairs, inputs, free, grouped, periods)
+             if isinstance(step, ops.Pivot) or (isinstance(step, ops.GroupBy) and not periods) else 0.0)
     # rows counted no longer add up to the output's totals after a join, a union or a melt
     carried = carried_after(steps[position + 1:], made_of or _counted_again(steps[:position], step, output))
     if carried is None:
-        return 0.0
+        return every
     made_of = carried
     columns = [(t, c) for t, c in pairs.items() if c in made_of and c in output.columns and t in target.columns]
     # periods: the mapped target columns are among them
     wanted = [t for t in periods if t in target.columns] if periods else [t for t, _ in columns]
     if not columns or not all(pd.api.types.is_numeric_dtype(target[t].dtype) for t in wanted):
-        return 0.0
+        return every
     # all of a pivot's cells against all the periods; else the counts together against their target columns
     # (the rows counted split by a pivot's column add up to the rows), and each sum of a flag against its own
     if periods:
@@ -257,15 +264,67 @@ def count_surprise(steps: Sequence[ops.Step], output: pd.DataFrame, target: pd.D
         counts = [(t, c) for t, c in columns if c not in flags]
         groups = ([([c for _, c in counts], [t for t, _ in counts])] if counts else []) + [
             ([c], [t]) for t, c in columns if c in flags]
-    inputs: list[tuple[int, Collection[str]]] = ([(int(sources), ())] if isinstance(sources, (int, np.integer))
-                                                 else [(int(n), set(c)) for n, c in sources])
     free = math.sqrt(COUNT_Z_FREE**2 + 2 * math.log(len(groups)))  # each of k columns may stray by chance
-    found = 0.0
+    found = every
     for cells, there in groups:
         ours = float(sum(pd.to_numeric(output[c], errors="coerce").fillna(0).sum() for c in cells))
         theirs = float(sum(target[t].fillna(0).sum() for t in there))
         holding = [n for n, names in inputs if made_of[cells[0]] in names]
         found = max(found, _totals_surprise(ours, theirs, holding, [n for n, _ in inputs], free))
+    return found
+
+
+def _every_row_counted(step: ops.GroupBy | ops.Pivot, later: Sequence[ops.Step], output: pd.DataFrame,
+                       target: pd.DataFrame, pairs: Mapping[str, str], inputs: Sequence[tuple[int, Collection[str]]],
+                       free: float, grouped: int | None = None, periods: Sequence[str] | None = None) -> float:
+    """A target column whose whole numbers add up to the rows of the input an aggregate reads, give or take
+    the row a contiguous split gives one half more, counts every row of it (the flights per origin add up to
+    the 700 flights): no other statistic adds up so by chance. So does one that adds up, within the noise of
+    two samples, to the rows the group-by read (`grouped`: the flights a join found an airport for). An
+    aggregate other than a count mapped onto it (the distinct flight numbers per origin) must add up as
+    near, else it is surprising as a count that strays is (`count_surprise`). A pivot's cells count
+    together: the mothers per birth year and race add up to the mothers, the sum of a flag over them less."""
+    groups: list[tuple[list[str], list[str], str]] = []  # output columns, their target columns, the column read
+    if isinstance(step, ops.GroupBy):
+        others = carried_after(later, {name: column for name, column, func in step.aggs
+                                       if func not in ("count", "size")})
+        groups = [([c], [t], others[c]) for t, c in pairs.items() if others and c in others]
+    elif step.aggfunc not in ("count", "size"):
+        cells = carried_after(later, {str(c): step.values for c in output.columns if c not in step.index})
+        mapped = [(t, c) for t, c in pairs.items() if cells and c in cells]
+        if periods:
+            groups = [([c for c in cells or () if c in output.columns], [t for t in periods if t in target.columns],
+                       step.values)]
+        elif mapped:
+            groups = [([c for _, c in mapped], [t for t, _ in mapped], step.values)]
+    if len(target) < 2:
+        return 0.0
+    sizes = [n for n, _ in inputs]
+    found = 0.0
+    for made, there, read in groups:
+        if not made or not all(c in output.columns for c in made) or not all(t in target.columns for t in there):
+            continue
+        values = target[there]
+        if isinstance(step, ops.GroupBy):
+            whole = pd.api.types.is_integer_dtype(values.iloc[:, 0].dtype) and values.notna().all().all() and bool(
+                (values > 0).all().all())
+        else:  # a pivot's cells: gaps where a group has no row, whole numbers of at least 0 elsewhere
+            whole = all(pd.api.types.is_numeric_dtype(values[t].dtype) for t in there)
+            known = values.to_numpy(dtype=float).ravel() if whole else np.array([])
+            known = known[np.isfinite(known)]
+            whole = whole and len(known) > 0 and bool((known >= 0).all()) and bool((known == np.round(known)).all())
+        if not whole:
+            continue
+        theirs = float(values.sum().sum())
+        if theirs <= 0:
+            continue
+        holding = [n for n, names in inputs if read in names or not names]
+        every = [n for n in holding if abs(n - theirs) <= 1]
+        if every or (grouped and SAME_SIZE[0] <= grouped / theirs <= SAME_SIZE[1]
+                     and _totals_surprise(float(grouped), theirs, holding, sizes, free) == 0.0):
+            ours = float(sum(pd.to_numeric(output[c], errors="coerce").fillna(0).sum() for c in made))
+            # the target adds up to the rows counted, so a total far off is no sample of another size
+            found = max(found, _totals_surprise(ours, theirs, every or holding, sizes, free, sized=True))
     return found
 
 
@@ -292,10 +351,16 @@ def _counted_again(before: Sequence[ops.Step], step: ops.Step, output: pd.DataFr
     return {}
 
 
-def _totals_surprise(ours: float, theirs: float, holding: Sequence[int], sizes: Sequence[int], free: float) -> float:
-    """-log of the normal density of two halves' counted rows beyond the free band (`count_surprise`)."""
+def _totals_surprise(ours: float, theirs: float, holding: Sequence[int], sizes: Sequence[int], free: float,
+                     sized: bool = False) -> float:
+    """-log of the normal density of two halves' counted rows beyond the free band (`count_surprise`).
+    `sized`: the target is known to count rows of a sample of the input's size, so totals far apart are
+    surprising, not samples of other sizes."""
     if not SAME_SIZE[0] <= ours / max(theirs, 1.0) <= SAME_SIZE[1]:
-        return 0.0  # the target was made from a sample of another size: its totals say nothing here
+        # the target was made from a sample of another size: its totals say nothing here
+        return MOST_SURPRISE if sized else 0.0
+    if sized and holding and ours > sum(holding):
+        return MOST_SURPRISE  # more than the rows there are: no count of them
     counted_rows = max(ours, theirs, 1.0)
     # the input holding the counted column, or the files holding it stacked; else the smallest input, or all
     # of them, holding as many rows. None does where a melt or a join repeated rows: how many, is not known
@@ -308,7 +373,10 @@ def _totals_surprise(ours: float, theirs: float, holding: Sequence[int], sizes: 
     if variance <= 0:
         return 0.0
     z = abs(ours - theirs) / math.sqrt(variance)
-    return min(8.0, max(0.0, (z * z - free**2) / 2))
+    return min(MOST_SURPRISE, max(0.0, (z * z - free**2) / 2))
+
+
+MOST_SURPRISE = 8.0  # -log density at which totals are as unlikely as the evidence can say
 
 
 def name_agreement(pairs: Mapping[str, str]) -> float:

@@ -428,6 +428,7 @@ class _Search:
         produced.cache["ranges"] = _ranges(proposal.steps, kept, produced, env)
         produced.cache["blends"] = _blends(proposal.steps, kept, produced, env)
         produced.cache["flag_sums"] = _flag_sums(proposal.steps, kept, produced, env)
+        produced.cache["grouped_rows"] = _grouped_rows(proposal.steps, kept, env)
         produced.cache["measures"] = partial(_measures, proposal.steps, kept, produced, _measured_frames(proposal.steps, env),
                                              state.live)  # worked out by measures_of
         produced.cache["explains"] = {**_inherited(proposal, state.live, produced), **proposal.explains}
@@ -748,6 +749,7 @@ class _Search:
         output.cache["ranges"] = _ranges(steps, (), output, env)
         output.cache["blends"] = _blends(steps, (), output, env)
         output.cache["flag_sums"] = _flag_sums(steps, (), output, env)
+        output.cache["grouped_rows"] = _grouped_rows(steps, (), env)
         output.cache["measures"] = partial(_measures, steps, (), output, _measured_frames(steps, env))  # by measures_of
         said = like.output.cache if carry is None else carry
         output.cache["spelled"] = frozenset(c for c in said.get("spelled", ()) if c in output.columns)
@@ -833,7 +835,8 @@ class _Search:
                          count_surprise(state.steps, state.output.frame, self.ctx.target.frame, pairs,
                                         [(len(self.inputs[n]), [str(c) for c in self.inputs[n].columns]) for n in used],
                                         [t for t in self.ctx.columns if t not in pairs or pairs[t] in periods]
-                                        if periods else None, state.output.cache.get("flag_sums", frozenset())),
+                                        if periods else None, state.output.cache.get("flag_sums", frozenset()),
+                                        state.output.cache.get("grouped_rows")),
                          name_agreement(pairs), type_agreement(self.ctx.profiles, state.output, pairs),
                          text_sums(state.steps, state.output.frame),
                          len(used) if all(isinstance(s, (*ROW_KEEPING, ops.Union)) for s in state.steps) else None,
@@ -1299,6 +1302,18 @@ def _flag_sums(steps: Sequence[ops.Step], kept: Sequence[Tab], produced: Tab, en
                 values = frame[column].dropna()
                 found |= {out} if len(values) and set(values.unique().tolist()) <= {0, 1} else set()
     return frozenset(c for c in found if c in produced.columns)
+
+
+def _grouped_rows(steps: Sequence[ops.Step], kept: Sequence[Tab], env: Mapping[str, pd.DataFrame]) -> int | None:
+    """How many rows the last group-by or pivot of the steps groups (the flights that found their airport in a
+    join, those with all keys: pandas drops rows with a missing key), else that of the tables the steps keep
+    as they are (a fill after the group-by)."""
+    for step in reversed(steps):
+        if isinstance(step, (ops.GroupBy, ops.Pivot)) and step.table in env:
+            keys = [*step.by] if isinstance(step, ops.GroupBy) else [*step.index, step.columns]
+            frame = env[step.table]
+            return int(frame[keys].notna().all(axis=1).sum()) if set(keys) <= set(frame.columns) else len(frame)
+    return next((tab.cache["grouped_rows"] for tab in kept if tab.cache.get("grouped_rows") is not None), None)
 
 
 WHOLE_SEEN = 20  # whole numbers, at least, a column shows for its aggregates to count as whole in any sample
