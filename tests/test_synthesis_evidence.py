@@ -169,6 +169,23 @@ def test_a_pivot_whose_cells_add_up_to_the_rows_counts_them_not_a_flag_or_a_mean
     assert found["sum"] > 4.0 and found["mean"] > 4.0, found
 
 
+def test_an_aggregate_of_a_melt_s_values_is_not_held_to_the_rows_they_repeat() -> None:
+    """Seizures of 30 patients in four periods, melted to 120 rows, then per period the patients and the
+    largest count: the target's largest counts (40, 29, 76, 29) add up to 174, near the 120 rows the group-by
+    reads by the ratio alone, and this half's to far less. No input holds the melted values, so no size says
+    how many rows there are to count, and the largest counts are not held to a count's total (the right
+    pipeline was ranked second so, e15_seizure_counts_by_period)."""
+    rng = np.random.default_rng(11)
+    seizures = pd.DataFrame({"base": rng.integers(5, 80, 30), **{f"y{i}": rng.integers(0, 20, 30) for i in range(1, 5)}})
+    long = seizures.melt(id_vars="base", var_name="period", value_name="value")
+    ours = long.groupby("period").agg(patients=("base", "count"), max=("value", "max")).reset_index()
+    target = pd.DataFrame({"period": ["y1", "y2", "y3", "y4"], "patients": [29] * 4, "max": [40, 29, 76, 29]})
+    steps = (ops.Unpivot("s1", "seizures", ("base",), ("y1", "y2", "y3", "y4"), "period", "value"),
+             ops.GroupBy("s2", "s1", ("period",), (("patients", "base", "count"), ("max", "value", "max"))))
+    pairs = {"period": "period", "patients": "patients", "max": "max"}
+    assert count_surprise(steps, ours, target, pairs, [(30, list(seizures.columns))], grouped=len(long)) == 0.0
+
+
 def test_count_surprise_ignores_pipelines_that_count_nothing() -> None:
     train = _flights(500)
     means = train.groupby("origin").agg(d=("delay", "mean")).reset_index()

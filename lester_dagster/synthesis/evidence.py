@@ -318,9 +318,13 @@ def _every_row_counted(step: ops.GroupBy | ops.Pivot, later: Sequence[ops.Step],
         theirs = float(values.sum().sum())
         if theirs <= 0:
             continue
+        # the input the aggregated column comes from: none where a step made it (a melt's values, whose rows
+        # repeat the input's, so that no size says how many rows there are to count)
         holding = [n for n, names in inputs if read in names or not names]
+        if not holding:
+            continue
         every = [n for n in holding if abs(n - theirs) <= 1]
-        if every or (grouped and SAME_SIZE[0] <= grouped / theirs <= SAME_SIZE[1]
+        if every or (grouped and max(grouped, theirs) <= sum(holding) and SAME_SIZE[0] <= grouped / theirs <= SAME_SIZE[1]
                      and _totals_surprise(float(grouped), theirs, holding, sizes, free) == 0.0):
             ours = float(sum(pd.to_numeric(output[c], errors="coerce").fillna(0).sum() for c in made))
             # the target adds up to the rows counted, so a total far off is no sample of another size
