@@ -204,20 +204,6 @@ def test_a_mean_beside_the_count_of_the_rows_it_averages_is_found_and_checked(se
     assert not discover(target.assign(mean_delay=target["mean_delay"].round())).counted
 
 
-def test_a_mean_beside_whole_numbers_that_divide_its_denominators_by_luck_is_no_count_of_its_rows() -> None:
-    """Women's mean number of children per survey year (72, 84) and race, four rows (fertil1): 227/72, 13/6,
-    167/80 and 5/2 children. Read to hundredths, the three fractional means have denominators 36, 3 and 4,
-    which the years 72 and 84 happen to be multiples of: one time in 432, and likely among the pairs of
-    columns tried. Taken for a count of the rows averaged, the years vetoed the right pipeline, whose other
-    half's means are no such sums. Three means of cars per origin, denominators in the hundreds, are kept."""
-    women = pd.DataFrame({"year": [72, 72, 84, 84], "black": [0, 1, 0, 1],
-                          "kids": [227 / 72, 13 / 6, 167 / 80, 2.5]})
-    assert discover(women).counted == ()
-    cars = pd.DataFrame({"origin": ["Europe", "Japan", "USA"], "cars": [35, 40, 121],
-                         "mean_weight": [85_093 / 35, 88_861 / 40, 426_577 / 121]})
-    assert Counted("cars", "mean_weight", 1.0) in discover(cars).counted
-
-
 def test_a_key_column_repeats_only_where_the_key_s_other_columns_take_several_values() -> None:
     """Schooling means per period and kind: the target's kinds repeat once per period, so `schooling` is not a
     key. A candidate over a half with one period holds each kind once; that breaks nothing, while a candidate

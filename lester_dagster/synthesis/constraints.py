@@ -327,21 +327,6 @@ def _summed(both: np.ndarray, unit: float) -> tuple[int, int]:
     return len(rows), int(multiples(rows[:, 0] * rows[:, 1], unit).sum())
 
 
-def _beyond_chance(both: np.ndarray, unit: float) -> bool:
-    """Whether the means' products with the counts are sums beyond chance: a mean of p/d units (d its least
-    denominator) times a count unrelated to it is a whole number of units where d divides the count, one time
-    in d. Three means of denominators 36, 3 and 4 beside counts 72, 72 and 84 (survey years read as counts)
-    do so one time in 432, which the many pairs of columns tried make likely; a candidate that fails such a
-    constraint is not verified, so it must be far beyond chance (COUNTED_CHANCE)."""
-    rows = both[~multiples(both[:, 1], unit)]
-    rows = rows[multiples(rows[:, 0] * rows[:, 1], unit)]
-    found = denominators(rows[:, 1], unit)
-    return float(np.log10(found[found > 0]).sum()) >= COUNTED_CHANCE
-
-
-COUNTED_CHANCE = 3.0  # -log10 of the chance, at least, that a count and a mean bear out a `Counted` by luck
-
-
 def _counted(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[Counted, ...]:
     """The means of the table beside a count of the rows they average (`Counted`): in at least MEAN_BY_COUNT of
     its rows, the mean is no multiple of a unit and its product with the count is. By chance a mean of other
@@ -356,8 +341,7 @@ def _counted(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[Counted, ...]
                 continue
             for unit in SUMMED:
                 fractional, summed = _summed(both, unit)
-                if (fractional >= 0.5 * len(both) and summed >= max(MEAN_BY_COUNT[0] * fractional, MEAN_BY_COUNT[1])
-                        and _beyond_chance(both, unit)):
+                if fractional >= 0.5 * len(both) and summed >= max(MEAN_BY_COUNT[0] * fractional, MEAN_BY_COUNT[1]):
                     found.append(Counted(count, mean, unit))
                     break
     return tuple(found)
