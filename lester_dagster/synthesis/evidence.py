@@ -325,11 +325,23 @@ def _every_row_counted(step: ops.GroupBy | ops.Pivot, later: Sequence[ops.Step],
             continue
         every = [n for n in holding if abs(n - theirs) <= 1]
         if every or (grouped and max(grouped, theirs) <= sum(holding) and SAME_SIZE[0] <= grouped / theirs <= SAME_SIZE[1]
+                     and _narrow(grouped, theirs, sum(holding), free)
                      and _totals_surprise(float(grouped), theirs, holding, sizes, free) == 0.0):
             ours = float(sum(pd.to_numeric(output[c], errors="coerce").fillna(0).sum() for c in made))
             # the target adds up to the rows counted, so a total far off is no sample of another size
             found = max(found, _totals_surprise(ours, theirs, every or holding, sizes, free, sized=True))
     return found
+
+
+def _narrow(grouped: int, theirs: float, n: float, free: float) -> bool:
+    """Whether two samples' counts of the rows a group-by reads stray by little enough, next to the total, that a
+    sum of another kind would hardly land as near: a tenth of it at most (COUNT_BAND). 630 of 700 flights stray
+    by about 28; 50 of 86 patients by about 16, within which 46 deaths of 53 patients land as well."""
+    share = (grouped + theirs) / (2 * n)
+    return free * math.sqrt(max(0.0, 2 * n * share * (1 - share))) <= COUNT_BAND * theirs
+
+
+COUNT_BAND = 0.1  # the noise band of a count of every row grouped, at most, as a share of the target's total
 
 
 AS_IS = ("sum", "mean", "max", "min", "first", "last", "median")  # aggregates that give a single row's value
