@@ -284,6 +284,8 @@ def _every_row_counted(step: ops.GroupBy | ops.Pivot, later: Sequence[ops.Step],
     aggregate other than a count mapped onto it (the distinct flight numbers per origin) must add up as
     near, else it is surprising as a count that strays is (`count_surprise`). A pivot's cells count
     together: the mothers per birth year and race add up to the mothers, the sum of a flag over them less."""
+    if len(target) < 2:
+        return 0.0
     groups: list[tuple[list[str], list[str], str]] = []  # output columns, their target columns, the column read
     if isinstance(step, ops.GroupBy):
         others = carried_after(later, {name: column for name, column, func in step.aggs
@@ -297,8 +299,6 @@ def _every_row_counted(step: ops.GroupBy | ops.Pivot, later: Sequence[ops.Step],
                        step.values)]
         elif mapped:
             groups = [([c for _, c in mapped], [t for t, _ in mapped], step.values)]
-    if len(target) < 2:
-        return 0.0
     sizes = [n for n, _ in inputs]
     found = 0.0
     for made, there, read in groups:
@@ -337,8 +337,7 @@ def _narrow(grouped: int, theirs: float, n: float, free: float) -> bool:
     """Whether two samples' counts of the rows a group-by reads stray by little enough, next to the total, that a
     sum of another kind would hardly land as near: a tenth of it at most (COUNT_BAND). 630 of 700 flights stray
     by about 28; 50 of 86 patients by about 16, within which 46 deaths of 53 patients land as well."""
-    share = (grouped + theirs) / (2 * n)
-    return free * math.sqrt(max(0.0, 2 * n * share * (1 - share))) <= COUNT_BAND * theirs
+    return free * _spread(grouped, theirs, n) <= COUNT_BAND * theirs
 
 
 COUNT_BAND = 0.1  # the noise band of a count of every row grouped, at most, as a share of the target's total
@@ -384,12 +383,17 @@ def _totals_surprise(ours: float, theirs: float, holding: Sequence[int], sizes: 
     n = float(held[0] if held else min((s for s in [*sizes, sum(sizes)] if s >= counted_rows), default=0))
     if not n:
         return 0.0
-    share = (ours + theirs) / (2 * n)
-    variance = 2 * n * share * (1 - share)
-    if variance <= 0:
+    spread = _spread(ours, theirs, n)
+    if spread <= 0:
         return 0.0
-    z = abs(ours - theirs) / math.sqrt(variance)
+    z = abs(ours - theirs) / spread
     return min(MOST_SURPRISE, max(0.0, (z * z - free**2) / 2))
+
+
+def _spread(ours: float, theirs: float, n: float) -> float:
+    """The standard error of the difference of two samples' counts of rows, each a binomial share of n."""
+    share = (ours + theirs) / (2 * n)
+    return math.sqrt(max(0.0, 2 * n * share * (1 - share)))
 
 
 MOST_SURPRISE = 8.0  # -log density at which totals are as unlikely as the evidence can say
